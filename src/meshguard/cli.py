@@ -1,0 +1,87 @@
+"""The ``meshguard`` command: a click group whose commands are thin shells over the library.
+
+Commands are registered in :data:`COMMANDS` by import path and imported only
+when invoked, so ``meshguard lint`` never pays for polars, pandera or duckdb.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from typing import Any
+
+import click
+
+from meshguard import __version__
+from meshguard.errors import ExitCode, MeshguardError
+
+#: command name → "module:attribute" of a click.Command
+COMMANDS: dict[str, str] = {
+    "lint": "meshguard.commands.lint:lint",
+    "check": "meshguard.commands.check:check",
+    "init": "meshguard.commands.init:init",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, _, attr = target.partition(":")
+        command = getattr(importlib.import_module(module), attr)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="meshguard")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """meshguard: federated computational governance for a data mesh.
+
+    Exit codes: 0 gate passed, 1 gate failed, 2 bad input or usage,
+    3 engine or data source unavailable.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    if debug:
+        os.environ["MESHGUARD_DEBUG"] = "1"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: runs the group and maps every error to one line and an exit code."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or bool(
+        os.environ.get("MESHGUARD_DEBUG")
+    )
+    try:
+        rv: Any = cli.main(args=argv, prog_name="meshguard", standalone_mode=False)
+    except MeshguardError as exc:
+        if debug:
+            raise
+        click.echo(f"meshguard: error: {exc}", err=True)
+        sys.exit(int(exc.exit_code))
+    except click.exceptions.Abort:
+        click.echo("meshguard: aborted", err=True)
+        sys.exit(int(ExitCode.BAD_INPUT))
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(int(ExitCode.BAD_INPUT))
+    except KeyboardInterrupt:
+        click.echo("meshguard: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # never a traceback for the user unless --debug
+        if debug:
+            raise
+        name = type(exc).__name__
+        click.echo(
+            f"meshguard: internal error: {name}: {str(exc)[:300]} (rerun with --debug for details)",
+            err=True,
+        )
+        sys.exit(int(ExitCode.BAD_INPUT))
+    sys.exit(int(rv) if isinstance(rv, int) else 0)

@@ -1,0 +1,320 @@
+"""meshguard.yaml (or ``[tool.meshguard]`` in pyproject.toml): paths, engine, thresholds.
+
+Unknown keys are an error naming the key and its line. Every section has a
+default, so a repo with no config file works.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from meshguard.errors import ConfigError
+from meshguard.sensitivity import CATEGORIES, SensitivityMap
+from meshguard.yamlio import DEFAULT_LIMITS, Limits, YamlError, load_yaml_file
+
+CONFIG_FILE = "meshguard.yaml"
+
+_STR_LIST = {"type": "array", "items": {"type": "string"}}
+
+CONFIG_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "contracts": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"dir": {"type": "string"}, "globs": _STR_LIST},
+        },
+        "policies": {
+            "oneOf": [
+                {"type": "string"},
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "path": {"type": "string"},
+                        "git": {"type": "string"},
+                        "ref": {"type": "string"},
+                        "subdir": {"type": "string"},
+                    },
+                },
+            ]
+        },
+        "reports": {"type": "string"},
+        "waivers": {"type": "string"},
+        "sensitivity": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "array",
+                "items": {"type": "string", "enum": list(CATEGORIES)},
+            },
+        },
+        "engine": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "kind": {"type": "string", "enum": ["embedded", "opa"]},
+                "timeout": {"type": "number", "exclusiveMinimum": 0},
+                "opa": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "url": {"type": "string"},
+                        "token_env": {"type": "string"},
+                        "verify_tls": {"type": "boolean"},
+                        "ca_bundle": {"type": "string"},
+                        "timeout": {"type": "number", "exclusiveMinimum": 0},
+                        "retries": {"type": "integer", "minimum": 0},
+                        "push_policies": {"type": "boolean"},
+                    },
+                },
+            },
+        },
+        "data": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "samples": {"type": "object", "additionalProperties": {"type": "string"}},
+                "allowed_roots": _STR_LIST,
+                "sample_rows": {"type": ["integer", "null"], "minimum": 1},
+                "failing_samples": {"type": "integer", "minimum": 0},
+                "large_file_bytes": {"type": "integer", "minimum": 0},
+                "allow_urls": {"type": "boolean"},
+            },
+        },
+        "scoring": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "weights": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        k: {"type": "number", "minimum": 0}
+                        for k in ("contract", "schema", "quality", "compliance", "versioning")
+                    },
+                },
+                "pass_threshold": {"type": "number", "minimum": 0, "maximum": 100},
+            },
+        },
+        "history": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"url": {"type": "string"}, "keep": {"type": "integer", "minimum": 1}},
+        },
+        "spark": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "master": {"type": "string"},
+                "remote": {"type": "string"},
+                "conf": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
+        },
+        "limits": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "max_bytes": {"type": "integer", "minimum": 1},
+                "max_depth": {"type": "integer", "minimum": 1},
+                "max_nodes": {"type": "integer", "minimum": 1},
+            },
+        },
+        "fail_on": {"type": "string", "enum": ["error", "warn", "never"]},
+        "lint": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "rules": {
+                    "type": "object",
+                    "additionalProperties": {"type": "string", "enum": ["error", "warning", "off"]},
+                }
+            },
+        },
+    },
+}
+
+
+@dataclass(frozen=True)
+class OpaConfig:
+    url: str | None = None
+    token_env: str | None = "MESHGUARD_OPA_TOKEN"
+    verify_tls: bool = True
+    ca_bundle: str | None = None
+    timeout: float = 10.0
+    retries: int = 2
+    push_policies: bool = False
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    kind: str = "embedded"
+    timeout: float = 10.0
+    opa: OpaConfig = field(default_factory=OpaConfig)
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    samples: dict[str, str] = field(default_factory=dict)
+    allowed_roots: tuple[Path, ...] = ()
+    sample_rows: int | None = None
+    failing_samples: int = 5
+    large_file_bytes: int = 512 * 1024 * 1024
+    allow_urls: bool = False
+
+
+@dataclass(frozen=True)
+class PoliciesConfig:
+    path: str = "policies"
+    git: str | None = None
+    ref: str | None = None
+    subdir: str | None = None
+
+
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "contract": 15.0,
+    "schema": 20.0,
+    "quality": 25.0,
+    "compliance": 30.0,
+    "versioning": 10.0,
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path
+    contracts_dir: str = "contracts"
+    contract_globs: tuple[str, ...] = ("**/*.odcs.yaml", "**/*.odcs.yml")
+    policies: PoliciesConfig = field(default_factory=PoliciesConfig)
+    reports_dir: str = "reports"
+    waivers_file: str = "waivers.yaml"
+    sensitivity: SensitivityMap = field(default_factory=SensitivityMap)
+    engine: EngineConfig = field(default_factory=EngineConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    pass_threshold: float = 80.0
+    history_url: str | None = None
+    history_keep: int = 500
+    spark: dict[str, Any] = field(default_factory=dict)
+    limits: Limits = DEFAULT_LIMITS
+    fail_on: str = "error"
+    lint_rules: dict[str, str] = field(default_factory=dict)
+    source: str | None = None  # the file the config came from, if any
+
+    @property
+    def contracts_path(self) -> Path:
+        return self.root / self.contracts_dir
+
+    @property
+    def policies_path(self) -> Path:
+        return self.root / self.policies.path
+
+    @property
+    def reports_path(self) -> Path:
+        return self.root / self.reports_dir
+
+    @property
+    def waivers_path(self) -> Path:
+        return self.root / self.waivers_file
+
+
+def _validate(raw: Any, display: str, lines: Any = None) -> None:
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(CONFIG_SCHEMA)
+    errors = sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.absolute_path)))
+    if not errors:
+        return
+    err = errors[0]
+    pointer = tuple(err.absolute_path)
+    line = lines.line(pointer) if lines is not None else None
+    where = ".".join(str(p) for p in pointer) or "(top level)"
+    if err.validator == "additionalProperties":
+        extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+        key = ".".join([*map(str, pointer), extra[0]]) if extra else where
+        line = lines.line((*pointer, extra[0])) if lines is not None and extra else line
+        allowed = ", ".join(sorted(err.schema.get("properties", {})))
+        raise ConfigError(f"unknown key {key!r} (known keys here: {allowed})", path=display, line=line)
+    raise ConfigError(f"{where}: {err.message}", path=display, line=line)
+
+
+def _from_mapping(root: Path, raw: dict[str, Any], display: str) -> Config:
+    contracts = raw.get("contracts", {})
+    policies_raw = raw.get("policies", {})
+    if isinstance(policies_raw, str):
+        policies_raw = {"path": policies_raw}
+    engine_raw = dict(raw.get("engine", {}))
+    opa = OpaConfig(**engine_raw.pop("opa", {}))
+    data_raw = dict(raw.get("data", {}))
+    roots = tuple(Path(p) if Path(p).is_absolute() else root / p for p in data_raw.pop("allowed_roots", []))
+    scoring = raw.get("scoring", {})
+    weights = dict(DEFAULT_WEIGHTS)
+    weights.update(scoring.get("weights", {}))
+    if sum(weights.values()) <= 0:
+        raise ConfigError("scoring.weights must not all be zero", path=display)
+    history = raw.get("history", {})
+    limits = Limits(**{**DEFAULT_LIMITS.__dict__, **raw.get("limits", {})})
+    return Config(
+        root=root,
+        contracts_dir=contracts.get("dir", "contracts"),
+        contract_globs=tuple(contracts.get("globs", ("**/*.odcs.yaml", "**/*.odcs.yml"))),
+        policies=PoliciesConfig(**{"path": "policies", **policies_raw}),
+        reports_dir=raw.get("reports", "reports"),
+        waivers_file=raw.get("waivers", "waivers.yaml"),
+        sensitivity=SensitivityMap.from_config(raw.get("sensitivity")),
+        engine=EngineConfig(opa=opa, **engine_raw),
+        data=DataConfig(allowed_roots=roots, **data_raw),
+        weights=weights,
+        pass_threshold=float(scoring.get("pass_threshold", 80.0)),
+        history_url=history.get("url"),
+        history_keep=int(history.get("keep", 500)),
+        spark=dict(raw.get("spark", {})),
+        limits=limits,
+        fail_on=raw.get("fail_on", "error"),
+        lint_rules=dict(raw.get("lint", {}).get("rules", {})),
+        source=display,
+    )
+
+
+def load_config(root: Path, explicit: Path | None = None) -> Config:
+    """Load the config of the governance repo at ``root``.
+
+    ``explicit`` (``--config``) must exist. Otherwise meshguard.yaml, then
+    ``[tool.meshguard]`` in pyproject.toml, then defaults.
+    """
+    root = root.resolve()
+    candidates: list[Path] = [explicit] if explicit else [root / CONFIG_FILE]
+    for path in candidates:
+        if path is None:
+            continue
+        if not path.exists():
+            if explicit:
+                raise ConfigError("config file not found", path=str(path))
+            continue
+        display = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+        try:
+            doc = load_yaml_file(path, display)
+        except YamlError as exc:
+            raise ConfigError(exc.message, path=exc.path, line=exc.line, column=exc.column) from None
+        raw = doc.data if doc.data is not None else {}
+        if not isinstance(raw, dict):
+            raise ConfigError("the config must be a mapping of keys", path=display, line=1)
+        _validate(raw, display, doc.lines)
+        return _from_mapping(root, raw, display)
+    pyproject = root / "pyproject.toml"
+    if pyproject.exists():
+        try:
+            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"invalid TOML: {exc}", path="pyproject.toml") from None
+        section = data.get("tool", {}).get("meshguard")
+        if section is not None:
+            display = "pyproject.toml [tool.meshguard]"
+            if not isinstance(section, dict):
+                raise ConfigError("[tool.meshguard] must be a table", path=display)
+            _validate(section, display)
+            return _from_mapping(root, section, display)
+    return Config(root=root)

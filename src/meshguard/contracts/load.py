@@ -1,0 +1,204 @@
+"""Discover contract files, parse them safely and validate them against the ODCS JSON Schema."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from meshguard.contracts.model import Contract
+from meshguard.errors import ContractError, UsageError
+from meshguard.report.model import Finding, Location, Severity
+from meshguard.sensitivity import SensitivityMap
+from meshguard.yamlio import DEFAULT_LIMITS, Limits, LineMap, Pointer, YamlError, load_yaml_file
+
+DEFAULT_GLOBS = ("**/*.odcs.yaml", "**/*.odcs.yml")
+
+#: apiVersion minor line → JSON Schema file. v3.2.x uses the schema shipped in
+#: the open-data-contract-standard package; v3.0.x/v3.1.x use the v3.1.0
+#: schema of the standard (bundled, Apache-2.0, bitol-io), which accepts both.
+SUPPORTED_API = ("v3.0", "v3.1", "v3.2")
+
+
+@dataclass(frozen=True)
+class LoadedContract:
+    """A contract that parsed as YAML, plus the findings of schema validation."""
+
+    contract: Contract
+    findings: tuple[Finding, ...] = field(default=())
+
+
+def display_path(path: Path, root: Path | None) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix() if root else path.as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def discover(paths: Iterable[Path], globs: Iterable[str] = DEFAULT_GLOBS) -> list[Path]:
+    """Contract files named by ``paths`` (files as given, folders searched by ``globs``)."""
+    out: list[Path] = []
+    seen: set[Path] = set()
+    globs = tuple(globs)
+    for path in paths:
+        if path.is_dir():
+            found = sorted({p for g in globs for p in path.glob(g) if p.is_file()})
+            if not found:
+                raise UsageError(
+                    f"no contracts found in {path.as_posix()} (looked for {', '.join(globs)})",
+                    hint="name contract files *.odcs.yaml or set contracts.globs in meshguard.yaml",
+                )
+        elif path.exists():
+            found = [path]
+        else:
+            raise UsageError(f"no such file or directory: {path.as_posix()}")
+        for p in found:
+            key = p.resolve()
+            if key not in seen:
+                seen.add(key)
+                out.append(p)
+    return out
+
+
+@cache
+def _schema_text(minor: str) -> dict[str, Any]:
+    if minor == "v3.2":
+        pkg = resources.files("open_data_contract_standard")
+        return json.loads(pkg.joinpath("schema.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    here = resources.files("meshguard.contracts").joinpath("schemas/odcs-json-schema-v3.1.0.json")
+    return json.loads(here.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+@cache
+def _validator(minor: str) -> Any:
+    import jsonschema
+
+    schema = _schema_text(minor)
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema, format_checker=None)
+
+
+def _api_minor(api_version: Any) -> str | None:
+    if not isinstance(api_version, str):
+        return None
+    parts = api_version.strip().split(".")
+    if len(parts) < 2:
+        return None
+    minor = ".".join(parts[:2])
+    return minor if minor in SUPPORTED_API else None
+
+
+def _location(path: str, lines: LineMap, pointer: Pointer, *, key: bool = False) -> Location:
+    pos = lines.locate(pointer, key=key)
+    return Location(
+        path=path,
+        line=pos[0] if pos else None,
+        column=pos[1] if pos else None,
+        pointer="/" + "/".join(str(p) for p in pointer),
+    )
+
+
+def _pretty(pointer: Pointer) -> str:
+    out = ""
+    for p in pointer:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out or "(top level)"
+
+
+def _schema_findings(doc: Any, path: str, lines: LineMap, minor: str) -> Iterator[Finding]:
+    from jsonschema.exceptions import best_match
+
+    validator = _validator(minor)
+    for err in validator.iter_errors(doc):
+        if err.context:
+            deeper = best_match(err.context)
+            if deeper is not None and len(deeper.absolute_path) >= len(err.absolute_path):
+                err = deeper
+        pointer: Pointer = tuple(err.absolute_path)
+        where = _pretty(pointer)
+        key = False
+        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            allowed = set(err.schema.get("properties", {}))
+            for extra in sorted(k for k in err.instance if k not in allowed):
+                ptr = (*pointer, extra)
+                yield Finding(
+                    rule_id="MG001",
+                    stage="lint",
+                    severity=Severity.ERROR,
+                    message=f"unknown field {_pretty(ptr)!r} (not in ODCS {minor}.x)",
+                    location=_location(path, lines, ptr, key=True),
+                    title="ODCS schema",
+                    remediation="remove the field or move it under customProperties",
+                )
+            continue
+        if err.validator == "required":
+            message = f"{where}: {err.message}"
+        elif err.validator == "enum":
+            allowed_values = ", ".join(map(str, err.validator_value))
+            message = f"{where}: {err.instance!r} is not one of: {allowed_values}"
+        else:
+            shown = err.message if len(err.message) < 200 else err.message[:200] + "…"
+            message = f"{where}: {shown}"
+        yield Finding(
+            rule_id="MG001",
+            stage="lint",
+            severity=Severity.ERROR,
+            message=message,
+            location=_location(path, lines, pointer, key=key),
+            title="ODCS schema",
+            remediation=f"make the contract valid against the ODCS {minor}.x JSON Schema",
+        )
+
+
+def load_contract(
+    path: Path,
+    root: Path | None = None,
+    sensitivity: SensitivityMap | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> LoadedContract:
+    """Parse one contract file. Unreadable input raises :class:`ContractError` (exit 2);
+    a readable but invalid contract comes back with MG001 findings."""
+    shown = display_path(path, root)
+    try:
+        doc = load_yaml_file(path, shown, limits)
+    except YamlError as exc:
+        raise ContractError(
+            exc.message, path=exc.path, line=exc.line, column=exc.column, hint=exc.hint
+        ) from None
+    if doc.data is None:
+        raise ContractError("empty file, expected an ODCS data contract", path=shown, line=1)
+    if not isinstance(doc.data, dict):
+        raise ContractError(
+            f"expected a mapping at the top level, found a {type(doc.data).__name__}",
+            path=shown,
+            line=1,
+        )
+    data: dict[str, Any] = doc.data
+    if "dataContractSpecification" in data and "apiVersion" not in data:
+        raise ContractError(
+            "this is a Data Contract Specification file, not ODCS",
+            path=shown,
+            line=doc.lines.line(("dataContractSpecification",)),
+            hint="convert it with `datacontract export --format odcs` or install meshguard[datacontract]",
+        )
+    api = data.get("apiVersion")
+    minor = _api_minor(api)
+    if minor is None:
+        if api is None:
+            raise ContractError(
+                "missing apiVersion (expected v3.0.x, v3.1.x or v3.2.x)",
+                path=shown,
+                line=1,
+                hint="add `apiVersion: v3.1.0` and `kind: DataContract`",
+            )
+        raise ContractError(
+            f"unknown apiVersion {api!r}: meshguard reads ODCS v3.0.x, v3.1.x and v3.2.x",
+            path=shown,
+            line=doc.lines.line(("apiVersion",)),
+        )
+    contract = Contract(path=shown, doc=data, lines=doc.lines, sensitivity=sensitivity or SensitivityMap())
+    return LoadedContract(contract, tuple(_schema_findings(data, shown, doc.lines, minor)))

@@ -1,0 +1,1 @@
+"""Results model, scoring and one module per output format."""

@@ -1,0 +1,261 @@
+"""The results model: plain typed data, rendered by reporters that never compute.
+
+``Finding`` (a rule violation from lint, policy or versioning) and
+``CheckResult`` (one executed check: a quality rule, a schema check, a policy
+rule) roll up into ``ProductResult`` and then ``MeshResult``. ``to_dict()``
+gives the documented JSON form (docs/results.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from dataclasses import field as dc_field
+from enum import StrEnum
+from typing import Any
+
+SCHEMA_VERSION = "1.0"
+
+
+class Status(StrEnum):
+    PASSED = "passed"
+    WARNED = "warned"
+    FAILED = "failed"
+    ERRORED = "errored"
+    WAIVED = "waived"
+    UNSUPPORTED = "unsupported"
+    INFO = "info"
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Stage(StrEnum):
+    LINT = "lint"
+    SCHEMA = "schema"
+    QUALITY = "quality"
+    SLA = "sla"
+    RELATIONSHIP = "relationship"
+    POLICY = "policy"
+    VERSIONING = "versioning"
+
+
+#: which score dimension each stage feeds
+STAGE_DIMENSION: dict[str, str] = {
+    "lint": "contract",
+    "schema": "schema",
+    "quality": "quality",
+    "sla": "quality",
+    "relationship": "quality",
+    "policy": "compliance",
+    "versioning": "versioning",
+}
+
+
+@dataclass(frozen=True)
+class Location:
+    path: str
+    line: int | None = None
+    column: int | None = None
+    pointer: str = ""
+
+    def __str__(self) -> str:
+        out = self.path
+        if self.line is not None:
+            out += f":{self.line}"
+            if self.column is not None:
+                out += f":{self.column}"
+        return out
+
+
+@dataclass(frozen=True)
+class Waiver:
+    policy: str
+    product: str
+    reason: str
+    approved_by: str
+    expires: str
+    field: str | None = None
+    source_line: int | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str
+    stage: str
+    severity: str
+    message: str
+    status: str = Status.FAILED
+    location: Location | None = None
+    field: str | None = None
+    title: str | None = None
+    description: str | None = None
+    regulation: str | None = None
+    remediation: str | None = None
+    waiver: Waiver | None = None
+    details: dict[str, Any] = dc_field(default_factory=dict)
+
+    @property
+    def blocking(self) -> bool:
+        return self.status == Status.FAILED and self.severity == Severity.ERROR
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = _clean(asdict(self))
+        return out
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    id: str
+    name: str
+    stage: str
+    status: str
+    severity: str = Severity.ERROR
+    dimension: str | None = None
+    message: str = ""
+    field: str | None = None
+    schema: str | None = None
+    location: Location | None = None
+    measured: Any = None
+    threshold: str | None = None
+    failing_rows: int | None = None
+    failing_fraction: float | None = None
+    samples: tuple[dict[str, Any], ...] = ()
+    sampled: bool = False
+    title: str | None = None
+    description: str | None = None
+    regulation: str | None = None
+    remediation: str | None = None
+    details: dict[str, Any] = dc_field(default_factory=dict)
+
+    @property
+    def blocking(self) -> bool:
+        return self.status in (Status.FAILED, Status.ERRORED) and self.severity == Severity.ERROR
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = _clean(asdict(self))
+        out["samples"] = [dict(s) for s in self.samples]
+        return out
+
+
+@dataclass(frozen=True)
+class Change:
+    """One classified difference between two versions of a contract."""
+
+    rule_id: str
+    kind: str  # breaking | non-breaking | informational
+    path: str
+    message: str
+    line: int | None = None
+    old: Any = None
+    new: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = _clean(asdict(self))
+        return out
+
+
+@dataclass(frozen=True)
+class DimensionScore:
+    name: str
+    score: float
+    weight: float
+    passed: int
+    total: int
+
+
+@dataclass
+class ProductResult:
+    id: str
+    name: str
+    domain: str | None
+    owner: str | None
+    version: str
+    status: str | None
+    contract_path: str
+    verdict: str = "pass"  # pass | warn | fail | error
+    score: float = 100.0
+    dimensions: list[DimensionScore] = dc_field(default_factory=list)
+    checks: list[CheckResult] = dc_field(default_factory=list)
+    findings: list[Finding] = dc_field(default_factory=list)
+    changes: list[Change] = dc_field(default_factory=list)
+    waivers: list[Waiver] = dc_field(default_factory=list)
+    timings: dict[str, float] = dc_field(default_factory=dict)
+    data_source: str | None = None
+    rows: int | None = None
+    sampled: bool = False
+    support: list[dict[str, Any]] = dc_field(default_factory=list)
+    previous_version: str | None = None
+    errors: list[str] = dc_field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "domain": self.domain,
+            "owner": self.owner,
+            "version": self.version,
+            "status": self.status,
+            "contract_path": self.contract_path,
+            "verdict": self.verdict,
+            "score": self.score,
+            "dimensions": [asdict(d) for d in self.dimensions],
+            "checks": [c.to_dict() for c in self.checks],
+            "findings": [f.to_dict() for f in self.findings],
+            "changes": [c.to_dict() for c in self.changes],
+            "waivers": [asdict(w) for w in self.waivers],
+            "timings": dict(self.timings),
+            "data_source": self.data_source,
+            "rows": self.rows,
+            "sampled": self.sampled,
+            "support": list(self.support),
+            "previous_version": self.previous_version,
+            "errors": list(self.errors),
+        }
+
+
+@dataclass
+class MeshResult:
+    run_id: str
+    timestamp: str
+    meshguard_version: str
+    engine: str
+    mode: str = "ci"
+    git_commit: str | None = None
+    policy_bundle_hash: str | None = None
+    products: list[ProductResult] = dc_field(default_factory=list)
+    findings: list[Finding] = dc_field(default_factory=list)  # mesh-level: stale/expired waivers...
+    summary: dict[str, Any] = dc_field(default_factory=dict)
+    domains: dict[str, dict[str, Any]] = dc_field(default_factory=dict)
+    regulations: dict[str, dict[str, Any]] = dc_field(default_factory=dict)
+    schema_version: str = SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": self.schema_version,
+            "run_id": self.run_id,
+            "timestamp": self.timestamp,
+            "meshguard_version": self.meshguard_version,
+            "engine": self.engine,
+            "mode": self.mode,
+            "git_commit": self.git_commit,
+            "policy_bundle_hash": self.policy_bundle_hash,
+            "summary": dict(self.summary),
+            "domains": {k: dict(v) for k, v in self.domains.items()},
+            "regulations": {k: dict(v) for k, v in self.regulations.items()},
+            "findings": [f.to_dict() for f in self.findings],
+            "products": [p.to_dict() for p in self.products],
+        }
+
+
+def _clean(value: Any) -> Any:
+    """asdict() output → JSON-ready (enums to str, tuples to lists)."""
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, StrEnum):
+        return str(value)
+    return value

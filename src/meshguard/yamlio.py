@@ -1,0 +1,233 @@
+"""Safe YAML loading that keeps the line of every node.
+
+Used for contracts, the config file and waivers. Only JSON-compatible values
+come out (timestamps stay strings, as ODCS is defined over JSON), duplicate
+keys are an error, and alias expansion, nesting depth and file size are
+bounded so a hostile file cannot exhaust the machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from meshguard.errors import MeshguardError
+
+Pointer = tuple[str | int, ...]
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = 20 * 1024 * 1024
+    max_depth: int = 64
+    max_nodes: int = 1_000_000
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass
+class LineMap:
+    """Maps a JSON pointer (tuple of keys/indexes) to a 1-based (line, column)."""
+
+    positions: dict[Pointer, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[Pointer, tuple[int, int]] = field(default_factory=dict)
+
+    def locate(self, pointer: Pointer, *, key: bool = False) -> tuple[int, int] | None:
+        """Position of ``pointer``; falls back to its nearest ancestor."""
+        table = self.key_positions if key else self.positions
+        p = tuple(pointer)
+        while True:
+            if p in table:
+                return table[p]
+            if p in self.positions:
+                return self.positions[p]
+            if not p:
+                return None
+            p = p[:-1]
+
+    def line(self, pointer: Pointer) -> int | None:
+        pos = self.locate(pointer)
+        return pos[0] if pos else None
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    data: Any
+    lines: LineMap
+    path: str
+
+
+class YamlError(MeshguardError):
+    """A YAML file could not be parsed safely."""
+
+
+_TS = "tag:yaml.org,2002:timestamp"
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_SCALAR_TAGS = frozenset(
+    f"tag:yaml.org,2002:{t}" for t in ("null", "bool", "int", "float", "str", "timestamp")
+)
+
+
+class _Builder:
+    def __init__(self, path: str, limits: Limits) -> None:
+        self.path = path
+        self.limits = limits
+        self.lines = LineMap()
+        self.nodes = 0
+        self.constructor = yaml.constructor.SafeConstructor()
+
+    def _err(self, msg: str, node: yaml.Node, hint: str | None = None) -> YamlError:
+        m = node.start_mark
+        return YamlError(msg, path=self.path, line=m.line + 1, column=m.column + 1, hint=hint)
+
+    def build(self, node: yaml.Node, pointer: Pointer, depth: int) -> Any:
+        self.nodes += 1
+        if self.nodes > self.limits.max_nodes:
+            raise self._err(
+                f"document expands to more than {self.limits.max_nodes} nodes (alias bomb or oversized file)",
+                node,
+                hint="raise limits.max_nodes in meshguard.yaml if this is intended",
+            )
+        if depth > self.limits.max_depth:
+            raise self._err(
+                f"nesting deeper than {self.limits.max_depth} levels",
+                node,
+                hint="raise limits.max_depth in meshguard.yaml if this is intended",
+            )
+        mark = node.start_mark
+        self.lines.positions[pointer] = (mark.line + 1, mark.column + 1)
+        if isinstance(node, yaml.MappingNode):
+            if node.tag != _MAP:
+                raise self._err(f"unsupported YAML tag {node.tag}", node)
+            self.constructor.flatten_mapping(node)
+            out: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise self._err("mapping keys must be plain scalars", key_node)
+                key = self._scalar(key_node)
+                if key is None or isinstance(key, (dict, list)):
+                    raise self._err("mapping keys must be strings", key_node)
+                skey = str(key) if not isinstance(key, bool) else str(key).lower()
+                if skey in out:
+                    raise self._err(
+                        f"duplicate key {skey!r}",
+                        key_node,
+                        hint="YAML would silently keep only the last value",
+                    )
+                km = key_node.start_mark
+                self.lines.key_positions[(*pointer, skey)] = (km.line + 1, km.column + 1)
+                out[skey] = self.build(value_node, (*pointer, skey), depth + 1)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ:
+                raise self._err(f"unsupported YAML tag {node.tag}", node)
+            return [self.build(v, (*pointer, i), depth + 1) for i, v in enumerate(node.value)]
+        return self._scalar(node)
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        if node.tag in (_TS, _STR):
+            return str(node.value)
+        if node.tag not in _SCALAR_TAGS:
+            raise self._err(f"unsupported YAML tag {node.tag}", node)
+        value = self.constructor.construct_object(node, deep=True)
+        if isinstance(value, float) and value != value:  # NaN is not JSON
+            return str(node.value)
+        return value
+
+
+def _iter_documents(text: str, path: str) -> Iterator[yaml.Node | None]:
+    loader = _Loader(text)
+    try:
+        while loader.check_node():
+            yield loader.get_node()
+    finally:
+        loader.dispose()
+
+
+def parse_yaml(text: str, path: str, limits: Limits = DEFAULT_LIMITS) -> YamlDocument:
+    """Parse one YAML document from ``text``. Errors are :class:`YamlError`."""
+    if len(text) > limits.max_bytes:
+        raise YamlError(
+            f"file is {len(text)} bytes, over the {limits.max_bytes}-byte limit",
+            path=path,
+            hint="raise limits.max_bytes in meshguard.yaml if this is intended",
+        )
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    builder = _Builder(path, limits)
+    try:
+        docs = list(_iter_documents(text, path))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t":
+            problem += " (a tab: YAML indentation must use spaces)"
+        raise YamlError(
+            f"invalid YAML: {problem}",
+            path=path,
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+        ) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"invalid YAML: {exc}", path=path) from None
+    except RecursionError:
+        raise YamlError("invalid YAML: nesting too deep", path=path) from None
+    if len(docs) > 1:
+        raise YamlError("expected one YAML document, found several", path=path)
+    if not docs or docs[0] is None:
+        return YamlDocument(data=None, lines=builder.lines, path=path)
+    try:
+        data = builder.build(docs[0], (), 0)
+    except yaml.YAMLError as exc:
+        raise YamlError(f"invalid YAML value: {exc}", path=path) from None
+    except RecursionError:
+        raise YamlError("invalid YAML: nesting too deep", path=path) from None
+    return YamlDocument(data=data, lines=builder.lines, path=path)
+
+
+def read_text(path: Path, display: str, limits: Limits = DEFAULT_LIMITS) -> str:
+    """Read a UTF-8 text file with a size limit and clear errors."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise YamlError("file not found", path=display) from None
+    except OSError as exc:
+        raise YamlError(f"cannot read file: {exc.strerror}", path=display) from None
+    if path.is_dir():
+        raise YamlError("is a directory, expected a file", path=display)
+    if size > limits.max_bytes:
+        raise YamlError(
+            f"file is {size} bytes, over the {limits.max_bytes}-byte limit",
+            path=display,
+            hint="raise limits.max_bytes in meshguard.yaml if this is intended",
+        )
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise YamlError(f"cannot read file: {exc.strerror}", path=display) from None
+    if b"\x00" in raw[:8192]:
+        raise YamlError("binary file, expected UTF-8 YAML text", path=display)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise YamlError(
+            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+            path=display,
+            line=line,
+            hint="save the file as UTF-8",
+        ) from None
+
+
+def load_yaml_file(path: Path, display: str | None = None, limits: Limits = DEFAULT_LIMITS) -> YamlDocument:
+    shown = display or str(path)
+    return parse_yaml(read_text(path, shown, limits), shown, limits)
