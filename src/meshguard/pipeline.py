@@ -1,0 +1,67 @@
+"""discover → lint → diff → data → quality → policy → results.
+
+One function, :func:`run`, turns a governance repo into a :class:`MeshResult`.
+Each stage is a module of its own; this file only wires them in order.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+from meshguard import __version__
+from meshguard.config import Config
+from meshguard.contracts.repo import LintedContract, lint_repo
+from meshguard.errors import ContractError
+from meshguard.report.model import Finding, Location, MeshResult, ProductResult, Severity
+from meshguard.stages import RunOptions
+
+
+def _product(lc: LintedContract) -> ProductResult:
+    c = lc.contract
+    return ProductResult(
+        id=c.id,
+        name=c.name,
+        domain=c.domain,
+        owner=c.owner,
+        version=c.version,
+        status=c.status,
+        contract_path=c.path,
+        findings=list(lc.findings),
+        support=[dict(s) for s in c.support],
+    )
+
+
+def _unreadable(err: ContractError) -> Finding:
+    return Finding(
+        rule_id="MG000",
+        stage="lint",
+        severity=Severity.ERROR,
+        message=err.message,
+        location=Location(err.path or "?", err.line, err.column),
+        title="Readable ODCS contract",
+    )
+
+
+def run(config: Config, paths: Sequence[Path], options: RunOptions) -> MeshResult:
+    started = time.perf_counter()
+    mesh = MeshResult(
+        run_id=uuid.uuid4().hex,
+        timestamp=options.now.isoformat(timespec="seconds"),
+        meshguard_version=__version__,
+        engine=options.engine or config.engine.kind,
+        mode=options.mode,
+    )
+    repo = lint_repo(paths, config)
+    mesh.findings.extend(_unreadable(e) for e in repo.unreadable)
+    for lc in repo.contracts:
+        t0 = time.perf_counter()
+        product = _product(lc)
+        product.timings["lint"] = time.perf_counter() - t0
+        # versioning stage (issue 6), data + quality stage (issue 3), policy stage (issue 4)
+        # and scoring (issue 5) plug in here, in that order.
+        mesh.products.append(product)
+    mesh.summary["elapsed_s"] = round(time.perf_counter() - started, 3)
+    return mesh

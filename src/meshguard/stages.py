@@ -1,0 +1,72 @@
+"""The typed data that flows between pipeline stages (DESIGN.md §1).
+
+contract → data → quality → policy → results → reports. Each stage takes
+these plain dataclasses and returns them; nothing flows backwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from meshguard.report.model import Change, CheckResult, Finding
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What the user asked for on the command line (config holds the repo's defaults)."""
+
+    mode: str = "ci"  # "pre-commit" | "ci" | "council"
+    with_data: bool = True
+    with_policy: bool = True
+    with_versioning: bool = True
+    engine: str | None = None  # overrides config.engine.kind
+    opa_url: str | None = None
+    push_policies: bool | None = None
+    policies: Path | None = None  # overrides config.policies
+    base_ref: str | None = None
+    perspective: str = "consumer"
+    sample_rows: int | None = None
+    sample_fraction: float | None = None
+    server: str | None = None
+    jobs: int = 1
+    fail_on: str | None = None
+    now: datetime = field(default_factory=utcnow)
+
+
+@dataclass
+class QualityOutcome:
+    """What the data + quality stage found for one product."""
+
+    checks: list[CheckResult] = field(default_factory=list)
+    #: exactly ``input.data`` of the policy input document (DESIGN.md §5), or None
+    data: dict[str, Any] | None = None
+    source: str | None = None
+    rows: int | None = None
+    sampled: bool = False
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class VersionInfo:
+    """What the versioning stage found: the changes against the previous version."""
+
+    changes: list[Change] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # semver enforcement
+    previous: dict[str, Any] | None = None
+    previous_version: str | None = None
+    previous_path: str | None = None
+
+
+@dataclass
+class PolicyOutcome:
+    """What the policy stage decided for one product."""
+
+    checks: list[CheckResult] = field(default_factory=list)  # one per rule evaluated
+    findings: list[Finding] = field(default_factory=list)  # one per violation (maybe waived)
