@@ -46,7 +46,9 @@ def main() -> None:
     print(f"meshguard lint, one contract       median {t_one * 1000:7.1f} ms  (exit {c_one}, budget 300 ms)")
     if contracts:
         t_all, c_all = timed([*exe, "lint", "contracts"], repo, args.runs)
-        print(f"meshguard lint, {len(contracts):3d} contracts      median {t_all * 1000:7.1f} ms  (exit {c_all})")
+        print(
+            f"meshguard lint, {len(contracts):3d} contracts      median {t_all * 1000:7.1f} ms  (exit {c_all})"
+        )
     print(f"ratio one-contract lint / bare python: {t_one / bare:.1f}x")
 
 
