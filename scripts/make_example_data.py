@@ -6,7 +6,8 @@
 Every value is fake: names from short lists, e-mails on example.com / example.org,
 phone numbers from the fictional 555-01xx range, card numbers from the public
 test-card list (all pass Luhn), IBANs with a valid checksum but a bank code no
-real bank uses (``000…``), ICD-10 / CPT codes from a small list.
+real bank uses (``000…``), IP addresses from the documentation ranges
+(RFC 5737), ICD-10 / CPT codes from a small list.
 
 Reproducible: one fixed seed (``SEED``) and every timestamp relative to one fixed
 reference instant (``REFERENCE``), never the wall clock. Running the script again
@@ -156,16 +157,98 @@ INVALID_ICD10 = "E11-9"
 ORDER_STATUSES = ("placed", "paid", "shipped", "delivered", "cancelled", "returned")
 ICD10_PATTERN = r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$"
 
-FIRST = (
-    "Ada Alan Amara Ben Carla Chen Dana Diego Elena Emil Fatima Femi Grace Hana Hugo Ines Ivan Jonas "
-    "Julia Kai Kenji Lara Leila Luca Maya Mateo Nadia Nils Noor Olga Omar Paula Priya Quinn Rafael Rosa "
-    "Sami Sara Sofia Tariq Tess Umar Vera Wei Yara Yusuf Zoe"
-).split()
-LAST = (
-    "Adams Alvarez Bauer Becker Brown Costa Dubois Eriksen Fischer Garcia Haddad Hansen Ito Jensen Kaur "
-    "Keller Kim Kowalski Larsen Lopez Meyer Moreau Muller Nakamura Nguyen Novak Okafor Olsen Patel "
-    "Petrov Rossi Santos Schmidt Silva Smith Suzuki Tanaka Weber Wilson Yilmaz Zhang"
-).split()
+FIRST = [
+    "Ada",
+    "Alan",
+    "Amara",
+    "Ben",
+    "Carla",
+    "Chen",
+    "Dana",
+    "Diego",
+    "Elena",
+    "Emil",
+    "Fatima",
+    "Femi",
+    "Grace",
+    "Hana",
+    "Hugo",
+    "Ines",
+    "Ivan",
+    "Jonas",
+    "Julia",
+    "Kai",
+    "Kenji",
+    "Lara",
+    "Leila",
+    "Luca",
+    "Maya",
+    "Mateo",
+    "Nadia",
+    "Nils",
+    "Noor",
+    "Olga",
+    "Omar",
+    "Paula",
+    "Priya",
+    "Quinn",
+    "Rafael",
+    "Rosa",
+    "Sami",
+    "Sara",
+    "Sofia",
+    "Tariq",
+    "Tess",
+    "Umar",
+    "Vera",
+    "Wei",
+    "Yara",
+    "Yusuf",
+    "Zoe",
+]
+LAST = [
+    "Adams",
+    "Alvarez",
+    "Bauer",
+    "Becker",
+    "Brown",
+    "Costa",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "Garcia",
+    "Haddad",
+    "Hansen",
+    "Ito",
+    "Jensen",
+    "Kaur",
+    "Keller",
+    "Kim",
+    "Kowalski",
+    "Larsen",
+    "Lopez",
+    "Meyer",
+    "Moreau",
+    "Muller",
+    "Nakamura",
+    "Nguyen",
+    "Novak",
+    "Okafor",
+    "Olsen",
+    "Patel",
+    "Petrov",
+    "Rossi",
+    "Santos",
+    "Schmidt",
+    "Silva",
+    "Smith",
+    "Suzuki",
+    "Tanaka",
+    "Weber",
+    "Wilson",
+    "Yilmaz",
+    "Zhang",
+]
 STREETS = (
     "Maple Street",
     "Oak Avenue",
@@ -387,6 +470,7 @@ def inventory(rng: random.Random) -> list[dict[str, Any]]:
 
 def patients(rng: random.Random) -> list[dict[str, Any]]:
     rows = []
+    mrns = rng.sample(range(10_000_000, 100_000_000), ROWS["patients"])
     for i in range(ROWS["patients"]):
         first, last = rng.choice(FIRST), rng.choice(LAST)
         registered = before(rng, 1500, 24)
@@ -396,7 +480,7 @@ def patients(rng: random.Random) -> list[dict[str, Any]]:
         rows.append(
             {
                 "patient_id": f"P{i + 1:07d}",
-                "mrn": f"MRN-{rng.randint(10_000_000, 99_999_999)}",
+                "mrn": f"MRN-{mrns[i]}",
                 "first_name": first,
                 "last_name": last,
                 "birth_date": birth_date(rng, 0, 99).isoformat(),
@@ -419,7 +503,9 @@ def encounters(rng: random.Random, n_patients: int) -> list[dict[str, Any]]:
         if i == ROWS["encounters"] - 1:
             admitted = REFERENCE - timedelta(hours=2, minutes=30)
         kind = rng.choices(("outpatient", "inpatient", "emergency", "telehealth"), (55, 15, 20, 10))[0]
-        stay = timedelta(hours=rng.randint(1, 6)) if kind != "inpatient" else timedelta(days=rng.randint(1, 9))
+        stay = (
+            timedelta(hours=rng.randint(1, 6)) if kind != "inpatient" else timedelta(days=rng.randint(1, 9))
+        )
         discharged = admitted + stay
         code, _desc = rng.choice(ICD10)
         rows.append(
@@ -440,8 +526,10 @@ def encounters(rng: random.Random, n_patients: int) -> list[dict[str, Any]]:
 
 def billing(rng: random.Random, encounter_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
-    picked = rng.sample(range(len(encounter_rows)), ROWS["billing"])
-    for i, e in enumerate(sorted(picked)):
+    # the newest encounter is always billed, so the billing freshness SLA holds
+    last = len(encounter_rows) - 1
+    picked = [*sorted(rng.sample(range(last), ROWS["billing"] - 1)), last]
+    for i, e in enumerate(picked):
         enc = encounter_rows[e]
         billed = enc["admitted_at"] + timedelta(hours=rng.randint(1, 20))
         billed = min(billed, REFERENCE - timedelta(minutes=30))
@@ -504,7 +592,10 @@ def fraud_scores(rng: random.Random, tx_rows: list[dict[str, Any]]) -> list[dict
                 "score": score,
                 "decision": decision,
                 "model_version": rng.choice(("gbm-2026.09", "gbm-2026.10")),
-                "reviewer_email": f"analyst{rng.randint(1, 12)}@example.com" if decision == "review" else None,
+                "device_ip": rng.choice(("192.0.2", "198.51.100", "203.0.113")) + f".{rng.randint(1, 254)}",
+                "reviewer_email": f"analyst{rng.randint(1, 12)}@example.com"
+                if decision == "review"
+                else None,
                 # deliberate defect: a column the contract does not declare, holding e-mails
                 "customer_email": email(first, last, i + 1, rng),
                 "scored_at": iso(min(scored, REFERENCE - timedelta(minutes=1))),
