@@ -34,7 +34,7 @@ def commands_in(path: Path) -> list[list[str]]:
                 if "run" in step:
                     lines.extend(_shell_lines(step["run"]))
     else:
-        for name, job in doc.items():
+        for job in doc.values():
             if isinstance(job, dict) and "script" in job:
                 for key in ("before_script", "script", "after_script"):
                     lines.extend(_shell_lines(job.get(key, [])))
