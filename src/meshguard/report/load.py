@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from meshguard.report.model import (
@@ -67,3 +69,12 @@ def mesh_from_dict(raw: dict[str, Any]) -> MeshResult:
             "findings": [finding_from_dict(f) for f in raw.get("findings", [])],
         }
     )
+
+
+RESULTS_SCHEMA = Path(__file__).resolve().parent / "schemas" / "results.schema.json"
+
+
+def results_schema() -> dict[str, Any]:
+    """The JSON Schema of ``MeshResult.to_dict()`` (its ``schema_version`` is :data:`SCHEMA_VERSION`)."""
+    schema: dict[str, Any] = json.loads(RESULTS_SCHEMA.read_text(encoding="utf-8"))
+    return schema

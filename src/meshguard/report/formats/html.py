@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from markupsafe import Markup
+
 from meshguard.report.formats import BaseReporter, RenderContext
 from meshguard.report.formats.svg import gauge, hbars, line_chart, sparkline
 from meshguard.report.model import MeshResult, ProductResult, Status
@@ -43,8 +45,9 @@ def _assets() -> tuple[Any, str, str, str]:
         undefined=jinja2.StrictUndefined,
         trim_blocks=False,
     )
-    css = (TEMPLATES / "scorecard.css").read_text(encoding="utf-8")
-    script = (TEMPLATES / "sort.js").read_text(encoding="utf-8")
+    # our own files, inlined verbatim (a CSP hash covers the exact text)
+    css = Markup((TEMPLATES / "scorecard.css").read_text(encoding="utf-8"))
+    script = Markup((TEMPLATES / "sort.js").read_text(encoding="utf-8"))
     csp = (
         "default-src 'none'; img-src data:; "
         f"style-src '{_sha256(css)}'; script-src '{_sha256(script)}'; "

@@ -29,7 +29,8 @@ def score_colour(score: float | None) -> str:
 
 def hbars(rows: Sequence[tuple[str, float | None]], title: str, width: int = 420) -> Markup:
     """Horizontal bars 0–100 with the value written beside each (readable without colour)."""
-    label_w, bar_w, row_h = 110, width - 170, 24
+    label_w, row_h = 110, 24
+    bar_w = width - label_w - 100
     height = row_h * len(rows) + 8
     parts = [
         f'<svg class="chart" role="img" aria-label="{escape(title)}" width="{width}" height="{height}" '
