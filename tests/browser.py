@@ -95,7 +95,9 @@ class Browser:
                 raise RuntimeError("chromium did not open its DevTools port")
             time.sleep(0.05)
         port, path = port_file.read_text().splitlines()[:2]
-        self.ws: ClientConnection = connect(f"ws://127.0.0.1:{port}{path}", max_size=None, open_timeout=timeout)
+        self.ws: ClientConnection = connect(
+            f"ws://127.0.0.1:{port}{path}", max_size=None, open_timeout=timeout
+        )
         self.ids = itertools.count(1)
         self.events: list[dict[str, Any]] = []
 
@@ -187,7 +189,9 @@ class Page:
                 log.failed_requests.append(params)
             elif method == "Network.requestWillBeSent":
                 log.requests.append(params.get("request", {}).get("url", ""))
-            elif method == "Network.responseReceived" and params.get("response", {}).get("status", 200) >= 400:
+            elif (
+                method == "Network.responseReceived" and params.get("response", {}).get("status", 200) >= 400
+            ):
                 log.bad_status.append(params["response"])
             elif method == "Page.javascriptDialogOpening":
                 log.dialogs.append(params)

@@ -10,12 +10,12 @@ import jsonschema
 import pytest
 from lxml import etree
 
-from meshkit import HOSTILE_IMG, HOSTILE_SCRIPT, RAW_PII, build_mesh
 from meshguard.report import formats
 from meshguard.report.formats import RenderContext, TrendPoint
 from meshguard.report.load import mesh_from_dict, results_schema
 from meshguard.report.model import MeshResult
 from meshguard.report.publish import parse_output, use_colour
+from meshkit import HOSTILE_SCRIPT, RAW_PII, build_mesh
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 CTX = RenderContext()
@@ -98,7 +98,9 @@ def test_sarif_validates_with_one_rule_per_id(mesh: MeshResult) -> None:
     rules = run["tool"]["driver"]["rules"]
     ids = [r["id"] for r in rules]
     assert len(ids) == len(set(ids))
-    evaluated = {c.id for p in mesh.products for c in p.checks} | {f.rule_id for p in mesh.products for f in p.findings}
+    evaluated = {c.id for p in mesh.products for c in p.checks} | {
+        f.rule_id for p in mesh.products for f in p.findings
+    }
     assert set(ids) == evaluated
     retention = rules[ids.index("gdpr.retention")]
     assert retention["shortDescription"]["text"] == "Personal data declares retention"
@@ -107,7 +109,10 @@ def test_sarif_validates_with_one_rule_per_id(mesh: MeshResult) -> None:
     assert retention["properties"]["regulation"] == "GDPR"
     results = {(r["ruleId"], r["properties"]["product"]): r for r in run["results"]}
     loc = results[("gdpr.retention", "customers")]["locations"][0]["physicalLocation"]
-    assert loc == {"artifactLocation": {"uri": "contracts/ecommerce/customers.odcs.yaml"}, "region": {"startLine": 12}}
+    assert loc == {
+        "artifactLocation": {"uri": "contracts/ecommerce/customers.odcs.yaml"},
+        "region": {"startLine": 12},
+    }
     assert results[("hipaa.minimum", "patients")]["suppressions"][0]["kind"] == "external"
     assert all(r["ruleIndex"] == ids.index(r["ruleId"]) for r in run["results"])
     assert ("customers.rowCount", "customers") not in results  # passing checks are rules, not results
@@ -128,7 +133,9 @@ def test_github_annotations(mesh: MeshResult) -> None:
         "::error file=contracts/ecommerce/customers.odcs.yaml,line=12,title=gdpr.retention Personal data "
         "declares retention::Personal data without a retention SLA%0ARemediation: Add slaProperties retention."
     ) in lines
-    assert any(line.startswith("::warning file=contracts/ecommerce/customers.odcs.yaml,line=40,") for line in lines)
+    assert any(
+        line.startswith("::warning file=contracts/ecommerce/customers.odcs.yaml,line=40,") for line in lines
+    )
     assert not any("hipaa.minimum" in line for line in lines)  # waived: no annotation
     assert "## meshguard" in out
 

@@ -6,10 +6,10 @@ import dataclasses
 
 import pytest
 
-from meshkit import RULES, build_mesh, customers, orders, patients
 from meshguard.config import Config
 from meshguard.report.model import CheckResult, Finding, MeshResult, ProductResult
 from meshguard.report.scoring import PENALTY, ScoringRules, score_mesh, score_product
+from meshkit import RULES, build_mesh, customers, orders, patients
 
 
 def scored(p: ProductResult, rules: ScoringRules = RULES) -> ProductResult:
@@ -48,10 +48,14 @@ def test_one_check_flipping_changes_the_score_as_documented() -> None:
     # quality loses one full credit out of three counted checks
     assert dims(after)["quality"] == pytest.approx(dims(before)["quality"] - 100 / 3, abs=0.1)
     assessed = sum(RULES.weights[d.name] for d in before.dimensions)
-    assert before.score - after.score == pytest.approx(RULES.weights["quality"] * (100 / 3) / assessed, abs=0.1)
+    assert before.score - after.score == pytest.approx(
+        RULES.weights["quality"] * (100 / 3) / assessed, abs=0.1
+    )
     # and flipping the failing check to passed lifts it by the same step
     fixed = scored(flip(customers(), "customers.email.nullValues", "passed"))
-    assert fixed.score - before.score == pytest.approx(RULES.weights["quality"] * (100 / 3) / assessed, abs=0.1)
+    assert fixed.score - before.score == pytest.approx(
+        RULES.weights["quality"] * (100 / 3) / assessed, abs=0.1
+    )
 
 
 def test_waived_checks_and_findings_do_not_cost_but_stay_visible() -> None:
@@ -83,7 +87,9 @@ def test_errored_error_severity_check_blocks() -> None:
 
 
 def test_weights_come_from_the_config(tmp_path) -> None:
-    (tmp_path / "meshguard.yaml").write_text("scoring:\n  weights: {quality: 0, compliance: 0}\n  pass_threshold: 50\n")
+    (tmp_path / "meshguard.yaml").write_text(
+        "scoring:\n  weights: {quality: 0, compliance: 0}\n  pass_threshold: 50\n"
+    )
     from meshguard.config import load_config
 
     config: Config = load_config(tmp_path)
@@ -104,7 +110,12 @@ def test_mesh_domain_and_regulation_summaries() -> None:
     assert eco["products"] == 2
     assert eco["score"] == pytest.approx((scores["customers"] + scores["orders"]) / 2, abs=0.05)
     gdpr = mesh.regulations["GDPR"]
-    assert gdpr == {"products": 3, "compliant": 2, "share": round(2 / 3, 4), "failing_products": ["customers"]}
+    assert gdpr == {
+        "products": 3,
+        "compliant": 2,
+        "share": round(2 / 3, 4),
+        "failing_products": ["customers"],
+    }
     assert mesh.regulations["HIPAA"]["share"] == 1.0  # its only finding is waived
     assert mesh.summary["verdict"] == "fail"
     assert mesh.summary["top_policies"][0]["rule_id"] == "gdpr.retention"
