@@ -95,9 +95,10 @@ class Browser:
                 raise RuntimeError("chromium did not open its DevTools port")
             time.sleep(0.05)
         port, path = port_file.read_text().splitlines()[:2]
-        self.ws: ClientConnection = connect(
-            f"ws://127.0.0.1:{port}{path}", max_size=None, open_timeout=timeout
+        self._connection = connect(
+            f"ws://127.0.0.1:{port}{path}", max_size=None, open_timeout=timeout, proxy=None
         )
+        self.ws: ClientConnection = self._connection.__enter__()
         self.ids = itertools.count(1)
         self.events: list[dict[str, Any]] = []
 
@@ -153,7 +154,7 @@ class Browser:
     def close(self) -> None:
         try:
             if hasattr(self, "ws"):
-                self.ws.close()
+                self._connection.__exit__(None, None, None)
         finally:
             self.proc.terminate()
             try:
