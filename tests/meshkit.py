@@ -7,6 +7,9 @@ regulations, a waiver, versioning changes, and hostile strings from a contract.
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 from meshguard.config import DEFAULT_WEIGHTS
 from meshguard.report.model import (
     Change,
@@ -171,3 +174,19 @@ def build_mesh() -> MeshResult:
         products=[customers(), patients(), orders()],
     )
     return score_mesh(mesh, RULES)
+
+
+#: what makes the example governance repo at the project root
+EXAMPLE_PARTS = ("meshguard.yaml", "waivers.yaml", "contracts", "data", "policies")
+
+
+def copy_example_repo(project: Path, dest: Path) -> Path:
+    """Copy the project's example governance repo into ``dest`` (created), to run checks in."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for part in EXAMPLE_PARTS:
+        src = project / part
+        if src.is_dir():
+            shutil.copytree(src, dest / part)
+        elif src.exists():
+            shutil.copy2(src, dest / part)
+    return dest

@@ -9,7 +9,6 @@ Screenshots land in tests/artifacts/.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,11 +16,11 @@ import pytest
 
 from browser import Browser, chromium_binary, serve
 from conftest import PROJECT, run_cli
+from meshkit import copy_example_repo
 
 ARTIFACTS = PROJECT / "tests" / "artifacts"
 HOSTILE_NAME = "<script>alert(1)</script>"
 HOSTILE_TEAM = '"><img src=x onerror=alert(2)>'
-EXAMPLE_PARTS = ("meshguard.yaml", "waivers.yaml", "contracts", "data", "policies")
 
 pytestmark = pytest.mark.skipif(
     chromium_binary() is None, reason="chromium is not installed (scripts/test.sh installs it)"
@@ -47,12 +46,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     root = tmp_path_factory.mktemp("mesh")
     example = PROJECT / "contracts"
     if example.is_dir() and any(example.rglob("*.odcs.yaml")):
-        for part in EXAMPLE_PARTS:
-            src = PROJECT / part
-            if src.is_dir():
-                shutil.copytree(src, root / part)
-            elif src.exists():
-                shutil.copy2(src, root / part)
+        copy_example_repo(PROJECT, root)
     else:
         assert run_cli("init", cwd=root).returncode == 0
     scaffold = (PROJECT / "src" / "meshguard" / "scaffold" / "example.odcs.yaml").read_text()
