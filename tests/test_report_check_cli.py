@@ -130,3 +130,6 @@ def test_reports_dir_and_no_reports(repo: Path, tmp_path: Path) -> None:
     assert (tmp_path / "site" / "index.html").exists() and not (tmp_path / "site" / "history.db").exists()
     r = run_cli("check", *LEAN, "--no-reports", "--no-history", "--reports", str(tmp_path / "none"), cwd=repo)
     assert r.returncode == 0 and not (tmp_path / "none").exists()
+    assert "products" not in r.stderr  # no terminal: no progress bar
+    r = run_cli("check", *LEAN, "--no-reports", "--no-history", "--progress", cwd=repo)
+    assert r.returncode == 0 and "] 1/1 products" in r.stderr
