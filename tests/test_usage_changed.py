@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -32,33 +33,38 @@ def repo(tmp_path: Path) -> Path:
     )
 
 
-def _checked(stdout: str) -> str:
-    return stdout.strip().splitlines()[-1]
+def _check(repo: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, list[str], str]:
+    """Exit code, checked product ids and all output of `meshguard check ARGS --format json`."""
+    proc = run_cli("check", *args, "--format", "json", "--no-reports", "--no-history", cwd=repo, env=env)
+    out = proc.stdout + proc.stderr
+    if not proc.stdout.lstrip().startswith("{"):
+        return proc.returncode, [], out
+    return proc.returncode, sorted(p["id"] for p in json.loads(proc.stdout)["products"]), out
 
 
 def test_nothing_changed_checks_nothing(repo: Path) -> None:
     proc = run_cli("check", "--changed-only", "--no-data", cwd=repo)
     assert proc.returncode == 0, proc.stderr
     assert "no changed contract or sample data" in proc.stdout
+    assert not (repo / "reports").exists()
 
 
 def test_changed_contract_is_the_only_product_checked(repo: Path) -> None:
     (repo / "contracts/b.odcs.yaml").write_text(contract("beta", BROKEN, server="data/b.csv"))
     (repo / "README.md").write_text("edited\n")
-    proc = run_cli("check", "--changed-only", "--no-data", cwd=repo)
-    assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "contracts/b.odcs.yaml" in proc.stdout and "MG013" in proc.stdout
-    assert "a.odcs.yaml" not in proc.stdout
-    assert _checked(proc.stdout).startswith("1 contract:")
+    code, ids, out = _check(repo, "--changed-only", "--no-data")
+    assert code == 1, out
+    assert ids == ["beta"]
+    assert "contracts/b.odcs.yaml" in out and "MG013" in out
 
 
 def test_changed_sample_data_selects_its_product(repo: Path) -> None:
     (repo / "data/a.csv").write_text("alpha_id\n1\n2\n")
     scope = select(changed_files(repo), load_config(repo))
     assert [p.relative_to(repo).as_posix() for p in scope.contracts] == ["contracts/a.odcs.yaml"]
-    proc = run_cli("check", "--changed-only", "--no-data", cwd=repo)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert _checked(proc.stdout).startswith("1 contract:")
+    code, ids, out = _check(repo, "--changed-only", "--no-data")
+    assert code == 0, out
+    assert ids == ["alpha"]
 
 
 def test_older_version_stands_for_its_product_and_untracked_files_count(repo: Path) -> None:
@@ -70,11 +76,11 @@ def test_older_version_stands_for_its_product_and_untracked_files_count(repo: Pa
 
 
 def test_files_given_are_the_changed_set_as_pre_commit_passes_them(repo: Path) -> None:
-    proc = run_cli(
-        "check", "--changed-only", "--no-data", "contracts/a.odcs.yaml", "README.md", "data/b.csv", cwd=repo
+    code, ids, out = _check(
+        repo, "--changed-only", "--no-data", "contracts/a.odcs.yaml", "README.md", "data/b.csv"
     )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert _checked(proc.stdout).startswith("2 contracts:")
+    assert code == 0, out
+    assert ids == ["alpha", "beta"]
 
 
 def test_base_ref_compares_against_the_merge_base(repo: Path) -> None:
@@ -84,11 +90,11 @@ def test_base_ref_compares_against_the_merge_base(repo: Path) -> None:
     assert changed_files(repo) == []  # clean tree: nothing against HEAD
     changed = changed_files(repo, ("origin/main", "main"))
     assert [p.name for p in changed] == ["b.odcs.yaml"]
-    proc = run_cli("check", "--changed-only", "--no-data", "--base-ref", "main", cwd=repo)
-    assert proc.returncode == 1 and "MG013" in proc.stdout
+    code, ids, out = _check(repo, "--changed-only", "--no-data", "--base-ref", "main")
+    assert code == 1 and ids == ["beta"] and "MG013" in out
     env = {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_BASE_REF": "main"}
-    proc = run_cli("check", "--ci", "--changed-only", "--no-data", cwd=repo, env=env)
-    assert proc.returncode == 1 and "b.odcs.yaml" in proc.stdout and "a.odcs.yaml" not in proc.stdout
+    code, ids, out = _check(repo, "--ci", "--changed-only", "--no-data", env=env)
+    assert code == 1 and ids == ["beta"], out
 
 
 def test_unknown_base_ref_and_no_repo_are_usage_errors(repo: Path, tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from meshguard.config import Config
 from meshguard.contracts.repo import LintedContract, lint_repo
 from meshguard.errors import ContractError
 from meshguard.report.model import Finding, Location, MeshResult, ProductResult, Severity
+from meshguard.report.scoring import ScoringRules, score_mesh
 from meshguard.stages import RunOptions
 
 
@@ -63,5 +64,8 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions) -> MeshResul
         # versioning stage (issue 6), data + quality stage (issue 3), policy stage (issue 4)
         # and scoring (issue 5) plug in here, in that order.
         mesh.products.append(product)
+        if options.progress is not None:
+            options.progress(len(mesh.products), len(repo.contracts))
     mesh.summary["elapsed_s"] = round(time.perf_counter() - started, 3)
+    score_mesh(mesh, ScoringRules.from_config(config))  # results: scores, verdicts, summaries
     return mesh

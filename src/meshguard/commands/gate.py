@@ -46,11 +46,9 @@ def gate_options(fn: F) -> F:
         "markdown summary to $GITHUB_STEP_SUMMARY, workflow annotations on GitHub.",
     )(fn)
     fn = click.option(
-        "--with-data/--no-data",
-        "with_data",
-        default=True,
-        show_default=True,
-        help="Read the sample data and run the quality stage (pre-commit hooks pass --no-data).",
+        "--with-data",
+        is_flag=True,
+        help="Read the sample data even when --no-data is given (opt-in for the pre-commit hook).",
     )(fn)
     return fn
 
