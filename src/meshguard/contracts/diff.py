@@ -65,6 +65,12 @@ _MIN_KEYS = ("minLength", "minItems", "minProperties")
 _MAX_KEYS = ("maxLength", "maxItems", "maxProperties")
 _FORMAT_KEYS = ("format", "timezone", "defaultTimezone")
 _SENSITIVE = MASKED_CATEGORIES
+_TYPE_VERB = {
+    TypeChange.SAME: "respelled",
+    TypeChange.WIDENED: "widened",
+    TypeChange.NARROWED: "narrowed",
+    TypeChange.INCOMPATIBLE: "changed (incompatible)",
+}
 
 #: service-level properties: +1 when a larger value is stronger, -1 when smaller is stronger
 _SLA_DIRECTION: dict[str, int] = {
@@ -424,7 +430,7 @@ class _Differ:
             self.add(
                 rid,
                 (*ptr, key),
-                f"{field}: {what}{key} {result} from {x!r} to {y!r}",
+                f"{field}: {what}{key} {_TYPE_VERB[result]} from {x!r} to {y!r}",
                 old=x,
                 new=y,
                 field=field,
@@ -530,7 +536,9 @@ class _Differ:
                 self.add(
                     rid,
                     (*base, key) if y is not None else base,
-                    f"{field}: {key} changed from {x!r} to {y!r}",
+                    f"{field}: {key} {x!r} removed"
+                    if y is None
+                    else f"{field}: {key} {'added' if x is None else 'changed from ' + repr(x) + ' to'} {y!r}",
                     old=x,
                     new=y,
                     field=field,

@@ -38,7 +38,7 @@ def render_text(contract: Contract, info: VersionInfo, perspective: str) -> str:
         f"(previous: {info.previous_path}; {perspective} perspective)"
     )
     lines = [head]
-    width = max((len(c.kind) for c in info.changes), default=0)
+    width = len("informational")
     for c in info.changes:
         lines.append(f"  {c.kind:<{width}}  {c.rule_id}  {_where(c):<9}  {c.message}")
     n = counts(info.changes)
