@@ -6,11 +6,10 @@ import json
 from pathlib import Path
 
 from conftest import run_cli
-from versioning_helpers import base_doc, dump, prop, remove_prop
-
 from meshguard.config import load_config
 from meshguard.pipeline import run
 from meshguard.stages import RunOptions
+from versioning_helpers import base_doc, dump, prop, remove_prop
 
 LOCAL = {"CI": ""}
 
@@ -58,7 +57,9 @@ def test_producer_perspective(tmp_path: Path) -> None:
     doc["version"] = "1.2.0"
     new.write_text(dump(doc), encoding="utf-8")
     consumer = run_cli("diff", str(old), str(new), "--root", str(tmp_path), env=LOCAL)
-    producer = run_cli("diff", str(old), str(new), "--perspective", "producer", "--root", str(tmp_path), env=LOCAL)
+    producer = run_cli(
+        "diff", str(old), str(new), "--perspective", "producer", "--root", str(tmp_path), env=LOCAL
+    )
     assert consumer.returncode == 0 and "non-breaking   MGV130" in consumer.stdout
     assert producer.returncode == 1 and "  breaking       MGV130" in producer.stdout
 
@@ -110,13 +111,17 @@ def side_by_side(tmp_path: Path) -> Path:
 
 def test_side_by_side_previous_file(tmp_path: Path) -> None:
     folder = side_by_side(tmp_path)
-    proc = run_cli("diff", str(folder / "2.0.0.odcs.yaml"), "--format", "json", "--root", str(tmp_path), env=LOCAL)
+    proc = run_cli(
+        "diff", str(folder / "2.0.0.odcs.yaml"), "--format", "json", "--root", str(tmp_path), env=LOCAL
+    )
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["previous"] == {"path": "contracts/orders/1.1.0.odcs.yaml", "version": "1.1.0"}
     assert [c["rule_id"] for c in doc["changes"]] == ["MGV110"]
     # an older file's previous is the next lower version
-    proc = run_cli("diff", str(folder / "1.1.0.odcs.yaml"), "--format", "json", "--root", str(tmp_path), env=LOCAL)
+    proc = run_cli(
+        "diff", str(folder / "1.1.0.odcs.yaml"), "--format", "json", "--root", str(tmp_path), env=LOCAL
+    )
     assert json.loads(proc.stdout)["previous"]["version"] == "1.0.0"
 
 

@@ -7,12 +7,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
-from versioning_helpers import base_doc, dump, remove_prop
 
+from conftest import run_cli
 from meshguard.config import load_config
 from meshguard.pipeline import run
 from meshguard.stages import RunOptions
+from versioning_helpers import base_doc, dump, remove_prop
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Test",

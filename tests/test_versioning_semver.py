@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from versioning_helpers import base_doc, contract, prop, remove_prop
 
+from meshguard.contracts.previous import PreviousVersion
 from meshguard.contracts.semver import bump_of, enforce, required_bump
 from meshguard.contracts.versioning import compare
-from meshguard.contracts.previous import PreviousVersion
+from versioning_helpers import base_doc, contract, prop, remove_prop
 
 
 def _breaking(d: dict) -> None:
