@@ -211,7 +211,7 @@ CASES: list[Case] = [
     Case("maximum added", _opt("quantity", "maximum", 1000), ("MGV146", B), ("MGV147", N)),
     Case(
         "minimum made exclusive",
-        lambda d: prop(d, "amount")["logicalTypeOptions"].update({"exclusiveMinimum": 0, "minimum": None}),
+        lambda d: prop(d, "amount").update(logicalTypeOptions={"exclusiveMinimum": 0, "maximum": 100000}),
         ("MGV146", B),
         ("MGV147", N),
     ),
