@@ -31,7 +31,9 @@ def compare(previous: PreviousVersion, contract: Contract, perspective: str) -> 
             details={"rule": name, "previous_path": previous.display},
         )
         return VersionInfo(findings=[finding], previous_path=previous.display)
-    changes = diff_contracts(previous.contract, contract, perspective)
+    # unchanged since the git base: the previous version is the contract itself
+    same = previous.contract is contract
+    changes = [] if same else diff_contracts(previous.contract, contract, perspective)
     return VersionInfo(
         changes=changes,
         findings=enforce(previous.version, contract, changes),
