@@ -172,6 +172,12 @@ def test_shallow_clone_without_the_base_is_a_clear_error(repo: Path, tmp_path: P
 def test_unknown_ref_and_not_a_repo_are_bad_input(repo: Path, tmp_path: Path) -> None:
     proc = run_cli("diff", CONTRACT, "--base", "no-such-branch", "--root", str(repo), cwd=repo, env=LOCAL)
     assert proc.returncode == 2 and "unknown git ref 'no-such-branch'" in proc.stderr
+    quiet = ("--no-data", "--no-policy", "--no-reports", "--no-history")
+    proc = run_cli("check", "--base", "no-such-branch", *quiet, "--root", str(repo), cwd=repo, env=LOCAL)
+    assert proc.returncode == 2 and "unknown git ref 'no-such-branch'" in proc.stderr
+    proc = run_cli("check", "--base", "HEAD", "--format", "json", *quiet, "--root", str(repo), cwd=repo, env=LOCAL)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["products"][0]["previous_version"] == "1.1.0"
     plain = tmp_path / "plain"
     write(plain, base_doc())
     proc = run_cli("diff", CONTRACT, "--base", "main", "--root", str(plain), cwd=plain, env=LOCAL)

@@ -17,6 +17,7 @@ from meshguard.contracts.repo import LintedContract, lint_repo
 from meshguard.contracts.versioning import run_versioning
 from meshguard.errors import ContractError
 from meshguard.report.model import Finding, Location, MeshResult, ProductResult, Severity
+from meshguard.report.scoring import ScoringRules, score_mesh
 from meshguard.stages import RunOptions
 
 
@@ -70,5 +71,8 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions) -> MeshResul
         product.previous_version = versions.previous_version
         product.timings["versioning"] = time.perf_counter() - t0
         mesh.products.append(product)
+        if options.progress is not None:
+            options.progress(len(mesh.products), len(repo.contracts))
     mesh.summary["elapsed_s"] = round(time.perf_counter() - started, 3)
+    score_mesh(mesh, ScoringRules.from_config(config))  # results: scores, verdicts, summaries
     return mesh

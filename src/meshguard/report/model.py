@@ -186,6 +186,11 @@ class Change:
         out["bump"] = self.bump
         return out
 
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Change:
+        """Inverse of :meth:`to_dict` (the derived ``severity`` and ``bump`` are dropped)."""
+        return cls(**{k: v for k, v in raw.items() if k not in ("severity", "bump")})
+
 
 @dataclass(frozen=True)
 class DimensionScore:
