@@ -175,7 +175,9 @@ def test_unknown_ref_and_not_a_repo_are_bad_input(repo: Path, tmp_path: Path) ->
     quiet = ("--no-data", "--no-policy", "--no-reports", "--no-history")
     proc = run_cli("check", "--base", "no-such-branch", *quiet, "--root", str(repo), cwd=repo, env=LOCAL)
     assert proc.returncode == 2 and "unknown git ref 'no-such-branch'" in proc.stderr
-    proc = run_cli("check", "--base", "HEAD", "--format", "json", *quiet, "--root", str(repo), cwd=repo, env=LOCAL)
+    proc = run_cli(
+        "check", "--base", "HEAD", "--format", "json", *quiet, "--root", str(repo), cwd=repo, env=LOCAL
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["products"][0]["previous_version"] == "1.1.0"
     plain = tmp_path / "plain"
