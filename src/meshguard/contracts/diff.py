@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from meshguard.contracts.identity import match, match_properties
 from meshguard.contracts.model import Contract, Property, QualityRule, Relationship, SchemaObject
 from meshguard.contracts.rules_versioning import CHANGE_RULES, PERSPECTIVES
 from meshguard.contracts.typecompat import TypeChange, compare_logical, compare_physical
@@ -248,7 +249,7 @@ class _Differ:
 
     # --- schema objects ----------------------------------------------------------
     def schemas(self) -> None:
-        pairs, removed, added = _match(self.old.schemas, self.new.schemas, lambda s: s.name)
+        pairs, removed, added = match(self.old.schemas, self.new.schemas, lambda s: s.name)
         for s in removed:
             self.add(
                 "MGV101", s.pointer, f"schema object {s.name!r} removed", line_at=("schema",), old=s.name
@@ -327,7 +328,7 @@ class _Differ:
     # --- properties --------------------------------------------------------------
     def properties(self, a: SchemaObject, b: SchemaObject) -> dict[str, str]:
         """Walk the properties of two matched schema objects; returns old path → new path."""
-        pairs, removed, added = _match_properties(a.properties, b.properties)
+        pairs, removed, added = match_properties(a.properties, b.properties)
         renames = {p.path: q.path for p, q in pairs}
         gone = [p.path for p in removed]
         for p in removed:
@@ -663,7 +664,7 @@ class _Differ:
         where: str,
         field: str | None,
     ) -> None:
-        pairs, removed, added = _match(qa, qb, _quality_key)
+        pairs, removed, added = match(qa, qb, _quality_key)
         for r in removed:
             self.add(
                 "MGV161", r.pointer, f"{where}: quality rule {r.name!r} removed", line_at=pointer, field=field
@@ -734,7 +735,7 @@ class _Differ:
         def key(s: Any) -> str:
             return f"{s.property.lower()}@{s.element or ''}"
 
-        pairs, removed, added = _match(self.old.sla, self.new.sla, key)
+        pairs, removed, added = match(self.old.sla, self.new.sla, key)
         for s in removed:
             self.add(
                 "MGV202",
@@ -786,7 +787,7 @@ class _Differ:
 
     # --- servers ------------------------------------------------------------------------
     def servers(self) -> None:
-        pairs, removed, added = _match(self.old.servers, self.new.servers, lambda s: s.name)
+        pairs, removed, added = match(self.old.servers, self.new.servers, lambda s: s.name)
         for s in removed:
             self.add("MGV210", s.pointer, f"server {s.name!r} removed", line_at=("servers",), old=s.name)
         for s in added:
@@ -825,73 +826,6 @@ def _quality_key(q: QualityRule) -> str:
     if isinstance(name, str) and name:
         return "name:" + name
     return f"kind:{q.metric or q.type}:{q.raw.get('query') or q.raw.get('description') or ''}"
-
-
-def _match(
-    old: Iterable[Any], new: Iterable[Any], name: Any
-) -> tuple[list[tuple[Any, Any]], list[Any], list[Any]]:
-    """Pair elements by ``id`` when both sides have it, then by ``name(element)``."""
-    old_l, new_l = list(old), list(new)
-    pairs: list[tuple[Any, Any]] = []
-    used_new: set[int] = set()
-    used_old: set[int] = set()
-    new_ids = {getattr(e, "id", None) or _raw_id(e): i for i, e in enumerate(new_l)}
-    new_ids.pop(None, None)
-    for i, e in enumerate(old_l):
-        eid = getattr(e, "id", None) or _raw_id(e)
-        j = new_ids.get(eid) if eid else None
-        if j is not None and j not in used_new:
-            pairs.append((e, new_l[j]))
-            used_old.add(i)
-            used_new.add(j)
-    by_name: dict[Any, int] = {}
-    for j, e in enumerate(new_l):
-        if j not in used_new:
-            by_name.setdefault(name(e), j)
-    for i, e in enumerate(old_l):
-        if i in used_old:
-            continue
-        j = by_name.get(name(e))
-        if j is not None and j not in used_new:
-            pairs.append((e, new_l[j]))
-            used_old.add(i)
-            used_new.add(j)
-    removed = [e for i, e in enumerate(old_l) if i not in used_old]
-    added = [e for j, e in enumerate(new_l) if j not in used_new]
-    return pairs, removed, added
-
-
-def _raw_id(e: Any) -> str | None:
-    raw = getattr(e, "raw", None)
-    value = raw.get("id") if isinstance(raw, Mapping) else None
-    return value if isinstance(value, str) and value else None
-
-
-def _match_properties(
-    old: Sequence[Property], new: Sequence[Property]
-) -> tuple[list[tuple[Property, Property]], list[Property], list[Property]]:
-    """Pair properties by id, then by path — translating paths under a renamed parent."""
-    pairs, removed, added = _match(old, new, lambda p: p.path)
-    renames = {p.path: q.path for p, q in pairs if p.path != q.path}
-    if not renames or not removed:
-        return pairs, removed, added
-    by_path = {q.path: q for q in added}
-    still: list[Property] = []
-    for p in removed:
-        translated = p.path
-        for src in sorted(renames, key=len, reverse=True):
-            for sep in (".", "[]."):
-                if p.path.startswith(src + sep):
-                    translated = renames[src] + p.path[len(src) :]
-                    break
-            if translated != p.path:
-                break
-        q = by_path.pop(translated, None)
-        if q is None:
-            still.append(p)
-        else:
-            pairs.append((p, q))
-    return pairs, still, [q for q in added if q.path in by_path]
 
 
 def diff_contracts(old: Contract, new: Contract, perspective: str = "consumer") -> list[Change]:
