@@ -21,6 +21,8 @@ COMMANDS: dict[str, str] = {
     "lint": "meshguard.commands.lint:lint",
     "check": "meshguard.commands.check:check",
     "init": "meshguard.commands.init:init",
+    "diff": "meshguard.commands.diff:diff",
+    "changelog": "meshguard.commands.changelog:changelog",
     "history": "meshguard.commands.history:history",
     "report": "meshguard.commands.report:report",
     "import": "meshguard.commands.importing:import_cmd",

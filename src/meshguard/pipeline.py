@@ -14,6 +14,7 @@ from pathlib import Path
 from meshguard import __version__
 from meshguard.config import Config
 from meshguard.contracts.repo import LintedContract, lint_repo
+from meshguard.contracts.versioning import run_versioning
 from meshguard.errors import ContractError
 from meshguard.report.model import Finding, Location, MeshResult, ProductResult, Severity
 from meshguard.report.scoring import ScoringRules, score_mesh
@@ -63,6 +64,12 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions) -> MeshResul
         product.timings["lint"] = time.perf_counter() - t0
         # versioning stage (issue 6), data + quality stage (issue 3), policy stage (issue 4)
         # and scoring (issue 5) plug in here, in that order.
+        t0 = time.perf_counter()
+        versions = run_versioning(lc.contract, config, options, repo.older.get(lc.contract.path, []))
+        product.changes = list(versions.changes)
+        product.findings.extend(versions.findings)
+        product.previous_version = versions.previous_version
+        product.timings["versioning"] = time.perf_counter() - t0
         mesh.products.append(product)
         if options.progress is not None:
             options.progress(len(mesh.products), len(repo.contracts))

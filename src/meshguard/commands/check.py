@@ -78,6 +78,21 @@ def git_commit(root: Path) -> str | None:
 @click.option("--no-data", is_flag=True, help="Skip reading data (contract, policy and versioning only).")
 @click.option("--no-policy", is_flag=True, help="Skip the policy stage.")
 @click.option("--no-versioning", is_flag=True, help="Skip comparing with previous contract versions.")
+@click.option(
+    "--base",
+    "base_ref",
+    default=None,
+    metavar="REF",
+    help="Compare contracts with this git ref (default: merge-base with the default branch in "
+    "ci mode, HEAD in pre-commit mode; see docs/versioning.md).",
+)
+@click.option(
+    "--perspective",
+    type=click.Choice(["consumer", "producer"]),
+    default="consumer",
+    show_default=True,
+    help="Whose compatibility decides what a breaking change is.",
+)
 @click.option("--engine", type=click.Choice(["embedded", "opa"]), default=None, help="Policy engine.")
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal)."
@@ -97,6 +112,8 @@ def check(
     no_data: bool,
     no_policy: bool,
     no_versioning: bool,
+    base_ref: str | None,
+    perspective: str,
     engine: str | None,
     progress: bool | None,
     changed_only: bool,
@@ -133,6 +150,8 @@ def check(
         with_data=with_data or not no_data,
         with_policy=not no_policy,
         with_versioning=not no_versioning,
+        base_ref=base_ref,
+        perspective=perspective,
         engine=engine,
         fail_on=fail_on,
         base_ref=run.base_ref,

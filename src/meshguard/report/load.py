@@ -55,7 +55,7 @@ def product_from_dict(raw: dict[str, Any]) -> ProductResult:
             "dimensions": [DimensionScore(**d) for d in raw.get("dimensions", [])],
             "checks": [check_from_dict(c) for c in raw.get("checks", [])],
             "findings": [finding_from_dict(f) for f in raw.get("findings", [])],
-            "changes": [Change(**c) for c in raw.get("changes", [])],
+            "changes": [Change.from_dict(c) for c in raw.get("changes", [])],
             "waivers": [Waiver(**w) for w in raw.get("waivers", [])],
         }
     )

@@ -140,9 +140,28 @@ class CheckResult:
         return out
 
 
+class ChangeKind(StrEnum):
+    BREAKING = "breaking"
+    NON_BREAKING = "non-breaking"
+    INFORMATIONAL = "informational"
+
+
+#: change class → (severity, the smallest semver bump it needs); docs/versioning.md
+CHANGE_SEVERITY: dict[str, tuple[str, str]] = {
+    ChangeKind.BREAKING: (Severity.ERROR, "major"),
+    ChangeKind.NON_BREAKING: (Severity.WARNING, "minor"),
+    ChangeKind.INFORMATIONAL: (Severity.INFO, "patch"),
+}
+
+
 @dataclass(frozen=True)
 class Change:
-    """One classified difference between two versions of a contract."""
+    """One classified difference between two versions of a contract.
+
+    ``path`` is a JSON pointer into the new document (into the old one for a
+    removed element); ``line`` is the line in the new file; ``field`` is
+    ``schema.property`` when the change concerns one property.
+    """
 
     rule_id: str
     kind: str  # breaking | non-breaking | informational
@@ -151,10 +170,26 @@ class Change:
     line: int | None = None
     old: Any = None
     new: Any = None
+    field: str | None = None
+
+    @property
+    def severity(self) -> str:
+        return CHANGE_SEVERITY.get(self.kind, (Severity.INFO, "patch"))[0]
+
+    @property
+    def bump(self) -> str:
+        return CHANGE_SEVERITY.get(self.kind, (Severity.INFO, "patch"))[1]
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = _clean(asdict(self))
+        out["severity"] = str(self.severity)
+        out["bump"] = self.bump
         return out
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Change:
+        """Inverse of :meth:`to_dict` (the derived ``severity`` and ``bump`` are dropped)."""
+        return cls(**{k: v for k, v in raw.items() if k not in ("severity", "bump")})
 
 
 @dataclass(frozen=True)
