@@ -90,7 +90,7 @@ def test_base_ref_compares_against_the_merge_base(repo: Path) -> None:
     assert changed_files(repo) == []  # clean tree: nothing against HEAD
     changed = changed_files(repo, ("origin/main", "main"))
     assert [p.name for p in changed] == ["b.odcs.yaml"]
-    code, ids, out = _check(repo, "--changed-only", "--no-data", "--base-ref", "main")
+    code, ids, out = _check(repo, "--changed-only", "--no-data", "--base", "main")
     assert code == 1 and ids == ["beta"] and "MG013" in out
     env = {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_BASE_REF": "main"}
     code, ids, out = _check(repo, "--ci", "--changed-only", "--no-data", env=env)
@@ -100,7 +100,7 @@ def test_base_ref_compares_against_the_merge_base(repo: Path) -> None:
 def test_unknown_base_ref_and_no_repo_are_usage_errors(repo: Path, tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="not in this clone"):
         changed_files(repo, ("origin/nope",))
-    proc = run_cli("check", "--changed-only", "--base-ref", "nope", cwd=repo)
+    proc = run_cli("check", "--changed-only", "--base", "nope", cwd=repo)
     assert proc.returncode == 2 and "nope" in proc.stderr and "Traceback" not in proc.stderr
     plain = tmp_path / "plain"
     plain.mkdir()

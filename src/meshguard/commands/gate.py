@@ -29,14 +29,8 @@ def gate_options(fn: F) -> F:
         "--changed-only",
         is_flag=True,
         help="Check only the products whose contract or sample data changed: the files given "
-        "(as pre-commit passes them), else what git reports against the base ref (or HEAD).",
-    )(fn)
-    fn = click.option(
-        "--base-ref",
-        default=None,
-        metavar="REF",
-        help="Git ref to compare against (changed files, breaking changes). "
-        "Default: from the CI environment with --ci, else MESHGUARD_BASE_REF.",
+        "(as pre-commit passes them), else what git reports against the base ref (--base, the CI "
+        "environment's with --ci, MESHGUARD_BASE_REF) or HEAD.",
     )(fn)
     fn = click.option(
         "--ci",
