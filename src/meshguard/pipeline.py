@@ -15,6 +15,8 @@ from meshguard import __version__
 from meshguard.config import Config
 from meshguard.contracts.repo import LintedContract, lint_repo
 from meshguard.errors import ContractError
+from meshguard.quality.mesh import mesh_contracts
+from meshguard.quality.stage import run_quality
 from meshguard.report.model import Finding, Location, MeshResult, ProductResult, Severity
 from meshguard.stages import RunOptions
 
@@ -56,12 +58,21 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions) -> MeshResul
     )
     repo = lint_repo(paths, config)
     mesh.findings.extend(_unreadable(e) for e in repo.unreadable)
+    contracts = mesh_contracts(config, [lc.contract for lc in repo.contracts]) if options.with_data else {}
     for lc in repo.contracts:
         t0 = time.perf_counter()
         product = _product(lc)
         product.timings["lint"] = time.perf_counter() - t0
         # versioning stage (issue 6), data + quality stage (issue 3), policy stage (issue 4)
         # and scoring (issue 5) plug in here, in that order.
+        quality = None
+        if options.with_data:
+            t0 = time.perf_counter()
+            quality = run_quality(lc.contract, config, options, contracts)  # UnavailableError → exit 3
+            product.checks.extend(quality.checks)
+            product.data_source, product.rows, product.sampled = quality.source, quality.rows, quality.sampled
+            product.errors.extend(quality.errors)
+            product.timings["quality"] = time.perf_counter() - t0
         mesh.products.append(product)
     mesh.summary["elapsed_s"] = round(time.perf_counter() - started, 3)
     return mesh

@@ -1,0 +1,132 @@
+"""SLAs from ``slaProperties``: freshness / latency (age of the newest record) and retention
+(age of the oldest record), measured on the element's timestamp column against "now"
+(``RunOptions.now``, settable with ``--as-of`` / ``data.as_of`` for reproducible runs)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from meshguard.contracts.model import Contract, SlaProperty
+from meshguard.quality.results import Table, check
+from meshguard.report.model import CheckResult, Stage, Status
+
+_UNITS: dict[str, float] = {}
+for names, seconds in (
+    (("s", "sec", "secs", "second", "seconds"), 1),
+    (("min", "mins", "minute", "minutes"), 60),
+    (("h", "hr", "hrs", "hour", "hours"), 3600),
+    (("d", "day", "days"), 86400),
+    (("w", "wk", "week", "weeks"), 7 * 86400),
+    (("mo", "mon", "month", "months"), 30 * 86400),
+    (("y", "yr", "yrs", "year", "years"), 365 * 86400),
+):
+    for n in names:
+        _UNITS[n] = seconds
+AGE = {"freshness": "newest", "latency": "newest", "retention": "oldest"}
+
+
+def period_seconds(value: Any, unit: str | None, prop: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"value {value!r} is not a number")
+    u = (unit or "d").strip().lower()
+    if u == "m":  # ambiguous in ODCS examples: months for retention, minutes otherwise
+        u = "month" if prop == "retention" else "min"
+    if u not in _UNITS:
+        raise ValueError(f"unknown unit {unit!r}")
+    return float(value) * _UNITS[u]
+
+
+def _element(sla: SlaProperty, tables: Mapping[str, Table]) -> tuple[Table, str] | None:
+    if not sla.element:
+        return None
+    element = sla.element.split(",")[0].strip()
+    schema, dot, col = element.rpartition(".")
+    if dot and schema in tables and col in tables[schema].frame.columns:
+        return tables[schema], col
+    for t in tables.values():
+        if element in t.frame.columns:
+            return t, element
+    return None
+
+
+def _as_utc(value: Any) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+    return None
+
+
+def sla_checks(contract: Contract, tables: Mapping[str, Table], now: dt.datetime) -> list[CheckResult]:
+    out: list[CheckResult] = []
+    if not tables:
+        return out
+    any_table = next(iter(tables.values()))
+    for sla in contract.sla:
+        prop = sla.property
+        cid = f"sla.{prop}"
+        name = f"SLA {prop} {sla.value} {sla.unit or ''}".strip()
+        base: dict[str, Any] = dict(
+            id=cid, name=name, stage=Stage.SLA, pointer=sla.pointer, dimension="timeliness", field=sla.element
+        )
+        if prop not in AGE:
+            out.append(
+                check(
+                    any_table,
+                    ok=True,
+                    status=Status.INFO,
+                    message=f"SLA {prop!r} is not measurable from the data (documented only)",
+                    **base,
+                )
+            )
+            continue
+        found = _element(sla, tables)
+        if found is None:
+            why = (
+                "names no element"
+                if not sla.element
+                else f"element {sla.element!r} is not a column of the data"
+            )
+            out.append(check(any_table, ok=False, status=Status.ERRORED, message=f"SLA {prop} {why}", **base))
+            continue
+        table, col = found
+        try:
+            limit = period_seconds(sla.value, sla.unit, prop)
+        except ValueError as exc:
+            out.append(check(table, ok=False, status=Status.ERRORED, message=f"SLA {prop}: {exc}", **base))
+            continue
+        series = table.frame.get_column(col)
+        edge = series.max() if AGE[prop] == "newest" else series.min()
+        when = _as_utc(edge)
+        if when is None:
+            msg = "no timestamps in the data" if edge is None else f"{col} is not a date or timestamp column"
+            out.append(check(table, ok=False, status=Status.ERRORED, message=f"SLA {prop}: {msg}", **base))
+            continue
+        age = (now - when).total_seconds()
+        ok = age <= limit
+        hours = round(age / 3600, 2)
+        msg = (
+            ""
+            if ok
+            else (
+                f"{AGE[prop]} {col} is {hours} h old at {now.isoformat(timespec='seconds')}, "
+                f"limit {sla.value} {sla.unit or 'd'}"
+            )
+        )
+        details: dict[str, Any] = {"now": now.isoformat(timespec="seconds"), "age_hours": hours}
+        if col not in table.masked:
+            details["edge"] = when.isoformat()
+        out.append(
+            check(
+                table,
+                ok=ok,
+                measured=hours,
+                threshold=f"<= {round(limit / 3600, 2)} h",
+                message=msg,
+                details=details,
+                **base,
+            )
+        )
+    return out
