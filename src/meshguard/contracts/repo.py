@@ -10,6 +10,7 @@ from meshguard.config import Config
 from meshguard.contracts.lint import LintContext, lint_contract
 from meshguard.contracts.load import LoadedContract, discover, load_contract
 from meshguard.contracts.model import Contract
+from meshguard.contracts.versions import split_versions
 from meshguard.errors import ContractError
 from meshguard.report.model import Finding, Severity
 
@@ -32,6 +33,8 @@ class LintedContract:
 class RepoLint:
     contracts: list[LintedContract] = field(default_factory=list)
     unreadable: list[ContractError] = field(default_factory=list)
+    #: contract path (as shown) → older side-by-side versions of it, newest first
+    older: dict[str, list[Path]] = field(default_factory=dict)
 
     @property
     def error_count(self) -> int:
@@ -42,15 +45,23 @@ class RepoLint:
         return sum(c.warnings for c in self.contracts)
 
 
-def load_all(paths: Sequence[Path], config: Config) -> tuple[list[LoadedContract], list[ContractError]]:
-    files = discover(paths, config.contract_globs)
+def load_all(
+    paths: Sequence[Path], config: Config, older: dict[str, list[Path]] | None = None
+) -> tuple[list[LoadedContract], list[ContractError]]:
+    """Load the current contracts named by ``paths``; older side-by-side versions
+    are left out and, when ``older`` is given, recorded there."""
+    split = split_versions(discover(paths, config.contract_globs))
     loaded: list[LoadedContract] = []
     errors: list[ContractError] = []
-    for f in files:
+    for f in split.current:
         try:
-            loaded.append(load_contract(f, config.root, config.sensitivity, config.limits))
+            lc = load_contract(f, config.root, config.sensitivity, config.limits)
         except ContractError as exc:
             errors.append(exc)
+            continue
+        loaded.append(lc)
+        if older is not None and split.older.get(f):
+            older[lc.contract.path] = split.older[f]
     return loaded, errors
 
 
@@ -60,7 +71,7 @@ def repo_context(config: Config, loaded: Sequence[LoadedContract], paths: Sequen
     named = {Path(c.path).as_posix() for c in contracts}
     repo_dir = config.contracts_path
     if repo_dir.is_dir() and not all(p.resolve() == repo_dir.resolve() for p in paths):
-        for f in discover([repo_dir], config.contract_globs):
+        for f in split_versions(discover([repo_dir], config.contract_globs)).current:
             try:
                 lc = load_contract(f, config.root, config.sensitivity, config.limits)
             except ContractError:
@@ -71,14 +82,14 @@ def repo_context(config: Config, loaded: Sequence[LoadedContract], paths: Sequen
 
 
 def lint_repo(paths: Sequence[Path], config: Config, *, with_repo_context: bool = True) -> RepoLint:
-    loaded, errors = load_all(paths, config)
+    older: dict[str, list[Path]] = {}
+    loaded, errors = load_all(paths, config, older)
     ctx = (
         repo_context(config, loaded, paths)
         if with_repo_context
         else LintContext([lc.contract for lc in loaded])
     )
-    # duplicate ids only count among the contracts being linted and the repo, once each
-    out = RepoLint(unreadable=errors)
+    out = RepoLint(unreadable=errors, older=older)
     for lc in loaded:
         out.contracts.append(
             LintedContract(
