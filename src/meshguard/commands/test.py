@@ -71,6 +71,8 @@ def render_text(result: MeshResult) -> str:
             lines.append(
                 f"  {str(c.status).upper():<11} {c.id}{extra}{msg}  ({c.location or p.contract_path})"
             )
+            if c.samples and c.status != Status.PASSED:
+                lines.append(f"              e.g. {json.dumps(c.samples[0], default=str)}")
     n = counts(result)
     lint_errors = sum(1 for p in result.products for f in p.findings if f.severity == Severity.ERROR)
     lines.append(

@@ -35,7 +35,7 @@ def _missing(table: Table, col: str, rule: QualityRule) -> pl.Series:
     if not isinstance(values, list):
         raise BadCondition("arguments.missingValues must be a list")
     s = table.frame.get_column(col)
-    mask = s.is_null() if None in values else pl.Series([False] * len(s))
+    mask = s.is_null() if None in values else pl.Series([False] * len(s), dtype=pl.Boolean)
     others = [str(v) for v in values if v is not None]
     if others:
         mask = mask | s.cast(pl.String).is_in(others).fill_null(False)
@@ -52,7 +52,7 @@ def _invalid(table: Table, col: str, rule: QualityRule) -> pl.Series:
     if valid is None and pattern is None:
         raise BadCondition("invalidValues needs arguments.validValues or arguments.pattern")
     s = table.frame.get_column(col)
-    bad = pl.Series([False] * len(s))
+    bad = pl.Series([False] * len(s), dtype=pl.Boolean)
     if isinstance(valid, list):
         same_type = [v for v in valid if v is not None]
         bad = bad | ~(s.is_in(same_type) if s.dtype != pl.String else s.is_in([str(v) for v in same_type]))

@@ -94,6 +94,9 @@ class FileSource:
                 f"more than data.large_file_bytes ({big / 2**20:.0f} MiB)",
                 hint="pass --sample-rows N (or set data.sample_rows) to validate a sample",
             )
+        if self.format != "parquet":
+            for p in paths:
+                _check_utf8(p, self.product, self.raw_path)
         files = [str(p) for p in paths]
         n = None if limit is None else limit + 1  # one more row tells that the data was sampled
         if self.format == "csv":
@@ -114,3 +117,17 @@ def _is_json_array(path: Path) -> bool:
     with path.open("rb") as fh:
         head = fh.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
     return head.startswith(b"[")
+
+
+def _check_utf8(path: Path, product: str, shown: str, prefix: int = 1 << 20) -> None:
+    """Text files must be UTF-8: check the first MiB (polars would decode a bad header lossily)."""
+    import codecs
+
+    with path.open("rb") as fh:
+        head = fh.read(prefix)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) < prefix)
+    except UnicodeDecodeError:
+        raise DataError(f"product {product}: {shown!r} is not valid UTF-8 text") from None
+    if b"\x00" in head:
+        raise DataError(f"product {product}: {shown!r} contains NUL bytes (not a text file)")
