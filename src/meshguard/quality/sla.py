@@ -1,6 +1,13 @@
-"""SLAs from ``slaProperties``: freshness / latency (age of the newest record) and retention
-(age of the oldest record), measured on the element's timestamp column against "now"
-(``RunOptions.now``, settable with ``--as-of`` / ``data.as_of`` for reproducible runs)."""
+"""SLAs from ``slaProperties``, measured on the data.
+
+- ``freshness``: age of the newest value of the element's timestamp column;
+- ``retention``: age of the oldest value (no record older than the period);
+- ``latency`` (ODCS: time from the source to availability): with two elements
+  ``"t.event_ts, t.loaded_at"`` the largest ``loaded_at - event_ts``; with one element
+  it is not measurable from one timestamp and is reported as ``info``.
+
+"now" is ``RunOptions.now`` (``--as-of`` / ``data.as_of`` for reproducible runs).
+"""
 
 from __future__ import annotations
 
@@ -24,7 +31,7 @@ for names, seconds in (
 ):
     for n in names:
         _UNITS[n] = seconds
-AGE = {"freshness": "newest", "latency": "newest", "retention": "oldest"}
+AGE = {"freshness": "newest", "retention": "oldest"}
 
 
 def period_seconds(value: Any, unit: str | None, prop: str) -> float:
@@ -71,6 +78,9 @@ def sla_checks(contract: Contract, tables: Mapping[str, Table], now: dt.datetime
         base: dict[str, Any] = dict(
             id=cid, name=name, stage=Stage.SLA, pointer=sla.pointer, dimension="timeliness", field=sla.element
         )
+        if prop == "latency":
+            out.append(_latency(sla, tables, any_table, base))
+            continue
         if prop not in AGE:
             out.append(
                 check(
@@ -130,3 +140,62 @@ def sla_checks(contract: Contract, tables: Mapping[str, Table], now: dt.datetime
             )
         )
     return out
+
+
+def _column(element: str, tables: Mapping[str, Table]) -> tuple[Table, str] | None:
+    schema, dot, col = element.strip().rpartition(".")
+    if dot and schema in tables and col in tables[schema].frame.columns:
+        return tables[schema], col
+    for t in tables.values():
+        if element.strip() in t.frame.columns:
+            return t, element.strip()
+    return None
+
+
+def _latency(
+    sla: SlaProperty, tables: Mapping[str, Table], any_table: Table, base: dict[str, Any]
+) -> CheckResult:
+    import polars as pl
+
+    elements = [e for e in (sla.element or "").split(",") if e.strip()]
+    if len(elements) != 2:
+        return check(
+            any_table,
+            ok=True,
+            status=Status.INFO,
+            message=(
+                "latency (source → availability) needs two elements, 'event_ts, available_ts'; "
+                "documented only"
+            ),
+            **base,
+        )
+    a, b = _column(elements[0], tables), _column(elements[1], tables)
+    if a is None or b is None or a[0] is not b[0]:
+        return check(
+            any_table,
+            ok=False,
+            status=Status.ERRORED,
+            message="latency elements must be two timestamp columns of one table",
+            **base,
+        )
+    table = a[0]
+    try:
+        limit = period_seconds(sla.value, sla.unit, "latency")
+        delay = table.frame.select((pl.col(b[1]) - pl.col(a[1])).dt.total_seconds().alias("d")).get_column(
+            "d"
+        )
+    except (ValueError, pl.exceptions.PolarsError) as exc:
+        return check(table, ok=False, status=Status.ERRORED, message=f"SLA latency: {str(exc)[:120]}", **base)
+    late = delay > limit
+    worst = delay.max()
+    hours = round(float(worst) / 3600, 2) if isinstance(worst, (int, float)) else None
+    ok = not bool(late.any())
+    return check(
+        table,
+        ok=ok,
+        measured=hours,
+        threshold=f"<= {round(limit / 3600, 2)} h",
+        failing=late,
+        message="" if ok else f"{int(late.sum())} row(s) took longer than {sla.value} {sla.unit or 'd'}",
+        **base,
+    )

@@ -95,6 +95,7 @@ def target_dtype(kind: str) -> Any:
 
 
 _JAVA_FORMAT = (
+    (".SSS", "%.f"),
     ("yyyy", "%Y"),
     ("yy", "%y"),
     ("MM", "%m"),
@@ -103,16 +104,26 @@ _JAVA_FORMAT = (
     ("mm", "%M"),
     ("ss", "%S"),
 )
+_JAVA_ZONE = re.compile(r"X{1,3}|Z{1,2}|z")
 
 
 def strftime_format(fmt: str | None) -> str | None:
-    """ODCS ``format`` (``yyyy-MM-dd`` style, or already strftime) → a strftime format."""
+    """ODCS ``format`` (Java ``yyyy-MM-dd'T'HH:mm:ssX`` style, or already strftime) → strftime.
+
+    A zone letter (X, Z) becomes ``%:z``; values ending in ``Z`` are read as ``+00:00``.
+    """
     if not fmt or "%" in fmt:
         return fmt
-    out = fmt
-    for java, c in _JAVA_FORMAT:
-        out = out.replace(java, c)
-    return out
+    parts = re.split(r"('[^']*')", fmt)
+    out = []
+    for part in parts:
+        if part.startswith("'") and part.endswith("'"):
+            out.append(part[1:-1].replace("%", "%%"))
+            continue
+        for java, c in _JAVA_FORMAT:
+            part = part.replace(java, c)
+        out.append(_JAVA_ZONE.sub("%:z", part))
+    return "".join(out)
 
 
 @dataclass
@@ -144,6 +155,10 @@ def _parse(col: pl.Expr, kind: str, fmt: str | None) -> pl.Expr | None:
     if kind == "date":
         return s.str.to_date(format=fmt, strict=False)
     if kind == "timestamp":
+        if fmt and "%:z" in fmt:
+            return s.str.replace(r"Z$", "+00:00").str.to_datetime(
+                format=fmt, strict=False, time_unit="us", time_zone="UTC"
+            )
         if fmt:
             return s.str.to_datetime(format=fmt, strict=False, time_unit="us")
         aware = s.str.replace(r"Z$", "+00:00").str.to_datetime(
