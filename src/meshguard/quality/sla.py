@@ -71,9 +71,10 @@ def sla_checks(contract: Contract, tables: Mapping[str, Table], now: dt.datetime
     if not tables:
         return out
     any_table = next(iter(tables.values()))
+    repeated = {s.property for s in contract.sla if sum(o.property == s.property for o in contract.sla) > 1}
     for sla in contract.sla:
         prop = sla.property
-        cid = f"sla.{prop}"
+        cid = f"sla.{prop}.{sla.pointer[-1]}" if prop in repeated else f"sla.{prop}"
         name = f"SLA {prop} {sla.value} {sla.unit or ''}".strip()
         base: dict[str, Any] = dict(
             id=cid, name=name, stage=Stage.SLA, pointer=sla.pointer, dimension="timeliness", field=sla.element

@@ -137,7 +137,7 @@ def _unsupported_items(table: Table, contract: Contract, schema: str) -> list[Ch
 
 def _freshness(sla: list[CheckResult]) -> dict[str, Any] | None:
     for c in sla:
-        if c.id == "sla.freshness" and c.measured is not None:
+        if c.id.startswith("sla.freshness") and c.measured is not None:
             return {"element": c.field, "age_hours": c.measured, "status": c.status, **c.details}
     return None
 
