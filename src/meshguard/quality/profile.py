@@ -16,6 +16,9 @@ from meshguard.quality.masking import jsonable
 if TYPE_CHECKING:
     import polars as pl
 
+#: above this many rows the distinct count is an estimate (HyperLogLog)
+EXACT_DISTINCT_ROWS = 1_000_000
+
 
 def profile(frame: pl.DataFrame, masked: Collection[str]) -> dict[str, dict[str, Any]]:
     import polars as pl
@@ -28,9 +31,12 @@ def profile(frame: pl.DataFrame, masked: Collection[str]) -> dict[str, dict[str,
     for c in ordered:
         col = pl.col(c)
         exprs.append(col.null_count().alias(f"n|{c}"))
-        exprs.append(
-            col.n_unique().alias(f"d|{c}") if _hashable(frame.schema[c]) else pl.lit(None).alias(f"d|{c}")
-        )
+        if not _hashable(frame.schema[c]):
+            exprs.append(pl.lit(None).alias(f"d|{c}"))
+        elif rows > EXACT_DISTINCT_ROWS:  # HyperLogLog estimate on large frames
+            exprs.append(col.approx_n_unique().alias(f"d|{c}"))
+        else:
+            exprs.append(col.n_unique().alias(f"d|{c}"))
         if _ordered(frame.schema[c]) and c not in masked:
             exprs.append(col.min().alias(f"lo|{c}"))
             exprs.append(col.max().alias(f"hi|{c}"))

@@ -268,19 +268,17 @@ def schema_checks(table: Table, norm: Normalised, props: dict[str, Property]) ->
                 s.note = s.note or f"not evaluated: {path} holds {norm.mismatched[path]} values, not {kind}"
         runnable = [s for s in value_specs if s.note is None]
         notes.extend(s for s in value_specs if s.note is not None)
-        planned[path] = runnable
         for s in specs:
-            key = {
-                "present": "column_in_dataframe",
-                "type": "dtype",
-                "required": "not_nullable",
-                "unique": "field_uniqueness",
-            }[s.id.rsplit(".", 1)[1]]
-            builtin[(path, key)] = s
+            if s.id.endswith(".unique"):  # a vectorised check: cheaper than pandera's unique=True
+                s.pandera = pa.Check(_not_duplicated, name="unique")
+                runnable.insert(0, s)
+                continue
+            key = {"present": "column_in_dataframe", "type": "dtype", "required": "not_nullable"}
+            builtin[(path, key[s.id.rsplit(".", 1)[1]])] = s
+        planned[path] = runnable
         columns[path] = pa.Column(
             target_dtype(kind) if kind else None,
             nullable=not prop.required,
-            unique=unique,
             required=True,
             checks=[s.pandera for s in runnable],
         )
@@ -361,8 +359,14 @@ def schema_checks(table: Table, norm: Normalised, props: dict[str, Property]) ->
     return sorted(results, key=lambda r: order.get(r.id, 0))
 
 
+def _not_duplicated(data: Any) -> Any:
+    import polars as pl
+
+    return data.lazyframe.select(~pl.col(data.key).is_duplicated())
+
+
 def _ordered(builtin: dict[tuple[str, str], Spec], runnable: list[Spec], path: str) -> list[Spec]:
-    keys = ("column_in_dataframe", "dtype", "not_nullable", "field_uniqueness")
+    keys = ("column_in_dataframe", "dtype", "not_nullable")
     return [*(builtin[(path, k)] for k in keys if (path, k) in builtin), *runnable]
 
 
