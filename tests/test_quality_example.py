@@ -14,9 +14,9 @@ import polars as pl
 import pytest
 
 from conftest import PROJECT, run_cli
-from meshguard.commands.common import resolve_now
 from meshguard.config import load_config
 from meshguard.pipeline import run
+from meshguard.quality.stage import sla_now
 from meshguard.report.model import MeshResult
 from meshguard.stages import RunOptions
 
@@ -35,9 +35,9 @@ def _generator() -> Any:
 @pytest.fixture(scope="module")
 def result() -> Iterator[MeshResult]:
     config = load_config(PROJECT)
-    now = resolve_now(config, None)
-    assert now == datetime.fromisoformat("2026-11-25T00:00:00+00:00") == _generator().REFERENCE
-    yield run(config, [config.contracts_path], RunOptions(with_policy=False, with_versioning=False, now=now))
+    assert sla_now(config, RunOptions()) == datetime.fromisoformat("2026-11-25T00:00:00+00:00")
+    assert sla_now(config, RunOptions()) == _generator().REFERENCE
+    yield run(config, [config.contracts_path], RunOptions(with_policy=False, with_versioning=False))
 
 
 def _not_passed(result: MeshResult) -> dict[tuple[str, str], tuple[str, int | None]]:
@@ -90,7 +90,7 @@ def test_undeclared_email_column_is_detected_for_policies() -> None:
     lc = load_contract(
         PROJECT / "contracts" / "finance" / "fraud-scores.odcs.yaml", PROJECT, config.sensitivity
     )
-    out = run_quality(lc.contract, config, RunOptions(now=resolve_now(config, None)), {})
+    out = run_quality(lc.contract, config, RunOptions(), {})
     assert out.data is not None
     declared = {p.path for p in lc.contract.properties}
     assert "customer_email" not in declared

@@ -22,6 +22,8 @@ COMMANDS: dict[str, str] = {
     "check": "meshguard.commands.check:check",
     "init": "meshguard.commands.init:init",
     "test": "meshguard.commands.test:test",
+    "history": "meshguard.commands.history:history",
+    "report": "meshguard.commands.report:report",
 }
 
 

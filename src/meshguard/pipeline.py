@@ -18,6 +18,7 @@ from meshguard.errors import ContractError
 from meshguard.quality.mesh import mesh_contracts
 from meshguard.quality.stage import run_quality
 from meshguard.report.model import Finding, Location, MeshResult, ProductResult, Severity
+from meshguard.report.scoring import ScoringRules, score_mesh
 from meshguard.stages import RunOptions
 
 
@@ -74,5 +75,8 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions) -> MeshResul
             product.errors.extend(quality.errors)
             product.timings["quality"] = time.perf_counter() - t0
         mesh.products.append(product)
+        if options.progress is not None:
+            options.progress(len(mesh.products), len(repo.contracts))
     mesh.summary["elapsed_s"] = round(time.perf_counter() - started, 3)
+    score_mesh(mesh, ScoringRules.from_config(config))  # results: scores, verdicts, summaries
     return mesh

@@ -6,6 +6,7 @@ these plain dataclasses and returns them; nothing flows backwards.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +39,10 @@ class RunOptions:
     jobs: int = 1
     fail_on: str | None = None
     now: datetime = field(default_factory=utcnow)
+    #: "now" for SLA checks (``--as-of``); None: ``data.as_of`` of the config, else ``now``
+    as_of: datetime | None = None
+    #: called as progress(done, total) after each product (the text reporter's bar)
+    progress: Callable[[int, int], None] | None = field(default=None, compare=False)
 
 
 @dataclass

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from meshguard.config import Config, load_config
-from meshguard.errors import UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -44,14 +43,10 @@ def resolve_paths(config: Config, paths: tuple[Path, ...]) -> list[Path]:
     return [config.contracts_path]
 
 
-def resolve_now(config: Config, as_of: str | None) -> datetime:
-    """ "now" for SLAs: ``--as-of``, else ``data.as_of`` in meshguard.yaml, else the clock (UTC)."""
-    text = as_of or config.data.as_of
-    if not text:
-        return datetime.now(UTC)
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        where = "--as-of" if as_of else "data.as_of"
-        raise UsageError(f"{where}: {text!r} is not an ISO date or timestamp") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+def parse_as_of(as_of: str | None) -> datetime | None:
+    """``--as-of`` ("now" for SLA checks) as a datetime, None when not given."""
+    if not as_of:
+        return None
+    from meshguard.quality.sla import parse_instant
+
+    return parse_instant(as_of, "--as-of")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from meshguard.commands.common import get_config, repo_options, resolve_now
+from meshguard.commands.common import get_config, parse_as_of, repo_options
 from meshguard.config import Config
 from meshguard.contracts.load import discover, load_contract
 from meshguard.errors import ContractError, ExitCode, UsageError
@@ -136,7 +136,7 @@ def test(
         with_versioning=False,
         sample_rows=sample_rows,
         server=server,
-        now=resolve_now(config, as_of),
+        as_of=parse_as_of(as_of),
     )
     result = run(config, resolve_targets(config, products), options)
     click.echo(render_json(result) if fmt == "json" else render_text(result))

@@ -34,6 +34,17 @@ for names, seconds in (
 AGE = {"freshness": "newest", "retention": "oldest"}
 
 
+def parse_instant(text: str, where: str) -> dt.datetime:
+    """An ISO date or timestamp (naive: UTC); a bad value is a one-line usage error naming ``where``."""
+    from meshguard.errors import UsageError
+
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"{where}: {text!r} is not an ISO date or timestamp") from None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
 def period_seconds(value: Any, unit: str | None, prop: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"value {value!r} is not a number")

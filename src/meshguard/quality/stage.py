@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from meshguard.config import Config
@@ -15,7 +16,7 @@ from meshguard.quality.profile import profile
 from meshguard.quality.relationships import relationship_checks
 from meshguard.quality.results import Table, location
 from meshguard.quality.schema import schema_checks
-from meshguard.quality.sla import sla_checks
+from meshguard.quality.sla import parse_instant, sla_checks
 from meshguard.quality.sqlrules import other_rule_check, sql_check
 from meshguard.quality.types import normalise
 from meshguard.report.model import CheckResult, Severity, Stage, Status
@@ -65,7 +66,6 @@ def run_quality(
         )
         return out
     except DataError as exc:
-        out.errors.append(str(exc))
         out.checks.append(_product_check(contract, "data", Status.ERRORED, str(exc), Severity.ERROR))
         return out
     read_opts = _read_options(config, options)
@@ -76,7 +76,6 @@ def run_quality(
         try:
             frame, sampled = read_frame(source, contract, obj, read_opts)
         except DataError as exc:
-            out.errors.append(str(exc))
             out.checks.append(
                 _product_check(contract, f"{obj.name}.data", Status.ERRORED, str(exc), Severity.ERROR)
             )
@@ -97,12 +96,21 @@ def run_quality(
         for path, entry in prof.items():
             columns[f"{obj.name}.{path}" if multi else path] = entry
     out.checks.extend(relationship_checks(contract, tables, mesh, _loader(config, options)))
-    sla = sla_checks(contract, tables, options.now)
+    sla = sla_checks(contract, tables, sla_now(config, options))
     out.checks.extend(sla)
     out.source = source.describe()
     if tables:
         out.data = {"source": out.source, "rows": out.rows, "columns": columns, "freshness": _freshness(sla)}
     return out
+
+
+def sla_now(config: Config, options: RunOptions) -> datetime:
+    """``--as-of``, else ``data.as_of`` in meshguard.yaml, else the run's clock."""
+    if options.as_of is not None:
+        return options.as_of
+    if config.data.as_of:
+        return parse_instant(config.data.as_of, "data.as_of")
+    return options.now
 
 
 def _rule(table: Table, rule: Any) -> CheckResult:
