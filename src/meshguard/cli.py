@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "init": "meshguard.commands.init:init",
     "diff": "meshguard.commands.diff:diff",
     "changelog": "meshguard.commands.changelog:changelog",
+    "test": "meshguard.commands.test:test",
     "history": "meshguard.commands.history:history",
     "report": "meshguard.commands.report:report",
     "import": "meshguard.commands.importing:import_cmd",

@@ -84,6 +84,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
                 "failing_samples": {"type": "integer", "minimum": 0},
                 "large_file_bytes": {"type": "integer", "minimum": 0},
                 "allow_urls": {"type": "boolean"},
+                "as_of": {"type": "string"},
             },
         },
         "scoring": {
@@ -165,6 +166,8 @@ class DataConfig:
     failing_samples: int = 5
     large_file_bytes: int = 512 * 1024 * 1024
     allow_urls: bool = False
+    #: "now" for SLA checks (ISO date or timestamp), for reproducible runs over fixed sample data
+    as_of: str | None = None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from meshguard.config import Config
 from meshguard.contracts.repo import LintedContract, lint_repo
 from meshguard.contracts.versioning import run_versioning
 from meshguard.errors import ContractError
+from meshguard.quality.mesh import mesh_contracts
+from meshguard.quality.stage import run_quality
 from meshguard.report.model import Finding, Location, MeshResult, ProductResult, Severity
 from meshguard.report.scoring import ScoringRules, score_mesh
 from meshguard.stages import RunOptions
@@ -58,6 +60,7 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions) -> MeshResul
     )
     repo = lint_repo(paths, config)
     mesh.findings.extend(_unreadable(e) for e in repo.unreadable)
+    contracts = mesh_contracts(config, [lc.contract for lc in repo.contracts]) if options.with_data else {}
     for lc in repo.contracts:
         t0 = time.perf_counter()
         product = _product(lc)
@@ -70,6 +73,14 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions) -> MeshResul
         product.findings.extend(versions.findings)
         product.previous_version = versions.previous_version
         product.timings["versioning"] = time.perf_counter() - t0
+        quality = None
+        if options.with_data:
+            t0 = time.perf_counter()
+            quality = run_quality(lc.contract, config, options, contracts)  # UnavailableError → exit 3
+            product.checks.extend(quality.checks)
+            product.data_source, product.rows, product.sampled = quality.source, quality.rows, quality.sampled
+            product.errors.extend(quality.errors)
+            product.timings["quality"] = time.perf_counter() - t0
         mesh.products.append(product)
         if options.progress is not None:
             options.progress(len(mesh.products), len(repo.contracts))

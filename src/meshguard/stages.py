@@ -39,6 +39,8 @@ class RunOptions:
     jobs: int = 1
     fail_on: str | None = None
     now: datetime = field(default_factory=utcnow)
+    #: "now" for SLA checks (``--as-of``); None: ``data.as_of`` of the config, else ``now``
+    as_of: datetime | None = None
     #: called as progress(done, total) after each product (the text reporter's bar)
     progress: Callable[[int, int], None] | None = field(default=None, compare=False)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -40,3 +41,12 @@ def resolve_paths(config: Config, paths: tuple[Path, ...]) -> list[Path]:
     if paths:
         return list(paths)
     return [config.contracts_path]
+
+
+def parse_as_of(as_of: str | None) -> datetime | None:
+    """``--as-of`` ("now" for SLA checks) as a datetime, None when not given."""
+    if not as_of:
+        return None
+    from meshguard.quality.sla import parse_instant
+
+    return parse_instant(as_of, "--as-of")

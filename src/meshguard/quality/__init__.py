@@ -1,0 +1,1 @@
+"""Data quality: contract → pandera schema, ODCS quality rules, SLAs, relationships, profile, masking."""

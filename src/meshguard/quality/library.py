@@ -1,0 +1,153 @@
+"""ODCS ``type: library`` metrics: nullValues, missingValues, invalidValues, duplicateValues, rowCount."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from meshguard.contracts.model import QualityRule
+from meshguard.quality.operators import BadCondition, Condition, condition
+from meshguard.quality.results import Table, check, severity_of
+from meshguard.report.model import CheckResult, Stage, Status
+
+if TYPE_CHECKING:
+    import polars as pl
+
+DIMENSIONS = {
+    "nullValues": "completeness",
+    "missingValues": "completeness",
+    "invalidValues": "conformity",
+    "duplicateValues": "uniqueness",
+    "rowCount": "completeness",
+}
+_ZERO = Condition("mustBe", 0)
+
+
+def _nulls(table: Table, col: str, rule: QualityRule) -> pl.Series:
+    return table.frame.get_column(col).is_null()
+
+
+def _missing(table: Table, col: str, rule: QualityRule) -> pl.Series:
+    import polars as pl
+
+    args = rule.raw.get("arguments") or {}
+    values = args.get("missingValues", [None, ""]) if isinstance(args, dict) else [None, ""]
+    if not isinstance(values, list):
+        raise BadCondition("arguments.missingValues must be a list")
+    s = table.frame.get_column(col)
+    mask = s.is_null() if None in values else pl.Series([False] * len(s), dtype=pl.Boolean)
+    others = [str(v) for v in values if v is not None]
+    if others:
+        mask = mask | s.cast(pl.String).is_in(others).fill_null(False)
+    return mask
+
+
+def _invalid(table: Table, col: str, rule: QualityRule) -> pl.Series:
+    import polars as pl
+
+    args = rule.raw.get("arguments") or {}
+    args = args if isinstance(args, dict) else {}
+    valid = args.get("validValues")
+    pattern = args.get("pattern")
+    if valid is None and pattern is None:
+        raise BadCondition("invalidValues needs arguments.validValues or arguments.pattern")
+    s = table.frame.get_column(col)
+    bad = pl.Series([False] * len(s), dtype=pl.Boolean)
+    if isinstance(valid, list):
+        same_type = [v for v in valid if v is not None]
+        bad = bad | ~(s.is_in(same_type) if s.dtype != pl.String else s.is_in([str(v) for v in same_type]))
+    if isinstance(pattern, str):
+        bad = bad | ~s.cast(pl.String).str.contains(pattern)
+    return bad.fill_null(False) & s.is_not_null()
+
+
+METRICS: dict[str, Callable[[Table, str, QualityRule], Any]] = {
+    "nullValues": _nulls,
+    "missingValues": _missing,
+    "invalidValues": _invalid,
+}
+
+
+def library_check(table: Table, rule: QualityRule) -> CheckResult:
+    import polars as pl
+
+    metric = rule.metric or ""
+    severity = severity_of(rule.raw.get("severity"))
+    common: dict[str, Any] = dict(
+        id=rule.id,
+        name=rule.name,
+        stage=Stage.QUALITY,
+        pointer=rule.pointer,
+        dimension=rule.dimension or DIMENSIONS.get(metric),
+        severity=severity,
+        field=rule.field,
+    )
+    if metric not in (*METRICS, "duplicateValues", "rowCount"):
+        return check(
+            table,
+            ok=False,
+            status=Status.UNSUPPORTED,
+            message=f"library metric {metric or '(none)'!r} is not supported by meshguard",
+            **common,
+        )
+    unit = str(rule.raw.get("unit") or "rows").lower()
+    try:
+        cond = condition(rule.raw, Condition("mustBeGreaterThan", 0) if metric == "rowCount" else _ZERO)
+        assert cond is not None
+        if unit not in ("rows", "percent"):
+            raise BadCondition(f"unit {unit!r} is not rows or percent")
+        columns = _columns(table, rule, metric)
+        failing: pl.Series | None = None
+        if metric == "rowCount":
+            count = table.rows
+        elif metric == "duplicateValues":
+            sub = table.frame.select(columns)
+            keep = pl.all_horizontal(pl.all().is_not_null())
+            failing = sub.select((pl.struct(columns).is_duplicated() & keep).alias("d")).get_column("d")
+            count = sub.filter(keep).height - sub.filter(keep).n_unique()
+        else:
+            failing = METRICS[metric](table, columns[0], rule)
+            count = int(failing.sum())
+    except (BadCondition, ValueError, TypeError) as exc:
+        return check(table, ok=False, status=Status.ERRORED, message=f"rule cannot run: {exc}", **common)
+    except MissingColumn as exc:
+        return check(table, ok=False, status=Status.ERRORED, message=str(exc), **common)
+    measured: float = count
+    if unit == "percent" and metric != "rowCount":
+        measured = round(100.0 * count / table.rows, 4) if table.rows else 0.0
+    ok = cond.holds(measured)
+    failing_rows = None if metric == "rowCount" else count
+    msg = "" if ok else f"{metric} = {measured}{' %' if unit == 'percent' else ''}, expected {cond.text}"
+    return check(
+        table,
+        ok=ok,
+        measured=measured,
+        threshold=f"{cond.text}{' %' if unit == 'percent' else ''}",
+        failing=failing if not ok else None,
+        failing_rows=failing_rows,
+        message=msg,
+        **common,
+    )
+
+
+class MissingColumn(Exception):
+    pass
+
+
+def _columns(table: Table, rule: QualityRule, metric: str) -> list[str]:
+    if metric == "rowCount":
+        return []
+    args = rule.raw.get("arguments") or {}
+    cols: list[str] = []
+    if isinstance(args, dict) and isinstance(args.get("properties"), list):
+        cols = [str(c) for c in args["properties"]]
+    elif rule.field:
+        cols = [rule.field]
+    if not cols:
+        if metric == "duplicateValues":  # schema level without properties: whole rows
+            return list(table.frame.columns)
+        raise BadCondition(f"{metric} at schema level needs arguments.properties")
+    missing = [c for c in cols if c not in table.frame.columns]
+    if missing:
+        raise MissingColumn(f"not evaluated: column {missing[0]} is missing")
+    return cols

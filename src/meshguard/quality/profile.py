@@ -1,0 +1,84 @@
+"""The data profile the policy stage reads (DESIGN.md §5 ``input.data.columns``).
+
+Per column: null fraction, distinct count, min/max for numbers and dates (never
+for guarded columns) and the sensitive content detected in a bounded sample of
+its values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Any
+
+from meshguard.quality.detectors import SAMPLE, detect
+from meshguard.quality.masking import jsonable
+
+if TYPE_CHECKING:
+    import polars as pl
+
+#: above this many rows the distinct count is an estimate (HyperLogLog)
+EXACT_DISTINCT_ROWS = 1_000_000
+
+
+def profile(frame: pl.DataFrame, masked: Collection[str]) -> dict[str, dict[str, Any]]:
+    import polars as pl
+
+    if not frame.columns:
+        return {}
+    rows = frame.height
+    exprs: list[pl.Expr] = []
+    ordered = [c for c in frame.columns]
+    for c in ordered:
+        col = pl.col(c)
+        exprs.append(col.null_count().alias(f"n|{c}"))
+        if not _hashable(frame.schema[c]):
+            exprs.append(pl.lit(None).alias(f"d|{c}"))
+        elif rows > EXACT_DISTINCT_ROWS:  # HyperLogLog estimate on large frames
+            exprs.append(col.approx_n_unique().alias(f"d|{c}"))
+        else:
+            exprs.append(col.n_unique().alias(f"d|{c}"))
+        if _ordered(frame.schema[c]) and c not in masked:
+            exprs.append(col.min().alias(f"lo|{c}"))
+            exprs.append(col.max().alias(f"hi|{c}"))
+    stats = frame.select(exprs).row(0, named=True) if rows else {}
+    out: dict[str, dict[str, Any]] = {}
+    for c in ordered:
+        dtype = frame.schema[c]
+        nulls = int(stats.get(f"n|{c}", 0) or 0)
+        distinct = stats.get(f"d|{c}")
+        entry: dict[str, Any] = {
+            "null_fraction": round(nulls / rows, 6) if rows else 0.0,
+            "distinct": None if distinct is None else int(distinct) - (1 if nulls and rows else 0),
+            "detected": _detect(frame, c, dtype),
+        }
+        if f"lo|{c}" in stats:
+            entry["min"] = jsonable(stats[f"lo|{c}"])
+            entry["max"] = jsonable(stats[f"hi|{c}"])
+        out[c] = entry
+    return out
+
+
+def _hashable(dtype: pl.DataType) -> bool:
+    import polars as pl
+
+    return not isinstance(dtype, (pl.List, pl.Array, pl.Struct, pl.Object))
+
+
+def _ordered(dtype: pl.DataType) -> bool:
+    import polars as pl
+
+    return dtype.is_numeric() or dtype in (pl.Date, pl.Time) or isinstance(dtype, pl.Datetime)
+
+
+def _detect(frame: pl.DataFrame, column: str, dtype: pl.DataType) -> list[str]:
+    import polars as pl
+
+    if dtype == pl.String:
+        values = frame.get_column(column).drop_nulls().head(SAMPLE).to_list()
+        return detect(column, values)
+    if dtype == pl.Date or isinstance(dtype, pl.Datetime):
+        return detect(column, [], temporal=True)
+    if dtype.is_integer():  # card numbers stored as integers
+        values = [str(v) for v in frame.get_column(column).drop_nulls().head(SAMPLE).to_list()]
+        return [k for k in detect(column, values) if k == "payment_card"]
+    return []

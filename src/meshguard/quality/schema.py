@@ -1,0 +1,470 @@
+"""Contract schema object → pandera schema (polars backend), validated lazily on the full data.
+
+Every constraint becomes one :class:`CheckResult` (stage ``schema``):
+presence, type, ``required``, ``unique``, composite primary key,
+``logicalTypeOptions`` (minLength, maxLength, pattern, minimum, maximum,
+exclusiveMinimum/Maximum, format) and ``enum``. pandera validates a
+``DataFrame`` (not a ``LazyFrame``), so data-level checks always run, and
+``lazy=True`` collects every failure in one pass. Failing values are never
+quoted in messages; samples carry whole rows with guarded columns masked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from meshguard.contracts.model import Property
+from meshguard.quality.results import Table, check
+from meshguard.quality.types import Normalised, expected_kind, physical_max_length, target_dtype
+from meshguard.report.model import CheckResult, Stage, Status
+from meshguard.sources.base import scrub
+from meshguard.yamlio import Pointer
+
+if TYPE_CHECKING:
+    pass
+
+#: string formats checked by pattern
+FORMATS = {
+    "email": r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+    "uuid": r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    "uri": r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$",
+    "url": r"^https?://\S+$",
+    "ipv4": r"^(\d{1,3}\.){3}\d{1,3}$",
+}
+#: logicalTypeOptions that only describe a representation (no check to run)
+DESCRIPTIVE = {"timezone", "defaultTimezone", "precision", "scale"}
+
+
+@dataclass
+class Spec:
+    """One planned check: what it is, where it is written, and how pandera runs it."""
+
+    id: str
+    name: str
+    dimension: str
+    pointer: Pointer
+    prop: Property | None
+    threshold: str | None = None
+    pandera: Any = None  # a pandera Check, or None for built-ins (dtype, nullable, unique)
+    note: str | None = None  # set: not evaluated, reported as errored/unsupported with this message
+    note_status: str = Status.ERRORED
+
+
+def _bound(value: Any, kind: str | None) -> Any:
+    if kind == "date" and isinstance(value, str):
+        return dt.date.fromisoformat(value)
+    if kind == "timestamp" and isinstance(value, str):
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    return value
+
+
+def _option_specs(prop: Property, base: str, kind: str | None) -> list[Spec]:
+    import pandera.polars as pa
+
+    opts = dict(prop.options)
+    out: list[Spec] = []
+    ptr = (*prop.pointer, "logicalTypeOptions")
+    max_len = opts.get("maxLength", physical_max_length(prop))
+    min_len = opts.get("minLength")
+    if min_len is not None or max_len is not None:
+        key = "maxLength" if "maxLength" in opts or "minLength" not in opts else "minLength"
+        where = (*ptr, key) if key in opts else (*prop.pointer, "physicalType")
+        out.append(
+            Spec(
+                f"{base}.length",
+                f"{prop.path} length within [{min_len or 0}, {max_len if max_len is not None else '∞'}]",
+                "conformity",
+                where,
+                prop,
+                f"{min_len or 0}..{max_len if max_len is not None else ''}",
+                pa.Check.str_length(min_value=min_len, max_value=max_len),
+            )
+        )
+    pattern = opts.get("pattern")
+    fmt = opts.get("format")
+    if isinstance(fmt, str) and kind in ("string", None):
+        if fmt.lower() in FORMATS:
+            out.append(
+                Spec(
+                    f"{base}.format",
+                    f"{prop.path} is a valid {fmt}",
+                    "conformity",
+                    (*ptr, "format"),
+                    prop,
+                    fmt,
+                    pa.Check.str_contains(FORMATS[fmt.lower()]),
+                )
+            )
+        else:
+            out.append(
+                Spec(
+                    f"{base}.format",
+                    f"{prop.path} format {fmt}",
+                    "conformity",
+                    (*ptr, "format"),
+                    prop,
+                    fmt,
+                    note=f"string format {fmt!r} is not known to meshguard",
+                    note_status=Status.UNSUPPORTED,
+                )
+            )
+    if isinstance(pattern, str):
+        out.append(
+            Spec(
+                f"{base}.pattern",
+                f"{prop.path} matches {pattern}",
+                "conformity",
+                (*ptr, "pattern"),
+                prop,
+                pattern,
+                pa.Check.str_contains(pattern),
+            )
+        )
+    bounds = (
+        ("minimum", "ge", ">="),
+        ("maximum", "le", "<="),
+        ("exclusiveMinimum", "gt", ">"),
+        ("exclusiveMaximum", "lt", "<"),
+    )
+    for key, method, sign in bounds:
+        value = opts.get(key)
+        if value is None or isinstance(value, bool):
+            continue
+        if key in ("minimum", "maximum") and opts.get(f"exclusive{key[0].upper()}{key[1:]}") is True:
+            method, sign = ("gt", ">") if key == "minimum" else ("lt", "<")
+        try:
+            bound = _bound(value, kind)
+        except ValueError:
+            out.append(
+                Spec(
+                    f"{base}.{key}",
+                    f"{prop.path} {sign} {value}",
+                    "conformity",
+                    (*ptr, key),
+                    prop,
+                    f"{sign} {value}",
+                    note=f"{key} {value!r} is not a valid {kind}",
+                )
+            )
+            continue
+        out.append(
+            Spec(
+                f"{base}.{key}",
+                f"{prop.path} {sign} {value}",
+                "conformity",
+                (*ptr, key),
+                prop,
+                f"{sign} {value}",
+                getattr(pa.Check, method)(bound),
+            )
+        )
+    enum = prop.raw.get("enum", opts.get("enum"))
+    if isinstance(enum, list):
+        out.append(
+            Spec(
+                f"{base}.enum",
+                f"{prop.path} is one of {len(enum)} allowed values",
+                "conformity",
+                (*prop.pointer, "enum") if "enum" in prop.raw else (*ptr, "enum"),
+                prop,
+                f"in {enum}",
+                pa.Check.isin(enum),
+            )
+        )
+    known = {
+        "minLength",
+        "maxLength",
+        "pattern",
+        "format",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "enum",
+    } | DESCRIPTIVE
+    for key in sorted(set(opts) - known):
+        out.append(
+            Spec(
+                f"{base}.{key}",
+                f"{prop.path} {key}",
+                "conformity",
+                (*ptr, key),
+                prop,
+                str(opts[key]),
+                note=f"logicalTypeOptions.{key} is not checked by meshguard",
+                note_status=Status.UNSUPPORTED,
+            )
+        )
+    return out
+
+
+def schema_checks(table: Table, norm: Normalised, props: dict[str, Property]) -> list[CheckResult]:
+    """Build the pandera schema for ``table``, validate, and report every planned check."""
+    import pandera.polars as pa
+
+    frame = table.frame
+    obj = table.schema
+    results: list[CheckResult] = []
+    columns: dict[str, Any] = {}
+    # column → (planned specs with a pandera Check, in order) for mapping check_number back
+    planned: dict[str, list[Spec]] = {}
+    builtin: dict[tuple[str, str], Spec] = {}
+    notes: list[Spec] = []
+    for path, prop in props.items():
+        base = f"{obj.name}.{path}"
+        kind = expected_kind(prop)
+        present = path in frame.columns
+        specs = [
+            Spec(f"{base}.present", f"column {path} present", "conformity", prop.pointer, prop, "present"),
+        ]
+        specs.append(
+            Spec(
+                f"{base}.type",
+                f"{path} is {kind or 'any type'}",
+                "conformity",
+                (*prop.pointer, "logicalType") if prop.logical_type else prop.pointer,
+                prop,
+                kind,
+            )
+        )
+        if prop.required:
+            specs.append(
+                Spec(
+                    f"{base}.required",
+                    f"{path} not null",
+                    "completeness",
+                    (*prop.pointer, "required"),
+                    prop,
+                    "no nulls",
+                )
+            )
+        unique = prop.unique or (prop.primary_key and sum(p.primary_key for p in props.values()) == 1)
+        if unique:
+            specs.append(
+                Spec(
+                    f"{base}.unique",
+                    f"{path} unique",
+                    "uniqueness",
+                    (*prop.pointer, "unique" if prop.unique else "primaryKey"),
+                    prop,
+                    "unique",
+                )
+            )
+        value_specs = _option_specs(prop, base, kind)
+        if not present:
+            for s in specs[1:] + value_specs:
+                s.note = s.note or f"not evaluated: column {path} is missing"
+            notes.extend(specs[1:] + value_specs)
+            builtin[(path, "column_in_dataframe")] = specs[0]
+            columns[path] = pa.Column(required=True)
+            continue
+        mismatched = path in norm.mismatched
+        if mismatched:
+            for s in value_specs:
+                s.note = s.note or f"not evaluated: {path} holds {norm.mismatched[path]} values, not {kind}"
+        runnable = [s for s in value_specs if s.note is None]
+        notes.extend(s for s in value_specs if s.note is not None)
+        for s in specs:
+            if s.id.endswith(".unique"):  # a vectorised check: cheaper than pandera's unique=True
+                s.pandera = pa.Check(_not_duplicated, name="unique")
+                runnable.insert(0, s)
+                continue
+            key = {"present": "column_in_dataframe", "type": "dtype", "required": "not_nullable"}
+            builtin[(path, key[s.id.rsplit(".", 1)[1]])] = s
+        planned[path] = runnable
+        columns[path] = pa.Column(
+            target_dtype(kind) if kind else None,
+            nullable=not prop.required,
+            required=True,
+            checks=[s.pandera for s in runnable],
+        )
+    pk = sorted((p for p in props.values() if p.primary_key), key=lambda p: p.primary_key_position or 0)
+    pk_spec = None
+    if len(pk) > 1:
+        cols = [p.path for p in pk]
+        pk_spec = Spec(
+            f"{obj.name}.primaryKey",
+            f"primary key ({', '.join(cols)}) unique",
+            "uniqueness",
+            pk[0].pointer,
+            None,
+            "unique",
+        )
+        if not all(c in frame.columns for c in cols):
+            pk_spec.note = "not evaluated: a primary key column is missing"
+            notes.append(pk_spec)
+            pk_spec = None
+    schema = pa.DataFrameSchema(columns, unique=[p.path for p in pk] if pk_spec else None, name=obj.name)
+
+    failures: dict[str, list[int]] = defaultdict(list)
+    errors: dict[str, str] = {}
+    found_dtype: dict[str, str] = {}
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        for row in exc.failure_cases.iter_rows(named=True):
+            spec = _spec_for(row, planned, builtin, pk_spec)
+            if spec is None:
+                continue
+            idx = row.get("index")
+            if spec.id.endswith(".type") and idx is None:
+                found_dtype[spec.id] = str(row.get("failure_case"))
+            elif idx is None and not spec.id.endswith(".present"):
+                errors[spec.id] = scrub(str(row.get("failure_case") or "check failed"))
+            elif idx is not None:
+                failures[spec.id].append(int(idx))
+            else:
+                failures[spec.id]
+    except pa.errors.SchemaError as exc:  # pandera raised before collecting (should not with lazy)
+        return [
+            check(
+                table,
+                id=f"{obj.name}.schema",
+                name="pandera schema",
+                stage=Stage.SCHEMA,
+                pointer=obj.pointer,
+                dimension="conformity",
+                ok=False,
+                status=Status.ERRORED,
+                message=scrub(str(exc)),
+            )
+        ]
+
+    every = [s for p in props for s in _ordered(builtin, planned.get(p, []), p)]
+    if pk_spec:
+        every.append(pk_spec)
+    for spec in every:
+        results.append(_result(table, spec, failures, errors, found_dtype, norm))
+    for spec in notes:
+        results.append(
+            check(
+                table,
+                id=spec.id,
+                name=spec.name,
+                stage=Stage.SCHEMA,
+                pointer=spec.pointer,
+                dimension=spec.dimension,
+                ok=False,
+                status=spec.note_status,
+                field=spec.prop.path if spec.prop else None,
+                threshold=spec.threshold,
+                message=spec.note or "",
+            )
+        )
+    order = {s.id: i for i, s in enumerate([*every, *notes])}
+    return sorted(results, key=lambda r: order.get(r.id, 0))
+
+
+def _not_duplicated(data: Any) -> Any:
+    import polars as pl
+
+    return data.lazyframe.select(~pl.col(data.key).is_duplicated())
+
+
+def _ordered(builtin: dict[tuple[str, str], Spec], runnable: list[Spec], path: str) -> list[Spec]:
+    keys = ("column_in_dataframe", "dtype", "not_nullable")
+    return [*(builtin[(path, k)] for k in keys if (path, k) in builtin), *runnable]
+
+
+def _spec_for(
+    row: dict[str, Any],
+    planned: dict[str, list[Spec]],
+    builtin: dict[tuple[str, str], Spec],
+    pk_spec: Spec | None,
+) -> Spec | None:
+    name = str(row.get("check") or "")
+    column = row.get("column")
+    if name == "column_in_dataframe":
+        return builtin.get((str(row.get("failure_case")), name))
+    if name == "multiple_fields_uniqueness":
+        return pk_spec
+    if column is None:
+        return None
+    if name.startswith("dtype("):
+        return builtin.get((column, "dtype"))
+    if name in ("not_nullable", "field_uniqueness"):
+        return builtin.get((column, name))
+    number = row.get("check_number")
+    specs = planned.get(column, [])
+    return specs[number] if isinstance(number, int) and 0 <= number < len(specs) else None
+
+
+def _result(
+    table: Table,
+    spec: Spec,
+    failures: dict[str, list[int]],
+    errors: dict[str, str],
+    found_dtype: dict[str, str],
+    norm: Normalised,
+) -> CheckResult:
+    import polars as pl
+
+    path = spec.prop.path if spec.prop else None
+    common: dict[str, Any] = dict(
+        id=spec.id,
+        name=spec.name,
+        stage=Stage.SCHEMA,
+        pointer=spec.pointer,
+        dimension=spec.dimension,
+        field=path,
+        threshold=spec.threshold,
+    )
+    if spec.id in errors:
+        return check(
+            table,
+            ok=False,
+            status=Status.ERRORED,
+            message=f"check could not run: {errors[spec.id]}",
+            **common,
+        )
+    kind = spec.id.rsplit(".", 1)[1]
+    if kind == "present":
+        ok = spec.id not in failures
+        return check(
+            table,
+            ok=ok,
+            measured=ok,
+            message="" if ok else f"column {path} is missing from the data",
+            **common,
+        )
+    if kind == "type" and path is not None:
+        if spec.id in found_dtype or path in norm.mismatched:
+            got = norm.mismatched.get(path) or found_dtype.get(spec.id, "?")
+            return check(
+                table,
+                ok=False,
+                measured=got,
+                failing_rows=table.rows,
+                message=f"{path} holds {got} values, the contract says {spec.threshold}",
+                **common,
+            )
+        bad = norm.parse_failures.get(path)
+        if bad is not None and bad.any():
+            return check(
+                table,
+                ok=False,
+                failing=bad,
+                measured=int(bad.sum()),
+                message=f"{int(bad.sum())} value(s) of {path} are not a valid {spec.threshold}",
+                **common,
+            )
+        return check(table, ok=True, failing_rows=0, measured=0, **common)
+    idx = failures.get(spec.id, [])
+    if kind == "required" and path in norm.parse_failures:  # unparsable values are counted by .type
+        bad = norm.parse_failures[path]
+        idx = [i for i in idx if not bad[i]]
+    ok = not idx
+    msg = "" if ok else f"{len(idx)} row(s) fail: {spec.name}"
+    return check(
+        table,
+        ok=ok,
+        failing=idx if idx else pl.Series([], dtype=pl.Boolean),
+        failing_rows=len(idx),
+        measured=len(idx),
+        message=msg,
+        **common,
+    )

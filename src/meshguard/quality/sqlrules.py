@@ -1,0 +1,150 @@
+"""ODCS ``type: sql`` rules, run read-only.
+
+A rule must be exactly one SELECT (checked with DuckDB's parser: several
+statements, DDL, DML, COPY, ATTACH, PRAGMA… are refused and reported as
+``errored``). Over files and DuckDB the query runs in a fresh in-memory DuckDB
+with external access disabled, against the already loaded frame — never the
+source itself. Over PostgreSQL it runs in a READ ONLY transaction that is
+rolled back, and calls of server functions with side effects are refused.
+``{object}`` / ``{model}`` stand for the table. The result must be one number.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from meshguard.contracts.model import QualityRule
+from meshguard.errors import DataError
+from meshguard.quality.operators import BadCondition, condition
+from meshguard.quality.results import Table, check, severity_of
+from meshguard.report.model import CheckResult, Stage, Status
+from meshguard.sources.base import SqlSource, quote_ident, scrub
+
+#: PostgreSQL functions with side effects or file/network access
+_PG_DENY = re.compile(
+    r"\b(pg_\w+|lo_\w+|dblink\w*|set_config|nextval|setval|currval|txid_\w+|query_to_xml\w*|"
+    r"copy|pg_sleep|current_setting)\s*\(",
+    re.I,
+)
+
+
+class Refused(ValueError):
+    pass
+
+
+def guard(sql: str, *, postgres: bool = False) -> str:
+    """``sql`` if it is one read-only SELECT, else :class:`Refused` with the reason."""
+    import duckdb
+
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error:
+        raise Refused("cannot be verified as a single read-only SELECT (does not parse)") from None
+    if len(statements) != 1:
+        raise Refused(f"must be one statement, found {len(statements)}")
+    kind = statements[0].type
+    if kind != duckdb.StatementType.SELECT:
+        raise Refused(f"only SELECT is allowed, found {str(kind).rsplit('.', 1)[-1]}")
+    if postgres and _PG_DENY.search(sql):
+        raise Refused("calls a server function that is not allowed in a quality rule")
+    return sql
+
+
+def _scalar(rows: list[tuple[Any, ...]]) -> float:
+    if len(rows) != 1 or len(rows[0]) != 1:
+        raise Refused("must return exactly one row with one column")
+    value = rows[0][0]
+    if value is None:
+        return 0.0
+    if isinstance(value, bool) or (not isinstance(value, (int, float)) and not hasattr(value, "__float__")):
+        raise Refused("must return a number")  # never quote the value: it may be guarded data
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise Refused("must return a number") from None
+
+
+def _run_local(table: Table, sql: str) -> list[tuple[Any, ...]]:
+    import duckdb
+
+    con = duckdb.connect(":memory:", config={"enable_external_access": False})
+    try:
+        # only the columns the query names: handing DuckDB the whole frame would copy it
+        named = [c for c in table.frame.columns if re.search(rf"(?<![\w]){re.escape(c)}(?![\w])", sql)]
+        con.register("__meshguard_frame", table.frame.select(named or table.frame.columns[:1]))
+        con.execute(f"CREATE VIEW {quote_ident(table.schema.name)} AS SELECT * FROM __meshguard_frame")
+        return con.execute(sql).fetchall()
+    except duckdb.Error as exc:
+        raise Refused(f"failed: {scrub(str(exc))}") from None
+    finally:
+        con.close()
+
+
+def sql_check(table: Table, rule: QualityRule) -> CheckResult:
+    severity = severity_of(rule.raw.get("severity"))
+    common: dict[str, Any] = dict(
+        id=rule.id,
+        name=rule.name,
+        stage=Stage.QUALITY,
+        pointer=rule.pointer,
+        dimension=rule.dimension or "consistency",
+        severity=severity,
+        field=rule.field,
+    )
+    query = rule.raw.get("query")
+    if not isinstance(query, str) or not query.strip():
+        return check(table, ok=False, status=Status.ERRORED, message="sql rule has no `query`", **common)
+    remote = isinstance(table.source, SqlSource)
+    try:
+        cond = condition(rule.raw, None)
+        if cond is None:
+            raise BadCondition("sql rule needs an operator (mustBe, mustBeLessThan…)")
+        if remote:
+            name = table.source.object_name(table.schema.physical_name or table.schema.name)
+        else:
+            name = quote_ident(table.schema.name)
+        sql = query.replace("{object}", name).replace("{model}", name)
+        guard(sql, postgres=remote)
+        rows = table.source.query_one(sql) if remote else _run_local(table, sql)
+        measured = _scalar(rows)
+    except (Refused, BadCondition) as exc:
+        return check(table, ok=False, status=Status.ERRORED, message=f"sql rule refused: {exc}", **common)
+    except DataError as exc:
+        return check(
+            table, ok=False, status=Status.ERRORED, message=f"sql rule failed: {exc.message}", **common
+        )
+    if measured.is_integer():
+        measured = int(measured)
+    ok = cond.holds(measured)
+    return check(
+        table,
+        ok=ok,
+        measured=measured,
+        threshold=cond.text,
+        message="" if ok else f"query returned {measured}, expected {cond.text}",
+        **common,
+    )
+
+
+def other_rule_check(table: Table, rule: QualityRule) -> CheckResult:
+    """``text`` rules are documentation (info); ``custom`` and unknown types are unsupported."""
+    common: dict[str, Any] = dict(
+        id=rule.id,
+        name=rule.name,
+        stage=Stage.QUALITY,
+        pointer=rule.pointer,
+        dimension=rule.dimension,
+        severity=severity_of(rule.raw.get("severity")),
+        field=rule.field,
+    )
+    kind = rule.type
+    if kind == "text":
+        return check(
+            table, ok=True, status=Status.INFO, message="text rule: documentation, not executed", **common
+        )
+    engine = rule.raw.get("engine")
+    what = f"custom rule for engine {engine!r}" if kind == "custom" else f"rule type {kind!r}"
+    return check(
+        table, ok=False, status=Status.UNSUPPORTED, message=f"{what} is not run by meshguard", **common
+    )

@@ -1,0 +1,172 @@
+"""The data + quality stage: read each schema object, check it, profile it (one product)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from meshguard.config import Config
+from meshguard.contracts.model import Contract, Property
+from meshguard.errors import DataError
+from meshguard.quality.library import library_check
+from meshguard.quality.load import flatten, read_frame
+from meshguard.quality.profile import profile
+from meshguard.quality.relationships import relationship_checks
+from meshguard.quality.results import Table, location
+from meshguard.quality.schema import schema_checks
+from meshguard.quality.sla import parse_instant, sla_checks
+from meshguard.quality.sqlrules import other_rule_check, sql_check
+from meshguard.quality.types import normalise
+from meshguard.report.model import CheckResult, Severity, Stage, Status
+from meshguard.sources.base import ReadOptions, Source
+from meshguard.sources.registry import NoSource, open_source
+from meshguard.stages import QualityOutcome, RunOptions
+
+if TYPE_CHECKING:
+    import polars as pl
+
+
+def _read_options(config: Config, options: RunOptions) -> ReadOptions:
+    return ReadOptions(
+        limit=options.sample_rows or config.data.sample_rows,
+        fraction=options.sample_fraction,
+        large_file_bytes=config.data.large_file_bytes,
+    )
+
+
+def _product_check(contract: Contract, suffix: str, status: str, message: str, severity: str) -> CheckResult:
+    return CheckResult(
+        id=f"{contract.id}.{suffix}",
+        name="data source readable" if suffix == "data" else suffix,
+        stage=Stage.QUALITY,
+        status=status,
+        severity=severity,
+        dimension="coverage",
+        message=message,
+        location=location(contract, ("servers",)),
+    )
+
+
+def _props(contract: Contract, schema: str) -> dict[str, Property]:
+    return {p.path: p for p in contract.properties if p.schema == schema and "[]" not in p.path}
+
+
+def run_quality(
+    contract: Contract, config: Config, options: RunOptions, mesh: Mapping[str, Contract]
+) -> QualityOutcome:
+    """Validate ``contract``'s data; :class:`UnavailableError` (exit 3) propagates."""
+    out = QualityOutcome()
+    try:
+        source = open_source(contract, config, options)
+    except NoSource as exc:
+        out.checks.append(
+            _product_check(contract, "data", Status.WARNED, f"{exc}: data checks not run", Severity.WARNING)
+        )
+        return out
+    except DataError as exc:
+        out.checks.append(_product_check(contract, "data", Status.ERRORED, str(exc), Severity.ERROR))
+        return out
+    read_opts = _read_options(config, options)
+    tables: dict[str, Table] = {}
+    columns: dict[str, dict[str, Any]] = {}
+    multi = len(contract.schemas) > 1
+    for obj in contract.schemas:
+        try:
+            frame, sampled = read_frame(source, contract, obj, read_opts)
+        except DataError as exc:
+            out.checks.append(
+                _product_check(contract, f"{obj.name}.data", Status.ERRORED, str(exc), Severity.ERROR)
+            )
+            continue
+        props = _props(contract, obj.name)
+        norm = normalise(flatten(frame, props), props, source.typing)
+        declared = {p for p, prop in props.items() if prop.masked}
+        prof = profile(norm.frame, declared)
+        masked = frozenset(declared | {c for c, e in prof.items() if e["detected"]})
+        table = Table(contract, obj, norm.frame, masked, config.data.failing_samples, sampled, source)
+        tables[obj.name] = table
+        out.checks.extend(schema_checks(table, norm, props))
+        out.checks.extend(_unsupported_items(table, contract, obj.name))
+        for rule in (*obj.quality, *(r for p in props.values() for r in p.quality)):
+            out.checks.append(_rule(table, rule))
+        out.sampled = out.sampled or sampled
+        out.rows = (out.rows or 0) + frame.height
+        for path, entry in prof.items():
+            columns[f"{obj.name}.{path}" if multi else path] = entry
+    out.checks.extend(relationship_checks(contract, tables, mesh, _loader(config, options)))
+    sla = sla_checks(contract, tables, sla_now(config, options))
+    out.checks.extend(sla)
+    out.source = source.describe()
+    if tables:
+        out.data = {"source": out.source, "rows": out.rows, "columns": columns, "freshness": _freshness(sla)}
+    return out
+
+
+def sla_now(config: Config, options: RunOptions) -> datetime:
+    """``--as-of``, else ``data.as_of`` in meshguard.yaml, else the run's clock."""
+    if options.as_of is not None:
+        return options.as_of
+    if config.data.as_of:
+        return parse_instant(config.data.as_of, "data.as_of")
+    return options.now
+
+
+def _rule(table: Table, rule: Any) -> CheckResult:
+    kind = rule.type
+    if kind == "library":
+        return library_check(table, rule)
+    if kind == "sql":
+        return sql_check(table, rule)
+    return other_rule_check(table, rule)
+
+
+def _unsupported_items(table: Table, contract: Contract, schema: str) -> list[CheckResult]:
+    from meshguard.quality.results import check
+
+    return [
+        check(
+            table,
+            id=f"{schema}.{p.path}",
+            name=f"{p.path} (array items)",
+            stage=Stage.SCHEMA,
+            pointer=p.pointer,
+            dimension="conformity",
+            ok=False,
+            status=Status.UNSUPPORTED,
+            field=p.path,
+            message="properties of array items are not validated by meshguard",
+        )
+        for p in contract.properties
+        if p.schema == schema and "[]" in p.path
+    ]
+
+
+def _freshness(sla: list[CheckResult]) -> dict[str, Any] | None:
+    for c in sla:
+        if c.id.startswith("sla.freshness") and c.measured is not None:
+            return {"element": c.field, "age_hours": c.measured, "status": c.status, **c.details}
+    return None
+
+
+def _loader(config: Config, options: RunOptions) -> Any:
+    cache: dict[tuple[str, str, tuple[str, ...]], pl.DataFrame] = {}
+    opts = replace(options, server=None)
+
+    def load(target: Contract, schema: str, cols: list[str]) -> pl.DataFrame:
+        key = (target.path, schema, tuple(cols))
+        if key not in cache:
+            try:
+                source: Source = open_source(target, config, opts)
+            except NoSource as exc:
+                raise DataError(str(exc)) from None
+            obj = next(s for s in target.schemas if s.name == schema)
+            frame, _ = read_frame(source, target, obj, replace(_read_options(config, opts), limit=None))
+            props = {c: p for c, p in _props(target, schema).items() if c in cols}
+            frame = flatten(frame, props)
+            present = [c for c in cols if c in frame.columns]
+            cache[key] = normalise(frame.select(present), props, source.typing).frame
+        return cache[key]
+
+    return load

@@ -1,0 +1,237 @@
+"""ODCS logical/physical types → polars dtypes, and bringing a frame's columns to them.
+
+Untyped sources (CSV: all strings; JSON: dates as strings) are parsed to the
+contract's type; a value that does not parse is a type failure of that row.
+Typed sources are only widened losslessly (Int32 → Int64, Decimal → Float64,
+naive timestamps read as UTC); a column of another type family is left as is
+and fails pandera's dtype check.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from meshguard.contracts.model import Property
+
+if TYPE_CHECKING:
+    import polars as pl
+
+LOGICAL = ("string", "integer", "number", "boolean", "date", "timestamp", "time", "array", "object")
+
+_PHYSICAL: tuple[tuple[str, str], ...] = (
+    (r"^(var)?char|^text|^string|^uuid|^(n)?varchar|^clob", "string"),
+    (r"^(tiny|small|big|medium)?int(eger)?\d*$|^long$|^short$|^u?int\d+$|^serial|^bigserial", "integer"),
+    (r"^(double|float|real|decimal|numeric|number)", "number"),
+    (r"^bool", "boolean"),
+    (r"^date$", "date"),
+    (r"^(timestamp|datetime)", "timestamp"),
+    (r"^time", "time"),
+    (r"^(array|list)", "array"),
+    (r"^(struct|map|object|record|json)", "object"),
+)
+_VARCHAR = re.compile(r"^(?:n?var)?char(?:acter varying)?\s*\(\s*(\d+)\s*\)$", re.I)
+
+
+def expected_kind(prop: Property) -> str | None:
+    """The logical type meshguard checks, from logicalType, else physicalType."""
+    lt = (prop.logical_type or "").lower()
+    if lt in LOGICAL:
+        return lt
+    pt = (prop.physical_type or "").strip().lower()
+    for pattern, kind in _PHYSICAL:
+        if pt and re.search(pattern, pt):
+            return kind
+    return None
+
+
+def physical_max_length(prop: Property) -> int | None:
+    """``varchar(50)`` → 50: a physical type more precise than the logical one."""
+    m = _VARCHAR.match((prop.physical_type or "").strip())
+    return int(m.group(1)) if m else None
+
+
+def family(dtype: pl.DataType) -> str:
+    import polars as pl
+
+    if dtype == pl.Null:
+        return "null"
+    if dtype.is_integer():
+        return "integer"
+    if dtype.is_float() or isinstance(dtype, pl.Decimal):
+        return "number"
+    if dtype == pl.Boolean:
+        return "boolean"
+    if dtype == pl.Date:
+        return "date"
+    if isinstance(dtype, pl.Datetime):
+        return "timestamp"
+    if dtype == pl.Time:
+        return "time"
+    if isinstance(dtype, (pl.List, pl.Array)):
+        return "array"
+    if isinstance(dtype, pl.Struct):
+        return "object"
+    if dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum):
+        return "string"
+    return str(dtype)
+
+
+def target_dtype(kind: str) -> Any:
+    """The exact dtype pandera checks after normalisation (None: only the family is checked)."""
+    import polars as pl
+
+    return {
+        "string": pl.String,
+        "integer": pl.Int64,
+        "number": pl.Float64,
+        "boolean": pl.Boolean,
+        "date": pl.Date,
+        "timestamp": pl.Datetime("us", "UTC"),
+        "time": pl.Time,
+    }.get(kind)
+
+
+_JAVA_FORMAT = (
+    (".SSS", "%.f"),
+    ("yyyy", "%Y"),
+    ("yy", "%y"),
+    ("MM", "%m"),
+    ("dd", "%d"),
+    ("HH", "%H"),
+    ("mm", "%M"),
+    ("ss", "%S"),
+)
+_JAVA_ZONE = re.compile(r"X{1,3}|Z{1,2}|z")
+
+
+def strftime_format(fmt: str | None) -> str | None:
+    """ODCS ``format`` (Java ``yyyy-MM-dd'T'HH:mm:ssX`` style, or already strftime) → strftime.
+
+    A zone letter (X, Z) becomes ``%:z``; values ending in ``Z`` are read as ``+00:00``.
+    """
+    if not fmt or "%" in fmt:
+        return fmt
+    parts = re.split(r"('[^']*')", fmt)
+    out = []
+    for part in parts:
+        if part.startswith("'") and part.endswith("'"):
+            out.append(part[1:-1].replace("%", "%%"))
+            continue
+        for java, c in _JAVA_FORMAT:
+            part = part.replace(java, c)
+        out.append(_JAVA_ZONE.sub("%:z", part))
+    return "".join(out)
+
+
+@dataclass
+class Normalised:
+    frame: pl.DataFrame
+    #: column → boolean mask of the rows whose value did not parse as the contract's type
+    parse_failures: dict[str, pl.Series] = field(default_factory=dict)
+    #: column → the type family found, when it is not the contract's (dtype check fails)
+    mismatched: dict[str, str] = field(default_factory=dict)
+
+
+def _parse(col: pl.Expr, kind: str, fmt: str | None) -> pl.Expr | None:
+    import polars as pl
+
+    s = col.str.strip_chars()
+    if kind == "integer":
+        return s.cast(pl.Int64, strict=False)
+    if kind == "number":
+        return s.cast(pl.Float64, strict=False)
+    if kind == "boolean":
+        low = s.str.to_lowercase()
+        return (
+            pl.when(low.is_in(["true", "t", "yes", "y", "1"]))
+            .then(True)
+            .when(low.is_in(["false", "f", "no", "n", "0"]))
+            .then(False)
+            .otherwise(None)
+        )
+    if kind == "date":
+        return s.str.to_date(format=fmt, strict=False)
+    if kind == "timestamp":
+        if fmt and "%:z" in fmt:
+            return s.str.replace(r"Z$", "+00:00").str.to_datetime(
+                format=fmt, strict=False, time_unit="us", time_zone="UTC"
+            )
+        if fmt:
+            return s.str.to_datetime(format=fmt, strict=False, time_unit="us")
+        aware = s.str.replace(r"Z$", "+00:00").str.to_datetime(
+            format="%Y-%m-%dT%H:%M:%S%.f%:z", strict=False, time_unit="us", time_zone="UTC"
+        )
+        naive = [
+            s.str.to_datetime(format=f, strict=False, time_unit="us").dt.replace_time_zone("UTC")
+            for f in ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d")
+        ]
+        return pl.coalesce([aware, *naive])
+    if kind == "time":
+        return s.str.to_time(format=fmt, strict=False)
+    return None
+
+
+def _utc(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    import polars as pl
+
+    if isinstance(dtype, pl.Datetime) and dtype.time_zone:
+        return expr.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
+    return expr.dt.cast_time_unit("us").dt.replace_time_zone("UTC")
+
+
+def normalise(frame: pl.DataFrame, props: Mapping[str, Property], typing: str) -> Normalised:
+    """Bring each contract column of ``frame`` to its logical type (see module doc)."""
+    import polars as pl
+
+    out = Normalised(frame)
+    exprs: list[pl.Expr] = []
+    parsed_cols: dict[str, pl.Expr] = {}
+    for path, prop in props.items():
+        if path not in frame.columns:
+            continue
+        kind = expected_kind(prop)
+        dtype = frame.schema[path]
+        fam = family(dtype)
+        col = pl.col(path)
+        if kind is None or fam == kind:
+            if kind in ("integer", "number", "string") and target_dtype(kind) != dtype:
+                exprs.append(col.cast(target_dtype(kind)))
+            elif kind == "timestamp":
+                exprs.append(_utc(col, dtype))
+            continue
+        if fam == "null" and kind in LOGICAL and target_dtype(kind) is not None:
+            exprs.append(col.cast(target_dtype(kind)))
+        elif fam == "integer" and kind == "number":
+            exprs.append(col.cast(pl.Float64))
+        elif fam == "date" and kind == "timestamp":
+            exprs.append(col.cast(pl.Datetime("us")).dt.replace_time_zone("UTC"))
+        elif fam == "string" and (
+            typing == "text" or (typing == "json" and kind in ("date", "timestamp", "time"))
+        ):
+            fmt = strftime_format(
+                prop.options.get("format") if isinstance(prop.options.get("format"), str) else None
+            )
+            parsed = _parse(col, kind, fmt)
+            if parsed is None:
+                out.mismatched[path] = fam
+                continue
+            if kind == "timestamp":
+                parsed_cols[path] = parsed
+            else:
+                exprs.append(parsed.alias(path))
+            exprs.append((col.is_not_null() & parsed.is_null()).alias(f"__bad__{path}"))
+        else:
+            out.mismatched[path] = fam
+    if exprs:
+        frame = frame.with_columns(exprs)
+    if parsed_cols:  # timestamps: the parsed dtype (naive or zoned) is known only after parsing
+        frame = frame.with_columns([e.alias(p) for p, e in parsed_cols.items()])
+        frame = frame.with_columns([_utc(pl.col(p), frame.schema[p]).alias(p) for p in parsed_cols])
+    bad = [c for c in frame.columns if c.startswith("__bad__")]
+    for c in bad:
+        out.parse_failures[c.removeprefix("__bad__")] = frame.get_column(c)
+    out.frame = frame.drop(bad) if bad else frame
+    return out

@@ -1,0 +1,1 @@
+"""Data sources: one module per kind behind the small protocol of :mod:`.base`; see :mod:`.registry`."""

@@ -1,0 +1,83 @@
+"""A table (or view) of a DuckDB database file, opened read-only."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from meshguard.errors import DataError
+from meshguard.sources.base import ReadOptions, Typing, quote_ident, scrub
+from meshguard.sources.paths import resolve_data_paths
+
+if TYPE_CHECKING:
+    import polars as pl
+
+
+class DuckDBSource:
+    kind = "duckdb"
+    typing: Typing = "typed"
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        root: Path,
+        product: str,
+        table: str | None = None,
+        schema: str | None = None,
+        allowed_roots: Sequence[Path] = (),
+    ) -> None:
+        self.raw_path = path
+        self.product = product
+        self.table = table
+        self.schema = schema
+        self.file = resolve_data_paths(path, root, allowed_roots, product)[0]
+
+    @classmethod
+    def from_server(cls, server: Mapping[str, Any], *, root: Path, product: str, **kw: Any) -> DuckDBSource:
+        custom = {
+            p.get("property"): p.get("value")
+            for p in server.get("customProperties", []) or []
+            if isinstance(p, dict)
+        }
+        path = server.get("path") or server.get("database")
+        if not isinstance(path, str) or not path:
+            raise DataError(f"product {product}: duckdb server {server.get('server')!r} has no `path`")
+        table = server.get("table") or custom.get("table")
+        schema = server.get("schema") or custom.get("schema")
+        return cls(
+            path,
+            root=root,
+            product=product,
+            table=table if isinstance(table, str) else None,
+            schema=schema if isinstance(schema, str) else None,
+            **kw,
+        )
+
+    def describe(self) -> str:
+        return f"duckdb:{self.raw_path}"
+
+    def object_name(self, table: str) -> str:
+        name = quote_ident(self.table or table)
+        return f"{quote_ident(self.schema)}.{name}" if self.schema else name
+
+    def read(self, table: str, options: ReadOptions) -> pl.LazyFrame | pl.DataFrame:
+        import duckdb
+
+        sql = f"SELECT * FROM {self.object_name(table)}"
+        if options.limit is not None:
+            sql += f" LIMIT {int(options.limit) + 1}"
+        try:
+            con = duckdb.connect(str(self.file), read_only=True)
+        except duckdb.Error as exc:
+            raise DataError(
+                f"product {self.product}: cannot open {self.raw_path!r}: {scrub(str(exc))}"
+            ) from None
+        try:
+            frame: pl.DataFrame = con.sql(sql).pl()
+            return frame
+        except duckdb.Error as exc:
+            raise DataError(f"product {self.product}: {self.raw_path!r}: {scrub(str(exc))}") from None
+        finally:
+            con.close()

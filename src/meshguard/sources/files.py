@@ -1,0 +1,133 @@
+"""Local files read with polars: CSV, Parquet, JSON / NDJSON (lazy scans where the format allows)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from meshguard.errors import DataError
+from meshguard.sources.base import ReadOptions, Typing
+from meshguard.sources.paths import resolve_data_paths
+
+if TYPE_CHECKING:
+    import polars as pl
+
+FORMATS = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".json": "json",
+    ".ndjson": "json",
+    ".jsonl": "json",
+}
+_TYPING: dict[str, Typing] = {"csv": "text", "json": "json", "parquet": "typed"}
+
+
+class FileSource:
+    kind = "files"
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        root: Path,
+        product: str,
+        fmt: str | None = None,
+        delimiter: str | None = None,
+        allowed_roots: Sequence[Path] = (),
+    ) -> None:
+        self.raw_path = path
+        self.root = root
+        self.product = product
+        self.allowed_roots = tuple(allowed_roots)
+        self.delimiter = delimiter or ("\t" if path.endswith(".tsv") else ",")
+        fmt = (fmt or "").lower() or FORMATS.get(Path(path.replace("*", "x")).suffix.lower(), "")
+        fmt = {"ndjson": "json", "jsonl": "json", "delta": ""}.get(fmt, fmt)
+        if fmt not in _TYPING:
+            raise DataError(
+                f"product {product}: cannot tell the file format of {path!r} (csv, parquet, json)"
+            )
+        self.format = fmt
+        self.typing: Typing = _TYPING[fmt]
+
+    @classmethod
+    def from_server(cls, server: Mapping[str, Any], *, root: Path, product: str, **kw: Any) -> FileSource:
+        path = server.get("path") or server.get("location")
+        if not isinstance(path, str) or not path:
+            raise DataError(f"product {product}: server {server.get('server')!r} has no `path`")
+        custom = {
+            p.get("property"): p.get("value")
+            for p in server.get("customProperties", []) or []
+            if isinstance(p, dict)
+        }
+        delimiter = server.get("delimiter") or custom.get("delimiter")
+        return cls(
+            path,
+            root=root,
+            product=product,
+            fmt=server.get("format"),
+            delimiter=delimiter if isinstance(delimiter, str) else None,
+            **kw,
+        )
+
+    def describe(self) -> str:
+        return f"{self.format}:{self.raw_path}"
+
+    def _paths(self, table: str) -> list[Path]:
+        raw = self.raw_path.replace("{model}", table).replace("{object}", table)
+        return resolve_data_paths(raw, self.root, self.allowed_roots, self.product)
+
+    def read(self, table: str, options: ReadOptions) -> pl.LazyFrame | pl.DataFrame:
+        import polars as pl
+
+        paths = self._paths(table)
+        sizes = [p.stat().st_size for p in paths]
+        if all(s == 0 for s in sizes):
+            raise DataError(f"product {self.product}: sample file {self.raw_path!r} is empty")
+        limit = options.limit
+        big = options.large_file_bytes
+        if limit is None and big is not None and sum(sizes) > big:
+            raise DataError(
+                f"product {self.product}: {self.raw_path!r} is {sum(sizes) / 2**20:.0f} MiB, "
+                f"more than data.large_file_bytes ({big / 2**20:.0f} MiB)",
+                hint="pass --sample-rows N (or set data.sample_rows) to validate a sample",
+            )
+        if self.format != "parquet":
+            for p in paths:
+                _check_utf8(p, self.product, self.raw_path)
+        files = [str(p) for p in paths]
+        n = None if limit is None else limit + 1  # one more row tells that the data was sampled
+        if self.format == "csv":
+            if len(self.delimiter) != 1:
+                raise DataError(f"product {self.product}: CSV delimiter must be one character")
+            return pl.scan_csv(files, separator=self.delimiter, infer_schema=False, n_rows=n)
+        if self.format == "parquet":
+            lf = pl.scan_parquet(files)
+            return lf if n is None else lf.head(n)
+        if _is_json_array(paths[0]):
+            frames = [pl.read_json(f) for f in files]
+            df = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
+            return df if n is None else df.head(n)
+        return pl.scan_ndjson(files, n_rows=n, infer_schema_length=10_000)
+
+
+def _is_json_array(path: Path) -> bool:
+    with path.open("rb") as fh:
+        head = fh.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"[")
+
+
+def _check_utf8(path: Path, product: str, shown: str, prefix: int = 1 << 20) -> None:
+    """Text files must be UTF-8: check the first MiB (polars would decode a bad header lossily)."""
+    import codecs
+
+    with path.open("rb") as fh:
+        head = fh.read(prefix)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) < prefix)
+    except UnicodeDecodeError:
+        raise DataError(f"product {product}: {shown!r} is not valid UTF-8 text") from None
+    if b"\x00" in head:
+        raise DataError(f"product {product}: {shown!r} contains NUL bytes (not a text file)")

@@ -1,0 +1,72 @@
+"""Server type → source class, and the choice of a product's data location.
+
+A new source kind is one module with a class implementing
+:class:`meshguard.sources.base.Source` plus one line in :data:`SOURCES`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from meshguard.config import Config
+from meshguard.contracts.model import Contract, Server
+from meshguard.errors import UsageError
+from meshguard.sources.base import Source
+from meshguard.stages import RunOptions
+
+#: ODCS server type → "module:Class" (imported on use). Spark plugs in here (issue 8).
+SOURCES: dict[str, str] = {
+    "local": "meshguard.sources.files:FileSource",
+    "file": "meshguard.sources.files:FileSource",
+    "duckdb": "meshguard.sources.duckdb_source:DuckDBSource",
+    "postgres": "meshguard.sources.postgres:PostgresSource",
+    "postgresql": "meshguard.sources.postgres:PostgresSource",
+}
+
+
+def source_class(server_type: str) -> Any:
+    module, _, attr = SOURCES[server_type].partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+class NoSource(Exception):
+    """The contract names no data location meshguard can read (the reason is the message)."""
+
+
+def choose_server(contract: Contract, server_name: str | None) -> Server:
+    servers = contract.servers
+    if server_name:
+        for s in servers:
+            if s.name == server_name:
+                return s
+        names = ", ".join(s.name for s in servers) or "none"
+        raise UsageError(f"product {contract.id}: no server named {server_name!r} (servers: {names})")
+    if not servers:
+        raise NoSource("no data location: the contract has no `servers` entry and meshguard.yaml no sample")
+    for s in servers:
+        if (s.type or "").lower() in SOURCES:
+            return s
+    kinds = ", ".join(sorted({s.type or "?" for s in servers}))
+    raise NoSource(f"server type {kinds} is not supported (supported: {', '.join(sorted(SOURCES))})")
+
+
+def open_source(contract: Contract, config: Config, options: RunOptions) -> Source:
+    """The source of ``contract``'s data: a configured sample, else the chosen server entry."""
+    common: dict[str, Any] = {
+        "root": config.root,
+        "product": contract.id,
+        "allowed_roots": config.data.allowed_roots,
+    }
+    sample = config.data.samples.get(contract.id)
+    if sample and not options.server:
+        from meshguard.sources.files import FileSource
+
+        return FileSource(sample, **common)
+    server = choose_server(contract, options.server)
+    kind = (server.type or "").lower()
+    if kind not in SOURCES:
+        raise NoSource(f"server type {server.type!r} is not supported")
+    cls = source_class(kind)
+    src: Source = cls.from_server(server.raw, **common)
+    return src
