@@ -227,9 +227,13 @@ def test_import_lints_clean_and_round_trips(tmp_path: Path, fmt: str) -> None:
     lint = run_cli("lint", str(target), cwd=tmp_path)
     assert lint.returncode == 0, lint.stdout + lint.stderr
     assert "0 error(s), 0 warning(s)" in lint.stdout
-    check = run_cli("check", cwd=tmp_path)
+    check = run_cli("check", "--format", "json", "--no-reports", "--no-history", cwd=tmp_path)
     assert check.returncode == 0, check.stdout + check.stderr
-    assert "1 contract" in check.stdout
+    (product,) = json.loads(check.stdout)["products"]
+    assert (product["id"], product["domain"], product["owner"]) == ("customers", "sales", "crm-team")
+    assert product["verdict"] == "pass"
+    assert product["rows"] == 20  # the sample server was read back through the data stage
+    assert not [c for c in product["checks"] if c["status"] in ("failed", "errored")]
 
 
 def test_import_refuses_to_overwrite_and_reports_bad_sources(tmp_path: Path) -> None:

@@ -30,6 +30,7 @@ FORMATS: dict[str, str] = {
     "jsonschema": "jsonschema",
     "avro": "avro",
 }
+PROFILE_ROWS = 1000
 DATA_FORMATS = {".csv": "csv", ".parquet": "parquet", ".json": "json", ".ndjson": "json", ".jsonl": "json"}
 #: what a detected kind of content makes a column: (category tag, classification)
 SENSITIVE: dict[str, tuple[str, str]] = {
@@ -210,12 +211,33 @@ def import_contract(
     return imported
 
 
+def _detected(sample: Path) -> dict[str, list[str]]:
+    """column → kinds of sensitive content the quality stage's profile finds in the first rows."""
+    import polars as pl
+
+    from meshguard.quality.profile import profile
+
+    suffix = sample.suffix.lower()
+    try:
+        if suffix == ".csv":
+            frame = pl.read_csv(
+                sample, n_rows=PROFILE_ROWS, infer_schema_length=PROFILE_ROWS, try_parse_dates=True
+            )
+        elif suffix == ".parquet":
+            frame = pl.read_parquet(sample, n_rows=PROFILE_ROWS)
+        else:
+            frame = pl.read_ndjson(sample, n_rows=PROFILE_ROWS)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise DataError(f"cannot read the sample: {first}", path=sample.as_posix()) from None
+    columns = profile(frame, masked=frame.columns)  # masked: no min/max values computed
+    return {name: list(entry.get("detected", [])) for name, entry in columns.items()}
+
+
 def propose(sample: Path, schema: str) -> list[Proposal]:
     """Sensitivity proposals for the columns of ``sample`` from what their values look like."""
-    from meshguard.profile import profile_file
-
     out: list[Proposal] = []
-    for column, kinds in profile_file(sample).items():
+    for column, kinds in _detected(sample).items():
         sensitive = [k for k in kinds if k in SENSITIVE]
         if not sensitive:
             continue
