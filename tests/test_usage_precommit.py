@@ -25,6 +25,72 @@ pytestmark = pytest.mark.slow
 
 HOOKS = ("meshguard-lint", "meshguard-check", "meshguard-diff", "meshguard-policy-test")
 
+BREAKABLE = """\
+      - name: segment
+        logicalType: string
+        description: Marketing segment.
+        classification: internal
+"""
+#: meets the project's policy pack (owner team, support, quality rule, freshness and retention SLAs)
+COMPLIANT = (
+    """\
+apiVersion: v3.1.0
+kind: DataContract
+id: customers
+name: Customers
+version: 1.0.0
+status: active
+domain: sales
+description:
+  purpose: Customer master data for order processing.
+team:
+  name: sales-team
+  members:
+    - username: owner@example.com
+      role: owner
+support:
+  - channel: "#sales-data"
+    url: https://chat.example.com/sales-data
+slaProperties:
+  - property: freshness
+    value: 1
+    unit: d
+    element: customers.updated_at
+  - property: retention
+    value: 3
+    unit: y
+schema:
+  - name: customers
+    quality:
+      - type: library
+        metric: rowCount
+        mustBeGreaterThan: 0
+    properties:
+      - name: customer_id
+        logicalType: integer
+        primaryKey: true
+        required: true
+        description: Customer number.
+        classification: internal
+      - name: updated_at
+        logicalType: timestamp
+        description: Last change.
+        classification: internal
+"""
+    + BREAKABLE
+)
+PII_FINDING = "GDPR-001"
+OWN_POLICY = """\
+package meshguard.gdpr
+
+deny contains msg if {
+\tsome f in input.fields
+\t"pii" in f.categories
+\tnot f.classification
+\tmsg := sprintf("GDPR-001 personal-data field %s.%s has no classification", [f.schema, f.path])
+}
+"""
+
 
 @pytest.fixture(scope="module")
 def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
@@ -82,8 +148,12 @@ def test_hook_definitions_are_valid() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_try_repo_lint(tmp_path: Path, hook_repo: tuple[Path, str], pc_home: Path) -> None:
+def try_repo(hook: str, files: list[str], cwd: Path, hook_repo: tuple[Path, str], home: Path):  # type: ignore[no-untyped-def]
     repo_path, rev = hook_repo
+    return precommit("try-repo", str(repo_path), hook, "--ref", rev, "--files", *files, cwd=cwd, home=home)
+
+
+def test_try_repo_lint(tmp_path: Path, hook_repo: tuple[Path, str], pc_home: Path) -> None:
     domain = init_repo(
         tmp_path / "domain",
         {
@@ -93,30 +163,92 @@ def test_try_repo_lint(tmp_path: Path, hook_repo: tuple[Path, str], pc_home: Pat
         commit=False,
     )
     git(domain, "add", "-A")
-    ok = precommit(
-        "try-repo",
-        str(repo_path),
-        "meshguard-lint",
-        "--ref",
-        rev,
-        "--files",
-        "contracts/good.odcs.yaml",
-        cwd=domain,
-        home=pc_home,
-    )
+    ok = try_repo("meshguard-lint", ["contracts/good.odcs.yaml"], domain, hook_repo, pc_home)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "meshguard lint" in ok.stdout and "Passed" in ok.stdout
-    bad = precommit(
-        "try-repo",
-        str(repo_path),
-        "meshguard-lint",
-        "--ref",
-        rev,
-        "--files",
-        "contracts/bad.odcs.yaml",
-        cwd=domain,
-        home=pc_home,
-    )
+    bad = try_repo("meshguard-lint", ["contracts/bad.odcs.yaml"], domain, hook_repo, pc_home)
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert "Failed" in bad.stdout
     assert "contracts/bad.odcs.yaml" in bad.stdout and "MG013" in bad.stdout
+
+
+def _governance(tmp_path: Path) -> Path:
+    """The central governance repo: the project's policy pack, tagged v1."""
+    repo = tmp_path / "governance"
+    if (PROJECT / "policies").is_dir():
+        shutil.copytree(PROJECT / "policies", repo / "policies")
+    else:  # until the policy pack lands: a policy of its own
+        (repo / "policies").mkdir(parents=True)
+        (repo / "policies/pii.rego").write_text(OWN_POLICY)
+    init_repo(repo)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "policies")
+    git(repo, "tag", "v1")
+    return repo
+
+
+class Domain:
+    """A domain repo whose .pre-commit-config.yaml uses meshguard's hooks, installed as git hooks,
+    with its policies in a central governance repo (meshguard.yaml: git URL + ref)."""
+
+    def __init__(self, tmp_path: Path, hook_repo: tuple[Path, str], home: Path) -> None:
+        repo_path, rev = hook_repo
+        governance = _governance(tmp_path)
+        hooks = [{"id": "meshguard-lint"}, {"id": "meshguard-check"}, {"id": "meshguard-diff"}]
+        config = {"repos": [{"repo": str(repo_path), "rev": rev, "hooks": hooks}]}
+        self.cache = tmp_path / "cache"
+        self.home = home
+        self.env = {"MESHGUARD_CACHE_DIR": str(self.cache)}
+        self.path = init_repo(
+            tmp_path / "domain",
+            {
+                ".pre-commit-config.yaml": yaml.safe_dump(config),
+                "meshguard.yaml": f"policies:\n  git: {governance}\n  ref: v1\n  subdir: policies\n",
+                "contracts/customers.odcs.yaml": COMPLIANT,
+            },
+            commit=False,
+        )
+        installed = precommit("install", cwd=self.path, home=home, env=self.env)
+        assert installed.returncode == 0, installed.stdout + installed.stderr
+        self.contract = self.path / "contracts/customers.odcs.yaml"
+
+    def commit(self, message: str) -> subprocess.CompletedProcess[str]:
+        git(self.path, "add", "-A")
+        full = {**os.environ, **GIT_ENV, **self.env, "PRE_COMMIT_HOME": str(self.home)}
+        full.pop("PYTHONPATH", None)
+        return subprocess.run(
+            ["git", "commit", "-m", message],
+            cwd=self.path,
+            env=full,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+
+    def commits(self) -> int:
+        return int(git(self.path, "rev-list", "--count", "HEAD").stdout.strip())
+
+
+def test_installed_hooks_pass_compliant_and_block_breaking(
+    tmp_path: Path, hook_repo: tuple[Path, str], pc_home: Path
+) -> None:
+    domain = Domain(tmp_path, hook_repo, pc_home)
+    first = domain.commit("compliant contract")
+    out = first.stdout + first.stderr  # git shows the hooks' output on stderr
+    assert first.returncode == 0, out
+    assert "meshguard check" in out and "Passed" in out
+    assert "Failed" not in out
+    assert (domain.cache / "policies").is_dir()  # central policies fetched once, cached
+
+    # removing a column is breaking: without a major version bump meshguard-diff blocks it
+    domain.contract.write_text(COMPLIANT.replace(BREAKABLE, ""))
+    breaking = domain.commit("drop a column")
+    out = breaking.stdout + breaking.stderr
+    assert breaking.returncode != 0, out
+    assert "meshguard diff" in out and "Failed" in out
+    assert "MGV001" in out and "need a major bump" in out, out
+    assert domain.commits() == 1
+    domain.contract.write_text(COMPLIANT.replace(BREAKABLE, "").replace("version: 1.0.0", "version: 2.0.0"))
+    major = domain.commit("drop a column, major bump")
+    assert major.returncode == 0, major.stdout + major.stderr
+    assert domain.commits() == 2
