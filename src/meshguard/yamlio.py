@@ -144,6 +144,28 @@ class _Builder:
         return value
 
 
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """How many nodes ``node`` becomes once every alias is expanded (shared subtrees counted once
+    each time they are referenced, computed once): O(distinct nodes), not O(expanded size)."""
+    known = memo.get(id(node))
+    if known is not None:
+        return known
+    memo[id(node)] = 1  # a cycle counts once (the composer refuses recursive aliases anyway)
+    total = 1
+    if isinstance(node, yaml.MappingNode):
+        for _k, v in node.value:
+            total += _expanded_size(v, memo)  # keys are scalars, not counted (as in build)
+    elif isinstance(node, yaml.SequenceNode):
+        for v in node.value:
+            total += _expanded_size(v, memo)
+    memo[id(node)] = total
+    return total
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300]
+
+
 def _iter_documents(text: str, path: str) -> Iterator[yaml.Node | None]:
     loader = _Loader(text)
     try:
@@ -180,8 +202,14 @@ def parse_yaml(text: str, path: str, limits: Limits = DEFAULT_LIMITS) -> YamlDoc
             line=mark.line + 1 if mark else None,
             column=mark.column + 1 if mark else None,
         ) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        ch = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        raise YamlError(
+            f"invalid YAML: character U+{ch:04X} is not allowed ({exc.reason})", path=path, line=line
+        ) from None
     except yaml.YAMLError as exc:
-        raise YamlError(f"invalid YAML: {exc}", path=path) from None
+        raise YamlError(f"invalid YAML: {_one_line(exc)}", path=path) from None
     except RecursionError:
         raise YamlError("invalid YAML: nesting too deep", path=path) from None
     if len(docs) > 1:
@@ -189,9 +217,16 @@ def parse_yaml(text: str, path: str, limits: Limits = DEFAULT_LIMITS) -> YamlDoc
     if not docs or docs[0] is None:
         return YamlDocument(data=None, lines=builder.lines, path=path)
     try:
+        expanded = _expanded_size(docs[0], {})
+        if expanded > limits.max_nodes:  # an alias bomb is refused before anything is expanded
+            raise builder._err(
+                f"document expands to more than {limits.max_nodes} nodes (alias bomb or oversized file)",
+                docs[0],
+                hint="raise limits.max_nodes in meshguard.yaml if this is intended",
+            )
         data = builder.build(docs[0], (), 0)
     except yaml.YAMLError as exc:
-        raise YamlError(f"invalid YAML value: {exc}", path=path) from None
+        raise YamlError(f"invalid YAML value: {_one_line(exc)}", path=path) from None
     except RecursionError:
         raise YamlError("invalid YAML: nesting too deep", path=path) from None
     return YamlDocument(data=data, lines=builder.lines, path=path)

@@ -9,6 +9,7 @@ from meshguard.contracts.model import QualityRule
 from meshguard.quality.operators import BadCondition, Condition, condition
 from meshguard.quality.results import Table, check, severity_of
 from meshguard.report.model import CheckResult, Stage, Status
+from meshguard.sources.base import scrub
 
 if TYPE_CHECKING:
     import polars as pl
@@ -96,6 +97,7 @@ def library_check(table: Table, rule: QualityRule) -> CheckResult:
         assert cond is not None
         if unit not in ("rows", "percent"):
             raise BadCondition(f"unit {unit!r} is not rows or percent")
+        columns: list[str] = []
         columns = _columns(table, rule, metric)
         failing: pl.Series | None = None
         if metric == "rowCount":
@@ -112,6 +114,15 @@ def library_check(table: Table, rule: QualityRule) -> CheckResult:
         return check(table, ok=False, status=Status.ERRORED, message=f"rule cannot run: {exc}", **common)
     except MissingColumn as exc:
         return check(table, ok=False, status=Status.ERRORED, message=str(exc), **common)
+    except pl.exceptions.PolarsError as exc:  # e.g. a nested column, a bad regex: errored, not a crash
+        dtypes = ", ".join(f"{c} is {table.frame.schema[c]}" for c in columns if c in table.frame.columns)
+        return check(
+            table,
+            ok=False,
+            status=Status.ERRORED,
+            message=f"rule cannot run ({dtypes or 'no column'}): {scrub(str(exc), 120)}",
+            **common,
+        )
     measured: float = count
     if unit == "percent" and metric != "rowCount":
         measured = round(100.0 * count / table.rows, 4) if table.rows else 0.0

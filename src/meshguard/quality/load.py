@@ -27,16 +27,11 @@ def read_frame(
     except pl.exceptions.NoDataError:
         raise DataError(f"product {contract.id}: {source.describe()} is empty") from None
     except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError, ValueError) as exc:
-        text = str(exc).lower()
-        if "utf-8" in text or "utf8" in text:
-            msg = "is not valid UTF-8 text"
-        elif "parquet" in text or "magic" in text:
-            msg = "is not a readable Parquet file"
-        elif "json" in text:
-            msg = f"is not valid JSON: {scrub(str(exc), 120)}"
-        else:
-            msg = f"cannot be read: {scrub(str(exc), 160)}"
-        raise DataError(f"product {contract.id}: {source.describe()} {msg}") from None
+        raise DataError(f"product {contract.id}: {source.describe()} {_why(exc)}") from None
+    except BaseException as exc:  # a panic inside the native reader (corrupt file) is BaseException
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise DataError(f"product {contract.id}: {source.describe()} {_why(exc)}") from None
     sampled = False
     if options.limit is not None and frame.height > options.limit:
         frame, sampled = frame.head(options.limit), True
@@ -45,6 +40,21 @@ def read_frame(
     elif options.fraction is not None:
         sampled = True
     return frame, sampled
+
+
+def _why(exc: BaseException) -> str:
+    """Why a file could not be read, in a few words (never the values the engine may quote)."""
+    text = str(exc).lower()
+    if "utf-8" in text or "utf8" in text:
+        return "is not valid UTF-8 text"
+    elif "parquet" in text or "magic" in text:
+        return "is not a readable Parquet file"
+    elif "json" in text:
+        return f"is not valid JSON: {scrub(str(exc), 120)}"
+    elif type(exc).__name__ == "PanicException":
+        return "is corrupt: the reader gave up on it"
+    else:
+        return f"cannot be read: {scrub(str(exc), 160)}"
 
 
 def flatten(frame: pl.DataFrame, props: dict[str, Property]) -> pl.DataFrame:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -23,6 +24,9 @@ def mask_value(value: Any) -> Any:
 
 
 def jsonable(value: Any) -> Any:
+    """``value`` as strict JSON: dates as ISO text, NaN/±inf as the strings "NaN"/"Infinity"/"-Infinity"."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
     if isinstance(value, (dt.date, dt.datetime, dt.time)):
         return value.isoformat()
     if isinstance(value, dt.timedelta):

@@ -17,6 +17,7 @@ from typing import Any
 
 from meshguard.contracts.model import Contract, SlaProperty
 from meshguard.quality.results import Table, check
+from meshguard.quality.types import family
 from meshguard.report.model import CheckResult, Stage, Status
 
 _UNITS: dict[str, float] = {}
@@ -120,6 +121,10 @@ def sla_checks(contract: Contract, tables: Mapping[str, Table], now: dt.datetime
             out.append(check(table, ok=False, status=Status.ERRORED, message=f"SLA {prop}: {exc}", **base))
             continue
         series = table.frame.get_column(col)
+        if family(series.dtype) not in ("date", "timestamp", "null"):
+            msg = f"{col} is not a date or timestamp column"
+            out.append(check(table, ok=False, status=Status.ERRORED, message=f"SLA {prop}: {msg}", **base))
+            continue
         edge = series.max() if AGE[prop] == "newest" else series.min()
         when = _as_utc(edge)
         if when is None:

@@ -71,7 +71,12 @@ def _run_local(table: Table, sql: str) -> list[tuple[Any, ...]]:
     con = duckdb.connect(":memory:", config={"enable_external_access": False})
     try:
         # only the columns the query names: handing DuckDB the whole frame would copy it
-        named = [c for c in table.frame.columns if re.search(rf"(?<![\w]){re.escape(c)}(?![\w])", sql)]
+        words = set(re.findall(r"\w+", sql))
+        named = [
+            c
+            for c in table.frame.columns
+            if c in words or (not c.isidentifier() and re.search(rf"(?<![\w]){re.escape(c)}(?![\w])", sql))
+        ]
         con.register("__meshguard_frame", table.frame.select(named or table.frame.columns[:1]))
         con.execute(f"CREATE VIEW {quote_ident(table.schema.name)} AS SELECT * FROM __meshguard_frame")
         return con.execute(sql).fetchall()
