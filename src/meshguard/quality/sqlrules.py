@@ -12,6 +12,7 @@ rolled back, and calls of server functions with side effects are refused.
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any
 
 from meshguard.contracts.model import QualityRule
@@ -24,9 +25,15 @@ from meshguard.sources.base import SqlSource, quote_ident, scrub
 #: PostgreSQL functions with side effects or file/network access
 _PG_DENY = re.compile(
     r"\b(pg_\w+|lo_\w+|dblink\w*|set_config|nextval|setval|currval|txid_\w+|query_to_xml\w*|"
-    r"copy|pg_sleep|current_setting)\s*\(",
+    r"copy|pg_sleep|current_setting|http\w*)\s*\(",
     re.I,
 )
+_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
+_UNICODE_IDENT = re.compile(r"\bU&[\"']", re.I)
+
+
+#: seconds a quality rule may run in the local DuckDB (PostgreSQL: statement_timeout, 60 s)
+LOCAL_TIMEOUT_S = 60.0
 
 
 class Refused(ValueError):
@@ -46,8 +53,13 @@ def guard(sql: str, *, postgres: bool = False) -> str:
     kind = statements[0].type
     if kind != duckdb.StatementType.SELECT:
         raise Refused(f"only SELECT is allowed, found {str(kind).rsplit('.', 1)[-1]}")
-    if postgres and _PG_DENY.search(sql):
-        raise Refused("calls a server function that is not allowed in a quality rule")
+    if postgres:
+        if _UNICODE_IDENT.search(sql):
+            raise Refused("U& identifiers are not allowed in a quality rule")
+        # a quoted name ("pg_read_file") or a comment before the parenthesis must not hide a call
+        bare = _COMMENT.sub(" ", sql).replace('"', "")
+        if _PG_DENY.search(bare):
+            raise Refused("calls a server function that is not allowed in a quality rule")
     return sql
 
 
@@ -69,6 +81,9 @@ def _run_local(table: Table, sql: str) -> list[tuple[Any, ...]]:
     import duckdb
 
     con = duckdb.connect(":memory:", config={"enable_external_access": False})
+    con.execute("SET enable_progress_bar = false")  # never draw on stdout (JSON may go there)
+    timer = threading.Timer(LOCAL_TIMEOUT_S, con.interrupt)  # a runaway query is stopped
+    timer.start()
     try:
         # only the columns the query names: handing DuckDB the whole frame would copy it
         words = set(re.findall(r"\w+", sql))
@@ -81,8 +96,11 @@ def _run_local(table: Table, sql: str) -> list[tuple[Any, ...]]:
         con.execute(f"CREATE VIEW {quote_ident(table.schema.name)} AS SELECT * FROM __meshguard_frame")
         return con.execute(sql).fetchall()
     except duckdb.Error as exc:
+        if isinstance(exc, duckdb.InterruptException):
+            raise Refused(f"stopped after {LOCAL_TIMEOUT_S:g} s") from None
         raise Refused(f"failed: {scrub(str(exc))}") from None
     finally:
+        timer.cancel()
         con.close()
 
 

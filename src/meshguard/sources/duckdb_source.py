@@ -75,6 +75,7 @@ class DuckDBSource:
                 f"product {self.product}: cannot open {self.raw_path!r}: {scrub(str(exc))}"
             ) from None
         try:
+            con.execute("SET enable_progress_bar = false")  # never draw on stdout (JSON may go there)
             frame: pl.DataFrame = con.sql(sql).pl()
             return frame
         except duckdb.Error as exc:
