@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "lint": "meshguard.commands.lint:lint",
     "check": "meshguard.commands.check:check",
     "init": "meshguard.commands.init:init",
+    "policy": "meshguard.commands.policy:policy",
 }
 
 

@@ -15,6 +15,7 @@ from meshguard import __version__
 from meshguard.config import Config
 from meshguard.contracts.repo import LintedContract, lint_repo
 from meshguard.errors import ContractError
+from meshguard.policy.stage import PolicyStage
 from meshguard.report.model import Finding, Location, MeshResult, ProductResult, Severity
 from meshguard.stages import RunOptions
 
@@ -56,12 +57,24 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions) -> MeshResul
     )
     repo = lint_repo(paths, config)
     mesh.findings.extend(_unreadable(e) for e in repo.unreadable)
+    policy = PolicyStage.open(config, options) if options.with_policy else None
     for lc in repo.contracts:
         t0 = time.perf_counter()
         product = _product(lc)
         product.timings["lint"] = time.perf_counter() - t0
         # versioning stage (issue 6), data + quality stage (issue 3), policy stage (issue 4)
         # and scoring (issue 5) plug in here, in that order.
+        if policy is not None:
+            t0 = time.perf_counter()
+            decided = policy.evaluate(lc.contract, None, None)  # quality, versions: from their stages
+            product.checks.extend(decided.checks)
+            product.findings.extend(decided.findings)
+            product.waivers.extend(dict.fromkeys(f.waiver for f in decided.findings if f.waiver))
+            product.timings["policy"] = time.perf_counter() - t0
         mesh.products.append(product)
+    if policy is not None:
+        policy.close()
+        mesh.findings.extend(policy.mesh_findings())
+        mesh.policy_bundle_hash, mesh.engine = policy.bundle_hash, policy.engine_name
     mesh.summary["elapsed_s"] = round(time.perf_counter() - started, 3)
     return mesh

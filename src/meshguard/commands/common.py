@@ -40,3 +40,30 @@ def resolve_paths(config: Config, paths: tuple[Path, ...]) -> list[Path]:
     if paths:
         return list(paths)
     return [config.contracts_path]
+
+
+def engine_options(fn: F) -> F:
+    """``--engine``, ``--opa-url``, ``--push-policies`` and ``--policies`` (fields of RunOptions)."""
+    fn = click.option(
+        "--policies",
+        "policies",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Policies directory (default: policies in meshguard.yaml, else ROOT/policies).",
+    )(fn)
+    fn = click.option(
+        "--push-policies/--no-push-policies",
+        "push_policies",
+        default=None,
+        help="opa engine: upload the repo's policies to the server first (default: engine.opa.push_policies).",
+    )(fn)
+    fn = click.option(
+        "--opa-url", default=None, help="opa engine: server URL (default: engine.opa.url in meshguard.yaml)."
+    )(fn)
+    fn = click.option(
+        "--engine",
+        type=click.Choice(["embedded", "opa"]),
+        default=None,
+        help="Policy engine (default: engine.kind in meshguard.yaml, else embedded).",
+    )(fn)
+    return fn
