@@ -169,6 +169,9 @@ def parse_yaml(text: str, path: str, limits: Limits = DEFAULT_LIMITS) -> YamlDoc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = (exc.problem or exc.context or "invalid YAML").strip()
+        ctx_mark = exc.context_mark
+        if exc.context and ctx_mark is not None and mark is not None and ctx_mark.line != mark.line:
+            problem += f" ({exc.context.strip()} started at line {ctx_mark.line + 1})"
         if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t":
             problem += " (a tab: YAML indentation must use spaces)"
         raise YamlError(

@@ -1,0 +1,217 @@
+"""Broken contracts: each gives the expected rule id or clear error, line, and exit code — never a traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+
+GOOD = """\
+apiVersion: v3.1.0
+kind: DataContract
+id: orders
+name: Orders
+version: 1.0.0
+status: active
+domain: ecommerce
+team:
+  name: order-team
+  members:
+    - username: ann@example.com
+      role: owner
+schema:
+  - name: orders
+    properties:
+      - name: order_id
+        logicalType: integer
+        primaryKey: true
+        required: true
+      - name: customer_id
+        logicalType: integer
+"""
+
+
+def _replace(old: str, new: str) -> str:
+    assert old in GOOD, old
+    return GOOD.replace(old, new)
+
+
+# name, file content (str or bytes), expected exit code, rule id (or None), message part, line
+CASES: list[tuple[str, str | bytes, int, str | None, str, int | None]] = [
+    ("bad-yaml", GOOD + "  - name: [unclosed\n", 2, None, "flow sequence started at line 22", 23),
+    ("tab-indent", _replace("status: active\n", "status: active\n\tdomain: x\n"), 2, None, "tab", 7),
+    ("empty-file", "", 2, None, "empty file", 1),
+    ("only-comment", "# nothing here\n", 2, None, "empty file", 1),
+    ("top-level-list", "- a\n- b\n", 2, None, "expected a mapping", 1),
+    ("binary", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", 2, None, "binary file", None),
+    ("non-utf8", "id: caf\xe9\n".encode("latin-1"), 2, None, "not valid UTF-8", 1),
+    ("unknown-api", _replace("apiVersion: v3.1.0", "apiVersion: v9.0.0"), 2, None, "unknown apiVersion", 1),
+    ("missing-api", GOOD.replace("apiVersion: v3.1.0\n", ""), 2, None, "missing apiVersion", 1),
+    (
+        "duplicate-key",
+        _replace("status: active\n", "status: active\nstatus: draft\n"),
+        2,
+        None,
+        "duplicate key",
+        7,
+    ),
+    (
+        "python-tag",
+        _replace("name: Orders", "name: !!python/object/apply:os.system [ls]"),
+        2,
+        None,
+        "unsupported YAML tag",
+        4,
+    ),
+    ("bad-semver", _replace("version: 1.0.0", "version: one"), 1, "MG011", "not a semantic version", 5),
+    ("wrong-type", _replace("version: 1.0.0", "version: [1, 0]"), 1, "MG001", "version", 5),
+    (
+        "unknown-field",
+        _replace("status: active\n", "status: active\nowner_email: x@example.com\n"),
+        1,
+        "MG001",
+        "unknown field",
+        7,
+    ),
+    (
+        "missing-required-key",
+        GOOD.replace("kind: DataContract\n", ""),
+        1,
+        "MG001",
+        "'kind' is a required property",
+        None,
+    ),
+    ("bad-status", _replace("status: active", "status: production-ish"), 0, "MG012", "not one of", 6),
+    (
+        "no-logical-type",
+        _replace("      - name: customer_id\n        logicalType: integer\n", "      - name: customer_id\n"),
+        1,
+        "MG013",
+        "no logicalType",
+        20,
+    ),
+    (
+        "bad-logical-type",
+        _replace("logicalType: integer\n        primaryKey", "logicalType: int64\n        primaryKey"),
+        1,
+        "MG001",
+        "logicalType",
+        17,
+    ),
+    (
+        "duplicate-property",
+        _replace("      - name: customer_id", "      - name: order_id"),
+        1,
+        "MG015",
+        "more than once",
+        20,
+    ),
+    ("duplicate-schema", GOOD + "  - name: orders\n    properties: []\n", 1, "MG014", "more than once", 22),
+    (
+        "pk-not-required",
+        _replace("        primaryKey: true\n        required: true\n", "        primaryKey: true\n"),
+        0,
+        "MG016",
+        "not marked required",
+        18,
+    ),
+    (
+        "dangling-relationship",
+        GOOD + "        relationships:\n          - to: orders.no_such_column\n",
+        1,
+        "MG017",
+        "has no property 'no_such_column'",
+        23,
+    ),
+    ("no-owner", GOOD.split("team:")[0] + "schema:" + GOOD.split("schema:")[1], 1, "MG010", "no owner", 1),
+    (
+        "unknown-classification",
+        GOOD + "        classification: top-secret-ish\n",
+        0,
+        "MG019",
+        "maps to no sensitivity category",
+        22,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "code", "rule", "message", "line"), CASES, ids=[c[0] for c in CASES]
+)
+def test_broken_contract(
+    tmp_path: Path,
+    name: str,
+    content: str | bytes,
+    code: int,
+    rule: str | None,
+    message: str,
+    line: int | None,
+) -> None:
+    (tmp_path / "meshguard.yaml").write_text("lint:\n  rules:\n    MG010: error\n")
+    f = tmp_path / f"{name}.odcs.yaml"
+    if isinstance(content, bytes):
+        f.write_bytes(content)
+    else:
+        f.write_text(content, encoding="utf-8")
+    proc = run_cli("lint", "--root", str(tmp_path), str(f))
+    out = proc.stdout + proc.stderr
+    assert "Traceback" not in out
+    assert proc.returncode == code, out
+    assert message in out, out
+    if rule is None:
+        # unreadable: one clear file:line line, rule MG000
+        assert f"{name}.odcs.yaml" in out
+        if line is not None:
+            assert f"{name}.odcs.yaml:{line}:" in out, out
+        return
+    proc_json = run_cli("lint", "--root", str(tmp_path), "--format", "json", str(f))
+    doc = json.loads(proc_json.stdout)
+    findings = [x for c in doc["contracts"] for x in c["findings"] if x["rule_id"] == rule]
+    assert findings, doc
+    assert any(message in x["message"] for x in findings), findings
+    if line is not None:
+        assert line in [x["location"]["line"] for x in findings], findings
+
+
+def test_directory_without_contracts(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("hello")
+    proc = run_cli("lint", "--root", str(tmp_path), str(tmp_path))
+    assert proc.returncode == 2
+    assert "no contracts found" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_missing_path(tmp_path: Path) -> None:
+    proc = run_cli("lint", "--root", str(tmp_path), str(tmp_path / "nope.odcs.yaml"))
+    assert proc.returncode == 2
+    assert "no such file or directory" in proc.stderr
+
+
+def test_every_violation_is_reported_not_only_the_first(tmp_path: Path) -> None:
+    bad = GOOD.replace("version: 1.0.0", "version: 7").replace(
+        "status: active\n", "status: active\nfoo: 1\nbar: 2\n"
+    )
+    f = tmp_path / "c.odcs.yaml"
+    f.write_text(bad)
+    doc = json.loads(run_cli("lint", "--root", str(tmp_path), "--format", "json", str(f)).stdout)
+    messages = [x["message"] for x in doc["contracts"][0]["findings"] if x["rule_id"] == "MG001"]
+    assert any("foo" in m for m in messages) and any("bar" in m for m in messages)
+    assert any(m.startswith("version") for m in messages), messages
+
+
+def test_clean_contract_passes(tmp_path: Path) -> None:
+    f = tmp_path / "ok.odcs.yaml"
+    f.write_text(GOOD)
+    proc = run_cli("lint", "--root", str(tmp_path), str(f))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "0 error(s)" in proc.stdout
+
+
+def test_fail_on_warn_makes_warnings_fail(tmp_path: Path) -> None:
+    f = tmp_path / "w.odcs.yaml"
+    f.write_text(GOOD.replace("status: active", "status: production"))
+    assert run_cli("lint", "--root", str(tmp_path), str(f)).returncode == 0
+    assert run_cli("lint", "--root", str(tmp_path), "--fail-on", "warn", str(f)).returncode == 1
