@@ -93,7 +93,7 @@ dpo_named if lib.non_empty_string(lib.contract_custom("dataProtectionContact"))
 
 # METADATA
 # title: Personal data served from an approved region
-# description: Servers of a product holding personal data are in an approved region (data.meshguard.config.approved_regions).
+# description: Servers of a product holding personal data are in an approved region (server `region`, or a region/location custom property; allowed values in data.meshguard.config.approved_regions).
 # custom:
 #   id: GDPR-006
 #   severity: error
@@ -108,8 +108,7 @@ deny_region contains {"msg": msg, "pointer": sprintf("/servers/%d", [i])} if {
 }
 
 server_regions(server) := {r |
-	some key in ["region", "location"]
-	r := server[key]
+	r := server.region
 	is_string(r)
 } | {r |
 	some p in object.get(server, "customProperties", [])

@@ -49,7 +49,7 @@ deny_freshness_sla contains {"msg": "active product declares no freshness SLA", 
 #   id: QUA-003
 #   severity: error
 #   remediation: Fix the data (or the rule) so the check passes.
-deny_failed_quality contains {"msg": msg, "check": c.id} if {
+deny_failed_quality contains {"msg": msg, "check": c.id, "field": object.get(c, "field", null), "pointer": "/schema"} if {
 	some c in input.quality.checks
 	c.status == "failed"
 	c.severity == "error"
@@ -63,7 +63,7 @@ deny_failed_quality contains {"msg": msg, "check": c.id} if {
 #   id: QUA-004
 #   severity: warning
 #   remediation: Fix the rule or the data source so the check can run.
-warn_errored_quality contains {"msg": msg, "check": c.id} if {
+warn_errored_quality contains {"msg": msg, "check": c.id, "field": object.get(c, "field", null), "pointer": "/schema"} if {
 	some c in input.quality.checks
 	c.status == "errored"
 	msg := sprintf("quality check %s could not run", [c.id])

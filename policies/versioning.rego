@@ -12,7 +12,7 @@ package meshguard.versioning
 #   id: VER-001
 #   severity: error
 #   remediation: Bump the major version (and tell consumers), or make the change backward compatible.
-deny_breaking_change contains {"msg": msg, "change": c.path} if {
+deny_breaking_change contains {"msg": msg, "change": c.path, "pointer": "/version"} if {
 	some c in input.changes
 	c.kind == "breaking"
 	not major_bump
@@ -39,7 +39,7 @@ major_bump if major(input.product.version) > major(previous_version)
 #   id: VER-002
 #   severity: warning
 #   remediation: Bump the version (patch for informational, minor for compatible, major for breaking changes).
-warn_version_unchanged contains {"msg": msg} if {
+warn_version_unchanged contains {"msg": msg, "pointer": "/version"} if {
 	count(input.changes) > 0
 	input.previous.version == input.product.version
 	msg := sprintf("%d change(s) but the version is still %s", [count(input.changes), input.product.version])
