@@ -10,6 +10,7 @@ product is one ``data.meshguard`` evaluation. A worker is started per thread
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -119,7 +120,8 @@ class Worker:
         self._proc.wait()
         for stream in (self._proc.stdin, self._proc.stdout):
             if stream is not None:
-                stream.close()
+                with contextlib.suppress(OSError):
+                    stream.close()
 
 
 class EmbeddedEngine:

@@ -111,14 +111,14 @@ class OpaEngine:
 
         try:
             answer = self._client.query_rule(doc, ROOT)
+        except (requests.JSONDecodeError, ValueError):  # the body is not JSON
+            raise self._fail(what, "malformed answer (not JSON)") from None
         except requests.HTTPError as exc:
             response = exc.response
             code = response.status_code if response is not None else "?"
             raise self._fail(what, f"HTTP {code}") from None
         except requests.RequestException as exc:
             raise self._fail(what, exc) from None
-        except ValueError:  # the body is not JSON
-            raise self._fail(what, "malformed answer (not JSON)") from None
         if not isinstance(answer, dict):
             raise self._fail(what, "malformed answer (not a JSON object)")
         if "result" not in answer:
