@@ -71,7 +71,12 @@ def repo_context(config: Config, loaded: Sequence[LoadedContract], paths: Sequen
     named = {Path(c.path).as_posix() for c in contracts}
     repo_dir = config.contracts_path
     if repo_dir.is_dir() and not all(p.resolve() == repo_dir.resolve() for p in paths):
-        for f in split_versions(discover([repo_dir], config.contract_globs)).current:
+        split = split_versions(discover([repo_dir], config.contract_globs))
+        named_files = {p.resolve() for p in paths}
+        for f in split.current:
+            # an older side-by-side version named on its own is not a duplicate of its newest file
+            if any(o.resolve() in named_files for o in split.older.get(f, ())):
+                continue
             try:
                 lc = load_contract(f, config.root, config.sensitivity, config.limits)
             except ContractError:
