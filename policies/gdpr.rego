@@ -133,3 +133,11 @@ deny_undeclared_pii contains {"msg": msg, "field": lib.field_id(f)} if {
 	count(found) > 0
 	msg := sprintf("column %s holds values that look like %s but is not declared as personal data", [lib.field_id(f), concat(", ", sort(found))])
 }
+
+deny_undeclared_pii contains {"msg": msg, "field": name} if {
+	some name, column in input.data.columns
+	not name in {f.path | some f in input.fields}
+	found := {d | some d in column.detected; d in data.meshguard.config.personal_data_detections}
+	count(found) > 0
+	msg := sprintf("column %s (not in the contract) holds values that look like %s", [name, concat(", ", sort(found))])
+}

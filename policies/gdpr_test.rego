@@ -92,3 +92,9 @@ test_declared_email_column_allowed if {
 test_no_data_no_undeclared_finding if {
 	count(gdpr.deny_undeclared_pii) == 0 with input as object.remove(fx.compliant, ["data"])
 }
+
+test_column_missing_from_contract_denied if {
+	inp := object.union(fx.compliant, {"data": {"columns": {"customer_email": {"detected": ["email"]}}}})
+	some f in gdpr.deny_undeclared_pii with input as inp
+	f.field == "customer_email"
+}

@@ -93,13 +93,17 @@ def prop(doc: dict[str, Any], name: str) -> dict[str, Any]:
     return found
 
 
-def make_repo(root: Path, docs: dict[str, dict[str, Any]], *, config: str = "", waivers: str | None = None) -> Path:
+def make_repo(
+    root: Path, docs: dict[str, dict[str, Any]], *, config: str = "", waivers: str | None = None
+) -> Path:
     """A governance repo: meshguard.yaml, contracts/<name>.odcs.yaml, the project's policies."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "meshguard.yaml").write_text(config or "contracts: {dir: contracts}\n", encoding="utf-8")
     (root / "contracts").mkdir(exist_ok=True)
     for name, doc in docs.items():
-        (root / "contracts" / f"{name}.odcs.yaml").write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+        (root / "contracts" / f"{name}.odcs.yaml").write_text(
+            yaml.safe_dump(doc, sort_keys=False), encoding="utf-8"
+        )
     if not (root / "policies").exists():
         shutil.copytree(POLICIES, root / "policies")
     if waivers is not None:

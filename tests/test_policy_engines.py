@@ -12,15 +12,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
-from opa_standin import OpaStandIn
-from policykit import compliant, config_of, contract_of, make_repo, prop
 
+from conftest import run_cli
 from meshguard.errors import EngineUnavailable
 from meshguard.policy.bundle import load_bundle
 from meshguard.policy.engine import open_engine
 from meshguard.policy.input import build_input
 from meshguard.stages import RunOptions
+from opa_standin import OpaStandIn
+from policykit import compliant, config_of, contract_of, make_repo, prop
 
 FAST_OPA = "contracts: {dir: contracts}\nengine:\n  timeout: 2\n  opa: {timeout: 1, retries: 0}\n"
 
@@ -66,7 +66,9 @@ def test_embedded_and_opa_agree_on_every_product(repo: Path, opa: OpaStandIn) ->
 
 
 def test_check_with_opa_engine_matches_embedded(repo: Path, opa: OpaStandIn) -> None:
-    via_opa = run_cli("check", "--format", "json", "--engine", "opa", "--opa-url", opa.url, "--push-policies", cwd=repo)
+    via_opa = run_cli(
+        "check", "--format", "json", "--engine", "opa", "--opa-url", opa.url, "--push-policies", cwd=repo
+    )
     embedded = run_cli("check", "--format", "json", cwd=repo)
     assert via_opa.returncode == embedded.returncode == 1, via_opa.stderr + embedded.stderr
     a, b = json.loads(via_opa.stdout), json.loads(embedded.stdout)
@@ -142,7 +144,7 @@ def test_runaway_policy_is_stopped_by_the_timeout(repo: Path) -> None:
         "package meshguard.loop\n\n"
         "deny contains msg if {\n"
         "  some i in numbers.range(1, 100000)\n  some j in numbers.range(1, 100000)\n"
-        "  i == j + 1000000\n  msg := \"never\"\n}\n",
+        '  i == j + 1000000\n  msg := "never"\n}\n',
         encoding="utf-8",
     )
     t0 = time.monotonic()
@@ -157,7 +159,7 @@ def test_builtin_error_errors_one_rule_and_keeps_the_others(repo: Path) -> None:
     (repo / "policies" / "fragile.rego").write_text(
         "package meshguard.fragile\n\n"
         "# METADATA\n# title: Fragile\n# custom:\n#   id: FRAGILE-1\n"
-        "deny contains msg if {\n  t := time.parse_rfc3339_ns(input.product.name)\n  msg := sprintf(\"%d\", [t])\n}\n\n"
+        'deny contains msg if {\n  t := time.parse_rfc3339_ns(input.product.name)\n  msg := sprintf("%d", [t])\n}\n\n'
         "# METADATA\n# title: Network\n# custom:\n#   id: NET-1\n"
         'deny_net contains msg if {\n  r := http.send({"method": "get", "url": "http://127.0.0.1:9/"})\n  msg := "x"\n}\n',
         encoding="utf-8",

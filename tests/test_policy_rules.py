@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from policykit import compliant, config_of, contract_of, make_repo, prop
 
 from meshguard.policy.bundle import load_bundle
 from meshguard.policy.stage import PolicyStage
 from meshguard.report.model import Change, CheckResult, Status
 from meshguard.stages import QualityOutcome, RunOptions, VersionInfo
+from policykit import compliant, config_of, contract_of, make_repo, prop
 
 Doc = dict[str, Any]
 
@@ -87,11 +87,25 @@ def _version(v: str) -> Callable[[Doc], None]:
 
 def _check(status: str, severity: str = "error") -> QualityOutcome:
     return QualityOutcome(
-        checks=[CheckResult(id="patients.patient_id.nullValues.0", name="no nulls", stage="quality", status=status, severity=severity)]
+        checks=[
+            CheckResult(
+                id="patients.patient_id.nullValues.0",
+                name="no nulls",
+                stage="quality",
+                status=status,
+                severity=severity,
+            )
+        ]
     )
 
 
-DETECTED = QualityOutcome(data={"source": "sample", "rows": 3, "columns": {"patient_id": {"null_fraction": 0.0, "distinct": 3, "detected": ["email"]}}})
+DETECTED = QualityOutcome(
+    data={
+        "source": "sample",
+        "rows": 3,
+        "columns": {"patient_id": {"null_fraction": 0.0, "distinct": 3, "detected": ["email"]}},
+    }
+)
 BREAKING = VersionInfo(
     changes=[Change("VER-REMOVED", "breaking", "/schema/0/properties/4", "property removed")],
     previous={"version": "1.5.0"},
@@ -108,7 +122,12 @@ CASES: dict[str, tuple[Callable[[Doc], None] | None, QualityOutcome | None, Vers
     "pii-unclassified": (_prop("email", classification=None), None, None, {"GDPR-001"}),
     "no-purpose": (_del("description"), None, None, {"GDPR-002"}),
     "no-retention": (_sla_only("freshness"), None, None, {"GDPR-003"}),
-    "special-confidential": (_prop("diagnosis", classification="confidential"), None, None, {"GDPR-004", "HIPAA-001"}),
+    "special-confidential": (
+        _prop("diagnosis", classification="confidential"),
+        None,
+        None,
+        {"GDPR-004", "HIPAA-001"},
+    ),
     "no-dpo": (_no_dpo, None, None, {"GDPR-005"}),
     "us-region": (_region, None, None, {"GDPR-006"}),
     "undeclared-pii": (None, DETECTED, None, {"GDPR-007"}),
@@ -164,7 +183,11 @@ def test_pack_has_at_least_20_annotated_rules() -> None:
 def test_compliant_product_passes_every_rule(repo: Path, stage: PolicyStage) -> None:
     quality = QualityOutcome(
         checks=[CheckResult(id="q", name="q", stage="quality", status="passed")],
-        data={"source": "sample", "rows": 3, "columns": {"email": {"null_fraction": 0.0, "distinct": 3, "detected": ["email"]}}},
+        data={
+            "source": "sample",
+            "rows": 3,
+            "columns": {"email": {"null_fraction": 0.0, "distinct": 3, "detected": ["email"]}},
+        },
     )
     outcome = stage.evaluate(contract_of(repo, "good"), quality, COMPATIBLE_OK)
     assert outcome.findings == []

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import click
 
-from meshguard.commands.common import engine_options, get_config, repo_options, resolve_paths
+from meshguard.commands.common import (
+    engine_options,
+    get_config,
+    now_option,
+    parse_now,
+    repo_options,
+    resolve_paths,
+)
 from meshguard.errors import ExitCode
 from meshguard.report.model import MeshResult, Severity, Status
 from meshguard.stages import RunOptions
@@ -61,6 +68,7 @@ def exit_code(mesh: MeshResult, fail_on: str) -> int:
 @click.option("--fail-on", type=click.Choice(["error", "warn", "never"]), default=None)
 @click.option("--no-policy", is_flag=True, help="Skip the policy stage.")
 @engine_options
+@now_option
 @repo_options
 def check(
     paths: tuple[Path, ...],
@@ -71,6 +79,7 @@ def check(
     opa_url: str | None,
     push_policies: bool | None,
     policies: Path | None,
+    now: str | None,
     root: Path,
     config_file: Path | None,
 ) -> int:
@@ -85,6 +94,7 @@ def check(
         push_policies=push_policies,
         policies=policies.resolve() if policies else None,
         fail_on=fail_on,
+        now=parse_now(now),
     )
     mesh = run(config, resolve_paths(config, paths), options)
     click.echo(json.dumps(mesh.to_dict(), indent=2) if fmt == "json" else render_text(mesh))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from meshguard.config import Config, load_config
+from meshguard.errors import UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -67,3 +69,22 @@ def engine_options(fn: F) -> F:
         help="Policy engine (default: engine.kind in meshguard.yaml, else embedded).",
     )(fn)
     return fn
+
+
+def parse_now(value: str | None) -> datetime:
+    """``--now`` (ISO 8601, default: the current time, UTC): the run's clock."""
+    if not value:
+        return datetime.now(UTC)
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"--now: not an ISO 8601 date/time: {value!r}") from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def now_option(fn: F) -> F:
+    return click.option(
+        "--now",
+        default=None,
+        help="The run's clock (ISO 8601, e.g. 2026-11-25T00:00:00Z): waiver expiry, freshness.",
+    )(fn)

@@ -8,15 +8,18 @@ from typing import Any
 
 import click
 
-from meshguard.commands.common import engine_options, get_config, repo_options
+from meshguard.commands.common import engine_options, get_config, now_option, parse_now, repo_options
 from meshguard.config import Config
 from meshguard.contracts.model import Contract
 from meshguard.errors import ExitCode, UsageError
 from meshguard.stages import RunOptions
 
 
-def _options(engine: str | None, opa_url: str | None, push: bool | None, policies: Path | None) -> RunOptions:
+def _options(
+    engine: str | None, opa_url: str | None, push: bool | None, policies: Path | None, now: str | None = None
+) -> RunOptions:
     return RunOptions(
+        now=parse_now(now),
         engine=engine,
         opa_url=opa_url,
         push_policies=push,
@@ -64,6 +67,7 @@ def policy() -> None:
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @engine_options
+@now_option
 @repo_options
 def eval_(
     products: tuple[str, ...],
@@ -73,6 +77,7 @@ def eval_(
     opa_url: str | None,
     push_policies: bool | None,
     policies: Path | None,
+    now: str | None,
     root: Path,
     config_file: Path | None,
 ) -> int:
@@ -83,7 +88,7 @@ def eval_(
     from meshguard.policy.stage import PolicyStage
 
     config = get_config(root, config_file)
-    options = _options(engine, opa_url, push_policies, policies)
+    options = _options(engine, opa_url, push_policies, policies, now)
     if input_file is not None and products:
         raise UsageError("give either PRODUCTs or --input, not both")
     results: list[dict[str, Any]] = []

@@ -19,6 +19,8 @@ from meshguard.errors import WaiverError
 from meshguard.report.model import Finding, Location, Severity, Status, Waiver
 from meshguard.yamlio import LineMap, YamlError, load_yaml_file
 
+#: a valid waiver this close to its expiry is reported (info) so it gets renewed or resolved in time
+EXPIRING_SOON_DAYS = 30
 REQUIRED = ("policy", "product", "reason", "approved_by", "expires")
 OPTIONAL = ("field",)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -66,6 +68,22 @@ class WaiverSet:
                         field=w.field,
                         title="Expired waiver",
                         remediation="Fix the finding, or renew the waiver with a new approval and expiry date.",
+                        waiver=w,
+                    )
+                )
+            elif i in self.used and (date.fromisoformat(w.expires) - self.today).days <= EXPIRING_SOON_DAYS:
+                days = (date.fromisoformat(w.expires) - self.today).days
+                out.append(
+                    Finding(
+                        rule_id="MG-WAIVER-EXPIRING",
+                        stage="policy",
+                        severity=Severity.INFO,
+                        message=f"waiver for {w.policy} on {w.product} expires in {days} day(s), on {w.expires}",
+                        status=Status.INFO,
+                        location=loc,
+                        field=w.field,
+                        title="Waiver expiring soon",
+                        remediation="Fix the finding before the waiver expires, or renew the waiver.",
                         waiver=w,
                     )
                 )
