@@ -52,57 +52,65 @@ class WaiverSet:
         return None
 
     def mesh_findings(self) -> list[Finding]:
-        """Expired waivers, and stale ones (for products evaluated in this run)."""
+        """Expired waivers, waivers expiring soon, and stale ones (for products evaluated in this run)."""
         out: list[Finding] = []
         for i, w in enumerate(self.waivers):
-            loc = Location(self.path, w.source_line)
-            if self.expired(w):
+            days = (date.fromisoformat(w.expires) - self.today).days
+            what = f"waiver for {w.policy} on {w.product}"
+            if days < 0:
                 out.append(
-                    Finding(
-                        rule_id="MG-WAIVER-EXPIRED",
-                        stage="policy",
-                        severity=Severity.WARNING,
-                        message=f"waiver for {w.policy} on {w.product} expired on {w.expires}; it no longer waives",
-                        status=Status.WARNED,
-                        location=loc,
-                        field=w.field,
-                        title="Expired waiver",
-                        remediation="Fix the finding, or renew the waiver with a new approval and expiry date.",
-                        waiver=w,
+                    _notice(
+                        "MG-WAIVER-EXPIRED",
+                        w,
+                        self.path,
+                        f"{what} expired on {w.expires}; it no longer waives",
                     )
                 )
-            elif i in self.used and (date.fromisoformat(w.expires) - self.today).days <= EXPIRING_SOON_DAYS:
-                days = (date.fromisoformat(w.expires) - self.today).days
+            elif i in self.used and days <= EXPIRING_SOON_DAYS:
                 out.append(
-                    Finding(
-                        rule_id="MG-WAIVER-EXPIRING",
-                        stage="policy",
-                        severity=Severity.INFO,
-                        message=f"waiver for {w.policy} on {w.product} expires in {days} day(s), on {w.expires}",
-                        status=Status.INFO,
-                        location=loc,
-                        field=w.field,
-                        title="Waiver expiring soon",
-                        remediation="Fix the finding before the waiver expires, or renew the waiver.",
-                        waiver=w,
+                    _notice(
+                        "MG-WAIVER-EXPIRING", w, self.path, f"{what} expires in {days} day(s), on {w.expires}"
                     )
                 )
             elif i not in self.used and w.product in self.products_seen:
-                out.append(
-                    Finding(
-                        rule_id="MG-WAIVER-STALE",
-                        stage="policy",
-                        severity=Severity.WARNING,
-                        message=f"waiver for {w.policy} on {w.product} matches no finding",
-                        status=Status.WARNED,
-                        location=loc,
-                        field=w.field,
-                        title="Stale waiver",
-                        remediation="Remove the waiver: the finding it covered is gone (or the policy id changed).",
-                        waiver=w,
-                    )
-                )
+                out.append(_notice("MG-WAIVER-STALE", w, self.path, f"{what} matches no finding"))
         return out
+
+
+#: rule id → (title, severity, remediation) of the waiver notices
+_NOTICES: dict[str, tuple[str, str, str]] = {
+    "MG-WAIVER-EXPIRED": (
+        "Expired waiver",
+        Severity.WARNING,
+        "Fix the finding, or renew the waiver with a new approval and expiry date.",
+    ),
+    "MG-WAIVER-EXPIRING": (
+        "Waiver expiring soon",
+        Severity.INFO,
+        "Fix the finding before the waiver expires, or renew the waiver.",
+    ),
+    "MG-WAIVER-STALE": (
+        "Stale waiver",
+        Severity.WARNING,
+        "Remove the waiver: the finding it covered is gone (or the policy id changed).",
+    ),
+}
+
+
+def _notice(rule_id: str, w: Waiver, path: str, message: str) -> Finding:
+    title, severity, remediation = _NOTICES[rule_id]
+    return Finding(
+        rule_id=rule_id,
+        stage="policy",
+        severity=severity,
+        message=message,
+        status=Status.INFO if severity == Severity.INFO else Status.WARNED,
+        location=Location(path, w.source_line),
+        field=w.field,
+        title=title,
+        remediation=remediation,
+        waiver=w,
+    )
 
 
 def _field_matches(waived: str, actual: str | None) -> bool:
