@@ -21,6 +21,8 @@ COMMANDS: dict[str, str] = {
     "lint": "meshguard.commands.lint:lint",
     "check": "meshguard.commands.check:check",
     "init": "meshguard.commands.init:init",
+    "history": "meshguard.commands.history:history",
+    "report": "meshguard.commands.report:report",
     "policy": "meshguard.commands.policy:policy",
 }
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -221,7 +222,16 @@ class Config:
         return self.root / self.waivers_file
 
 
+@cache
+def _fast_validator() -> Any:
+    import jsonschema_rs
+
+    return jsonschema_rs.validator_for(CONFIG_SCHEMA)
+
+
 def _validate(raw: Any, display: str, lines: Any = None) -> None:
+    if _fast_validator().is_valid(raw):
+        return
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(CONFIG_SCHEMA)

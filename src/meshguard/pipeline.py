@@ -17,6 +17,7 @@ from meshguard.contracts.repo import LintedContract, lint_repo
 from meshguard.errors import ContractError
 from meshguard.policy.stage import PolicyStage
 from meshguard.report.model import Finding, Location, MeshResult, ProductResult, Severity
+from meshguard.report.scoring import ScoringRules, score_mesh
 from meshguard.stages import RunOptions
 
 
@@ -72,9 +73,12 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions) -> MeshResul
             product.waivers.extend(dict.fromkeys(f.waiver for f in decided.findings if f.waiver))
             product.timings["policy"] = time.perf_counter() - t0
         mesh.products.append(product)
+        if options.progress is not None:
+            options.progress(len(mesh.products), len(repo.contracts))
     if policy is not None:
         policy.close()
         mesh.findings.extend(policy.mesh_findings())
         mesh.policy_bundle_hash, mesh.engine = policy.bundle_hash, policy.engine_name
     mesh.summary["elapsed_s"] = round(time.perf_counter() - started, 3)
+    score_mesh(mesh, ScoringRules.from_config(config))  # results: scores, verdicts, summaries
     return mesh

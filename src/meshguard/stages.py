@@ -6,6 +6,7 @@ these plain dataclasses and returns them; nothing flows backwards.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +39,8 @@ class RunOptions:
     jobs: int = 1
     fail_on: str | None = None
     now: datetime = field(default_factory=utcnow)
+    #: called as progress(done, total) after each product (the text reporter's bar)
+    progress: Callable[[int, int], None] | None = field(default=None, compare=False)
 
 
 @dataclass

@@ -1,8 +1,13 @@
-"""``meshguard check``: the whole pipeline over the governance repo (see pipeline.py)."""
+"""``meshguard check``: the whole pipeline over the governance repo, scored, recorded and rendered.
+
+discover → lint → diff → data → quality → policy → results (pipeline.run, which
+also scores) → history → reports. Exit codes: see meshguard.report.gate.
+"""
 
 from __future__ import annotations
 
-import json
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -15,87 +20,134 @@ from meshguard.commands.common import (
     repo_options,
     resolve_paths,
 )
-from meshguard.errors import ExitCode
-from meshguard.report.model import MeshResult, Severity, Status
-from meshguard.stages import RunOptions
+from meshguard.report.formats import REPORTERS
+
+FORMATS = list(REPORTERS)
 
 
-def render_text(mesh: MeshResult) -> str:
-    lines: list[str] = [f"{f.location or '?'}: {f.severity} {f.rule_id} {f.message}" for f in mesh.findings]
-    for p in mesh.products:
-        for f in p.findings:
-            where = str(f.location) if f.location else p.contract_path
-            state = f" [{f.status}]" if f.status == Status.WAIVED else ""
-            lines.append(f"{where}: {f.severity} {f.rule_id} {f.message}{state}")
-        for c in p.checks:
-            if c.status == Status.ERRORED:
-                lines.append(f"{p.contract_path}: errored {c.id} {c.message}")
-    errors = sum(1 for p in mesh.products for f in p.findings if f.blocking)
-    errors += sum(1 for p in mesh.products for c in p.checks if c.blocking and c.status == Status.ERRORED)
-    errors += sum(1 for f in mesh.findings if f.blocking)
-    warnings = sum(
-        1
-        for p in mesh.products
-        for f in p.findings
-        if f.severity == Severity.WARNING and f.status != Status.WAIVED
-    )
-    lines.append(
-        f"{len(mesh.products)} product(s): {errors} blocking, {warnings} warning(s) [engine {mesh.engine}]"
-    )
-    return "\n".join(lines)
-
-
-def exit_code(mesh: MeshResult, fail_on: str) -> int:
-    if any(f.rule_id == "MG000" for f in mesh.findings):
-        return int(ExitCode.BAD_INPUT)
-    if fail_on == "never":
-        return int(ExitCode.PASSED)
-    findings = [f for p in mesh.products for f in p.findings] + list(mesh.findings)
-    checks = [c for p in mesh.products for c in p.checks]
-    if any(f.blocking for f in findings) or any(c.blocking for c in checks):
-        return int(ExitCode.FAILED)
-    if fail_on == "warn" and (
-        any(f.status in (Status.FAILED, Status.WARNED) for f in findings)
-        or any(c.status == Status.WARNED for c in checks)
-    ):
-        return int(ExitCode.FAILED)
-    return int(ExitCode.PASSED)
+def git_commit(root: Path) -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
 
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--fail-on", type=click.Choice(["error", "warn", "never"]), default=None)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="What to print on stdout.",
+)
+@click.option(
+    "--output",
+    "outputs",
+    multiple=True,
+    metavar="FORMAT=PATH",
+    help="Also write FORMAT to PATH (repeatable), e.g. --output sarif=meshguard.sarif.",
+)
+@click.option(
+    "--reports",
+    "reports_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where the HTML scorecards and history.db go (default: reports in meshguard.yaml).",
+)
+@click.option("--no-reports", is_flag=True, help="Write no HTML scorecards.")
+@click.option(
+    "--history/--no-history",
+    "with_history",
+    default=True,
+    show_default=True,
+    help="Record this run in the run history.",
+)
+@click.option("--history-url", default=None, help="History store (PostgreSQL URL or SQLite file).")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warn", "never"]),
+    default=None,
+    help="Which verdicts fail the gate (exit 1). Default: fail_on in meshguard.yaml, else error.",
+)
+@click.option("--mode", type=click.Choice(["pre-commit", "ci", "council"]), default="ci", show_default=True)
+@click.option("--no-data", is_flag=True, help="Skip reading data (contract, policy and versioning only).")
 @click.option("--no-policy", is_flag=True, help="Skip the policy stage.")
+@click.option("--no-versioning", is_flag=True, help="Skip comparing with previous contract versions.")
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal)."
+)
 @engine_options
 @now_option
 @repo_options
 def check(
     paths: tuple[Path, ...],
     fmt: str,
+    outputs: tuple[str, ...],
+    reports_dir: Path | None,
+    no_reports: bool,
+    with_history: bool,
+    history_url: str | None,
     fail_on: str | None,
+    mode: str,
+    no_data: bool,
     no_policy: bool,
+    no_versioning: bool,
     engine: str | None,
     opa_url: str | None,
     push_policies: bool | None,
     policies: Path | None,
     now: str | None,
+    progress: bool | None,
     root: Path,
     config_file: Path | None,
 ) -> int:
-    """Check every data product of the governance repo: lint, then policies."""
-    from meshguard.pipeline import run
+    """Check every data product of the governance repo and render the results.
+
+    Exit 0 gate passed (warnings allowed unless --fail-on warn), 1 gate failed,
+    2 bad input, 3 engine or data source unavailable.
+    """
+    from meshguard import pipeline
+    from meshguard.report.gate import exit_code
+    from meshguard.report.progress import Progress
+    from meshguard.report.publish import context, parse_output, publish, use_colour
+    from meshguard.stages import RunOptions
 
     config = get_config(root, config_file)
+    specs = [parse_output(o, Path.cwd()) for o in outputs]
+    reports = reports_dir if reports_dir is None or reports_dir.is_absolute() else Path.cwd() / reports_dir
+    reports = reports or config.reports_path
+    bar = Progress(0, force=bool(progress)) if progress is not False else None
     options = RunOptions(
+        mode=mode,
+        with_data=not no_data,
         with_policy=not no_policy,
+        with_versioning=not no_versioning,
         engine=engine,
         opa_url=opa_url,
         push_policies=push_policies,
         policies=policies.resolve() if policies else None,
-        fail_on=fail_on,
         now=parse_now(now),
+        fail_on=fail_on,
+        progress=bar,
     )
-    mesh = run(config, resolve_paths(config, paths), options)
-    click.echo(json.dumps(mesh.to_dict(), indent=2) if fmt == "json" else render_text(mesh))
+    mesh = pipeline.run(config, resolve_paths(config, paths), options)
+    if mesh.git_commit is None:
+        mesh.git_commit = git_commit(config.root)
+    store = None
+    if with_history:
+        from meshguard.history import open_history
+
+        store = open_history(config, history_url, reports)
+        store.record(mesh, keep=config.history_keep)
+    try:
+        ctx = context(store, color=use_colour(sys.stdout))
+    finally:
+        if store is not None:
+            store.close()
+    publish(mesh, ctx, stdout_format=fmt, outputs=specs, reports_dir=None if no_reports else reports)
     return exit_code(mesh, fail_on or config.fail_on)

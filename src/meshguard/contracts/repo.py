@@ -78,7 +78,7 @@ def repo_context(config: Config, loaded: Sequence[LoadedContract], paths: Sequen
             if any(o.resolve() in named_files for o in split.older.get(f, ())):
                 continue
             try:
-                lc = load_contract(f, config.root, config.sensitivity, config.limits)
+                lc = load_contract(f, config.root, config.sensitivity, config.limits, validate=False)
             except ContractError:
                 continue
             if lc.contract.path not in named:

@@ -1,0 +1,110 @@
+"""Reporters: one module per output format behind one protocol, chosen by name.
+
+A reporter renders a scored :class:`MeshResult`; it never computes a score,
+reads data or calls an engine. Adding a format is one module plus one line in
+:data:`REPORTERS`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from meshguard.errors import UsageError
+from meshguard.report.model import MeshResult
+
+#: format name → "module:class" (imported only when used)
+REPORTERS: dict[str, str] = {
+    "text": "meshguard.report.formats.text:TextReporter",
+    "json": "meshguard.report.formats.jsonout:JsonReporter",
+    "junit": "meshguard.report.formats.junit:JunitReporter",
+    "sarif": "meshguard.report.formats.sarif:SarifReporter",
+    "markdown": "meshguard.report.formats.markdown:MarkdownReporter",
+    "github": "meshguard.report.formats.github:GithubReporter",
+    "html": "meshguard.report.formats.html:HtmlReporter",
+}
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    run_id: str
+    timestamp: str
+    score: float | None
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """What a reporter may know besides the result: presentation and history, nothing to compute."""
+
+    color: bool = False
+    #: mesh score of the last runs, oldest first (this run last)
+    trend: tuple[TrendPoint, ...] = ()
+    #: product id → its scores over the last runs, oldest first
+    sparklines: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+
+
+class Reporter(Protocol):
+    name: str
+    #: file name used when the output is a folder (``--reports DIR``)
+    default_filename: str
+
+    def render(self, mesh: MeshResult, ctx: RenderContext) -> str:
+        """The main document (what ``--format`` prints and ``--output`` writes)."""
+        ...
+
+    def pages(self, mesh: MeshResult, ctx: RenderContext) -> Iterator[tuple[str, str]]:
+        """Extra files, as (path relative to the main document's folder, text)."""
+        ...
+
+
+def names() -> list[str]:
+    return list(REPORTERS)
+
+
+def get(name: str) -> Reporter:
+    target = REPORTERS.get(name)
+    if target is None:
+        raise UsageError(f"unknown report format {name!r} (known: {', '.join(REPORTERS)})")
+    module, _, attr = target.partition(":")
+    reporter: Reporter = getattr(importlib.import_module(module), attr)()
+    return reporter
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write through a temporary file in the same folder and rename it over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_report(reporter: Reporter, mesh: MeshResult, ctx: RenderContext, path: Path) -> list[Path]:
+    """Render to ``path`` (and the reporter's extra pages beside it); returns the files written."""
+    written: list[Path] = []
+    for rel, text in reporter.pages(mesh, ctx):
+        target = path.parent / rel
+        write_atomic(target, text)
+        written.append(target)
+    write_atomic(path, reporter.render(mesh, ctx))
+    written.append(path)
+    return written
+
+
+class BaseReporter:
+    """Convenience base: a single-document reporter has no extra pages."""
+
+    name = ""
+    default_filename = ""
+
+    def pages(self, mesh: MeshResult, ctx: RenderContext) -> Iterator[tuple[str, str]]:
+        return iter(())

@@ -1,0 +1,136 @@
+"""``--format junit``: one testsuite per product, one testcase per check or policy rule.
+
+Follows the JUnit XML schema most CI servers read (tests/schemas/JUnit.xsd):
+failures are blocking problems, warnings pass with their text in system-out,
+errored checks are errors, waived and unsupported ones are skipped.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+from xml.etree import ElementTree as ET
+
+from meshguard.report.formats import BaseReporter, RenderContext
+from meshguard.report.formats.common import Item, items, where
+from meshguard.report.model import CheckResult, MeshResult, ProductResult, Status
+
+#: characters XML 1.0 cannot carry at all
+_NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _token(text: str) -> str:
+    """xs:token with minLength 1: no leading/trailing/double spaces, no line breaks."""
+    return " ".join(str(text).split()) or "-"
+
+
+def _hostname() -> str:
+    try:
+        return _token(socket.gethostname())
+    except OSError:  # pragma: no cover
+        return "localhost"
+
+
+def _describe(it: Item) -> str:
+    lines = [f"{it.title} ({it.rule_id})", it.message]
+    if it.location:
+        lines.append(f"at {where(it.location)}")
+    if it.field:
+        lines.append(f"field: {it.field}")
+    if it.regulation:
+        lines.append(f"regulation: {it.regulation}")
+    if it.remediation:
+        lines.append(f"remediation: {it.remediation}")
+    return "\n".join(lines)
+
+
+class JunitReporter(BaseReporter):
+    name = "junit"
+    default_filename = "junit.xml"
+
+    def render(self, mesh: MeshResult, ctx: RenderContext) -> str:
+        root = ET.Element("testsuites")
+        timestamp = mesh.timestamp[:19]
+        host = _hostname()
+        for index, p in enumerate(mesh.products):
+            root.append(self._suite(p, index, timestamp, host))
+        ET.indent(root)
+        body = _NOT_XML.sub("\ufffd", ET.tostring(root, encoding="unicode"))
+        return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+
+    def _suite(self, p: ProductResult, index: int, timestamp: str, host: str) -> ET.Element:
+        suite = ET.Element(
+            "testsuite",
+            {
+                "name": _token(f"{p.id} {p.version}"),
+                "package": _token(p.domain or "mesh"),
+                "id": str(index),
+                "timestamp": timestamp,
+                "hostname": host,
+            },
+        )
+        props = ET.SubElement(suite, "properties")
+        for key, value in (
+            ("contract", p.contract_path),
+            ("owner", p.owner or ""),
+            ("verdict", p.verdict),
+            ("score", f"{p.score:.1f}"),
+        ):
+            ET.SubElement(props, "property", {"name": key, "value": value})
+        classname = _token(f"{p.domain or 'mesh'}.{p.id}")
+        tests = failures = errors = skipped = 0
+        out_lines: list[str] = []
+        covered = {f.rule_id for f in p.findings}
+        cases: list[tuple[str, str, Item | None, CheckResult | None]] = []
+        for c in p.checks:
+            if c.id not in covered:
+                cases.append((c.id, c.title or c.name, None, c))
+        for item in items(p):
+            if item.kind == "finding":
+                cases.append((item.rule_id, item.title, item, None))
+        for rule_id, title, it, check in cases:
+            tests += 1
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                {"name": _token(f"{rule_id}: {title}"), "classname": classname, "time": "0"},
+            )
+            status = it.status if it else str(check.status if check else Status.PASSED)
+            text = _describe(it) if it else self._check_text(check)
+            message = (it.message if it else (check.message if check else "")) or title
+            if status in (Status.WAIVED, Status.UNSUPPORTED):
+                skipped += 1
+                ET.SubElement(case, "skipped", {"message": f"{status}: {message}"}).text = text
+            elif status == Status.ERRORED:
+                errors += 1
+                ET.SubElement(case, "error", {"message": message, "type": rule_id}).text = text
+            elif (it and it.level == "error") or (
+                check is not None and status == Status.FAILED and check.severity == "error"
+            ):
+                failures += 1
+                ET.SubElement(case, "failure", {"message": message, "type": rule_id}).text = text
+            elif status in (Status.FAILED, Status.WARNED):
+                out_lines.append(f"warning {rule_id}: {message}")
+        suite.set("tests", str(tests))
+        suite.set("failures", str(failures))
+        suite.set("errors", str(errors))
+        suite.set("skipped", str(skipped))
+        suite.set("time", f"{sum(p.timings.values()):.3f}")
+        ET.SubElement(suite, "system-out").text = "\n".join(out_lines)
+        ET.SubElement(suite, "system-err").text = "\n".join(p.errors)
+        return suite
+
+    @staticmethod
+    def _check_text(check: CheckResult | None) -> str:
+        if check is None:
+            return ""
+        parts = [f"{check.title or check.name} ({check.id})", check.message]
+        if check.field:
+            parts.append(f"field: {check.field}")
+        if check.measured is not None:
+            parts.append(f"measured: {check.measured}")
+        if check.threshold:
+            parts.append(f"threshold: {check.threshold}")
+        if check.remediation:
+            parts.append(f"remediation: {check.remediation}")
+        return "\n".join(x for x in parts if x)
