@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from meshguard import __version__
-from meshguard.config import Config
+from meshguard.config import Config, PoliciesConfig
 from meshguard.contracts.repo import LintedContract, lint_repo
 from meshguard.contracts.versioning import run_versioning
 from meshguard.errors import ContractError
+from meshguard.policy.stage import PolicyStage
 from meshguard.quality.mesh import mesh_contracts
 from meshguard.quality.stage import run_quality
 from meshguard.report.model import Finding, Location, MeshResult, ProductResult, Severity
@@ -49,6 +50,27 @@ def _unreadable(err: ContractError) -> Finding:
     )
 
 
+def _policies_configured(config: Config, options: RunOptions) -> bool:
+    """False only when nobody asked for policies and the default folder is absent:
+    then the compliance dimension is not assessed (and the run says so), rather
+    than every domain repo without central policies failing with exit 2."""
+    default = PoliciesConfig()
+    named = options.policies is not None or config.policies != default
+    return named or config.policies_path.exists()
+
+
+def _no_policies(config: Config) -> Finding:
+    return Finding(
+        rule_id="MG030",
+        stage="policy",
+        severity=Severity.INFO,
+        status="info",
+        message=f"no policies: {config.policies.path}/ does not exist, compliance was not assessed",
+        title="Policies present",
+        remediation="add policies/ or point `policies:` in meshguard.yaml (or --policies) at the central ones",
+    )
+
+
 def run(config: Config, paths: Sequence[Path], options: RunOptions) -> MeshResult:
     started = time.perf_counter()
     mesh = MeshResult(
@@ -61,6 +83,12 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions) -> MeshResul
     repo = lint_repo(paths, config)
     mesh.findings.extend(_unreadable(e) for e in repo.unreadable)
     contracts = mesh_contracts(config, [lc.contract for lc in repo.contracts]) if options.with_data else {}
+    policy = None
+    if options.with_policy:
+        if _policies_configured(config, options):
+            policy = PolicyStage.open(config, options)
+        else:
+            mesh.findings.append(_no_policies(config))
     for lc in repo.contracts:
         t0 = time.perf_counter()
         product = _product(lc)
@@ -81,9 +109,20 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions) -> MeshResul
             product.data_source, product.rows, product.sampled = quality.source, quality.rows, quality.sampled
             product.errors.extend(quality.errors)
             product.timings["quality"] = time.perf_counter() - t0
+        if policy is not None:
+            t0 = time.perf_counter()
+            decided = policy.evaluate(lc.contract, quality, versions)
+            product.checks.extend(decided.checks)
+            product.findings.extend(decided.findings)
+            product.waivers.extend(dict.fromkeys(f.waiver for f in decided.findings if f.waiver))
+            product.timings["policy"] = time.perf_counter() - t0
         mesh.products.append(product)
         if options.progress is not None:
             options.progress(len(mesh.products), len(repo.contracts))
+    if policy is not None:
+        policy.close()
+        mesh.findings.extend(policy.mesh_findings())
+        mesh.policy_bundle_hash, mesh.engine = policy.bundle_hash, policy.engine_name
     mesh.summary["elapsed_s"] = round(time.perf_counter() - started, 3)
     score_mesh(mesh, ScoringRules.from_config(config))  # results: scores, verdicts, summaries
     return mesh
