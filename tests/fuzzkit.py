@@ -486,11 +486,18 @@ class Workdir:
         return load_config(self.root)
 
     def waivers(self, data: bytes) -> Any:
+        import datetime as dt
+
         from meshguard.policy import waivers
 
         path = self.root / "waivers.yaml"
         path.write_bytes(data)
-        return waivers.load_waivers(path, self.root)
+        found = waivers.load_waivers(path, "waivers.yaml", dt.date(2026, 1, 1))
+        for w in found.waivers:
+            found.match((w.policy,), w.product, w.field)
+        for f in found.mesh_findings():
+            json.dumps(f.to_dict())
+        return found
 
     def reader(self, fmt_data: tuple[str, bytes]) -> Any:
         from meshguard.config import Config

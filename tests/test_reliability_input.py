@@ -292,3 +292,19 @@ def test_corrupt_parquet_through_the_cli_is_one_clear_line(tmp_path: Path) -> No
     product = json.loads(r.stdout)["products"][0]
     data = next(c for c in product["checks"] if c["id"].endswith(".data"))
     assert data["status"] == "errored" and "parquet:data/c.parquet" in data["message"]
+
+
+def test_waivers_share_the_yaml_limits(tmp_path: Path) -> None:
+    from policykit import compliant
+    from policykit import make_repo as policy_repo
+
+    repo = policy_repo(tmp_path / "gov", {"good": compliant()}, waivers=BOMB)
+    r = run_cli("check", "--no-data", cwd=repo)
+    assert r.returncode == 2 and "waivers.yaml:1:1: document expands to more than 1000000 nodes" in r.stderr
+    (repo / "meshguard.yaml").write_text("contracts: {dir: contracts}\nlimits: {max_bytes: 100}\n")
+    (repo / "waivers.yaml").write_text("waivers: []\n" + "# pad\n" * 50, encoding="utf-8")
+    r = run_cli("check", "--no-data", cwd=repo)
+    assert r.returncode == 2 and "waivers.yaml: file is 312 bytes, over the 100-byte limit" in r.stderr, (
+        r.stderr
+    )
+    assert "raise limits.max_bytes in meshguard.yaml" in r.stderr

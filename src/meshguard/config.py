@@ -311,7 +311,9 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
         try:
             doc = load_yaml_file(path, display)
         except YamlError as exc:
-            raise ConfigError(exc.message, path=exc.path, line=exc.line, column=exc.column) from None
+            raise ConfigError(
+                exc.message, path=exc.path, line=exc.line, column=exc.column, hint=exc.hint
+            ) from None
         raw = doc.data if doc.data is not None else {}
         if not isinstance(raw, dict):
             raise ConfigError("the config must be a mapping of keys", path=display, line=1)

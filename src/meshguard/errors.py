@@ -91,3 +91,7 @@ class EngineUnavailable(UnavailableError):
 
 class SourceUnavailable(UnavailableError):
     """A data source (database, file system) cannot be reached."""
+
+
+class OutputUnavailable(UnavailableError):
+    """A report or the run history cannot be written (disk full, read-only file system...)."""

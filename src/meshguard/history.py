@@ -14,13 +14,13 @@ import json
 import sqlite3
 import zlib
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from meshguard.config import Config
-from meshguard.errors import SourceUnavailable, UsageError
+from meshguard.errors import OutputUnavailable, SourceUnavailable, UsageError
 from meshguard.report.model import MeshResult
 
 DEFAULT_FILE = "history.db"
@@ -277,14 +277,23 @@ class SqliteHistory(_SqlStore):
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Cursor]:
-        cur = self.conn.cursor()
-        cur.execute("BEGIN IMMEDIATE")
+        """One IMMEDIATE transaction; a failure (disk full, I/O error) rolls back and is one clear error."""
+        try:
+            cur = self.conn.cursor()
+            cur.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise OutputUnavailable(f"run history {self.path}: {exc}") from None
         try:
             yield cur
-        except BaseException:
-            cur.execute("ROLLBACK")
+            cur.execute("COMMIT")
+        except BaseException as exc:
+            with suppress(sqlite3.Error):
+                cur.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise OutputUnavailable(
+                    f"run history {self.path}: {exc} (nothing of this run was recorded)"
+                ) from None
             raise
-        cur.execute("COMMIT")
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         try:

@@ -14,6 +14,8 @@ error, timeout, 4xx/5xx, malformed answer or an undefined ``data.meshguard``
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -51,6 +53,8 @@ class OpaEngine:
         if parts.path.strip("/"):
             raise UsageError(f"the OPA URL must not have a path: {url!r}")
         https = parts.scheme == "https"
+        self._token = token
+        self._retries = retries
         self.url = f"{parts.scheme}://{parts.hostname}:{parts.port or (443 if https else 8181)}"
         self.bundle = bundle
         self._client = OpaClient(
@@ -68,15 +72,41 @@ class OpaEngine:
 
     def _fail(self, what: str, exc: BaseException | str) -> EngineUnavailable:
         reason = exc if isinstance(exc, str) else f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+        if self._token:  # a server or proxy may echo the request headers in its error
+            reason = reason.replace(self._token, "***")
         return EngineUnavailable(f"OPA at {self.url}: {what}: {reason}")
+
+    def _bounded(self, what: str, fn: Callable[[], Any]) -> Any:
+        """``fn()`` within a total deadline: the per-read timeout of requests does not stop a
+        server that drips its answer byte by byte (the stuck reader thread is a daemon)."""
+        limit = self._client.timeout * (self._retries + 1) + 0.3 * 2**self._retries + 1.0
+        box: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                box["value"] = fn()
+            except BaseException as exc:
+                box["error"] = exc
+
+        worker = threading.Thread(target=run, name="meshguard-opa", daemon=True)
+        worker.start()
+        worker.join(limit)
+        if worker.is_alive():
+            raise self._fail(what, f"no complete answer within {limit:.0f} s (stalled or dripping server)")
+        if "error" in box:
+            raise box["error"]
+        return box.get("value")
 
     def _call(self, what: str, method: str, path: str, **kwargs: Any) -> Any:
         import requests
 
         session = self._client._session
         try:
-            response = session.request(
-                method, f"{self.url}/v1/{path}", timeout=self._client.timeout, **kwargs
+            response = self._bounded(
+                what,
+                lambda: session.request(
+                    method, f"{self.url}/v1/{path}", timeout=self._client.timeout, **kwargs
+                ),
             )
         except requests.RequestException as exc:
             raise self._fail(what, exc) from None
@@ -96,7 +126,14 @@ class OpaEngine:
 
         for m in self.bundle.modules:
             try:
-                self._client.update_policy_from_string(m.text, _policy_id(m.path), rego_compat=False)
+                self._bounded(
+                    f"pushing {m.path}",
+                    lambda m=m: self._client.update_policy_from_string(  # type: ignore[misc]
+                        m.text, _policy_id(m.path), rego_compat=False
+                    ),
+                )
+            except EngineUnavailable:
+                raise
             except RegoParseError as exc:
                 raise self._fail(f"pushing {m.path}", str(exc)) from None
             except Exception as exc:
@@ -110,7 +147,7 @@ class OpaEngine:
         import requests
 
         try:
-            answer = self._client.query_rule(doc, ROOT)
+            answer = self._bounded(what, lambda: self._client.query_rule(doc, ROOT))
         except (requests.JSONDecodeError, ValueError):  # the body is not JSON
             raise self._fail(what, "malformed answer (not JSON)") from None
         except requests.HTTPError as exc:

@@ -72,7 +72,7 @@ class PolicyStage:
         path = policies_path(config, options)
         bundle = load_bundle(path, config.root)
         waivers = load_waivers(
-            config.waivers_path, _display(config.waivers_path, config.root), options.now.date()
+            config.waivers_path, _display(config.waivers_path, config.root), options.now.date(), config.limits
         )
         kind = options.engine or config.engine.kind
         engine = open_engine(kind, bundle, config, options)

@@ -17,7 +17,7 @@ from typing import Any
 
 from meshguard.errors import WaiverError
 from meshguard.report.model import Finding, Location, Severity, Status, Waiver
-from meshguard.yamlio import LineMap, YamlError, load_yaml_file
+from meshguard.yamlio import DEFAULT_LIMITS, Limits, LineMap, YamlError, load_yaml_file
 
 #: a valid waiver this close to its expiry is reported (info) so it gets renewed or resolved in time
 EXPIRING_SOON_DAYS = 30
@@ -160,14 +160,17 @@ def _entry(raw: Any, index: int, path: str, lines: LineMap) -> Waiver:
     )
 
 
-def load_waivers(file: Path, shown: str, today: date) -> WaiverSet:
-    """Read waivers.yaml; a missing file means no waivers."""
+def load_waivers(file: Path, shown: str, today: date, limits: Limits = DEFAULT_LIMITS) -> WaiverSet:
+    """Read waivers.yaml (with the size/depth/alias limits of ``limits:`` in meshguard.yaml);
+    a missing file means no waivers."""
     if not file.exists():
         return WaiverSet(shown, today=today)
     try:
-        doc = load_yaml_file(file, shown)
+        doc = load_yaml_file(file, shown, limits)
     except YamlError as exc:
-        raise WaiverError(exc.message, path=exc.path, line=exc.line, column=exc.column) from None
+        raise WaiverError(
+            exc.message, path=exc.path, line=exc.line, column=exc.column, hint=exc.hint
+        ) from None
     data = doc.data
     if data is None:
         return WaiverSet(shown, today=today)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from meshguard.errors import UsageError
+from meshguard.errors import OutputUnavailable, UsageError
 from meshguard.report.model import MeshResult
 
 #: format name → "module:class" (imported only when used)
@@ -77,14 +77,22 @@ def get(name: str) -> Reporter:
 
 def write_atomic(path: Path, text: str) -> None:
     """Write through a temporary file in the same folder and rename it over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise OutputUnavailable(f"cannot write the report: {exc.strerror or exc}", path=str(path)) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise OutputUnavailable(
+                f"cannot write the report: {exc.strerror or exc} (the previous file is left as it was)",
+                path=str(path),
+            ) from None
         raise
 
 
