@@ -126,6 +126,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
             },
         },
         "fail_on": {"type": "string", "enum": ["error", "warn", "never"]},
+        "decision_log": {"type": "string"},
         "lint": {
             "type": "object",
             "additionalProperties": False,
@@ -207,6 +208,8 @@ class Config:
     fail_on: str = "error"
     lint_rules: dict[str, str] = field(default_factory=dict)
     source: str | None = None  # the file the config came from, if any
+    #: OPA-style decision log (JSON lines), relative to the repo root; None: not written
+    decision_log: str | None = None
 
     @property
     def contracts_path(self) -> Path:
@@ -287,6 +290,7 @@ def _from_mapping(root: Path, raw: dict[str, Any], display: str) -> Config:
         spark=dict(raw.get("spark", {})),
         limits=limits,
         fail_on=raw.get("fail_on", "error"),
+        decision_log=raw.get("decision_log"),
         lint_rules=dict(raw.get("lint", {}).get("rules", {})),
         source=display,
     )

@@ -87,6 +87,7 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions) -> MeshResul
     if options.with_policy:
         if _policies_configured(config, options):
             policy = PolicyStage.open(config, options)
+            policy.run_id = mesh.run_id
         else:
             mesh.findings.append(_no_policies(config))
     for lc in repo.contracts:
@@ -115,6 +116,7 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions) -> MeshResul
             product.checks.extend(decided.checks)
             product.findings.extend(decided.findings)
             product.waivers.extend(dict.fromkeys(f.waiver for f in decided.findings if f.waiver))
+            product.input_hash = decided.input_hash
             product.timings["policy"] = time.perf_counter() - t0
         mesh.products.append(product)
         if options.progress is not None:

@@ -41,6 +41,8 @@ class RunOptions:
     now: datetime = field(default_factory=utcnow)
     #: "now" for SLA checks (``--as-of``); None: ``data.as_of`` of the config, else ``now``
     as_of: datetime | None = None
+    #: append one JSON line per policy decision to this file (``decision_log`` in meshguard.yaml)
+    decision_log: Path | None = None
     #: called as progress(done, total) after each product (the text reporter's bar)
     progress: Callable[[int, int], None] | None = field(default=None, compare=False)
 
@@ -75,3 +77,5 @@ class PolicyOutcome:
 
     checks: list[CheckResult] = field(default_factory=list)  # one per rule evaluated
     findings: list[Finding] = field(default_factory=list)  # one per violation (maybe waived)
+    #: sha256 of the policy input document the decisions were made on (audit trail)
+    input_hash: str | None = None

@@ -106,6 +106,12 @@ def git_commit(root: Path) -> str | None:
 @gate_options
 @engine_options
 @now_option
+@click.option(
+    "--decision-log",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Append an OPA-style decision log (JSON lines, masked) to this file (or decision_log in meshguard.yaml).",
+)
 @repo_options
 def check(
     paths: tuple[Path, ...],
@@ -128,6 +134,7 @@ def check(
     policies: Path | None,
     now: str | None,
     progress: bool | None,
+    decision_log: Path | None,
     changed_only: bool,
     ci: bool,
     with_data: bool,
@@ -170,6 +177,7 @@ def check(
         fail_on=fail_on,
         base_ref=run.base_ref,
         progress=bar,
+        decision_log=decision_log.resolve() if decision_log else None,
     )
     mesh = pipeline.run(config, resolve_paths(config, tuple(run.paths)), options)
     if mesh.git_commit is None:

@@ -8,6 +8,7 @@ the run-level findings (expired and stale waivers).
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from meshguard.config import Config
 from meshguard.contracts.model import Contract
 from meshguard.policy.bundle import PolicyBundle, load_bundle
+from meshguard.policy.decisionlog import DecisionLog, input_hash
 from meshguard.policy.engine import Decisions, PolicyEngine, open_engine
 from meshguard.policy.input import build_input
 from meshguard.policy.metadata import RuleInfo, decision_kind
@@ -66,6 +68,8 @@ class PolicyStage:
         self.engine = engine
         self.waivers = waivers
         self.options = options
+        self.run_id: str | None = None  # set by the pipeline, for the decision log
+        self.log: DecisionLog | None = None
 
     @classmethod
     def open(cls, config: Config, options: RunOptions) -> PolicyStage:
@@ -76,7 +80,11 @@ class PolicyStage:
         )
         kind = options.engine or config.engine.kind
         engine = open_engine(kind, bundle, config, options)
-        return cls(bundle, engine, waivers, options)
+        stage = cls(bundle, engine, waivers, options)
+        log = options.decision_log or (Path(config.decision_log) if config.decision_log else None)
+        if log is not None:
+            stage.log = DecisionLog(log if log.is_absolute() else config.root / log)
+        return stage
 
     @property
     def bundle_hash(self) -> str:
@@ -96,6 +104,9 @@ class PolicyStage:
 
     def close(self) -> None:
         self.engine.close()
+        if self.log is not None:
+            self.log.close()
+            self.log = None
 
     def input_for(
         self, contract: Contract, quality: QualityOutcome | None, versions: VersionInfo | None
@@ -109,7 +120,24 @@ class PolicyStage:
         versions: VersionInfo | None = None,
     ) -> PolicyOutcome:
         doc = self.input_for(contract, quality, versions)
-        return self.decide(contract, self.engine.evaluate(doc))
+        t0 = time.perf_counter_ns()
+        decisions = self.engine.evaluate(doc)
+        digest = input_hash(doc)
+        if self.log is not None:
+            self.log.write(
+                run_id=self.run_id,
+                timestamp=self.options.now.isoformat(timespec="seconds"),
+                engine=self.engine_name,
+                bundle_hash=self.bundle_hash,
+                doc=doc,
+                digest=digest,
+                result=decisions.values,
+                errors=decisions.errors,
+                eval_ns=time.perf_counter_ns() - t0,
+            )
+        outcome = self.decide(contract, decisions)
+        outcome.input_hash = digest
+        return outcome
 
     def decide(self, contract: Contract, decisions: Decisions) -> PolicyOutcome:
         """Turn raw engine decisions into one check per rule and one finding per violation."""

@@ -224,6 +224,8 @@ class ProductResult:
     support: list[dict[str, Any]] = dc_field(default_factory=list)
     previous_version: str | None = None
     errors: list[str] = dc_field(default_factory=list)
+    #: sha256 of the policy input document (contract + data profile + changes) the decisions saw
+    input_hash: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -248,6 +250,7 @@ class ProductResult:
             "support": list(self.support),
             "previous_version": self.previous_version,
             "errors": list(self.errors),
+            "input_hash": self.input_hash,
         }
 
 

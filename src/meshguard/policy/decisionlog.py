@@ -1,0 +1,80 @@
+"""An OPA-style decision log: one JSON line per policy decision (``decision_log:`` / ``--decision-log``).
+
+Each line records what was decided and how to reproduce it: the decision id,
+the run id, the time, meshguard's version and engine, the policy bundle's
+content hash (as OPA's bundle revision), the input document and its hash, and
+the result (findings per rule, rule errors). The input is the policy input
+document, which already follows meshguard's masking rules (no values of
+guarded columns: only counts, kinds and, for unguarded columns, min/max).
+Lines are appended with one ``write`` each, so concurrent runs never interleave.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+from meshguard import __version__
+from meshguard.errors import OutputUnavailable
+
+
+def input_hash(doc: dict[str, Any]) -> str:
+    """sha256 of the canonical JSON of a policy input, without ``meshguard.now`` (the run's clock,
+    recorded as the run's timestamp), so the same contract and data give the same hash."""
+    stable = dict(doc)
+    if isinstance(stable.get("meshguard"), dict):
+        stable["meshguard"] = {k: v for k, v in stable["meshguard"].items() if k != "now"}
+    text = json.dumps(stable, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class DecisionLog:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        except OSError as exc:
+            raise OutputUnavailable(f"cannot open the decision log: {exc.strerror}", path=str(path)) from None
+
+    def write(
+        self,
+        *,
+        run_id: str | None,
+        timestamp: str,
+        engine: str,
+        bundle_hash: str,
+        doc: dict[str, Any],
+        digest: str,
+        result: dict[str, Any],
+        errors: dict[str, str],
+        eval_ns: int,
+    ) -> None:
+        record = {
+            "decision_id": uuid.uuid4().hex,
+            "run_id": run_id,
+            "timestamp": timestamp,
+            "labels": {"app": "meshguard", "version": __version__, "engine": engine},
+            "bundles": {"meshguard": {"revision": bundle_hash}},
+            "path": "meshguard",
+            "product": doc.get("product", {}).get("id"),
+            "input_hash": digest,
+            "input": doc,
+            "result": result,
+            "errors": errors,
+            "metrics": {"timer_eval_ns": eval_ns},
+        }
+        line = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str) + "\n"
+        try:
+            os.write(self._fd, line.encode("utf-8"))
+        except OSError as exc:
+            raise OutputUnavailable(
+                f"cannot write the decision log: {exc.strerror}", path=str(self.path)
+            ) from None
+
+    def close(self) -> None:
+        os.close(self._fd)

@@ -1,0 +1,106 @@
+"""Audit trail and determinism: every decision is traceable (bundle hash, version, engine, input hash,
+waivers applied, decision log) and two runs on the same inputs give byte-identical JSON apart from
+the run id, the timestamps and the timings."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from conftest import PROJECT, run_cli
+from meshguard import __version__
+from meshguard.report.load import results_schema
+from meshkit import copy_example_repo
+
+VOLATILE = {"run_id", "timestamp", "timings", "elapsed_s", "decision_id", "timer_eval_ns", "now"}
+HASH = re.compile(r"^sha256:[0-9a-f]{64}$")
+
+
+def scrub(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: scrub(v) for k, v in value.items() if k not in VOLATILE}
+    if isinstance(value, list):
+        return [scrub(v) for v in value]
+    return value
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, list[dict[str, Any]]]]:
+    root = copy_example_repo(PROJECT, tmp_path_factory.mktemp("mesh"))
+    out = []
+    for i in range(2):
+        log = root / f"decisions-{i}.jsonl"
+        r = run_cli("check", "--format", "json", "--no-history", "--decision-log", str(log), cwd=root)
+        assert r.returncode in (0, 1), r.stderr
+        out.append((r.stdout, [json.loads(line) for line in log.read_text().splitlines()]))
+    return out
+
+
+def test_two_runs_are_byte_identical_apart_from_ids_and_times(
+    runs: list[tuple[str, list[dict[str, Any]]]],
+) -> None:
+    (a, log_a), (b, log_b) = runs
+    assert json.loads(a)["run_id"] != json.loads(b)["run_id"]
+    ja = json.dumps(scrub(json.loads(a)), indent=1, ensure_ascii=False)
+    jb = json.dumps(scrub(json.loads(b)), indent=1, ensure_ascii=False)
+    assert ja == jb
+    assert scrub(log_a) == scrub(log_b)
+    # and the only differences in the raw bytes are in the volatile keys
+    diff = {line.split(":")[0].strip() for line in set(a.splitlines()) ^ set(b.splitlines())}
+    assert diff <= {f'"{k}"' for k in VOLATILE} | {'"lint"', '"versioning"', '"quality"', '"policy"'}, diff
+
+
+def test_results_record_what_decided(runs: list[tuple[str, list[dict[str, Any]]]]) -> None:
+    stdout, log = runs[0]
+    result = json.loads(stdout)
+    jsonschema.validate(result, results_schema())
+    assert result["meshguard_version"] == __version__ and result["engine"] == "embedded"
+    assert HASH.match(result["policy_bundle_hash"])
+    products = result["products"]
+    assert all(HASH.match(p["input_hash"]) for p in products)
+    assert len({p["input_hash"] for p in products}) == len(products)  # one per product input
+    waived = [p for p in products if p["waivers"]]
+    assert waived, "the example waivers.yaml has a valid waiver that applies"
+    assert all(
+        {"policy", "product", "approved_by", "expires", "reason"} <= set(w)
+        for p in waived
+        for w in p["waivers"]
+    )
+    # the decision log: one line per product, linked to the run, the bundle and the product's input
+    assert len(log) == len(products)
+    by_product = {p["id"]: p for p in products}
+    for entry in log:
+        assert entry["run_id"] == result["run_id"]
+        assert entry["bundles"]["meshguard"]["revision"] == result["policy_bundle_hash"]
+        assert entry["labels"] == {"app": "meshguard", "version": __version__, "engine": "embedded"}
+        assert entry["input_hash"] == by_product[entry["product"]]["input_hash"]
+        assert entry["input"]["product"]["id"] == entry["product"] and isinstance(entry["result"], dict)
+
+
+def test_input_hash_follows_the_input(tmp_path: Path) -> None:
+    from meshguard.policy.decisionlog import input_hash
+
+    doc = {"meshguard": {"version": "1", "now": "2026-01-01T00:00:00Z"}, "contract": {"id": "x"}}
+    same = {"contract": {"id": "x"}, "meshguard": {"now": "2027-05-05T00:00:00Z", "version": "1"}}
+    assert input_hash(doc) == input_hash(same)  # key order and the run's clock do not matter
+    assert input_hash(doc) != input_hash({**doc, "contract": {"id": "y"}})
+
+
+def test_decision_log_from_config_and_unwritable(tmp_path: Path) -> None:
+    from policykit import compliant, make_repo
+
+    repo = make_repo(
+        tmp_path / "gov",
+        {"good": compliant()},
+        config="contracts: {dir: contracts}\ndecision_log: logs/d.jsonl\n",
+    )
+    r = run_cli("check", "--no-data", "--no-history", cwd=repo)
+    assert r.returncode in (0, 1), r.stderr
+    assert len((repo / "logs" / "d.jsonl").read_text().splitlines()) == 1
+    r = run_cli("check", "--no-data", "--no-history", "--decision-log", "/proc/nope/d.jsonl", cwd=repo)
+    assert r.returncode == 3 and "cannot open the decision log" in r.stderr and r.stderr.count("\n") == 1
