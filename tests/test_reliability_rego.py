@@ -1,0 +1,119 @@
+"""The embedded Rego engine is a sandbox: no network, no file system, no environment, no way to
+corrupt the worker protocol, and a runaway policy is stopped by the timeout (fail closed)."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+from policykit import compliant, make_repo
+
+#: builtins regorus offers that can touch the world outside the input document, and what meshguard
+#: does about each. A new regorus release adding any builtin in these families fails the test below.
+RISKY_FAMILIES = ("http.", "net.lookup", "io.", "os.", "file", "opa.", "providers.", "env", "rego.parse")
+HANDLED = {
+    "http.send": "replaced by a function that always fails (DISABLED_BUILTINS)",
+    "opa.runtime": "regorus returns only version, features and builtin names: no env, no config",
+}
+CONFIG = "contracts: {dir: contracts}\nengine:\n  timeout: 3\n"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "gov", {"good": compliant()}, config=CONFIG)
+
+
+@pytest.fixture
+def listener() -> Iterator[tuple[str, list[str]]]:
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'{"ok": true}')
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{srv.server_port}", hits
+    finally:
+        srv.shutdown()
+
+
+def _policy(repo: Path, body: str) -> None:
+    (repo / "policies" / "probe.rego").write_text(
+        "package meshguard.probe\n\nimport rego.v1\n\n# METADATA\n# title: Probe\n# custom:\n#   id: PROBE-1\n"
+        f"deny contains msg if {{\n{body}\n}}\n",
+        encoding="utf-8",
+    )
+
+
+def _probe(repo: Path, env: dict[str, str] | None = None) -> dict[str, object]:
+    r = run_cli("check", "--no-data", "--no-history", "--format", "json", cwd=repo, env=env)
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    (product,) = json.loads(r.stdout)["products"]
+    probe: dict[str, object] = next(c for c in product["checks"] if c["id"] == "PROBE-1")
+    return probe
+
+
+def test_builtins_that_reach_outside_are_known_and_handled() -> None:
+    from meshguard.policy.bundle import Module
+    from meshguard.policy.rego import DISABLED_BUILTINS, RegoCore
+
+    core = RegoCore.load([Module("p.rego", "package p\nimport rego.v1\nx := opa.runtime()\n")], {})
+    runtime = core.query("data.p.x")
+    builtins = set(runtime["builtins"])
+    assert len(builtins) > 50
+    risky = {b for b in builtins if b.startswith(RISKY_FAMILIES)}
+    assert risky == set(HANDLED), f"new builtins that may reach outside: {sorted(risky - set(HANDLED))}"
+    assert set(DISABLED_BUILTINS) == {"http.send"}
+    assert set(runtime) <= {"builtins", "commit", "features", "regorus-version", "version"}  # no env
+
+
+def test_http_send_reaches_nothing(repo: Path, listener: tuple[str, list[str]]) -> None:
+    url, hits = listener
+    _policy(repo, f'  r := http.send({{"method": "get", "url": "{url}/leak"}})\n  msg := sprintf("%v", [r])')
+    probe = _probe(repo)
+    assert probe["status"] == "errored" and "http.send is disabled" in str(probe["message"])
+    time.sleep(0.2)
+    assert hits == []
+
+
+def test_no_environment_and_no_files(repo: Path) -> None:
+    _policy(repo, '  msg := sprintf("%v", [opa.runtime()])')
+    probe = _probe(repo, env={"MESHGUARD_CANARY_ENV": "env-canary-q81"})
+    assert probe["status"] == "failed" and "env-canary-q81" not in json.dumps(probe)
+    for call in ('yaml.unmarshal("/etc/passwd")', 'json.unmarshal("file:///etc/passwd")'):
+        _policy(repo, f'  x := {call}\n  msg := sprintf("%v", [x])')
+        probe = _probe(repo)
+        assert "root:" not in json.dumps(probe)
+
+
+def test_print_does_not_corrupt_the_worker_protocol(repo: Path) -> None:
+    _policy(repo, '  print("PRINTED", input.product.id)\n  msg := "printed"')
+    probe = _probe(repo)
+    assert probe["status"] == "failed" and probe["message"] == "printed"
+
+
+def test_runaway_policy_is_killed_and_fails_closed(repo: Path) -> None:
+    _policy(
+        repo,
+        '  some i in numbers.range(1, 200000)\n  some j in numbers.range(1, 200000)\n  i == j + 1000000\n  msg := "x"',
+    )
+    t0 = time.monotonic()
+    r = run_cli("check", "--no-data", "--format", "json", cwd=repo)
+    assert time.monotonic() - t0 < 20
+    assert r.returncode == 3 and "exceeded the 3 s policy timeout" in r.stderr and r.stdout == ""
+    assert not (repo / "reports" / "index.html").exists()
