@@ -12,6 +12,8 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v git >/dev/null 2>&1 || need+=(git)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)  # a self-signed TLS server (OPA fault tests)
+command -v mount >/dev/null 2>&1 || need+=(mount)  # a tiny tmpfs (disk-full test)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "scripts/test.sh: installing system packages: ${need[*]}"
   $SUDO apt-get update -qq

@@ -289,7 +289,7 @@ class SqliteHistory(_SqlStore):
         except BaseException as exc:
             with suppress(sqlite3.Error):
                 cur.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
+            if isinstance(exc, sqlite3.Error) and not isinstance(exc, sqlite3.IntegrityError):
                 raise OutputUnavailable(
                     f"run history {self.path}: {exc} (nothing of this run was recorded)"
                 ) from None
