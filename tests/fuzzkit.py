@@ -538,8 +538,20 @@ def strategies() -> dict[str, Any]:
     }
 
 
-def fuzz(name: str, examples: int, seed: int = 20261125, work: Workdir | None = None) -> Tally:
-    """Feed ``examples`` generated inputs to one parser; returns what happened (crashes collected)."""
+def fuzz(
+    name: str,
+    examples: int,
+    seed: int = 20261125,
+    work: Workdir | None = None,
+    *,
+    skip: int = 0,
+    current: Path | None = None,
+) -> Tally:
+    """Feed ``examples`` generated inputs to one parser; returns what happened (crashes collected).
+
+    ``skip`` generates but does not run the first inputs (the sequence is the same for a seed), and
+    ``current`` receives each input and its number before it runs: a process that dies on an input
+    (a native abort) can be restarted after it by scripts/fuzz.py."""
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as hseed
 
@@ -547,6 +559,8 @@ def fuzz(name: str, examples: int, seed: int = 20261125, work: Workdir | None = 
     method, strategy = strategies()[name]
     fn = getattr(work, method)
     tally = Tally()
+
+    seen = [0]
 
     @hseed(seed)
     @settings(
@@ -558,6 +572,11 @@ def fuzz(name: str, examples: int, seed: int = 20261125, work: Workdir | None = 
     )
     @given(strategy)
     def run(value: Any) -> None:
+        seen[0] += 1
+        if seen[0] <= skip:
+            return
+        if current is not None:
+            current.write_text(json.dumps({"n": seen[0], "input": _shown(value)}), encoding="utf-8")
         attempt(name, fn, value, tally)
 
     run()

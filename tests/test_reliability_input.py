@@ -308,3 +308,25 @@ def test_waivers_share_the_yaml_limits(tmp_path: Path) -> None:
         r.stderr
     )
     assert "raise limits.max_bytes in meshguard.yaml" in r.stderr
+
+
+def test_integers_beyond_int64_are_type_failures_not_crashes(work: Workdir) -> None:
+    rows = [dict(r) for r in CUSTOMERS]
+    rows[2]["age"] = -1180591620717411303423  # polars reads an Int128 column
+    _, checks, text = _quality(work, "json", "\n".join(json.dumps(r) for r in rows).encode())
+    assert checks["customers.age.type"].status == "failed" and checks["customers.age.type"].failing_rows == 1
+    assert "1180591620717411303423" not in text.replace('"age": -1180591620717411303423', "")
+
+
+def test_dates_beyond_python_range(work: Workdir) -> None:
+    n = len(CUSTOMERS)
+    far = pl.Series("signed_up", [400_000_000_000_000_000] * n).cast(pl.Datetime("us", "UTC"))  # year ~14645
+    buf = io.BytesIO()
+    pl.DataFrame({k: [r[k] for r in CUSTOMERS] for k in CUSTOMERS[0] if k != "signed_up"}).with_columns(
+        far
+    ).write_parquet(buf)
+    out, checks, _ = _quality(work, "parquet", buf.getvalue())
+    assert "out of range" in checks["sla.freshness"].message
+    assert "14645-06-30" in str(out.data["columns"]["signed_up"]["max"])
+    unique = checks["customers.customer_id.unique"]
+    assert unique.status == "failed" and "14645-06-30" in str(unique.samples[0]["signed_up"])

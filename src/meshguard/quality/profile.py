@@ -41,7 +41,11 @@ def profile(frame: pl.DataFrame, masked: Collection[str]) -> dict[str, dict[str,
         if _ordered(schema[c]) and c not in masked:
             exprs.append(col.min().alias(f"lo|{c}"))
             exprs.append(col.max().alias(f"hi|{c}"))
-    stats = frame.select(exprs).row(0, named=True) if rows else {}
+    try:
+        stats = frame.select(exprs).row(0, named=True) if rows else {}
+    except (OverflowError, ValueError):  # a date beyond Python's range (year > 9999): min/max as text
+        text = [e.cast(pl.String) if e.meta.output_name().startswith(("lo|", "hi|")) else e for e in exprs]
+        stats = frame.select(text).row(0, named=True)
     out: dict[str, dict[str, Any]] = {}
     for c in ordered:
         dtype = schema[c]

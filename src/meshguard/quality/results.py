@@ -66,7 +66,12 @@ def sample_rows(table: Table, failing: pl.Series | Sequence[int]) -> tuple[dict[
     else:
         idx = [int(i) for i in list(failing)[: table.samples]]
         rows = table.frame[idx] if idx else table.frame.head(0)
-    return mask_rows(rows.to_dicts(), table.masked)
+    try:
+        dicts = rows.to_dicts()
+    except (OverflowError, ValueError):  # a date beyond Python's range (year > 9999): shown as text
+        temporal = [c for c, t in rows.schema.items() if t.is_temporal()]
+        dicts = rows.with_columns(pl.col(temporal).cast(pl.String)).to_dicts()
+    return mask_rows(dicts, table.masked)
 
 
 def check(

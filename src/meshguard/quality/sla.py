@@ -125,7 +125,12 @@ def sla_checks(contract: Contract, tables: Mapping[str, Table], now: dt.datetime
             msg = f"{col} is not a date or timestamp column"
             out.append(check(table, ok=False, status=Status.ERRORED, message=f"SLA {prop}: {msg}", **base))
             continue
-        edge = series.max() if AGE[prop] == "newest" else series.min()
+        try:
+            edge = series.max() if AGE[prop] == "newest" else series.min()
+        except (OverflowError, ValueError):  # beyond Python's datetime range (year > 9999)
+            msg = f"{col} holds dates out of range"
+            out.append(check(table, ok=False, status=Status.ERRORED, message=f"SLA {prop}: {msg}", **base))
+            continue
         when = _as_utc(edge)
         if when is None:
             msg = "no timestamps in the data" if edge is None else f"{col} is not a date or timestamp column"

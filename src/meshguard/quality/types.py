@@ -197,7 +197,12 @@ def normalise(frame: pl.DataFrame, props: Mapping[str, Property], typing: str) -
         fam = family(dtype)
         col = pl.col(path)
         if kind is None or fam == kind:
-            if kind in ("integer", "number", "string") and target_dtype(kind) != dtype:
+            if kind in ("integer", "number") and target_dtype(kind) != dtype:
+                # Int128 / UInt64 values beyond Int64 do not fit: a type failure of those rows
+                cast = col.cast(target_dtype(kind), strict=False)
+                exprs.append(cast)
+                exprs.append((col.is_not_null() & cast.is_null()).alias(f"__bad__{path}"))
+            elif kind == "string" and target_dtype(kind) != dtype:
                 exprs.append(col.cast(target_dtype(kind)))
             elif kind == "timestamp":
                 exprs.append(_utc(col, dtype))
