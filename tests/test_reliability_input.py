@@ -330,3 +330,11 @@ def test_dates_beyond_python_range(work: Workdir) -> None:
     assert "14645-06-30" in str(out.data["columns"]["signed_up"]["max"])
     unique = checks["customers.customer_id.unique"]
     assert unique.status == "failed" and "14645-06-30" in str(unique.samples[0]["signed_up"])
+
+
+def test_error_messages_stay_on_one_line_whatever_they_quote(tmp_path: Path) -> None:
+    (tmp_path / "meshguard.yaml").write_text(
+        "sensitivity:\n  ? 'two\n\n    lines'\n  : [null]\n", encoding="utf-8"
+    )
+    r = run_cli("lint", cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "sensitivity.two\\nlines" in r.stderr, r.stderr

@@ -52,7 +52,8 @@ class MeshguardError(Exception):
         text = f"{where}{self.message}"
         if self.hint:
             text += f" ({self.hint})"
-        return text
+        # always one line, even when the message quotes a hostile key or value with line breaks
+        return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 class UsageError(MeshguardError):
