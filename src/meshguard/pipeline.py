@@ -6,13 +6,16 @@ Each stage is a module of its own; this file only wires them in order.
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from meshguard import __version__
 from meshguard.config import Config
+from meshguard.contracts.model import Contract
 from meshguard.contracts.repo import LintedContract, lint_repo
 from meshguard.contracts.versioning import run_versioning
 from meshguard.errors import ContractError
@@ -49,6 +52,53 @@ def _unreadable(err: ContractError) -> Finding:
     )
 
 
+def effective_jobs(jobs: int, products: int) -> int:
+    """Worker processes to use: ``jobs`` (0 or less: one per core), never more than products."""
+    if jobs <= 0:
+        jobs = os.cpu_count() or 1
+    return max(1, min(jobs, products))
+
+
+@dataclass
+class ProductChecker:
+    """Checks one product: lint findings → versioning → data + quality (→ policy).
+
+    One per process (the serial loop, or each worker of the pool: see
+    :mod:`meshguard.parallel`); :meth:`prepare` builds what is costly once.
+    """
+
+    config: Config
+    options: RunOptions
+    contracts: dict[str, Contract]
+    older: dict[str, list[Path]]
+
+    def prepare(self) -> None:
+        """Build what every product needs, once per process (nothing yet)."""
+
+    def check(self, lc: LintedContract) -> ProductResult:
+        config, options = self.config, self.options
+        t0 = time.perf_counter()
+        product = _product(lc)
+        product.timings["lint"] = time.perf_counter() - t0
+        # versioning stage (issue 6), data + quality stage (issue 3), policy stage (issue 4)
+        # and scoring (issue 5) plug in here, in that order.
+        t0 = time.perf_counter()
+        versions = run_versioning(lc.contract, config, options, self.older.get(lc.contract.path, []))
+        product.changes = list(versions.changes)
+        product.findings.extend(versions.findings)
+        product.previous_version = versions.previous_version
+        product.timings["versioning"] = time.perf_counter() - t0
+        quality = None
+        if options.with_data:
+            t0 = time.perf_counter()
+            quality = run_quality(lc.contract, config, options, self.contracts)  # UnavailableError → exit 3
+            product.checks.extend(quality.checks)
+            product.data_source, product.rows, product.sampled = quality.source, quality.rows, quality.sampled
+            product.errors.extend(quality.errors)
+            product.timings["quality"] = time.perf_counter() - t0
+        return product
+
+
 def run(config: Config, paths: Sequence[Path], options: RunOptions) -> MeshResult:
     started = time.perf_counter()
     mesh = MeshResult(
@@ -61,26 +111,16 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions) -> MeshResul
     repo = lint_repo(paths, config)
     mesh.findings.extend(_unreadable(e) for e in repo.unreadable)
     contracts = mesh_contracts(config, [lc.contract for lc in repo.contracts]) if options.with_data else {}
-    for lc in repo.contracts:
-        t0 = time.perf_counter()
-        product = _product(lc)
-        product.timings["lint"] = time.perf_counter() - t0
-        # versioning stage (issue 6), data + quality stage (issue 3), policy stage (issue 4)
-        # and scoring (issue 5) plug in here, in that order.
-        t0 = time.perf_counter()
-        versions = run_versioning(lc.contract, config, options, repo.older.get(lc.contract.path, []))
-        product.changes = list(versions.changes)
-        product.findings.extend(versions.findings)
-        product.previous_version = versions.previous_version
-        product.timings["versioning"] = time.perf_counter() - t0
-        quality = None
-        if options.with_data:
-            t0 = time.perf_counter()
-            quality = run_quality(lc.contract, config, options, contracts)  # UnavailableError → exit 3
-            product.checks.extend(quality.checks)
-            product.data_source, product.rows, product.sampled = quality.source, quality.rows, quality.sampled
-            product.errors.extend(quality.errors)
-            product.timings["quality"] = time.perf_counter() - t0
+    checker = ProductChecker(config, options, contracts, repo.older)
+    jobs = effective_jobs(options.jobs, len(repo.contracts))
+    if jobs > 1:
+        from meshguard.parallel import check_in_pool
+
+        results = check_in_pool(checker, repo.contracts, jobs)
+    else:
+        checker.prepare()
+        results = map(checker.check, repo.contracts)
+    for product in results:  # in repo order, whatever the number of jobs
         mesh.products.append(product)
         if options.progress is not None:
             options.progress(len(mesh.products), len(repo.contracts))

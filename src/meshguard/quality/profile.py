@@ -20,30 +20,37 @@ if TYPE_CHECKING:
 EXACT_DISTINCT_ROWS = 1_000_000
 
 
-def profile(frame: pl.DataFrame, masked: Collection[str]) -> dict[str, dict[str, Any]]:
+def profile(
+    frame: pl.DataFrame | pl.LazyFrame, masked: Collection[str], rows: int | None = None
+) -> dict[str, dict[str, Any]]:
+    """The profile of every column of ``frame`` (a LazyFrame is aggregated in one streaming pass)."""
     import polars as pl
 
-    if not frame.columns:
+    schema = frame.collect_schema()
+    ordered = [c for c in schema.names() if not c.startswith("__bad__")]
+    if not ordered:
         return {}
-    rows = frame.height
+    if rows is None:
+        rows = (
+            frame.height if isinstance(frame, pl.DataFrame) else int(frame.select(pl.len()).collect().item())
+        )
     exprs: list[pl.Expr] = []
-    ordered = [c for c in frame.columns]
     for c in ordered:
         col = pl.col(c)
         exprs.append(col.null_count().alias(f"n|{c}"))
-        if not _hashable(frame.schema[c]):
+        if not _hashable(schema[c]):
             exprs.append(pl.lit(None).alias(f"d|{c}"))
         elif rows > EXACT_DISTINCT_ROWS:  # HyperLogLog estimate on large frames
             exprs.append(col.approx_n_unique().alias(f"d|{c}"))
         else:
             exprs.append(col.n_unique().alias(f"d|{c}"))
-        if _ordered(frame.schema[c]) and c not in masked:
+        if _ordered(schema[c]) and c not in masked:
             exprs.append(col.min().alias(f"lo|{c}"))
             exprs.append(col.max().alias(f"hi|{c}"))
-    stats = frame.select(exprs).row(0, named=True) if rows else {}
+    stats = frame.lazy().select(exprs).collect(engine="streaming").row(0, named=True) if rows else {}
     out: dict[str, dict[str, Any]] = {}
     for c in ordered:
-        dtype = frame.schema[c]
+        dtype = schema[c]
         nulls = int(stats.get(f"n|{c}", 0) or 0)
         distinct = stats.get(f"d|{c}")
         entry: dict[str, Any] = {
@@ -70,15 +77,21 @@ def _ordered(dtype: pl.DataType) -> bool:
     return dtype.is_numeric() or dtype in (pl.Date, pl.Time) or isinstance(dtype, pl.Datetime)
 
 
-def _detect(frame: pl.DataFrame, column: str, dtype: pl.DataType) -> list[str]:
+def _head(frame: pl.DataFrame | pl.LazyFrame, column: str) -> list[Any]:
+    import polars as pl
+
+    values = frame.lazy().select(pl.col(column).drop_nulls().head(SAMPLE)).collect(engine="streaming")
+    return values.get_column(column).to_list()
+
+
+def _detect(frame: pl.DataFrame | pl.LazyFrame, column: str, dtype: pl.DataType) -> list[str]:
     import polars as pl
 
     if dtype == pl.String:
-        values = frame.get_column(column).drop_nulls().head(SAMPLE).to_list()
-        return detect(column, values)
+        return detect(column, _head(frame, column))
     if dtype == pl.Date or isinstance(dtype, pl.Datetime):
         return detect(column, [], temporal=True)
     if dtype.is_integer():  # card numbers stored as integers
-        values = [str(v) for v in frame.get_column(column).drop_nulls().head(SAMPLE).to_list()]
+        values = [str(v) for v in _head(frame, column)]
         return [k for k in detect(column, values) if k == "payment_card"]
     return []

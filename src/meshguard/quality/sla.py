@@ -61,10 +61,10 @@ def _element(sla: SlaProperty, tables: Mapping[str, Table]) -> tuple[Table, str]
         return None
     element = sla.element.split(",")[0].strip()
     schema, dot, col = element.rpartition(".")
-    if dot and schema in tables and col in tables[schema].frame.columns:
+    if dot and schema in tables and col in tables[schema].columns:
         return tables[schema], col
     for t in tables.values():
-        if element in t.frame.columns:
+        if element in t.columns:
             return t, element
     return None
 
@@ -78,6 +78,8 @@ def _as_utc(value: Any) -> dt.datetime | None:
 
 
 def sla_checks(contract: Contract, tables: Mapping[str, Table], now: dt.datetime) -> list[CheckResult]:
+    import polars as pl
+
     out: list[CheckResult] = []
     if not tables:
         return out
@@ -119,8 +121,7 @@ def sla_checks(contract: Contract, tables: Mapping[str, Table], now: dt.datetime
         except ValueError as exc:
             out.append(check(table, ok=False, status=Status.ERRORED, message=f"SLA {prop}: {exc}", **base))
             continue
-        series = table.frame.get_column(col)
-        edge = series.max() if AGE[prop] == "newest" else series.min()
+        edge = table.scalars(pl.col(col).max() if AGE[prop] == "newest" else pl.col(col).min())[0]
         when = _as_utc(edge)
         if when is None:
             msg = "no timestamps in the data" if edge is None else f"{col} is not a date or timestamp column"
@@ -156,10 +157,10 @@ def sla_checks(contract: Contract, tables: Mapping[str, Table], now: dt.datetime
 
 def _column(element: str, tables: Mapping[str, Table]) -> tuple[Table, str] | None:
     schema, dot, col = element.strip().rpartition(".")
-    if dot and schema in tables and col in tables[schema].frame.columns:
+    if dot and schema in tables and col in tables[schema].columns:
         return tables[schema], col
     for t in tables.values():
-        if element.strip() in t.frame.columns:
+        if element.strip() in t.columns:
             return t, element.strip()
     return None
 
@@ -193,21 +194,20 @@ def _latency(
     table = a[0]
     try:
         limit = period_seconds(sla.value, sla.unit, "latency")
-        delay = table.frame.select((pl.col(b[1]) - pl.col(a[1])).dt.total_seconds().alias("d")).get_column(
-            "d"
-        )
+        delay = (pl.col(b[1]) - pl.col(a[1])).dt.total_seconds()
+        late = delay > limit
+        worst, n_late = table.scalars(delay.max().alias("worst"), late.fill_null(False).sum().alias("late"))
     except (ValueError, pl.exceptions.PolarsError) as exc:
         return check(table, ok=False, status=Status.ERRORED, message=f"SLA latency: {str(exc)[:120]}", **base)
-    late = delay > limit
-    worst = delay.max()
     hours = round(float(worst) / 3600, 2) if isinstance(worst, (int, float)) else None
-    ok = not bool(late.any())
+    ok = not n_late
     return check(
         table,
         ok=ok,
         measured=hours,
         threshold=f"<= {round(limit / 3600, 2)} h",
         failing=late,
-        message="" if ok else f"{int(late.sum())} row(s) took longer than {sla.value} {sla.unit or 'd'}",
+        failing_rows=int(n_late),
+        message="" if ok else f"{int(n_late)} row(s) took longer than {sla.value} {sla.unit or 'd'}",
         **base,
     )

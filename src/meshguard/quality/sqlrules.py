@@ -12,6 +12,7 @@ rolled back, and calls of server functions with side effects are refused.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from meshguard.contracts.model import QualityRule
@@ -68,17 +69,49 @@ def _scalar(rows: list[tuple[Any, ...]]) -> float:
 def _run_local(table: Table, sql: str) -> list[tuple[Any, ...]]:
     import duckdb
 
+    # only the columns the query names: handing DuckDB the whole frame would copy it
+    named = [c for c in table.columns if re.search(rf"(?<![\w]){re.escape(c)}(?![\w])", sql)]
+    if table.streaming:
+        return _run_streamed(table, sql, named or table.columns[:1])
     con = duckdb.connect(":memory:", config={"enable_external_access": False})
     try:
-        # only the columns the query names: handing DuckDB the whole frame would copy it
-        named = [c for c in table.frame.columns if re.search(rf"(?<![\w]){re.escape(c)}(?![\w])", sql)]
-        con.register("__meshguard_frame", table.frame.select(named or table.frame.columns[:1]))
+        con.register("__meshguard_frame", table.eager.select(named or table.columns[:1]))
         con.execute(f"CREATE VIEW {quote_ident(table.schema.name)} AS SELECT * FROM __meshguard_frame")
         return con.execute(sql).fetchall()
     except duckdb.Error as exc:
         raise Refused(f"failed: {scrub(str(exc))}") from None
     finally:
         con.close()
+
+
+def _run_streamed(table: Table, sql: str, columns: list[str]) -> list[tuple[Any, ...]]:
+    """A large table: its named columns streamed to a temporary Parquet file DuckDB scans
+    out of core; the only file the query may touch is that one."""
+    import tempfile
+
+    import duckdb
+    import polars as pl
+
+    frame = table.frame
+    assert isinstance(frame, pl.LazyFrame)
+    with tempfile.TemporaryDirectory(prefix="meshguard-sql-") as tmp:
+        path = Path(tmp) / "data.parquet"
+        frame.select(columns).sink_parquet(path)
+        con = duckdb.connect(":memory:")
+        try:
+            con.execute("SET memory_limit = '512MB'")
+            con.execute(f"SET temp_directory = '{tmp}'")
+            con.execute(f"SET allowed_paths = ['{path}']")
+            con.execute("SET allowed_directories = [" + repr(tmp) + "]")
+            con.execute("SET enable_external_access = false")
+            con.execute(
+                f"CREATE VIEW {quote_ident(table.schema.name)} AS SELECT * FROM read_parquet('{path}')"
+            )
+            return con.execute(sql).fetchall()
+        except duckdb.Error as exc:
+            raise Refused(f"failed: {scrub(str(exc))}") from None
+        finally:
+            con.close()
 
 
 def sql_check(table: Table, rule: QualityRule) -> CheckResult:
