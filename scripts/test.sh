@@ -34,3 +34,13 @@ echo "== mypy (strict, src/)"
 mypy
 echo "== pytest"
 pytest -q "$@"
+
+# The datacontract extra (datacontract-cli) caps duckdb, pydantic and click: it gets its own
+# environment so the core install stays free of its pins; its tests run there.
+if [ ! -x .venv-dc/bin/python ]; then
+  "$PY" -m venv .venv-dc
+fi
+.venv-dc/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+.venv-dc/bin/python -m pip install -q -e ".[test,datacontract]" 2>&1 | grep -v '^WARNING: Location' || true
+echo "== pytest (datacontract extra, .venv-dc)"
+.venv-dc/bin/python -m pytest -q -m datacontract "$@"

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "test": "meshguard.commands.test:test",
     "history": "meshguard.commands.history:history",
     "report": "meshguard.commands.report:report",
+    "import": "meshguard.commands.importing:import_cmd",
 }
 
 

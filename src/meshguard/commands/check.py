@@ -13,7 +13,9 @@ from pathlib import Path
 
 import click
 
+from meshguard import ci_report, remote_policies
 from meshguard.commands.common import get_config, repo_options, resolve_paths
+from meshguard.commands.gate import gate_options, plan
 from meshguard.report.formats import REPORTERS
 
 FORMATS = list(REPORTERS)
@@ -68,7 +70,12 @@ def git_commit(root: Path) -> str | None:
     default=None,
     help="Which verdicts fail the gate (exit 1). Default: fail_on in meshguard.yaml, else error.",
 )
-@click.option("--mode", type=click.Choice(["pre-commit", "ci", "council"]), default="ci", show_default=True)
+@click.option(
+    "--mode",
+    type=click.Choice(["pre-commit", "ci", "council"]),
+    default=None,
+    help="Default: pre-commit inside a pre-commit hook, else ci.",
+)
 @click.option("--no-data", is_flag=True, help="Skip reading data (contract, policy and versioning only).")
 @click.option("--no-policy", is_flag=True, help="Skip the policy stage.")
 @click.option("--no-versioning", is_flag=True, help="Skip comparing with previous contract versions.")
@@ -112,6 +119,7 @@ def git_commit(root: Path) -> str | None:
     default=None,
     help="Check a seeded random fraction F of the rows per table (reported as sampled).",
 )
+@gate_options
 @repo_options
 def check(
     paths: tuple[Path, ...],
@@ -122,7 +130,7 @@ def check(
     with_history: bool,
     history_url: str | None,
     fail_on: str | None,
-    mode: str,
+    mode: str | None,
     no_data: bool,
     no_policy: bool,
     no_versioning: bool,
@@ -133,6 +141,9 @@ def check(
     jobs: int | None,
     sample_rows: int | None,
     sample_fraction: float | None,
+    changed_only: bool,
+    ci: bool,
+    with_data: bool,
     root: Path,
     config_file: Path | None,
 ) -> int:
@@ -147,26 +158,32 @@ def check(
     from meshguard.report.publish import context, parse_output, publish, use_colour
     from meshguard.stages import RunOptions
 
-    config = get_config(root, config_file)
+    config = remote_policies.resolve(get_config(root, config_file))
+    run = plan(config, paths, changed_only=changed_only, base_ref=base_ref, ci=ci)
+    if run.nothing:
+        click.echo("meshguard: no changed contract or sample data to check")
+        return 0
     specs = [parse_output(o, Path.cwd()) for o in outputs]
     reports = reports_dir if reports_dir is None or reports_dir.is_absolute() else Path.cwd() / reports_dir
     reports = reports or config.reports_path
+    if run.ci is not None:
+        specs += ci_report.outputs(reports)
     bar = Progress(0, force=bool(progress)) if progress is not False else None
     options = RunOptions(
-        mode=mode,
-        with_data=not no_data,
+        mode=mode or run.mode,
+        with_data=with_data or not no_data,
         with_policy=not no_policy,
         with_versioning=not no_versioning,
-        base_ref=base_ref,
         perspective=perspective,
         engine=engine,
         fail_on=fail_on,
+        base_ref=run.base_ref,
         progress=bar,
         jobs=jobs or os.cpu_count() or 1,
         sample_rows=sample_rows,
         sample_fraction=sample_fraction,
     )
-    mesh = pipeline.run(config, resolve_paths(config, paths), options)
+    mesh = pipeline.run(config, resolve_paths(config, tuple(run.paths)), options)
     if mesh.git_commit is None:
         mesh.git_commit = git_commit(config.root)
     store = None
@@ -181,4 +198,6 @@ def check(
         if store is not None:
             store.close()
     publish(mesh, ctx, stdout_format=fmt, outputs=specs, reports_dir=None if no_reports else reports)
+    if run.ci is not None:
+        ci_report.finish(mesh, run.ci)
     return exit_code(mesh, fail_on or config.fail_on)

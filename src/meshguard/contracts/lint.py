@@ -61,11 +61,14 @@ class LintContext:
     def __post_init__(self) -> None:
         for c in self.contracts:
             self._id_counts[c.id] += 1
-            self._by_id.setdefault(c.id, c)
-            for s in c.schemas:
-                self._schemas.setdefault(s.name, set()).update(p.path for p in s.properties)
-                if s.id:
-                    self._schemas.setdefault(s.id, set()).update(p.id or p.path for p in s.properties)
+            self._index(c)
+
+    def _index(self, c: Contract) -> None:
+        self._by_id.setdefault(c.id, c)
+        for s in c.schemas:
+            self._schemas.setdefault(s.name, set()).update(p.path for p in s.properties)
+            if s.id:
+                self._schemas.setdefault(s.id, set()).update(p.id or p.path for p in s.properties)
 
     def repo_schema(self, name: str) -> set[str] | None:
         return self._schemas.get(name)

@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from meshguard.contracts import legacy as legacy_format
 from meshguard.contracts.model import Contract
 from meshguard.errors import ContractError, UsageError
 from meshguard.report.model import Finding, Location, Severity
@@ -192,13 +193,11 @@ def load_contract(
             line=1,
         )
     data: dict[str, Any] = doc.data
-    if "dataContractSpecification" in data and "apiVersion" not in data:
-        raise ContractError(
-            "this is a Data Contract Specification file, not ODCS",
-            path=shown,
-            line=doc.lines.line(("dataContractSpecification",)),
-            hint="convert it with `datacontract export --format odcs` or install meshguard[datacontract]",
-        )
+    lines = doc.lines
+    legacy: tuple[Finding, ...] = ()
+    if legacy_format.is_dcs(data):
+        data, lines, warning = legacy_format.convert(data, shown, doc.lines)
+        legacy = (warning,)
     api = data.get("apiVersion")
     minor = _api_minor(api)
     if minor is None:
@@ -212,9 +211,9 @@ def load_contract(
         raise ContractError(
             f"unknown apiVersion {api!r}: meshguard reads ODCS v3.0.x, v3.1.x and v3.2.x",
             path=shown,
-            line=doc.lines.line(("apiVersion",)),
+            line=lines.line(("apiVersion",)),
         )
-    contract = Contract(path=shown, doc=data, lines=doc.lines, sensitivity=sensitivity or SensitivityMap())
+    contract = Contract(path=shown, doc=data, lines=lines, sensitivity=sensitivity or SensitivityMap())
     if not validate:
-        return LoadedContract(contract)
-    return LoadedContract(contract, tuple(_schema_findings(data, shown, doc.lines, minor)))
+        return LoadedContract(contract, legacy)
+    return LoadedContract(contract, (*legacy, *_schema_findings(data, shown, lines, minor)))

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from meshguard.config import Config
 from meshguard.contracts.lint import LintContext, lint_contract
-from meshguard.contracts.load import LoadedContract, discover, load_contract
+from meshguard.contracts.load import LoadedContract, discover, display_path, load_contract
 from meshguard.contracts.model import Contract
+from meshguard.contracts.repo_index import LazyRepoContext
 from meshguard.contracts.versions import split_versions
 from meshguard.errors import ContractError
 from meshguard.report.model import Finding, Severity
@@ -66,24 +67,26 @@ def load_all(
 
 
 def repo_context(config: Config, loaded: Sequence[LoadedContract], paths: Sequence[Path]) -> LintContext:
-    """Context for cross-contract rules: the named contracts plus the rest of the repo."""
+    """Context for cross-contract rules: the named contracts plus the rest of the repo,
+    read lazily (only what the rules ask for) when a few files are named."""
     contracts = [lc.contract for lc in loaded]
     named = {Path(c.path).as_posix() for c in contracts}
     repo_dir = config.contracts_path
+    others: list[Path] = []
     if repo_dir.is_dir() and not all(p.resolve() == repo_dir.resolve() for p in paths):
         split = split_versions(discover([repo_dir], config.contract_globs))
         named_files = {p.resolve() for p in paths}
         for f in split.current:
             # an older side-by-side version named on its own is not a duplicate of its newest file
-            if any(o.resolve() in named_files for o in split.older.get(f, ())):
+            if split.older.get(f) and any(o.resolve() in named_files for o in split.older[f]):
                 continue
-            try:
-                lc = load_contract(f, config.root, config.sensitivity, config.limits, validate=False)
-            except ContractError:
-                continue
-            if lc.contract.path not in named:
-                contracts.append(lc.contract)
-    return LintContext(contracts)
+            try:  # discover() keeps the root prefix: no need to resolve 200 paths
+                shown = f.relative_to(config.root).as_posix()
+            except ValueError:
+                shown = display_path(f, config.root)
+            if shown not in named:
+                others.append(f)
+    return LazyRepoContext(contracts, others, config) if others else LintContext(contracts)
 
 
 def lint_repo(paths: Sequence[Path], config: Config, *, with_repo_context: bool = True) -> RepoLint:

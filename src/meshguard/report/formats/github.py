@@ -39,12 +39,13 @@ class GithubReporter(BaseReporter):
     default_filename = "github.txt"
 
     def render(self, mesh: MeshResult, ctx: RenderContext) -> str:
-        lines: list[str] = []
-        all_items = [finding_item(f, None) for f in mesh.findings]
-        for p in mesh.products:
-            all_items.extend(items(p, include_waived=False))
-        for it in all_items:
-            line = annotation(it)
-            if line:
-                lines.append(line)
+        lines = workflow_commands(mesh)
         return "\n".join(lines) + ("\n" if lines else "") + MarkdownReporter().render(mesh, ctx)
+
+
+def workflow_commands(mesh: MeshResult) -> list[str]:
+    """One workflow command per open finding or failed check (``meshguard check --ci`` prints them)."""
+    all_items = [finding_item(f, None) for f in mesh.findings]
+    for p in mesh.products:
+        all_items.extend(items(p, include_waived=False))
+    return [line for line in map(annotation, all_items) if line]
