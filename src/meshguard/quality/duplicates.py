@@ -10,7 +10,7 @@ the number of rows. Counts are exact; the failing samples come from the first
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from meshguard.quality.results import Table
 
@@ -26,7 +26,7 @@ _SEED = 20240917
 class Duplicates:
     rows: int  # rows whose key another row shares
     extra: int  # rows beyond the first of each key
-    mask: pl.Expr  # the duplicated rows
+    mask: Any  # the duplicated rows (a polars expression, or the table engine's mask)
 
 
 def duplicates(table: Table, columns: list[str], *, skip_nulls: bool) -> Duplicates:

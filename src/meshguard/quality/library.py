@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from meshguard.contracts.model import QualityRule
-from meshguard.quality.duplicates import duplicates
 from meshguard.quality.operators import BadCondition, Condition, condition
 from meshguard.quality.results import Table, check, severity_of
 from meshguard.report.model import CheckResult, Stage, Status
@@ -102,14 +101,16 @@ def library_check(table: Table, rule: QualityRule) -> CheckResult:
         if unit not in ("rows", "percent"):
             raise BadCondition(f"unit {unit!r} is not rows or percent")
         columns = _columns(table, rule, metric)
-        failing: pl.Expr | None = None
+        failing: Any = None
         if metric == "rowCount":
             count = table.rows
         elif metric == "duplicateValues":
-            dupes = duplicates(table, columns, skip_nulls=True)
+            dupes = table.duplicates(columns, skip_nulls=True)
             failing, count = dupes.mask, dupes.extra
         else:
-            failing = METRICS[metric](table, columns[0], rule)
+            failing = table.metric(metric, columns[0], rule)
+            if failing is None:
+                failing = METRICS[metric](table, columns[0], rule)
             count = table.count(failing)
     except (BadCondition, ValueError, TypeError, pl.exceptions.PolarsError) as exc:
         return check(table, ok=False, status=Status.ERRORED, message=f"rule cannot run: {exc}", **common)

@@ -115,10 +115,7 @@ def relationship_checks(
         keys = ref.select([pl.col(t).alias(f) for t, f in zip(tgt_cols, cols, strict=True)]).unique()
         try:
             keys = keys.with_columns([pl.col(c).cast(table.dtype(c)) for c in cols])
-            key = pl.struct(cols) if len(cols) > 1 else pl.col(cols[0])
-            known = keys.select(key.alias("k")).get_column("k")
-            orphan = pl.all_horizontal(pl.col(cols).is_not_null()) & ~key.is_in(known.implode())
-            n = table.count(orphan)
+            n, orphan = table.orphans(cols, keys)
         except pl.exceptions.PolarsError:
             out.append(
                 check(

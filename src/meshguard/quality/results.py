@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -81,6 +80,49 @@ class Table:
         """Rows where the boolean expression ``mask`` is true."""
         return int(self.scalars(mask.fill_null(False).sum())[0] or 0)
 
+    # Checks that need more than a mask: in polars here, pushed down by other engines'
+    # tables (meshguard.quality.spark.SparkTable overrides them).
+
+    def extreme(self, column: str, which: str) -> Any:
+        """The ``max`` or ``min`` of a column."""
+        import polars as pl
+
+        return self.scalars(pl.col(column).max() if which == "max" else pl.col(column).min())[0]
+
+    def latency(self, start: str, end: str, limit_s: float) -> tuple[Any, int, Any]:
+        """(largest ``end - start`` in seconds, rows over ``limit_s``, their mask)."""
+        import polars as pl
+
+        delay = (pl.col(end) - pl.col(start)).dt.total_seconds()
+        late = delay > limit_s
+        worst, n_late = self.scalars(delay.max().alias("worst"), late.fill_null(False).sum().alias("late"))
+        return worst, int(n_late or 0), late
+
+    def orphans(self, columns: list[str], keys: pl.DataFrame) -> tuple[int, Any]:
+        """(rows whose non-null ``columns`` are not among ``keys``, their mask)."""
+        import polars as pl
+
+        key = pl.struct(columns) if len(columns) > 1 else pl.col(columns[0])
+        known = keys.select(key.alias("k")).get_column("k")
+        orphan = pl.all_horizontal(pl.col(columns).is_not_null()) & ~key.is_in(known.implode())
+        return self.count(orphan), orphan
+
+    def duplicates(self, columns: list[str], *, skip_nulls: bool) -> Any:
+        """:class:`meshguard.quality.duplicates.Duplicates` over ``columns``."""
+        from meshguard.quality.duplicates import duplicates
+
+        return duplicates(self, columns, skip_nulls=skip_nulls)
+
+    def value_failures(self, *args: Any) -> Any:
+        """The schema's value checks counted on a streamed table (see meshguard.quality.streaming)."""
+        from meshguard.quality.streaming import streamed_failures
+
+        return streamed_failures(self, *args)
+
+    def metric(self, metric: str, column: str, rule: Any) -> Any:
+        """The failing-row mask of a library metric, when this engine computes it itself."""
+        return None
+
     def select(self, columns: list[str]) -> pl.DataFrame:
         """These columns of every row, in memory."""
         import polars as pl
@@ -119,19 +161,19 @@ def status_of(ok: bool, severity: str) -> str:
     return Status.FAILED if severity == Severity.ERROR else Status.WARNED
 
 
-def sample_rows(table: Table, failing: pl.Series | Sequence[int] | pl.Expr) -> tuple[dict[str, Any], ...]:
+def sample_rows(table: Table, failing: Any) -> tuple[dict[str, Any], ...]:
     """Up to ``table.samples`` failing rows (a boolean mask or expression, or row indexes), masked."""
     import polars as pl
 
     if table.samples <= 0:
         return ()
-    if isinstance(failing, pl.Expr):
-        rows = table.rows_where(failing, table.samples)
-    elif isinstance(failing, pl.Series):
+    if isinstance(failing, pl.Series):
         rows = table.eager.filter(failing.fill_null(False)).head(table.samples)
-    else:
+    elif isinstance(failing, (list, tuple)):
         idx = [int(i) for i in list(failing)[: table.samples]]
         rows = table.eager[idx] if idx else table.eager.head(0)
+    else:  # an expression of the table's engine
+        rows = table.rows_where(failing, table.samples)
     return mask_rows(rows.to_dicts(), table.masked)
 
 
@@ -148,7 +190,7 @@ def check(
     field: str | None = None,
     measured: Any = None,
     threshold: str | None = None,
-    failing: pl.Series | Sequence[int] | pl.Expr | None = None,
+    failing: Any = None,  # a mask (Series), row indexes, or a mask expression of the engine
     failing_rows: int | None = None,
     message: str = "",
     status: str | None = None,
@@ -159,12 +201,12 @@ def check(
 
     samples: tuple[dict[str, Any], ...] = ()
     if failing is not None:
-        if failing_rows is None and isinstance(failing, pl.Expr):
-            failing_rows = table.count(failing)
-        elif failing_rows is None and isinstance(failing, pl.Series):
+        if failing_rows is None and isinstance(failing, pl.Series):
             failing_rows = int(failing.sum())
-        elif failing_rows is None and not isinstance(failing, pl.Expr):
+        elif failing_rows is None and isinstance(failing, (list, tuple)):
             failing_rows = len(failing)
+        elif failing_rows is None:
+            failing_rows = table.count(failing)
         if failing_rows:
             samples = sample_rows(table, failing)
     fraction = None

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from meshguard.contracts.model import Property
 from meshguard.quality.results import Table, check
-from meshguard.quality.streaming import Streamed, streamed_failures
+from meshguard.quality.streaming import Streamed
 from meshguard.quality.types import Normalised, expected_kind, physical_max_length, target_dtype
 from meshguard.report.model import CheckResult, Stage, Status
 from meshguard.sources.base import scrub
@@ -339,8 +339,8 @@ def schema_checks(table: Table, norm: Normalised, props: dict[str, Property]) ->
         ]
     if table.streaming:
         pk_cols = (pk_spec, [p.path for p in pk]) if pk_spec else None
-        streamed, failed = streamed_failures(
-            table, norm, planned, builtin, pk_cols, set(errors) | set(failures) | set(found_dtype)
+        streamed, failed = table.value_failures(
+            norm, planned, builtin, pk_cols, set(errors) | set(failures) | set(found_dtype)
         )
         failures.update(streamed)
         errors.update(failed)
@@ -371,11 +371,7 @@ def schema_checks(table: Table, norm: Normalised, props: dict[str, Property]) ->
 
 
 def _head(table: Table) -> Any:
-    import polars as pl
-
-    frame = table.frame
-    assert isinstance(frame, pl.LazyFrame)
-    return frame.select(table.columns).head(0).collect()
+    return table.frame.lazy().select(table.columns).head(0).collect()
 
 
 def _not_duplicated(data: Any) -> Any:

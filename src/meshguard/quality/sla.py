@@ -78,8 +78,6 @@ def _as_utc(value: Any) -> dt.datetime | None:
 
 
 def sla_checks(contract: Contract, tables: Mapping[str, Table], now: dt.datetime) -> list[CheckResult]:
-    import polars as pl
-
     out: list[CheckResult] = []
     if not tables:
         return out
@@ -121,7 +119,7 @@ def sla_checks(contract: Contract, tables: Mapping[str, Table], now: dt.datetime
         except ValueError as exc:
             out.append(check(table, ok=False, status=Status.ERRORED, message=f"SLA {prop}: {exc}", **base))
             continue
-        edge = table.scalars(pl.col(col).max() if AGE[prop] == "newest" else pl.col(col).min())[0]
+        edge = table.extreme(col, "max" if AGE[prop] == "newest" else "min")
         when = _as_utc(edge)
         if when is None:
             msg = "no timestamps in the data" if edge is None else f"{col} is not a date or timestamp column"
@@ -194,9 +192,7 @@ def _latency(
     table = a[0]
     try:
         limit = period_seconds(sla.value, sla.unit, "latency")
-        delay = (pl.col(b[1]) - pl.col(a[1])).dt.total_seconds()
-        late = delay > limit
-        worst, n_late = table.scalars(delay.max().alias("worst"), late.fill_null(False).sum().alias("late"))
+        worst, n_late, late = table.latency(a[1], b[1], limit)
     except (ValueError, pl.exceptions.PolarsError) as exc:
         return check(table, ok=False, status=Status.ERRORED, message=f"SLA latency: {str(exc)[:120]}", **base)
     hours = round(float(worst) / 3600, 2) if isinstance(worst, (int, float)) else None

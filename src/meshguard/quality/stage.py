@@ -76,9 +76,19 @@ def run_quality(
     multi = len(contract.schemas) > 1
     for obj in contract.schemas:
         try:
-            stream = is_large(source, obj, read_opts)
-            frame, sampled = read_table(source, contract, obj, read_opts, stream=stream)
-            table, norm, prof = _prepare(contract, obj, frame, sampled, source, config)
+            if source.kind == "spark":  # the data stays in Spark; checks are pushed down
+                from meshguard.quality.spark import prepare_spark
+
+                props = _props(contract, obj.name)
+                table: Table
+                table, norm, prof = prepare_spark(
+                    contract, obj, source, props, read_opts, config.data.failing_samples
+                )
+                sampled = table.sampled
+            else:
+                stream = is_large(source, obj, read_opts)
+                frame, sampled = read_table(source, contract, obj, read_opts, stream=stream)
+                table, norm, prof = _prepare(contract, obj, frame, sampled, source, config)
         except DataError as exc:
             out.checks.append(
                 _product_check(contract, f"{obj.name}.data", Status.ERRORED, str(exc), Severity.ERROR)

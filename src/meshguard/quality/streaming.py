@@ -12,7 +12,7 @@ one give identical results on the same data (tests/test_scale_streaming.py).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -72,17 +72,39 @@ def streamed_failures(
     """(spec id → failing count and mask, spec id → error) for every value check of ``table``."""
     import polars as pl
 
-    masks: dict[str, pl.Expr] = {}
-    keys: dict[str, list[str]] = {}
-    errors: dict[str, str] = {}
-    for (path, kind), spec in builtin.items():
-        if kind != "not_nullable" or spec.id in skip:
-            continue
+    def required(path: str) -> pl.Expr:
         mask = pl.col(path).is_null()
         if table.dtype(path).is_float():
             mask = mask | pl.col(path).is_nan()
         bad = norm.parse_failures.get(path)
-        masks[spec.id] = mask & ~bad if isinstance(bad, pl.Expr) else mask
+        return mask & ~bad if isinstance(bad, pl.Expr) else mask
+
+    masks, keys, errors = plan_masks(planned, builtin, pk, skip, required, violation)
+    counts = _count_all(table, masks, errors)
+    out = {sid: Streamed(counts[sid], masks[sid]) for sid in counts}
+    for sid, cols in keys.items():
+        found = duplicates(table, cols, skip_nulls=False)
+        out[sid] = Streamed(found.rows, found.mask)
+    return out, errors
+
+
+def plan_masks(
+    planned: Mapping[str, Sequence[_Spec]],
+    builtin: Mapping[tuple[str, str], _Spec],
+    pk: tuple[_Spec, list[str]] | None,
+    skip: Collection[str],
+    required: Callable[[str], Any],
+    violation: Callable[[Any, str], Any],
+) -> tuple[dict[str, Any], dict[str, list[str]], dict[str, str]]:
+    """The schema's value checks in an engine's terms: (spec id → failing-row mask, spec id →
+    key columns of a uniqueness check, spec id → why it cannot run). ``required(column)`` and
+    ``violation(pandera_check, column)`` build the engine's masks."""
+    masks: dict[str, Any] = {}
+    keys: dict[str, list[str]] = {}
+    errors: dict[str, str] = {}
+    for (path, kind), spec in builtin.items():
+        if kind == "not_nullable" and spec.id not in skip:
+            masks[spec.id] = required(path)
     for path, specs in planned.items():
         for spec in specs:
             if spec.id in skip:
@@ -96,12 +118,7 @@ def streamed_failures(
                 errors[spec.id] = scrub(str(exc))
     if pk is not None and pk[0].id not in skip:
         keys[pk[0].id] = pk[1]
-    counts = _count_all(table, masks, errors)
-    out = {sid: Streamed(counts[sid], masks[sid]) for sid in counts}
-    for sid, cols in keys.items():
-        found = duplicates(table, cols, skip_nulls=False)
-        out[sid] = Streamed(found.rows, found.mask)
-    return out, errors
+    return masks, keys, errors
 
 
 def _count_all(table: Table, masks: Mapping[str, pl.Expr], errors: dict[str, str]) -> dict[str, int]:
