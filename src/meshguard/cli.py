@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "history": "meshguard.commands.history:history",
     "report": "meshguard.commands.report:report",
     "import": "meshguard.commands.importing:import_cmd",
+    "policy": "meshguard.commands.policy:policy",
 }
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from meshguard.contracts.repo import LintedContract
-    from meshguard.pipeline import ProductChecker
+    from meshguard.pipeline import ProductChecker, WaiverUsage
     from meshguard.report.model import ProductResult
 
 _checker: ProductChecker | None = None
@@ -30,17 +30,20 @@ def _start(checker: ProductChecker, products: Sequence[LintedContract]) -> None:
     checker.prepare()
 
 
-def _check(index: int) -> ProductResult:
+def _check(index: int) -> tuple[ProductResult, WaiverUsage]:
     assert _checker is not None, "worker not initialised"
-    return _checker.check(_products[index])
+    return _checker.check(_products[index]), _checker.usage()
 
 
 def check_in_pool(
     checker: ProductChecker, products: Sequence[LintedContract], jobs: int
 ) -> Iterator[ProductResult]:
     """Each product's result, in the order of ``products``, computed by ``jobs`` processes."""
-    shipped = replace(checker, options=replace(checker.options, progress=None))
+    # the policy stage holds a compiled engine: each worker opens its own (ProductChecker.prepare)
+    shipped = replace(checker, options=replace(checker.options, progress=None), policy=None)
     ctx = multiprocessing.get_context("spawn")
     chunk = max(1, min(16, len(products) // (jobs * 8)))
     with ctx.Pool(jobs, initializer=_start, initargs=(shipped, list(products))) as pool:
-        yield from pool.imap(_check, range(len(products)), chunksize=chunk)
+        for product, usage in pool.imap(_check, range(len(products)), chunksize=chunk):
+            checker.absorb(usage)  # waivers a worker saw used: the mesh-level findings need them
+            yield product

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from meshguard import __version__
-from meshguard.config import Config
+from meshguard.config import Config, PoliciesConfig
 from meshguard.contracts.model import Contract
 from meshguard.contracts.repo import LintedContract, lint_repo
 from meshguard.contracts.versioning import run_versioning
 from meshguard.errors import ContractError
+from meshguard.policy.stage import PolicyStage
 from meshguard.quality.mesh import mesh_contracts
 from meshguard.quality.stage import run_quality
 from meshguard.report.model import Finding, Location, MeshResult, ProductResult, Severity
@@ -52,6 +53,27 @@ def _unreadable(err: ContractError) -> Finding:
     )
 
 
+def _policies_configured(config: Config, options: RunOptions) -> bool:
+    """False only when nobody asked for policies and the default folder is absent:
+    then the compliance dimension is not assessed (and the run says so), rather
+    than every domain repo without central policies failing with exit 2."""
+    default = PoliciesConfig()
+    named = options.policies is not None or config.policies != default
+    return named or config.policies_path.exists()
+
+
+def _no_policies(config: Config) -> Finding:
+    return Finding(
+        rule_id="MG030",
+        stage="policy",
+        severity=Severity.INFO,
+        status="info",
+        message=f"no policies: {config.policies.path}/ does not exist, compliance was not assessed",
+        title="Policies present",
+        remediation="add policies/ or point `policies:` in meshguard.yaml (or --policies) at the central ones",
+    )
+
+
 def effective_jobs(jobs: int, products: int) -> int:
     """Worker processes to use: ``jobs`` (0 or less: one per core), never more than products."""
     if jobs <= 0:
@@ -59,21 +81,40 @@ def effective_jobs(jobs: int, products: int) -> int:
     return max(1, min(jobs, products))
 
 
+#: which waivers matched and which products were seen, in one process (merged across workers)
+WaiverUsage = tuple[frozenset[int], frozenset[str]]
+
+
 @dataclass
 class ProductChecker:
-    """Checks one product: lint findings → versioning → data + quality (→ policy).
+    """Checks one product: lint findings → versioning → data + quality → policy.
 
-    One per process (the serial loop, or each worker of the pool: see
-    :mod:`meshguard.parallel`); :meth:`prepare` builds what is costly once.
+    One per process: the serial loop's, or each worker's (see :mod:`meshguard.parallel`),
+    where :meth:`prepare` opens the policy stage once, so the engine is compiled once
+    per worker and never per product.
     """
 
     config: Config
     options: RunOptions
     contracts: dict[str, Contract]
     older: dict[str, list[Path]]
+    policy: PolicyStage | None = None
+    with_policy: bool = False
 
     def prepare(self) -> None:
-        """Build what every product needs, once per process (nothing yet)."""
+        if self.with_policy and self.policy is None:
+            self.policy = PolicyStage.open(self.config, self.options)
+
+    def usage(self) -> WaiverUsage:
+        if self.policy is None:
+            return frozenset(), frozenset()
+        return frozenset(self.policy.waivers.used), frozenset(self.policy.waivers.products_seen)
+
+    def absorb(self, usage: WaiverUsage) -> None:
+        """Merge what a worker's policy stage saw into this one (for the mesh-level waiver findings)."""
+        if self.policy is not None:
+            self.policy.waivers.used.update(usage[0])
+            self.policy.waivers.products_seen.update(usage[1])
 
     def check(self, lc: LintedContract) -> ProductResult:
         config, options = self.config, self.options
@@ -96,6 +137,13 @@ class ProductChecker:
             product.data_source, product.rows, product.sampled = quality.source, quality.rows, quality.sampled
             product.errors.extend(quality.errors)
             product.timings["quality"] = time.perf_counter() - t0
+        if self.policy is not None:
+            t0 = time.perf_counter()
+            decided = self.policy.evaluate(lc.contract, quality, versions)
+            product.checks.extend(decided.checks)
+            product.findings.extend(decided.findings)
+            product.waivers.extend(dict.fromkeys(f.waiver for f in decided.findings if f.waiver))
+            product.timings["policy"] = time.perf_counter() - t0
         return product
 
 
@@ -111,19 +159,28 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions) -> MeshResul
     repo = lint_repo(paths, config)
     mesh.findings.extend(_unreadable(e) for e in repo.unreadable)
     contracts = mesh_contracts(config, [lc.contract for lc in repo.contracts]) if options.with_data else {}
-    checker = ProductChecker(config, options, contracts, repo.older)
+    policy = None
+    if options.with_policy:
+        if _policies_configured(config, options):
+            policy = PolicyStage.open(config, options)
+        else:
+            mesh.findings.append(_no_policies(config))
+    checker = ProductChecker(config, options, contracts, repo.older, policy, with_policy=policy is not None)
     jobs = effective_jobs(options.jobs, len(repo.contracts))
     if jobs > 1:
         from meshguard.parallel import check_in_pool
 
         results = check_in_pool(checker, repo.contracts, jobs)
     else:
-        checker.prepare()
         results = map(checker.check, repo.contracts)
     for product in results:  # in repo order, whatever the number of jobs
         mesh.products.append(product)
         if options.progress is not None:
             options.progress(len(mesh.products), len(repo.contracts))
+    if policy is not None:
+        policy.close()
+        mesh.findings.extend(policy.mesh_findings())
+        mesh.policy_bundle_hash, mesh.engine = policy.bundle_hash, policy.engine_name
     mesh.summary["elapsed_s"] = round(time.perf_counter() - started, 3)
     score_mesh(mesh, ScoringRules.from_config(config))  # results: scores, verdicts, summaries
     return mesh

@@ -14,7 +14,14 @@ from pathlib import Path
 import click
 
 from meshguard import ci_report, remote_policies
-from meshguard.commands.common import get_config, repo_options, resolve_paths
+from meshguard.commands.common import (
+    engine_options,
+    get_config,
+    now_option,
+    parse_now,
+    repo_options,
+    resolve_paths,
+)
 from meshguard.commands.gate import gate_options, plan
 from meshguard.report.formats import REPORTERS
 
@@ -94,7 +101,6 @@ def git_commit(root: Path) -> str | None:
     show_default=True,
     help="Whose compatibility decides what a breaking change is.",
 )
-@click.option("--engine", type=click.Choice(["embedded", "opa"]), default=None, help="Policy engine.")
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal)."
 )
@@ -120,6 +126,8 @@ def git_commit(root: Path) -> str | None:
     help="Check a seeded random fraction F of the rows per table (reported as sampled).",
 )
 @gate_options
+@engine_options
+@now_option
 @repo_options
 def check(
     paths: tuple[Path, ...],
@@ -137,6 +145,10 @@ def check(
     base_ref: str | None,
     perspective: str,
     engine: str | None,
+    opa_url: str | None,
+    push_policies: bool | None,
+    policies: Path | None,
+    now: str | None,
     progress: bool | None,
     jobs: int | None,
     sample_rows: int | None,
@@ -158,7 +170,7 @@ def check(
     from meshguard.report.publish import context, parse_output, publish, use_colour
     from meshguard.stages import RunOptions
 
-    config = remote_policies.resolve(get_config(root, config_file))
+    config = remote_policies.resolve(get_config(root, config_file), policies)
     run = plan(config, paths, changed_only=changed_only, base_ref=base_ref, ci=ci)
     if run.nothing:
         click.echo("meshguard: no changed contract or sample data to check")
@@ -176,6 +188,10 @@ def check(
         with_versioning=not no_versioning,
         perspective=perspective,
         engine=engine,
+        opa_url=opa_url,
+        push_policies=push_policies,
+        policies=policies.resolve() if policies else None,
+        now=parse_now(now),
         fail_on=fail_on,
         base_ref=run.base_ref,
         progress=bar,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from meshguard.config import Config, load_config
+from meshguard.errors import UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -50,3 +51,49 @@ def parse_as_of(as_of: str | None) -> datetime | None:
     from meshguard.quality.sla import parse_instant
 
     return parse_instant(as_of, "--as-of")
+
+
+def engine_options(fn: F) -> F:
+    """``--engine``, ``--opa-url``, ``--push-policies`` and ``--policies`` (fields of RunOptions)."""
+    fn = click.option(
+        "--policies",
+        "policies",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Policies directory (default: policies in meshguard.yaml, else ROOT/policies).",
+    )(fn)
+    fn = click.option(
+        "--push-policies/--no-push-policies",
+        "push_policies",
+        default=None,
+        help="opa engine: upload the repo's policies to the server first (default: engine.opa.push_policies).",
+    )(fn)
+    fn = click.option(
+        "--opa-url", default=None, help="opa engine: server URL (default: engine.opa.url in meshguard.yaml)."
+    )(fn)
+    fn = click.option(
+        "--engine",
+        type=click.Choice(["embedded", "opa"]),
+        default=None,
+        help="Policy engine (default: engine.kind in meshguard.yaml, else embedded).",
+    )(fn)
+    return fn
+
+
+def parse_now(value: str | None) -> datetime:
+    """``--now`` (ISO 8601, default: the current time, UTC): the run's clock."""
+    if not value:
+        return datetime.now(UTC)
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"--now: not an ISO 8601 date/time: {value!r}") from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def now_option(fn: F) -> F:
+    return click.option(
+        "--now",
+        default=None,
+        help="The run's clock (ISO 8601, e.g. 2026-11-25T00:00:00Z): waiver expiry, freshness.",
+    )(fn)

@@ -1,0 +1,150 @@
+# METADATA
+# title: GDPR
+# description: Personal data (GDPR) obligations for every data product.
+# custom:
+#   regulation: GDPR
+package meshguard.gdpr
+
+import data.meshguard.lib
+
+# METADATA
+# title: Personal data is classified
+# description: Every field holding personal data carries an explicit classification.
+# custom:
+#   id: GDPR-001
+#   severity: error
+#   regulation: GDPR
+#   article: Art. 5(1)(f), Art. 32
+#   remediation: Set `classification` (confidential or restricted) on the property.
+deny_pii_classification contains {"msg": msg, "field": lib.field_id(f)} if {
+	some f in lib.personal_fields
+	not lib.non_empty_string(f.classification)
+	msg := sprintf("personal-data field %s has no classification", [lib.field_id(f)])
+}
+
+# METADATA
+# title: Personal data has a lawful basis or purpose
+# description: A product holding personal data states why it processes it (ODCS description.purpose, or a lawfulBasis custom property on the contract or the field).
+# custom:
+#   id: GDPR-002
+#   severity: error
+#   regulation: GDPR
+#   article: Art. 5(1)(b), Art. 6
+#   remediation: Fill `description.purpose` or add a `lawfulBasis` custom property.
+deny_lawful_basis contains {"msg": msg, "field": lib.field_id(f)} if {
+	some f in lib.personal_fields
+	not contract_purpose
+	not lib.non_empty_string(f.custom_properties.lawfulBasis)
+	not lib.non_empty_string(f.custom_properties.purpose)
+	msg := sprintf("personal-data field %s has no lawful basis or purpose (contract or field)", [lib.field_id(f)])
+}
+
+contract_purpose if lib.non_empty_string(input.contract.description.purpose)
+
+contract_purpose if lib.non_empty_string(input.contract.description)
+
+contract_purpose if lib.non_empty_string(lib.contract_custom("lawfulBasis"))
+
+# METADATA
+# title: Retention period for personal data
+# description: A product holding personal data declares how long it is kept (storage limitation).
+# custom:
+#   id: GDPR-003
+#   severity: error
+#   regulation: GDPR
+#   article: Art. 5(1)(e)
+#   remediation: Add a `retention` entry to `slaProperties`.
+deny_retention contains {"msg": "holds personal data but declares no retention SLA", "pointer": "/slaProperties"} if {
+	lib.holds_pii
+	not "retention" in lib.sla_properties
+}
+
+# METADATA
+# title: Special-category data is restricted
+# description: Special-category personal data (health, biometric, genetic…) is classified restricted or stricter.
+# custom:
+#   id: GDPR-004
+#   severity: error
+#   regulation: GDPR
+#   article: Art. 9
+#   remediation: Set the property classification to `restricted`.
+deny_special_classification contains {"msg": msg, "field": lib.field_id(f)} if {
+	some f in lib.special_fields
+	not lib.restricted(f)
+	msg := sprintf("special-category field %s must be classified restricted or stricter", [lib.field_id(f)])
+}
+
+# METADATA
+# title: Named data-protection contact
+# description: A product holding special-category data names a data-protection contact (a team member with a DPO role, or a dataProtectionContact custom property).
+# custom:
+#   id: GDPR-005
+#   severity: error
+#   regulation: GDPR
+#   article: Art. 9, Art. 37-39
+#   remediation: Add a team member with role `dpo` or a `dataProtectionContact` custom property.
+deny_special_contact contains {"msg": "holds special-category data but names no data-protection contact", "pointer": "/team"} if {
+	count(lib.special_fields) > 0
+	not dpo_named
+}
+
+dpo_named if {
+	some m in object.get(object.get(input.contract, "team", {}), "members", [])
+	is_string(m.role)
+	lower(m.role) in data.meshguard.config.dpo_roles
+}
+
+dpo_named if lib.non_empty_string(lib.contract_custom("dataProtectionContact"))
+
+# METADATA
+# title: Personal data served from an approved region
+# description: Servers of a product holding personal data are in an approved region (server `region`, or a region/location custom property; allowed values in data.meshguard.config.approved_regions).
+# custom:
+#   id: GDPR-006
+#   severity: error
+#   regulation: GDPR
+#   article: Chapter V (Art. 44-49)
+#   remediation: Serve the product from an approved region, or get the region approved by the governance council.
+deny_region contains {"msg": msg, "pointer": sprintf("/servers/%d", [i])} if {
+	lib.holds_pii
+	some i, server in object.get(input.contract, "servers", [])
+	some region in server_regions(server)
+	not lower(region) in data.meshguard.config.approved_regions
+	msg := sprintf("personal data served from server %v in non-approved region %s", [object.get(server, "server", i), region])
+}
+
+server_regions(server) := {r |
+	r := server.region
+	is_string(r)
+} | {r |
+	some p in object.get(server, "customProperties", [])
+	p.property in {"region", "location"}
+	r := p.value
+	is_string(r)
+}
+
+# METADATA
+# title: Undeclared personal data
+# description: A column whose values look like personal data (e-mails, phone numbers, national ids…) is declared as personal data in the contract.
+# custom:
+#   id: GDPR-007
+#   severity: error
+#   regulation: GDPR
+#   article: Art. 5(1)(a), Art. 30
+#   remediation: Tag the property `pii` (and classify it), or stop collecting the values.
+deny_undeclared_pii contains {"msg": msg, "field": lib.field_id(f)} if {
+	some f in input.fields
+	not lib.has_category(f, "pii")
+	column := input.data.columns[f.path]
+	found := {d | some d in column.detected; d in data.meshguard.config.personal_data_detections}
+	count(found) > 0
+	msg := sprintf("column %s holds values that look like %s but is not declared as personal data", [lib.field_id(f), concat(", ", sort(found))])
+}
+
+deny_undeclared_pii contains {"msg": msg, "field": name} if {
+	some name, column in input.data.columns
+	not name in {f.path | some f in input.fields}
+	found := {d | some d in column.detected; d in data.meshguard.config.personal_data_detections}
+	count(found) > 0
+	msg := sprintf("column %s (not in the contract) holds values that look like %s", [name, concat(", ", sort(found))])
+}

@@ -1,0 +1,101 @@
+# METADATA
+# title: HIPAA
+# description: Protected health information (HIPAA Security Rule) safeguards.
+# custom:
+#   regulation: HIPAA
+package meshguard.hipaa
+
+import data.meshguard.lib
+
+# METADATA
+# title: PHI is restricted
+# description: Every field holding protected health information is classified restricted or stricter.
+# custom:
+#   id: HIPAA-001
+#   severity: error
+#   regulation: HIPAA
+#   article: 45 CFR 164.308(a)(4), 164.514(d)
+#   remediation: Set the property classification to `restricted`.
+deny_phi_classification contains {"msg": msg, "field": lib.field_id(f)} if {
+	some f in lib.phi_fields
+	not lib.restricted(f)
+	msg := sprintf("PHI field %s must be classified restricted or stricter", [lib.field_id(f)])
+}
+
+# METADATA
+# title: PHI is encrypted
+# description: A PHI field names its encrypted column (encryptedName), or the product's servers declare encryption at rest.
+# custom:
+#   id: HIPAA-002
+#   severity: error
+#   regulation: HIPAA
+#   article: 45 CFR 164.312(a)(2)(iv)
+#   remediation: Set `encryptedName` on the property, or an `encryption` custom property on the server.
+deny_phi_encryption contains {"msg": msg, "field": lib.field_id(f)} if {
+	some f in lib.phi_fields
+	not lib.non_empty_string(f.encrypted_name)
+	not servers_encrypted
+	msg := sprintf("PHI field %s is not noted as encrypted", [lib.field_id(f)])
+}
+
+servers_encrypted if {
+	servers := object.get(input.contract, "servers", [])
+	count(servers) > 0
+	every server in servers {
+		server_encrypted(server)
+	}
+}
+
+server_encrypted(server) if {
+	some p in object.get(server, "customProperties", [])
+	p.property in {"encryption", "encryptedAtRest", "encryption_at_rest"}
+	not p.value in {false, "none", "false", "", null}
+}
+
+# METADATA
+# title: PHI access is role-based with approvers
+# description: A product holding PHI declares an access role (ODCS roles) with at least one approver.
+# custom:
+#   id: HIPAA-003
+#   severity: error
+#   regulation: HIPAA
+#   article: 45 CFR 164.308(a)(4), 164.312(a)(1)
+#   remediation: Add a `roles` entry with `firstLevelApprovers` (and optionally `secondLevelApprovers`).
+deny_phi_access_role contains {"msg": "holds PHI but declares no access role with approvers", "pointer": "/roles"} if {
+	lib.holds_phi
+	not approved_role
+}
+
+approved_role if {
+	some r in object.get(input.contract, "roles", [])
+	some key in ["firstLevelApprovers", "secondLevelApprovers"]
+	lib.non_empty_string(r[key])
+}
+
+# METADATA
+# title: No PHI in a public active product
+# description: An active product that is classified public (contract custom property classification/visibility, or a public field) holds no PHI.
+# custom:
+#   id: HIPAA-004
+#   severity: error
+#   regulation: HIPAA
+#   article: 45 CFR 164.502(a)
+#   remediation: Move the PHI to a restricted product, or withdraw the public classification.
+deny_phi_public contains {"msg": msg, "field": lib.field_id(f)} if {
+	lib.active
+	public_product
+	some f in lib.phi_fields
+	msg := sprintf("active public product exposes PHI field %s", [lib.field_id(f)])
+}
+
+public_product if {
+	some key in ["classification", "visibility"]
+	value := lib.contract_custom(key)
+	is_string(value)
+	lower(value) == "public"
+}
+
+public_product if {
+	some f in input.fields
+	lib.has_category(f, "public")
+}

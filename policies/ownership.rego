@@ -1,0 +1,73 @@
+# METADATA
+# title: Ownership and documentation
+# description: Every data product is owned, supported and documented.
+# custom:
+#   regulation: Mesh governance
+package meshguard.ownership
+
+import data.meshguard.lib
+
+# METADATA
+# title: Product has an owner team
+# description: The contract names the team that owns the product.
+# custom:
+#   id: OWN-001
+#   severity: error
+#   remediation: Set `team.name` (ODCS 3.1) or an `owner` custom property.
+deny_owner contains {"msg": "no owner team", "pointer": "/team"} if {
+	not lib.non_empty_string(input.product.owner)
+}
+
+# METADATA
+# title: Owner team has members
+# description: The owning team lists at least one member.
+# custom:
+#   id: OWN-002
+#   severity: error
+#   remediation: Add at least one entry to `team.members`.
+deny_team_members contains {"msg": "the owner team has no members", "pointer": "/team"} if {
+	count(team_members) == 0
+}
+
+team_members := members if {
+	is_array(input.contract.team)
+	members := input.contract.team
+} else := object.get(object.get(input.contract, "team", {}), "members", [])
+
+# METADATA
+# title: Support channel
+# description: Consumers can reach the product team through at least one support channel.
+# custom:
+#   id: OWN-003
+#   severity: error
+#   remediation: Add a `support` entry (channel and url).
+deny_support contains {"msg": "no support channel", "pointer": "/support"} if {
+	count([s | some s in object.get(input.contract, "support", []); lib.non_empty_string(s.channel)]) == 0
+}
+
+# METADATA
+# title: Every field is described
+# description: Every property has a description, so consumers know what it means.
+# custom:
+#   id: OWN-004
+#   severity: warning
+#   remediation: Add a `description` to the property.
+warn_field_description contains {"msg": msg, "field": lib.field_id(f)} if {
+	some f in input.fields
+	not lib.non_empty_string(f.description)
+	msg := sprintf("field %s has no description", [lib.field_id(f)])
+}
+
+# METADATA
+# title: Critical data elements have an authoritative definition
+# description: A property marked criticalDataElement links to its authoritative (business glossary) definition.
+# custom:
+#   id: OWN-005
+#   severity: warning
+#   remediation: Add `authoritativeDefinitions` (type businessDefinition, url) to the property.
+warn_authoritative_definition contains {"msg": msg, "field": lib.field_id(f)} if {
+	some f in input.fields
+	f.critical
+	count(f.authoritative_definitions) == 0
+	msg := sprintf("critical data element %s has no authoritative definition", [lib.field_id(f)])
+}

@@ -1,0 +1,159 @@
+"""The embedded engine (default): regorus, in a worker process guarded by a deadline.
+
+The bundle is parsed once per worker and reused for every product; each
+product is one ``data.meshguard`` evaluation. A worker is started per thread
+(so parallel callers never share an interpreter). When an evaluation runs past
+``engine.timeout`` the worker is killed and the run fails closed
+(:class:`EngineUnavailable`, exit 3); syntax errors are :class:`PolicyError`
+(file:line:col, exit 2).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import struct
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import meshguard
+from meshguard.config import Config
+from meshguard.errors import EngineUnavailable, PolicyError
+from meshguard.policy.bundle import PolicyBundle
+from meshguard.policy.engine import Decisions
+from meshguard.policy.worker import split_frame, write_frame
+from meshguard.stages import RunOptions
+
+_SIZE = struct.Struct(">I")
+
+
+class EvaluationError(RuntimeError):
+    """A query failed inside the interpreter (a builtin error, a conflict…)."""
+
+
+class Worker:
+    """One child process holding one loaded regorus engine."""
+
+    def __init__(self, bundle: PolicyBundle, timeout: float, *, with_tests: bool = False) -> None:
+        self.timeout = timeout
+        env = dict(os.environ)
+        src = str(Path(meshguard.__file__).resolve().parents[1])
+        env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
+        env["RUST_BACKTRACE"] = "0"
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "meshguard.policy.worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        modules = [*bundle.modules, *(bundle.tests if with_tests else ())]
+        spec = {
+            "modules": [[m.path, m.text] for m in modules],
+            "data": bundle.data,
+            "rules": [f"{r.package}.{r.name}" for r in bundle.rules],
+        }
+        self.request({"op": "load"}, json.dumps(spec).encode(), max(timeout, 30.0), "loading policies")
+
+    def _read(self, n: int, deadline: float, what: str) -> bytes:
+        assert self._proc.stdout is not None
+        fd = self._proc.stdout.fileno()
+        buf = b""
+        while len(buf) < n:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                self.close()
+                raise EngineUnavailable(
+                    f"{what} exceeded the {self.timeout:g} s policy timeout "
+                    "(a policy that loops or is very slow?); engine.timeout in meshguard.yaml sets it"
+                )
+            chunk = os.read(fd, n - len(buf))
+            if not chunk:
+                code = self._proc.poll()
+                self.close()
+                raise EngineUnavailable(f"the embedded policy engine stopped while {what} (exit {code})")
+            buf += chunk
+        return buf
+
+    def request(
+        self, header: dict[str, Any], payload: bytes, timeout: float, what: str
+    ) -> tuple[dict[str, Any], bytes]:
+        assert self._proc.stdin is not None
+        deadline = time.monotonic() + timeout
+        try:
+            write_frame(self._proc.stdin, header, payload)
+        except (BrokenPipeError, OSError):
+            self.close()
+            raise EngineUnavailable(f"the embedded policy engine is not running ({what})") from None
+        size = _SIZE.unpack(self._read(_SIZE.size, deadline, what))[0]
+        answer, body = split_frame(self._read(size, deadline, what))
+        err = answer.get("error")
+        if err is not None:
+            if answer.get("kind") == "policy":
+                raise PolicyError(
+                    err["message"], path=err.get("path"), line=err.get("line"), column=err.get("column")
+                )
+            if answer.get("kind") == "eval":
+                raise EvaluationError(str(err.get("message")))
+            raise EngineUnavailable(f"embedded policy engine failed while {what}: {err.get('message')}")
+        return answer, body
+
+    def evaluate(self, doc: dict[str, Any], what: str) -> Decisions:
+        _, body = self.request({"op": "eval"}, json.dumps(doc).encode(), self.timeout, what)
+        raw = json.loads(body)
+        return Decisions(values=raw["values"], errors=raw["errors"])
+
+    def query(self, query: str, doc: dict[str, Any] | None = None) -> Any:
+        payload = json.dumps(doc).encode() if doc is not None else b""
+        _, body = self.request({"op": "query", "query": query}, payload, self.timeout, f"evaluating {query}")
+        return json.loads(body)
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._proc.wait()
+        for stream in (self._proc.stdin, self._proc.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+
+
+class EmbeddedEngine:
+    name = "embedded"
+
+    def __init__(self, bundle: PolicyBundle, timeout: float) -> None:
+        self.bundle = bundle
+        self.timeout = timeout
+        self._local = threading.local()
+        self._workers: list[Worker] = []
+        self._lock = threading.Lock()
+        self._worker()  # load now: syntax errors surface before any product is evaluated
+
+    def _worker(self) -> Worker:
+        worker: Worker | None = getattr(self._local, "worker", None)
+        if worker is None or worker._proc.poll() is not None:
+            worker = Worker(self.bundle, self.timeout)
+            self._local.worker = worker
+            with self._lock:
+                self._workers.append(worker)
+        return worker
+
+    def evaluate(self, doc: dict[str, Any]) -> Decisions:
+        product = doc.get("product", {}).get("id", "?")
+        return self._worker().evaluate(doc, f"evaluating policies for product {product!r}")
+
+    def close(self) -> None:
+        with self._lock:
+            for w in self._workers:
+                w.close()
+            self._workers.clear()
+
+
+def open_embedded(bundle: PolicyBundle, config: Config, options: RunOptions) -> EmbeddedEngine:
+    return EmbeddedEngine(bundle, config.engine.timeout)

@@ -1,0 +1,79 @@
+"""The policy engine protocol and its registry.
+
+An engine takes the policy input document of one data product and returns the
+raw decisions of every ``deny``/``warn``/``violation`` rule under
+``data.meshguard``. A new engine is one module implementing
+:class:`PolicyEngine` plus one line in :data:`ENGINES`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from meshguard.config import Config
+from meshguard.errors import UsageError
+from meshguard.policy.bundle import PolicyBundle
+from meshguard.policy.metadata import is_decision_rule
+from meshguard.stages import RunOptions
+
+ROOT = "meshguard"
+
+
+@dataclass
+class Decisions:
+    """Raw decisions for one product: ``"pkg.rule"`` → findings, and rules that errored."""
+
+    values: dict[str, list[Any]] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+class PolicyEngine(Protocol):
+    name: str
+
+    def evaluate(self, doc: dict[str, Any]) -> Decisions: ...
+
+    def close(self) -> None: ...
+
+
+EngineFactory = Callable[[PolicyBundle, Config, RunOptions], PolicyEngine]
+
+#: engine kind → "module:factory"
+ENGINES: dict[str, str] = {
+    "embedded": "meshguard.policy.embedded:open_embedded",
+    "opa": "meshguard.policy.opa:open_opa",
+}
+
+
+def open_engine(kind: str, bundle: PolicyBundle, config: Config, options: RunOptions) -> PolicyEngine:
+    target = ENGINES.get(kind)
+    if target is None:
+        raise UsageError(f"unknown policy engine {kind!r} (known: {', '.join(sorted(ENGINES))})")
+    module, _, attr = target.partition(":")
+    factory: EngineFactory = getattr(importlib.import_module(module), attr)
+    return factory(bundle, config, options)
+
+
+def flatten_tree(tree: Any, prefix: str = ROOT) -> dict[str, list[Any]] | None:
+    """``data.meshguard`` as returned by an engine → ``{"meshguard.pkg.rule": [findings]}``.
+
+    Returns None when the tree is not an object (a malformed answer). Decision
+    rules must be sets (JSON arrays); anything else is malformed too.
+    """
+    if not isinstance(tree, dict):
+        return None
+    out: dict[str, list[Any]] = {}
+    for key, value in tree.items():
+        name = f"{prefix}.{key}"
+        if is_decision_rule(key) and not isinstance(value, dict):
+            if not isinstance(value, list):
+                return None
+            out[name] = value
+        elif isinstance(value, dict):
+            sub = flatten_tree(value, name)
+            if sub is None:
+                return None
+            out.update(sub)
+    return out

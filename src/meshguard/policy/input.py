@@ -1,0 +1,140 @@
+"""The policy input document (DESIGN.md §5), built by one function.
+
+Its shape is documented in docs/policy-input.md and pinned by the JSON Schema
+``policy-input.schema.json`` next to this module; the tests validate every
+built document against it. Bump :data:`INPUT_VERSION` on any incompatible change.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from meshguard import __version__
+from meshguard.contracts.model import Contract, Property
+from meshguard.report.model import Change, Status
+from meshguard.stages import QualityOutcome, RunOptions, VersionInfo
+
+INPUT_VERSION = "1"
+
+_CHANGE_SEVERITY = {"breaking": "error", "non-breaking": "warning", "informational": "info"}
+
+
+def _pointer(parts: tuple[str | int, ...]) -> str:
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def _custom_properties(raw: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if isinstance(raw, list):
+        for item in raw:
+            if isinstance(item, dict) and isinstance(item.get("property"), str):
+                out[item["property"]] = item.get("value")
+    return out
+
+
+def _field(p: Property) -> dict[str, Any]:
+    auth = p.raw.get("authoritativeDefinitions")
+    encrypted = p.raw.get("encryptedName")
+    return {
+        "schema": p.schema,
+        "name": p.name,
+        "path": p.path,
+        "pointer": _pointer(p.pointer),
+        "logical_type": p.logical_type,
+        "physical_type": p.physical_type,
+        "required": p.required,
+        "unique": p.unique,
+        "primary_key": p.primary_key,
+        "classification": p.classification,
+        "tags": list(p.tags),
+        "categories": sorted(p.categories),
+        "description": p.description,
+        "critical": p.critical,
+        "encrypted_name": encrypted if isinstance(encrypted, str) and encrypted.strip() else None,
+        "authoritative_definitions": [a for a in auth if isinstance(a, dict)]
+        if isinstance(auth, list)
+        else [],
+        "custom_properties": _custom_properties(p.raw.get("customProperties")),
+    }
+
+
+def _quality(outcome: QualityOutcome) -> dict[str, Any]:
+    checks = [
+        {
+            "id": c.id,
+            "name": c.name,
+            "stage": c.stage,
+            "status": str(c.status),
+            "dimension": c.dimension,
+            "severity": str(c.severity),
+            "field": c.field,
+        }
+        for c in outcome.checks
+    ]
+
+    def count(status: str) -> int:
+        return sum(1 for c in outcome.checks if c.status == status)
+
+    return {
+        "checks": checks,
+        "passed": count(Status.PASSED),
+        "failed": count(Status.FAILED),
+        "errored": count(Status.ERRORED),
+    }
+
+
+def _change(c: Change) -> dict[str, Any]:
+    return {
+        "kind": c.kind,
+        "path": c.path,
+        "severity": _CHANGE_SEVERITY.get(c.kind, "info"),
+        "rule_id": c.rule_id,
+        "message": c.message,
+    }
+
+
+def build_input(
+    contract: Contract,
+    quality: QualityOutcome | None = None,
+    versions: VersionInfo | None = None,
+    options: RunOptions | None = None,
+) -> dict[str, Any]:
+    """The document every policy sees as ``input`` for one data product."""
+    options = options or RunOptions()
+    doc: dict[str, Any] = {
+        "meshguard": {
+            "version": __version__,
+            "input_version": INPUT_VERSION,
+            "mode": options.mode,
+            "now": options.now.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        },
+        "contract": contract.doc,
+        "product": {
+            "id": contract.id,
+            "name": contract.name,
+            "domain": contract.domain,
+            "version": contract.version,
+            "status": contract.status,
+            "owner": contract.owner,
+            "path": contract.path,
+        },
+        "fields": [_field(p) for p in contract.properties],
+        "changes": [_change(c) for c in versions.changes] if versions else [],
+        "previous": versions.previous if versions else None,
+    }
+    if quality is not None:
+        if quality.data is not None:
+            doc["data"] = quality.data
+        doc["quality"] = _quality(quality)
+    return doc
+
+
+@cache
+def input_schema() -> dict[str, Any]:
+    """The JSON Schema of the policy input document."""
+    text = resources.files("meshguard.policy").joinpath("policy-input.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema

@@ -1,0 +1,154 @@
+"""The ``opa`` engine: a remote OPA server through opa-python-client (imported lazily).
+
+Configured by ``engine.opa`` in meshguard.yaml (url, bearer token from an
+environment variable, TLS verification, CA bundle, timeout, retries with
+backoff) or ``--opa-url`` / ``--push-policies``. In push mode the repo's
+policies and data are uploaded first (``PUT /v1/policies/{id}``,
+``PUT /v1/data/{key}``); otherwise the server's own bundles are queried.
+
+Each product is one ``POST /v1/data/meshguard``. Fail closed: a transport
+error, timeout, 4xx/5xx, malformed answer or an undefined ``data.meshguard``
+(no such path on the server) raises :class:`EngineUnavailable` (exit 3).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import urlsplit
+
+from meshguard.config import Config
+from meshguard.errors import EngineUnavailable, UsageError
+from meshguard.policy.bundle import PolicyBundle
+from meshguard.policy.engine import ROOT, Decisions, flatten_tree
+from meshguard.stages import RunOptions
+
+
+def _policy_id(path: str) -> str:
+    return "meshguard/" + path.replace("\\", "/").removesuffix(".rego")
+
+
+class OpaEngine:
+    name = "opa"
+
+    def __init__(
+        self,
+        url: str,
+        bundle: PolicyBundle,
+        *,
+        token: str | None = None,
+        verify_tls: bool = True,
+        ca_bundle: str | None = None,
+        timeout: float = 10.0,
+        retries: int = 2,
+        push: bool = False,
+    ) -> None:
+        from opa_client.opa import OpaClient
+
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise UsageError(f"invalid OPA URL {url!r} (expected http(s)://host:port)")
+        if parts.path.strip("/"):
+            raise UsageError(f"the OPA URL must not have a path: {url!r}")
+        https = parts.scheme == "https"
+        self.url = f"{parts.scheme}://{parts.hostname}:{parts.port or (443 if https else 8181)}"
+        self.bundle = bundle
+        self._client = OpaClient(
+            host=parts.hostname,
+            port=parts.port or (443 if https else 8181),
+            ssl=https,
+            token=token,
+            timeout=timeout,
+            retries=retries,
+        )
+        if https:
+            self._client._session.verify = ca_bundle or verify_tls
+        if push:
+            self.push()
+
+    def _fail(self, what: str, exc: BaseException | str) -> EngineUnavailable:
+        reason = exc if isinstance(exc, str) else f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+        return EngineUnavailable(f"OPA at {self.url}: {what}: {reason}")
+
+    def _call(self, what: str, method: str, path: str, **kwargs: Any) -> Any:
+        import requests
+
+        session = self._client._session
+        try:
+            response = session.request(
+                method, f"{self.url}/v1/{path}", timeout=self._client.timeout, **kwargs
+            )
+        except requests.RequestException as exc:
+            raise self._fail(what, exc) from None
+        if response.status_code >= 400:
+            detail = response.text.strip().splitlines()[0][:200] if response.text.strip() else ""
+            raise self._fail(what, f"HTTP {response.status_code} {detail}".strip())
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise self._fail(what, "the answer is not JSON") from None
+
+    def push(self) -> None:
+        """Upload every policy module and the data document of the bundle."""
+        from opa_client.errors import RegoParseError
+
+        for m in self.bundle.modules:
+            try:
+                self._client.update_policy_from_string(m.text, _policy_id(m.path), rego_compat=False)
+            except RegoParseError as exc:
+                raise self._fail(f"pushing {m.path}", str(exc)) from None
+            except Exception as exc:
+                raise self._fail(f"pushing {m.path}", exc) from None
+        for key, value in self.bundle.data.items():
+            self._call(f"pushing data {key}", "PUT", f"data/{key}", json=value)
+
+    def evaluate(self, doc: dict[str, Any]) -> Decisions:
+        product = doc.get("product", {}).get("id", "?")
+        what = f"evaluating product {product!r}"
+        import requests
+
+        try:
+            answer = self._client.query_rule(doc, ROOT)
+        except (requests.JSONDecodeError, ValueError):  # the body is not JSON
+            raise self._fail(what, "malformed answer (not JSON)") from None
+        except requests.HTTPError as exc:
+            response = exc.response
+            code = response.status_code if response is not None else "?"
+            raise self._fail(what, f"HTTP {code}") from None
+        except requests.RequestException as exc:
+            raise self._fail(what, exc) from None
+        if not isinstance(answer, dict):
+            raise self._fail(what, "malformed answer (not a JSON object)")
+        if "result" not in answer:
+            raise self._fail(what, f"data.{ROOT} is undefined (no meshguard policies loaded on the server?)")
+        values = flatten_tree(answer["result"])
+        if values is None:
+            raise self._fail(what, f"malformed answer (data.{ROOT} is not an object of rule sets)")
+        return Decisions(values=values)
+
+    def close(self) -> None:
+        self._client.close_connection()
+
+
+def open_opa(bundle: PolicyBundle, config: Config, options: RunOptions) -> OpaEngine:
+    opa = config.engine.opa
+    url = options.opa_url or opa.url
+    if not url:
+        raise UsageError("the opa engine needs a server URL (--opa-url or engine.opa.url in meshguard.yaml)")
+    token = os.environ.get(opa.token_env) if opa.token_env else None
+    ca = opa.ca_bundle
+    if ca and not os.path.isabs(ca):
+        ca = str(config.root / ca)
+    push = options.push_policies if options.push_policies is not None else opa.push_policies
+    return OpaEngine(
+        url,
+        bundle,
+        token=token,
+        verify_tls=opa.verify_tls,
+        ca_bundle=ca,
+        timeout=opa.timeout,
+        retries=opa.retries,
+        push=push,
+    )

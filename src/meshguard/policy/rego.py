@@ -1,0 +1,124 @@
+"""The in-process Rego core over regorus (PyPI ``gordon-to-regorus``, imported lazily).
+
+Loads a bundle's modules and data once; :meth:`RegoCore.clone` gives an
+independent copy without re-parsing (one per thread). ``http.send`` is
+replaced by a function that always fails, so a policy can never reach the
+network; regorus has no file-reading builtins. Error messages lose the Rust
+backtrace that regorus appends when ``RUST_BACKTRACE`` is set.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from meshguard.errors import PolicyError
+from meshguard.policy.bundle import Module
+from meshguard.policy.engine import ROOT, Decisions, flatten_tree
+
+#: builtins that could reach outside the process; each is replaced by a failing function
+DISABLED_BUILTINS: dict[str, int] = {"http.send": 1}
+
+_LOCATION = re.compile(r"-->\s*(?P<path>[^\s:][^:]*):(?P<line>\d+):(?P<col>\d+)")
+_ERROR_LINE = re.compile(r"^error:\s*(?P<msg>.+)$", re.MULTILINE)
+
+
+def clean_error(text: str) -> str:
+    """Drop the Rust backtrace (and blank lines) regorus appends to its messages."""
+    head = re.split(r"\n\s*(?:Stack backtrace:|stack backtrace:)", text, maxsplit=1)[0]
+    return "\n".join(line for line in head.splitlines() if line.strip()).strip()
+
+
+def error_summary(text: str) -> tuple[str, str | None, int | None, int | None]:
+    """One-line message and (path, line, column) of a regorus error, when it names them."""
+    cleaned = clean_error(text)
+    loc = _LOCATION.search(cleaned)
+    msg = _ERROR_LINE.search(cleaned)
+    message = msg.group("msg").strip() if msg else (cleaned.splitlines()[-1] if cleaned else "error")
+    if loc:
+        return message, loc.group("path").strip(), int(loc.group("line")), int(loc.group("col"))
+    return message, None, None, None
+
+
+def _disabled(name: str) -> Any:
+    def fail(*_args: Any) -> Any:
+        raise PermissionError(f"{name} is disabled in meshguard policies")
+
+    return fail
+
+
+class RegoCore:
+    """A loaded regorus engine: modules + data, ready to evaluate inputs."""
+
+    def __init__(self, engine: Any, rules: tuple[str, ...]) -> None:
+        self._engine = engine
+        self.rules = rules  # "meshguard.pkg.rule" of every decision rule
+
+    @classmethod
+    def load(cls, modules: Iterable[Module], data: dict[str, Any], rules: Iterable[str] = ()) -> RegoCore:
+        import regorus
+
+        engine = regorus.Engine()
+        for name, nargs in DISABLED_BUILTINS.items():
+            engine.add_extension(name, nargs, _disabled(name))
+        for m in modules:
+            try:
+                engine.add_policy(m.path, m.text)
+            except Exception as exc:  # regorus raises plain RuntimeError/ValueError
+                message, path, line, col = error_summary(str(exc))
+                raise PolicyError(message, path=path or m.path, line=line, column=col) from None
+        if data:
+            engine.add_data_json(json.dumps(data))
+        return cls(engine, tuple(rules))
+
+    def clone(self) -> RegoCore:
+        return RegoCore(self._engine.clone(), self.rules)
+
+    def query(self, query: str, input_json: str | None = None) -> Any:
+        """Evaluate ``query``; returns its value, or None when undefined. Errors raise RuntimeError
+        with the cleaned message."""
+        if input_json is not None:
+            self._engine.set_input_json(input_json)
+        try:
+            raw = self._engine.eval_query_as_json(query)
+        except Exception as exc:
+            raise RuntimeError(clean_error(str(exc))) from None
+        result = json.loads(raw).get("result")
+        if not result:
+            return None
+        return result[0]["expressions"][0]["value"]
+
+    def evaluate(self, input_json: str) -> Decisions:
+        """Every decision rule under ``data.meshguard`` for one input, in one query.
+
+        When the query fails (a builtin error in some rule), each rule is
+        evaluated on its own so the failing ones are reported as errored and
+        the others still give their findings.
+        """
+        self._engine.set_input_json(input_json)
+        try:
+            tree = self.query(f"data.{ROOT}")
+        except RuntimeError:
+            return self._per_rule()
+        values = flatten_tree(tree if tree is not None else {})
+        if values is None:
+            raise RuntimeError(f"data.{ROOT} is not an object of rule sets")
+        return Decisions(values=values)
+
+    def _per_rule(self) -> Decisions:
+        out = Decisions()
+        for rule in self.rules:
+            try:
+                value = self.query(f"data.{rule}")
+            except RuntimeError as exc:
+                out.errors[rule] = error_summary(str(exc))[0]
+                continue
+            if value is None:
+                continue
+            if not isinstance(value, list):
+                out.errors[rule] = "a decision rule must be a set of findings"
+                continue
+            out.values[rule] = value
+        return out

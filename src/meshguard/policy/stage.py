@@ -1,0 +1,217 @@
+"""The policy stage for the pipeline: input document → engine → checks and findings.
+
+``PolicyStage.open(config, options)`` loads the bundle and waivers once and
+opens the engine; ``evaluate`` runs once per product; ``mesh_findings`` gives
+the run-level findings (expired and stale waivers).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from meshguard.config import Config
+from meshguard.contracts.model import Contract
+from meshguard.policy.bundle import PolicyBundle, load_bundle
+from meshguard.policy.engine import Decisions, PolicyEngine, open_engine
+from meshguard.policy.input import build_input
+from meshguard.policy.metadata import RuleInfo, decision_kind
+from meshguard.policy.waivers import WaiverSet, load_waivers
+from meshguard.report.model import CheckResult, Finding, Location, Severity, Stage, Status, Waiver
+from meshguard.stages import PolicyOutcome, QualityOutcome, RunOptions, VersionInfo
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def policies_path(config: Config, options: RunOptions) -> Path:
+    path = options.policies or config.policies_path
+    return path if path.is_absolute() else config.root / path
+
+
+def _normalise(raw: Any) -> dict[str, Any]:
+    """A finding is a string or an object ``{msg, field?, pointer?, …}``."""
+    if isinstance(raw, str):
+        return {"msg": raw}
+    if isinstance(raw, dict):
+        out = dict(raw)
+        msg = out.get("msg", out.get("message"))
+        out["msg"] = msg if isinstance(msg, str) else json.dumps(raw, sort_keys=True)
+        return out
+    return {"msg": json.dumps(raw, sort_keys=True)}
+
+
+def _pointer_tuple(pointer: str) -> tuple[str | int, ...]:
+    parts: list[str | int] = []
+    for raw in pointer.strip("/").split("/") if pointer.strip("/") else []:
+        part = raw.replace("~1", "/").replace("~0", "~")
+        parts.append(int(part) if part.isdigit() else part)
+    return tuple(parts)
+
+
+def _unknown_rule(key: str) -> RuleInfo:
+    package, _, name = key.rpartition(".")
+    return RuleInfo(package, name, "", 0, None, None, {})
+
+
+class PolicyStage:
+    def __init__(self, bundle: PolicyBundle, engine: PolicyEngine, waivers: WaiverSet, options: RunOptions):
+        self.bundle = bundle
+        self.engine = engine
+        self.waivers = waivers
+        self.options = options
+
+    @classmethod
+    def open(cls, config: Config, options: RunOptions) -> PolicyStage:
+        path = policies_path(config, options)
+        bundle = load_bundle(path, config.root)
+        waivers = load_waivers(
+            config.waivers_path, _display(config.waivers_path, config.root), options.now.date()
+        )
+        kind = options.engine or config.engine.kind
+        engine = open_engine(kind, bundle, config, options)
+        return cls(bundle, engine, waivers, options)
+
+    @property
+    def bundle_hash(self) -> str:
+        return self.bundle.hash
+
+    @property
+    def engine_name(self) -> str:
+        return self.engine.name
+
+    def __enter__(self) -> PolicyStage:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.engine.close()
+
+    def input_for(
+        self, contract: Contract, quality: QualityOutcome | None, versions: VersionInfo | None
+    ) -> dict[str, Any]:
+        return build_input(contract, quality, versions, self.options)
+
+    def evaluate(
+        self,
+        contract: Contract,
+        quality: QualityOutcome | None = None,
+        versions: VersionInfo | None = None,
+    ) -> PolicyOutcome:
+        doc = self.input_for(contract, quality, versions)
+        return self.decide(contract, self.engine.evaluate(doc))
+
+    def decide(self, contract: Contract, decisions: Decisions) -> PolicyOutcome:
+        """Turn raw engine decisions into one check per rule and one finding per violation."""
+        self.waivers.products_seen.add(contract.id)
+        rules = {f"{r.package}.{r.name}": r for r in self.bundle.rules}
+        for key in sorted(set(decisions.values) | set(decisions.errors)):
+            rules.setdefault(key, _unknown_rule(key))
+        outcome = PolicyOutcome()
+        for key in sorted(rules):
+            rule = rules[key]
+            severity = Severity.WARNING if decision_kind(rule.name) == "warning" else rule.severity
+            common: dict[str, Any] = {
+                "title": rule.title,
+                "description": rule.description,
+                "regulation": rule.regulation,
+                "remediation": rule.remediation,
+            }
+            if key in decisions.errors:
+                outcome.checks.append(
+                    CheckResult(
+                        id=rule.id,
+                        name=rule.title or key,
+                        stage=Stage.POLICY,
+                        status=Status.ERRORED,
+                        severity=severity,
+                        dimension="compliance",
+                        message=decisions.errors[key],
+                        details={"rule": key},
+                        **common,
+                    )
+                )
+                continue
+            findings = [
+                self._finding(contract, rule, severity, _normalise(raw), common)
+                for raw in decisions.values.get(key, [])
+            ]
+            findings.sort(key=lambda f: (f.field or "", f.message))
+            outcome.findings.extend(findings)
+            open_ = [f for f in findings if f.status != Status.WAIVED]
+            if not findings:
+                status, message = Status.PASSED, ""
+            elif not open_:
+                status, message = Status.WAIVED, f"{len(findings)} finding(s), all waived"
+            else:
+                status = Status.FAILED if severity == Severity.ERROR else Status.WARNED
+                message = open_[0].message + (f" (and {len(open_) - 1} more)" if len(open_) > 1 else "")
+            outcome.checks.append(
+                CheckResult(
+                    id=rule.id,
+                    name=rule.title or key,
+                    stage=Stage.POLICY,
+                    status=status,
+                    severity=severity,
+                    dimension="compliance",
+                    message=message,
+                    details={"rule": key, "findings": len(findings), "waived": len(findings) - len(open_)},
+                    **common,
+                )
+            )
+        return outcome
+
+    def _finding(
+        self, contract: Contract, rule: RuleInfo, severity: str, item: dict[str, Any], common: dict[str, Any]
+    ) -> Finding:
+        field_ = item.get("field") if isinstance(item.get("field"), str) else None
+        location = Location(contract.path)
+        pointer: tuple[str | int, ...] | None = None
+        if field_:
+            schema, _, path = field_.partition(".")
+            prop = contract.find_property(schema, path) if path else None
+            if prop is None:
+                prop = next((p for p in contract.properties if field_ in (p.path, p.name)), None)
+            if prop is not None:
+                pointer = prop.pointer
+        if pointer is None and isinstance(item.get("pointer"), str):
+            pointer = _pointer_tuple(item["pointer"])
+        if pointer is not None:
+            pos = contract.lines.locate(pointer)
+            ptr = "".join(f"/{p}" for p in pointer)
+            location = Location(contract.path, pos[0] if pos else None, pos[1] if pos else None, ptr)
+        ids = (rule.id, f"{rule.package}.{rule.name}")
+        waiver: Waiver | None = self.waivers.match(ids, contract.id, field_)
+        if waiver is not None:
+            status = Status.WAIVED
+        else:
+            status = Status.FAILED if severity == Severity.ERROR else Status.WARNED
+        details = {k: v for k, v in item.items() if k not in ("msg", "field", "pointer", "message")}
+        details["rule"] = f"{rule.package}.{rule.name}"
+        if rule.custom.get("article"):
+            details.setdefault("article", str(rule.custom["article"]))
+        return Finding(
+            rule_id=rule.id,
+            stage=Stage.POLICY,
+            severity=severity,
+            message=item["msg"],
+            status=status,
+            location=location,
+            field=field_,
+            waiver=waiver,
+            details=details,
+            **common,
+        )
+
+    def mesh_findings(self) -> list[Finding]:
+        return self.waivers.mesh_findings()

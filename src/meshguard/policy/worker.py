@@ -1,0 +1,94 @@
+"""The embedded engine's worker process: ``python -m meshguard.policy.worker``.
+
+regorus holds the GIL while it evaluates, so a runaway policy cannot be
+interrupted from a thread; the embedded engine therefore evaluates in this
+small child process and kills it when a deadline passes. Frames on
+stdin/stdout: a 4-byte big-endian length, then a one-line JSON header, a
+newline and a raw payload (the input document or the answer, as JSON).
+
+Requests: ``{"op": "load", ...}`` (payload: ``{"modules", "data", "rules"}``),
+``{"op": "eval"}`` (payload: the input document),
+``{"op": "query", "query": ...}`` (payload: an input document or empty).
+Answers: ``{"ok": true}`` + payload, or ``{"error": {message, path, line, column}}``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import sys
+from typing import IO, Any
+
+_HEADER = struct.Struct(">I")
+
+
+def write_frame(stream: IO[bytes], header: dict[str, Any], payload: bytes = b"") -> None:
+    body = json.dumps(header).encode() + b"\n" + payload
+    stream.write(_HEADER.pack(len(body)) + body)
+    stream.flush()
+
+
+def split_frame(body: bytes) -> tuple[dict[str, Any], bytes]:
+    head, _, payload = body.partition(b"\n")
+    header: dict[str, Any] = json.loads(head)
+    return header, payload
+
+
+def _read_exact(stream: IO[bytes], n: int) -> bytes | None:
+    buf = b""
+    while len(buf) < n:
+        chunk = stream.read(n - len(buf))
+        if not chunk:
+            return None
+        buf += chunk
+    return buf
+
+
+def serve(inp: IO[bytes], out: IO[bytes]) -> None:
+    from meshguard.errors import PolicyError
+    from meshguard.policy.bundle import Module
+    from meshguard.policy.rego import RegoCore
+
+    core: RegoCore | None = None
+    while True:
+        size = _read_exact(inp, _HEADER.size)
+        if size is None:
+            return
+        body = _read_exact(inp, _HEADER.unpack(size)[0])
+        if body is None:
+            return
+        header, payload = split_frame(body)
+        op = header.get("op")
+        try:
+            if op == "load":
+                spec = json.loads(payload)
+                core = RegoCore.load(
+                    (Module(p, t) for p, t in spec["modules"]), spec["data"], spec.get("rules", ())
+                )
+                write_frame(out, {"ok": True})
+            elif core is None:
+                write_frame(out, {"error": {"message": "no policies loaded"}})
+            elif op == "eval":
+                d = core.evaluate(payload.decode())
+                write_frame(out, {"ok": True}, json.dumps({"values": d.values, "errors": d.errors}).encode())
+            elif op == "query":
+                value = core.query(header["query"], payload.decode() if payload else None)
+                write_frame(out, {"ok": True}, json.dumps(value).encode())
+            else:
+                write_frame(out, {"error": {"message": f"unknown op {op!r}"}})
+        except PolicyError as exc:
+            err = {"message": exc.message, "path": exc.path, "line": exc.line, "column": exc.column}
+            write_frame(out, {"error": err, "kind": "policy"})
+        except Exception as exc:
+            write_frame(out, {"error": {"message": str(exc) or type(exc).__name__}, "kind": "eval"})
+
+
+def main() -> None:
+    os.environ["RUST_BACKTRACE"] = "0"
+    os.environ["RUST_LIB_BACKTRACE"] = "0"
+    serve(sys.stdin.buffer, sys.stdout.buffer)
+
+
+if __name__ == "__main__":
+    main()

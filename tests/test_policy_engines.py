@@ -1,0 +1,206 @@
+"""Engines: embedded (regorus worker) and opa (over real HTTP against tests/opa_standin.py).
+
+The OPA stand-in implements OPA's Data and Policy REST API by delegating to
+the embedded interpreter, because no OPA binary can be installed here.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+from meshguard.errors import EngineUnavailable
+from meshguard.policy.bundle import load_bundle
+from meshguard.policy.engine import open_engine
+from meshguard.policy.input import build_input
+from meshguard.stages import RunOptions
+from opa_standin import OpaStandIn
+from policykit import compliant, config_of, contract_of, make_repo, prop
+
+FAST_OPA = "contracts: {dir: contracts}\nengine:\n  timeout: 2\n  opa: {timeout: 1, retries: 0}\n"
+
+
+def _products() -> dict[str, dict[str, object]]:
+    bad = compliant()
+    bad["id"] = "bad"
+    prop(bad, "email").pop("classification")
+    bad.pop("support")
+    bad["servers"][0]["customProperties"][0]["value"] = "us-east-1"
+    return {"good": compliant(), "bad": bad}
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "gov", _products(), config=FAST_OPA)
+
+
+@pytest.fixture
+def opa() -> Iterator[OpaStandIn]:
+    with OpaStandIn() as server:
+        yield server
+
+
+def test_embedded_and_opa_agree_on_every_product(repo: Path, opa: OpaStandIn) -> None:
+    config = config_of(repo)
+    bundle = load_bundle(repo / "policies", repo)
+    embedded = open_engine("embedded", bundle, config, RunOptions())
+    remote = open_engine("opa", bundle, config, RunOptions(opa_url=opa.url, push_policies=True))
+    try:
+        assert ("PUT", "/v1/policies/meshguard/policies/gdpr") in opa.requests
+        for name in ("good", "bad"):
+            doc = build_input(contract_of(repo, name), None, None, RunOptions())
+            a, b = embedded.evaluate(doc), remote.evaluate(doc)
+            norm = {k: sorted(json.dumps(x, sort_keys=True) for x in v) for k, v in a.values.items()}
+            assert norm == {k: sorted(json.dumps(x, sort_keys=True) for x in v) for k, v in b.values.items()}
+            assert a.errors == b.errors == {}
+            fired = {k for k, v in a.values.items() if v}
+            assert (name == "bad") == bool(fired), fired
+    finally:
+        embedded.close()
+        remote.close()
+
+
+def test_check_with_opa_engine_matches_embedded(repo: Path, opa: OpaStandIn) -> None:
+    # --no-data: this compares engines on the contracts; the data stage is tested elsewhere
+    via_opa = run_cli(
+        "check",
+        "--format",
+        "json",
+        "--no-data",
+        "--engine",
+        "opa",
+        "--opa-url",
+        opa.url,
+        "--push-policies",
+        cwd=repo,
+    )
+    embedded = run_cli("check", "--format", "json", "--no-data", cwd=repo)
+    assert via_opa.returncode == embedded.returncode == 1, via_opa.stderr + embedded.stderr
+    a, b = json.loads(via_opa.stdout), json.loads(embedded.stdout)
+    assert a["engine"] == "opa" and b["engine"] == "embedded"
+    assert a["policy_bundle_hash"] == b["policy_bundle_hash"]
+
+    def decisions(doc: dict[str, object]) -> list[tuple[str, str, str, str]]:
+        return sorted(
+            (p["id"], f["rule_id"], f["status"], f["message"])
+            for p in doc["products"]  # type: ignore[attr-defined]
+            for f in p["findings"]
+            if f["stage"] == "policy"
+        )
+
+    assert decisions(a) == decisions(b)
+    assert {r for _, r, _, _ in decisions(a)} == {"GDPR-001", "GDPR-006", "OWN-003"}
+
+
+def test_query_mode_uses_policies_already_on_the_server(repo: Path, opa: OpaStandIn) -> None:
+    pushed = run_cli("check", "--engine", "opa", "--opa-url", opa.url, "--push-policies", cwd=repo)
+    assert pushed.returncode == 1
+    n = len([r for r in opa.requests if r[0] == "PUT"])
+    again = run_cli("check", "--engine", "opa", "--opa-url", opa.url, cwd=repo)
+    assert again.returncode == 1, again.stderr
+    assert len([r for r in opa.requests if r[0] == "PUT"]) == n  # nothing pushed in query mode
+    assert "GDPR-006" in again.stdout
+
+
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [
+        ("slow", "timed out"),
+        ("500", "HTTP 500"),
+        ("drop", "Connection"),
+        ("garbage", "not JSON"),
+        ("undefined", "undefined"),
+    ],
+)
+def test_opa_faults_fail_closed(repo: Path, opa: OpaStandIn, fault: str, reason: str) -> None:
+    opa.fault = fault
+    opa.slow_seconds = 3
+    t0 = time.monotonic()
+    proc = run_cli("check", "--engine", "opa", "--opa-url", opa.url, "--push-policies", cwd=repo)
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    err = proc.stderr.strip()
+    assert err.count("\n") == 0 and "Traceback" not in err
+    assert err.startswith(f"meshguard: error: OPA at {opa.url}") and reason.lower() in err.lower(), err
+    assert time.monotonic() - t0 < 20
+
+
+def test_opa_unreachable_fails_closed(repo: Path) -> None:
+    proc = run_cli("policy", "eval", "good", "--engine", "opa", "--opa-url", "http://127.0.0.1:9", cwd=repo)
+    assert proc.returncode == 3 and "OPA at http://127.0.0.1:9" in proc.stderr
+
+
+def test_opa_without_url_is_a_usage_error(repo: Path) -> None:
+    proc = run_cli("check", "--engine", "opa", cwd=repo)
+    assert proc.returncode == 2 and "--opa-url" in proc.stderr
+
+
+def test_policy_syntax_error_gives_file_line_col(repo: Path) -> None:
+    (repo / "policies" / "broken.rego").write_text(
+        "package meshguard.broken\n\ndeny contains msg if {\n  msg := \n}\n", encoding="utf-8"
+    )
+    proc = run_cli("check", cwd=repo)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "meshguard: error: policies/broken.rego:4:7: " in proc.stderr, proc.stderr
+    assert proc.stderr.count("\n") == 1
+
+
+def test_runaway_policy_is_stopped_by_the_timeout(repo: Path) -> None:
+    (repo / "policies" / "loop.rego").write_text(
+        "package meshguard.loop\n\n"
+        "deny contains msg if {\n"
+        "  some i in numbers.range(1, 100000)\n  some j in numbers.range(1, 100000)\n"
+        '  i == j + 1000000\n  msg := "never"\n}\n',
+        encoding="utf-8",
+    )
+    t0 = time.monotonic()
+    proc = run_cli("check", cwd=repo)
+    took = time.monotonic() - t0
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "exceeded the 2 s policy timeout" in proc.stderr
+    assert took < 15
+
+
+def test_builtin_error_errors_one_rule_and_keeps_the_others(repo: Path) -> None:
+    (repo / "policies" / "fragile.rego").write_text(
+        "package meshguard.fragile\n\n"
+        "# METADATA\n# title: Fragile\n# custom:\n#   id: FRAGILE-1\n"
+        'deny contains msg if {\n  t := time.parse_rfc3339_ns(input.product.name)\n  msg := sprintf("%d", [t])\n}\n\n'
+        "# METADATA\n# title: Network\n# custom:\n#   id: NET-1\n"
+        'deny_net contains msg if {\n  r := http.send({"method": "get", "url": "http://127.0.0.1:9/"})\n  msg := "x"\n}\n',
+        encoding="utf-8",
+    )
+    proc = run_cli("policy", "eval", "bad", "--format", "json", cwd=repo, env={"RUST_BACKTRACE": "1"})
+    assert proc.returncode == 1, proc.stderr
+    (result,) = json.loads(proc.stdout)["results"]
+    status = {c["id"]: c for c in result["checks"]}
+    assert status["FRAGILE-1"]["status"] == "errored"
+    assert "datetime" in status["FRAGILE-1"]["message"].lower()
+    assert "backtrace" not in proc.stdout.lower()
+    assert status["NET-1"]["status"] == "errored" and "disabled" in status["NET-1"]["message"]
+    assert status["GDPR-001"]["status"] == "failed" and status["OWN-003"]["status"] == "failed"
+    assert status["OWN-001"]["status"] == "passed"
+
+
+def test_embedded_engine_raises_unavailable_after_kill(repo: Path) -> None:
+    bundle = load_bundle(repo / "policies", repo)
+    engine = open_engine("embedded", bundle, config_of(repo), RunOptions())
+    try:
+        doc = build_input(contract_of(repo, "good"), None, None, RunOptions())
+        assert engine.evaluate(doc).values
+        engine._worker()._proc.kill()  # type: ignore[attr-defined]
+        engine._worker()._proc.wait()  # type: ignore[attr-defined]
+        assert engine.evaluate(doc).values  # a dead worker is replaced
+    finally:
+        engine.close()
+    with pytest.raises(EngineUnavailable):
+        from meshguard.policy.embedded import Worker
+
+        w = Worker(bundle, 5.0)
+        w._proc.kill()
+        w._proc.wait()
+        w.evaluate(doc, "evaluating")

@@ -1,0 +1,104 @@
+"""The example mesh (project root) under the policy stage: the exact set of findings.
+
+Without the data stage (not wired into the pipeline yet) no column profile
+reaches the policies, so GDPR-007 cannot fire and its waiver is stale.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import jsonschema
+
+from conftest import PROJECT, run_cli
+from meshguard.config import load_config
+from meshguard.contracts.repo import lint_repo
+from meshguard.policy.input import build_input, input_schema
+from meshguard.stages import RunOptions
+
+NOW = "2026-11-25T00:00:00Z"
+
+# Policy findings of the example mesh with its data checked (see the DEFECTS table of
+# scripts/make_example_data.py): QUA-003 turns every blocking quality failure into a deny;
+# GDPR-007 finds the e-mails of the undeclared customer_email column and of the
+# unclassified reviewer_email (waived until 2026-12-15).
+EXPECTED_PRODUCT_FINDINGS = {
+    ("customers", "QUA-003", "failed", "email"),
+    ("orders", "QUA-003", "failed", None),
+    ("orders", "QUA-003", "failed", "customer_id"),
+    ("orders", "QUA-003", "failed", "order_id"),
+    ("orders", "QUA-003", "failed", "status"),
+    ("orders", "QUA-003", "failed", "total_amount"),
+    ("encounters", "QUA-003", "failed", "diagnosis_code"),
+    ("fraud-scores", "GDPR-002", "failed", "fraud_scores.device_ip"),
+    ("fraud-scores", "GDPR-003", "failed", None),
+    ("fraud-scores", "GDPR-007", "failed", "customer_email"),
+    ("fraud-scores", "GDPR-007", "waived", "fraud_scores.reviewer_email"),
+    ("fraud-scores", "OWN-002", "failed", None),
+    ("fraud-scores", "OWN-003", "waived", None),
+}
+EXPECTED_MESH_FINDINGS = {
+    ("MG-WAIVER-EXPIRING", "GDPR-007", "fraud-scores"),
+    ("MG-WAIVER-EXPIRED", "GDPR-003", "fraud-scores"),
+    ("MG-WAIVER-STALE", "HIPAA-002", "patients"),
+}
+
+
+def test_example_mesh_policy_findings_are_exactly_the_expected_ones() -> None:
+    proc = run_cli("check", "--format", "json", "--now", NOW, "--no-reports", "--no-history", cwd=PROJECT)
+    assert proc.returncode == 1, proc.stderr
+    mesh = json.loads(proc.stdout)
+    assert mesh["engine"] == "embedded" and mesh["policy_bundle_hash"].startswith("sha256:")
+    found = {
+        (p["id"], f["rule_id"], f["status"], f.get("field"))
+        for p in mesh["products"]
+        for f in p["findings"]
+        if f["stage"] == "policy"
+    }
+    assert found == EXPECTED_PRODUCT_FINDINGS
+    mesh_found = {(f["rule_id"], f["waiver"]["policy"], f["waiver"]["product"]) for f in mesh["findings"]}
+    assert mesh_found == EXPECTED_MESH_FINDINGS
+    waived = next(
+        f
+        for p in mesh["products"]
+        for f in p["findings"]
+        if f["status"] == "waived" and f["rule_id"] == "OWN-003"
+    )
+    assert waived["waiver"]["approved_by"] == "elena.petrov@example.com"
+    fraud = next(p for p in mesh["products"] if p["id"] == "fraud-scores")
+    assert {w["policy"] for w in fraud["waivers"]} == {"OWN-003", "GDPR-007"}
+    for p in mesh["products"]:
+        policy_checks = [c for c in p["checks"] if c["stage"] == "policy"]
+        assert len(policy_checks) >= 20 and not any(c["status"] == "errored" for c in policy_checks)
+
+
+def test_every_example_input_validates_against_the_schema() -> None:
+    config = load_config(PROJECT)
+    options = RunOptions(now=datetime(2026, 11, 25, tzinfo=UTC))
+    contracts = [lc.contract for lc in lint_repo([config.contracts_path], config).contracts]
+    assert len(contracts) >= 8
+    validator = jsonschema.Draft202012Validator(input_schema())
+    for c in contracts:
+        doc = build_input(c, None, None, options)
+        assert not list(validator.iter_errors(doc)), c.id
+        assert json.loads(json.dumps(doc)) == doc  # plain JSON
+        assert doc["meshguard"]["now"] == NOW
+
+
+def test_policy_input_command_prints_the_document() -> None:
+    proc = run_cli("policy", "input", "patients", cwd=PROJECT)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    jsonschema.validate(doc, input_schema())
+    assert doc["product"]["id"] == "patients"
+    assert any("phi" in f["categories"] for f in doc["fields"])
+
+
+def test_policy_test_command_passes_on_the_pack() -> None:
+    proc = run_cli("policy", "test", "policies", "-v", cwd=PROJECT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    summary = proc.stdout.strip().splitlines()[-1]
+    n = int(summary.split()[0])
+    assert n >= 40 and summary == f"{n} tests: {n} passed, 0 failed, 0 errored"
+    assert proc.stdout.count("PASSED ") == n

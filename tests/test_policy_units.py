@@ -1,0 +1,183 @@
+"""Input document, METADATA scoping, waivers, and the policy CLI's error paths."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from conftest import run_cli
+from meshguard.errors import PolicyError, WaiverError
+from meshguard.policy.input import build_input, input_schema
+from meshguard.policy.metadata import collect_rules
+from meshguard.policy.waivers import load_waivers
+from meshguard.report.model import Change, CheckResult
+from meshguard.stages import QualityOutcome, RunOptions, VersionInfo
+from policykit import compliant, contract_of, make_repo
+
+
+def test_full_input_validates_and_carries_every_stage(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, {"good": compliant()})
+    quality = QualityOutcome(
+        checks=[
+            CheckResult(id="a", name="a", stage="quality", status="failed", field="email"),
+            CheckResult(id="b", name="b", stage="quality", status="passed"),
+        ],
+        data={
+            "source": "sample",
+            "rows": 3,
+            "columns": {"email": {"null_fraction": 0.5, "distinct": 2, "detected": ["email"]}},
+        },
+    )
+    versions = VersionInfo(changes=[Change("R", "breaking", "/x", "gone")], previous={"version": "1.0.0"})
+    doc = build_input(contract_of(repo, "good"), quality, versions, RunOptions(mode="pre-commit"))
+    jsonschema.validate(doc, input_schema())
+    assert doc["quality"]["failed"] == 1 and doc["quality"]["passed"] == 1
+    assert doc["data"]["columns"]["email"]["detected"] == ["email"]
+    assert doc["changes"] == [
+        {"kind": "breaking", "path": "/x", "severity": "error", "rule_id": "R", "message": "gone"}
+    ]
+    email = next(f for f in doc["fields"] if f["name"] == "email")
+    assert email["categories"] == ["confidential", "pii"] and email["pointer"] == "/schema/0/properties/1"
+    bare = build_input(contract_of(repo, "good"))
+    assert "data" not in bare and "quality" not in bare and bare["previous"] is None
+    jsonschema.validate(bare, input_schema())
+
+
+def test_metadata_scopes_follow_opa() -> None:
+    text = """# METADATA
+# title: Pkg
+# custom:
+#   regulation: R-PKG
+#   severity: warning
+package meshguard.demo
+
+# METADATA
+# scope: document
+# title: Doc-scoped
+# custom:
+#   id: DOC-1
+deny contains "a" if input.a
+
+deny contains "b" if input.b
+
+warn_plain contains "c" if input.c
+
+# METADATA
+# title: Own
+# custom:
+#   id: OWN-9
+#   regulation: R-RULE
+deny_own contains "d" if input.d
+"""
+    rules = {r.name: r for r in collect_rules([("demo.rego", text)])}
+    assert set(rules) == {"deny", "warn_plain", "deny_own"}
+    assert rules["deny"].id == "DOC-1" and rules["deny"].title == "Doc-scoped"
+    assert rules["deny"].regulation == "R-PKG" and rules["deny"].severity == "warning"
+    assert rules["warn_plain"].id == "meshguard.demo.warn_plain"  # derived, stable
+    assert rules["warn_plain"].title == "Pkg"
+    assert rules["deny_own"].id == "OWN-9" and rules["deny_own"].regulation == "R-RULE"
+    assert rules["deny_own"].line == 24
+
+
+def test_bad_metadata_yaml_names_the_line() -> None:
+    with pytest.raises(PolicyError) as err:
+        collect_rules(
+            [("x.rego", "package meshguard.x\n\n# METADATA\n# title: [unclosed\ndeny contains 1 if true\n")]
+        )
+    assert str(err.value).startswith("x.rego:")
+
+
+def _waivers(tmp_path: Path, text: str) -> Path:
+    f = tmp_path / "waivers.yaml"
+    f.write_text(text, encoding="utf-8")
+    return f
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("waivers:\n  - policy: A\n    product: p\n    reason: r\n    approved_by: x\n", "missing 'expires'"),
+        (
+            "waivers:\n  - policy: A\n    product: p\n    reason: r\n    approved_by: x\n    expires: soon\n",
+            "YYYY-MM-DD",
+        ),
+        (
+            "waivers:\n  - policy: A\n    product: p\n    reason: r\n    approved_by: x\n    expires: 2027-01-01\n    owner: y\n",
+            "unknown waiver key 'owner'",
+        ),
+        ("waivers: {a: 1}\n", "must be a list"),
+        ("rules: []\n", "unknown top-level key"),
+    ],
+)
+def test_malformed_waivers_are_clear_errors(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(WaiverError, match=message) as err:
+        load_waivers(_waivers(tmp_path, text), "waivers.yaml", date(2026, 1, 1))
+    assert err.value.path == "waivers.yaml"
+
+
+def test_malformed_waivers_exit_2_through_the_cli(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "gov", {"good": compliant()}, waivers="waivers:\n  - policy: X\n")
+    proc = run_cli("check", cwd=repo)
+    assert proc.returncode == 2 and "waivers.yaml:2: waiver is missing 'product'" in proc.stderr
+
+
+def test_waiver_lifecycle(tmp_path: Path) -> None:
+    bad = compliant()
+    bad["id"] = "bad"
+    bad.pop("support")
+    waivers = (
+        "waivers:\n"
+        "  - {policy: OWN-003, product: bad, reason: r, approved_by: a, expires: 2026-01-10}\n"
+        "  - {policy: OWN-001, product: bad, reason: r, approved_by: a, expires: 2027-01-01}\n"
+        "  - {policy: OWN-001, product: elsewhere, reason: r, approved_by: a, expires: 2027-01-01}\n"
+    )
+    repo = make_repo(tmp_path / "gov", {"bad": bad}, waivers=waivers)
+    valid = run_cli("policy", "eval", "bad", "--format", "json", "--now", "2026-01-01", cwd=repo)
+    assert valid.returncode == 0, valid.stdout + valid.stderr  # the only deny is waived
+    doc = json.loads(valid.stdout)
+    (finding,) = doc["results"][0]["findings"]
+    assert finding["status"] == "waived" and finding["waiver"]["expires"] == "2026-01-10"
+    assert {(f["rule_id"], f["waiver"]["policy"]) for f in doc["findings"]} == {
+        ("MG-WAIVER-EXPIRING", "OWN-003"),  # 9 days left
+        ("MG-WAIVER-STALE", "OWN-001"),  # bad has an owner: nothing to waive
+    }
+    expired = run_cli("policy", "eval", "bad", "--format", "json", "--now", "2026-02-01", cwd=repo)
+    assert expired.returncode == 1
+    doc = json.loads(expired.stdout)
+    assert doc["results"][0]["findings"][0]["status"] == "failed"
+    assert ("MG-WAIVER-EXPIRED", "OWN-003") in {
+        (f["rule_id"], f["waiver"]["policy"]) for f in doc["findings"]
+    }
+
+
+def test_policy_test_fails_on_a_failing_test(tmp_path: Path) -> None:
+    pol = tmp_path / "pol"
+    pol.mkdir()
+    (pol / "a.rego").write_text('package meshguard.a\n\ndeny contains "x" if input.x\n')
+    (pol / "a_test.rego").write_text(
+        "package meshguard.a_test\n\nimport data.meshguard.a\n\n"
+        'test_ok if { count(a.deny) == 1 with input as {"x": true} }\n\n'
+        "test_wrong if { count(a.deny) == 1 with input as {} }\n"
+    )
+    proc = run_cli("policy", "test", str(pol), cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "FAILED  data.meshguard.a_test.test_wrong" in proc.stdout
+    assert proc.stdout.strip().endswith("2 tests: 1 passed, 1 failed, 0 errored")
+
+
+def test_policy_eval_on_an_input_file(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "gov", {"good": compliant()})
+    doc = build_input(contract_of(repo, "good"))
+    doc["product"]["owner"] = None
+    (repo / "in.json").write_text(json.dumps(doc))
+    proc = run_cli("policy", "eval", "--input", "in.json", "--format", "json", cwd=repo)
+    assert proc.returncode == 1, proc.stderr
+    rows = {r["id"]: r for r in json.loads(proc.stdout)["results"][0]["decisions"]}
+    assert rows["OWN-001"]["findings"] == [{"msg": "no owner team", "pointer": "/team"}]
+    assert all(not r["findings"] for k, r in rows.items() if k != "OWN-001")
+    unknown = run_cli("policy", "eval", "nope", cwd=repo)
+    assert unknown.returncode == 2 and "no data product 'nope'" in unknown.stderr
