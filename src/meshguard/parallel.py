@@ -11,6 +11,7 @@ thread pool is already running can deadlock.
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -26,6 +27,8 @@ _products: Sequence[LintedContract] = ()
 
 def _start(checker: ProductChecker, products: Sequence[LintedContract]) -> None:
     global _checker, _products
+    # one polars thread per worker: the workers are the parallelism (polars is not imported yet)
+    os.environ.setdefault("POLARS_MAX_THREADS", "1")
     _checker, _products = checker, products
     checker.prepare()
 
