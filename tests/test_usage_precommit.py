@@ -80,16 +80,6 @@ schema:
     + BREAKABLE
 )
 PII_FINDING = "GDPR-001"
-OWN_POLICY = """\
-package meshguard.gdpr
-
-deny contains msg if {
-\tsome f in input.fields
-\t"pii" in f.categories
-\tnot f.classification
-\tmsg := sprintf("GDPR-001 personal-data field %s.%s has no classification", [f.schema, f.path])
-}
-"""
 
 
 @pytest.fixture(scope="module")
@@ -175,11 +165,7 @@ def test_try_repo_lint(tmp_path: Path, hook_repo: tuple[Path, str], pc_home: Pat
 def _governance(tmp_path: Path) -> Path:
     """The central governance repo: the project's policy pack, tagged v1."""
     repo = tmp_path / "governance"
-    if (PROJECT / "policies").is_dir():
-        shutil.copytree(PROJECT / "policies", repo / "policies")
-    else:  # until the policy pack lands: a policy of its own
-        (repo / "policies").mkdir(parents=True)
-        (repo / "policies/pii.rego").write_text(OWN_POLICY)
+    shutil.copytree(PROJECT / "policies", repo / "policies")
     init_repo(repo)
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "policies")
@@ -251,4 +237,33 @@ def test_installed_hooks_pass_compliant_and_block_breaking(
     domain.contract.write_text(COMPLIANT.replace(BREAKABLE, "").replace("version: 1.0.0", "version: 2.0.0"))
     major = domain.commit("drop a column, major bump")
     assert major.returncode == 0, major.stdout + major.stderr
+    assert domain.commits() == 2
+
+
+PII_FIELD = """\
+      - name: email
+        logicalType: string
+        description: Contact e-mail address.
+        tags: [pii]
+"""
+
+
+def test_installed_hook_blocks_a_pii_field_without_classification(
+    tmp_path: Path, hook_repo: tuple[Path, str], pc_home: Path
+) -> None:
+    domain = Domain(tmp_path, hook_repo, pc_home)
+    assert domain.commit("compliant contract").returncode == 0
+    # a new personal-data field (tagged pii) with no classification: GDPR-001 denies the commit
+    domain.contract.write_text(COMPLIANT.replace("version: 1.0.0", "version: 1.1.0") + PII_FIELD)
+    blocked = domain.commit("add e-mail")
+    out = blocked.stdout + blocked.stderr
+    assert blocked.returncode != 0, out
+    assert "meshguard check" in out and "Failed" in out
+    assert PII_FINDING in out and "customers.email has no classification" in out, out
+    assert domain.commits() == 1
+    # classified, the same change goes through
+    classified = PII_FIELD.replace("tags: [pii]", "tags: [pii]\n        classification: restricted")
+    domain.contract.write_text(COMPLIANT.replace("version: 1.0.0", "version: 1.1.0") + classified)
+    passed = domain.commit("add e-mail, classified")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
     assert domain.commits() == 2

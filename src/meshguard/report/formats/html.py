@@ -27,6 +27,11 @@ from meshguard.report.scoring import DIMENSIONS
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PRODUCTS_DIR = "products"
+
+#: order of checks on a product page: what needs attention first (stable within a status)
+ATTENTION = {
+    s: i for i, s in enumerate(("failed", "errored", "warned", "unsupported", "waived", "info", "passed"))
+}
 VERDICT_RANK = {"error": 0, "fail": 1, "warn": 2, "pass": 3}
 SAFE_SCHEMES = ("http", "https", "mailto")
 
@@ -152,6 +157,7 @@ class HtmlReporter(BaseReporter):
                     if len(history) > 1
                     else "",
                     support=_support(p),
+                    checks=sorted(p.checks, key=lambda c: ATTENTION.get(c.status, len(ATTENTION))),
                     css=css,
                     script="",
                     csp=csp,
