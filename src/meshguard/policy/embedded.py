@@ -60,7 +60,16 @@ class Worker:
             "data": bundle.data,
             "rules": [f"{r.package}.{r.name}" for r in bundle.rules],
         }
-        self.request({"op": "load"}, json.dumps(spec).encode(), max(timeout, 30.0), "loading policies")
+        # Loading is sent now and its answer read before the first decision, so the
+        # worker's start-up overlaps with the stages that run before the policy stage.
+        self.send({"op": "load"}, json.dumps(spec).encode(), "loading policies")
+        self._loading: float | None = max(timeout, 30.0)
+
+    def wait_loaded(self) -> None:
+        """Read the answer to the load request (a policy syntax error surfaces here)."""
+        if self._loading is not None:
+            timeout, self._loading = self._loading, None
+            self.receive(timeout, "loading policies")
 
     def _read(self, n: int, deadline: float, what: str) -> bytes:
         assert self._proc.stdout is not None
@@ -91,6 +100,7 @@ class Worker:
             raise EngineUnavailable(f"the embedded policy engine is not running ({what})") from None
 
     def receive(self, timeout: float, what: str) -> tuple[dict[str, Any], bytes]:
+        self.wait_loaded()
         deadline = time.monotonic() + timeout
         size = _SIZE.unpack(self._read(_SIZE.size, deadline, what))[0]
         answer, body = split_frame(self._read(size, deadline, what))
