@@ -7,13 +7,16 @@ the embedded interpreter, because no OPA binary can be installed here.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import PROJECT, run_cli
 from meshguard.errors import EngineUnavailable
 from meshguard.policy.bundle import load_bundle
 from meshguard.policy.engine import open_engine
@@ -248,3 +251,43 @@ def test_runaway_policy_is_stopped_in_a_batch_too(repo: Path) -> None:
             list(stage.evaluate_many(((c, None, None) for c in contracts), workers=2))
         assert time.monotonic() - t0 < 15
         assert _summary(stage.evaluate(contracts[0]))[0]  # a fresh worker serves the next product
+
+
+def _state(pid: int) -> str | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return None
+    return next(line.split()[1] for line in status.splitlines() if line.startswith("State:"))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux-only")
+def test_a_looping_worker_dies_with_the_process_that_started_it(repo: Path) -> None:
+    """A pool worker killed mid-decision must not leave its regorus worker spinning."""
+    _write_loop_policy(repo)
+    script = (
+        "import sys, threading\n"
+        "from pathlib import Path\n"
+        "from meshguard.config import load_config\n"
+        "from meshguard.policy.bundle import load_bundle\n"
+        "from meshguard.policy.embedded import EmbeddedEngine\n"
+        "repo = Path(sys.argv[1])\n"
+        "engine = EmbeddedEngine(load_bundle(repo / 'policies', repo), 600)\n"
+        "worker = engine._worker()\n"
+        "print(worker._proc.pid, flush=True)\n"
+        "engine.evaluate({'product': {'id': 'x'}, 'fields': []})\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(PROJECT / "src")}
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script, str(repo)], stdout=subprocess.PIPE, text=True, env=env
+    )
+    assert parent.stdout is not None
+    worker_pid = int(parent.stdout.readline())
+    time.sleep(1.0)  # the worker is now inside the looping rule
+    assert _state(worker_pid) in ("R", "S")
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 5
+    while _state(worker_pid) not in (None, "Z") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _state(worker_pid) in (None, "Z"), "the policy worker outlived its parent"

@@ -100,7 +100,30 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> None:
             write_frame(out, {"error": {"message": str(exc) or type(exc).__name__}, "kind": "eval"})
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when the process that started it dies.
+
+    A policy that loops holds the interpreter inside regorus, where neither
+    signals handled in Python nor EOF on stdin are seen: without this, a worker
+    whose parent was killed (a pool worker terminated, Ctrl-C) would spin forever.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent is already gone
+        os._exit(1)
+
+
 def main() -> None:
+    _die_with_parent()
     os.environ["RUST_BACKTRACE"] = "0"
     os.environ["RUST_LIB_BACKTRACE"] = "0"
     serve(sys.stdin.buffer, sys.stdout.buffer)
