@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,29 +156,37 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions) -> MeshResul
         engine=options.engine or config.engine.kind,
         mode=options.mode,
     )
-    repo = lint_repo(paths, config)
-    mesh.findings.extend(_unreadable(e) for e in repo.unreadable)
-    contracts = mesh_contracts(config, [lc.contract for lc in repo.contracts]) if options.with_data else {}
+    # opened first, so the embedded engine's worker starts while the contracts are linted
     policy = None
     if options.with_policy:
         if _policies_configured(config, options):
             policy = PolicyStage.open(config, options)
         else:
             mesh.findings.append(_no_policies(config))
-    checker = ProductChecker(config, options, contracts, repo.older, policy, with_policy=policy is not None)
-    jobs = effective_jobs(options.jobs, len(repo.contracts))
-    if jobs > 1:
-        from meshguard.parallel import check_in_pool
+    try:
+        repo = lint_repo(paths, config)
+        mesh.findings.extend(_unreadable(e) for e in repo.unreadable)
+        contracts = (
+            mesh_contracts(config, [lc.contract for lc in repo.contracts]) if options.with_data else {}
+        )
+        checker = ProductChecker(
+            config, options, contracts, repo.older, policy, with_policy=policy is not None
+        )
+        jobs = effective_jobs(options.jobs, len(repo.contracts))
+        if jobs > 1:
+            from meshguard.parallel import check_in_pool
 
-        results = check_in_pool(checker, repo.contracts, jobs)
-    else:
-        results = map(checker.check, repo.contracts)
-    for product in results:  # in repo order, whatever the number of jobs
-        mesh.products.append(product)
-        if options.progress is not None:
-            options.progress(len(mesh.products), len(repo.contracts))
+            results: Iterable[ProductResult] = check_in_pool(checker, repo.contracts, jobs)
+        else:
+            results = map(checker.check, repo.contracts)
+        for product in results:  # in repo order, whatever the number of jobs
+            mesh.products.append(product)
+            if options.progress is not None:
+                options.progress(len(mesh.products), len(repo.contracts))
+    finally:
+        if policy is not None:
+            policy.close()
     if policy is not None:
-        policy.close()
         mesh.findings.extend(policy.mesh_findings())
         mesh.policy_bundle_hash, mesh.engine = policy.bundle_hash, policy.engine_name
     mesh.summary["elapsed_s"] = round(time.perf_counter() - started, 3)
