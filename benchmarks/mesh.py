@@ -2,7 +2,8 @@
 
 Budget (DESIGN.md §9): < 10 s for lint + policy + all reports over 1,000
 contracts (data excluded) on a 2-core machine, and time growing linearly
-100 → 1,000 → 5,000. Each figure is the median of --runs whole-process runs
+100 → 1,000 → 5,000. A third table runs 1,000 products that all have data with
+``--jobs 1`` and ``--jobs 2`` and prints the speed-up. Each figure is the median of --runs whole-process runs
 (fresh `python -m meshguard`), with the peak RSS of the process (wait4) and
 the size of index.html. A second table runs the 1,000-contract mesh with small
 sample data for 100 products (the data stage included).
@@ -183,6 +184,17 @@ def main() -> None:
     repo = generate(1000, 100)
     m = measure(repo, args.runs, [])
     print(f"{1000:>10} {m['wall']:>8.2f} {'':>8} {m['peak']:>9.0f} {m['index_kib']:>10.0f} {m['pages']:>6}")
+    print("\n3) 1,000 products, every one with sample data: --jobs 1 vs --jobs 2 (worker processes)")
+    repo = generate(1000, 1000)
+    walls: dict[int, list[float]] = {1: [], 2: []}
+    for _ in range(args.runs):  # alternating, so both see the same machine
+        for jobs in (1, 2):
+            walls[jobs].append(run_check(repo, ["--jobs", str(jobs)])[0])
+    one, two = statistics.median(walls[1]), statistics.median(walls[2])
+    pairs = statistics.median(a / b for a, b in zip(walls[1], walls[2], strict=True))
+    print(
+        f"  --jobs 1: {one:.2f} s   --jobs 2: {two:.2f} s   speed-up {one / two:.2f}x (median of pairs {pairs:.2f}x)"
+    )
 
 
 if __name__ == "__main__":

@@ -16,10 +16,12 @@ import data.meshguard.lib
 #   regulation: GDPR
 #   article: Art. 5(1)(f), Art. 32
 #   remediation: Set `classification` (confidential or restricted) on the property.
-deny_pii_classification contains {"msg": msg, "field": lib.field_id(f)} if {
-	some f in lib.personal_fields
+deny_pii_classification contains {"msg": msg, "field": id} if {
+	some i in lib.personal_fields
+	f := input.fields[i]
 	not lib.non_empty_string(f.classification)
-	msg := sprintf("personal-data field %s has no classification", [lib.field_id(f)])
+	id := lib.field_id(f)
+	msg := sprintf("personal-data field %s has no classification", [id])
 }
 
 # METADATA
@@ -31,12 +33,15 @@ deny_pii_classification contains {"msg": msg, "field": lib.field_id(f)} if {
 #   regulation: GDPR
 #   article: Art. 5(1)(b), Art. 6
 #   remediation: Fill `description.purpose` or add a `lawfulBasis` custom property.
-deny_lawful_basis contains {"msg": msg, "field": lib.field_id(f)} if {
-	some f in lib.personal_fields
+deny_lawful_basis contains {"msg": msg, "field": id} if {
+	lib.holds_pii
 	not contract_purpose
+	some i in lib.personal_fields
+	f := input.fields[i]
 	not lib.non_empty_string(f.custom_properties.lawfulBasis)
 	not lib.non_empty_string(f.custom_properties.purpose)
-	msg := sprintf("personal-data field %s has no lawful basis or purpose (contract or field)", [lib.field_id(f)])
+	id := lib.field_id(f)
+	msg := sprintf("personal-data field %s has no lawful basis or purpose (contract or field)", [id])
 }
 
 contract_purpose if lib.non_empty_string(input.contract.description.purpose)
@@ -68,10 +73,12 @@ deny_retention contains {"msg": "holds personal data but declares no retention S
 #   regulation: GDPR
 #   article: Art. 9
 #   remediation: Set the property classification to `restricted`.
-deny_special_classification contains {"msg": msg, "field": lib.field_id(f)} if {
-	some f in lib.special_fields
+deny_special_classification contains {"msg": msg, "field": id} if {
+	some i in lib.special_fields
+	f := input.fields[i]
 	not lib.restricted(f)
-	msg := sprintf("special-category field %s must be classified restricted or stricter", [lib.field_id(f)])
+	id := lib.field_id(f)
+	msg := sprintf("special-category field %s must be classified restricted or stricter", [id])
 }
 
 # METADATA
@@ -132,18 +139,20 @@ server_regions(server) := {r |
 #   regulation: GDPR
 #   article: Art. 5(1)(a), Art. 30
 #   remediation: Tag the property `pii` (and classify it), or stop collecting the values.
-deny_undeclared_pii contains {"msg": msg, "field": lib.field_id(f)} if {
+deny_undeclared_pii contains {"msg": msg, "field": id} if {
+	columns := input.data.columns
 	some f in input.fields
+	column := columns[f.path]
 	not lib.has_category(f, "pii")
-	column := input.data.columns[f.path]
 	found := {d | some d in column.detected; d in data.meshguard.config.personal_data_detections}
 	count(found) > 0
-	msg := sprintf("column %s holds values that look like %s but is not declared as personal data", [lib.field_id(f), concat(", ", sort(found))])
+	id := lib.field_id(f)
+	msg := sprintf("column %s holds values that look like %s but is not declared as personal data", [id, concat(", ", sort(found))])
 }
 
 deny_undeclared_pii contains {"msg": msg, "field": name} if {
 	some name, column in input.data.columns
-	not name in {f.path | some f in input.fields}
+	not name in lib.field_paths
 	found := {d | some d in column.detected; d in data.meshguard.config.personal_data_detections}
 	count(found) > 0
 	msg := sprintf("column %s (not in the contract) holds values that look like %s", [name, concat(", ", sort(found))])

@@ -16,10 +16,12 @@ import data.meshguard.lib
 #   regulation: HIPAA
 #   article: 45 CFR 164.308(a)(4), 164.514(d)
 #   remediation: Set the property classification to `restricted`.
-deny_phi_classification contains {"msg": msg, "field": lib.field_id(f)} if {
-	some f in lib.phi_fields
+deny_phi_classification contains {"msg": msg, "field": id} if {
+	some i in lib.phi_fields
+	f := input.fields[i]
 	not lib.restricted(f)
-	msg := sprintf("PHI field %s must be classified restricted or stricter", [lib.field_id(f)])
+	id := lib.field_id(f)
+	msg := sprintf("PHI field %s must be classified restricted or stricter", [id])
 }
 
 # METADATA
@@ -31,11 +33,14 @@ deny_phi_classification contains {"msg": msg, "field": lib.field_id(f)} if {
 #   regulation: HIPAA
 #   article: 45 CFR 164.312(a)(2)(iv)
 #   remediation: Set `encryptedName` on the property, or an `encryption` custom property on the server.
-deny_phi_encryption contains {"msg": msg, "field": lib.field_id(f)} if {
-	some f in lib.phi_fields
-	not lib.non_empty_string(f.encrypted_name)
+deny_phi_encryption contains {"msg": msg, "field": id} if {
+	lib.holds_phi
 	not servers_encrypted
-	msg := sprintf("PHI field %s is not noted as encrypted", [lib.field_id(f)])
+	some i in lib.phi_fields
+	f := input.fields[i]
+	not lib.non_empty_string(f.encrypted_name)
+	id := lib.field_id(f)
+	msg := sprintf("PHI field %s is not noted as encrypted", [id])
 }
 
 servers_encrypted if {
@@ -81,11 +86,13 @@ approved_role if {
 #   regulation: HIPAA
 #   article: 45 CFR 164.502(a)
 #   remediation: Move the PHI to a restricted product, or withdraw the public classification.
-deny_phi_public contains {"msg": msg, "field": lib.field_id(f)} if {
+deny_phi_public contains {"msg": msg, "field": id} if {
+	lib.holds_phi
 	lib.active
 	public_product
-	some f in lib.phi_fields
-	msg := sprintf("active public product exposes PHI field %s", [lib.field_id(f)])
+	some i in lib.phi_fields
+	id := lib.field_id(input.fields[i])
+	msg := sprintf("active public product exposes PHI field %s", [id])
 }
 
 public_product if {
@@ -95,7 +102,4 @@ public_product if {
 	lower(value) == "public"
 }
 
-public_product if {
-	some f in input.fields
-	lib.has_category(f, "public")
-}
+public_product if count(lib.public_fields) > 0

@@ -9,20 +9,18 @@ field_id(f) := sprintf("%s.%s", [f.schema, f.path])
 
 has_category(f, c) if c in f.categories
 
-personal_fields contains f if {
-	some f in input.fields
-	has_category(f, "pii")
-}
+# Positions in input.fields of the fields in a category. Sets of indices, not of
+# field objects: cheaper to build, to compare and to return with every decision.
+personal_fields := {i | some i, f in input.fields; "pii" in f.categories}
 
-phi_fields contains f if {
-	some f in input.fields
-	has_category(f, "phi")
-}
+phi_fields := {i | some i, f in input.fields; "phi" in f.categories}
 
-special_fields contains f if {
-	some f in input.fields
-	has_category(f, "special")
-}
+special_fields := {i | some i, f in input.fields; "special" in f.categories}
+
+public_fields := {i | some i, f in input.fields; "public" in f.categories}
+
+# paths of the contract's fields (to find data columns the contract does not declare)
+field_paths := {f.path | some f in input.fields}
 
 holds_pii if count(personal_fields) > 0
 

@@ -16,18 +16,18 @@ import data.meshguard.lib
 #   remediation: Add a `quality` rule (e.g. a rowCount or nullValues metric).
 deny_quality_rules contains {"msg": "active product declares no quality rule", "pointer": "/schema"} if {
 	lib.active
-	count(quality_rules) == 0
+	not has_quality_rules
 }
 
-quality_rules contains q if {
+has_quality_rules if {
 	some s in object.get(input.contract, "schema", [])
-	some q in object.get(s, "quality", [])
+	some _ in object.get(s, "quality", [])
 }
 
-quality_rules contains q if {
+has_quality_rules if {
 	some s in object.get(input.contract, "schema", [])
 	some p in object.get(s, "properties", [])
-	some q in object.get(p, "quality", [])
+	some _ in object.get(p, "quality", [])
 }
 
 # METADATA

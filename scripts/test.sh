@@ -14,6 +14,7 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v git >/dev/null 2>&1 || need+=(git)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)  # a self-signed TLS server (OPA fault tests)
 command -v mount >/dev/null 2>&1 || need+=(mount)  # a tiny tmpfs (disk-full test)
+command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "scripts/test.sh: installing system packages: ${need[*]}"
   $SUDO apt-get update -qq
@@ -37,12 +38,21 @@ mypy
 echo "== pytest"
 pytest -q "$@"
 
-# The datacontract extra (datacontract-cli) caps duckdb, pydantic and click: it gets its own
-# environment so the core install stays free of its pins; its tests run there.
-if [ ! -x .venv-dc/bin/python ]; then
-  "$PY" -m venv .venv-dc
-fi
-.venv-dc/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
-.venv-dc/bin/python -m pip install -q -e ".[test,datacontract]" 2>&1 | grep -v '^WARNING: Location' || true
-echo "== pytest (datacontract extra, .venv-dc)"
-.venv-dc/bin/python -m pytest -q -m datacontract "$@"
+# An extra whose pins must not reach the core install gets its own environment, and its
+# marked tests run there: extra_env VENV EXTRA MARKER [pytest args…]
+extra_env() {
+  local venv="$1" extra="$2" marker="$3"
+  shift 3
+  if [ ! -x "$venv/bin/python" ]; then
+    "$PY" -m venv "$venv"
+  fi
+  "$venv/bin/python" -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+  "$venv/bin/python" -m pip install -q -e ".[test,$extra]" 2>&1 | grep -v '^WARNING: Location' || true
+  echo "== pytest ($extra extra, $venv)"
+  "$venv/bin/python" -m pytest -q -m "$marker" "$@"
+}
+
+# datacontract-cli caps duckdb, pydantic and click.
+extra_env .venv-dc datacontract datacontract "$@"
+# pyspark, and the pandas < 3 pandera's pyspark backend needs; Spark runs in local[2] (Java).
+extra_env .venv-spark spark spark "$@"

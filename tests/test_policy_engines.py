@@ -7,18 +7,22 @@ the embedded interpreter, because no OPA binary can be installed here.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import PROJECT, run_cli
 from meshguard.errors import EngineUnavailable
 from meshguard.policy.bundle import load_bundle
 from meshguard.policy.engine import open_engine
 from meshguard.policy.input import build_input
-from meshguard.stages import RunOptions
+from meshguard.policy.stage import PolicyStage
+from meshguard.stages import PolicyOutcome, RunOptions
 from opa_standin import OpaStandIn
 from policykit import compliant, config_of, contract_of, make_repo, prop
 
@@ -149,14 +153,19 @@ def test_policy_syntax_error_gives_file_line_col(repo: Path) -> None:
     assert proc.stderr.count("\n") == 1
 
 
-def test_runaway_policy_is_stopped_by_the_timeout(repo: Path) -> None:
+def _write_loop_policy(repo: Path, guard: str = "") -> None:
+    """A policy that runs for minutes (for the products that pass ``guard``)."""
     (repo / "policies" / "loop.rego").write_text(
-        "package meshguard.loop\n\n"
-        "deny contains msg if {\n"
-        "  some i in numbers.range(1, 100000)\n  some j in numbers.range(1, 100000)\n"
-        '  i == j + 1000000\n  msg := "never"\n}\n',
+        "package meshguard.loop\n\ndeny contains msg if {\n"
+        + guard
+        + "  some i in numbers.range(1, 100000)\n"
+        '  some j in numbers.range(1, 100000)\n  i == j + 1000000\n  msg := "never"\n}\n',
         encoding="utf-8",
     )
+
+
+def test_runaway_policy_is_stopped_by_the_timeout(repo: Path) -> None:
+    _write_loop_policy(repo)
     t0 = time.monotonic()
     proc = run_cli("check", cwd=repo)
     took = time.monotonic() - t0
@@ -204,3 +213,81 @@ def test_embedded_engine_raises_unavailable_after_kill(repo: Path) -> None:
         w._proc.kill()
         w._proc.wait()
         w.evaluate(doc, "evaluating")
+
+
+def _stage(repo: Path) -> PolicyStage:
+    options = RunOptions(engine="embedded")
+    return PolicyStage.open(config_of(repo), options)
+
+
+def _summary(outcome: PolicyOutcome) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str | None]]]:
+    checks = [(c.id, str(c.status), c.message) for c in outcome.checks]
+    return checks, [(f.rule_id, f.message, f.field) for f in outcome.findings]
+
+
+def test_batched_evaluation_decides_like_one_by_one(repo: Path) -> None:
+    (repo / "policies" / "fragile.rego").write_text(
+        "package meshguard.fragile\n\n"
+        'deny contains msg if {\n  t := time.parse_rfc3339_ns(input.product.name)\n  msg := sprintf("%d", [t])\n}\n',
+        encoding="utf-8",
+    )
+    contracts = [contract_of(repo, name) for name in ("good", "bad", "bad", "good", "bad")]
+    with _stage(repo) as stage:
+        one_by_one = [_summary(stage.evaluate(c)) for c in contracts]
+        assert any(c[1] == "errored" for c in one_by_one[0][0])  # the fragile rule errors, the others decide
+        assert one_by_one[1][1] and not one_by_one[0][1]
+        for workers in (1, 2):
+            for chunk in (1, 2, 64):
+                many = stage.evaluate_many(((c, None, None) for c in contracts), workers=workers, chunk=chunk)
+                assert [_summary(o) for o in many] == one_by_one, (workers, chunk)
+
+
+def test_runaway_policy_is_stopped_in_a_batch_too(repo: Path) -> None:
+    _write_loop_policy(repo, '  input.product.id == "bad"\n')
+    contracts = [contract_of(repo, name) for name in ("good", "good", "bad", "good")]
+    with _stage(repo) as stage:
+        t0 = time.monotonic()
+        with pytest.raises(EngineUnavailable, match="exceeded the 2 s policy timeout"):
+            list(stage.evaluate_many(((c, None, None) for c in contracts), workers=2))
+        assert time.monotonic() - t0 < 15
+        assert _summary(stage.evaluate(contracts[0]))[0]  # a fresh worker serves the next product
+
+
+def _state(pid: int) -> str | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return None
+    return next(line.split()[1] for line in status.splitlines() if line.startswith("State:"))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux-only")
+def test_a_looping_worker_dies_with_the_process_that_started_it(repo: Path) -> None:
+    """A pool worker killed mid-decision must not leave its regorus worker spinning."""
+    _write_loop_policy(repo)
+    script = (
+        "import sys, threading\n"
+        "from pathlib import Path\n"
+        "from meshguard.config import load_config\n"
+        "from meshguard.policy.bundle import load_bundle\n"
+        "from meshguard.policy.embedded import EmbeddedEngine\n"
+        "repo = Path(sys.argv[1])\n"
+        "engine = EmbeddedEngine(load_bundle(repo / 'policies', repo), 600)\n"
+        "worker = engine._worker()\n"
+        "print(worker._proc.pid, flush=True)\n"
+        "engine.evaluate({'product': {'id': 'x'}, 'fields': []})\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(PROJECT / "src")}
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script, str(repo)], stdout=subprocess.PIPE, text=True, env=env
+    )
+    assert parent.stdout is not None
+    worker_pid = int(parent.stdout.readline())
+    time.sleep(1.0)  # the worker is now inside the looping rule
+    assert _state(worker_pid) in ("R", "S")
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 5
+    while _state(worker_pid) not in (None, "Z") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _state(worker_pid) in (None, "Z"), "the policy worker outlived its parent"

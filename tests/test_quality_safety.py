@@ -140,8 +140,7 @@ def test_one_gigabyte_file_with_a_row_limit(tmp_path: Path, cli: Any) -> None:
         while fh.tell() < 2**30:
             fh.write(block)
     _use(root, _server("data/big.csv"))
-    r = cli("test", "customers", "--root", str(root))
-    assert r.returncode == 1 and "more than data.large_file_bytes" in r.stdout and "--sample-rows" in r.stdout
+    # without a sample the file is streamed (tests/test_scale_streaming.py); here: a seeded sample
     r = cli("test", "customers", "--root", str(root), "--sample-rows", "1000")
     assert "csv:data/big.csv, 1000 rows (sample)" in r.stdout, r.stdout[-500:]
     big.unlink()

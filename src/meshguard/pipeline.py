@@ -6,13 +6,16 @@ Each stage is a module of its own; this file only wires them in order.
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from meshguard import __version__
 from meshguard.config import Config, PoliciesConfig
+from meshguard.contracts.model import Contract
 from meshguard.contracts.repo import LintedContract, lint_repo
 from meshguard.contracts.versioning import run_versioning
 from meshguard.errors import ContractError
@@ -71,6 +74,80 @@ def _no_policies(config: Config) -> Finding:
     )
 
 
+def effective_jobs(jobs: int, products: int) -> int:
+    """Worker processes to use: ``jobs`` (0 or less: one per core), never more than products."""
+    if jobs <= 0:
+        jobs = os.cpu_count() or 1
+    return max(1, min(jobs, products))
+
+
+#: which waivers matched and which products were seen, in one process (merged across workers)
+WaiverUsage = tuple[frozenset[int], frozenset[str]]
+
+
+@dataclass
+class ProductChecker:
+    """Checks one product: lint findings → versioning → data + quality → policy.
+
+    One per process: the serial loop's, or each worker's (see :mod:`meshguard.parallel`),
+    where :meth:`prepare` opens the policy stage once, so the engine is compiled once
+    per worker and never per product.
+    """
+
+    config: Config
+    options: RunOptions
+    contracts: dict[str, Contract]
+    older: dict[str, list[Path]]
+    policy: PolicyStage | None = None
+    with_policy: bool = False
+
+    def prepare(self) -> None:
+        if self.with_policy and self.policy is None:
+            self.policy = PolicyStage.open(self.config, self.options)
+
+    def usage(self) -> WaiverUsage:
+        if self.policy is None:
+            return frozenset(), frozenset()
+        return frozenset(self.policy.waivers.used), frozenset(self.policy.waivers.products_seen)
+
+    def absorb(self, usage: WaiverUsage) -> None:
+        """Merge what a worker's policy stage saw into this one (for the mesh-level waiver findings)."""
+        if self.policy is not None:
+            self.policy.waivers.used.update(usage[0])
+            self.policy.waivers.products_seen.update(usage[1])
+
+    def check(self, lc: LintedContract) -> ProductResult:
+        config, options = self.config, self.options
+        t0 = time.perf_counter()
+        product = _product(lc)
+        product.timings["lint"] = time.perf_counter() - t0
+        # versioning stage (issue 6), data + quality stage (issue 3), policy stage (issue 4)
+        # and scoring (issue 5) plug in here, in that order.
+        t0 = time.perf_counter()
+        versions = run_versioning(lc.contract, config, options, self.older.get(lc.contract.path, []))
+        product.changes = list(versions.changes)
+        product.findings.extend(versions.findings)
+        product.previous_version = versions.previous_version
+        product.timings["versioning"] = time.perf_counter() - t0
+        quality = None
+        if options.with_data:
+            t0 = time.perf_counter()
+            quality = run_quality(lc.contract, config, options, self.contracts)  # UnavailableError → exit 3
+            product.checks.extend(quality.checks)
+            product.data_source, product.rows, product.sampled = quality.source, quality.rows, quality.sampled
+            product.errors.extend(quality.errors)
+            product.timings["quality"] = time.perf_counter() - t0
+        if self.policy is not None:
+            t0 = time.perf_counter()
+            decided = self.policy.evaluate(lc.contract, quality, versions)
+            product.checks.extend(decided.checks)
+            product.findings.extend(decided.findings)
+            product.waivers.extend(dict.fromkeys(f.waiver for f in decided.findings if f.waiver))
+            product.input_hash = decided.input_hash
+            product.timings["policy"] = time.perf_counter() - t0
+        return product
+
+
 def run(config: Config, paths: Sequence[Path], options: RunOptions) -> MeshResult:
     started = time.perf_counter()
     mesh = MeshResult(
@@ -80,49 +157,38 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions) -> MeshResul
         engine=options.engine or config.engine.kind,
         mode=options.mode,
     )
-    repo = lint_repo(paths, config)
-    mesh.findings.extend(_unreadable(e) for e in repo.unreadable)
-    contracts = mesh_contracts(config, [lc.contract for lc in repo.contracts]) if options.with_data else {}
+    options = replace(options, run_id=mesh.run_id)  # the decision log links decisions to the run
+    # opened first, so the embedded engine's worker starts while the contracts are linted
     policy = None
     if options.with_policy:
         if _policies_configured(config, options):
             policy = PolicyStage.open(config, options)
-            policy.run_id = mesh.run_id
         else:
             mesh.findings.append(_no_policies(config))
-    for lc in repo.contracts:
-        t0 = time.perf_counter()
-        product = _product(lc)
-        product.timings["lint"] = time.perf_counter() - t0
-        # versioning stage (issue 6), data + quality stage (issue 3), policy stage (issue 4)
-        # and scoring (issue 5) plug in here, in that order.
-        t0 = time.perf_counter()
-        versions = run_versioning(lc.contract, config, options, repo.older.get(lc.contract.path, []))
-        product.changes = list(versions.changes)
-        product.findings.extend(versions.findings)
-        product.previous_version = versions.previous_version
-        product.timings["versioning"] = time.perf_counter() - t0
-        quality = None
-        if options.with_data:
-            t0 = time.perf_counter()
-            quality = run_quality(lc.contract, config, options, contracts)  # UnavailableError → exit 3
-            product.checks.extend(quality.checks)
-            product.data_source, product.rows, product.sampled = quality.source, quality.rows, quality.sampled
-            product.errors.extend(quality.errors)
-            product.timings["quality"] = time.perf_counter() - t0
+    try:
+        repo = lint_repo(paths, config)
+        mesh.findings.extend(_unreadable(e) for e in repo.unreadable)
+        contracts = (
+            mesh_contracts(config, [lc.contract for lc in repo.contracts]) if options.with_data else {}
+        )
+        checker = ProductChecker(
+            config, options, contracts, repo.older, policy, with_policy=policy is not None
+        )
+        jobs = effective_jobs(options.jobs, len(repo.contracts))
+        if jobs > 1:
+            from meshguard.parallel import check_in_pool
+
+            results: Iterable[ProductResult] = check_in_pool(checker, repo.contracts, jobs)
+        else:
+            results = map(checker.check, repo.contracts)
+        for product in results:  # in repo order, whatever the number of jobs
+            mesh.products.append(product)
+            if options.progress is not None:
+                options.progress(len(mesh.products), len(repo.contracts))
+    finally:
         if policy is not None:
-            t0 = time.perf_counter()
-            decided = policy.evaluate(lc.contract, quality, versions)
-            product.checks.extend(decided.checks)
-            product.findings.extend(decided.findings)
-            product.waivers.extend(dict.fromkeys(f.waiver for f in decided.findings if f.waiver))
-            product.input_hash = decided.input_hash
-            product.timings["policy"] = time.perf_counter() - t0
-        mesh.products.append(product)
-        if options.progress is not None:
-            options.progress(len(mesh.products), len(repo.contracts))
+            policy.close()
     if policy is not None:
-        policy.close()
         mesh.findings.extend(policy.mesh_findings())
         mesh.policy_bundle_hash, mesh.engine = policy.bundle_hash, policy.engine_name
     mesh.summary["elapsed_s"] = round(time.perf_counter() - started, 3)

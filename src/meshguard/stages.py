@@ -43,6 +43,8 @@ class RunOptions:
     as_of: datetime | None = None
     #: append one JSON line per policy decision to this file (``decision_log`` in meshguard.yaml)
     decision_log: Path | None = None
+    #: the run's id (set by the pipeline), recorded in the decision log
+    run_id: str | None = None
     #: called as progress(done, total) after each product (the text reporter's bar)
     progress: Callable[[int, int], None] | None = field(default=None, compare=False)
 

@@ -6,6 +6,7 @@ also scores) → history → reports. Exit codes: see meshguard.report.gate.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -103,6 +104,27 @@ def git_commit(root: Path) -> str | None:
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal)."
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Products checked concurrently (worker processes). Default: the number of cores.",
+)
+@click.option(
+    "--sample",
+    "--sample-rows",
+    "sample_rows",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Check a seeded random sample of N rows per table (reported as sampled).",
+)
+@click.option(
+    "--sample-fraction",
+    type=click.FloatRange(min=0, max=1, min_open=True),
+    default=None,
+    help="Check a seeded random fraction F of the rows per table (reported as sampled).",
+)
 @gate_options
 @engine_options
 @now_option
@@ -135,6 +157,9 @@ def check(
     now: str | None,
     progress: bool | None,
     decision_log: Path | None,
+    jobs: int | None,
+    sample_rows: int | None,
+    sample_fraction: float | None,
     changed_only: bool,
     ci: bool,
     with_data: bool,
@@ -178,6 +203,9 @@ def check(
         base_ref=run.base_ref,
         progress=bar,
         decision_log=decision_log.resolve() if decision_log else None,
+        jobs=jobs or os.cpu_count() or 1,
+        sample_rows=sample_rows,
+        sample_fraction=sample_fraction,
     )
     mesh = pipeline.run(config, resolve_paths(config, tuple(run.paths)), options)
     if mesh.git_commit is None:

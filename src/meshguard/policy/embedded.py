@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,16 @@ class Worker:
             "data": bundle.data,
             "rules": [f"{r.package}.{r.name}" for r in bundle.rules],
         }
-        self.request({"op": "load"}, json.dumps(spec).encode(), max(timeout, 30.0), "loading policies")
+        # Loading is sent now and its answer read before the first decision, so the
+        # worker's start-up overlaps with the stages that run before the policy stage.
+        self.send({"op": "load"}, json.dumps(spec).encode(), "loading policies")
+        self._loading: float | None = max(timeout, 30.0)
+
+    def wait_loaded(self) -> None:
+        """Read the answer to the load request (a policy syntax error surfaces here)."""
+        if self._loading is not None:
+            timeout, self._loading = self._loading, None
+            self.receive(timeout, "loading policies")
 
     def _read(self, n: int, deadline: float, what: str) -> bytes:
         assert self._proc.stdout is not None
@@ -81,16 +91,17 @@ class Worker:
             buf += chunk
         return buf
 
-    def request(
-        self, header: dict[str, Any], payload: bytes, timeout: float, what: str
-    ) -> tuple[dict[str, Any], bytes]:
+    def send(self, header: dict[str, Any], payload: bytes, what: str) -> None:
         assert self._proc.stdin is not None
-        deadline = time.monotonic() + timeout
         try:
             write_frame(self._proc.stdin, header, payload)
         except (BrokenPipeError, OSError):
             self.close()
             raise EngineUnavailable(f"the embedded policy engine is not running ({what})") from None
+
+    def receive(self, timeout: float, what: str) -> tuple[dict[str, Any], bytes]:
+        self.wait_loaded()
+        deadline = time.monotonic() + timeout
         size = _SIZE.unpack(self._read(_SIZE.size, deadline, what))[0]
         answer, body = split_frame(self._read(size, deadline, what))
         err = answer.get("error")
@@ -103,6 +114,12 @@ class Worker:
                 raise EvaluationError(str(err.get("message")))
             raise EngineUnavailable(f"embedded policy engine failed while {what}: {err.get('message')}")
         return answer, body
+
+    def request(
+        self, header: dict[str, Any], payload: bytes, timeout: float, what: str
+    ) -> tuple[dict[str, Any], bytes]:
+        self.send(header, payload, what)
+        return self.receive(timeout, what)
 
     def evaluate(self, doc: dict[str, Any], what: str) -> Decisions:
         _, body = self.request({"op": "eval"}, json.dumps(doc).encode(), self.timeout, what)
@@ -132,6 +149,7 @@ class EmbeddedEngine:
         self.timeout = timeout
         self._local = threading.local()
         self._workers: list[Worker] = []
+        self._batch_workers: list[Worker] = []  # used by evaluate_many (one caller at a time)
         self._lock = threading.Lock()
         self._worker()  # load now: syntax errors surface before any product is evaluated
 
@@ -148,11 +166,69 @@ class EmbeddedEngine:
         product = doc.get("product", {}).get("id", "?")
         return self._worker().evaluate(doc, f"evaluating policies for product {product!r}")
 
+    def evaluate_many(self, docs: list[bytes], workers: int = 1) -> list[Decisions]:
+        """Decisions for several serialised input documents (JSON, one line each)."""
+        return self.submit(docs, workers)()
+
+    def submit(self, docs: list[bytes], workers: int = 1) -> Callable[[], list[Decisions]]:
+        """Send serialised input documents (JSON, one line each) to ``workers`` processes
+        and return a function that collects their decisions, in order.
+
+        The documents are split into contiguous slices, one frame per worker; the
+        workers evaluate while the caller does other work. Every worker answers
+        product by product and each answer must arrive within ``engine.timeout``
+        of the caller asking for it, as with :meth:`evaluate`.
+        """
+        pool = self._pool(max(1, min(workers, len(docs))))
+        size = -(-len(docs) // len(pool)) if docs else 0
+        slices = [docs[i * size : (i + 1) * size] for i in range(len(pool))]
+        try:
+            for worker, part in zip(pool, slices, strict=True):
+                if part:
+                    worker.send({"op": "eval_many"}, b"\n".join(part), "evaluating policies")
+        except BaseException:
+            self._reset(pool)
+            raise
+
+        def collect() -> list[Decisions]:
+            out: list[list[Decisions]] = [[] for _ in pool]
+            try:
+                for i in range(size):
+                    for n, (worker, part) in enumerate(zip(pool, slices, strict=True)):
+                        if i < len(part):
+                            _, body = worker.receive(
+                                self.timeout, "evaluating policies for a batch of products"
+                            )
+                            raw = json.loads(body)
+                            out[n].append(Decisions(values=raw["values"], errors=raw["errors"]))
+            except BaseException:
+                self._reset(pool)
+                raise
+            return [d for part in out for d in part]
+
+        return collect
+
+    def _reset(self, pool: list[Worker]) -> None:
+        """Stop workers whose answers were left unread (they would be out of step)."""
+        for worker in pool:
+            worker.close()
+
+    def _pool(self, n: int) -> list[Worker]:
+        pool = self._batch_workers
+        pool[:] = [w for w in pool if w._proc.poll() is None]
+        while len(pool) < n:
+            worker = Worker(self.bundle, self.timeout)
+            pool.append(worker)
+            with self._lock:
+                self._workers.append(worker)
+        return pool[:n]
+
     def close(self) -> None:
         with self._lock:
             for w in self._workers:
                 w.close()
             self._workers.clear()
+            self._batch_workers.clear()
 
 
 def open_embedded(bundle: PolicyBundle, config: Config, options: RunOptions) -> EmbeddedEngine:

@@ -7,8 +7,10 @@ the run-level findings (expired and stale waivers).
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -23,6 +25,9 @@ from meshguard.policy.metadata import RuleInfo, decision_kind
 from meshguard.policy.waivers import WaiverSet, load_waivers
 from meshguard.report.model import CheckResult, Finding, Location, Severity, Stage, Status, Waiver
 from meshguard.stages import PolicyOutcome, QualityOutcome, RunOptions, VersionInfo
+
+#: what :meth:`PolicyStage.evaluate_many` takes per product
+Product = tuple[Contract, QualityOutcome | None, VersionInfo | None]
 
 
 def _display(path: Path, root: Path) -> str:
@@ -68,8 +73,10 @@ class PolicyStage:
         self.engine = engine
         self.waivers = waivers
         self.options = options
-        self.run_id: str | None = None  # set by the pipeline, for the decision log
         self.log: DecisionLog | None = None
+        # per-rule constants, computed once (decide() runs for every product)
+        self._rules = {f"{r.package}.{r.name}": r for r in bundle.rules}
+        self._static: dict[str, tuple[RuleInfo, str, dict[str, Any]]] = {}
 
     @classmethod
     def open(cls, config: Config, options: RunOptions) -> PolicyStage:
@@ -125,7 +132,7 @@ class PolicyStage:
         digest = input_hash(doc)
         if self.log is not None:
             self.log.write(
-                run_id=self.run_id,
+                run_id=self.options.run_id,
                 timestamp=self.options.now.isoformat(timespec="seconds"),
                 engine=self.engine_name,
                 bundle_hash=self.bundle_hash,
@@ -139,22 +146,43 @@ class PolicyStage:
         outcome.input_hash = digest
         return outcome
 
+    def evaluate_many(
+        self, products: Iterable[Product], *, workers: int = 1, chunk: int = 64
+    ) -> Iterator[PolicyOutcome]:
+        """Outcomes for many products, in order, with ``workers`` engine processes.
+
+        Engines that can (the embedded one) get the input documents in batches;
+        while they evaluate one batch this process builds the next inputs and
+        turns the previous decisions into outcomes. Decisions are the same as
+        :meth:`evaluate` gives product by product.
+        """
+        submit = getattr(self.engine, "submit", None)
+        if submit is None:
+            for contract, quality, versions in products:
+                yield self.evaluate(contract, quality, versions)
+            return
+        items = iter(products)
+        pending: tuple[list[Contract], Callable[[], list[Decisions]]] | None = None
+        while True:
+            batch: list[Contract] = []
+            payloads: list[bytes] = []
+            for contract, quality, versions in itertools.islice(items, chunk):
+                batch.append(contract)
+                payloads.append(json.dumps(self.input_for(contract, quality, versions)).encode())
+            ready = list(zip(pending[0], pending[1](), strict=True)) if pending else []
+            pending = (batch, submit(payloads, workers)) if batch else None
+            for contract, decisions in ready:  # the workers evaluate the next batch meanwhile
+                yield self.decide(contract, decisions)
+            if pending is None:
+                return
+
     def decide(self, contract: Contract, decisions: Decisions) -> PolicyOutcome:
         """Turn raw engine decisions into one check per rule and one finding per violation."""
         self.waivers.products_seen.add(contract.id)
-        rules = {f"{r.package}.{r.name}": r for r in self.bundle.rules}
-        for key in sorted(set(decisions.values) | set(decisions.errors)):
-            rules.setdefault(key, _unknown_rule(key))
+        keys = self._rules.keys() | decisions.values.keys() | decisions.errors.keys()
         outcome = PolicyOutcome()
-        for key in sorted(rules):
-            rule = rules[key]
-            severity = Severity.WARNING if decision_kind(rule.name) == "warning" else rule.severity
-            common: dict[str, Any] = {
-                "title": rule.title,
-                "description": rule.description,
-                "regulation": rule.regulation,
-                "remediation": rule.remediation,
-            }
+        for key in sorted(keys):
+            rule, severity, common = self._rule_static(key)
             if key in decisions.errors:
                 outcome.checks.append(
                     CheckResult(
@@ -198,6 +226,20 @@ class PolicyStage:
                 )
             )
         return outcome
+
+    def _rule_static(self, key: str) -> tuple[RuleInfo, str, dict[str, Any]]:
+        static = self._static.get(key)
+        if static is None:
+            rule = self._rules.get(key) or _unknown_rule(key)
+            severity = Severity.WARNING if decision_kind(rule.name) == "warning" else rule.severity
+            common: dict[str, Any] = {
+                "title": rule.title,
+                "description": rule.description,
+                "regulation": rule.regulation,
+                "remediation": rule.remediation,
+            }
+            static = self._static[key] = (rule, severity, common)
+        return static
 
     def _finding(
         self, contract: Contract, rule: RuleInfo, severity: str, item: dict[str, Any], common: dict[str, Any]

@@ -8,6 +8,8 @@ newline and a raw payload (the input document or the answer, as JSON).
 
 Requests: ``{"op": "load", ...}`` (payload: ``{"modules", "data", "rules"}``),
 ``{"op": "eval"}`` (payload: the input document),
+``{"op": "eval_many"}`` (payload: input documents, one JSON document per line; one answer
+frame per document, in order),
 ``{"op": "query", "query": ...}`` (payload: an input document or empty).
 Answers: ``{"ok": true}`` + payload, or ``{"error": {message, path, line, column}}``.
 """
@@ -72,6 +74,20 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> None:
             elif op == "eval":
                 d = core.evaluate(payload.decode())
                 write_frame(out, {"ok": True}, json.dumps({"values": d.values, "errors": d.errors}).encode())
+            elif op == "eval_many":
+                # one answer frame per input (newline-separated JSON documents), so the
+                # caller applies its deadline to every product, not to the whole batch
+                for doc in payload.split(b"\n") if payload else ():
+                    try:
+                        d = core.evaluate(doc.decode())
+                    except Exception as exc:
+                        write_frame(
+                            out, {"error": {"message": str(exc) or type(exc).__name__}, "kind": "eval"}
+                        )
+                        continue
+                    write_frame(
+                        out, {"ok": True}, json.dumps({"values": d.values, "errors": d.errors}).encode()
+                    )
             elif op == "query":
                 value = core.query(header["query"], payload.decode() if payload else None)
                 write_frame(out, {"ok": True}, json.dumps(value).encode())
@@ -84,7 +100,30 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> None:
             write_frame(out, {"error": {"message": str(exc) or type(exc).__name__}, "kind": "eval"})
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when the process that started it dies.
+
+    A policy that loops holds the interpreter inside regorus, where neither
+    signals handled in Python nor EOF on stdin are seen: without this, a worker
+    whose parent was killed (a pool worker terminated, Ctrl-C) would spin forever.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent is already gone
+        os._exit(1)
+
+
 def main() -> None:
+    _die_with_parent()
     os.environ["RUST_BACKTRACE"] = "0"
     os.environ["RUST_LIB_BACKTRACE"] = "0"
     serve(sys.stdin.buffer, sys.stdout.buffer)

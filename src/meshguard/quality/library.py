@@ -24,26 +24,28 @@ DIMENSIONS = {
 _ZERO = Condition("mustBe", 0)
 
 
-def _nulls(table: Table, col: str, rule: QualityRule) -> pl.Series:
-    return table.frame.get_column(col).is_null()
+def _nulls(table: Table, col: str, rule: QualityRule) -> pl.Expr:
+    import polars as pl
+
+    return pl.col(col).is_null()
 
 
-def _missing(table: Table, col: str, rule: QualityRule) -> pl.Series:
+def _missing(table: Table, col: str, rule: QualityRule) -> pl.Expr:
     import polars as pl
 
     args = rule.raw.get("arguments") or {}
     values = args.get("missingValues", [None, ""]) if isinstance(args, dict) else [None, ""]
     if not isinstance(values, list):
         raise BadCondition("arguments.missingValues must be a list")
-    s = table.frame.get_column(col)
-    mask = s.is_null() if None in values else pl.Series([False] * len(s), dtype=pl.Boolean)
+    s = pl.col(col)
+    mask = s.is_null() if None in values else pl.lit(False)
     others = [str(v) for v in values if v is not None]
     if others:
         mask = mask | s.cast(pl.String).is_in(others).fill_null(False)
     return mask
 
 
-def _invalid(table: Table, col: str, rule: QualityRule) -> pl.Series:
+def _invalid(table: Table, col: str, rule: QualityRule) -> pl.Expr:
     import polars as pl
 
     args = rule.raw.get("arguments") or {}
@@ -52,16 +54,18 @@ def _invalid(table: Table, col: str, rule: QualityRule) -> pl.Series:
     pattern = args.get("pattern")
     if valid is None and pattern is None:
         raise BadCondition("invalidValues needs arguments.validValues or arguments.pattern")
-    s = table.frame.get_column(col)
-    bad = pl.Series([False] * len(s), dtype=pl.Boolean)
+    s = pl.col(col)
+    bad = pl.lit(False)
     if isinstance(valid, list):
         same_type = [v for v in valid if v is not None]
-        bad = bad | ~(s.is_in(same_type) if s.dtype != pl.String else s.is_in([str(v) for v in same_type]))
+        allowed = [str(v) for v in same_type] if table.dtype(col) == pl.String else same_type
+        bad = bad | ~s.is_in(allowed)
     if isinstance(pattern, str):
         bad = bad | ~s.cast(pl.String).str.contains(pattern)
     return bad.fill_null(False) & s.is_not_null()
 
 
+#: metric → the expression of the failing rows
 METRICS: dict[str, Callable[[Table, str, QualityRule], Any]] = {
     "nullValues": _nulls,
     "missingValues": _missing,
@@ -99,23 +103,24 @@ def library_check(table: Table, rule: QualityRule) -> CheckResult:
             raise BadCondition(f"unit {unit!r} is not rows or percent")
         columns: list[str] = []
         columns = _columns(table, rule, metric)
-        failing: pl.Series | None = None
+        failing: Any = None
         if metric == "rowCount":
             count = table.rows
         elif metric == "duplicateValues":
-            sub = table.frame.select(columns)
-            keep = pl.all_horizontal(pl.all().is_not_null())
-            failing = sub.select((pl.struct(columns).is_duplicated() & keep).alias("d")).get_column("d")
-            count = sub.filter(keep).height - sub.filter(keep).n_unique()
+            dupes = table.duplicates(columns, skip_nulls=True)
+            failing, count = dupes.mask, dupes.extra
         else:
-            failing = METRICS[metric](table, columns[0], rule)
-            count = int(failing.sum())
+            failing = table.metric(metric, columns[0], rule)
+            if failing is None:
+                failing = METRICS[metric](table, columns[0], rule)
+            count = table.count(failing)
     except (BadCondition, ValueError, TypeError) as exc:
         return check(table, ok=False, status=Status.ERRORED, message=f"rule cannot run: {exc}", **common)
     except MissingColumn as exc:
         return check(table, ok=False, status=Status.ERRORED, message=str(exc), **common)
     except pl.exceptions.PolarsError as exc:  # e.g. a nested column, a bad regex: errored, not a crash
-        dtypes = ", ".join(f"{c} is {table.frame.schema[c]}" for c in columns if c in table.frame.columns)
+        present = table.columns
+        dtypes = ", ".join(f"{c} is {table.dtype(c)}" for c in columns if c in present)
         return check(
             table,
             ok=False,
@@ -156,9 +161,9 @@ def _columns(table: Table, rule: QualityRule, metric: str) -> list[str]:
         cols = [rule.field]
     if not cols:
         if metric == "duplicateValues":  # schema level without properties: whole rows
-            return list(table.frame.columns)
+            return table.columns
         raise BadCondition(f"{metric} at schema level needs arguments.properties")
-    missing = [c for c in cols if c not in table.frame.columns]
+    missing = [c for c in cols if c not in table.columns]
     if missing:
         raise MissingColumn(f"not evaluated: column {missing[0]} is missing")
     return cols

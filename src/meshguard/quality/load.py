@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from meshguard.contracts.model import Contract, Property, SchemaObject
 from meshguard.errors import DataError
@@ -11,65 +11,119 @@ from meshguard.sources.base import ReadOptions, Source, scrub
 if TYPE_CHECKING:
     import polars as pl
 
+Frame = TypeVar("Frame", "pl.DataFrame", "pl.LazyFrame")
+
+
+#: the seed of every sample meshguard draws (``--sample N`` / ``--sample-fraction F``)
+SEED = 42
+
 
 def read_frame(
     source: Source, contract: Contract, obj: SchemaObject, options: ReadOptions
 ) -> tuple[pl.DataFrame, bool]:
-    """The rows (at most ``options.limit``) and whether they are a sample of more."""
+    """The rows (a seeded sample of ``options.limit`` / ``options.fraction`` of them, when asked)
+    and whether they are a sample of more."""
+    import polars as pl
+
+    frame, sampled = read_table(source, contract, obj, options, stream=False)
+    assert isinstance(frame, pl.DataFrame)
+    return frame, sampled
+
+
+def is_large(source: Source, obj: SchemaObject, options: ReadOptions) -> bool:
+    """Whether the whole of this table is more than ``data.large_file_bytes`` (then it is streamed)."""
+    size = getattr(source, "size", None)
+    if options.large_file_bytes is None or options.limit is not None or options.fraction is not None:
+        return False
+    if size is None:
+        return False
+    return bool(size(obj.physical_name or obj.name) > options.large_file_bytes)
+
+
+def read_table(
+    source: Source, contract: Contract, obj: SchemaObject, options: ReadOptions, *, stream: bool
+) -> tuple[pl.DataFrame | pl.LazyFrame, bool]:
+    """Like :func:`read_frame`; with ``stream`` the rows stay a ``LazyFrame`` (its schema checked)."""
     import polars as pl
 
     table = obj.physical_name or obj.name
+    sampled = False
     try:
         got: Any = source.read(table, options)
-        frame = got.collect() if isinstance(got, pl.LazyFrame) else got
-        if not isinstance(frame, pl.DataFrame):  # a pandas frame from a custom source
-            frame = pl.from_pandas(frame)
+        if not isinstance(got, (pl.DataFrame, pl.LazyFrame)):  # a pandas frame from a custom source
+            got = pl.from_pandas(got)
+        if stream:
+            lazy = got.lazy()
+            lazy.collect_schema()
+            return lazy, False
+        if options.limit is not None:
+            got = _sample_rows(got.lazy(), options.limit)
+        elif options.fraction is not None and source.kind not in ("postgres", "duckdb"):
+            got = _sample_fraction(got.lazy(), options.fraction)
+        frame = got.collect(engine="streaming") if isinstance(got, pl.LazyFrame) else got
     except pl.exceptions.NoDataError:
         raise DataError(f"product {contract.id}: {source.describe()} is empty") from None
     except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError, ValueError) as exc:
-        raise DataError(f"product {contract.id}: {source.describe()} {_why(exc)}") from None
+        raise read_error(contract, source, exc) from None
     except BaseException as exc:  # a panic inside the native reader (corrupt file) is BaseException
         if type(exc).__name__ != "PanicException":
             raise
-        raise DataError(f"product {contract.id}: {source.describe()} {_why(exc)}") from None
-    sampled = False
-    if options.limit is not None and frame.height > options.limit:
-        frame, sampled = frame.head(options.limit), True
-    if options.fraction is not None and source.kind != "postgres":
-        frame, sampled = frame.sample(fraction=options.fraction, seed=42), True
+        raise read_error(contract, source, exc) from None
+    if options.limit is not None:
+        sampled = frame.height > options.limit
+        if sampled:  # n + 1 rows came back: drop the one drawn last
+            frame = frame.filter(pl.col("__h") != pl.col("__h").max())
+        frame = frame.drop("__i", "__h")
     elif options.fraction is not None:
         sampled = True
     return frame, sampled
 
 
-def _why(exc: BaseException) -> str:
-    """Why a file could not be read, in a few words (never the values the engine may quote)."""
+def _sample_rows(frame: pl.LazyFrame, n: int) -> pl.LazyFrame:
+    """``n + 1`` rows drawn with the fixed seed (in data order), with their draw in ``__h``."""
+    import polars as pl
+
+    drawn = frame.with_row_index("__i").with_columns(pl.col("__i").hash(SEED).alias("__h"))
+    return drawn.bottom_k(n + 1, by="__h").sort("__i")
+
+
+def _sample_fraction(frame: pl.LazyFrame, fraction: float) -> pl.LazyFrame:
+    import polars as pl
+
+    cut = int(min(max(fraction, 0.0), 1.0) * (2**64 - 1))
+    return frame.with_row_index("__i").filter(pl.col("__i").hash(SEED) <= cut).drop("__i")
+
+
+def read_error(contract: Contract, source: Source, exc: BaseException) -> DataError:
+    """A one-line error for data that cannot be read (never quoting a value)."""
     text = str(exc).lower()
     if "utf-8" in text or "utf8" in text:
-        return "is not valid UTF-8 text"
+        msg = "is not valid UTF-8 text"
     elif "parquet" in text or "magic" in text:
-        return "is not a readable Parquet file"
+        msg = "is not a readable Parquet file"
     elif "json" in text:
-        return f"is not valid JSON: {scrub(str(exc), 120)}"
+        msg = f"is not valid JSON: {scrub(str(exc), 120)}"
     elif type(exc).__name__ == "PanicException":
-        return "is corrupt: the reader gave up on it"
+        msg = "is corrupt: the reader gave up on it"
     else:
-        return f"cannot be read: {scrub(str(exc), 160)}"
+        msg = f"cannot be read: {scrub(str(exc), 160)}"
+    return DataError(f"product {contract.id}: {source.describe()} {msg}")
 
 
-def flatten(frame: pl.DataFrame, props: dict[str, Property]) -> pl.DataFrame:
+def flatten(frame: Frame, props: dict[str, Property]) -> Frame:
     """Nested properties (``address.city``) as their own columns, read from struct fields."""
     import polars as pl
 
     exprs = []
+    schema = frame.collect_schema()
     for path in props:
-        if "." not in path or path in frame.columns:
+        if "." not in path or path in schema:
             continue
         head, *rest = path.split(".")
-        if head not in frame.columns:
+        if head not in schema:
             continue
         expr = pl.col(head)
-        dtype: Any = frame.schema[head]
+        dtype: Any = schema[head]
         ok = True
         for part in rest:
             if not isinstance(dtype, pl.Struct) or part not in {f.name for f in dtype.fields}:

@@ -86,7 +86,7 @@ def relationship_checks(
         tgt_cols = [t[2] for t in targets if t]
         try:
             if tgt_contract.path == contract.path and tgt_schema in tables:
-                ref = tables[tgt_schema].frame.select(tgt_cols)
+                ref = tables[tgt_schema].select(tgt_cols)
             else:
                 ref = load(tgt_contract, tgt_schema, tgt_cols)
         except DataError as exc:
@@ -113,12 +113,9 @@ def relationship_checks(
             )
             continue
         keys = ref.select([pl.col(t).alias(f) for t, f in zip(tgt_cols, cols, strict=True)]).unique()
-        left = table.frame.select(cols)
         try:
-            keys = keys.with_columns([pl.col(c).cast(left.schema[c]) for c in cols])
-            found = left.with_row_index("__row").join(
-                keys.with_columns(pl.lit(True).alias("__hit")), on=cols, how="left", nulls_equal=False
-            )
+            keys = keys.with_columns([pl.col(c).cast(table.dtype(c)) for c in cols])
+            n, orphan = table.orphans(cols, keys)
         except pl.exceptions.PolarsError:
             out.append(
                 check(
@@ -130,12 +127,6 @@ def relationship_checks(
                 )
             )
             continue
-        orphan = (
-            found.sort("__row")
-            .select((pl.col("__hit").is_null() & pl.all_horizontal(pl.col(cols).is_not_null())).alias("o"))
-            .get_column("o")
-        )
-        n = int(orphan.sum())
         ok = n == 0
         where = "" if tgt_contract.path == contract.path else f" of product {tgt_contract.id}"
         out.append(
@@ -158,5 +149,5 @@ def _plan_error(rel: Relationship, cols: list[str], table: Table) -> str | None:
         return "relationship has no `to` target"
     if len(cols) != len(rel.to):
         return f"relationship maps {len(cols)} column(s) to {len(rel.to)}"
-    missing = [c for c in cols if c not in table.frame.columns]
+    missing = [c for c in cols if c not in table.columns]
     return f"column {missing[0]} is missing from the data" if missing else None

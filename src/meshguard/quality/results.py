@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -15,21 +14,128 @@ if TYPE_CHECKING:
     import polars as pl
 
 
+#: columns a streamed table carries for the checks only (rows whose value did not parse)
+HIDDEN = "__bad__"
+
+
 @dataclass
 class Table:
-    """One schema object's data, ready to be checked."""
+    """One schema object's data, ready to be checked.
+
+    ``frame`` is a ``DataFrame`` in memory, or a ``LazyFrame`` for a file too large
+    to load (see :mod:`meshguard.quality.streaming`): checks written against
+    :meth:`count`, :meth:`scalars` and :meth:`rows_where` run on either, the
+    lazy ones as aggregations in polars' streaming engine.
+    """
 
     contract: Contract
     schema: SchemaObject
-    frame: pl.DataFrame
+    frame: pl.DataFrame | pl.LazyFrame
     masked: frozenset[str]
     samples: int
     sampled: bool
     source: Any = None  # the Source it came from
+    row_count: int | None = None  # a streamed table's number of rows
+
+    @property
+    def streaming(self) -> bool:
+        import polars as pl
+
+        return isinstance(self.frame, pl.LazyFrame)
+
+    @property
+    def eager(self) -> pl.DataFrame:
+        """The in-memory frame (only for checks that cannot stream)."""
+        import polars as pl
+
+        assert isinstance(self.frame, pl.DataFrame), "this check needs the data in memory"
+        return self.frame
+
+    @property
+    def columns(self) -> list[str]:
+        return [c for c in self.frame.collect_schema().names() if not c.startswith(HIDDEN)]
+
+    def dtype(self, column: str) -> pl.DataType:
+        return self.frame.collect_schema()[column]
 
     @property
     def rows(self) -> int:
-        return self.frame.height
+        import polars as pl
+
+        if isinstance(self.frame, pl.DataFrame):
+            return self.frame.height
+        if self.row_count is None:
+            self.row_count = int(self.scalars(pl.len())[0])
+        return self.row_count
+
+    def scalars(self, *exprs: pl.Expr) -> tuple[Any, ...]:
+        """Aggregations over all rows, in one pass (streaming for a lazy frame)."""
+        import polars as pl
+
+        if isinstance(self.frame, pl.DataFrame):
+            return tuple(self.frame.select(exprs).row(0))
+        return tuple(self.frame.select(exprs).collect(engine="streaming").row(0))
+
+    def count(self, mask: pl.Expr) -> int:
+        """Rows where the boolean expression ``mask`` is true."""
+        return int(self.scalars(mask.fill_null(False).sum())[0] or 0)
+
+    # Checks that need more than a mask: in polars here, pushed down by other engines'
+    # tables (meshguard.quality.spark.SparkTable overrides them).
+
+    def extreme(self, column: str, which: str) -> Any:
+        """The ``max`` or ``min`` of a column."""
+        import polars as pl
+
+        return self.scalars(pl.col(column).max() if which == "max" else pl.col(column).min())[0]
+
+    def latency(self, start: str, end: str, limit_s: float) -> tuple[Any, int, Any]:
+        """(largest ``end - start`` in seconds, rows over ``limit_s``, their mask)."""
+        import polars as pl
+
+        delay = (pl.col(end) - pl.col(start)).dt.total_seconds()
+        late = delay > limit_s
+        worst, n_late = self.scalars(delay.max().alias("worst"), late.fill_null(False).sum().alias("late"))
+        return worst, int(n_late or 0), late
+
+    def orphans(self, columns: list[str], keys: pl.DataFrame) -> tuple[int, Any]:
+        """(rows whose non-null ``columns`` are not among ``keys``, their mask)."""
+        import polars as pl
+
+        key = pl.struct(columns) if len(columns) > 1 else pl.col(columns[0])
+        known = keys.select(key.alias("k")).get_column("k")
+        orphan = pl.all_horizontal(pl.col(columns).is_not_null()) & ~key.is_in(known.implode())
+        return self.count(orphan), orphan
+
+    def duplicates(self, columns: list[str], *, skip_nulls: bool) -> Any:
+        """:class:`meshguard.quality.duplicates.Duplicates` over ``columns``."""
+        from meshguard.quality.duplicates import duplicates
+
+        return duplicates(self, columns, skip_nulls=skip_nulls)
+
+    def value_failures(self, *args: Any) -> Any:
+        """The schema's value checks counted on a streamed table (see meshguard.quality.streaming)."""
+        from meshguard.quality.streaming import streamed_failures
+
+        return streamed_failures(self, *args)
+
+    def metric(self, metric: str, column: str, rule: Any) -> Any:
+        """The failing-row mask of a library metric, when this engine computes it itself."""
+        return None
+
+    def select(self, columns: list[str]) -> pl.DataFrame:
+        """These columns of every row, in memory."""
+        import polars as pl
+
+        picked = self.frame.select(columns)
+        return picked.collect(engine="streaming") if isinstance(picked, pl.LazyFrame) else picked
+
+    def rows_where(self, mask: pl.Expr, n: int) -> pl.DataFrame:
+        """The first ``n`` rows (in data order) where ``mask`` is true, data columns only."""
+        import polars as pl
+
+        picked = self.frame.filter(mask.fill_null(False)).select(self.columns).head(n)
+        return picked.collect(engine="streaming") if isinstance(picked, pl.LazyFrame) else picked
 
 
 def location(contract: Contract, pointer: Pointer) -> Location:
@@ -55,17 +161,19 @@ def status_of(ok: bool, severity: str) -> str:
     return Status.FAILED if severity == Severity.ERROR else Status.WARNED
 
 
-def sample_rows(table: Table, failing: pl.Series | Sequence[int]) -> tuple[dict[str, Any], ...]:
-    """Up to ``table.samples`` failing rows (a boolean mask or row indexes), masked."""
+def sample_rows(table: Table, failing: Any) -> tuple[dict[str, Any], ...]:
+    """Up to ``table.samples`` failing rows (a boolean mask or expression, or row indexes), masked."""
     import polars as pl
 
     if table.samples <= 0:
         return ()
     if isinstance(failing, pl.Series):
-        rows = table.frame.filter(failing.fill_null(False)).head(table.samples)
-    else:
+        rows = table.eager.filter(failing.fill_null(False)).head(table.samples)
+    elif isinstance(failing, (list, tuple)):
         idx = [int(i) for i in list(failing)[: table.samples]]
-        rows = table.frame[idx] if idx else table.frame.head(0)
+        rows = table.eager[idx] if idx else table.eager.head(0)
+    else:  # an expression of the table's engine
+        rows = table.rows_where(failing, table.samples)
     try:
         dicts = rows.to_dicts()
     except (OverflowError, ValueError):  # a date beyond Python's range (year > 9999): shown as text
@@ -87,7 +195,7 @@ def check(
     field: str | None = None,
     measured: Any = None,
     threshold: str | None = None,
-    failing: pl.Series | Sequence[int] | None = None,
+    failing: Any = None,  # a mask (Series), row indexes, or a mask expression of the engine
     failing_rows: int | None = None,
     message: str = "",
     status: str | None = None,
@@ -98,8 +206,12 @@ def check(
 
     samples: tuple[dict[str, Any], ...] = ()
     if failing is not None:
-        if failing_rows is None:
-            failing_rows = int(failing.sum()) if isinstance(failing, pl.Series) else len(failing)
+        if failing_rows is None and isinstance(failing, pl.Series):
+            failing_rows = int(failing.sum())
+        elif failing_rows is None and isinstance(failing, (list, tuple)):
+            failing_rows = len(failing)
+        elif failing_rows is None:
+            failing_rows = table.count(failing)
         if failing_rows:
             samples = sample_rows(table, failing)
     fraction = None

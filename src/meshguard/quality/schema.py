@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from meshguard.contracts.model import Property
 from meshguard.quality.results import Table, check
+from meshguard.quality.streaming import Streamed
 from meshguard.quality.types import Normalised, expected_kind, physical_max_length, target_dtype
 from meshguard.report.model import CheckResult, Stage, Status
 from meshguard.sources.base import scrub
@@ -206,7 +207,7 @@ def schema_checks(table: Table, norm: Normalised, props: dict[str, Property]) ->
     """Build the pandera schema for ``table``, validate, and report every planned check."""
     import pandera.polars as pa
 
-    frame = table.frame
+    columns_present = set(table.columns)
     obj = table.schema
     results: list[CheckResult] = []
     columns: dict[str, Any] = {}
@@ -217,7 +218,7 @@ def schema_checks(table: Table, norm: Normalised, props: dict[str, Property]) ->
     for path, prop in props.items():
         base = f"{obj.name}.{path}"
         kind = expected_kind(prop)
-        present = path in frame.columns
+        present = path in columns_present
         specs = [
             Spec(f"{base}.present", f"column {path} present", "conformity", prop.pointer, prop, "present"),
         ]
@@ -294,17 +295,18 @@ def schema_checks(table: Table, norm: Normalised, props: dict[str, Property]) ->
             None,
             "unique",
         )
-        if not all(c in frame.columns for c in cols):
+        if not all(c in columns_present for c in cols):
             pk_spec.note = "not evaluated: a primary key column is missing"
             notes.append(pk_spec)
             pk_spec = None
     schema = pa.DataFrameSchema(columns, unique=[p.path for p in pk] if pk_spec else None, name=obj.name)
 
-    failures: dict[str, list[int]] = defaultdict(list)
+    failures: dict[str, list[int] | Streamed] = defaultdict(list)
     errors: dict[str, str] = {}
     found_dtype: dict[str, str] = {}
     try:
-        schema.validate(frame, lazy=True)
+        # a streamed table: pandera checks the columns and dtypes on no rows, the values stream
+        schema.validate(table.eager if not table.streaming else _head(table), lazy=True)
     except pa.errors.SchemaErrors as exc:
         for row in exc.failure_cases.iter_rows(named=True):
             spec = _spec_for(row, planned, builtin, pk_spec)
@@ -316,7 +318,9 @@ def schema_checks(table: Table, norm: Normalised, props: dict[str, Property]) ->
             elif idx is None and not spec.id.endswith(".present"):
                 errors[spec.id] = scrub(str(row.get("failure_case") or "check failed"))
             elif idx is not None:
-                failures[spec.id].append(int(idx))
+                cast_list = failures[spec.id]
+                assert isinstance(cast_list, list)
+                cast_list.append(int(idx))
             else:
                 failures[spec.id]
     except pa.errors.SchemaError as exc:  # pandera raised before collecting (should not with lazy)
@@ -333,6 +337,13 @@ def schema_checks(table: Table, norm: Normalised, props: dict[str, Property]) ->
                 message=scrub(str(exc)),
             )
         ]
+    if table.streaming:
+        pk_cols = (pk_spec, [p.path for p in pk]) if pk_spec else None
+        streamed, failed = table.value_failures(
+            norm, planned, builtin, pk_cols, set(errors) | set(failures) | set(found_dtype)
+        )
+        failures.update(streamed)
+        errors.update(failed)
 
     every = [s for p in props for s in _ordered(builtin, planned.get(p, []), p)]
     if pk_spec:
@@ -357,6 +368,10 @@ def schema_checks(table: Table, norm: Normalised, props: dict[str, Property]) ->
         )
     order = {s.id: i for i, s in enumerate([*every, *notes])}
     return sorted(results, key=lambda r: order.get(r.id, 0))
+
+
+def _head(table: Table) -> Any:
+    return table.frame.lazy().select(table.columns).head(0).collect()
 
 
 def _not_duplicated(data: Any) -> Any:
@@ -396,7 +411,7 @@ def _spec_for(
 def _result(
     table: Table,
     spec: Spec,
-    failures: dict[str, list[int]],
+    failures: dict[str, list[int] | Streamed],
     errors: dict[str, str],
     found_dtype: dict[str, str],
     norm: Normalised,
@@ -443,19 +458,34 @@ def _result(
                 **common,
             )
         bad = norm.parse_failures.get(path)
-        if bad is not None and bad.any():
+        n = 0 if bad is None else table.count(bad) if isinstance(bad, pl.Expr) else int(bad.sum())
+        if bad is not None and n:
             return check(
                 table,
                 ok=False,
                 failing=bad,
-                measured=int(bad.sum()),
-                message=f"{int(bad.sum())} value(s) of {path} are not a valid {spec.threshold}",
+                failing_rows=n,
+                measured=n,
+                message=f"{n} value(s) of {path} are not a valid {spec.threshold}",
                 **common,
             )
         return check(table, ok=True, failing_rows=0, measured=0, **common)
-    idx = failures.get(spec.id, [])
+    found = failures.get(spec.id, [])
+    if isinstance(found, Streamed):
+        ok = not found.count
+        return check(
+            table,
+            ok=ok,
+            failing=found.mask,
+            failing_rows=found.count,
+            measured=found.count,
+            message="" if ok else f"{found.count} row(s) fail: {spec.name}",
+            **common,
+        )
+    idx = found
     if kind == "required" and path in norm.parse_failures:  # unparsable values are counted by .type
         bad = norm.parse_failures[path]
+        assert isinstance(bad, pl.Series)
         idx = [i for i in idx if not bad[i]]
     ok = not idx
     msg = "" if ok else f"{len(idx)} row(s) fail: {spec.name}"

@@ -62,10 +62,10 @@ def _element(sla: SlaProperty, tables: Mapping[str, Table]) -> tuple[Table, str]
         return None
     element = sla.element.split(",")[0].strip()
     schema, dot, col = element.rpartition(".")
-    if dot and schema in tables and col in tables[schema].frame.columns:
+    if dot and schema in tables and col in tables[schema].columns:
         return tables[schema], col
     for t in tables.values():
-        if element in t.frame.columns:
+        if element in t.columns:
             return t, element
     return None
 
@@ -120,13 +120,12 @@ def sla_checks(contract: Contract, tables: Mapping[str, Table], now: dt.datetime
         except ValueError as exc:
             out.append(check(table, ok=False, status=Status.ERRORED, message=f"SLA {prop}: {exc}", **base))
             continue
-        series = table.frame.get_column(col)
-        if family(series.dtype) not in ("date", "timestamp", "null"):
+        if family(table.dtype(col)) not in ("date", "timestamp", "null"):
             msg = f"{col} is not a date or timestamp column"
             out.append(check(table, ok=False, status=Status.ERRORED, message=f"SLA {prop}: {msg}", **base))
             continue
         try:
-            edge = series.max() if AGE[prop] == "newest" else series.min()
+            edge = table.extreme(col, "max" if AGE[prop] == "newest" else "min")
         except (OverflowError, ValueError):  # beyond Python's datetime range (year > 9999)
             msg = f"{col} holds dates out of range"
             out.append(check(table, ok=False, status=Status.ERRORED, message=f"SLA {prop}: {msg}", **base))
@@ -166,10 +165,10 @@ def sla_checks(contract: Contract, tables: Mapping[str, Table], now: dt.datetime
 
 def _column(element: str, tables: Mapping[str, Table]) -> tuple[Table, str] | None:
     schema, dot, col = element.strip().rpartition(".")
-    if dot and schema in tables and col in tables[schema].frame.columns:
+    if dot and schema in tables and col in tables[schema].columns:
         return tables[schema], col
     for t in tables.values():
-        if element.strip() in t.frame.columns:
+        if element.strip() in t.columns:
             return t, element.strip()
     return None
 
@@ -203,21 +202,18 @@ def _latency(
     table = a[0]
     try:
         limit = period_seconds(sla.value, sla.unit, "latency")
-        delay = table.frame.select((pl.col(b[1]) - pl.col(a[1])).dt.total_seconds().alias("d")).get_column(
-            "d"
-        )
+        worst, n_late, late = table.latency(a[1], b[1], limit)
     except (ValueError, pl.exceptions.PolarsError) as exc:
         return check(table, ok=False, status=Status.ERRORED, message=f"SLA latency: {str(exc)[:120]}", **base)
-    late = delay > limit
-    worst = delay.max()
     hours = round(float(worst) / 3600, 2) if isinstance(worst, (int, float)) else None
-    ok = not bool(late.any())
+    ok = not n_late
     return check(
         table,
         ok=ok,
         measured=hours,
         threshold=f"<= {round(limit / 3600, 2)} h",
         failing=late,
-        message="" if ok else f"{int(late.sum())} row(s) took longer than {sla.value} {sla.unit or 'd'}",
+        failing_rows=int(n_late),
+        message="" if ok else f"{int(n_late)} row(s) took longer than {sla.value} {sla.unit or 'd'}",
         **base,
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
+from pathlib import Path
 from typing import Any
 
 from meshguard.contracts.model import QualityRule
@@ -80,19 +81,21 @@ def _scalar(rows: list[tuple[Any, ...]]) -> float:
 def _run_local(table: Table, sql: str) -> list[tuple[Any, ...]]:
     import duckdb
 
+    # only the columns the query names: handing DuckDB the whole frame would copy it
+    words = set(re.findall(r"\w+", sql))
+    named = [
+        c
+        for c in table.columns
+        if c in words or (not c.isidentifier() and re.search(rf"(?<![\w]){re.escape(c)}(?![\w])", sql))
+    ]
+    if table.streaming:
+        return _run_streamed(table, sql, named or table.columns[:1])
     con = duckdb.connect(":memory:", config={"enable_external_access": False})
     con.execute("SET enable_progress_bar = false")  # never draw on stdout (JSON may go there)
     timer = threading.Timer(LOCAL_TIMEOUT_S, con.interrupt)  # a runaway query is stopped
     timer.start()
     try:
-        # only the columns the query names: handing DuckDB the whole frame would copy it
-        words = set(re.findall(r"\w+", sql))
-        named = [
-            c
-            for c in table.frame.columns
-            if c in words or (not c.isidentifier() and re.search(rf"(?<![\w]){re.escape(c)}(?![\w])", sql))
-        ]
-        con.register("__meshguard_frame", table.frame.select(named or table.frame.columns[:1]))
+        con.register("__meshguard_frame", table.eager.select(named or table.columns[:1]))
         con.execute(f"CREATE VIEW {quote_ident(table.schema.name)} AS SELECT * FROM __meshguard_frame")
         return con.execute(sql).fetchall()
     except duckdb.Error as exc:
@@ -102,6 +105,44 @@ def _run_local(table: Table, sql: str) -> list[tuple[Any, ...]]:
     finally:
         timer.cancel()
         con.close()
+
+
+def _run_streamed(table: Table, sql: str, columns: list[str]) -> list[tuple[Any, ...]]:
+    """A large table: its named columns streamed to a temporary Parquet file DuckDB scans
+    out of core; the only file the query may touch is that one."""
+    import tempfile
+
+    import duckdb
+    import polars as pl
+
+    frame = table.frame
+    assert isinstance(frame, pl.LazyFrame)
+    with tempfile.TemporaryDirectory(prefix="meshguard-sql-") as tmp:
+        path = Path(tmp) / "data.parquet"
+        frame.select(columns).sink_parquet(path)
+        con = duckdb.connect(":memory:")
+        try:
+            con.execute("SET memory_limit = '512MB'")
+            con.execute(f"SET temp_directory = '{tmp}'")
+            con.execute(f"SET allowed_paths = ['{path}']")
+            con.execute("SET allowed_directories = [" + repr(tmp) + "]")
+            con.execute("SET enable_external_access = false")
+            con.execute(
+                f"CREATE VIEW {quote_ident(table.schema.name)} AS SELECT * FROM read_parquet('{path}')"
+            )
+            return con.execute(sql).fetchall()
+        except duckdb.Error as exc:
+            raise Refused(f"failed: {scrub(str(exc))}") from None
+        finally:
+            con.close()
+
+
+def _pushed(run: Any, sql: str) -> list[tuple[Any, ...]]:
+    try:
+        rows: list[tuple[Any, ...]] = run(sql)
+    except Exception as exc:  # the engine's own error type (pyspark's AnalysisException…)
+        raise Refused(f"failed: {scrub(str(exc))}") from None
+    return rows
 
 
 def sql_check(table: Table, rule: QualityRule) -> CheckResult:
@@ -129,7 +170,13 @@ def sql_check(table: Table, rule: QualityRule) -> CheckResult:
             name = quote_ident(table.schema.name)
         sql = query.replace("{object}", name).replace("{model}", name)
         guard(sql, postgres=remote)
-        rows = table.source.query_one(sql) if remote else _run_local(table, sql)
+        pushed = getattr(table, "run_sql", None)  # an engine that runs SQL itself (Spark)
+        if remote:
+            rows = table.source.query_one(sql)
+        elif pushed is not None:
+            rows = _pushed(pushed, sql)
+        else:
+            rows = _run_local(table, sql)
         measured = _scalar(rows)
     except (Refused, BadCondition) as exc:
         return check(table, ok=False, status=Status.ERRORED, message=f"sql rule refused: {exc}", **common)

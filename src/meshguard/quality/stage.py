@@ -5,20 +5,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from meshguard.config import Config
-from meshguard.contracts.model import Contract, Property
+from meshguard.contracts.model import Contract, Property, SchemaObject
 from meshguard.errors import DataError
 from meshguard.quality.library import library_check
-from meshguard.quality.load import flatten, read_frame
+from meshguard.quality.load import flatten, is_large, read_error, read_table
 from meshguard.quality.profile import profile
 from meshguard.quality.relationships import relationship_checks
 from meshguard.quality.results import Table, location
 from meshguard.quality.schema import schema_checks
 from meshguard.quality.sla import parse_instant, sla_checks
 from meshguard.quality.sqlrules import other_rule_check, sql_check
-from meshguard.quality.types import normalise
+from meshguard.quality.types import Normalised, normalise
 from meshguard.report.model import CheckResult, Severity, Stage, Status
 from meshguard.sources.base import ReadOptions, Source
 from meshguard.sources.registry import NoSource, open_source
@@ -57,6 +57,8 @@ def run_quality(
     contract: Contract, config: Config, options: RunOptions, mesh: Mapping[str, Contract]
 ) -> QualityOutcome:
     """Validate ``contract``'s data; :class:`UnavailableError` (exit 3) propagates."""
+    import polars as pl
+
     out = QualityOutcome()
     try:
         source = open_source(contract, config, options)
@@ -74,25 +76,38 @@ def run_quality(
     multi = len(contract.schemas) > 1
     for obj in contract.schemas:
         try:
-            frame, sampled = read_frame(source, contract, obj, read_opts)
+            if source.kind == "spark":  # the data stays in Spark; checks are pushed down
+                from meshguard.quality.spark import prepare_spark
+
+                props = _props(contract, obj.name)
+                table: Table
+                table, norm, prof = prepare_spark(
+                    contract, obj, source, props, read_opts, config.data.failing_samples
+                )
+                sampled = table.sampled
+            else:
+                stream = is_large(source, obj, read_opts)
+                frame, sampled = read_table(source, contract, obj, read_opts, stream=stream)
+                table, norm, prof = _prepare(contract, obj, frame, sampled, source, config)
         except DataError as exc:
             out.checks.append(
                 _product_check(contract, f"{obj.name}.data", Status.ERRORED, str(exc), Severity.ERROR)
             )
             continue
         props = _props(contract, obj.name)
-        norm = normalise(flatten(frame, props), props, source.typing)
-        declared = {p for p, prop in props.items() if prop.masked}
-        prof = profile(norm.frame, declared)
-        masked = frozenset(declared | {c for c, e in prof.items() if e["detected"]})
-        table = Table(contract, obj, norm.frame, masked, config.data.failing_samples, sampled, source)
         tables[obj.name] = table
-        out.checks.extend(schema_checks(table, norm, props))
-        out.checks.extend(_unsupported_items(table, contract, obj.name))
-        for rule in (*obj.quality, *(r for p in props.values() for r in p.quality)):
-            out.checks.append(_rule(table, rule))
+        try:
+            out.checks.extend(schema_checks(table, norm, props))
+            out.checks.extend(_unsupported_items(table, contract, obj.name))
+            for rule in (*obj.quality, *(r for p in props.values() for r in p.quality)):
+                out.checks.append(_rule(table, rule))
+        except pl.exceptions.PolarsError as exc:  # a streamed file found broken half way
+            err = read_error(contract, source, exc)
+            out.checks.append(
+                _product_check(contract, f"{obj.name}.data", Status.ERRORED, str(err), Severity.ERROR)
+            )
         out.sampled = out.sampled or sampled
-        out.rows = (out.rows or 0) + frame.height
+        out.rows = (out.rows or 0) + table.rows
         for path, entry in prof.items():
             columns[f"{obj.name}.{path}" if multi else path] = entry
     out.checks.extend(relationship_checks(contract, tables, mesh, _loader(config, options)))
@@ -102,6 +117,29 @@ def run_quality(
     if tables:
         out.data = {"source": out.source, "rows": out.rows, "columns": columns, "freshness": _freshness(sla)}
     return out
+
+
+def _prepare(
+    contract: Contract,
+    obj: SchemaObject,
+    frame: pl.DataFrame | pl.LazyFrame,
+    sampled: bool,
+    source: Source,
+    config: Config,
+) -> tuple[Table, Normalised, dict[str, dict[str, Any]]]:
+    """The table to check (typed as the contract says), and its profile; DataError if unreadable."""
+    import polars as pl
+
+    props = _props(contract, obj.name)
+    try:
+        norm = normalise(flatten(cast(Any, frame), props), props, source.typing)
+        table = Table(contract, obj, norm.frame, frozenset(), config.data.failing_samples, sampled, source)
+        declared = {p for p, prop in props.items() if prop.masked}
+        prof = profile(norm.frame, declared, table.rows)
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise read_error(contract, source, exc) from None
+    table.masked = frozenset(declared | {c for c, e in prof.items() if e["detected"]})
+    return table, norm, prof
 
 
 def sla_now(config: Config, options: RunOptions) -> datetime:
@@ -155,6 +193,8 @@ def _loader(config: Config, options: RunOptions) -> Any:
     opts = replace(options, server=None)
 
     def load(target: Contract, schema: str, cols: list[str]) -> pl.DataFrame:
+        import polars as pl
+
         key = (target.path, schema, tuple(cols))
         if key not in cache:
             try:
@@ -162,11 +202,16 @@ def _loader(config: Config, options: RunOptions) -> Any:
             except NoSource as exc:
                 raise DataError(str(exc)) from None
             obj = next(s for s in target.schemas if s.name == schema)
-            frame, _ = read_frame(source, target, obj, replace(_read_options(config, opts), limit=None))
+            # the whole target, only the columns named, streamed from the source
+            lazy, _ = read_table(source, target, obj, _read_options(config, opts), stream=True)
             props = {c: p for c, p in _props(target, schema).items() if c in cols}
-            frame = flatten(frame, props)
-            present = [c for c in cols if c in frame.columns]
-            cache[key] = normalise(frame.select(present), props, source.typing).frame
+            lazy = flatten(lazy.lazy(), props)
+            present = [c for c in cols if c in lazy.collect_schema().names()]
+            typed = normalise(lazy.select(present), props, source.typing).frame
+            try:
+                cache[key] = typed.lazy().select(present).collect(engine="streaming")
+            except (pl.exceptions.PolarsError, OSError) as exc:
+                raise read_error(target, source, exc) from None
         return cache[key]
 
     return load

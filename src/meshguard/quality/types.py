@@ -128,9 +128,10 @@ def strftime_format(fmt: str | None) -> str | None:
 
 @dataclass
 class Normalised:
-    frame: pl.DataFrame
-    #: column → boolean mask of the rows whose value did not parse as the contract's type
-    parse_failures: dict[str, pl.Series] = field(default_factory=dict)
+    frame: pl.DataFrame | pl.LazyFrame
+    #: column → the rows whose value did not parse as the contract's type: a boolean mask
+    #: (in memory) or a boolean expression over the hidden ``__bad__<column>`` column (streamed)
+    parse_failures: dict[str, pl.Series | pl.Expr] = field(default_factory=dict)
     #: column → the type family found, when it is not the contract's (dtype check fails)
     mismatched: dict[str, str] = field(default_factory=dict)
 
@@ -182,18 +183,23 @@ def _utc(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     return expr.dt.cast_time_unit("us").dt.replace_time_zone("UTC")
 
 
-def normalise(frame: pl.DataFrame, props: Mapping[str, Property], typing: str) -> Normalised:
-    """Bring each contract column of ``frame`` to its logical type (see module doc)."""
+def normalise(frame: pl.DataFrame | pl.LazyFrame, props: Mapping[str, Property], typing: str) -> Normalised:
+    """Bring each contract column of ``frame`` to its logical type (see module doc).
+
+    A ``LazyFrame`` stays lazy: it keeps its ``__bad__<column>`` columns, which
+    :class:`Normalised.parse_failures` refers to.
+    """
     import polars as pl
 
     out = Normalised(frame)
     exprs: list[pl.Expr] = []
     parsed_cols: dict[str, pl.Expr] = {}
+    schema = frame.collect_schema()
     for path, prop in props.items():
-        if path not in frame.columns:
+        if path not in schema:
             continue
         kind = expected_kind(prop)
-        dtype = frame.schema[path]
+        dtype = schema[path]
         fam = family(dtype)
         col = pl.col(path)
         if kind is None or fam == kind:
@@ -234,8 +240,13 @@ def normalise(frame: pl.DataFrame, props: Mapping[str, Property], typing: str) -
         frame = frame.with_columns(exprs)
     if parsed_cols:  # timestamps: the parsed dtype (naive or zoned) is known only after parsing
         frame = frame.with_columns([e.alias(p) for p, e in parsed_cols.items()])
-        frame = frame.with_columns([_utc(pl.col(p), frame.schema[p]).alias(p) for p in parsed_cols])
-    bad = [c for c in frame.columns if c.startswith("__bad__")]
+        parsed_schema = frame.collect_schema()
+        frame = frame.with_columns([_utc(pl.col(p), parsed_schema[p]).alias(p) for p in parsed_cols])
+    bad = [c for c in frame.collect_schema().names() if c.startswith("__bad__")]
+    if isinstance(frame, pl.LazyFrame):
+        out.parse_failures = {c.removeprefix("__bad__"): pl.col(c) for c in bad}
+        out.frame = frame
+        return out
     for c in bad:
         out.parse_failures[c.removeprefix("__bad__")] = frame.get_column(c)
     out.frame = frame.drop(bad) if bad else frame

@@ -66,10 +66,14 @@ class DuckDBSource:
         import duckdb
 
         sql = f"SELECT * FROM {self.object_name(table)}"
+        # seeded samples drawn by DuckDB (repeatable on one thread); one more row tells it was a sample
         if options.limit is not None:
-            sql += f" LIMIT {int(options.limit) + 1}"
+            sql += f" USING SAMPLE reservoir({int(options.limit) + 1} ROWS) REPEATABLE (42)"
+        elif options.fraction is not None:
+            sql += f" USING SAMPLE {float(options.fraction) * 100:.6f} PERCENT (bernoulli, 42)"
         try:
-            con = duckdb.connect(str(self.file), read_only=True)
+            sampling = options.limit is not None or options.fraction is not None
+            con = duckdb.connect(str(self.file), read_only=True, config={"threads": 1} if sampling else {})
         except duckdb.Error as exc:
             raise DataError(
                 f"product {self.product}: cannot open {self.raw_path!r}: {scrub(str(exc))}"

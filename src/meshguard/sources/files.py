@@ -86,31 +86,25 @@ class FileSource:
         sizes = [p.stat().st_size for p in paths]
         if all(s == 0 for s in sizes):
             raise DataError(f"product {self.product}: sample file {self.raw_path!r} is empty")
-        limit = options.limit
-        big = options.large_file_bytes
-        if limit is None and big is not None and sum(sizes) > big:
-            raise DataError(
-                f"product {self.product}: {self.raw_path!r} is {sum(sizes) / 2**20:.0f} MiB, "
-                f"more than data.large_file_bytes ({big / 2**20:.0f} MiB)",
-                hint="pass --sample-rows N (or set data.sample_rows) to validate a sample",
-            )
         if self.format != "parquet":
             for p in paths:
                 _check_utf8(p, self.product, self.raw_path)
         files = [str(p) for p in paths]
-        n = None if limit is None else limit + 1  # one more row tells that the data was sampled
+        # a lazy scan: meshguard draws its seeded samples, or streams a large file, from it
         if self.format == "csv":
             if len(self.delimiter) != 1:
                 raise DataError(f"product {self.product}: CSV delimiter must be one character")
-            return pl.scan_csv(files, separator=self.delimiter, infer_schema=False, n_rows=n)
+            return pl.scan_csv(files, separator=self.delimiter, infer_schema=False)
         if self.format == "parquet":
-            lf = pl.scan_parquet(files)
-            return lf if n is None else lf.head(n)
+            return pl.scan_parquet(files)
         if _is_json_array(paths[0]):
             frames = [pl.read_json(f) for f in files]
-            df = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
-            return df if n is None else df.head(n)
-        return pl.scan_ndjson(files, n_rows=n, infer_schema_length=10_000)
+            return pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
+        return pl.scan_ndjson(files, infer_schema_length=10_000)
+
+    def size(self, table: str) -> int:
+        """Bytes of the file(s) of ``table``."""
+        return sum(p.stat().st_size for p in self._paths(table))
 
 
 def _is_json_array(path: Path) -> bool:

@@ -22,6 +22,9 @@ SOURCES: dict[str, str] = {
     "duckdb": "meshguard.sources.duckdb_source:DuckDBSource",
     "postgres": "meshguard.sources.postgres:PostgresSource",
     "postgresql": "meshguard.sources.postgres:PostgresSource",
+    "spark": "meshguard.sources.spark:SparkSource",
+    "databricks": "meshguard.sources.spark:SparkSource",
+    "hive": "meshguard.sources.spark:SparkSource",
 }
 
 
@@ -68,5 +71,7 @@ def open_source(contract: Contract, config: Config, options: RunOptions) -> Sour
     if kind not in SOURCES:
         raise NoSource(f"server type {server.type!r} is not supported")
     cls = source_class(kind)
+    if cls.kind == "spark":
+        common["spark"] = config.spark
     src: Source = cls.from_server(server.raw, **common)
     return src

@@ -65,7 +65,7 @@ class MarkdownReporter(BaseReporter):
             for p in flagged[:MAX_PRODUCTS]:
                 out.append(
                     f"<details><summary>{ICON.get(p.verdict, p.verdict)} <b>{cell(p.id)}</b> "
-                    f"{cell(p.version)} · score {p.score:.1f}</summary>\n"
+                    f"{cell(p.version)} · score {p.score:.1f}{' · data sampled' if p.sampled else ''}</summary>\n"
                 )
                 shown = [it for it in items(p, include_waived=False) if it.level in ("error", "warning")]
                 for it in shown[:MAX_ITEMS]:

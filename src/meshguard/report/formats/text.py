@@ -66,6 +66,8 @@ class TextReporter(BaseReporter):
             f"{paint(f'{p.verdict.upper():<5}', p.verdict)} {p.score:5.1f}  "
             f"{p.id} {p.version}  {paint(p.contract_path, 'dim')}"
         )
+        if p.sampled:
+            head += f"  {paint(f'(data sampled: {p.rows} rows)', 'dim')}"
         out = [head]
         for it in items(p):
             if it.level == "none" and it.status != "waived":

@@ -1,0 +1,52 @@
+"""Products checked concurrently in a pool of worker processes (``meshguard check --jobs N``).
+
+Each worker builds one :class:`~meshguard.pipeline.ProductChecker` when it
+starts (so the policy engine is compiled once per worker, not per product) and
+then checks the products it is handed, by index. Results come back in the
+order of the products, so a run with N jobs gives exactly what ``--jobs 1``
+gives. Workers are started with ``spawn``: forking a process whose polars
+thread pool is already running can deadlock.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from meshguard.contracts.repo import LintedContract
+    from meshguard.pipeline import ProductChecker, WaiverUsage
+    from meshguard.report.model import ProductResult
+
+_checker: ProductChecker | None = None
+_products: Sequence[LintedContract] = ()
+
+
+def _start(checker: ProductChecker, products: Sequence[LintedContract]) -> None:
+    global _checker, _products
+    # one polars thread per worker: the workers are the parallelism (polars is not imported yet)
+    os.environ.setdefault("POLARS_MAX_THREADS", "1")
+    _checker, _products = checker, products
+    checker.prepare()
+
+
+def _check(index: int) -> tuple[ProductResult, WaiverUsage]:
+    assert _checker is not None, "worker not initialised"
+    return _checker.check(_products[index]), _checker.usage()
+
+
+def check_in_pool(
+    checker: ProductChecker, products: Sequence[LintedContract], jobs: int
+) -> Iterator[ProductResult]:
+    """Each product's result, in the order of ``products``, computed by ``jobs`` processes."""
+    # the policy stage holds a compiled engine: each worker opens its own (ProductChecker.prepare)
+    shipped = replace(checker, options=replace(checker.options, progress=None), policy=None)
+    ctx = multiprocessing.get_context("spawn")
+    chunk = max(1, min(16, len(products) // (jobs * 8)))
+    with ctx.Pool(jobs, initializer=_start, initargs=(shipped, list(products))) as pool:
+        for product, usage in pool.imap(_check, range(len(products)), chunksize=chunk):
+            checker.absorb(usage)  # waivers a worker saw used: the mesh-level findings need them
+            yield product

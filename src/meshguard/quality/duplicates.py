@@ -1,0 +1,61 @@
+"""Duplicate keys of a table, in memory or streamed with bounded memory.
+
+In memory, ``is_duplicated`` marks the rows. A streamed table is split into
+``ceil(rows / PART_ROWS)`` hash partitions of its key, each grouped in its own
+streaming pass, so the memory held is one partition's distinct keys whatever
+the number of rows. Counts are exact; the failing samples come from the first
+``KEEP_KEYS`` duplicated keys found.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from meshguard.quality.results import Table
+
+if TYPE_CHECKING:
+    import polars as pl
+
+PART_ROWS = 4_000_000
+KEEP_KEYS = 10_000
+_SEED = 20240917
+
+
+@dataclass(frozen=True)
+class Duplicates:
+    rows: int  # rows whose key another row shares
+    extra: int  # rows beyond the first of each key
+    mask: Any  # the duplicated rows (a polars expression, or the table engine's mask)
+
+
+def duplicates(table: Table, columns: list[str], *, skip_nulls: bool) -> Duplicates:
+    """Duplicated keys over ``columns``; ``skip_nulls``: a key with a null is never a duplicate."""
+    import polars as pl
+
+    key = pl.struct(columns) if len(columns) > 1 else pl.col(columns[0])
+    keep = pl.all_horizontal([pl.col(c).is_not_null() for c in columns]) if skip_nulls else pl.lit(True)
+    if not table.streaming:
+        mask = key.is_duplicated() & keep
+        frame = table.eager.select(columns).filter(keep)
+        rows = table.count(mask)
+        return Duplicates(rows, frame.height - frame.n_unique(), mask)
+    parts = max(1, -(-table.rows // PART_ROWS))
+    assert isinstance(table.frame, pl.LazyFrame)
+    keyed = table.frame.filter(keep).select(key.alias("__key"))
+    rows = extra = 0
+    found: list[pl.Series] = []
+    for i in range(parts):
+        part = keyed if parts == 1 else keyed.filter(pl.col("__key").hash(_SEED) % parts == i)
+        groups = (
+            part.group_by("__key")
+            .agg(pl.len().alias("n"))
+            .filter(pl.col("n") > 1)
+            .collect(engine="streaming")
+        )
+        rows += int(groups.get_column("n").sum() or 0)
+        extra += int(groups.get_column("n").sum() or 0) - groups.height
+        if sum(len(s) for s in found) < KEEP_KEYS:
+            found.append(groups.get_column("__key").head(KEEP_KEYS))
+    keys = pl.concat(found) if found else pl.Series("__key", [])
+    return Duplicates(rows, extra, key.is_in(keys.implode()) & keep)
