@@ -36,5 +36,19 @@ def cli():
     return run_cli
 
 
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    """One headless Chromium (the system's) per test module; see tests/browser.py."""
+    from browser import Browser, chromium_binary
+
+    binary = chromium_binary()
+    assert binary, "chromium is not installed (scripts/test.sh installs it)"
+    b = Browser(binary)
+    try:
+        yield b
+    finally:
+        b.close()
+
+
 def odcs_examples() -> list[Path]:
     return sorted(ODCS_EXAMPLES.glob("*/*.odcs.yaml"))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -80,17 +79,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     r = run_cli("check", "--format", "json", "--no-history", cwd=root)
     assert r.returncode in (0, 1), r.stderr
     return root / "reports", json.loads(r.stdout)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    binary = chromium_binary()
-    assert binary
-    b = Browser(binary)
-    try:
-        yield b
-    finally:
-        b.close()
 
 
 def test_payloads_render_as_text_and_run_nothing(site: tuple[Path, dict], browser: Browser) -> None:

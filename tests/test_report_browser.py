@@ -9,7 +9,6 @@ Screenshots land in tests/artifacts/.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -54,17 +53,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     r = run_cli("check", "--format", "json", "--no-history", cwd=root)
     assert r.returncode in (0, 1), r.stderr
     return root / "reports", json.loads(r.stdout)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    binary = chromium_binary()
-    assert binary
-    b = Browser(binary)
-    try:
-        yield b
-    finally:
-        b.close()
 
 
 def shot(page, name: str) -> Path:
