@@ -201,8 +201,9 @@ def test_embedded_engine_raises_unavailable_after_kill(repo: Path) -> None:
     try:
         doc = build_input(contract_of(repo, "good"), None, None, RunOptions())
         assert engine.evaluate(doc).values
-        engine._worker()._proc.kill()  # type: ignore[attr-defined]
-        engine._worker()._proc.wait()  # type: ignore[attr-defined]
+        worker = engine._worker()  # type: ignore[attr-defined]
+        worker._proc.kill()  # the same worker both times: a second _worker() call may already
+        worker._proc.wait()  # see it dead and start a fresh one, whose wait() never returns
         assert engine.evaluate(doc).values  # a dead worker is replaced
     finally:
         engine.close()
