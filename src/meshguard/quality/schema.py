@@ -137,21 +137,14 @@ def _option_specs(prop: Property, base: str, kind: str | None) -> list[Spec]:
             continue
         if key in ("minimum", "maximum") and opts.get(f"exclusive{key[0].upper()}{key[1:]}") is True:
             method, sign = ("gt", ">") if key == "minimum" else ("lt", "<")
+        check: Any = None
+        note: str | None = None
         try:
             bound = _bound(value, kind)
-        except ValueError:
-            out.append(
-                Spec(
-                    f"{base}.{key}",
-                    f"{prop.path} {sign} {value}",
-                    "conformity",
-                    (*ptr, key),
-                    prop,
-                    f"{sign} {value}",
-                    note=f"{key} {value!r} is not a valid {kind}",
-                )
-            )
-            continue
+        except ValueError:  # reported as an errored check, not run
+            check, note = None, f"{key} {value!r} is not a valid {kind}"
+        else:
+            check, note = getattr(pa.Check, method)(bound), None
         out.append(
             Spec(
                 f"{base}.{key}",
@@ -160,7 +153,8 @@ def _option_specs(prop: Property, base: str, kind: str | None) -> list[Spec]:
                 (*ptr, key),
                 prop,
                 f"{sign} {value}",
-                getattr(pa.Check, method)(bound),
+                check,
+                note=note,
             )
         )
     enum = prop.raw.get("enum", opts.get("enum"))
