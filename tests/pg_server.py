@@ -54,9 +54,15 @@ def postgres() -> Iterator[dict[str, str | int]]:
         capture_output=True,
     )
     try:
-        yield {"host": "127.0.0.1", "port": port, "user": USER}
+        yield {"host": "127.0.0.1", "port": port, "user": USER, "data": str(data)}
     finally:
-        subprocess.run(
-            _as_owner([_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]), capture_output=True
-        )
+        stop(data)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def stop(data: str | Path) -> None:
+    """Stop the cluster at once (no clean shutdown) and wait until its server process is gone."""
+    subprocess.run(
+        _as_owner([_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "-t", "60", "stop"]),
+        capture_output=True,
+    )

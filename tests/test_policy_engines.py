@@ -262,6 +262,15 @@ def _state(pid: int) -> str | None:
     return next(line.split()[1] for line in status.splitlines() if line.startswith("State:"))
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a live process (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux-only")
 def test_a_looping_worker_dies_with_the_process_that_started_it(repo: Path) -> None:
     """A pool worker killed mid-decision must not leave its regorus worker spinning."""
@@ -275,6 +284,7 @@ def test_a_looping_worker_dies_with_the_process_that_started_it(repo: Path) -> N
         "repo = Path(sys.argv[1])\n"
         "engine = EmbeddedEngine(load_bundle(repo / 'policies', repo), 600)\n"
         "worker = engine._worker()\n"
+        "worker.wait_loaded()\n"
         "print(worker._proc.pid, flush=True)\n"
         "engine.evaluate({'product': {'id': 'x'}, 'fields': []})\n"
     )
@@ -284,7 +294,12 @@ def test_a_looping_worker_dies_with_the_process_that_started_it(repo: Path) -> N
     )
     assert parent.stdout is not None
     worker_pid = int(parent.stdout.readline())
-    time.sleep(1.0)  # the worker is now inside the looping rule
+    # the worker is loaded and idle when its pid is printed; once it burns CPU it is inside the loop
+    idle = _cpu_seconds(worker_pid)
+    deadline = time.monotonic() + 60
+    while _cpu_seconds(worker_pid) < idle + 0.3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _cpu_seconds(worker_pid) >= idle + 0.3, "the worker never started evaluating"
     assert _state(worker_pid) in ("R", "S")
     parent.kill()
     parent.wait()

@@ -1,7 +1,8 @@
 """The example mesh (project root) under the policy stage: the exact set of findings.
 
-Without the data stage (not wired into the pipeline yet) no column profile
-reaches the policies, so GDPR-007 cannot fire and its waiver is stale.
+The data stage profiles each product's sample, so GDPR-007 fires on the e-mails
+it detects in undeclared or unclassified columns: one finding fails, the other
+is waived (and that waiver is reported as expiring soon at ``NOW``).
 """
 
 from __future__ import annotations

@@ -145,7 +145,10 @@ def test_waiver_lifecycle(tmp_path: Path) -> None:
         ("MG-WAIVER-EXPIRING", "OWN-003"),  # 9 days left
         ("MG-WAIVER-STALE", "OWN-001"),  # bad has an owner: nothing to waive
     }
-    expired = run_cli("policy", "eval", "bad", "--format", "json", "--now", "2026-02-01", cwd=repo)
+    last_day = run_cli("policy", "eval", "bad", "--format", "json", "--now", "2026-01-10", cwd=repo)
+    assert last_day.returncode == 0, last_day.stdout  # valid through its expiry day
+    assert json.loads(last_day.stdout)["results"][0]["findings"][0]["status"] == "waived"
+    expired = run_cli("policy", "eval", "bad", "--format", "json", "--now", "2026-01-11", cwd=repo)
     assert expired.returncode == 1
     doc = json.loads(expired.stdout)
     assert doc["results"][0]["findings"][0]["status"] == "failed"
