@@ -15,9 +15,12 @@ ODCS_EXAMPLES = SHARED / "conformance" / "odcs"
 
 
 def run_cli(
-    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m meshguard`` as a user would, in a fresh process."""
+    """Run ``python -m meshguard`` as a user would, in a fresh process.
+
+    ``timeout`` only bounds a hang (the test then fails with TimeoutExpired): tests claim no
+    speed, benchmarks/ measures it."""
     full_env = {**os.environ, **(env or {})}
     full_env["PYTHONPATH"] = str(PROJECT / "src") + os.pathsep + full_env.get("PYTHONPATH", "")
     full_env.pop("MESHGUARD_DEBUG", None)
@@ -27,7 +30,7 @@ def run_cli(
         env=full_env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
     )
 
 

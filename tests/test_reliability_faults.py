@@ -14,7 +14,6 @@ import ssl
 import subprocess
 import sys
 import threading
-import time
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -191,9 +190,7 @@ def _nothing_passed(repo: Path, proc: subprocess.CompletedProcess[str]) -> None:
 )
 def test_opa_faults_exit_3_and_pass_nothing(repo: Path, handler: Any, reason: str) -> None:
     with raw_server(handler) as port:
-        t0 = time.monotonic()
-        proc = _opa_check(repo, f"http://127.0.0.1:{port}")
-        assert time.monotonic() - t0 < 30
+        proc = _opa_check(repo, f"http://127.0.0.1:{port}")  # run_cli's timeout bounds a hang
         _nothing_passed(repo, proc)
         assert reason in proc.stderr, proc.stderr
         if handler is echo_token_500:  # where the server's answer is shown, the echoed token is masked

@@ -7,7 +7,6 @@ import http.server
 import json
 import socket
 import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -154,8 +153,6 @@ def test_runaway_policy_is_killed_and_fails_closed(repo: Path) -> None:
         repo,
         '  some i in numbers.range(1, 200000)\n  some j in numbers.range(1, 200000)\n  i == j + 1000000\n  msg := "x"',
     )
-    t0 = time.monotonic()
-    r = run_cli("check", "--no-data", "--format", "json", cwd=repo)
-    assert time.monotonic() - t0 < 20
+    r = run_cli("check", "--no-data", "--format", "json", cwd=repo, timeout=120)  # unstopped: hours
     assert r.returncode == 3 and "exceeded the 3 s policy timeout" in r.stderr and r.stdout == ""
     assert not (repo / "reports" / "index.html").exists()

@@ -2,9 +2,14 @@
 
 Each waiver names a policy id, a product, optionally a field, a reason, who
 approved it and when it expires (a date; required). A matching finding is
-reported as ``waived``; an expired waiver does not waive and is itself
-reported; a waiver for an evaluated product that matched nothing is stale.
-A malformed file is a :class:`WaiverError` (exit 2) naming the line.
+reported as ``waived``; a waiver for an evaluated product that matched nothing
+is stale. A malformed file is a :class:`WaiverError` (exit 2) naming the line.
+
+Expiry: a waiver waives through its ``expires`` day and stops the day after.
+An expired waiver never waives, so a finding it covered fails as if it had no
+waiver (and blocks the gate if it is blocking); the expired waiver itself is a
+warning (``MG-WAIVER-EXPIRED``), whether or not its finding is still there, so
+it blocks only with ``--fail-on warn``.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ class WaiverSet:
     products_seen: set[str] = field(default_factory=set)
 
     def expired(self, w: Waiver) -> bool:
+        """True from the day after ``expires``: the expiry day itself still waives."""
         return date.fromisoformat(w.expires) < self.today
 
     def match(self, policy_ids: tuple[str, ...], product: str, field_: str | None) -> Waiver | None:
