@@ -137,7 +137,7 @@ class Score:
         return self.killed / self.counted if self.counted else 1.0
 
 
-def run_module(key: str, target: Target, timeout: float, show: bool) -> Score | None:
+def run_module(key: str, target: Target, timeout: float, show: bool, keep: bool) -> Score | None:
     found = module_file(target)
     if found is None:
         print(f"{key}: none of {', '.join(target.names)} exists; skipped", file=sys.stderr)
@@ -148,8 +148,8 @@ def run_module(key: str, target: Target, timeout: float, show: bool) -> Score | 
         print(f"{key}: tests missing: {', '.join(missing)}; skipped", file=sys.stderr)
         return None
     equivalent = equivalent_mutants()
-    with tempfile.TemporaryDirectory(prefix=f"mutation-{key}-") as tmp:
-        work = Path(tmp)
+    work = Path(tempfile.mkdtemp(prefix=f"mutation-{key}-"))
+    try:
         _copy_repo(work)
         (work / "setup.cfg").write_text(_config(source, target.tests), encoding="utf-8")
         t0 = time.monotonic()
@@ -182,6 +182,11 @@ def run_module(key: str, target: Target, timeout: float, show: bool) -> Score | 
                     [*mutmut, "show", name], cwd=work, capture_output=True, text=True
                 ).stdout
                 print(f"--- {name} ({statuses[name]})\n{diff.strip()}\n")
+    finally:
+        if keep:
+            print(f"{key}: working copy kept in {work} (run `mutmut show NAME` there)", file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
     return Score(key, killed, survivors, len(statuses.keys() & equivalent), seconds)
 
 
@@ -190,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("modules", nargs="*", help=f"some of: {', '.join(MODULES)} (default: all)")
     parser.add_argument("--list", action="store_true", help="list the modules and their tests")
     parser.add_argument("--show-survivors", action="store_true", help="print the diff of each survivor")
+    parser.add_argument("--keep", action="store_true", help="keep each working copy (to inspect mutants)")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per module (default 1800)")
     args = parser.parse_args(argv)
     unknown = [m for m in args.modules if m not in MODULES]
@@ -203,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     scores: list[Score] = []
     for key in args.modules or list(MODULES):
-        score = run_module(key, MODULES[key], args.timeout, args.show_survivors)
+        score = run_module(key, MODULES[key], args.timeout, args.show_survivors, args.keep)
         if score is not None:
             scores.append(score)
             print(

@@ -125,8 +125,8 @@ def _field_matches(waived: str, actual: str | None) -> bool:
     return waived == actual or actual.endswith("." + waived)
 
 
-def _entry(raw: Any, index: int, path: str, lines: LineMap) -> Waiver:
-    pointer: tuple[str | int, ...] = ("waivers", index) if lines.line(("waivers",)) else (index,)
+def _entry(raw: Any, index: int, path: str, lines: LineMap, within: tuple[str, ...]) -> Waiver:
+    pointer: tuple[str | int, ...] = (*within, index)
     line = lines.line(pointer)
     if not isinstance(raw, dict):
         raise WaiverError("each waiver must be a mapping", path=path, line=line)
@@ -180,7 +180,9 @@ def load_waivers(file: Path, shown: str, today: date, limits: Limits = DEFAULT_L
     data = doc.data
     if data is None:
         return WaiverSet(shown, today=today)
+    within: tuple[str, ...] = ()  # a list at the top, or under `waivers:`
     if isinstance(data, dict):
+        within = ("waivers",)
         extra = sorted(set(data) - {"waivers"})
         if extra:
             raise WaiverError(
@@ -191,4 +193,4 @@ def load_waivers(file: Path, shown: str, today: date, limits: Limits = DEFAULT_L
         data = data.get("waivers") or []
     if not isinstance(data, list):
         raise WaiverError("waivers must be a list", path=shown, line=1)
-    return WaiverSet(shown, [_entry(w, i, shown, doc.lines) for i, w in enumerate(data)], today=today)
+    return WaiverSet(shown, [_entry(w, i, shown, doc.lines, within) for i, w in enumerate(data)], today=today)
