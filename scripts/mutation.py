@@ -12,6 +12,8 @@ notices "survived". The score is the share of mutants killed; mutants listed in
 docs/mutation.md as equivalent (no test can tell them apart from the original,
 and the table says why) are left out of the count. Target: 90 % per module.
 
+Needs the ``mutation`` extra: ``pip install -e '.[test,mutation]'``.
+
 Each run works on a copy of the repo in a temporary folder (the checkout is
 never touched), in a single process (``--max-children 1``): mutation runs are
 CPU-heavy. Survivors are printed with their diff (``--show-survivors``) so they

@@ -39,9 +39,10 @@ def cli():
     return run_cli
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():  # type: ignore[no-untyped-def]
-    """One headless Chromium (the system's) per test module; see tests/browser.py."""
+    """One headless Chromium (the system's) per test session (per worker with pytest-xdist);
+    each test opens its own pages. See tests/browser.py."""
     from browser import Browser, chromium_binary
 
     binary = chromium_binary()

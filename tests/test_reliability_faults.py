@@ -371,7 +371,7 @@ def test_database_down_mid_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     root = tmp_path
     secret = "pg-password-canary-41x"
     monkeypatch.setenv("MESHGUARD_PG_PASSWORD", secret)
-    with postgres() as pg:
+    with postgres(private=True) as pg:  # this test stops its server
         monkeypatch.setenv("MESHGUARD_PG_USER", str(pg["user"]))
         with psycopg.connect(host=pg["host"], port=pg["port"], user=pg["user"], dbname="postgres") as c:
             c.execute(
