@@ -68,7 +68,7 @@ MODULES: dict[str, Target] = {
         ("meshguard.detectors", "meshguard.quality.detectors"), ("tests/test_unit_detectors.py",)
     ),
     "masking": Target(("meshguard.quality.masking", "meshguard.masking"), ("tests/test_unit_masking.py",)),
-    "decisions": Target(("meshguard.policy.metadata",), ("tests/test_unit_decisions.py",)),
+    "decisions": Target(("meshguard.policy.stage",), ("tests/test_unit_decisions.py",)),
 }
 
 _ROW = re.compile(r"^\|\s*`([\w.]+__mutmut_\d+)`\s*\|")

@@ -11,6 +11,7 @@ import json
 from datetime import UTC, datetime
 
 import jsonschema
+import pytest
 
 from conftest import PROJECT, run_cli
 from meshguard.config import load_config
@@ -46,6 +47,7 @@ EXPECTED_MESH_FINDINGS = {
 }
 
 
+@pytest.mark.slow
 def test_example_mesh_policy_findings_are_exactly_the_expected_ones() -> None:
     proc = run_cli("check", "--format", "json", "--now", NOW, "--no-reports", "--no-history", cwd=PROJECT)
     assert proc.returncode == 1, proc.stderr

@@ -17,6 +17,8 @@ from meshguard import __version__
 from meshguard.results.load import results_schema
 from meshkit import copy_example_repo
 
+pytestmark = pytest.mark.slow  # two whole runs of the example mesh
+
 VOLATILE = {"run_id", "timestamp", "timings", "elapsed_s", "decision_id", "timer_eval_ns", "now"}
 HASH = re.compile(r"^sha256:[0-9a-f]{64}$")
 

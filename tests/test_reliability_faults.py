@@ -254,6 +254,7 @@ def _fill(mnt: Path) -> None:
             fh.flush()
 
 
+@pytest.mark.slow
 def test_disk_full_keeps_previous_reports_and_history(repo: Path, tiny_disk: Path) -> None:
     if not os.path.ismount(tiny_disk):
         pytest.fail("tmpfs could not be mounted (run the suite as root, as scripts/test.sh does)")
@@ -358,6 +359,7 @@ def test_sample_file_deleted_mid_run(tmp_path: Path) -> None:
     assert second.verdict in ("fail", "error")
 
 
+@pytest.mark.slow
 def test_database_down_mid_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import psycopg
 
@@ -410,6 +412,7 @@ def test_database_down_mid_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 # ---------------------------------------------------------------- history under concurrency and kills
 
 
+@pytest.mark.slow
 def test_eight_concurrent_checks_on_one_sqlite_history(tmp_path: Path) -> None:
     from quality_repo import make_repo as quality_repo
 
@@ -465,6 +468,7 @@ while True:
 """
 
 
+@pytest.mark.slow
 def test_sigkill_mid_write_leaves_no_half_record(tmp_path: Path) -> None:
     db = tmp_path / "h.db"
     env = {**os.environ, "PYTHONPATH": str(PROJECT / "src")}

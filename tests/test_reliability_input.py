@@ -96,6 +96,7 @@ def test_bom_is_accepted(tmp_path: Path) -> None:
     assert (code, out) == plain  # the byte-order mark changes nothing
 
 
+@pytest.mark.slow
 def test_hundred_megabyte_file_is_refused_before_reading(tmp_path: Path) -> None:
     path = tmp_path / "contracts" / "big.odcs.yaml"
     path.parent.mkdir(parents=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from meshguard.quality import detectors as d
-from meshguard.quality.detectors import DETECTORS, SAMPLE, THRESHOLD, detect, iban_ok, luhn
+from meshguard import detectors as d
+from meshguard.detectors import DETECTORS, SAMPLE, THRESHOLD, detect, iban_ok, luhn
 
 # kind → (values that are it, values that are not)
 KINDS: dict[str, tuple[list[str], list[str]]] = {

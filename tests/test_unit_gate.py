@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from meshguard.errors import ExitCode
-from meshguard.report.gate import UNREADABLE_RULE, exit_code
-from meshguard.report.model import Finding, MeshResult, ProductResult, Severity, Status
+from meshguard.results.gate import UNREADABLE_RULE, exit_code
+from meshguard.results.model import Finding, MeshResult, ProductResult, Severity, Status
 
 FAIL_ON = ("error", "warn", "never")
 

@@ -9,7 +9,7 @@ import pytest
 
 from meshguard.report import formats
 from meshguard.report.formats import RenderContext
-from meshguard.report.model import CheckResult, Finding, Location, MeshResult, ProductResult
+from meshguard.results.model import CheckResult, Finding, Location, MeshResult, ProductResult
 
 # (id, kind, severity, status) → the outcome its test case must carry
 CASES: list[tuple[str, str, str, str, str]] = [

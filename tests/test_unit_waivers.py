@@ -10,7 +10,7 @@ import pytest
 
 from meshguard.errors import WaiverError
 from meshguard.policy.waivers import EXPIRING_SOON_DAYS, WaiverSet, load_waivers
-from meshguard.report.model import Severity, Status, Waiver
+from meshguard.results.model import Severity, Status, Waiver
 from meshguard.yamlio import Limits
 
 EXPIRES = date(2026, 1, 10)
