@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from meshguard.errors import DataError, SourceUnavailable
+from meshguard.errors import DataError, MissingExtra, SourceUnavailable
 from meshguard.sources.base import ReadOptions, Typing, quote_ident, scrub
 
 if TYPE_CHECKING:
@@ -94,9 +94,7 @@ class PostgresSource:
         try:
             import psycopg
         except ImportError:
-            raise SourceUnavailable(
-                "PostgreSQL support needs psycopg", hint="pip install 'meshguard[postgres]'"
-            ) from None
+            raise MissingExtra("a PostgreSQL source", "postgres") from None
         kwargs: dict[str, Any] = {
             "host": self.host,
             "port": self.port,
@@ -122,6 +120,8 @@ class PostgresSource:
 
     def read(self, table: str, options: ReadOptions) -> pl.LazyFrame | pl.DataFrame:
         import polars as pl
+
+        conn = self._connect()  # first: without psycopg, the one-line hint naming the extra
         import psycopg
 
         sql = f"SELECT * FROM {self.object_name(table)}"
@@ -129,7 +129,6 @@ class PostgresSource:
             sql += f" TABLESAMPLE BERNOULLI ({float(options.fraction) * 100:.6f}) REPEATABLE (42)"
         if options.limit is not None:
             sql += f" LIMIT {int(options.limit) + 1}"
-        conn = self._connect()
         try:
             with conn.transaction(), conn.cursor(name="meshguard_read") as cur:
                 cur.execute(sql)
@@ -155,9 +154,9 @@ class PostgresSource:
         return pl.DataFrame(series)
 
     def query_one(self, sql: str) -> list[tuple[Any, ...]]:
+        conn = self._connect()
         import psycopg
 
-        conn = self._connect()
         try:
             with conn.transaction(force_rollback=True), conn.cursor() as cur:
                 cur.execute("SET LOCAL statement_timeout = 60000")

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from meshguard.errors import DataError, SourceUnavailable
+from meshguard.errors import DataError, MissingExtra, SourceUnavailable
 from meshguard.sources.base import ReadOptions, Typing, scrub
 from meshguard.sources.paths import resolve_data_paths
 
@@ -37,7 +37,7 @@ def session(conf: Mapping[str, Any]) -> Any:
     try:
         from pyspark.sql import SparkSession
     except ImportError:
-        raise SourceUnavailable("Spark sources need pyspark", hint="pip install 'meshguard[spark]'") from None
+        raise MissingExtra("a Spark source", "spark") from None
     remote = os.environ.get("SPARK_REMOTE") or conf.get("remote")
     builder: Any = SparkSession.builder.appName("meshguard")
     if remote:
