@@ -183,6 +183,8 @@ def check(
     if run.nothing:
         click.echo("meshguard: no changed contract or sample data to check")
         return 0
+    if run.note:
+        click.echo(f"meshguard: {run.note}", err=True)
     specs = [parse_output(o, Path.cwd()) for o in outputs]
     reports = reports_dir if reports_dir is None or reports_dir.is_absolute() else Path.cwd() / reports_dir
     reports = reports or config.reports_path

@@ -27,12 +27,13 @@ class DuckDBSource:
         table: str | None = None,
         schema: str | None = None,
         allowed_roots: Sequence[Path] = (),
+        base: Path | None = None,
     ) -> None:
         self.raw_path = path
         self.product = product
         self.table = table
         self.schema = schema
-        self.file = resolve_data_paths(path, root, allowed_roots, product)[0]
+        self.file = resolve_data_paths(path, root, allowed_roots, product, base)[0]
 
     @classmethod
     def from_server(cls, server: Mapping[str, Any], *, root: Path, product: str, **kw: Any) -> DuckDBSource:

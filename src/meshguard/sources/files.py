@@ -37,9 +37,11 @@ class FileSource:
         fmt: str | None = None,
         delimiter: str | None = None,
         allowed_roots: Sequence[Path] = (),
+        base: Path | None = None,
     ) -> None:
         self.raw_path = path
         self.root = root
+        self.base = base  # the contract's folder: relative paths are looked up there first
         self.product = product
         self.allowed_roots = tuple(allowed_roots)
         self.delimiter = delimiter or ("\t" if path.endswith(".tsv") else ",")
@@ -77,7 +79,7 @@ class FileSource:
 
     def _paths(self, table: str) -> list[Path]:
         raw = self.raw_path.replace("{model}", table).replace("{object}", table)
-        return resolve_data_paths(raw, self.root, self.allowed_roots, self.product)
+        return resolve_data_paths(raw, self.root, self.allowed_roots, self.product, self.base)
 
     def read(self, table: str, options: ReadOptions) -> pl.LazyFrame | pl.DataFrame:
         import polars as pl

@@ -90,6 +90,7 @@ class SparkSource:
         product: str,
         allowed_roots: Sequence[Path] = (),
         spark: Mapping[str, Any] | None = None,
+        base: Path | None = None,
         **_: Any,
     ) -> SparkSource:
         kind = str(server.get("type") or "spark").lower()
@@ -101,7 +102,9 @@ class SparkSource:
                 raise DataError(f"product {product}: Spark cannot read format {fmt!r}")
             if "://" in path:  # a cluster path (s3://, abfss://, dbfs:/): Spark reads it, not meshguard
                 return cls(product=product, conf=conf, raw_path=path, fmt=fmt)
-            local = resolve_data_paths(path, root, allowed_roots, product)[0] if fmt != "delta" else None
+            local = (
+                resolve_data_paths(path, root, allowed_roots, product, base)[0] if fmt != "delta" else None
+            )
             return cls(
                 product=product, conf=conf, path=local or (root / path).resolve(), raw_path=path, fmt=fmt
             )

@@ -1,0 +1,80 @@
+"""What a newcomer does in the first hour: run from a subfolder, keep a sample next to its
+contract, read the data files they have, and get told what is wrong in words they can act on."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from conftest import PROJECT, run_cli
+from quality_repo import CUSTOMERS, customers_contract, make_repo, write_contract, write_csv
+
+
+def _csv(rows: list[dict[str, Any]], sep: str = ",") -> str:
+    head = sep.join(rows[0])
+    return "\n".join([head, *(sep.join(str(v) for v in r.values()) for r in rows)]) + "\n"
+
+
+def _results(proc: Any) -> dict[str, str]:
+    assert proc.stdout.lstrip().startswith("{"), proc.stdout + proc.stderr
+    (product,) = json.loads(proc.stdout)["products"]
+    return {c["id"]: c["status"] for c in product["checks"]}
+
+
+def test_config_is_found_from_a_subfolder(tmp_path: Path) -> None:
+    sub = PROJECT / "contracts" / "healthcare"
+    here = run_cli("lint", "--format", "json", cwd=sub)
+    top = run_cli("lint", "--format", "json", cwd=PROJECT)
+    assert here.returncode == top.returncode, here.stderr
+    assert here.stdout == top.stdout  # the whole repo, with paths relative to its root
+    assert "contracts/ecommerce/" in here.stdout
+    # --root overrides the search
+    elsewhere = run_cli("lint", "--root", str(tmp_path), cwd=sub)
+    assert "contracts/ecommerce/" not in elsewhere.stdout + elsewhere.stderr
+
+
+def test_a_sample_next_to_its_contract(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo")
+    folder = root / "contracts" / "crm"
+    folder.mkdir()
+    write_csv(folder / "customers.csv", CUSTOMERS)
+    (root / "contracts" / "customers.odcs.yaml").unlink()
+    doc = customers_contract({"server": "s", "type": "local", "path": "./customers.csv", "format": "csv"})
+    write_contract(folder / "customers.odcs.yaml", doc)
+    proc = run_cli("test", "customers", "--format", "json", cwd=root)
+    statuses = _results(proc)
+    assert statuses["customers.email.pattern"] == "failed"  # the data was read: its defect is found
+    # a path that is not there names where it was looked for
+    doc["servers"][0]["path"] = "./nope.csv"
+    write_contract(folder / "customers.odcs.yaml", doc)
+    missing = run_cli("test", "customers", cwd=root)
+    assert "sample file './nope.csv' not found (looked for contracts/crm/nope.csv or nope.csv)" in (
+        missing.stdout + missing.stderr
+    )
+    # confinement stays: next to the contract or not, the file must be inside the repo
+    outside = tmp_path / "secret.csv"
+    write_csv(outside, CUSTOMERS)
+    doc["servers"][0]["path"] = "../../../secret.csv"
+    write_contract(folder / "customers.odcs.yaml", doc)
+    escaped = run_cli("test", "customers", cwd=root)
+    assert "is outside the governance repo" in escaped.stdout + escaped.stderr
+    assert "ann.lee@example.com" not in escaped.stdout + escaped.stderr
+
+
+def test_changed_sample_next_to_its_contract_selects_the_product(tmp_path: Path) -> None:
+    from meshguard.config import load_config
+    from meshguard.scope import select
+
+    root = make_repo(tmp_path)
+    folder = root / "contracts" / "crm"
+    folder.mkdir()
+    write_csv(folder / "customers.csv", CUSTOMERS)
+    doc = customers_contract({"server": "s", "type": "local", "path": "customers.csv", "format": "csv"})
+    (root / "contracts" / "customers.odcs.yaml").unlink()
+    write_contract(folder / "customers.odcs.yaml", doc)
+    scope = select([folder / "customers.csv"], load_config(root))
+    assert scope.contracts == [folder / "customers.odcs.yaml"]
+    assert yaml.safe_load((folder / "customers.odcs.yaml").read_text())["id"] == "customers"
