@@ -78,3 +78,33 @@ def test_changed_sample_next_to_its_contract_selects_the_product(tmp_path: Path)
     scope = select([folder / "customers.csv"], load_config(root))
     assert scope.contracts == [folder / "customers.odcs.yaml"]
     assert yaml.safe_load((folder / "customers.odcs.yaml").read_text())["id"] == "customers"
+
+
+def test_what_meshguard_cannot_evaluate_does_not_fail_the_product(tmp_path: Path) -> None:
+    """Valid ODCS that meshguard cannot check is reported unsupported, with the reason, not errored."""
+    root = make_repo(tmp_path / "repo")
+    doc = customers_contract({"server": "s", "type": "local", "path": "data/customers.csv", "format": "csv"})
+    # keep only clean columns, so that nothing else fails
+    doc["schema"][0]["properties"] = [
+        {"name": "customer_id", "logicalType": "integer", "required": True},
+        {
+            "name": "country",
+            "logicalType": "string",
+            "quality": [{"type": "custom", "engine": "soda", "implementation": "missing_count(country) = 0"}],
+        },
+    ]
+    doc["schema"][0].pop("quality", None)
+    doc["slaProperties"] = [{"property": "retention", "value": 5, "unit": "y"}]  # no element: optional
+    write_contract(root / "contracts" / "customers.odcs.yaml", doc)
+    proc = run_cli("test", "customers", "--format", "json", cwd=root)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (product,) = json.loads(proc.stdout)["products"]
+    by_id = {c["id"]: c for c in product["checks"]}
+    retention = by_id["sla.retention"]
+    assert retention["status"] == "unsupported"
+    assert "names no element" in retention["message"]
+    custom = next(c for c in product["checks"] if "soda" in (c.get("message") or ""))
+    assert custom["status"] == "unsupported" and "not run by meshguard" in custom["message"]
+    assert not [c for c in product["checks"] if c["status"] in ("errored", "failed")]
+    text = run_cli("test", "customers", cwd=root)
+    assert "UNSUPPORTED sla.retention  — SLA retention names no element" in text.stdout
