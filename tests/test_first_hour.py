@@ -108,3 +108,49 @@ def test_what_meshguard_cannot_evaluate_does_not_fail_the_product(tmp_path: Path
     assert not [c for c in product["checks"] if c["status"] in ("errored", "failed")]
     text = run_cli("test", "customers", cwd=root)
     assert "UNSUPPORTED sla.retention  — SLA retention names no element" in text.stdout
+
+
+def _customers_from(root: Path, name: str, text: str, fmt: str, **server: Any) -> dict[str, str]:
+    (root / "data" / name).write_text(text, encoding="utf-8")
+    doc = customers_contract(
+        {"server": "s", "type": "local", "path": f"data/{name}", "format": fmt, **server}
+    )
+    write_contract(root / "contracts" / "customers.odcs.yaml", doc)
+    return _results(run_cli("test", "customers", "--format", "json", cwd=root))
+
+
+def test_json_as_one_object_an_array_or_ndjson(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo")
+    bad = next(r for r in CUSTOMERS if "(at)" in r["email"])  # breaks the e-mail pattern
+    layouts = {
+        "one.json": json.dumps(bad, indent=2),
+        "array.json": json.dumps(CUSTOMERS, indent=2),
+        "lines.json": "\n".join(json.dumps(r) for r in CUSTOMERS) + "\n",
+        "one-line.json": json.dumps(bad),
+    }
+    for name, text in layouts.items():
+        statuses = _customers_from(root, name, text, "json")
+        assert statuses["customers.email.pattern"] == "failed", name
+        assert statuses["customers.customer_id.present"] == "passed", name
+
+
+def test_csv_delimiter_declared_or_sniffed_and_missing_columns_listed(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo")
+    for sep in (";", "\t", "|"):
+        statuses = _customers_from(root, "semi.csv", _csv(CUSTOMERS, sep), "csv")
+        assert statuses["customers.customer_id.present"] == "passed", sep
+        assert statuses["customers.email.pattern"] == "failed", sep
+    # declared in the server entry: used as is
+    statuses = _customers_from(root, "semi.csv", _csv(CUSTOMERS, ";"), "csv", delimiter=";")
+    assert statuses["customers.email.pattern"] == "failed"
+    # a wrong declared delimiter: the missing-column message lists what was found
+    (root / "data" / "semi.csv").write_text(_csv(CUSTOMERS, ";"))
+    doc = customers_contract(
+        {"server": "s", "type": "local", "path": "data/semi.csv", "format": "csv", "delimiter": ","}
+    )
+    write_contract(root / "contracts" / "customers.odcs.yaml", doc)
+    proc = run_cli("test", "customers", cwd=root)
+    assert (
+        "column customer_id is missing from the data "
+        "(columns found: 'customer_id;email;age;country;tier;signed_up')" in proc.stdout
+    ), proc.stdout
