@@ -1,7 +1,7 @@
 """Legacy Data Contract Specification files (``dataContractSpecification: 1.x``).
 
 meshguard reads them by converting to ODCS with datacontract-cli's own
-converter (the optional extra ``meshguard[datacontract]``), keeps the original
+converter (the optional extra ``meshguard-odcs[datacontract]``), keeps the original
 file's line numbers for findings, and reports the conversion as a warning that
 names the file. Without the extra it says exactly what to install.
 """
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from meshguard.errors import ContractError, MissingExtra
-from meshguard.report.model import Finding, Location, Severity
+from meshguard.results.model import Finding, Location, Severity
 from meshguard.yamlio import LineMap, Pointer
 
 DCS_KEY = "dataContractSpecification"

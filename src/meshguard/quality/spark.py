@@ -1,4 +1,4 @@
-"""The checks of a Spark table, pushed down as Spark aggregations (``meshguard[spark]``).
+"""The checks of a Spark table, pushed down as Spark aggregations (``meshguard-odcs[spark]``).
 
 The same checks as the polars path, planned by the same code (pandera schema,
 ODCS rules, SLAs, relationships); only the data work runs in Spark, over the
@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from meshguard.contracts.model import Contract, Property, SchemaObject
-from meshguard.quality.detectors import SAMPLE, detect
+from meshguard.detectors import SAMPLE, detect
 from meshguard.quality.duplicates import Duplicates
 from meshguard.quality.load import SEED
 from meshguard.quality.masking import jsonable
@@ -43,6 +43,7 @@ _SPARK_TYPES = {"Int64": "bigint", "Float64": "double", "String": "string", "Boo
 @dataclass
 class SparkTable(Table):
     df: Any = None  # the cached Spark DataFrame, with its row number in ROW
+    pushes_sql: ClassVar[bool] = True
 
     @property
     def streaming(self) -> bool:

@@ -1,6 +1,6 @@
 """Bootstrap an ODCS contract from an existing source with datacontract-cli's importers.
 
-datacontract-cli (the optional extra ``meshguard[datacontract]``) reads the
+datacontract-cli (the optional extra ``meshguard-odcs[datacontract]``) reads the
 source (SQL DDL, a Parquet or CSV file, a dbt manifest, a JSON Schema, an Avro
 schema); meshguard then fills what its governance needs: id, owner team,
 domain, a local ``sample`` server when a data file is known, required primary
