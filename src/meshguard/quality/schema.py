@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,7 @@ from meshguard.quality.pandera_polars import pandera_polars
 from meshguard.quality.results import Table, check
 from meshguard.quality.streaming import Streamed
 from meshguard.quality.types import Normalised, expected_kind, physical_max_length, target_dtype
-from meshguard.report.model import CheckResult, Stage, Status
+from meshguard.results.model import CheckResult, Stage, Status
 from meshguard.sources.base import scrub
 from meshguard.yamlio import Pointer
 
@@ -438,7 +439,7 @@ def _result(
             table,
             ok=ok,
             measured=ok,
-            message="" if ok else f"column {path} is missing from the data",
+            message="" if ok else f"column {path} is missing from the data ({_found(table.columns)})",
             **common,
         )
     if kind == "type" and path is not None:
@@ -493,3 +494,12 @@ def _result(
         message=msg,
         **common,
     )
+
+
+def _found(columns: Sequence[str], shown: int = 12) -> str:
+    """The columns the data has, for a missing-column message (a wrong delimiter shows at once)."""
+    if not columns:
+        return "the data has no columns"
+    names = ", ".join(repr(c) for c in columns[:shown])
+    more = f" and {len(columns) - shown} more" if len(columns) > shown else ""
+    return f"columns found: {names}{more}"
