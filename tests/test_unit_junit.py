@@ -74,7 +74,7 @@ def _product() -> ProductResult:
     return p
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test: mutation testing credits a fixture only to the first test using it
 def suite() -> ET.Element:
     mesh = MeshResult(
         run_id="r1", timestamp="2026-01-01T00:00:00.123456Z", meshguard_version="t", engine="embedded"

@@ -61,7 +61,7 @@ def _product() -> ProductResult:
     return p
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test: mutation testing credits a fixture only to the first test using it
 def run() -> dict[str, Any]:
     mesh = MeshResult(run_id="r1", timestamp="2026-01-01T00:00:00Z", meshguard_version="t", engine="embedded")
     mesh.products = [_product()]
@@ -137,3 +137,83 @@ def test_locations_and_messages(run: dict[str, Any]) -> None:
         "status": "failed",
         "stage": "policy",
     }
+
+
+def test_a_rule_carries_title_help_level_and_tags() -> None:
+    mesh = MeshResult(run_id="r2", timestamp="2026-01-02T00:00:00Z", meshguard_version="t", engine="embedded")
+    p = _product()
+    p.findings = [
+        Finding(
+            rule_id="GDPR-1",
+            stage="policy",
+            severity="error",
+            message="m",
+            title="Retention declared",
+            description="Personal data declares retention.",
+            regulation="GDPR",
+            remediation="Add a retention SLA.",
+        ),
+        Finding(rule_id="BARE", stage="lint", severity="info", message="m2"),
+    ]
+    p.checks = []
+    mesh.products = [p]
+    doc = json.loads(formats.get("sarif").render(mesh, RenderContext()))
+    rules = {r["id"]: r for r in doc["runs"][0]["tool"]["driver"]["rules"]}
+    help_text = "Personal data declares retention.\n\nRemediation: Add a retention SLA."
+    assert rules["GDPR-1"] == {
+        "id": "GDPR-1",
+        "name": "Retention declared",
+        "shortDescription": {"text": "Retention declared"},
+        "fullDescription": {"text": "Personal data declares retention."},
+        "help": {"text": help_text, "markdown": help_text},
+        "defaultConfiguration": {"level": "error"},
+        "properties": {
+            "tags": ["policy", "GDPR"],
+            "stage": "policy",
+            "severity": "error",
+            "regulation": "GDPR",
+        },
+    }
+    assert rules["BARE"] == {
+        "id": "BARE",
+        "name": "BARE",
+        "shortDescription": {"text": "BARE"},
+        "fullDescription": {"text": "BARE"},
+        "help": {"text": "BARE", "markdown": "BARE"},
+        "defaultConfiguration": {"level": "note"},
+        "properties": {"tags": ["lint"], "stage": "lint", "severity": "info"},
+    }
+
+
+def test_the_run_names_the_tool_the_run_and_the_verdict() -> None:
+    from meshguard import __version__
+    from meshguard.report.formats.sarif import SARIF_SCHEMA
+
+    mesh = MeshResult(
+        run_id="r3",
+        timestamp="2026-01-03T00:00:00Z",
+        meshguard_version="t",
+        engine="embedded",
+        mode="council",
+    )
+    mesh.summary = {"score": 71.5, "verdict": "warn"}
+    ok = _product()
+    broken = _product()
+    broken.errors = ["source down"]
+    for products, successful in (([ok], True), ([ok, broken], False)):
+        mesh.products = products
+        doc = json.loads(formats.get("sarif").render(mesh, RenderContext()))
+        assert (doc["$schema"], doc["version"]) == (SARIF_SCHEMA, "2.1.0")
+        (run,) = doc["runs"]
+        driver = run["tool"]["driver"]
+        assert (driver["name"], driver["version"], driver["semanticVersion"]) == (
+            "meshguard",
+            __version__,
+            __version__,
+        )
+        assert run["automationDetails"] == {"id": "meshguard/council/r3"}
+        assert run["invocations"] == [
+            {"executionSuccessful": successful, "startTimeUtc": "2026-01-03T00:00:00Z"}
+        ]
+        assert run["properties"] == {"meshScore": 71.5, "verdict": "warn"}
+    assert formats.get("sarif").render(mesh, RenderContext()).endswith("}\n")
