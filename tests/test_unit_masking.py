@@ -24,6 +24,10 @@ from meshguard.quality.masking import MASK, jsonable, mask_rows, mask_value
         ("jane@example.photography", "j***@***"),  # a long tld is not kept
         ("jane@example.c0m", "j***@***"),  # nor one that is not letters
         ("jane@localhost", "j***@***"),
+        ("jane@mail", "j***@***"),  # no dot: no top-level domain to keep
+        ("jane@mail.example.co.uk", "j***@***.uk"),
+        ("jane@x.example", "j***@***"),  # seven letters: too long to keep
+        ("ab@cdef@x.org", "***@***.org"),  # the local part ends at the first @
         ("@", "***@***"),
         ("4111111111111111", MASK),
         ("", MASK),
