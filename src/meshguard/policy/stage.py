@@ -256,6 +256,8 @@ class PolicyStage:
                 pointer = prop.pointer
         if pointer is None and isinstance(item.get("pointer"), str):
             pointer = _pointer_tuple(item["pointer"])
+        if pointer is None and field_:
+            pointer = ("schema",)  # a column the contract does not declare belongs in its schema
         if pointer is not None:
             pos = contract.lines.locate(pointer)
             ptr = "".join(f"/{p}" for p in pointer)

@@ -75,6 +75,13 @@ def get(name: str) -> Reporter:
     return reporter
 
 
+def current_umask() -> int:
+    """The process umask (``os`` has no getter: set a value and restore the old one at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write through a temporary file in the same folder and rename it over ``path``."""
     try:
@@ -83,6 +90,7 @@ def write_atomic(path: Path, text: str) -> None:
     except OSError as exc:
         raise OutputUnavailable(f"cannot write the report: {exc.strerror or exc}", path=str(path)) from None
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())  # mkstemp makes 0600; a report is as readable as any file
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
         os.replace(tmp, path)
