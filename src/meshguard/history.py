@@ -83,9 +83,13 @@ class HistoryStore(Protocol):
 
     def load(self, run_id: str) -> dict[str, Any]: ...
 
+    def latest(self) -> dict[str, Any] | None: ...
+
     def trend(self, limit: int = 30, until: str | None = None) -> list[tuple[str, str, float | None]]: ...
 
     def sparklines(self, limit: int = 20, until: str | None = None) -> dict[str, tuple[float, ...]]: ...
+
+    def run_stats(self, limit: int = 30, until: str | None = None) -> list[dict[str, Any]]: ...
 
     def close(self) -> None: ...
 
@@ -222,6 +226,11 @@ class _SqlStore:
             raise UsageError(f"run id prefix {run_id!r} is ambiguous; give more characters")
         return _unpack(rows[0][1])
 
+    def latest(self) -> dict[str, Any] | None:
+        """The last recorded run's document, or None for an empty history."""
+        rows = self._query(self._sql("SELECT doc FROM runs ORDER BY seq DESC LIMIT 1"))
+        return _unpack(rows[0][0]) if rows else None
+
     def _upto(self, until: str | None) -> int:
         if until is not None:
             rows = self._query(self._sql("SELECT seq FROM runs WHERE run_id = ?"), (until,))
@@ -237,6 +246,55 @@ class _SqlStore:
             (self._upto(until), limit),
         )
         return [(r[0], r[1], None if r[2] is None else float(r[2])) for r in reversed(rows)]
+
+    def run_stats(self, limit: int = 30, until: str | None = None) -> list[dict[str, Any]]:
+        """Per run up to ``until``, oldest first: mesh score and verdict, verdict counts, and per
+        domain the mean score and worst verdict (the council's trend charts)."""
+        runs = self._query(
+            self._sql(
+                "SELECT seq, run_id, timestamp, score, verdict FROM runs WHERE seq <= ? ORDER BY seq DESC LIMIT ?"
+            ),
+            (self._upto(until), limit),
+        )
+        if not runs:
+            return []
+        first = min(int(r[0]) for r in runs)
+        rows = self._query(
+            self._sql(
+                "SELECT p.run_id, COALESCE(p.domain, '(none)'), p.verdict, COUNT(*), AVG(p.score) "
+                "FROM product_runs p JOIN runs r ON r.run_id = p.run_id WHERE r.seq BETWEEN ? AND ? "
+                "GROUP BY p.run_id, COALESCE(p.domain, '(none)'), p.verdict"
+            ),
+            (first, max(int(r[0]) for r in runs)),
+        )
+        per_run: dict[str, dict[str, Any]] = {}
+        for run_id, domain, verdict, count, mean in rows:
+            stats = per_run.setdefault(run_id, {"counts": {}, "domains": {}})
+            stats["counts"][verdict] = stats["counts"].get(verdict, 0) + int(count)
+            d = stats["domains"].setdefault(domain, {"n": 0, "total": 0.0, "verdicts": set()})
+            d["n"] += int(count)
+            d["total"] += float(mean) * int(count)
+            d["verdicts"].add(verdict)
+        out = []
+        for _, run_id, timestamp, score, verdict in reversed(runs):
+            stats = per_run.get(run_id, {"counts": {}, "domains": {}})
+            out.append(
+                {
+                    "run_id": run_id,
+                    "timestamp": timestamp,
+                    "score": None if score is None else float(score),
+                    "verdict": str(verdict),
+                    "counts": {v: stats["counts"].get(v, 0) for v in _RANKED_VERDICTS},
+                    "domains": {
+                        name: {
+                            "score": round(d["total"] / d["n"], 1),
+                            "verdict": max(d["verdicts"], key=_RANKED_VERDICTS.index),
+                        }
+                        for name, d in stats["domains"].items()
+                    },
+                }
+            )
+        return out
 
     def sparklines(self, limit: int = 20, until: str | None = None) -> dict[str, tuple[float, ...]]:
         """Product id → its scores over the last ``limit`` runs up to ``until``, oldest first."""

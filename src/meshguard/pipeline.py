@@ -15,6 +15,7 @@ from pathlib import Path
 
 from meshguard import __version__
 from meshguard.config import Config, PoliciesConfig
+from meshguard.contracts.catalogue import catalogue
 from meshguard.contracts.model import Contract
 from meshguard.contracts.repo import LintedContract, lint_repo
 from meshguard.contracts.versioning import run_versioning
@@ -39,6 +40,7 @@ def _product(lc: LintedContract) -> ProductResult:
         contract_path=c.path,
         findings=list(lc.findings),
         support=[dict(s) for s in c.support],
+        catalogue=catalogue(c),
     )
 
 
@@ -135,6 +137,7 @@ class ProductChecker:
             quality = run_quality(lc.contract, config, options, self.contracts)  # UnavailableError → exit 3
             product.checks.extend(quality.checks)
             product.data_source, product.rows, product.sampled = quality.source, quality.rows, quality.sampled
+            product.freshness = (quality.data or {}).get("freshness")
             product.errors.extend(quality.errors)
             product.timings["quality"] = time.perf_counter() - t0
         if self.policy is not None:

@@ -174,7 +174,8 @@ def check(
     from meshguard import pipeline
     from meshguard.report.gate import exit_code
     from meshguard.report.progress import Progress
-    from meshguard.report.publish import context, parse_output, publish, use_colour
+    from meshguard.report.publish import context, parse_output, publish, source_link, use_colour
+    from meshguard.report.since import compare
     from meshguard.stages import RunOptions
 
     config = remote_policies.resolve(get_config(root, config_file), policies)
@@ -215,9 +216,10 @@ def check(
         from meshguard.history import open_history
 
         store = open_history(config, history_url, reports)
+        compare(mesh, store.latest())  # new failures and fixes since the last recorded run
         store.record(mesh, keep=config.history_keep)
     try:
-        ctx = context(store, color=use_colour(sys.stdout))
+        ctx = context(store, color=use_colour(sys.stdout), source_link=source_link(config, reports))
     finally:
         if store is not None:
             store.close()

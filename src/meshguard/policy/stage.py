@@ -77,6 +77,8 @@ class PolicyStage:
         # per-rule constants, computed once (decide() runs for every product)
         self._rules = {f"{r.package}.{r.name}": r for r in bundle.rules}
         self._static: dict[str, tuple[RuleInfo, str, dict[str, Any]]] = {}
+        #: per rule: its article and its scope (``applies_to`` sensitivity categories), from METADATA
+        self._scope: dict[str, dict[str, Any]] = {}
 
     @classmethod
     def open(cls, config: Config, options: RunOptions) -> PolicyStage:
@@ -193,7 +195,7 @@ class PolicyStage:
                         severity=severity,
                         dimension="compliance",
                         message=decisions.errors[key],
-                        details={"rule": key},
+                        details={"rule": key, **self._scope[key]},
                         **common,
                     )
                 )
@@ -221,7 +223,12 @@ class PolicyStage:
                     severity=severity,
                     dimension="compliance",
                     message=message,
-                    details={"rule": key, "findings": len(findings), "waived": len(findings) - len(open_)},
+                    details={
+                        "rule": key,
+                        "findings": len(findings),
+                        "waived": len(findings) - len(open_),
+                        **self._scope[key],
+                    },
                     **common,
                 )
             )
@@ -238,6 +245,13 @@ class PolicyStage:
                 "regulation": rule.regulation,
                 "remediation": rule.remediation,
             }
+            scope: dict[str, Any] = {}
+            if rule.custom.get("article"):
+                scope["article"] = str(rule.custom["article"])
+            applies = rule.custom.get("applies_to")
+            if isinstance(applies, (list, str)) and applies:
+                scope["applies_to"] = sorted({applies} if isinstance(applies, str) else set(map(str, applies)))
+            self._scope[key] = scope
             static = self._static[key] = (rule, severity, common)
         return static
 

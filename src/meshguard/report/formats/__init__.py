@@ -35,6 +35,9 @@ class TrendPoint:
     run_id: str
     timestamp: str
     score: float | None
+    verdict: str = ""
+    #: products per verdict in that run
+    counts: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,11 @@ class RenderContext:
     trend: tuple[TrendPoint, ...] = ()
     #: product id → its scores over the last runs, oldest first
     sparklines: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+    #: domain → its mean score and worst verdict over the last runs, oldest first
+    domain_trends: Mapping[str, tuple[TrendPoint, ...]] = field(default_factory=dict)
+    #: how a product page links to its contract: a template with {path}, {line}, {commit}
+    #: (``report.repository_url`` in meshguard.yaml), or a path relative to the reports folder
+    source_link: str | None = None
 
 
 class Reporter(Protocol):
