@@ -249,7 +249,8 @@ class _SqlStore:
 
     def run_stats(self, limit: int = 30, until: str | None = None) -> list[dict[str, Any]]:
         """Per run up to ``until``, oldest first: mesh score and verdict, verdict counts, and per
-        domain the mean score and worst verdict (the council's trend charts)."""
+        domain the mean product score, the share of products passing and the worst verdict
+        (the council's trend charts)."""
         runs = self._query(
             self._sql(
                 "SELECT seq, run_id, timestamp, score, verdict FROM runs WHERE seq <= ? ORDER BY seq DESC LIMIT ?"
@@ -271,8 +272,9 @@ class _SqlStore:
         for run_id, domain, verdict, count, mean in rows:
             stats = per_run.setdefault(run_id, {"counts": {}, "domains": {}})
             stats["counts"][verdict] = stats["counts"].get(verdict, 0) + int(count)
-            d = stats["domains"].setdefault(domain, {"n": 0, "total": 0.0, "verdicts": set()})
+            d = stats["domains"].setdefault(domain, {"n": 0, "total": 0.0, "verdicts": set(), "passing": 0})
             d["n"] += int(count)
+            d["passing"] += int(count) if verdict == "pass" else 0
             d["total"] += float(mean) * int(count)
             d["verdicts"].add(verdict)
         out = []
@@ -288,6 +290,7 @@ class _SqlStore:
                     "domains": {
                         name: {
                             "score": round(d["total"] / d["n"], 1),
+                            "passing": round(100.0 * d["passing"] / d["n"], 1),
                             "verdict": max(d["verdicts"], key=_RANKED_VERDICTS.index),
                         }
                         for name, d in stats["domains"].items()

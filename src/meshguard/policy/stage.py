@@ -272,7 +272,9 @@ class PolicyStage:
                 scope["article"] = str(rule.custom["article"])
             applies = rule.custom.get("applies_to")
             if isinstance(applies, (list, str)) and applies:
-                scope["applies_to"] = sorted({applies} if isinstance(applies, str) else set(map(str, applies)))
+                scope["applies_to"] = sorted(
+                    {applies} if isinstance(applies, str) else set(map(str, applies))
+                )
             self._scope[key] = scope
             static = self._static[key] = (rule, severity, common)
         return static

@@ -76,11 +76,15 @@ def context(
     if store is None:
         return RenderContext(color=color, source_link=source_link)
     stats = store.run_stats(trend_runs, until)
-    trend = tuple(TrendPoint(r["run_id"], r["timestamp"], r["score"], r["verdict"], r["counts"]) for r in stats)
+    trend = tuple(
+        TrendPoint(r["run_id"], r["timestamp"], r["score"], r["verdict"], r["counts"]) for r in stats
+    )
     domains: dict[str, list[TrendPoint]] = {}
     for r in stats:
         for name, d in r["domains"].items():
-            domains.setdefault(name, []).append(TrendPoint(r["run_id"], r["timestamp"], d["score"], d["verdict"]))
+            domains.setdefault(name, []).append(
+                TrendPoint(r["run_id"], r["timestamp"], d["passing"], d["verdict"])
+            )
     return RenderContext(
         color=color,
         trend=trend,

@@ -30,7 +30,8 @@ Formulas (documented in docs/results.md, keep both in step):
   80), so a failing product never shows a number near or above the pass line;
   the weighted mean before the cap stays in ``score_uncapped``.
 * domain and mesh scores: the mean of their products' (capped) scores; their
-  verdict is the worst of their products'.
+  verdict is the worst of their products' (the mesh also fails on a blocking
+  mesh-level finding), and a failing domain or mesh is capped the same way.
 * compliance by regulation: over the products the regulation *applies* to
   (any of its rules in scope, see :mod:`meshguard.report.council`), the share
   with no open error-severity policy finding of that regulation.
@@ -67,7 +68,6 @@ NOT_COUNTED = frozenset({Status.UNSUPPORTED, Status.INFO, Status.NOT_APPLICABLE}
 #: a failing product's score stays this far under the pass line
 FAIL_MARGIN = 20.0
 VERDICTS: tuple[str, ...] = ("pass", "warn", "fail", "error")
-EXPIRING_DAYS = 30
 TOP_POLICIES = 10
 
 
@@ -236,33 +236,40 @@ def regulations(products: Iterable[ProductResult]) -> dict[str, dict[str, Any]]:
 
 
 def _top_policies(products: Iterable[ProductResult]) -> list[dict[str, Any]]:
+    """Policies with open findings (or failed data checks carrying their consequence), ranked."""
     by_rule: dict[str, dict[str, Any]] = {}
+
+    def count(rule_id: str, title: str | None, severity: str, regulation: str | None, product: str) -> None:
+        entry = by_rule.setdefault(
+            rule_id,
+            {
+                "rule_id": rule_id,
+                "title": title,
+                "severity": severity,
+                "regulation": regulation,
+                "findings": 0,
+                "products": set(),
+            },
+        )
+        entry["findings"] += 1
+        entry["products"].add(product)
+
     for p in products:
         for f in p.findings:
-            if f.stage != "policy" or not is_open(f):
-                continue
-            entry = by_rule.setdefault(
-                f.rule_id,
-                {
-                    "rule_id": f.rule_id,
-                    "title": f.title,
-                    "severity": str(f.severity),
-                    "regulation": f.regulation,
-                    "findings": 0,
-                    "products": set(),
-                },
-            )
-            entry["findings"] += 1
-            entry["products"].add(p.id)
+            if f.stage == "policy" and is_open(f):
+                count(f.rule_id, f.title, str(f.severity), f.regulation, p.id)
+        for c in p.checks:
+            policy = c.details.get("policy")
+            if isinstance(policy, dict) and c.status in (Status.FAILED, Status.ERRORED, Status.WARNED):
+                count(
+                    str(policy["rule_id"]),
+                    policy.get("title"),
+                    str(policy.get("severity")),
+                    policy.get("regulation"),
+                    p.id,
+                )
     ranked = sorted(by_rule.values(), key=lambda e: (-len(e["products"]), -e["findings"], e["rule_id"]))
     return [{**e, "products": len(e["products"])} for e in ranked[:TOP_POLICIES]]
-
-
-def _parse_date(text: str) -> date | None:
-    try:
-        return date.fromisoformat(str(text)[:10])
-    except ValueError:
-        return None
 
 
 def _today(mesh: MeshResult) -> date:
@@ -281,8 +288,9 @@ def summarize(mesh: MeshResult, rules: ScoringRules) -> None:
     mesh.domains = {
         name: {
             "products": len(ps),
-            "score": _mean([p.score for p in ps]),
+            "score": _capped(_mean([p.score for p in ps]), _worst_verdict(p.verdict for p in ps), rules),
             "verdict": _worst_verdict(p.verdict for p in ps),
+            "passing": sum(1 for p in ps if p.verdict == "pass"),
             "verdicts": _verdict_counts(ps),
             "blocking": sum(1 for p in ps for f in p.findings if is_blocking_finding(f)),
         }
@@ -294,7 +302,7 @@ def summarize(mesh: MeshResult, rules: ScoringRules) -> None:
     elapsed = mesh.summary.get("elapsed_s")
     mesh.summary = {
         "products": len(products),
-        "score": _mean([p.score for p in products]),
+        "score": _capped(_mean([p.score for p in products]), mesh_verdict(mesh), rules),
         "verdict": mesh_verdict(mesh),
         "verdicts": _verdict_counts(products),
         "checks": _status_counts(products),
@@ -315,6 +323,12 @@ def summarize(mesh: MeshResult, rules: ScoringRules) -> None:
     }
     if elapsed is not None:
         mesh.summary["elapsed_s"] = elapsed
+
+
+def _capped(score: float | None, verdict: str, rules: ScoringRules) -> float | None:
+    if score is None or verdict not in ("fail", "error"):
+        return score
+    return min(score, fail_cap(rules.pass_threshold))
 
 
 def _worst_verdict(verdicts: Iterable[str]) -> str:

@@ -23,13 +23,16 @@ def _problems_of(checks: list[dict[str, Any]], findings: list[dict[str, Any]]) -
     for f in findings:
         if f.get("status") in _OPEN_FINDING and f.get("severity") in ("error", "warning"):
             key = f"{f.get('rule_id')}|{f.get('field') or ''}"
-            out.setdefault(key, {"rule_id": f.get("rule_id"), "field": f.get("field"), "title": f.get("title")})
+            out.setdefault(
+                key, {"rule_id": f.get("rule_id"), "field": f.get("field"), "title": f.get("title")}
+            )
     finding_ids = {f.get("rule_id") for f in findings}
     for c in checks:
         if c.get("status") in _OPEN_CHECK and not (c.get("stage") == "policy" and c.get("id") in finding_ids):
             key = f"{c.get('id')}|{c.get('field') or ''}"
             out.setdefault(
-                key, {"rule_id": c.get("id"), "field": c.get("field"), "title": c.get("title") or c.get("name")}
+                key,
+                {"rule_id": c.get("id"), "field": c.get("field"), "title": c.get("title") or c.get("name")},
             )
     return out
 

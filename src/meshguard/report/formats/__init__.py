@@ -49,7 +49,8 @@ class RenderContext:
     trend: tuple[TrendPoint, ...] = ()
     #: product id → its scores over the last runs, oldest first
     sparklines: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
-    #: domain → its mean score and worst verdict over the last runs, oldest first
+    #: domain → the share of its products passing (percent) and its worst verdict over the last
+    #: runs, oldest first
     domain_trends: Mapping[str, tuple[TrendPoint, ...]] = field(default_factory=dict)
     #: how a product page links to its contract: a template with {path}, {line}, {commit}
     #: (``report.repository_url`` in meshguard.yaml), or a path relative to the reports folder
