@@ -129,7 +129,7 @@ def test_sarif_validates_with_one_rule_per_id(mesh: MeshResult) -> None:
 def test_markdown_is_compact_and_escapes(mesh: MeshResult) -> None:
     md = render("markdown", mesh)
     assert md.startswith("## meshguard: ❌ fail")
-    assert "| GDPR | 67% | 2/3 |" in md
+    assert "| GDPR | 67% | 2/3 | 0 |" in md
     html = github_html(md)
     assert "customers" in html and "gdpr.retention" in html
     assert "<script>" not in md and "<img" not in md
@@ -176,8 +176,10 @@ def test_html_escapes_hostile_strings_and_is_self_contained(mesh: MeshResult) ->
     )
     pages = dict(reporter.pages(mesh, ctx))
     index = reporter.render(mesh, ctx)
-    assert len(pages) == len(mesh.products)
-    for text in [index, *pages.values()]:
+    assert len(pages) == len(mesh.products) + 3  # + the compliance matrix page, its CSV and JSON
+    assert {"compliance.html", "compliance.csv", "compliance.json"} <= set(pages)
+    html_pages = [t for name, t in pages.items() if name.endswith(".html")]
+    for text in [index, *html_pages]:
         assert HOSTILE_SCRIPT not in text and "<img src=x" not in text
         assert "Content-Security-Policy" in text
         assert not re.search(r"""<[a-z]+[^>]*\ssrc=|<link|@import|url\(""", text), "no external resource"
@@ -201,7 +203,7 @@ def test_no_raw_guarded_value_in_any_rendering(mesh: MeshResult) -> None:
 def test_write_report_is_atomic_and_writes_pages(mesh: MeshResult, tmp_path: Path) -> None:
     target = tmp_path / "site" / "index.html"
     written = formats.write_report(formats.get("html"), mesh, CTX, target)
-    assert target in written and len(written) == len(mesh.products) + 1
+    assert target in written and len(written) == len(mesh.products) + 4
     assert all(p.exists() for p in written)
     assert not list(tmp_path.rglob("*.tmp"))
 

@@ -56,14 +56,15 @@ def _field(contract: Contract, p: Property) -> dict[str, Any]:
 
 
 def _contacts(contract: Contract) -> list[dict[str, Any]]:
+    """Team members by their username (an e-mail address where the contract uses one): a person's
+    display name is left out, as it may equal a guarded value of some product's data."""
     out: list[dict[str, Any]] = []
     for m in contract.team_members:
         username = m.get("username")
-        name = m.get("name") or username
-        if not name:
+        if not isinstance(username, str) or not username.strip():
             continue
-        email = str(username) if isinstance(username, str) and "@" in username else None
-        out.append({"name": str(name), "role": str(m["role"]) if m.get("role") else None, "email": email})
+        email = username if "@" in username else None
+        out.append({"name": username, "role": str(m["role"]) if m.get("role") else None, "email": email})
     return out
 
 

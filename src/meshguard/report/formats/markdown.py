@@ -57,9 +57,12 @@ class MarkdownReporter(BaseReporter):
                 )
             out.append("")
         if mesh.regulations:
-            out += ["| Regulation | Compliant | Products |", "|---|---:|---:|"]
+            out += ["| Regulation | Compliant | Applies to | n/a |", "|---|---:|---:|---:|"]
             for reg, r in mesh.regulations.items():
-                out.append(f"| {cell(reg)} | {r['share'] * 100:.0f}% | {r['compliant']}/{r['products']} |")
+                share = "n/a" if r.get("share") is None else f"{r['share'] * 100:.0f}%"
+                out.append(
+                    f"| {cell(reg)} | {share} | {r['compliant']}/{r['products']} | {r.get('not_applicable', 0)} |"
+                )
             out.append("")
         flagged = [p for p in sorted(mesh.products, key=lambda p: (p.score, p.id)) if p.verdict != "pass"]
         if flagged:
