@@ -149,7 +149,7 @@ class JunitReporter(BaseReporter):
             status = it.status if it else str(check.status if check else Status.PASSED)
             text = _describe(it) if it else self._check_text(check)
             message = (it.message if it else (check.message if check else "")) or title
-            if status in (Status.WAIVED, Status.UNSUPPORTED):
+            if status in (Status.WAIVED, Status.UNSUPPORTED, Status.NOT_APPLICABLE):
                 skipped += 1
                 ET.SubElement(case, "skipped", {"message": f"{status}: {message}"}).text = text
             elif status == Status.ERRORED:

@@ -73,6 +73,12 @@ class MarkdownReporter(BaseReporter):
                     f"<details><summary>{ICON.get(p.verdict, p.verdict)} <b>{escape(p.id)}</b> "
                     f"{escape(p.version)} · score {p.score:.1f}{' · data sampled' if p.sampled else ''}</summary>\n"
                 )
+                if p.reasons:
+                    why = "; ".join(
+                        f"{cell(r['regulation'])} {r['blocking']} blocking, {r['warnings']} warning(s)"
+                        for r in p.reasons
+                    )
+                    out.append(f"Why: {why}\n")
                 shown = [it for it in items(p, include_waived=False) if it.level in ("error", "warning")]
                 for it in shown[:MAX_ITEMS]:
                     out.append(
