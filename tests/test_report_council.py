@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from conftest import PROJECT, run_cli
-from meshguard.report.council import fold_consequences
 from meshguard.report.formats import RenderContext, get
-from meshguard.report.model import CheckResult, Finding, Location, MeshResult, ProductResult
-from meshguard.report.scoring import fail_cap, score_mesh
+from meshguard.results.council import fold_consequences
+from meshguard.results.model import CheckResult, Finding, Location, MeshResult, ProductResult
+from meshguard.results.scoring import fail_cap, score_mesh
 from meshkit import RULES, copy_example_repo
 
 
@@ -128,7 +128,7 @@ def test_hipaa_is_not_applicable_without_phi_and_counts_only_where_it_applies() 
 
 
 def test_waiver_register_states() -> None:
-    from meshguard.report.model import Waiver
+    from meshguard.results.model import Waiver
 
     p = product()
     active = Waiver("A", "p", "why", "dpo@example.org", "2026-12-31")

@@ -28,8 +28,8 @@ from lxml import etree
 from conftest import PROJECT, SHARED, run_cli
 from meshguard.report import formats
 from meshguard.report.formats import RenderContext
-from meshguard.report.model import CheckResult, Finding, Location, MeshResult, ProductResult, Waiver
-from meshguard.report.scoring import score_mesh
+from meshguard.results.model import CheckResult, Finding, Location, MeshResult, ProductResult, Waiver
+from meshguard.results.scoring import score_mesh
 from meshkit import RULES, copy_example_repo
 
 SCHEMAS = SHARED / "schemas" if (SHARED / "schemas").is_dir() else PROJECT / "tests" / "schemas"

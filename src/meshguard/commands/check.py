@@ -1,11 +1,12 @@
 """``meshguard check``: the whole pipeline over the governance repo, scored, recorded and rendered.
 
 discover → lint → diff → data → quality → policy → results (pipeline.run, which
-also scores) → history → reports. Exit codes: see meshguard.report.gate.
+also scores) → history → reports. Exit codes: see meshguard.results.gate.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from meshguard import ci_report, remote_policies
+from meshguard.ci import report as ci_report
 from meshguard.commands.common import (
     engine_options,
     get_config,
@@ -23,6 +24,7 @@ from meshguard.commands.common import (
     resolve_paths,
 )
 from meshguard.commands.gate import gate_options, plan
+from meshguard.policy import remote as remote_policies
 from meshguard.report.formats import REPORTERS
 
 FORMATS = list(REPORTERS)
@@ -172,10 +174,10 @@ def check(
     2 bad input, 3 engine or data source unavailable.
     """
     from meshguard import pipeline
-    from meshguard.report.gate import exit_code
     from meshguard.report.progress import Progress
     from meshguard.report.publish import context, parse_output, publish, source_link, use_colour
-    from meshguard.report.since import compare
+    from meshguard.results.gate import exit_code
+    from meshguard.results.since import compare
     from meshguard.stages import RunOptions
 
     config = remote_policies.resolve(get_config(root, config_file), policies)
@@ -183,6 +185,8 @@ def check(
     if run.nothing:
         click.echo("meshguard: no changed contract or sample data to check")
         return 0
+    if run.note:
+        click.echo(f"meshguard: {run.note}", err=True)
     specs = [parse_output(o, Path.cwd()) for o in outputs]
     reports = reports_dir if reports_dir is None or reports_dir.is_absolute() else Path.cwd() / reports_dir
     reports = reports or config.reports_path
@@ -220,10 +224,15 @@ def check(
         store.record(mesh, keep=config.history_keep)
     try:
         ctx = context(store, color=use_colour(sys.stdout), source_link=source_link(config, reports))
+        publish(mesh, ctx, stdout_format=fmt, outputs=specs, reports_dir=None if no_reports else reports)
+        if run.ci is not None:
+            ci_report.finish(mesh, run.ci)
+    except BaseException:
+        if store is not None:  # the run did not complete: it is not recorded
+            with contextlib.suppress(Exception):
+                store.forget(mesh.run_id)
+        raise
     finally:
         if store is not None:
             store.close()
-    publish(mesh, ctx, stdout_format=fmt, outputs=specs, reports_dir=None if no_reports else reports)
-    if run.ci is not None:
-        ci_report.finish(mesh, run.ci)
     return exit_code(mesh, fail_on or config.fail_on)

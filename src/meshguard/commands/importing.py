@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from meshguard.commands.common import get_config, repo_options
+from meshguard.contracts.importer import FORMATS, import_contract, render
 from meshguard.errors import UsageError
-from meshguard.importer import FORMATS, import_contract, render
 
 
 @click.command("import")
@@ -52,7 +52,7 @@ def import_cmd(
 ) -> int:
     """Import a contract from SOURCE (FORMAT: sql, parquet, csv, dbt, jsonschema, avro).
 
-    Needs the optional extra meshguard[datacontract]. Proposed sensitivity
+    Needs the optional extra meshguard-odcs[datacontract]. Proposed sensitivity
     categories carry a `# meshguard: proposed …` comment: review them.
     """
     config = get_config(root, config_file)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ from meshguard.contracts.model import Property
 from meshguard.quality.results import Table, check
 from meshguard.quality.streaming import Streamed
 from meshguard.quality.types import Normalised, expected_kind, physical_max_length, target_dtype
-from meshguard.report.model import CheckResult, Stage, Status
+from meshguard.results.model import CheckResult, Stage, Status
 from meshguard.sources.base import scrub
 from meshguard.yamlio import Pointer
 
@@ -437,7 +438,7 @@ def _result(
             table,
             ok=ok,
             measured=ok,
-            message="" if ok else f"column {path} is missing from the data",
+            message="" if ok else f"column {path} is missing from the data ({_found(table.columns)})",
             **common,
         )
     if kind == "type" and path is not None:
@@ -492,3 +493,12 @@ def _result(
         message=msg,
         **common,
     )
+
+
+def _found(columns: Sequence[str], shown: int = 12) -> str:
+    """The columns the data has, for a missing-column message (a wrong delimiter shows at once)."""
+    if not columns:
+        return "the data has no columns"
+    names = ", ".join(repr(c) for c in columns[:shown])
+    more = f" and {len(columns) - shown} more" if len(columns) > shown else ""
+    return f"columns found: {names}{more}"

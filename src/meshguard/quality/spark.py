@@ -1,4 +1,4 @@
-"""The checks of a Spark table, pushed down as Spark aggregations (``meshguard[spark]``).
+"""The checks of a Spark table, pushed down as Spark aggregations (``meshguard-odcs[spark]``).
 
 The same checks as the polars path, planned by the same code (pandera schema,
 ODCS rules, SLAs, relationships); only the data work runs in Spark, over the
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from meshguard.contracts.model import Contract, Property, SchemaObject
-from meshguard.quality.detectors import SAMPLE, detect
+from meshguard.detectors import SAMPLE, detect
 from meshguard.quality.duplicates import Duplicates
 from meshguard.quality.load import SEED
 from meshguard.quality.masking import jsonable

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from meshguard.report.model import CheckResult, Finding, Location, ProductResult, Severity, Status, Waiver
+from meshguard.results.model import CheckResult, Finding, Location, ProductResult, Severity, Status, Waiver
 
 SHOWN_CHECK_STATUSES = frozenset({Status.FAILED, Status.ERRORED, Status.WARNED, Status.UNSUPPORTED})
 

@@ -24,8 +24,8 @@ from markupsafe import Markup, escape
 from meshguard.report.formats import BaseReporter, RenderContext
 from meshguard.report.formats.matrix import matrix_csv, matrix_json
 from meshguard.report.formats.svg import counts_chart, gauge, hbars, sparkline, trend_chart
-from meshguard.report.model import MeshResult, ProductResult, Status
-from meshguard.report.scoring import DIMENSIONS, FAIL_MARGIN
+from meshguard.results.model import MeshResult, ProductResult, Status
+from meshguard.results.scoring import DIMENSIONS, FAIL_MARGIN
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PRODUCTS_DIR = "products"

@@ -19,7 +19,7 @@ from xml.etree import ElementTree as ET
 
 from meshguard.report.formats import BaseReporter, RenderContext
 from meshguard.report.formats.common import Item, items, where
-from meshguard.report.model import CheckResult, MeshResult, ProductResult, Status
+from meshguard.results.model import CheckResult, MeshResult, ProductResult, Status
 
 #: check or finding stage → the ``ProductResult.timings`` key that measured it
 TIMED_BY = {

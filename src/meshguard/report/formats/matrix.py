@@ -1,7 +1,7 @@
 """The compliance matrix as files a data-protection officer can take away: CSV and JSON.
 
 Both render ``MeshResult.matrix`` (computed with the results, see
-:mod:`meshguard.report.council`): one row per regulation, article, rule and
+:mod:`meshguard.results.council`): one row per regulation, article, rule and
 product in the CSV (long format, ready for a pivot table), the rows as they are
 in the JSON, with the run they come from.
 """
@@ -13,7 +13,7 @@ import io
 import json
 from typing import Any
 
-from meshguard.report.model import MeshResult
+from meshguard.results.model import MeshResult
 
 COLUMNS = ("regulation", "article", "rule_id", "title", "severity", "product", "state")
 #: a cell a spreadsheet would read as a formula is prefixed with a quote (CSV injection)

@@ -23,7 +23,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from meshguard.report.model import CheckResult, Finding, MeshResult, ProductResult, Severity, Status, Waiver
+from meshguard.results.model import CheckResult, Finding, MeshResult, ProductResult, Severity, Status, Waiver
 
 EXPIRING_DAYS = 30
 MAX_REASONS = 3

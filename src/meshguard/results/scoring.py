@@ -3,7 +3,7 @@
 Formulas (documented in docs/results.md, keep both in step):
 
 * Every check and finding feeds one **dimension** through its stage
-  (:data:`meshguard.report.model.STAGE_DIMENSION`): lint → contract,
+  (:data:`meshguard.results.model.STAGE_DIMENSION`): lint → contract,
   schema → schema, quality/sla/relationship → quality, policy → compliance,
   versioning → versioning.
 * A check earns **credit**: passed or waived 1, warned (or failed with a
@@ -33,10 +33,10 @@ Formulas (documented in docs/results.md, keep both in step):
   verdict is the worst of their products' (the mesh also fails on a blocking
   mesh-level finding), and a failing domain or mesh is capped the same way.
 * compliance by regulation: over the products the regulation *applies* to
-  (any of its rules in scope, see :mod:`meshguard.report.council`), the share
+  (any of its rules in scope, see :mod:`meshguard.results.council`), the share
   with no open error-severity policy finding of that regulation.
 
-Before scoring, :func:`meshguard.report.council.prepare` folds each policy
+Before scoring, :func:`meshguard.results.council.prepare` folds each policy
 finding about a failed data check into that check (one finding per defect) and
 marks rules outside their scope ``not_applicable``. Scores depend on the data
 only, never on the mode of the run.
@@ -50,8 +50,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from meshguard.report.council import describe, matrix, prepare, waiver_register
-from meshguard.report.model import (
+from meshguard.results.council import describe, matrix, prepare, waiver_register
+from meshguard.results.model import (
     STAGE_DIMENSION,
     CheckResult,
     DimensionScore,

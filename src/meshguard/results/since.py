@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from meshguard.report.model import MeshResult, ProductResult
+from meshguard.results.model import MeshResult, ProductResult
 
 _OPEN_FINDING = frozenset({"failed", "warned", "errored"})
 _OPEN_CHECK = frozenset({"failed", "warned", "errored"})
