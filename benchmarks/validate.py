@@ -19,7 +19,7 @@ and alternately, in fresh subprocesses (so each peak RSS is its own):
 Then the streaming path alone at each of --scale rows (default 5M, 20M, 50M): its
 peak memory must stay flat as the rows grow.
 
-Budgets (DESIGN.md §9, issue 8): (a)/(c) ≤ 1.3; (e)/(a) ≥ 5; peak ≤ 1.5× the frame.
+Budgets (DESIGN.md §9): (a)/(c) ≤ 1.3; (e)/(a) ≥ 5; peak ≤ 1.5× the frame.
 
     python benchmarks/validate.py [--rows N] [--runs R] [--scale 5000000,20000000,50000000]
 """
