@@ -134,6 +134,10 @@ BUILTIN: tuple[Detector, ...] = (
 )
 
 
+#: kind → its value test, for the built-in detectors that test values
+DETECTORS: dict[str, Callable[[str], bool]] = {d.name: d.value for d in BUILTIN if d.value is not None}
+
+
 @functools.cache
 def registry() -> tuple[Detector, ...]:
     """The built-in detectors, then the plugins' (a plugin may not reuse a built-in name)."""
