@@ -2,9 +2,14 @@
 
 Each waiver names a policy id, a product, optionally a field, a reason, who
 approved it and when it expires (a date; required). A matching finding is
-reported as ``waived``; an expired waiver does not waive and is itself
-reported; a waiver for an evaluated product that matched nothing is stale.
-A malformed file is a :class:`WaiverError` (exit 2) naming the line.
+reported as ``waived``; a waiver for an evaluated product that matched nothing
+is stale. A malformed file is a :class:`WaiverError` (exit 2) naming the line.
+
+Expiry: a waiver waives through its ``expires`` day and stops the day after.
+An expired waiver never waives, so a finding it covered fails as if it had no
+waiver (and blocks the gate if it is blocking); the expired waiver itself is a
+warning (``MG-WAIVER-EXPIRED``), whether or not its finding is still there, so
+it blocks only with ``--fail-on warn``.
 """
 
 from __future__ import annotations
@@ -26,6 +31,10 @@ OPTIONAL = ("field",)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+#: which waivers matched and which products were seen, in one process (merged across workers)
+WaiverUsage = tuple[frozenset[int], frozenset[str]]
+
+
 @dataclass
 class WaiverSet:
     path: str
@@ -35,6 +44,7 @@ class WaiverSet:
     products_seen: set[str] = field(default_factory=set)
 
     def expired(self, w: Waiver) -> bool:
+        """True from the day after ``expires``: the expiry day itself still waives."""
         return date.fromisoformat(w.expires) < self.today
 
     def match(self, policy_ids: tuple[str, ...], product: str, field_: str | None) -> Waiver | None:
@@ -50,6 +60,14 @@ class WaiverSet:
             self.used.add(i)
             return w
         return None
+
+    def usage(self) -> WaiverUsage:
+        return frozenset(self.used), frozenset(self.products_seen)
+
+    def absorb(self, usage: WaiverUsage) -> None:
+        """Merge what another process saw (a worker's waiver usage) into this set."""
+        self.used.update(usage[0])
+        self.products_seen.update(usage[1])
 
     def mesh_findings(self) -> list[Finding]:
         """Expired waivers, waivers expiring soon, and stale ones (for products evaluated in this run)."""
@@ -119,8 +137,8 @@ def _field_matches(waived: str, actual: str | None) -> bool:
     return waived == actual or actual.endswith("." + waived)
 
 
-def _entry(raw: Any, index: int, path: str, lines: LineMap) -> Waiver:
-    pointer: tuple[str | int, ...] = ("waivers", index) if lines.line(("waivers",)) else (index,)
+def _entry(raw: Any, index: int, path: str, lines: LineMap, within: tuple[str, ...]) -> Waiver:
+    pointer: tuple[str | int, ...] = (*within, index)
     line = lines.line(pointer)
     if not isinstance(raw, dict):
         raise WaiverError("each waiver must be a mapping", path=path, line=line)
@@ -174,7 +192,9 @@ def load_waivers(file: Path, shown: str, today: date, limits: Limits = DEFAULT_L
     data = doc.data
     if data is None:
         return WaiverSet(shown, today=today)
+    within: tuple[str, ...] = ()  # a list at the top, or under `waivers:`
     if isinstance(data, dict):
+        within = ("waivers",)
         extra = sorted(set(data) - {"waivers"})
         if extra:
             raise WaiverError(
@@ -185,4 +205,4 @@ def load_waivers(file: Path, shown: str, today: date, limits: Limits = DEFAULT_L
         data = data.get("waivers") or []
     if not isinstance(data, list):
         raise WaiverError("waivers must be a list", path=shown, line=1)
-    return WaiverSet(shown, [_entry(w, i, shown, doc.lines) for i, w in enumerate(data)], today=today)
+    return WaiverSet(shown, [_entry(w, i, shown, doc.lines, within) for i, w in enumerate(data)], today=today)
