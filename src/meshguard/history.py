@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from meshguard.config import Config
 from meshguard.errors import MissingExtra, OutputUnavailable, SourceUnavailable, UsageError
 from meshguard.results.model import MeshResult
+from meshguard.results.trends import run_trends
 
 DEFAULT_FILE = "history.db"
 _RANKED_VERDICTS = ("pass", "warn", "fail", "error")
@@ -276,36 +277,7 @@ class _SqlStore:
             ),
             (first, max(int(r[0]) for r in runs)),
         )
-        per_run: dict[str, dict[str, Any]] = {}
-        for run_id, domain, verdict, count, mean in rows:
-            stats = per_run.setdefault(run_id, {"counts": {}, "domains": {}})
-            stats["counts"][verdict] = stats["counts"].get(verdict, 0) + int(count)
-            d = stats["domains"].setdefault(domain, {"n": 0, "total": 0.0, "verdicts": set(), "passing": 0})
-            d["n"] += int(count)
-            d["passing"] += int(count) if verdict == "pass" else 0
-            d["total"] += float(mean) * int(count)
-            d["verdicts"].add(verdict)
-        out = []
-        for _, run_id, timestamp, score, verdict in reversed(runs):
-            stats = per_run.get(run_id, {"counts": {}, "domains": {}})
-            out.append(
-                {
-                    "run_id": run_id,
-                    "timestamp": timestamp,
-                    "score": None if score is None else float(score),
-                    "verdict": str(verdict),
-                    "counts": {v: stats["counts"].get(v, 0) for v in _RANKED_VERDICTS},
-                    "domains": {
-                        name: {
-                            "score": round(d["total"] / d["n"], 1),
-                            "passing": round(100.0 * d["passing"] / d["n"], 1),
-                            "verdict": max(d["verdicts"], key=_RANKED_VERDICTS.index),
-                        }
-                        for name, d in stats["domains"].items()
-                    },
-                }
-            )
-        return out
+        return run_trends([(str(r[1]), str(r[2]), r[3], str(r[4])) for r in reversed(runs)], rows)
 
     def sparklines(self, limit: int = 20, until: str | None = None) -> dict[str, tuple[float, ...]]:
         """Product id → its scores over the last ``limit`` runs up to ``until``, oldest first."""
