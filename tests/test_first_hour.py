@@ -66,7 +66,6 @@ def test_a_sample_next_to_its_contract(tmp_path: Path) -> None:
 
 def test_changed_sample_next_to_its_contract_selects_the_product(tmp_path: Path) -> None:
     from meshguard.ci.scope import select
-
     from meshguard.config import load_config
 
     root = make_repo(tmp_path)
