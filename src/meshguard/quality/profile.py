@@ -7,7 +7,7 @@ its values.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from meshguard.detectors import SAMPLE, detect
@@ -21,7 +21,10 @@ EXACT_DISTINCT_ROWS = 1_000_000
 
 
 def profile(
-    frame: pl.DataFrame | pl.LazyFrame, masked: Collection[str], rows: int | None = None
+    frame: pl.DataFrame | pl.LazyFrame,
+    masked: Collection[str],
+    rows: int | None = None,
+    found: Mapping[str, list[str]] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """The profile of every column of ``frame`` (a LazyFrame is aggregated in one streaming pass)."""
     import polars as pl
@@ -67,7 +70,7 @@ def profile(
         entry: dict[str, Any] = {
             "null_fraction": round(nulls / rows, 6) if rows else 0.0,
             "distinct": None if distinct is None else int(distinct) - (1 if nulls and rows else 0),
-            "detected": _detect(frame, c, dtype),
+            "detected": list(found[c]) if found is not None and c in found else _detect(frame, c, dtype),
         }
         if f"lo|{c}" in stats:
             entry["min"] = jsonable(stats[f"lo|{c}"])
@@ -108,3 +111,31 @@ def _detect(frame: pl.DataFrame | pl.LazyFrame, column: str, dtype: pl.DataType)
         values = [str(v) for v in _head(frame, column)]
         return [k for k in detect(column, values) if k == "payment_card"]
     return []
+
+
+class LazyProfile(Mapping[str, dict[str, Any]]):
+    """A profile computed on first read (``meshguard test`` runs no policy and never reads it)."""
+
+    def __init__(self, build: Callable[[], Mapping[str, dict[str, Any]]]) -> None:
+        self._build = build
+        self._entries: Mapping[str, dict[str, Any]] | None = None
+
+    def _get(self) -> Mapping[str, dict[str, Any]]:
+        if self._entries is None:
+            self._entries = self._build()
+        return self._entries
+
+    def __getitem__(self, key: str) -> dict[str, Any]:
+        return self._get()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
+def detected(frame: pl.DataFrame | pl.LazyFrame) -> dict[str, list[str]]:
+    """Column → the sensitive content found in its first values (what masks failing samples)."""
+    schema = frame.collect_schema()
+    return {c: _detect(frame, c, schema[c]) for c in schema.names() if not c.startswith("__bad__")}

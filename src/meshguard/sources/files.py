@@ -56,6 +56,7 @@ class FileSource:
             )
         self.format = fmt
         self.typing: Typing = _TYPING[fmt]
+        self.columnar = fmt == "parquet"
 
     @classmethod
     def from_server(
