@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -17,27 +16,14 @@ import click
 from meshguard.ci import report as ci_report
 from meshguard.commands.common import (
     engine_options,
+    format_choice,
     get_config,
     now_option,
     parse_now,
     repo_options,
-    resolve_paths,
 )
 from meshguard.commands.gate import gate_options, plan
 from meshguard.policy import remote as remote_policies
-from meshguard.report.formats import REPORTERS
-
-FORMATS = list(REPORTERS)
-
-
-def git_commit(root: Path) -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10, check=False
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
 
 
 @click.command()
@@ -45,7 +31,7 @@ def git_commit(root: Path) -> str | None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=format_choice(),
     default="text",
     show_default=True,
     help="What to print on stdout.",
@@ -173,7 +159,7 @@ def check(
     Exit 0 gate passed (warnings allowed unless --fail-on warn), 1 gate failed,
     2 bad input, 3 engine or data source unavailable.
     """
-    from meshguard import pipeline
+    from meshguard.api import check_config
     from meshguard.report.progress import Progress
     from meshguard.report.publish import context, parse_output, publish, use_colour
     from meshguard.results.gate import exit_code
@@ -211,9 +197,7 @@ def check(
         sample_rows=sample_rows,
         sample_fraction=sample_fraction,
     )
-    mesh = pipeline.run(config, resolve_paths(config, tuple(run.paths)), options)
-    if mesh.git_commit is None:
-        mesh.git_commit = git_commit(config.root)
+    mesh = check_config(config, run.paths, options)
     store = None
     if with_history:
         from meshguard.history import open_history

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from meshguard.commands.common import get_config, repo_options
-from meshguard.report.formats import REPORTERS
+from meshguard.commands.common import format_choice, get_config, repo_options
 
 
 @click.command()
@@ -19,7 +18,7 @@ from meshguard.report.formats import REPORTERS
     metavar="RUN_ID",
     help="The run to render: its id, a unique prefix, or 'latest'.",
 )
-@click.option("--format", "fmt", type=click.Choice(list(REPORTERS)), default="text", show_default=True)
+@click.option("--format", "fmt", type=format_choice(), default="text", show_default=True)
 @click.option("--output", "outputs", multiple=True, metavar="FORMAT=PATH", help="Also write FORMAT to PATH.")
 @click.option(
     "--reports",

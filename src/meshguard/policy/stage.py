@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 from meshguard.config import Config
 from meshguard.contracts.model import Contract
@@ -26,10 +26,10 @@ from meshguard.policy.bundle import (
     with_rule_settings,
 )
 from meshguard.policy.decisionlog import DecisionLog, input_hash
-from meshguard.policy.engine import Decisions, PolicyEngine, open_engine
+from meshguard.policy.engine import BatchingEngine, Decisions, PolicyEngine, open_engine
 from meshguard.policy.input import build_input
 from meshguard.policy.metadata import RuleInfo, decision_kind
-from meshguard.policy.waivers import WaiverSet, load_waivers
+from meshguard.policy.waivers import WaiverSet, WaiverUsage, load_waivers
 from meshguard.results.model import CheckResult, Finding, Location, Severity, Stage, Status, Waiver
 from meshguard.stages import PolicyOutcome, QualityOutcome, RunOptions, VersionInfo
 
@@ -177,11 +177,11 @@ class PolicyStage:
         turns the previous decisions into outcomes. Decisions are the same as
         :meth:`evaluate` gives product by product.
         """
-        submit = getattr(self.engine, "submit", None)
-        if submit is None:
+        if not self.engine.capabilities.batches:
             for contract, quality, versions in products:
                 yield self.evaluate(contract, quality, versions)
             return
+        batching = cast(BatchingEngine, self.engine)
         items = iter(products)
         pending: tuple[list[Contract], Callable[[], list[Decisions]]] | None = None
         while True:
@@ -191,7 +191,7 @@ class PolicyStage:
                 batch.append(contract)
                 payloads.append(json.dumps(self.input_for(contract, quality, versions)).encode())
             ready = list(zip(pending[0], pending[1](), strict=True)) if pending else []
-            pending = (batch, submit(payloads, workers)) if batch else None
+            pending = (batch, batching.submit(payloads, workers)) if batch else None
             for contract, decisions in ready:  # the workers evaluate the next batch meanwhile
                 yield self.decide(contract, decisions)
             if pending is None:
@@ -253,6 +253,11 @@ class PolicyStage:
             )
         return outcome
 
+    def blocks(self, key: str) -> bool:
+        """Whether a violation of the decision rule ``key`` ("meshguard.pkg.rule") blocks the gate:
+        the same severity the findings of :meth:`decide` get (rule kind, then METADATA)."""
+        return self._rule_static(key)[1] == Severity.ERROR
+
     def _rule_static(self, key: str) -> tuple[RuleInfo, str, dict[str, Any]]:
         static = self._static.get(key)
         if static is None:
@@ -309,6 +314,14 @@ class PolicyStage:
             details=details,
             **common,
         )
+
+    def usage(self) -> WaiverUsage:
+        """Which waivers matched and which products were seen (a worker hands this back)."""
+        return self.waivers.usage()
+
+    def absorb(self, usage: WaiverUsage) -> None:
+        """Merge a worker's waiver usage, so the mesh-level waiver findings see every product."""
+        self.waivers.absorb(usage)
 
     def mesh_findings(self) -> list[Finding]:
         return self.waivers.mesh_findings()

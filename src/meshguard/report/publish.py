@@ -36,8 +36,8 @@ def parse_output(spec: str, base: Path) -> OutputSpec:
     fmt, sep, path = spec.partition("=")
     if not sep or not fmt or not path:
         raise UsageError(f"--output expects FORMAT=PATH, got {spec!r}")
-    if fmt not in formats.REPORTERS:
-        raise UsageError(f"--output: unknown format {fmt!r} (known: {', '.join(formats.REPORTERS)})")
+    if not formats.known(fmt):
+        raise UsageError(f"--output: unknown format {fmt!r} (known: {', '.join(formats.names())})")
     p = Path(path)
     return OutputSpec(fmt, p if p.is_absolute() else base / p)
 

@@ -2,12 +2,12 @@
 
 A reporter renders a scored :class:`MeshResult`; it never computes a score,
 reads data or calls an engine. Adding a format is one module plus one line in
-:data:`REPORTERS`.
+:data:`REPORTERS`, or a plugin's ``meshguard.reporters`` entry point
+(:mod:`meshguard.plugins`).
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from meshguard import plugins
 from meshguard.errors import OutputUnavailable, UsageError
 from meshguard.results.model import MeshResult
 
@@ -63,15 +64,19 @@ class Reporter(Protocol):
 
 
 def names() -> list[str]:
-    return list(REPORTERS)
+    """Every format: the built-in ones, then the plugins'."""
+    return list(plugins.registry(plugins.REPORTERS, REPORTERS))
+
+
+def known(name: str) -> bool:
+    return plugins.target(plugins.REPORTERS, name, REPORTERS) is not None
 
 
 def get(name: str) -> Reporter:
-    target = REPORTERS.get(name)
+    target = plugins.target(plugins.REPORTERS, name, REPORTERS)
     if target is None:
-        raise UsageError(f"unknown report format {name!r} (known: {', '.join(REPORTERS)})")
-    module, _, attr = target.partition(":")
-    reporter: Reporter = getattr(importlib.import_module(module), attr)()
+        raise UsageError(f"unknown report format {name!r} (known: {', '.join(names())})")
+    reporter: Reporter = plugins.load(target, group=plugins.REPORTERS, name=name)()
     return reporter
 
 

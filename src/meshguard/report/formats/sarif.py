@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from meshguard import __version__
 from meshguard.report.formats import BaseReporter, RenderContext
 from meshguard.report.formats.common import Item, check_item, finding_item, items
 from meshguard.results.model import MeshResult, ProductResult, Severity, Status
+from meshguard.version import __version__
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 LEVEL: dict[str, str] = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
