@@ -36,7 +36,7 @@ def hbars(
 ) -> Markup:
     """Horizontal bars 0–100 with the value written beside each (readable without colour);
     ``colours`` (one per row, e.g. by verdict) else coloured by value."""
-    label_w, row_h = 110, 24
+    label_w, row_h = 140, 24
     bar_w = width - label_w - 100
     height = row_h * len(rows) + 8
     parts = [
