@@ -57,7 +57,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": False,
             "properties": {
-                "kind": {"type": "string", "enum": ["embedded", "opa"]},
+                "kind": {"type": "string", "enum": ["embedded", "opa", "opa-inprocess"]},
                 "timeout": {"type": "number", "exclusiveMinimum": 0},
                 "opa": {
                     "type": "object",

@@ -11,6 +11,7 @@ import click
 
 from meshguard.config import Config, load_config
 from meshguard.errors import UsageError
+from meshguard.policy.engine import ENGINES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -73,7 +74,7 @@ def engine_options(fn: F) -> F:
     )(fn)
     fn = click.option(
         "--engine",
-        type=click.Choice(["embedded", "opa"]),
+        type=click.Choice(sorted(ENGINES)),
         default=None,
         help="Policy engine (default: engine.kind in meshguard.yaml, else embedded).",
     )(fn)
