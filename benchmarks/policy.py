@@ -1,4 +1,4 @@
-"""Policy decisions per second: the whole pack (policies/) over N generated products.
+"""Policy decisions per second: the whole built-in pack over N generated products.
 
 Budget (DESIGN.md §9): >= 2,000 products/s with the embedded engine on 2 cores.
 Measures, side by side and as medians of interleaved runs:
@@ -91,7 +91,11 @@ def generate(n: int, seed: int = 7) -> list[Contract]:
     return out
 
 
-def stage_for(kind: str, opa_url: str | None = None, pack: Path = ROOT / "policies") -> PolicyStage:
+#: the built-in standard pack (shipped inside the package)
+PACK = ROOT / "src" / "meshguard" / "policy" / "pack"
+
+
+def stage_for(kind: str, opa_url: str | None = None, pack: Path = PACK) -> PolicyStage:
     config = Config(root=ROOT)
     options = RunOptions(engine=kind, opa_url=opa_url, push_policies=True)
     bundle = load_bundle(pack, ROOT)
@@ -100,19 +104,23 @@ def stage_for(kind: str, opa_url: str | None = None, pack: Path = ROOT / "polici
 
 
 def pack_at(rev: str) -> Path:
-    """The policies/ directory as it was at git revision ``rev`` (under benchmarks/_work/)."""
+    """The pack as it was at git revision ``rev`` (under benchmarks/_work/): policies/ before
+    it moved into the package, src/meshguard/policy/pack after."""
     sha = subprocess.run(
         ["git", "rev-parse", "--short", rev], cwd=ROOT, capture_output=True, text=True, check=True
     )
     out = ROOT / "benchmarks" / "_work" / f"policies-{sha.stdout.strip()}"
     if not out.is_dir():
-        tar = subprocess.run(["git", "archive", rev, "policies"], cwd=ROOT, capture_output=True, check=True)
+        where = PACK.relative_to(ROOT).as_posix()
+        moved = subprocess.run(["git", "cat-file", "-e", f"{rev}:{where}"], cwd=ROOT, capture_output=True)
+        where = where if moved.returncode == 0 else "policies"
+        tar = subprocess.run(["git", "archive", rev, where], cwd=ROOT, capture_output=True, check=True)
         tmp = out.with_name(out.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         with tarfile.open(fileobj=io.BytesIO(tar.stdout)) as t:
             t.extractall(tmp, filter="data")
-        (tmp / "policies").rename(out)
+        (tmp / where).rename(out)
         tmp.rmdir()
     return out
 
@@ -153,7 +161,7 @@ def main() -> None:
     args = ap.parse_args()
     contracts = generate(args.products)
     fields = sum(len(c.properties) for c in contracts)
-    print(f"{len(contracts)} products, {fields} fields, {len(load_bundle(ROOT / 'policies').rules)} rules")
+    print(f"{len(contracts)} products, {fields} fields, {len(load_bundle(PACK).rules)} rules")
     old_pack = pack_at(args.before)
 
     from opa_standin import OpaStandIn
@@ -161,7 +169,7 @@ def main() -> None:
     results: dict[str, list[float]] = {}
     with OpaStandIn() as opa:
         variants: dict[str, tuple[PolicyStage, Run]] = {}
-        for label, pack in ((f"pack@{args.before}", old_pack), ("pack now", ROOT / "policies")):
+        for label, pack in ((f"pack@{args.before}", old_pack), ("pack now", PACK)):
             variants[f"{label}: 1 by 1, 1 thread"] = (stage_for("embedded", pack=pack), one_by_one(1))
             variants[f"{label}: 1 by 1, 2 threads"] = (stage_for("embedded", pack=pack), one_by_one(2))
             variants[f"{label}: batched, 1 worker"] = (stage_for("embedded", pack=pack), batched(1))

@@ -90,9 +90,6 @@ def make_repo(n: int) -> Path:
         folder = WORK / "contracts" / f"domain-{d}"
         folder.mkdir(exist_ok=True)
         (folder / f"product-{i:03d}.odcs.yaml").write_text(CONTRACT.format(i=i, d=d, parent=(i + 1) % n))
-    policies = ROOT / "policies"
-    if policies.is_dir():
-        shutil.copytree(policies, WORK / "policies")
     env = {**os.environ, **GIT_ENV}
     for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "repo"]):
         subprocess.run(["git", *cmd], cwd=WORK, env=env, check=True)
@@ -172,9 +169,7 @@ def main() -> None:
     bare, _, _ = timed([sys.executable, "-c", "pass"], repo, args.runs)
     lint, lint_code, _ = timed([sys.executable, "-m", "meshguard", "lint", rel], repo, args.runs)
     hook, code, out = timed([*hook_entry("meshguard-check"), rel], repo, args.runs)
-    print(
-        f"repo: {args.contracts} contracts, one changed; policies: {'yes' if (repo / 'policies').is_dir() else 'none'}"
-    )
+    print(f"repo: {args.contracts} contracts, one changed; policies: the built-in pack")
     print(f"python start-up (reference)            median {bare * 1000:7.1f} ms")
     print(f"meshguard lint, changed contract       median {lint * 1000:7.1f} ms  (exit {lint_code})")
     print(

@@ -177,7 +177,7 @@ def build_mesh() -> MeshResult:
 
 
 #: what makes the example governance repo at the project root
-EXAMPLE_PARTS = ("meshguard.yaml", "waivers.yaml", "contracts", "data", "policies")
+EXAMPLE_PARTS = ("meshguard.yaml", "waivers.yaml", "contracts", "data")
 
 
 def copy_example_repo(project: Path, dest: Path) -> Path:

@@ -14,7 +14,7 @@ from meshguard.contracts.load import load_contract
 from meshguard.contracts.model import Contract
 
 PROJECT = Path(__file__).resolve().parents[1]
-POLICIES = PROJECT / "policies"
+POLICIES = PROJECT / "src" / "meshguard" / "policy" / "pack"  # the built-in standard pack
 
 COMPLIANT: dict[str, Any] = {
     "apiVersion": "v3.1.0",

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from meshguard.policy.bundle import load_bundle
+from meshguard.policy.bundle import builtin_pack_path, load_bundle
 from meshguard.policy.stage import PolicyStage
 from meshguard.report.model import Change, CheckResult, Status
 from meshguard.stages import QualityOutcome, RunOptions, VersionInfo
@@ -171,7 +171,7 @@ def fired(checks: list[CheckResult]) -> set[str]:
 
 
 def test_pack_has_at_least_20_annotated_rules() -> None:
-    rules = load_bundle(Path(__file__).resolve().parents[1] / "policies").rules
+    rules = load_bundle(builtin_pack_path()).rules
     assert len(rules) >= 20
     for r in rules:
         assert r.title and r.description and r.custom.get("id") and r.remediation, r.name

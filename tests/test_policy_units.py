@@ -11,8 +11,10 @@ import pytest
 
 from conftest import run_cli
 from meshguard.errors import PolicyError, WaiverError
+from meshguard.policy.bundle import load_builtin
 from meshguard.policy.input import build_input, input_schema
 from meshguard.policy.metadata import collect_rules
+from meshguard.policy.testing import discover_tests
 from meshguard.policy.waivers import load_waivers
 from meshguard.report.model import Change, CheckResult
 from meshguard.stages import QualityOutcome, RunOptions, VersionInfo
@@ -166,7 +168,18 @@ def test_policy_test_fails_on_a_failing_test(tmp_path: Path) -> None:
     proc = run_cli("policy", "test", str(pol), cwd=tmp_path)
     assert proc.returncode == 1
     assert "FAILED  data.meshguard.a_test.test_wrong" in proc.stdout
-    assert proc.stdout.strip().endswith("2 tests: 1 passed, 1 failed, 0 errored")
+    # the built-in pack's tests run with the folder's (all of them pass)
+    builtin = len(discover_tests(load_builtin()))
+    assert builtin > 20
+    summary = (
+        f"{builtin + 2} tests: {builtin + 1} passed, 1 failed, 0 errored ({builtin} of the built-in pack)"
+    )
+    assert proc.stdout.strip().endswith(summary)
+    # with the built-in pack off, only the folder's own tests
+    (tmp_path / "meshguard.yaml").write_text("policies: {builtin: false}\n")
+    alone = run_cli("policy", "test", str(pol), cwd=tmp_path)
+    assert alone.returncode == 1
+    assert alone.stdout.strip().endswith("2 tests: 1 passed, 1 failed, 0 errored")
 
 
 def test_policy_eval_on_an_input_file(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ import pytest
 
 from meshguard.config import load_config
 from meshguard.contracts.load import load_contract
+from meshguard.errors import DataError
 from meshguard.quality.stage import run_quality
 from meshguard.stages import RunOptions
 from pg_server import postgres
@@ -161,9 +162,9 @@ def test_postgres_is_unchanged_and_nothing_escapes(
 def test_duckdb_file_is_byte_identical_and_nothing_escapes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from meshguard.quality import sqlrules
+    from meshguard.sources import dbfile, duckdb_source
 
-    monkeypatch.setattr(sqlrules, "LOCAL_TIMEOUT_S", 2.0)
+    monkeypatch.setattr(dbfile, "TIMEOUT_S", 2.0)
     root = make_repo(tmp_path)
     db = root / "data" / "shop.duckdb"
     con = duckdb.connect(str(db))
@@ -178,6 +179,12 @@ def test_duckdb_file_is_byte_identical_and_nothing_escapes(
     assert time.perf_counter() - t0 < 20  # pg_sleep(30) stopped by the timeout
     _assert_all_refused(checks, HARMLESS_IN_DUCKDB)
     sleep = checks[f"attack{ATTACKS.index('SELECT pg_sleep(30)::text::int')}"]
-    assert "stopped after 2 s" in sleep.message
+    assert sleep.status == "errored"
+    # a runaway query the guard lets through is stopped by the timeout
+    source = duckdb_source.DuckDBSource("data/shop.duckdb", root=root, product="customers")
+    t0 = time.perf_counter()
+    with pytest.raises(DataError, match="stopped after 2 s"):
+        source.query_one("SELECT COUNT(*) FROM range(1000000000) a, range(1000000000) b")
+    assert time.perf_counter() - t0 < 20
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
     assert not Path(MARK).exists() and not (root / "other.duckdb").exists()

@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from conftest import PROJECT
+from policykit import POLICIES
 from usage_helpers import GIT_ENV, contract, git, init_repo
 
 pytestmark = pytest.mark.slow
@@ -165,7 +166,7 @@ def test_try_repo_lint(tmp_path: Path, hook_repo: tuple[Path, str], pc_home: Pat
 def _governance(tmp_path: Path) -> Path:
     """The central governance repo: the project's policy pack, tagged v1."""
     repo = tmp_path / "governance"
-    shutil.copytree(PROJECT / "policies", repo / "policies")
+    shutil.copytree(POLICIES, repo / "policies")
     init_repo(repo)
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "policies")

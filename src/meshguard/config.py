@@ -40,6 +40,12 @@ CONFIG_SCHEMA: dict[str, Any] = {
                         "git": {"type": "string"},
                         "ref": {"type": "string"},
                         "subdir": {"type": "string"},
+                        "builtin": {"type": "boolean"},
+                        "rules": {
+                            "type": "object",
+                            # YAML reads a bare `off` as false
+                            "additionalProperties": {"enum": ["error", "warning", "off", False]},
+                        },
                     },
                 },
             ]
@@ -133,7 +139,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
             "properties": {
                 "rules": {
                     "type": "object",
-                    "additionalProperties": {"type": "string", "enum": ["error", "warning", "off"]},
+                    "additionalProperties": {"enum": ["error", "warning", "off", False]},
                 }
             },
         },
@@ -173,10 +179,21 @@ class DataConfig:
 
 @dataclass(frozen=True)
 class PoliciesConfig:
+    """The repo's own policy folder (or a git repo holding it) on top of the built-in pack."""
+
     path: str = "policies"
     git: str | None = None
     ref: str | None = None
     subdir: str | None = None
+    #: the standard pack shipped with meshguard is loaded under the repo's policies
+    builtin: bool = True
+    #: per-rule severity overrides (rule id or ``package.rule``): error | warning | off
+    rules: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def named(self) -> bool:
+        """True when a policy folder (or git repo) was named rather than left to the default."""
+        return self.path != "policies" or self.git is not None
 
 
 DEFAULT_WEIGHTS: dict[str, float] = {
@@ -257,6 +274,11 @@ def _validate(raw: Any, display: str, lines: Any = None) -> None:
     raise ConfigError(f"{where}: {err.message}", path=display, line=line)
 
 
+def _rule_settings(raw: dict[str, Any]) -> dict[str, str]:
+    """Per-rule settings, a bare YAML ``off`` (read as false) meaning ``"off"``."""
+    return {str(k): "off" if v is False else str(v) for k, v in raw.items()}
+
+
 def _from_mapping(root: Path, raw: dict[str, Any], display: str) -> Config:
     contracts = raw.get("contracts", {})
     policies_raw = raw.get("policies", {})
@@ -277,7 +299,9 @@ def _from_mapping(root: Path, raw: dict[str, Any], display: str) -> Config:
         root=root,
         contracts_dir=contracts.get("dir", "contracts"),
         contract_globs=tuple(contracts.get("globs", ("**/*.odcs.yaml", "**/*.odcs.yml"))),
-        policies=PoliciesConfig(**{"path": "policies", **policies_raw}),
+        policies=PoliciesConfig(
+            **{"path": "policies", **policies_raw, "rules": _rule_settings(policies_raw.get("rules", {}))}
+        ),
         reports_dir=raw.get("reports", "reports"),
         waivers_file=raw.get("waivers", "waivers.yaml"),
         sensitivity=SensitivityMap.from_config(raw.get("sensitivity")),
@@ -291,7 +315,7 @@ def _from_mapping(root: Path, raw: dict[str, Any], display: str) -> Config:
         limits=limits,
         fail_on=raw.get("fail_on", "error"),
         decision_log=raw.get("decision_log"),
-        lint_rules=dict(raw.get("lint", {}).get("rules", {})),
+        lint_rules=_rule_settings(raw.get("lint", {}).get("rules", {})),
         source=display,
     )
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from meshguard import __version__
-from meshguard.config import Config, PoliciesConfig
+from meshguard.config import Config
 from meshguard.contracts.model import Contract
 from meshguard.contracts.repo import LintedContract, lint_repo
 from meshguard.contracts.versioning import run_versioning
@@ -57,9 +57,8 @@ def _policies_configured(config: Config, options: RunOptions) -> bool:
     """False only when nobody asked for policies and the default folder is absent:
     then the compliance dimension is not assessed (and the run says so), rather
     than every domain repo without central policies failing with exit 2."""
-    default = PoliciesConfig()
-    named = options.policies is not None or config.policies != default
-    return named or config.policies_path.exists()
+    named = options.policies is not None or config.policies.named
+    return config.policies.builtin or named or config.policies_path.exists()
 
 
 def _no_policies(config: Config) -> Finding:
@@ -68,9 +67,11 @@ def _no_policies(config: Config) -> Finding:
         stage="policy",
         severity=Severity.INFO,
         status="info",
-        message=f"no policies: {config.policies.path}/ does not exist, compliance was not assessed",
+        message=f"no policies: the built-in pack is off and {config.policies.path}/ does not exist, "
+        "compliance was not assessed",
         title="Policies present",
-        remediation="add policies/ or point `policies:` in meshguard.yaml (or --policies) at the central ones",
+        remediation="turn the built-in pack back on (`policies: {builtin: true}`), add policies/, or point "
+        "`policies:` in meshguard.yaml (or --policies) at the central ones",
     )
 
 

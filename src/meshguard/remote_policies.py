@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from meshguard.config import Config, PoliciesConfig
+from meshguard.config import Config
 from meshguard.errors import ConfigError, UnavailableError
 
 MARKER = ".meshguard-fetched"
@@ -99,7 +99,7 @@ def resolve(config: Config, override: Path | None = None) -> Config:
     """``config`` with its policies pointing at a local folder: ``override`` (``--policies``)
     wins, then a git source (fetched into the cache), else the configured path."""
     if override is not None:
-        return replace(config, policies=PoliciesConfig(path=str(override.resolve())))
+        return replace(config, policies=replace(config.policies, path=str(override.resolve()), git=None))
     pc = config.policies
     if not pc.git:
         return config
@@ -113,6 +113,4 @@ def resolve(config: Config, override: Path | None = None) -> Config:
             f"policies.subdir {pc.subdir!r} is not a folder of {pc.git}@{pc.ref or 'HEAD'}",
             path=config.source,
         )
-    return replace(
-        config, policies=PoliciesConfig(path=str(folder), git=pc.git, ref=pc.ref, subdir=pc.subdir)
-    )
+    return replace(config, policies=replace(pc, path=str(folder)))

@@ -180,14 +180,14 @@ def _render_text(results: list[dict[str, Any]], mesh: list[dict[str, Any]], head
 @click.option("-v", "--verbose", is_flag=True, help="Show every test, not only failures.")
 @repo_options
 def test(directory: Path | None, verbose: bool, root: Path, config_file: Path | None) -> int:
-    """Run the policy unit tests (test_* rules in *_test.rego). Exit 1 when one fails."""
-    from meshguard.policy.bundle import load_bundle
-    from meshguard.policy.stage import policies_path
+    """Run the policy unit tests (test_* rules in *_test.rego) of the built-in pack and of
+    DIRECTORY (default: the repo's policies). Exit 1 when one fails."""
+    from meshguard.policy.bundle import pack_of
+    from meshguard.policy.stage import load_policies
     from meshguard.policy.testing import run_tests
 
     config = get_config(root, config_file)
-    path = directory.resolve() if directory else policies_path(config, RunOptions())
-    bundle = load_bundle(path, Path.cwd())
+    bundle = load_policies(config, RunOptions(), directory.resolve() if directory else None)
     results = run_tests(bundle, config.engine.timeout)
     for r in results:
         if verbose or r.status != "passed":
@@ -196,7 +196,9 @@ def test(directory: Path | None, verbose: bool, root: Path, config_file: Path | 
     passed = sum(1 for r in results if r.status == "passed")
     failed = sum(1 for r in results if r.status == "failed")
     errored = sum(1 for r in results if r.status == "errored")
-    click.echo(f"{len(results)} tests: {passed} passed, {failed} failed, {errored} errored")
+    builtin = sum(1 for r in results if pack_of(r.path) == "builtin")
+    of_pack = f" ({builtin} of the built-in pack)" if builtin else ""
+    click.echo(f"{len(results)} tests: {passed} passed, {failed} failed, {errored} errored{of_pack}")
     if not results:
         click.echo("no test_* rules found", err=True)
         return int(ExitCode.FAILED)

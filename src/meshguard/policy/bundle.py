@@ -1,5 +1,9 @@
 """The policy bundle: every ``.rego`` file and the data file of the policies directory.
 
+The standard pack (``meshguard/policy/pack``) ships with meshguard and is the base
+of every bundle unless ``policies: {builtin: false}``; a repo's own folder is
+composed on top of it (:func:`compose`): new packages extend it, a package the
+pack also defines replaces the pack's, and the repo's data wins key by key.
 Loaded once per run. ``*_test.rego`` files hold policy unit tests: they are
 kept apart (``tests``) and never evaluated for a data product. The bundle hash
 (sha256 over relative paths and contents) goes into every run's results so a
@@ -10,15 +14,28 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from meshguard.errors import PolicyError
-from meshguard.policy.metadata import RuleInfo, collect_rules
+from meshguard.policy.metadata import RuleInfo, collect_rules, scan_file
 from meshguard.yamlio import YamlError, load_yaml_file
 
 DATA_FILES = ("data.json", "data.yaml", "data.yml")
+
+#: display prefix of the built-in pack's files (``builtin:gdpr.rego``)
+BUILTIN = "builtin:"
+
+
+def builtin_pack_path() -> Path:
+    """The folder of the standard policy pack shipped inside the package."""
+    return Path(__file__).resolve().parent / "pack"
+
+
+def pack_of(path: str) -> str:
+    """Which pack a module (or a rule defined in it) comes from: ``builtin`` or ``repo``."""
+    return "builtin" if path.startswith(BUILTIN) else "repo"
 
 
 @dataclass(frozen=True)
@@ -35,6 +52,8 @@ class PolicyBundle:
     data: dict[str, Any] = field(default_factory=dict)
     rules: tuple[RuleInfo, ...] = ()
     hash: str = ""
+    #: decision rules turned off in meshguard.yaml (``package.rule``): never reported
+    disabled: frozenset[str] = frozenset()
 
     @property
     def packages(self) -> tuple[str, ...]:
@@ -88,8 +107,16 @@ def _read_data(path: Path, shown: str) -> dict[str, Any]:
     return value
 
 
-def load_bundle(path: Path, display_base: Path | None = None) -> PolicyBundle:
-    """Read the policies directory (or one .rego file). Errors are :class:`PolicyError` (exit 2)."""
+def load_builtin() -> PolicyBundle:
+    """The standard pack, its files shown as ``builtin:NAME``."""
+    return load_bundle(builtin_pack_path(), label=BUILTIN)
+
+
+def load_bundle(path: Path, display_base: Path | None = None, *, label: str | None = None) -> PolicyBundle:
+    """Read the policies directory (or one .rego file). Errors are :class:`PolicyError` (exit 2).
+
+    ``label``: show files as ``label + relative path`` instead of relative to ``display_base``.
+    """
     if not path.exists():
         raise PolicyError("policies directory not found", path=_display(path, display_base))
     files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
@@ -101,7 +128,7 @@ def load_bundle(path: Path, display_base: Path | None = None) -> PolicyBundle:
         rel = f.relative_to(path).as_posix() if path.is_dir() else f.name
         if any(part.startswith(".") for part in Path(rel).parts):
             continue
-        shown = _display(f, display_base)
+        shown = label + rel if label is not None else _display(f, display_base)
         if f.suffix == ".rego":
             try:
                 text = f.read_text(encoding="utf-8")
@@ -123,4 +150,79 @@ def load_bundle(path: Path, display_base: Path | None = None) -> PolicyBundle:
         data=data,
         rules=tuple(rules),
         hash="sha256:" + digest.hexdigest(),
+    )
+
+
+def _package(module: Module) -> str | None:
+    return scan_file(module.text, module.path).package
+
+
+def _override(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``top`` laid over it, mappings merged key by key (``top`` wins)."""
+    out = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _override(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def compose(builtin: PolicyBundle, repo: PolicyBundle) -> PolicyBundle:
+    """The repo's folder on top of the built-in pack.
+
+    A package the repo defines (policy or test module) replaces the pack's modules of that
+    package, and the pack's ``NAME_test.rego`` goes with a replaced ``NAME.rego``. Other
+    packages of the repo extend the pack. Data files merge, the repo's values win.
+    """
+    mine = {_package(m) for m in (*repo.modules, *repo.tests)} - {None}
+    replaced = {Path(m.path).stem for m in builtin.modules if _package(m) in mine}
+    modules = [m for m in builtin.modules if _package(m) not in mine]
+    tests = [
+        t
+        for t in builtin.tests
+        if _package(t) not in mine and Path(t.path).stem.removesuffix("_test") not in replaced
+    ]
+    modules.extend(repo.modules)
+    tests.extend(repo.tests)
+    digest = hashlib.sha256()
+    for m in (*modules, *tests):
+        digest.update(m.path.encode() + b"\0" + m.text.encode() + b"\0")
+    data = _override(builtin.data, repo.data)
+    digest.update(json.dumps(data, sort_keys=True, default=str).encode())
+    return PolicyBundle(
+        root=repo.root,
+        modules=tuple(modules),
+        tests=tuple(tests),
+        data=data,
+        rules=tuple(collect_rules((m.path, m.text) for m in modules)),
+        hash="sha256:" + digest.hexdigest(),
+    )
+
+
+def with_rule_settings(bundle: PolicyBundle, settings: dict[str, str], where: str | None) -> PolicyBundle:
+    """``policies.rules`` of meshguard.yaml: per rule (id or ``package.rule``) error, warning or off."""
+    if not settings:
+        return bundle
+    by_key = {r.id: r for r in bundle.rules} | {f"{r.package}.{r.name}": r for r in bundle.rules}
+    unknown = sorted(set(settings) - set(by_key))
+    if unknown:
+        known = ", ".join(sorted({r.id for r in bundle.rules}))
+        raise PolicyError(
+            f"policies.rules names no rule of the loaded policies: {unknown[0]} (rules: {known})", path=where
+        )
+    rules: list[RuleInfo] = []
+    disabled: set[str] = set()
+    chosen = {id(by_key[k]): v for k, v in settings.items()}
+    for r in bundle.rules:
+        setting = chosen.get(id(r))
+        if setting == "off":
+            disabled.add(f"{r.package}.{r.name}")
+        elif setting is not None:
+            rules.append(replace(r, custom={**r.custom, "severity": setting}))
+        else:
+            rules.append(r)
+    digest = hashlib.sha256((bundle.hash + json.dumps(settings, sort_keys=True)).encode())
+    return replace(
+        bundle, rules=tuple(rules), disabled=frozenset(disabled), hash="sha256:" + digest.hexdigest()
     )

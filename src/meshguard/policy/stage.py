@@ -17,7 +17,14 @@ from typing import Any
 
 from meshguard.config import Config
 from meshguard.contracts.model import Contract
-from meshguard.policy.bundle import PolicyBundle, load_bundle
+from meshguard.policy.bundle import (
+    PolicyBundle,
+    compose,
+    load_builtin,
+    load_bundle,
+    pack_of,
+    with_rule_settings,
+)
 from meshguard.policy.decisionlog import DecisionLog, input_hash
 from meshguard.policy.engine import Decisions, PolicyEngine, open_engine
 from meshguard.policy.input import build_input
@@ -40,6 +47,21 @@ def _display(path: Path, root: Path) -> str:
 def policies_path(config: Config, options: RunOptions) -> Path:
     path = options.policies or config.policies_path
     return path if path.is_absolute() else config.root / path
+
+
+def load_policies(config: Config, options: RunOptions, folder: Path | None = None) -> PolicyBundle:
+    """The bundle a run evaluates: the built-in pack, the repo's folder composed on top of it
+    (``folder``, else ``--policies``, else ``policies`` of meshguard.yaml), and the per-rule
+    settings. The repo folder may be absent unless it was named."""
+    path = folder or policies_path(config, options)
+    named = folder is not None or options.policies is not None or config.policies.named
+    repo = load_bundle(path, config.root) if named or path.exists() or not config.policies.builtin else None
+    bundle = repo
+    if config.policies.builtin:
+        builtin = load_builtin()
+        bundle = compose(builtin, repo) if repo is not None else builtin
+    assert bundle is not None
+    return with_rule_settings(bundle, config.policies.rules, config.source)
 
 
 def _normalise(raw: Any) -> dict[str, Any]:
@@ -80,8 +102,7 @@ class PolicyStage:
 
     @classmethod
     def open(cls, config: Config, options: RunOptions) -> PolicyStage:
-        path = policies_path(config, options)
-        bundle = load_bundle(path, config.root)
+        bundle = load_policies(config, options)
         waivers = load_waivers(
             config.waivers_path, _display(config.waivers_path, config.root), options.now.date(), config.limits
         )
@@ -179,7 +200,7 @@ class PolicyStage:
     def decide(self, contract: Contract, decisions: Decisions) -> PolicyOutcome:
         """Turn raw engine decisions into one check per rule and one finding per violation."""
         self.waivers.products_seen.add(contract.id)
-        keys = self._rules.keys() | decisions.values.keys() | decisions.errors.keys()
+        keys = (self._rules.keys() | decisions.values.keys() | decisions.errors.keys()) - self.bundle.disabled
         outcome = PolicyOutcome()
         for key in sorted(keys):
             rule, severity, common = self._rule_static(key)
@@ -193,7 +214,7 @@ class PolicyStage:
                         severity=severity,
                         dimension="compliance",
                         message=decisions.errors[key],
-                        details={"rule": key},
+                        details={"rule": key, "pack": pack_of(rule.path)},
                         **common,
                     )
                 )
@@ -221,7 +242,12 @@ class PolicyStage:
                     severity=severity,
                     dimension="compliance",
                     message=message,
-                    details={"rule": key, "findings": len(findings), "waived": len(findings) - len(open_)},
+                    details={
+                        "rule": key,
+                        "pack": pack_of(rule.path),
+                        "findings": len(findings),
+                        "waived": len(findings) - len(open_),
+                    },
                     **common,
                 )
             )
@@ -268,6 +294,7 @@ class PolicyStage:
             status = Status.FAILED if severity == Severity.ERROR else Status.WARNED
         details = {k: v for k, v in item.items() if k not in ("msg", "field", "pointer", "message")}
         details["rule"] = f"{rule.package}.{rule.name}"
+        details["pack"] = pack_of(rule.path)
         if rule.custom.get("article"):
             details.setdefault("article", str(rule.custom["article"]))
         return Finding(

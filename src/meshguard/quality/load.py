@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from meshguard.contracts.model import Contract, Property, SchemaObject
 from meshguard.errors import DataError
-from meshguard.sources.base import ReadOptions, Source, scrub
+from meshguard.sources.base import ReadOptions, SizedSource, Source, scrub
 
 if TYPE_CHECKING:
     import polars as pl
@@ -32,12 +32,11 @@ def read_frame(
 
 def is_large(source: Source, obj: SchemaObject, options: ReadOptions) -> bool:
     """Whether the whole of this table is more than ``data.large_file_bytes`` (then it is streamed)."""
-    size = getattr(source, "size", None)
     if options.large_file_bytes is None or options.limit is not None or options.fraction is not None:
         return False
-    if size is None:
+    if not source.capabilities.sizes:
         return False
-    return bool(size(obj.physical_name or obj.name) > options.large_file_bytes)
+    return cast(SizedSource, source).size(obj.physical_name or obj.name) > options.large_file_bytes
 
 
 def read_table(
@@ -58,7 +57,7 @@ def read_table(
             return lazy, False
         if options.limit is not None:
             got = _sample_rows(got.lazy(), options.limit)
-        elif options.fraction is not None and source.kind not in ("postgres", "duckdb"):
+        elif options.fraction is not None and not source.capabilities.samples_fraction:
             got = _sample_fraction(got.lazy(), options.fraction)
         frame = got.collect(engine="streaming") if isinstance(got, pl.LazyFrame) else got
     except pl.exceptions.NoDataError:

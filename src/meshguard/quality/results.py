@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from meshguard.contracts.model import Contract, SchemaObject
 from meshguard.quality.masking import mask_rows
@@ -36,6 +36,9 @@ class Table:
     sampled: bool
     source: Any = None  # the Source it came from
     row_count: int | None = None  # a streamed table's number of rows
+
+    #: the engine runs SQL quality rules itself (:meth:`run_sql`); else DuckDB runs them over the frame
+    pushes_sql: ClassVar[bool] = False
 
     @property
     def streaming(self) -> bool:
@@ -122,6 +125,10 @@ class Table:
     def metric(self, metric: str, column: str, rule: Any) -> Any:
         """The failing-row mask of a library metric, when this engine computes it itself."""
         return None
+
+    def run_sql(self, sql: str) -> list[tuple[Any, ...]]:
+        """The rows of one read-only SELECT run by this table's engine (when ``pushes_sql``)."""
+        raise NotImplementedError("this engine does not run SQL itself")
 
     def select(self, columns: list[str]) -> pl.DataFrame:
         """These columns of every row, in memory."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from meshguard.contracts.model import Contract, Property, SchemaObject
 from meshguard.quality.detectors import SAMPLE, detect
@@ -43,6 +43,7 @@ _SPARK_TYPES = {"Int64": "bigint", "Float64": "double", "String": "string", "Boo
 @dataclass
 class SparkTable(Table):
     df: Any = None  # the cached Spark DataFrame, with its row number in ROW
+    pushes_sql: ClassVar[bool] = True
 
     @property
     def streaming(self) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from meshguard.contracts.model import QualityRule
 from meshguard.errors import DataError
@@ -41,7 +41,7 @@ class Refused(ValueError):
     pass
 
 
-def guard(sql: str, *, postgres: bool = False) -> str:
+def guard(sql: str, *, server: bool = False) -> str:
     """``sql`` if it is one read-only SELECT, else :class:`Refused` with the reason."""
     import duckdb
 
@@ -54,7 +54,7 @@ def guard(sql: str, *, postgres: bool = False) -> str:
     kind = statements[0].type
     if kind != duckdb.StatementType.SELECT:
         raise Refused(f"only SELECT is allowed, found {str(kind).rsplit('.', 1)[-1]}")
-    if postgres:
+    if server:  # run on the source's own server: no server functions with side effects
         if _UNICODE_IDENT.search(sql):
             raise Refused("U& identifiers are not allowed in a quality rule")
         # a quoted name ("pg_read_file") or a comment before the parenthesis must not hide a call
@@ -159,22 +159,21 @@ def sql_check(table: Table, rule: QualityRule) -> CheckResult:
     query = rule.raw.get("query")
     if not isinstance(query, str) or not query.strip():
         return check(table, ok=False, status=Status.ERRORED, message="sql rule has no `query`", **common)
-    remote = isinstance(table.source, SqlSource)
+    remote = table.source is not None and table.source.capabilities.server_sql
     try:
         cond = condition(rule.raw, None)
         if cond is None:
             raise BadCondition("sql rule needs an operator (mustBe, mustBeLessThan…)")
         if remote:
-            name = table.source.object_name(table.schema.physical_name or table.schema.name)
+            name = cast(SqlSource, table.source).object_name(table.schema.physical_name or table.schema.name)
         else:
             name = quote_ident(table.schema.name)
         sql = query.replace("{object}", name).replace("{model}", name)
-        guard(sql, postgres=remote)
-        pushed = getattr(table, "run_sql", None)  # an engine that runs SQL itself (Spark)
+        guard(sql, server=remote)
         if remote:
-            rows = table.source.query_one(sql)
-        elif pushed is not None:
-            rows = _pushed(pushed, sql)
+            rows = cast(SqlSource, table.source).query_one(sql)
+        elif table.pushes_sql:  # an engine that runs SQL itself (Spark)
+            rows = _pushed(table.run_sql, sql)
         else:
             rows = _run_local(table, sql)
         measured = _scalar(rows)

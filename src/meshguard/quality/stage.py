@@ -5,20 +5,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from meshguard.config import Config
-from meshguard.contracts.model import Contract, Property, SchemaObject
+from meshguard.contracts.model import Contract, Property
 from meshguard.errors import DataError
+from meshguard.quality.backends import backend
 from meshguard.quality.library import library_check
-from meshguard.quality.load import flatten, is_large, read_error, read_table
-from meshguard.quality.profile import profile
+from meshguard.quality.load import flatten, read_error, read_table
 from meshguard.quality.relationships import relationship_checks
 from meshguard.quality.results import Table, location
 from meshguard.quality.schema import schema_checks
 from meshguard.quality.sla import parse_instant, sla_checks
 from meshguard.quality.sqlrules import other_rule_check, sql_check
-from meshguard.quality.types import Normalised, normalise
+from meshguard.quality.types import normalise
 from meshguard.report.model import CheckResult, Severity, Stage, Status
 from meshguard.sources.base import ReadOptions, Source
 from meshguard.sources.registry import NoSource, open_source
@@ -74,21 +74,13 @@ def run_quality(
     tables: dict[str, Table] = {}
     columns: dict[str, dict[str, Any]] = {}
     multi = len(contract.schemas) > 1
+    prepare = backend(source.capabilities.backend)
     for obj in contract.schemas:
         try:
-            if source.kind == "spark":  # the data stays in Spark; checks are pushed down
-                from meshguard.quality.spark import prepare_spark
-
-                props = _props(contract, obj.name)
-                table: Table
-                table, norm, prof = prepare_spark(
-                    contract, obj, source, props, read_opts, config.data.failing_samples
-                )
-                sampled = table.sampled
-            else:
-                stream = is_large(source, obj, read_opts)
-                frame, sampled = read_table(source, contract, obj, read_opts, stream=stream)
-                table, norm, prof = _prepare(contract, obj, frame, sampled, source, config)
+            table, norm, prof = prepare(
+                contract, obj, source, _props(contract, obj.name), read_opts, config.data.failing_samples
+            )
+            sampled = table.sampled
         except DataError as exc:
             out.checks.append(
                 _product_check(contract, f"{obj.name}.data", Status.ERRORED, str(exc), Severity.ERROR)
@@ -101,7 +93,7 @@ def run_quality(
             out.checks.extend(_unsupported_items(table, contract, obj.name))
             for rule in (*obj.quality, *(r for p in props.values() for r in p.quality)):
                 out.checks.append(_rule(table, rule))
-        except pl.exceptions.PolarsError as exc:  # a streamed file found broken half way
+        except (pl.exceptions.PolarsError, ValueError) as exc:  # data found broken half way
             err = read_error(contract, source, exc)
             out.checks.append(
                 _product_check(contract, f"{obj.name}.data", Status.ERRORED, str(err), Severity.ERROR)
@@ -117,29 +109,6 @@ def run_quality(
     if tables:
         out.data = {"source": out.source, "rows": out.rows, "columns": columns, "freshness": _freshness(sla)}
     return out
-
-
-def _prepare(
-    contract: Contract,
-    obj: SchemaObject,
-    frame: pl.DataFrame | pl.LazyFrame,
-    sampled: bool,
-    source: Source,
-    config: Config,
-) -> tuple[Table, Normalised, dict[str, dict[str, Any]]]:
-    """The table to check (typed as the contract says), and its profile; DataError if unreadable."""
-    import polars as pl
-
-    props = _props(contract, obj.name)
-    try:
-        norm = normalise(flatten(cast(Any, frame), props), props, source.typing)
-        table = Table(contract, obj, norm.frame, frozenset(), config.data.failing_samples, sampled, source)
-        declared = {p for p, prop in props.items() if prop.masked}
-        prof = profile(norm.frame, declared, table.rows)
-    except (pl.exceptions.PolarsError, OSError) as exc:
-        raise read_error(contract, source, exc) from None
-    table.masked = frozenset(declared | {c for c, e in prof.items() if e["detected"]})
-    return table, norm, prof
 
 
 def sla_now(config: Config, options: RunOptions) -> datetime:

@@ -1,17 +1,20 @@
-"""The protocol every data source implements, and the errors they share.
+"""The protocol every data source implements, its declared capabilities, and shared helpers.
 
 A source reads one schema object (table) of a data product as a polars
-``LazyFrame`` (or ``DataFrame``) and describes itself in one line. Sources
-whose engine can run SQL themselves (PostgreSQL) also implement
-:class:`SqlSource`; the others get their SQL quality rules run by DuckDB over
-the loaded frame.
+``LazyFrame`` (or ``DataFrame``) and describes itself in one line. What else it
+can do is declared in its :class:`Capabilities` (never probed): which quality
+backend checks its tables (``polars`` over frames, ``ibis`` in the database,
+``spark``), whether it knows a table's size in bytes (large files are streamed),
+whether it draws fraction samples itself, and whether SQL quality rules run on
+its own server (then it also implements :class:`SqlSource`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 if TYPE_CHECKING:
     import polars as pl
@@ -32,10 +35,24 @@ class ReadOptions:
     large_file_bytes: int | None = None
 
 
-@runtime_checkable
+@dataclass(frozen=True)
+class Capabilities:
+    """What a source can do, declared by its class."""
+
+    #: the quality backend that checks its tables (a key of meshguard.quality.backends.BACKENDS)
+    backend: str = "polars"
+    #: ``size(table)`` gives the bytes of a table (a table over ``data.large_file_bytes`` is streamed)
+    sizes: bool = False
+    #: ``read`` draws a ``--sample-fraction`` sample itself
+    samples_fraction: bool = False
+    #: SQL quality rules run on the source's own server (``object_name`` + ``query_one``)
+    server_sql: bool = False
+
+
 class Source(Protocol):
     kind: str
     typing: Typing
+    capabilities: ClassVar[Capabilities]
 
     def describe(self) -> str:
         """One line naming the source (never credentials)."""
@@ -46,9 +63,8 @@ class Source(Protocol):
         ...
 
 
-@runtime_checkable
 class SqlSource(Protocol):
-    """A source that runs read-only SQL quality rules itself."""
+    """A source declaring ``server_sql``: it runs read-only SQL quality rules itself."""
 
     def object_name(self, table: str) -> str:
         """The quoted name that replaces ``{object}`` / ``{model}`` in a rule."""
@@ -59,6 +75,14 @@ class SqlSource(Protocol):
         ...
 
 
+class SizedSource(Protocol):
+    """A source declaring ``sizes``."""
+
+    def size(self, table: str) -> int:
+        """Bytes of ``table``."""
+        ...
+
+
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`")
 
 
@@ -66,6 +90,15 @@ def scrub(message: str, limit: int = 200) -> str:
     """An engine's error message without the data values it may quote (first line only)."""
     first = (message.strip().splitlines() or [""])[0]
     return _QUOTED.sub("'…'", first)[:limit]
+
+
+def custom_properties(server: Mapping[str, Any]) -> dict[Any, Any]:
+    """A server entry's ``customProperties`` as a dict."""
+    return {
+        p.get("property"): p.get("value")
+        for p in server.get("customProperties", []) or []
+        if isinstance(p, dict)
+    }
 
 
 def quote_ident(name: str) -> str:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from meshguard.errors import DataError
-from meshguard.sources.base import ReadOptions, Typing
+from meshguard.sources.base import Capabilities, ReadOptions, Typing, custom_properties
 from meshguard.sources.paths import resolve_data_paths
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ _TYPING: dict[str, Typing] = {"csv": "text", "json": "json", "parquet": "typed"}
 
 class FileSource:
     kind = "files"
+    capabilities: ClassVar[Capabilities] = Capabilities(backend="polars", sizes=True)
 
     def __init__(
         self,
@@ -53,15 +54,19 @@ class FileSource:
         self.typing: Typing = _TYPING[fmt]
 
     @classmethod
-    def from_server(cls, server: Mapping[str, Any], *, root: Path, product: str, **kw: Any) -> FileSource:
+    def from_server(
+        cls,
+        server: Mapping[str, Any],
+        *,
+        root: Path,
+        product: str,
+        allowed_roots: Sequence[Path] = (),
+        **_: Any,
+    ) -> FileSource:
         path = server.get("path") or server.get("location")
         if not isinstance(path, str) or not path:
             raise DataError(f"product {product}: server {server.get('server')!r} has no `path`")
-        custom = {
-            p.get("property"): p.get("value")
-            for p in server.get("customProperties", []) or []
-            if isinstance(p, dict)
-        }
+        custom = custom_properties(server)
         delimiter = server.get("delimiter") or custom.get("delimiter")
         return cls(
             path,
@@ -69,7 +74,7 @@ class FileSource:
             product=product,
             fmt=server.get("format"),
             delimiter=delimiter if isinstance(delimiter, str) else None,
-            **kw,
+            allowed_roots=allowed_roots,
         )
 
     def describe(self) -> str:

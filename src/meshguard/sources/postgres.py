@@ -1,4 +1,8 @@
-"""A PostgreSQL table, read with a server-side cursor in a read-only transaction.
+"""A PostgreSQL table, checked in the database through Ibis (``meshguard[postgres]``).
+
+Checks run as aggregates on a read-only session (``default_transaction_read_only``);
+only counts and a few failing rows come back. ``read`` (a server-side cursor in a
+read-only transaction) is kept for what must be in memory (a relationship's keys).
 
 Connection details (host, port, database, schema) come from the contract's
 server entry; credentials only from the environment, never from the contract:
@@ -10,10 +14,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from meshguard.errors import DataError, SourceUnavailable
-from meshguard.sources.base import ReadOptions, Typing, quote_ident, scrub
+from meshguard.sources.base import Capabilities, ReadOptions, Typing, custom_properties, quote_ident, scrub
 
 if TYPE_CHECKING:
     import polars as pl
@@ -46,6 +50,9 @@ def _pl_dtype(pg_type: str) -> Any:
 
 class PostgresSource:
     kind = "postgres"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        backend="ibis", samples_fraction=True, server_sql=True
+    )
     typing: Typing = "typed"
 
     def __init__(
@@ -67,11 +74,7 @@ class PostgresSource:
 
     @classmethod
     def from_server(cls, server: Mapping[str, Any], *, product: str, **_: Any) -> PostgresSource:
-        custom = {
-            p.get("property"): p.get("value")
-            for p in server.get("customProperties", []) or []
-            if isinstance(p, dict)
-        }
+        custom = custom_properties(server)
         table = server.get("table") or custom.get("table")
         return cls(
             product=product,
@@ -90,13 +93,7 @@ class PostgresSource:
         name = quote_ident(self.table or table)
         return f"{quote_ident(self.schema)}.{name}" if self.schema else name
 
-    def _connect(self) -> Any:
-        try:
-            import psycopg
-        except ImportError:
-            raise SourceUnavailable(
-                "PostgreSQL support needs psycopg", hint="pip install 'meshguard[postgres]'"
-            ) from None
+    def _params(self) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
             "host": self.host,
             "port": self.port,
@@ -110,13 +107,53 @@ class PostgresSource:
             kwargs["password"] = os.environ[PASSWORD_ENV]
         if os.environ.get(SSLMODE_ENV):
             kwargs["sslmode"] = os.environ[SSLMODE_ENV]
+        return kwargs
+
+    def _unreachable(self, exc: BaseException) -> SourceUnavailable:
+        return SourceUnavailable(
+            f"product {self.product}: PostgreSQL at {self.host}:{self.port}/{self.database} "
+            f"unreachable: {scrub(str(exc))}"
+        )
+
+    def ibis_table(self, table: str) -> Any:
+        """The table on a read-only Ibis connection (every statement of the session is read-only)."""
+        try:
+            import ibis
+            import psycopg
+        except ImportError:
+            raise SourceUnavailable(
+                "PostgreSQL support needs ibis and psycopg", hint="pip install 'meshguard[postgres]'"
+            ) from None
+        params = self._params()
+        params["options"] = "-c default_transaction_read_only=on -c statement_timeout=0"
+        try:
+            con = ibis.postgres.connect(
+                host=params.pop("host"),
+                port=params.pop("port"),
+                database=params.pop("dbname"),
+                user=params.pop("user", None),
+                password=params.pop("password", None),
+                **params,
+            )
+        except psycopg.Error as exc:
+            raise self._unreachable(exc) from None
+        try:
+            return con.table(self.table or table, database=self.schema)
+        except Exception as exc:  # ibis or psycopg: no such table, no permission
+            raise DataError(f"product {self.product}: {self.describe()}: {scrub(str(exc))}") from None
+
+    def _connect(self) -> Any:
+        try:
+            import psycopg
+        except ImportError:
+            raise SourceUnavailable(
+                "PostgreSQL support needs psycopg", hint="pip install 'meshguard[postgres]'"
+            ) from None
+        kwargs = self._params()
         try:
             conn = psycopg.connect(**kwargs)
         except psycopg.Error as exc:
-            raise SourceUnavailable(
-                f"product {self.product}: PostgreSQL at {self.host}:{self.port}/{self.database} "
-                f"unreachable: {scrub(str(exc))}"
-            ) from None
+            raise self._unreachable(exc) from None
         conn.read_only = True
         return conn
 

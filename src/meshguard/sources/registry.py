@@ -15,13 +15,14 @@ from meshguard.errors import UsageError
 from meshguard.sources.base import Source
 from meshguard.stages import RunOptions
 
-#: ODCS server type → "module:Class" (imported on use). Spark plugs in here (issue 8).
+#: ODCS server type → "module:Class" (imported on use)
 SOURCES: dict[str, str] = {
     "local": "meshguard.sources.files:FileSource",
     "file": "meshguard.sources.files:FileSource",
     "duckdb": "meshguard.sources.duckdb_source:DuckDBSource",
     "postgres": "meshguard.sources.postgres:PostgresSource",
     "postgresql": "meshguard.sources.postgres:PostgresSource",
+    "sqlite": "meshguard.sources.sqlite_source:SQLiteSource",
     "spark": "meshguard.sources.spark:SparkSource",
     "databricks": "meshguard.sources.spark:SparkSource",
     "hive": "meshguard.sources.spark:SparkSource",
@@ -60,18 +61,17 @@ def open_source(contract: Contract, config: Config, options: RunOptions) -> Sour
         "root": config.root,
         "product": contract.id,
         "allowed_roots": config.data.allowed_roots,
+        "spark": config.spark,  # every source takes what it needs from these, ignores the rest
     }
     sample = config.data.samples.get(contract.id)
     if sample and not options.server:
         from meshguard.sources.files import FileSource
 
-        return FileSource(sample, **common)
+        return FileSource.from_server({"path": sample}, **common)
     server = choose_server(contract, options.server)
     kind = (server.type or "").lower()
     if kind not in SOURCES:
         raise NoSource(f"server type {server.type!r} is not supported")
     cls = source_class(kind)
-    if cls.kind == "spark":
-        common["spark"] = config.spark
     src: Source = cls.from_server(server.raw, **common)
     return src

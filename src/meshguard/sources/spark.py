@@ -17,10 +17,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from meshguard.errors import DataError, SourceUnavailable
-from meshguard.sources.base import ReadOptions, Typing, scrub
+from meshguard.sources.base import Capabilities, ReadOptions, Typing, scrub
 from meshguard.sources.paths import resolve_data_paths
 
 if TYPE_CHECKING:
@@ -62,6 +62,7 @@ def session(conf: Mapping[str, Any]) -> Any:
 
 class SparkSource:
     kind = "spark"
+    capabilities: ClassVar[Capabilities] = Capabilities(backend="spark")
     typing: Typing = "typed"
 
     def __init__(

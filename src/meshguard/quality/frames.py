@@ -1,0 +1,37 @@
+"""The polars quality backend: a table read into a frame (in memory, or streamed when large)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, cast
+
+from meshguard.contracts.model import Contract, Property, SchemaObject
+from meshguard.quality.load import flatten, is_large, read_error, read_table
+from meshguard.quality.profile import profile
+from meshguard.quality.results import Table
+from meshguard.quality.types import Normalised, normalise
+from meshguard.sources.base import ReadOptions, Source
+
+
+def prepare(
+    contract: Contract,
+    obj: SchemaObject,
+    source: Source,
+    props: Mapping[str, Property],
+    options: ReadOptions,
+    samples: int,
+) -> tuple[Table, Normalised, dict[str, dict[str, Any]]]:
+    """The table to check (typed as the contract says), and its profile; DataError if unreadable."""
+    import polars as pl
+
+    stream = is_large(source, obj, options)
+    frame, sampled = read_table(source, contract, obj, options, stream=stream)
+    try:
+        norm = normalise(flatten(cast(Any, frame), dict(props)), props, source.typing)
+        table = Table(contract, obj, norm.frame, frozenset(), samples, sampled, source)
+        declared = {p for p, prop in props.items() if prop.masked}
+        prof = profile(norm.frame, declared, table.rows)
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise read_error(contract, source, exc) from None
+    table.masked = frozenset(declared | {c for c, e in prof.items() if e["detected"]})
+    return table, norm, prof
