@@ -33,16 +33,30 @@ BUNDLE = load_bundle(POLICIES)
 
 @pytest.fixture(scope="module")
 def pair() -> EnginePair:
-    """regorus and OPA's evaluator, both loaded with the pack and its tests."""
+    """regorus and OPA's evaluator, both loaded with the pack (``data.meshguard`` is then the
+    decisions only: with the unit tests loaded it would evaluate every test too)."""
+    return EnginePair.of(BUNDLE)
+
+
+@pytest.fixture(scope="module")
+def with_tests() -> EnginePair:
+    """Both evaluators loaded with the pack and its unit tests (``*_test.rego``)."""
     return EnginePair.of(BUNDLE, with_tests=True)
+
+
+@pytest.fixture(scope="module")
+def fixture_input(with_tests: EnginePair) -> dict[str, Any]:
+    """The compliant input of the pack's unit tests (data.meshguard.test_fixtures.compliant)."""
+    doc: dict[str, Any] = with_tests.opa.query("data.meshguard.test_fixtures.compliant")
+    return doc
 
 
 @pytest.mark.parametrize(
     ("package", "name"), [(p, n) for p, n, _, _ in discover_tests(BUNDLE)], ids=lambda v: str(v)
 )
-def test_every_pack_unit_test_passes_under_opa(pair: EnginePair, package: str, name: str) -> None:
-    assert pair.opa.query(f"data.{package}.{name}") is True
-    assert pair.regorus.query(f"data.{package}.{name}") is True
+def test_every_pack_unit_test_passes_under_opa(with_tests: EnginePair, package: str, name: str) -> None:
+    assert with_tests.opa.query(f"data.{package}.{name}") is True
+    assert with_tests.regorus.query(f"data.{package}.{name}") is True
 
 
 def test_pack_unit_tests_are_found() -> None:
@@ -110,18 +124,18 @@ def test_repo_products_decided_identically(pair: EnginePair, tmp_path: Path, nam
 # --- regressions: each difference found between the two evaluators ------------------------
 
 
-def test_personal_data_without_purpose_is_denied_by_both(pair: EnginePair) -> None:
+def test_personal_data_without_purpose_is_denied_by_both(pair: EnginePair, fixture_input: Any) -> None:
     """Was: regorus fired GDPR-002, OPA did not (a missing key inside a negated call)."""
-    base = pair.opa.query("data.meshguard.test_fixtures.compliant")
+    base = copy.deepcopy(fixture_input)
     base["contract"].pop("description")
     a, b = pair.both(base)
     assert a == b
     assert len(b["values"]["meshguard.gdpr.deny_lawful_basis"]) == 2
 
 
-def test_encryption_property_without_value_is_not_encryption(pair: EnginePair) -> None:
+def test_encryption_property_without_value_is_not_encryption(pair: EnginePair, fixture_input: Any) -> None:
     """Was: regorus counted a valueless ``encryption`` server property as encrypted; OPA did not."""
-    base = pair.opa.query("data.meshguard.test_fixtures.compliant")
+    base = copy.deepcopy(fixture_input)
     base["contract"]["servers"][0]["customProperties"] = [{"property": "encryption"}]
     base["fields"][2]["encrypted_name"] = None
     a, b = pair.both(base)
@@ -201,11 +215,19 @@ EDITS = st.lists(
 
 
 @pytest.fixture(scope="module")
-def rich_input(pair: EnginePair) -> dict[str, Any]:
+def rich_input(fixture_input: dict[str, Any]) -> dict[str, Any]:
     """The pack's compliant test fixture plus every optional part a rule reads."""
-    doc: dict[str, Any] = pair.opa.query("data.meshguard.test_fixtures.compliant")
+    doc = copy.deepcopy(fixture_input)
     doc["changes"] = [{"kind": "breaking", "path": "customers.email", "severity": "error"}]
     doc["previous"] = {"version": "1.9.0"}
+    doc["versioning"] = {
+        "previous_version": "1.9.0",
+        "version": "2.0.0",
+        "bump": "none",
+        "required": "major",
+        "rules": ["MGV001", "MGV003"],
+    }
+    doc["data"]["columns"]["email"].update({"detected_counts": {"email": 9}, "sampled": 10})
     doc["quality"]["checks"].append(
         {
             "id": "q2",
@@ -236,3 +258,26 @@ def test_generated_inputs_decided_identically(
 ) -> None:
     doc = mutate(rich_input, edits)
     assert pair.differences(doc) == {}, edits
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        ("quality", "checks", 1, "id", 1.5),  # was: sprintf %s of a number ("%!s(float64=1.5)" in OPA)
+        ("contract", "servers", "eu-west-1"),  # was: iterating a string (an error in regorus only)
+        ("contract", "team", "crm"),  # was: object.get on a string (an error in OPA only)
+        ("contract", None),  # was: object.get on null
+        ("fields", 1, "custom_properties", None),  # was: a missing key inside a negated call
+        ("data", "columns", "stray", "detected", "phone"),  # was: iterating a string
+    ],
+    ids=lambda e: "/".join(map(str, e[:-1])),
+)
+def test_each_difference_found_stays_fixed(
+    pair: EnginePair, rich_input: dict[str, Any], edit: tuple[Any, ...]
+) -> None:
+    doc = copy.deepcopy(rich_input)
+    node: Any = doc
+    for step in edit[:-2]:
+        node = node[step]
+    node[edit[-2]] = edit[-1]
+    assert pair.differences(doc) == {}

@@ -96,6 +96,23 @@ def _change(c: Change) -> dict[str, Any]:
     }
 
 
+def _versioning(contract: Contract, versions: VersionInfo | None) -> dict[str, Any] | None:
+    """The versioning stage's verdict on the bump (its semver rules, 0.x included, are the only
+    ones: the versioning policies read this instead of comparing versions themselves)."""
+    if versions is None or versions.previous_version is None:
+        return None
+    from meshguard.contracts.semver import bump_of, required_bump
+
+    previous, version = versions.previous_version, contract.version
+    return {
+        "previous_version": previous,
+        "version": version,
+        "bump": bump_of(previous, version) if isinstance(version, str) else None,
+        "required": required_bump(previous, versions.changes),
+        "rules": sorted({f.rule_id for f in versions.findings}),
+    }
+
+
 def build_input(
     contract: Contract,
     quality: QualityOutcome | None = None,
@@ -125,6 +142,9 @@ def build_input(
         "changes": [_change(c) for c in versions.changes] if versions else [],
         "previous": versions.previous if versions else None,
     }
+    verdict = _versioning(contract, versions)
+    if verdict is not None:
+        doc["versioning"] = verdict
     if quality is not None:
         if quality.data is not None:
             doc["data"] = quality.data

@@ -22,6 +22,19 @@ test_pii_without_purpose_denied if {
 	count(gdpr.deny_lawful_basis) == 2 with input as fx.without_contract_key("description")
 }
 
+# fields with no custom_properties at all (a missing key, not an empty object) are denied too
+test_pii_without_purpose_or_custom_properties_denied if {
+	fields := [object.remove(fx.email, ["custom_properties"]), object.remove(fx.diagnosis, ["custom_properties"])]
+	inp := object.union(fx.without_contract_key("description"), {"fields": fields})
+	count(gdpr.deny_lawful_basis) == 2 with input as inp
+}
+
+test_blank_field_purpose_is_no_purpose if {
+	f := object.union(fx.email, {"custom_properties": {"purpose": "  "}})
+	inp := object.union(fx.without_contract_key("description"), {"fields": [f]})
+	count(gdpr.deny_lawful_basis) == 1 with input as inp
+}
+
 test_field_lawful_basis_is_enough if {
 	f := object.union(fx.email, {"custom_properties": {"lawfulBasis": "contract"}})
 	inp := object.union(fx.without_contract_key("description"), {"fields": [f]})

@@ -18,7 +18,7 @@ import data.meshguard.lib
 #   remediation: Set the property classification to `restricted`.
 deny_phi_classification contains {"msg": msg, "field": id} if {
 	some i in lib.phi_fields
-	f := input.fields[i]
+	f := lib.fields[i]
 	not lib.restricted(f)
 	id := lib.field_id(f)
 	msg := sprintf("PHI field %s must be classified restricted or stricter", [id])
@@ -37,24 +37,33 @@ deny_phi_encryption contains {"msg": msg, "field": id} if {
 	lib.holds_phi
 	not servers_encrypted
 	some i in lib.phi_fields
-	f := input.fields[i]
-	not lib.non_empty_string(f.encrypted_name)
+	f := lib.fields[i]
+	not lib.non_empty_string(lib.get(f, "encrypted_name", null))
 	id := lib.field_id(f)
 	msg := sprintf("PHI field %s is not noted as encrypted", [id])
 }
 
 servers_encrypted if {
-	servers := object.get(input.contract, "servers", [])
+	servers := lib.array(lib.get(lib.contract, "servers", []))
 	count(servers) > 0
 	every server in servers {
 		server_encrypted(server)
 	}
 }
 
+# an encryption property with a value that names encryption (a property without a
+# value, or with false/none/empty, is not encryption)
 server_encrypted(server) if {
-	some p in object.get(server, "customProperties", [])
-	p.property in {"encryption", "encryptedAtRest", "encryption_at_rest"}
-	not p.value in {false, "none", "false", "", null}
+	some p in lib.array(lib.get(server, "customProperties", []))
+	lib.get(p, "property", null) in {"encryption", "encryptedAtRest", "encryption_at_rest"}
+	value := lib.get(p, "value", null)
+	not value in {false, "none", "false", "", null}
+	not blank(value)
+}
+
+blank(value) if {
+	is_string(value)
+	trim_space(value) == ""
 }
 
 # METADATA
@@ -72,9 +81,9 @@ deny_phi_access_role contains {"msg": "holds PHI but declares no access role wit
 }
 
 approved_role if {
-	some r in object.get(input.contract, "roles", [])
+	some r in lib.array(lib.get(lib.contract, "roles", []))
 	some key in ["firstLevelApprovers", "secondLevelApprovers"]
-	lib.non_empty_string(r[key])
+	lib.non_empty_string(lib.get(r, key, null))
 }
 
 # METADATA
@@ -91,7 +100,7 @@ deny_phi_public contains {"msg": msg, "field": id} if {
 	lib.active
 	public_product
 	some i in lib.phi_fields
-	id := lib.field_id(input.fields[i])
+	id := lib.field_id(lib.fields[i])
 	msg := sprintf("active public product exposes PHI field %s", [id])
 }
 

@@ -36,6 +36,18 @@ test_phi_server_encryption_none_denied if {
 	count(hipaa.deny_phi_encryption) == 1 with input as inp
 }
 
+test_phi_server_encryption_without_value_denied if {
+	f := object.union(fx.diagnosis, {"encrypted_name": null})
+	inp := object.union(fx.with_contract({"servers": [{"server": "p", "customProperties": [{"property": "encryption"}]}]}), {"fields": [f]})
+	count(hipaa.deny_phi_encryption) == 1 with input as inp
+}
+
+test_phi_server_encryption_blank_denied if {
+	f := object.union(fx.diagnosis, {"encrypted_name": null})
+	inp := object.union(fx.with_contract({"servers": [{"server": "p", "customProperties": [{"property": "encryptedAtRest", "value": " "}]}]}), {"fields": [f]})
+	count(hipaa.deny_phi_encryption) == 1 with input as inp
+}
+
 test_phi_without_roles_denied if {
 	count(hipaa.deny_phi_access_role) == 1 with input as fx.without_contract_key("roles")
 }

@@ -1,26 +1,49 @@
 # Helpers shared by the meshguard policy pack. Functions and helper rules only:
 # no deny/warn rules here, so nothing in this package is reported.
+#
+# Portability: the pack decides identically under OPA and under the embedded
+# engine (regorus), whatever the input holds. So an optional key is read with
+# get(x, key, default), never looked up inside a negated call (OPA makes such a
+# call undefined when the key is missing, regorus evaluates the negation; OPA
+# issue #7558), and a value is only iterated through array(x) (iterating a
+# value of the wrong type is an error in one engine and undefined in the other).
 package meshguard.lib
 
 # classification levels from least to most strict
 levels := {"public": 0, "internal": 1, "confidential": 2, "restricted": 3, "secret": 4}
 
-field_id(f) := sprintf("%s.%s", [f.schema, f.path])
+# x[k] when x is an object that has k, else d: never undefined, never an error
+get(x, k, d) := v if {
+	is_object(x)
+	v := object.get(x, k, d)
+} else := d
 
-has_category(f, c) if c in f.categories
+# x when it is an array, else the empty array
+array(x) := x if is_array(x)
+
+else := []
+
+# the contract document and the fields, whatever shape the input has
+contract := get(input, "contract", {})
+
+fields := array(get(input, "fields", []))
+
+field_id(f) := sprintf("%v.%v", [get(f, "schema", ""), get(f, "path", "")])
+
+has_category(f, c) if c in array(get(f, "categories", []))
 
 # Positions in input.fields of the fields in a category. Sets of indices, not of
 # field objects: cheaper to build, to compare and to return with every decision.
-personal_fields := {i | some i, f in input.fields; "pii" in f.categories}
+personal_fields := {i | some i, f in fields; has_category(f, "pii")}
 
-phi_fields := {i | some i, f in input.fields; "phi" in f.categories}
+phi_fields := {i | some i, f in fields; has_category(f, "phi")}
 
-special_fields := {i | some i, f in input.fields; "special" in f.categories}
+special_fields := {i | some i, f in fields; has_category(f, "special")}
 
-public_fields := {i | some i, f in input.fields; "public" in f.categories}
+public_fields := {i | some i, f in fields; has_category(f, "public")}
 
 # paths of the contract's fields (to find data columns the contract does not declare)
-field_paths := {f.path | some f in input.fields}
+field_paths := {p | some f in fields; p := get(f, "path", null)}
 
 holds_pii if count(personal_fields) > 0
 
@@ -28,21 +51,23 @@ holds_phi if count(phi_fields) > 0
 
 # restricted or stricter
 restricted(f) if {
-	is_string(f.classification)
-	levels[lower(f.classification)] >= levels.restricted
+	c := get(f, "classification", null)
+	is_string(c)
+	levels[lower(c)] >= levels.restricted
 }
 
-active if input.product.status == "active"
+active if get(get(input, "product", {}), "status", null) == "active"
 
-sla_properties contains lower(p.property) if {
-	some p in object.get(input.contract, "slaProperties", [])
-	is_string(p.property)
+sla_properties contains lower(p) if {
+	some entry in array(get(contract, "slaProperties", []))
+	p := get(entry, "property", null)
+	is_string(p)
 }
 
 contract_custom(name) := value if {
-	some p in object.get(input.contract, "customProperties", [])
-	p.property == name
-	value := p.value
+	some p in array(get(contract, "customProperties", []))
+	get(p, "property", null) == name
+	value := get(p, "value", null)
 }
 
 non_empty_string(s) if {

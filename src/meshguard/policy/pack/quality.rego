@@ -20,14 +20,14 @@ deny_quality_rules contains {"msg": "active product declares no quality rule", "
 }
 
 has_quality_rules if {
-	some s in object.get(input.contract, "schema", [])
-	some _ in object.get(s, "quality", [])
+	some s in lib.array(lib.get(lib.contract, "schema", []))
+	count(lib.array(lib.get(s, "quality", []))) > 0
 }
 
 has_quality_rules if {
-	some s in object.get(input.contract, "schema", [])
-	some p in object.get(s, "properties", [])
-	some _ in object.get(p, "quality", [])
+	some s in lib.array(lib.get(lib.contract, "schema", []))
+	some p in lib.array(lib.get(s, "properties", []))
+	count(lib.array(lib.get(p, "quality", []))) > 0
 }
 
 # METADATA
@@ -49,12 +49,14 @@ deny_freshness_sla contains {"msg": "active product declares no freshness SLA", 
 #   id: QUA-003
 #   severity: error
 #   remediation: Fix the data (or the rule) so the check passes.
-deny_failed_quality contains {"msg": msg, "check": c.id, "field": object.get(c, "field", null), "pointer": "/schema"} if {
-	some c in input.quality.checks
+deny_failed_quality contains {"msg": msg, "check": c.id, "field": lib.get(c, "field", null), "pointer": "/schema"} if {
+	some c in checks
 	c.status == "failed"
 	c.severity == "error"
-	msg := sprintf("blocking quality check %s failed", [c.id])
+	msg := sprintf("blocking quality check %v failed", [c.id])
 }
+
+checks := lib.array(lib.get(lib.get(input, "quality", {}), "checks", []))
 
 # METADATA
 # title: Quality checks could run
@@ -63,8 +65,8 @@ deny_failed_quality contains {"msg": msg, "check": c.id, "field": object.get(c, 
 #   id: QUA-004
 #   severity: warning
 #   remediation: Fix the rule or the data source so the check can run.
-warn_errored_quality contains {"msg": msg, "check": c.id, "field": object.get(c, "field", null), "pointer": "/schema"} if {
-	some c in input.quality.checks
+warn_errored_quality contains {"msg": msg, "check": c.id, "field": lib.get(c, "field", null), "pointer": "/schema"} if {
+	some c in checks
 	c.status == "errored"
-	msg := sprintf("quality check %s could not run", [c.id])
+	msg := sprintf("quality check %v could not run", [c.id])
 }
