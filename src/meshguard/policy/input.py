@@ -101,15 +101,16 @@ def _versioning(contract: Contract, versions: VersionInfo | None) -> dict[str, A
     ones: the versioning policies read this instead of comparing versions themselves)."""
     if versions is None or versions.previous_version is None:
         return None
-    from meshguard.contracts.semver import bump_of, required_bump
+    from meshguard.contracts.semver import bump_of, enforce, required_bump
 
     previous, version = versions.previous_version, contract.version
+    valid = isinstance(version, str)
     return {
         "previous_version": previous,
         "version": version,
-        "bump": bump_of(previous, version) if isinstance(version, str) else None,
+        "bump": bump_of(previous, version) if valid else None,
         "required": required_bump(previous, versions.changes),
-        "rules": sorted({f.rule_id for f in versions.findings}),
+        "rules": sorted({f.rule_id for f in enforce(previous, contract, versions.changes)}) if valid else [],
     }
 
 

@@ -21,7 +21,7 @@ deny_pii_classification contains {"msg": msg, "field": id} if {
 	f := lib.fields[i]
 	not lib.non_empty_string(lib.get(f, "classification", null))
 	id := lib.field_id(f)
-	msg := sprintf("personal-data field %s has no classification", [id])
+	msg := sprintf("personal-data field %v has no classification", [id])
 }
 
 # METADATA
@@ -42,7 +42,7 @@ deny_lawful_basis contains {"msg": msg, "field": id} if {
 	not lib.non_empty_string(lib.get(props, "lawfulBasis", null))
 	not lib.non_empty_string(lib.get(props, "purpose", null))
 	id := lib.field_id(f)
-	msg := sprintf("personal-data field %s has no lawful basis or purpose (contract or field)", [id])
+	msg := sprintf("personal-data field %v has no lawful basis or purpose (contract or field)", [id])
 }
 
 contract_purpose if lib.non_empty_string(lib.get(lib.get(lib.contract, "description", {}), "purpose", null))
@@ -79,7 +79,7 @@ deny_special_classification contains {"msg": msg, "field": id} if {
 	f := lib.fields[i]
 	not lib.restricted(f)
 	id := lib.field_id(f)
-	msg := sprintf("special-category field %s must be classified restricted or stricter", [id])
+	msg := sprintf("special-category field %v must be classified restricted or stricter", [id])
 }
 
 # METADATA
@@ -119,7 +119,7 @@ deny_region contains {"msg": msg, "pointer": sprintf("/servers/%d", [i])} if {
 	some i, server in lib.array(lib.get(lib.contract, "servers", []))
 	some region in server_regions(server)
 	not lower(region) in data.meshguard.config.approved_regions
-	msg := sprintf("personal data served from server %v in non-approved region %s", [lib.get(server, "server", i), region])
+	msg := sprintf("personal data served from server %v in non-approved region %v", [lib.get(server, "server", i), region])
 }
 
 server_regions(server) := {r |
@@ -148,7 +148,7 @@ deny_undeclared_pii contains {"msg": msg, "field": id} if {
 	found := personal_detections(column)
 	count(found) > 0
 	id := lib.field_id(f)
-	msg := sprintf("column %s holds values that look like %s%s but is not declared as personal data", [id, concat(", ", sort(found)), counted(column, found)])
+	msg := sprintf("column %v holds values that look like %v%v but is not declared as personal data", [id, concat(", ", sort(found)), counted(column, found)])
 }
 
 deny_undeclared_pii contains {"msg": msg, "field": name} if {
@@ -156,7 +156,7 @@ deny_undeclared_pii contains {"msg": msg, "field": name} if {
 	not name in lib.field_paths
 	found := personal_detections(column)
 	count(found) > 0
-	msg := sprintf("column %v (not in the contract) holds values that look like %s%s", [name, concat(", ", sort(found)), counted(column, found)])
+	msg := sprintf("column %v (not in the contract) holds values that look like %v%v", [name, concat(", ", sort(found)), counted(column, found)])
 }
 
 columns := c if {

@@ -21,7 +21,7 @@ deny_phi_classification contains {"msg": msg, "field": id} if {
 	f := lib.fields[i]
 	not lib.restricted(f)
 	id := lib.field_id(f)
-	msg := sprintf("PHI field %s must be classified restricted or stricter", [id])
+	msg := sprintf("PHI field %v must be classified restricted or stricter", [id])
 }
 
 # METADATA
@@ -40,7 +40,7 @@ deny_phi_encryption contains {"msg": msg, "field": id} if {
 	f := lib.fields[i]
 	not lib.non_empty_string(lib.get(f, "encrypted_name", null))
 	id := lib.field_id(f)
-	msg := sprintf("PHI field %s is not noted as encrypted", [id])
+	msg := sprintf("PHI field %v is not noted as encrypted", [id])
 }
 
 servers_encrypted if {
@@ -101,7 +101,7 @@ deny_phi_public contains {"msg": msg, "field": id} if {
 	public_product
 	some i in lib.phi_fields
 	id := lib.field_id(lib.fields[i])
-	msg := sprintf("active public product exposes PHI field %s", [id])
+	msg := sprintf("active public product exposes PHI field %v", [id])
 }
 
 public_product if {

@@ -55,7 +55,7 @@ deny_support contains {"msg": "no support channel", "pointer": "/support"} if {
 warn_field_description contains {"msg": msg, "field": lib.field_id(f)} if {
 	some f in lib.fields
 	not lib.non_empty_string(lib.get(f, "description", null))
-	msg := sprintf("field %s has no description", [lib.field_id(f)])
+	msg := sprintf("field %v has no description", [lib.field_id(f)])
 }
 
 # METADATA
@@ -69,5 +69,5 @@ warn_authoritative_definition contains {"msg": msg, "field": lib.field_id(f)} if
 	some f in lib.fields
 	lib.get(f, "critical", false) == true
 	count(lib.array(lib.get(f, "authoritative_definitions", []))) == 0
-	msg := sprintf("critical data element %s has no authoritative definition", [lib.field_id(f)])
+	msg := sprintf("critical data element %v has no authoritative definition", [lib.field_id(f)])
 }
