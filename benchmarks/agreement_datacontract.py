@@ -31,7 +31,7 @@ PROJECT = HERE.parent
 sys.path.insert(0, str(PROJECT / "tests"))
 sys.path.insert(0, str(PROJECT / "src"))
 
-from meshguard.contracts.diff import diff_contracts  # noqa: E402
+from meshguard.versioning.diff import diff_contracts  # noqa: E402
 from test_versioning_diff import CASES, Case  # noqa: E402
 from versioning_helpers import base_doc, contract, dump  # noqa: E402
 

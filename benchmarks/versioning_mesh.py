@@ -25,10 +25,10 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 sys.path.insert(0, str(HERE.parent / "src"))
 
 from meshguard.config import load_config  # noqa: E402
-from meshguard.contracts.diff import diff_contracts  # noqa: E402
 from meshguard.contracts.load import load_contract  # noqa: E402
-from meshguard.contracts.versioning import run_versioning  # noqa: E402
 from meshguard.stages import RunOptions  # noqa: E402
+from meshguard.versioning.diff import diff_contracts  # noqa: E402
+from meshguard.versioning.stage import run_versioning  # noqa: E402
 from versioning_helpers import base_doc, contract, dump, remove_prop  # noqa: E402
 
 GIT_ENV = {

@@ -462,9 +462,9 @@ class Workdir:
         return findings
 
     def diff(self, pair: tuple[Any, Any]) -> Any:
-        from meshguard.contracts.diff import diff_contracts
         from meshguard.contracts.model import Contract
         from meshguard.sensitivity import SensitivityMap
+        from meshguard.versioning.diff import diff_contracts
         from meshguard.yamlio import LineMap
 
         old, new = (d if isinstance(d, dict) else {} for d in pair)

@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 from meshguard.config import DEFAULT_WEIGHTS
-from meshguard.report.model import (
+from meshguard.results.model import (
     Change,
     CheckResult,
     Finding,
@@ -20,7 +20,7 @@ from meshguard.report.model import (
     ProductResult,
     Waiver,
 )
-from meshguard.report.scoring import ScoringRules, score_mesh
+from meshguard.results.scoring import ScoringRules, score_mesh
 
 HOSTILE_SCRIPT = "<script>alert(1)</script>"
 HOSTILE_IMG = '"><img src=x onerror=alert(2)>'

@@ -13,7 +13,7 @@ import pytest
 
 from meshguard.policy.bundle import builtin_pack_path, load_bundle
 from meshguard.policy.stage import PolicyStage
-from meshguard.report.model import Change, CheckResult, Status
+from meshguard.results.model import Change, CheckResult, Status
 from meshguard.stages import QualityOutcome, RunOptions, VersionInfo
 from policykit import compliant, config_of, contract_of, make_repo, prop
 

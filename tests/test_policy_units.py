@@ -16,7 +16,7 @@ from meshguard.policy.input import build_input, input_schema
 from meshguard.policy.metadata import collect_rules
 from meshguard.policy.testing import discover_tests
 from meshguard.policy.waivers import load_waivers
-from meshguard.report.model import Change, CheckResult
+from meshguard.results.model import Change, CheckResult
 from meshguard.stages import QualityOutcome, RunOptions, VersionInfo
 from policykit import compliant, contract_of, make_repo
 

@@ -17,7 +17,7 @@ from conftest import PROJECT, run_cli
 from meshguard.config import load_config
 from meshguard.pipeline import run
 from meshguard.quality.stage import sla_now
-from meshguard.report.model import MeshResult
+from meshguard.results.model import MeshResult
 from meshguard.stages import RunOptions
 
 

@@ -15,7 +15,7 @@ from meshguard.contracts.load import load_contract
 from meshguard.contracts.model import Contract
 from meshguard.quality.mesh import mesh_contracts
 from meshguard.quality.stage import run_quality
-from meshguard.report.model import CheckResult
+from meshguard.results.model import CheckResult
 from meshguard.stages import RunOptions
 from quality_repo import CUSTOMERS, customers_contract, make_repo, write_contract
 

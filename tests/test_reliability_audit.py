@@ -14,7 +14,7 @@ import pytest
 
 from conftest import PROJECT, run_cli
 from meshguard import __version__
-from meshguard.report.load import results_schema
+from meshguard.results.load import results_schema
 from meshkit import copy_example_repo
 
 VOLATILE = {"run_id", "timestamp", "timings", "elapsed_s", "decision_id", "timer_eval_ns", "now"}

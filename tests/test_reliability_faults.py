@@ -454,7 +454,7 @@ def test_eight_concurrent_checks_on_one_sqlite_history(tmp_path: Path) -> None:
 KILL_WRITER = """
 import sys, uuid
 from meshguard.history import SqliteHistory
-from meshguard.report.model import MeshResult, ProductResult
+from meshguard.results.model import MeshResult, ProductResult
 store = SqliteHistory(__import__('pathlib').Path(sys.argv[1]))
 print("ready", flush=True)
 while True:

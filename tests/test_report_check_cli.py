@@ -10,7 +10,7 @@ import pytest
 from lxml import etree
 
 from conftest import run_cli
-from meshguard.report.load import results_schema
+from meshguard.results.load import results_schema
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 LEAN = ("--no-data", "--no-policy")  # contract-level gate only: deterministic whatever the policy pack says

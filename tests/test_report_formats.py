@@ -12,9 +12,9 @@ from lxml import etree
 
 from meshguard.report import formats
 from meshguard.report.formats import RenderContext, TrendPoint
-from meshguard.report.load import mesh_from_dict, results_schema
-from meshguard.report.model import MeshResult
 from meshguard.report.publish import parse_output, use_colour
+from meshguard.results.load import mesh_from_dict, results_schema
+from meshguard.results.model import MeshResult
 from meshkit import HOSTILE_SCRIPT, RAW_PII, build_mesh
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"

@@ -10,7 +10,7 @@ import pytest
 
 from meshguard.config import Config
 from meshguard.history import SqliteHistory, open_history
-from meshguard.report.model import MeshResult
+from meshguard.results.model import MeshResult
 from meshkit import build_mesh
 
 WRITERS = 8

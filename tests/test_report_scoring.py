@@ -7,8 +7,8 @@ import dataclasses
 import pytest
 
 from meshguard.config import Config
-from meshguard.report.model import CheckResult, Finding, MeshResult, ProductResult
-from meshguard.report.scoring import PENALTY, ScoringRules, score_mesh, score_product
+from meshguard.results.model import CheckResult, Finding, MeshResult, ProductResult
+from meshguard.results.scoring import PENALTY, ScoringRules, score_mesh, score_product
 from meshkit import RULES, build_mesh, customers, orders, patients
 
 

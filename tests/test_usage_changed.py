@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
+from meshguard.ci.gitfiles import changed_files
+from meshguard.ci.scope import select
 from meshguard.config import load_config
 from meshguard.errors import UsageError
-from meshguard.gitfiles import changed_files
-from meshguard.scope import select
 from usage_helpers import contract, git, init_repo
 
 BROKEN = "      - name: notes\n"  # no logicalType: MG013 error

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from meshguard.ci_env import NULL_SHA, detect
+from meshguard.ci.env import NULL_SHA, detect
 
 
 def test_local_machine_is_not_ci() -> None:

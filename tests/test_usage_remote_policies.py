@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
-from meshguard import remote_policies
 from meshguard.config import load_config
 from meshguard.errors import ConfigError, UnavailableError
+from meshguard.policy import remote as remote_policies
 from usage_helpers import contract, git, init_repo
 
 

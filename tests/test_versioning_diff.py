@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from meshguard.contracts.diff import diff_contracts
-from meshguard.contracts.rules_versioning import CHANGE_RULES
-from meshguard.report.model import Change
+from meshguard.results.model import Change
+from meshguard.versioning.diff import diff_contracts
+from meshguard.versioning.rules import CHANGE_RULES
 from versioning_helpers import base_doc, contract, dump, prop, remove_prop, schema, sla
 
 B, N, INFO = "breaking", "non-breaking", "informational"

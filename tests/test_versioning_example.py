@@ -6,9 +6,9 @@ import re
 
 from conftest import PROJECT, run_cli
 from meshguard.config import load_config
-from meshguard.contracts.rules_versioning import CHANGE_RULES, SEMVER_RULES
 from meshguard.pipeline import run
 from meshguard.stages import RunOptions
+from meshguard.versioning.rules import CHANGE_RULES, SEMVER_RULES
 
 DOC = PROJECT / "docs" / "versioning.md"
 ORDERS = "contracts/ecommerce/orders"

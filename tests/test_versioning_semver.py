@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from meshguard.contracts.previous import PreviousVersion
-from meshguard.contracts.semver import bump_of, enforce, required_bump
-from meshguard.contracts.versioning import compare
+from meshguard.versioning.previous import PreviousVersion
+from meshguard.versioning.semver import bump_of, enforce, required_bump
+from meshguard.versioning.stage import compare
 from versioning_helpers import base_doc, contract, prop, remove_prop
 
 

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from meshguard.config import Config
 from meshguard.errors import OutputUnavailable, SourceUnavailable, UsageError
-from meshguard.report.model import MeshResult
+from meshguard.results.model import MeshResult
 
 DEFAULT_FILE = "history.db"
 _RANKED_VERDICTS = ("pass", "warn", "fail", "error")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from meshguard.contracts.repo import LintedContract
     from meshguard.pipeline import ProductChecker, WaiverUsage
-    from meshguard.report.model import ProductResult
+    from meshguard.results.model import ProductResult
 
 _checker: ProductChecker | None = None
 _products: Sequence[LintedContract] = ()

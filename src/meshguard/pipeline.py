@@ -17,14 +17,14 @@ from meshguard import __version__
 from meshguard.config import Config
 from meshguard.contracts.model import Contract
 from meshguard.contracts.repo import LintedContract, lint_repo
-from meshguard.contracts.versioning import run_versioning
 from meshguard.errors import ContractError
 from meshguard.policy.stage import PolicyStage
 from meshguard.quality.mesh import mesh_contracts
 from meshguard.quality.stage import run_quality
-from meshguard.report.model import Finding, Location, MeshResult, ProductResult, Severity
-from meshguard.report.scoring import ScoringRules, score_mesh
+from meshguard.results.model import Finding, Location, MeshResult, ProductResult, Severity
+from meshguard.results.scoring import ScoringRules, score_mesh
 from meshguard.stages import RunOptions
+from meshguard.versioning.stage import run_versioning
 
 
 def _product(lc: LintedContract) -> ProductResult:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from meshguard.report.model import Change, CheckResult, Finding
+from meshguard.results.model import Change, CheckResult, Finding
 
 
 def utcnow() -> datetime:

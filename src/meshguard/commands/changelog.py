@@ -8,7 +8,7 @@ import click
 
 from meshguard.commands.common import get_config, repo_options
 from meshguard.commands.compare import compare_options, run_compare
-from meshguard.report.changelog import render_markdown
+from meshguard.versioning.changelog import render_markdown
 
 
 @click.command()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from meshguard import ci_report, remote_policies
+from meshguard.ci import report as ci_report
 from meshguard.commands.common import (
     engine_options,
     get_config,
@@ -23,6 +23,7 @@ from meshguard.commands.common import (
     resolve_paths,
 )
 from meshguard.commands.gate import gate_options, plan
+from meshguard.policy import remote as remote_policies
 from meshguard.report.formats import REPORTERS
 
 FORMATS = list(REPORTERS)
@@ -172,9 +173,9 @@ def check(
     2 bad input, 3 engine or data source unavailable.
     """
     from meshguard import pipeline
-    from meshguard.report.gate import exit_code
     from meshguard.report.progress import Progress
     from meshguard.report.publish import context, parse_output, publish, use_colour
+    from meshguard.results.gate import exit_code
     from meshguard.stages import RunOptions
 
     config = remote_policies.resolve(get_config(root, config_file), policies)

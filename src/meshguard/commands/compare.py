@@ -11,9 +11,9 @@ import click
 
 from meshguard.config import Config
 from meshguard.contracts.model import Contract
-from meshguard.contracts.versioning import compare_files, compare_with_base
 from meshguard.errors import UsageError
 from meshguard.stages import VersionInfo
+from meshguard.versioning.stage import compare_files, compare_with_base
 
 F = TypeVar("F", bound=Callable[..., Any])
 

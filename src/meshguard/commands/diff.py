@@ -14,8 +14,8 @@ import click
 from meshguard.commands.common import get_config, repo_options
 from meshguard.commands.compare import compare_options, run_compare
 from meshguard.errors import ExitCode
-from meshguard.report.changelog import render_text, to_json
-from meshguard.report.model import Severity
+from meshguard.results.model import Severity
+from meshguard.versioning.changelog import render_text, to_json
 
 
 @click.command()

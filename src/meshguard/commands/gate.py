@@ -16,10 +16,10 @@ from typing import Any, TypeVar
 
 import click
 
-from meshguard.ci_env import CIEnv, detect
+from meshguard.ci.env import CIEnv, detect
+from meshguard.ci.gitfiles import changed_files, resolve_ref
+from meshguard.ci.scope import select
 from meshguard.config import Config
-from meshguard.gitfiles import changed_files, resolve_ref
-from meshguard.scope import select
 
 F = TypeVar("F", bound=Callable[..., Any])
 

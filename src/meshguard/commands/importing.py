@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from meshguard.commands.common import get_config, repo_options
+from meshguard.contracts.importer import FORMATS, import_contract, render
 from meshguard.errors import UsageError
-from meshguard.importer import FORMATS, import_contract, render
 
 
 @click.command("import")

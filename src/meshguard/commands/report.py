@@ -41,8 +41,8 @@ def report(
 ) -> int:
     """Render a recorded run again, exactly as it was scored then."""
     from meshguard.history import open_history
-    from meshguard.report.load import mesh_from_dict
     from meshguard.report.publish import context, parse_output, publish, use_colour
+    from meshguard.results.load import mesh_from_dict
 
     config = get_config(root, config_file)
     specs = [parse_output(o, Path.cwd()) for o in outputs]

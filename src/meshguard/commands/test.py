@@ -12,7 +12,7 @@ from meshguard.commands.common import get_config, parse_as_of, repo_options
 from meshguard.config import Config
 from meshguard.contracts.load import discover, load_contract
 from meshguard.errors import ContractError, ExitCode, UsageError
-from meshguard.report.model import MeshResult, Severity, Status
+from meshguard.results.model import MeshResult, Severity, Status
 from meshguard.stages import RunOptions
 
 STATUSES = ("passed", "failed", "errored", "unsupported", "warned", "info")

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from meshguard.errors import ContractError
-from meshguard.report.model import Finding, Location, Severity
+from meshguard.results.model import Finding, Location, Severity
 from meshguard.yamlio import LineMap, Pointer
 
 DCS_KEY = "dataContractSpecification"

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from meshguard.contracts.model import Contract, Relationship
-from meshguard.report.model import Finding, Location, Severity
+from meshguard.results.model import Finding, Location, Severity
 from meshguard.yamlio import Pointer
 
 Issue = tuple[str, Pointer]

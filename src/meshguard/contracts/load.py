@@ -13,7 +13,7 @@ from typing import Any
 from meshguard.contracts import legacy as legacy_format
 from meshguard.contracts.model import Contract
 from meshguard.errors import ContractError, UsageError
-from meshguard.report.model import Finding, Location, Severity
+from meshguard.results.model import Finding, Location, Severity
 from meshguard.sensitivity import SensitivityMap
 from meshguard.yamlio import DEFAULT_LIMITS, Limits, LineMap, Pointer, YamlError, load_yaml_file
 

@@ -13,7 +13,7 @@ from meshguard.contracts.model import Contract
 from meshguard.contracts.repo_index import LazyRepoContext
 from meshguard.contracts.versions import split_versions
 from meshguard.errors import ContractError
-from meshguard.report.model import Finding, Severity
+from meshguard.results.model import Finding, Severity
 
 
 @dataclass

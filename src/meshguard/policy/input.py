@@ -14,7 +14,7 @@ from typing import Any
 
 from meshguard import __version__
 from meshguard.contracts.model import Contract, Property
-from meshguard.report.model import Change, Status
+from meshguard.results.model import Change, Status
 from meshguard.stages import QualityOutcome, RunOptions, VersionInfo
 
 INPUT_VERSION = "1"

@@ -30,7 +30,7 @@ from meshguard.policy.engine import Decisions, PolicyEngine, open_engine
 from meshguard.policy.input import build_input
 from meshguard.policy.metadata import RuleInfo, decision_kind
 from meshguard.policy.waivers import WaiverSet, load_waivers
-from meshguard.report.model import CheckResult, Finding, Location, Severity, Stage, Status, Waiver
+from meshguard.results.model import CheckResult, Finding, Location, Severity, Stage, Status, Waiver
 from meshguard.stages import PolicyOutcome, QualityOutcome, RunOptions, VersionInfo
 
 #: what :meth:`PolicyStage.evaluate_many` takes per product

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from meshguard.errors import WaiverError
-from meshguard.report.model import Finding, Location, Severity, Status, Waiver
+from meshguard.results.model import Finding, Location, Severity, Status, Waiver
 from meshguard.yamlio import DEFAULT_LIMITS, Limits, LineMap, YamlError, load_yaml_file
 
 #: a valid waiver this close to its expiry is reported (info) so it gets renewed or resolved in time

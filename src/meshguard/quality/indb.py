@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from meshguard.contracts.model import Contract, Property, SchemaObject
+from meshguard.detectors import SAMPLE, detect
 from meshguard.errors import DataError
 from meshguard.quality import indb_exprs as x
-from meshguard.quality.detectors import SAMPLE, detect
 from meshguard.quality.duplicates import Duplicates
 from meshguard.quality.masking import jsonable
 from meshguard.quality.profile import EXACT_DISTINCT_ROWS

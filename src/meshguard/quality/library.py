@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from meshguard.contracts.model import QualityRule
 from meshguard.quality.operators import BadCondition, Condition, condition
 from meshguard.quality.results import Table, check, severity_of
-from meshguard.report.model import CheckResult, Stage, Status
+from meshguard.results.model import CheckResult, Stage, Status
 from meshguard.sources.base import scrub
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
-from meshguard.quality.detectors import SAMPLE, detect
+from meshguard.detectors import SAMPLE, detect
 from meshguard.quality.masking import jsonable
 
 if TYPE_CHECKING:

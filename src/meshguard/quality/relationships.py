@@ -14,7 +14,7 @@ from meshguard.contracts.lint import _split_target
 from meshguard.contracts.model import Contract, Relationship
 from meshguard.errors import DataError
 from meshguard.quality.results import Table, check
-from meshguard.report.model import CheckResult, Stage, Status
+from meshguard.results.model import CheckResult, Stage, Status
 
 if TYPE_CHECKING:
     import polars as pl

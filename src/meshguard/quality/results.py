@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from meshguard.contracts.model import Contract, SchemaObject
 from meshguard.quality.masking import mask_rows
-from meshguard.report.model import CheckResult, Location, Severity, Status
+from meshguard.results.model import CheckResult, Location, Severity, Status
 from meshguard.yamlio import Pointer
 
 if TYPE_CHECKING:

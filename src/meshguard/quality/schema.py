@@ -20,7 +20,7 @@ from meshguard.contracts.model import Property
 from meshguard.quality.results import Table, check
 from meshguard.quality.streaming import Streamed
 from meshguard.quality.types import Normalised, expected_kind, physical_max_length, target_dtype
-from meshguard.report.model import CheckResult, Stage, Status
+from meshguard.results.model import CheckResult, Stage, Status
 from meshguard.sources.base import scrub
 from meshguard.yamlio import Pointer
 

@@ -18,7 +18,7 @@ from typing import Any
 from meshguard.contracts.model import Contract, SlaProperty
 from meshguard.quality.results import Table, check
 from meshguard.quality.types import family
-from meshguard.report.model import CheckResult, Stage, Status
+from meshguard.results.model import CheckResult, Stage, Status
 
 _UNITS: dict[str, float] = {}
 for names, seconds in (

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from meshguard.contracts.model import Contract, Property, SchemaObject
-from meshguard.quality.detectors import SAMPLE, detect
+from meshguard.detectors import SAMPLE, detect
 from meshguard.quality.duplicates import Duplicates
 from meshguard.quality.load import SEED
 from meshguard.quality.masking import jsonable

@@ -20,7 +20,7 @@ from meshguard.contracts.model import QualityRule
 from meshguard.errors import DataError
 from meshguard.quality.operators import BadCondition, condition
 from meshguard.quality.results import Table, check, severity_of
-from meshguard.report.model import CheckResult, Stage, Status
+from meshguard.results.model import CheckResult, Stage, Status
 from meshguard.sources.base import SqlSource, quote_ident, scrub
 
 #: PostgreSQL functions with side effects or file/network access

@@ -19,7 +19,7 @@ from meshguard.quality.schema import schema_checks
 from meshguard.quality.sla import parse_instant, sla_checks
 from meshguard.quality.sqlrules import other_rule_check, sql_check
 from meshguard.quality.types import normalise
-from meshguard.report.model import CheckResult, Severity, Stage, Status
+from meshguard.results.model import CheckResult, Severity, Stage, Status
 from meshguard.sources.base import ReadOptions, Source
 from meshguard.sources.registry import NoSource, open_source
 from meshguard.stages import QualityOutcome, RunOptions

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TextIO
 from meshguard.errors import UsageError
 from meshguard.report import formats
 from meshguard.report.formats import RenderContext, TrendPoint
-from meshguard.report.model import MeshResult
+from meshguard.results.model import MeshResult
 
 if TYPE_CHECKING:
     from meshguard.history import HistoryStore

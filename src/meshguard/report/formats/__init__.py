@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from meshguard.errors import OutputUnavailable, UsageError
-from meshguard.report.model import MeshResult
+from meshguard.results.model import MeshResult
 
 #: format name → "module:class" (imported only when used)
 REPORTERS: dict[str, str] = {

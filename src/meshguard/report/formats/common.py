@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from meshguard.report.model import CheckResult, Finding, Location, ProductResult, Severity, Status
+from meshguard.results.model import CheckResult, Finding, Location, ProductResult, Severity, Status
 
 SHOWN_CHECK_STATUSES = frozenset({Status.FAILED, Status.ERRORED, Status.WARNED, Status.UNSUPPORTED})
 

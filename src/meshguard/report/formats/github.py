@@ -5,7 +5,7 @@ from __future__ import annotations
 from meshguard.report.formats import BaseReporter, RenderContext
 from meshguard.report.formats.common import Item, finding_item, items
 from meshguard.report.formats.markdown import MarkdownReporter
-from meshguard.report.model import MeshResult
+from meshguard.results.model import MeshResult
 
 COMMAND = {"error": "error", "warning": "warning", "note": "notice"}
 

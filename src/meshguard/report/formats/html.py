@@ -22,8 +22,8 @@ from markupsafe import Markup
 
 from meshguard.report.formats import BaseReporter, RenderContext
 from meshguard.report.formats.svg import gauge, hbars, line_chart, sparkline
-from meshguard.report.model import MeshResult, ProductResult, Status
-from meshguard.report.scoring import DIMENSIONS
+from meshguard.results.model import MeshResult, ProductResult, Status
+from meshguard.results.scoring import DIMENSIONS
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PRODUCTS_DIR = "products"

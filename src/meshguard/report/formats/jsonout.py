@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from meshguard.report.formats import BaseReporter, RenderContext
-from meshguard.report.model import MeshResult
+from meshguard.results.model import MeshResult
 
 
 class JsonReporter(BaseReporter):

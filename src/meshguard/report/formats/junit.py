@@ -13,7 +13,7 @@ from xml.etree import ElementTree as ET
 
 from meshguard.report.formats import BaseReporter, RenderContext
 from meshguard.report.formats.common import Item, items, where
-from meshguard.report.model import CheckResult, MeshResult, ProductResult, Status
+from meshguard.results.model import CheckResult, MeshResult, ProductResult, Status
 
 #: characters XML 1.0 cannot carry at all
 _NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

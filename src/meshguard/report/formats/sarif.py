@@ -14,7 +14,7 @@ from typing import Any
 from meshguard import __version__
 from meshguard.report.formats import BaseReporter, RenderContext
 from meshguard.report.formats.common import Item, check_item, finding_item, items
-from meshguard.report.model import MeshResult, ProductResult, Severity, Status
+from meshguard.results.model import MeshResult, ProductResult, Severity, Status
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 LEVEL: dict[str, str] = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}

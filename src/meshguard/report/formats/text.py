@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from meshguard.report.formats import BaseReporter, RenderContext
 from meshguard.report.formats.common import items, pct, where
-from meshguard.report.model import MeshResult, ProductResult
+from meshguard.results.model import MeshResult, ProductResult
 
 COLOURS = {
     "pass": "32",

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from meshguard.contracts.model import Contract
-from meshguard.contracts.rules_versioning import SEMVER_RULES
 from meshguard.contracts.versions import semver_key
-from meshguard.report.model import Change, ChangeKind, Finding, Location, Severity
+from meshguard.results.model import Change, ChangeKind, Finding, Location, Severity
+from meshguard.versioning.rules import SEMVER_RULES
 
 _BUMPS = ("none", "patch", "minor", "major")
 

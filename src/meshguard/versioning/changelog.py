@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from meshguard.contracts.model import Contract
-from meshguard.report.model import Change, ChangeKind
+from meshguard.results.model import Change, ChangeKind
 from meshguard.stages import VersionInfo
 
 _HEADINGS = (

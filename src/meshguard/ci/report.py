@@ -11,11 +11,11 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from meshguard.ci_env import CIEnv
+from meshguard.ci.env import CIEnv
 from meshguard.report import formats
 from meshguard.report.formats import RenderContext
-from meshguard.report.model import MeshResult
 from meshguard.report.publish import OutputSpec
+from meshguard.results.model import MeshResult
 
 #: always written by --ci, whatever the CI system
 CI_FORMATS = ("junit", "sarif")

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from meshguard.report.model import (
+from meshguard.results.model import (
     Change,
     CheckResult,
     DimensionScore,

@@ -10,8 +10,8 @@
 from __future__ import annotations
 
 from meshguard.errors import ExitCode
-from meshguard.report.model import MeshResult
-from meshguard.report.scoring import is_blocking_finding, is_open
+from meshguard.results.model import MeshResult
+from meshguard.results.scoring import is_blocking_finding, is_open
 
 UNREADABLE_RULE = "MG000"
 

@@ -16,11 +16,11 @@ from typing import Any
 
 from meshguard.contracts.identity import match, match_properties
 from meshguard.contracts.model import Contract, Property, QualityRule, Relationship, SchemaObject
-from meshguard.contracts.rules_versioning import CHANGE_RULES, PERSPECTIVES
-from meshguard.contracts.typecompat import TypeChange, compare_logical, compare_physical
 from meshguard.errors import UsageError
-from meshguard.report.model import Change
+from meshguard.results.model import Change
 from meshguard.sensitivity import CLASSIFICATION_LEVELS, MASKED_CATEGORIES
+from meshguard.versioning.rules import CHANGE_RULES, PERSPECTIVES
+from meshguard.versioning.typecompat import TypeChange, compare_logical, compare_physical
 from meshguard.yamlio import Pointer
 
 #: top-level keys and the informational rule a change to them gets

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from meshguard.report.model import ChangeKind
+from meshguard.results.model import ChangeKind
 
 B, N, INFO = ChangeKind.BREAKING, ChangeKind.NON_BREAKING, ChangeKind.INFORMATIONAL
 PERSPECTIVES = ("consumer", "producer")

@@ -6,15 +6,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from meshguard.config import Config
-from meshguard.contracts.diff import diff_contracts
 from meshguard.contracts.load import load_contract
 from meshguard.contracts.model import Contract
-from meshguard.contracts.previous import PreviousVersion, find_previous
-from meshguard.contracts.rules_versioning import SEMVER_RULES
-from meshguard.contracts.semver import enforce
 from meshguard.contracts.versions import semver_key, version_of_file
-from meshguard.report.model import Finding, Location, Severity
+from meshguard.results.model import Finding, Location, Severity
 from meshguard.stages import RunOptions, VersionInfo
+from meshguard.versioning.diff import diff_contracts
+from meshguard.versioning.previous import PreviousVersion, find_previous
+from meshguard.versioning.rules import SEMVER_RULES
+from meshguard.versioning.semver import enforce
 
 
 def compare(previous: PreviousVersion, contract: Contract, perspective: str) -> VersionInfo:

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from meshguard.report.model import (
+from meshguard.results.model import (
     STAGE_DIMENSION,
     CheckResult,
     DimensionScore,
