@@ -101,7 +101,7 @@ def _versioning(contract: Contract, versions: VersionInfo | None) -> dict[str, A
     ones: the versioning policies read this instead of comparing versions themselves)."""
     if versions is None or versions.previous_version is None:
         return None
-    from meshguard.contracts.semver import bump_of, enforce, required_bump
+    from meshguard.versioning.semver import bump_of, enforce, required_bump
 
     previous, version = versions.previous_version, contract.version
     valid = isinstance(version, str)
