@@ -91,6 +91,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
                 "large_file_bytes": {"type": "integer", "minimum": 0},
                 "allow_urls": {"type": "boolean"},
                 "as_of": {"type": "string"},
+                "pii_min_fraction": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
             },
         },
         "scoring": {
@@ -175,6 +176,8 @@ class DataConfig:
     allow_urls: bool = False
     #: "now" for SLA checks (ISO date or timestamp), for reproducible runs over fixed sample data
     as_of: str | None = None
+    #: share of a column's sampled values that must look like personal data to flag it
+    pii_min_fraction: float = 0.05
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from meshguard import __version__
 from meshguard.config import Config
 from meshguard.contracts.model import Contract
 from meshguard.contracts.repo import LintedContract, lint_repo
+from meshguard.detectors import configure as configure_detectors
 from meshguard.errors import ContractError
 from meshguard.policy.stage import PolicyStage
 from meshguard.quality.mesh import mesh_contracts
@@ -119,6 +120,7 @@ class ProductChecker:
 
     def check(self, lc: LintedContract) -> ProductResult:
         config, options = self.config, self.options
+        configure_detectors(config.data.pii_min_fraction)  # here: pool workers run this too
         t0 = time.perf_counter()
         product = _product(lc)
         product.timings["lint"] = time.perf_counter() - t0

@@ -14,6 +14,7 @@ from typing import Any
 
 from meshguard import __version__
 from meshguard.contracts.model import Contract, Property
+from meshguard.detectors import suspected
 from meshguard.results.model import Change, Status
 from meshguard.stages import QualityOutcome, RunOptions, VersionInfo
 
@@ -58,6 +59,7 @@ def _field(p: Property) -> dict[str, Any]:
         if isinstance(auth, list)
         else [],
         "custom_properties": _custom_properties(p.raw.get("customProperties")),
+        "suspected": suspected(p),
     }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
-from meshguard.detectors import SAMPLE, detect
+from meshguard.detectors import SAMPLE, Detection, scan
 from meshguard.quality.masking import jsonable
 
 if TYPE_CHECKING:
@@ -67,8 +67,12 @@ def profile(
         entry: dict[str, Any] = {
             "null_fraction": round(nulls / rows, 6) if rows else 0.0,
             "distinct": None if distinct is None else int(distinct) - (1 if nulls and rows else 0),
-            "detected": _detect(frame, c, dtype),
         }
+        found = _detect(frame, c, dtype)
+        entry["detected"] = found.kinds
+        if found.counts:  # how many sampled values matched each kind: counts, never values
+            entry["detected_counts"] = found.counts
+            entry["sampled"] = found.sampled
         if f"lo|{c}" in stats:
             entry["min"] = jsonable(stats[f"lo|{c}"])
             entry["max"] = jsonable(stats[f"hi|{c}"])
@@ -97,14 +101,15 @@ def _head(frame: pl.DataFrame | pl.LazyFrame, column: str) -> list[Any]:
     return values.get_column(column).to_list()
 
 
-def _detect(frame: pl.DataFrame | pl.LazyFrame, column: str, dtype: pl.DataType) -> list[str]:
+def _detect(frame: pl.DataFrame | pl.LazyFrame, column: str, dtype: pl.DataType) -> Detection:
     import polars as pl
 
     if dtype == pl.String:
-        return detect(column, _head(frame, column))
+        return scan(column, _head(frame, column))
     if dtype == pl.Date or isinstance(dtype, pl.Datetime):
-        return detect(column, [], temporal=True)
+        return scan(column, [], temporal=True)
     if dtype.is_integer():  # card numbers stored as integers
-        values = [str(v) for v in _head(frame, column)]
-        return [k for k in detect(column, values) if k == "payment_card"]
-    return []
+        found = scan(column, [str(v) for v in _head(frame, column)])
+        cards = [k for k in found.kinds if k == "payment_card"]
+        return Detection(cards, {k: found.counts[k] for k in cards}, found.sampled)
+    return Detection()

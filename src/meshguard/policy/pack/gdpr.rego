@@ -177,3 +177,22 @@ counted(column, found) := sprintf(" (%v of %v sampled values)", [max(hits), samp
 	sampled := lib.get(column, "sampled", null)
 	is_number(sampled)
 } else := ""
+
+# METADATA
+# title: Personal data by name is classified
+# description: A field whose name, description or type says it holds personal data (e-mail, phone, national id, date of birth, postal address, IP address, IBAN, card number, person name) declares a classification, so it is caught before any data is read.
+# custom:
+#   id: GDPR-008
+#   severity: error
+#   regulation: GDPR
+#   article: Art. 5(1)(f), Art. 30
+#   remediation: Classify the property (and tag it `pii`), or rename/describe it if it holds no personal data.
+deny_unclassified_personal_name contains {"msg": msg, "field": id} if {
+	some f in lib.fields
+	kinds := {k | some k in lib.array(lib.get(f, "suspected", [])); k in data.meshguard.config.personal_data_names}
+	count(kinds) > 0
+	not lib.non_empty_string(lib.get(f, "classification", null))
+	not lib.has_category(f, "pii")
+	id := lib.field_id(f)
+	msg := sprintf("field %v looks like %v by its name or description but has no classification", [id, concat(", ", sort(kinds))])
+}

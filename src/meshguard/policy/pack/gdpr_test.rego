@@ -4,7 +4,7 @@ import data.meshguard.gdpr
 import data.meshguard.test_fixtures as fx
 
 test_compliant_product_has_no_gdpr_findings if {
-	every rule in ["deny_pii_classification", "deny_lawful_basis", "deny_retention", "deny_special_classification", "deny_special_contact", "deny_region", "deny_undeclared_pii"] {
+	every rule in ["deny_pii_classification", "deny_lawful_basis", "deny_retention", "deny_special_classification", "deny_special_contact", "deny_region", "deny_undeclared_pii", "deny_unclassified_personal_name"] {
 		count(gdpr[rule]) == 0 with input as fx.compliant
 	}
 }
@@ -110,4 +110,19 @@ test_column_missing_from_contract_denied if {
 	inp := object.union(fx.compliant, {"data": {"columns": {"customer_email": {"detected": ["email"]}}}})
 	some f in gdpr.deny_undeclared_pii with input as inp
 	f.field == "customer_email"
+}
+
+test_unclassified_field_named_like_personal_data_denied if {
+	f := fx.field({"name": "contact_email", "path": "contact_email", "classification": null, "suspected": ["email"]})
+	count(gdpr.deny_unclassified_personal_name) == 1 with input as fx.with_fields([fx.base_field, f])
+}
+
+test_classified_field_named_like_personal_data_allowed if {
+	f := fx.field({"name": "contact_email", "path": "contact_email", "classification": "internal", "suspected": ["email"]})
+	count(gdpr.deny_unclassified_personal_name) == 0 with input as fx.with_fields([fx.base_field, f])
+}
+
+test_field_with_no_personal_name_allowed if {
+	f := fx.field({"name": "notes", "path": "notes", "classification": null, "suspected": []})
+	count(gdpr.deny_unclassified_personal_name) == 0 with input as fx.with_fields([fx.base_field, f])
 }

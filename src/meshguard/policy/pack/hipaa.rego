@@ -112,3 +112,22 @@ public_product if {
 }
 
 public_product if count(lib.public_fields) > 0
+
+# METADATA
+# title: Health data by name is classified
+# description: A field whose name or description says it holds health information (diagnosis, ICD-10, medication, treatment…) declares a classification.
+# custom:
+#   id: HIPAA-005
+#   severity: error
+#   regulation: HIPAA
+#   article: 45 CFR 164.308(a)(1)(ii)(A), 164.514
+#   remediation: Classify the property `restricted` and tag it `phi`, or rename/describe it if it holds no health data.
+deny_unclassified_health_name contains {"msg": msg, "field": id} if {
+	some f in lib.fields
+	some k in lib.array(lib.get(f, "suspected", []))
+	k in data.meshguard.config.health_data_names
+	not lib.non_empty_string(lib.get(f, "classification", null))
+	not lib.has_category(f, "phi")
+	id := lib.field_id(f)
+	msg := sprintf("field %v looks like health data by its name or description but has no classification", [id])
+}
