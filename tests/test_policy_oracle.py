@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from conftest import odcs_examples, run_cli
 from meshguard.config import Config
 from meshguard.contracts.load import load_contract
-from meshguard.policy.bundle import load_bundle
+from meshguard.policy.bundle import Module, load_bundle
 from meshguard.policy.input import build_input
 from meshguard.policy.testing import discover_tests
 from oracle import EnginePair
@@ -281,3 +281,31 @@ def test_each_difference_found_stays_fixed(
         node = node[step]
     node[edit[-2]] = edit[-1]
     assert pair.differences(doc) == {}
+
+
+# --- `meshguard policy lint` warns about what the two evaluators decide differently --------
+
+NEGATED_LOOKUP = 'package meshguard.mine\n\ndeny contains "x" if not is_string(input.contract.owner.name)\n'
+PORTABLE = 'package meshguard.mine\n\ndeny contains "x" if not is_string(object.get(input, ["contract", "owner", "name"], null))\n'
+
+
+def test_policy_lint_warns_about_a_pattern_the_evaluators_disagree_on(tmp_path: Path) -> None:
+    doc = {"contract": {}}
+    flagged = EnginePair([Module("mine.rego", NEGATED_LOOKUP)], {}, ["meshguard.mine.deny"])
+    assert flagged.differences(doc) != {}  # regorus fires, OPA does not
+    portable = EnginePair([Module("mine.rego", PORTABLE)], {}, ["meshguard.mine.deny"])
+    assert portable.differences(doc) == {} and portable.both(doc)[1]["values"]
+    repo = tmp_path / "gov"
+    (repo / "policies").mkdir(parents=True)
+    (repo / "meshguard.yaml").write_text("contracts: {dir: contracts}\n", encoding="utf-8")
+    (repo / "policies" / "mine.rego").write_text(NEGATED_LOOKUP, encoding="utf-8")
+    r = run_cli("policy", "lint", "--strict", cwd=repo)
+    assert r.returncode == 1 and "policies/mine.rego:3: warning PORT001" in r.stdout, r.stdout + r.stderr
+    (repo / "policies" / "mine.rego").write_text(PORTABLE, encoding="utf-8")
+    r = run_cli("policy", "lint", "--strict", cwd=repo)
+    assert r.returncode == 0 and "0 portability warning(s)" in r.stdout, r.stdout + r.stderr
+
+
+def test_the_pack_has_no_portability_warning() -> None:
+    r = run_cli("policy", "lint", "--strict", str(POLICIES))
+    assert r.returncode == 0, r.stdout

@@ -48,7 +48,7 @@ def test_standin_refuses_a_module_whose_dependency_is_not_loaded(opa: OpaStandIn
     assert body["code"] == "invalid_parameter"
     errors = body["errors"]
     assert isinstance(errors, list) and errors[0]["code"] == "rego_type_error"
-    assert "undefined function data.meshguard.lib.non_empty_string" in errors[0]["message"]
+    assert errors[0]["message"].startswith("undefined function data.meshguard.lib.")
     assert errors[0]["location"]["file"] == "meshguard/gdpr"
     assert "meshguard/gdpr" not in opa.policies  # a refused module is not kept
 
