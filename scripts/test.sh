@@ -45,7 +45,9 @@ ruff format --check src tests benchmarks scripts
 echo "== mypy (strict, src/)"
 mypy
 echo "== pytest"
-pytest -q "$@"
+# every test, slow ones included, one worker per core; a test file stays on one worker (its
+# module fixtures are built once). scripts/test-core.sh is the quick loop without the slow ones.
+pytest -q -n auto --dist loadfile "$@"
 
 # An extra whose pins must not reach the core install gets its own environment, and its
 # marked tests run there: extra_env VENV EXTRA MARKER [pytest args…]

@@ -129,14 +129,6 @@ class Browser:
             self.events.append(ev)
         raise TimeoutError(method)
 
-    def drain(self, seconds: float) -> None:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            try:
-                self.events.append(json.loads(self.ws.recv(timeout=max(0.01, end - time.monotonic()))))
-            except TimeoutError:
-                break
-
     def open(self, url: str, width: int = 1280, height: int = 900) -> Page:
         target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
@@ -172,7 +164,20 @@ class Page:
         self.browser.events = [e for e in self.browser.events if e.get("sessionId") != self.session]
         self.browser.send("Page.navigate", {"url": url}, self.session)
         self.browser.wait_for("Page.loadEventFired", self.session)
-        self.browser.drain(0.3)
+        self.settle()
+
+    def settle(self) -> None:
+        """Return once the page has run what its load queued (a frame, then a task): the events
+        it sent meanwhile (console, errors, dialogs) arrive before this answer on the one socket.
+        A dialog left open blocks the page, so this then fails with a timeout."""
+        self.browser.send(
+            "Runtime.evaluate",
+            {
+                "expression": "new Promise(done => requestAnimationFrame(() => setTimeout(done, 0)))",
+                "awaitPromise": True,
+            },
+            self.session,
+        )
 
     def log(self) -> PageLog:
         log = PageLog()

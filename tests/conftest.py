@@ -15,9 +15,12 @@ ODCS_EXAMPLES = SHARED / "conformance" / "odcs"
 
 
 def run_cli(
-    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m meshguard`` as a user would, in a fresh process."""
+    """Run ``python -m meshguard`` as a user would, in a fresh process.
+
+    ``timeout`` only bounds a hang (the test then fails with TimeoutExpired): tests claim no
+    speed, benchmarks/ measures it."""
     full_env = {**os.environ, **(env or {})}
     full_env["PYTHONPATH"] = str(PROJECT / "src") + os.pathsep + full_env.get("PYTHONPATH", "")
     full_env.pop("MESHGUARD_DEBUG", None)
@@ -27,7 +30,7 @@ def run_cli(
         env=full_env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
     )
 
 
@@ -36,9 +39,10 @@ def cli():
     return run_cli
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():  # type: ignore[no-untyped-def]
-    """One headless Chromium (the system's) per test module; see tests/browser.py."""
+    """One headless Chromium (the system's) per test session (per worker with pytest-xdist);
+    each test opens its own pages. See tests/browser.py."""
     from browser import Browser, chromium_binary
 
     binary = chromium_binary()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import glob
 import os
 import shutil
@@ -33,9 +34,50 @@ def _as_owner(cmd: list[str]) -> list[str]:
     return ["runuser", "-u", "nobody", "--", *cmd] if os.geteuid() == 0 else cmd
 
 
+#: the cluster this test process shares between test modules, started on first use
+_shared: dict[str, str | int] = {}
+_in_use: list[bool] = []
+
+
 @contextmanager
-def postgres() -> Iterator[dict[str, str | int]]:
-    """Start a cluster on a free port; yields {host, port, user}; stops and removes it after."""
+def postgres(*, private: bool = False) -> Iterator[dict[str, str | int]]:
+    """A PostgreSQL server with an empty ``postgres`` database; yields {host, port, user, data}.
+
+    One cluster per test process (per pytest-xdist worker) serves every module in turn: it
+    starts on first use, stops when the process exits, and its ``postgres`` database is dropped
+    and created again after each use, so every user starts from an empty database. A test that
+    stops or breaks its server asks for a ``private`` cluster of its own (so does a use nested
+    in another one).
+    """
+    if private or _in_use:
+        with _cluster() as server:
+            yield server
+        return
+    if not _shared:
+        context = _cluster()
+        _shared.update(context.__enter__())
+        atexit.register(context.__exit__, None, None, None)
+    _in_use.append(True)
+    try:
+        yield dict(_shared)
+    finally:
+        _in_use.clear()
+        _recreate_database(_shared)
+
+
+def _recreate_database(server: dict[str, str | int]) -> None:
+    import psycopg
+
+    with psycopg.connect(
+        host=str(server["host"]), port=int(server["port"]), user=USER, dbname="template1", autocommit=True
+    ) as conn:
+        conn.execute("DROP DATABASE IF EXISTS postgres WITH (FORCE)")
+        conn.execute("CREATE DATABASE postgres")
+
+
+@contextmanager
+def _cluster() -> Iterator[dict[str, str | int]]:
+    """Start a cluster on a free port; yields {host, port, user, data}; stops and removes it after."""
     base = Path(tempfile.mkdtemp(prefix="meshguard-pg-"))
     base.chmod(0o777)
     data = base / "data"
@@ -54,9 +96,15 @@ def postgres() -> Iterator[dict[str, str | int]]:
         capture_output=True,
     )
     try:
-        yield {"host": "127.0.0.1", "port": port, "user": USER}
+        yield {"host": "127.0.0.1", "port": port, "user": USER, "data": str(data)}
     finally:
-        subprocess.run(
-            _as_owner([_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]), capture_output=True
-        )
+        stop(data)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def stop(data: str | Path) -> None:
+    """Stop the cluster at once (no clean shutdown) and wait until its server process is gone."""
+    subprocess.run(
+        _as_owner([_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "-t", "60", "stop"]),
+        capture_output=True,
+    )

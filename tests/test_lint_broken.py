@@ -215,3 +215,23 @@ def test_fail_on_warn_makes_warnings_fail(tmp_path: Path) -> None:
     f.write_text(GOOD.replace("status: active", "status: production"))
     assert run_cli("lint", "--root", str(tmp_path), str(f)).returncode == 0
     assert run_cli("lint", "--root", str(tmp_path), "--fail-on", "warn", str(f)).returncode == 1
+
+
+def test_a_contract_id_used_twice_is_mg020_on_both_files(tmp_path: Path) -> None:
+    (tmp_path / "a.odcs.yaml").write_text(GOOD)
+    (tmp_path / "b.odcs.yaml").write_text(GOOD.replace("name: Orders", "name: Orders copy"))
+    (tmp_path / "c.odcs.yaml").write_text(GOOD.replace("id: orders", "id: invoices"))
+    proc = run_cli("lint", "--root", str(tmp_path), "--format", "json", str(tmp_path))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    doc = json.loads(proc.stdout)
+    mg020 = {
+        (Path(c["path"]).name, x["location"]["line"], x["message"])
+        for c in doc["contracts"]
+        for x in c["findings"]
+        if x["rule_id"] == "MG020"
+    }
+    message = "contract id 'orders' is used by more than one contract in the repo"
+    assert mg020 == {("a.odcs.yaml", 3, message), ("b.odcs.yaml", 3, message)}
+    (tmp_path / "b.odcs.yaml").write_text(GOOD.replace("id: orders", "id: orders-v2"))
+    proc = run_cli("lint", "--root", str(tmp_path), str(tmp_path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr  # three ids, each used once

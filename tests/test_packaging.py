@@ -56,7 +56,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
         text=True,
     )
     assert proc.returncode == 0, proc.stderr
-    (whl,) = out.glob("meshguard-*.whl")
+    (whl,) = out.glob("meshguard_odcs-*.whl")
     with zipfile.ZipFile(whl) as z:
         return set(z.namelist())
 

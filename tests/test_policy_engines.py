@@ -124,13 +124,11 @@ def test_query_mode_uses_policies_already_on_the_server(repo: Path, opa: OpaStan
 def test_opa_faults_fail_closed(repo: Path, opa: OpaStandIn, fault: str, reason: str) -> None:
     opa.fault = fault
     opa.slow_seconds = 3
-    t0 = time.monotonic()
-    proc = run_cli("check", "--engine", "opa", "--opa-url", opa.url, "--push-policies", cwd=repo)
+    proc = run_cli("check", "--engine", "opa", "--opa-url", opa.url, "--push-policies", cwd=repo, timeout=120)
     assert proc.returncode == 3, proc.stdout + proc.stderr
     err = proc.stderr.strip()
     assert err.count("\n") == 0 and "Traceback" not in err
     assert err.startswith(f"meshguard: error: OPA at {opa.url}") and reason.lower() in err.lower(), err
-    assert time.monotonic() - t0 < 20
 
 
 def test_opa_unreachable_fails_closed(repo: Path) -> None:
@@ -166,12 +164,9 @@ def _write_loop_policy(repo: Path, guard: str = "") -> None:
 
 def test_runaway_policy_is_stopped_by_the_timeout(repo: Path) -> None:
     _write_loop_policy(repo)
-    t0 = time.monotonic()
-    proc = run_cli("check", cwd=repo)
-    took = time.monotonic() - t0
+    proc = run_cli("check", cwd=repo, timeout=120)  # unstopped, the loop would run for minutes
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert "exceeded the 2 s policy timeout" in proc.stderr
-    assert took < 15
 
 
 def test_builtin_error_errors_one_rule_and_keeps_the_others(repo: Path) -> None:
@@ -247,10 +242,8 @@ def test_runaway_policy_is_stopped_in_a_batch_too(repo: Path) -> None:
     _write_loop_policy(repo, '  input.product.id == "bad"\n')
     contracts = [contract_of(repo, name) for name in ("good", "good", "bad", "good")]
     with _stage(repo) as stage:
-        t0 = time.monotonic()
         with pytest.raises(EngineUnavailable, match="exceeded the 2 s policy timeout"):
             list(stage.evaluate_many(((c, None, None) for c in contracts), workers=2))
-        assert time.monotonic() - t0 < 15
         assert _summary(stage.evaluate(contracts[0]))[0]  # a fresh worker serves the next product
 
 
@@ -260,6 +253,15 @@ def _state(pid: int) -> str | None:
     except FileNotFoundError:
         return None
     return next(line.split()[1] for line in status.splitlines() if line.startswith("State:"))
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a live process (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux-only")
@@ -275,6 +277,7 @@ def test_a_looping_worker_dies_with_the_process_that_started_it(repo: Path) -> N
         "repo = Path(sys.argv[1])\n"
         "engine = EmbeddedEngine(load_bundle(repo / 'policies', repo), 600)\n"
         "worker = engine._worker()\n"
+        "worker.wait_loaded()\n"
         "print(worker._proc.pid, flush=True)\n"
         "engine.evaluate({'product': {'id': 'x'}, 'fields': []})\n"
     )
@@ -284,7 +287,12 @@ def test_a_looping_worker_dies_with_the_process_that_started_it(repo: Path) -> N
     )
     assert parent.stdout is not None
     worker_pid = int(parent.stdout.readline())
-    time.sleep(1.0)  # the worker is now inside the looping rule
+    # the worker is loaded and idle when its pid is printed; once it burns CPU it is inside the loop
+    idle = _cpu_seconds(worker_pid)
+    deadline = time.monotonic() + 60
+    while _cpu_seconds(worker_pid) < idle + 0.3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _cpu_seconds(worker_pid) >= idle + 0.3, "the worker never started evaluating"
     assert _state(worker_pid) in ("R", "S")
     parent.kill()
     parent.wait()

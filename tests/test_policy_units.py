@@ -147,13 +147,44 @@ def test_waiver_lifecycle(tmp_path: Path) -> None:
         ("MG-WAIVER-EXPIRING", "OWN-003"),  # 9 days left
         ("MG-WAIVER-STALE", "OWN-001"),  # bad has an owner: nothing to waive
     }
-    expired = run_cli("policy", "eval", "bad", "--format", "json", "--now", "2026-02-01", cwd=repo)
+    last_day = run_cli("policy", "eval", "bad", "--format", "json", "--now", "2026-01-10", cwd=repo)
+    assert last_day.returncode == 0, last_day.stdout  # valid through its expiry day
+    assert json.loads(last_day.stdout)["results"][0]["findings"][0]["status"] == "waived"
+    expired = run_cli("policy", "eval", "bad", "--format", "json", "--now", "2026-01-11", cwd=repo)
     assert expired.returncode == 1
     doc = json.loads(expired.stdout)
     assert doc["results"][0]["findings"][0]["status"] == "failed"
     assert ("MG-WAIVER-EXPIRED", "OWN-003") in {
         (f["rule_id"], f["waiver"]["policy"]) for f in doc["findings"]
     }
+
+
+def test_expired_waiver_blocks_through_its_finding_not_by_itself(tmp_path: Path) -> None:
+    """docs/ci.md "Expired waivers": the finding fails again (exit 1); once it is fixed, the lapsed
+    waiver is a warning (exit 0, exit 1 with --fail-on warn)."""
+    bad = compliant()
+    bad["id"] = "bad"
+    bad.pop("support")  # OWN-003 (a deny): no support channel
+    waivers = (
+        "waivers:\n  - {policy: OWN-003, product: bad, reason: r, approved_by: a, expires: 2026-01-10}\n"
+    )
+    repo = make_repo(tmp_path / "gov", {"bad": bad}, waivers=waivers)
+    lean = ("check", "--no-data", "--no-reports", "--no-history", "--format", "json", "--now", "2026-02-01")
+
+    def gate(*extra: str) -> tuple[int, set[tuple[str, str]], set[tuple[str, str]]]:
+        r = run_cli(*lean, *extra, cwd=repo)
+        assert r.returncode in (0, 1), r.stderr
+        doc = json.loads(r.stdout)
+        mesh = {(f["rule_id"], f["status"]) for f in doc["findings"]}
+        own = {
+            (f["rule_id"], f["status"]) for f in doc["products"][0]["findings"] if f["rule_id"] == "OWN-003"
+        }
+        return r.returncode, mesh, own
+
+    assert gate() == (1, {("MG-WAIVER-EXPIRED", "warned")}, {("OWN-003", "failed")})
+    make_repo(tmp_path / "gov", {"bad": compliant() | {"id": "bad"}}, waivers=waivers)  # the finding is fixed
+    assert gate() == (0, {("MG-WAIVER-EXPIRED", "warned")}, set())
+    assert gate("--fail-on", "warn")[0] == 1
 
 
 def test_policy_test_fails_on_a_failing_test(tmp_path: Path) -> None:

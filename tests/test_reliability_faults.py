@@ -14,7 +14,6 @@ import ssl
 import subprocess
 import sys
 import threading
-import time
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -96,9 +95,8 @@ def _read_request(conn: socket.socket) -> bytes:
 def drip(conn: socket.socket, stop: threading.Event) -> None:
     _read_request(conn)
     conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n")
-    while not stop.is_set():  # one byte every 0.3 s: each read is within the 1 s timeout
+    while not stop.wait(0.3):  # one byte every 0.3 s (each read is within the 1 s timeout) until stopped
         conn.sendall(b" ")
-        time.sleep(0.3)
 
 
 def echo_token_500(conn: socket.socket, stop: threading.Event) -> None:
@@ -192,9 +190,7 @@ def _nothing_passed(repo: Path, proc: subprocess.CompletedProcess[str]) -> None:
 )
 def test_opa_faults_exit_3_and_pass_nothing(repo: Path, handler: Any, reason: str) -> None:
     with raw_server(handler) as port:
-        t0 = time.monotonic()
-        proc = _opa_check(repo, f"http://127.0.0.1:{port}")
-        assert time.monotonic() - t0 < 30
+        proc = _opa_check(repo, f"http://127.0.0.1:{port}")  # run_cli's timeout bounds a hang
         _nothing_passed(repo, proc)
         assert reason in proc.stderr, proc.stderr
         if handler is echo_token_500:  # where the server's answer is shown, the echoed token is masked
@@ -258,6 +254,7 @@ def _fill(mnt: Path) -> None:
             fh.flush()
 
 
+@pytest.mark.slow
 def test_disk_full_keeps_previous_reports_and_history(repo: Path, tiny_disk: Path) -> None:
     if not os.path.ismount(tiny_disk):
         pytest.fail("tmpfs could not be mounted (run the suite as root, as scripts/test.sh does)")
@@ -362,6 +359,7 @@ def test_sample_file_deleted_mid_run(tmp_path: Path) -> None:
     assert second.verdict in ("fail", "error")
 
 
+@pytest.mark.slow
 def test_database_down_mid_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import psycopg
 
@@ -369,13 +367,13 @@ def test_database_down_mid_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     from meshguard.config import load_config
     from meshguard.errors import SourceUnavailable
     from meshguard.stages import RunOptions
-    from pg_server import postgres
-    from quality_repo import CUSTOMERS, customers_contract, write_contract
+    from pg_server import postgres, stop
+    from quality_repo import customers_contract, write_contract
 
     root = tmp_path
     secret = "pg-password-canary-41x"
     monkeypatch.setenv("MESHGUARD_PG_PASSWORD", secret)
-    with postgres() as pg:
+    with postgres(private=True) as pg:  # this test stops its server
         monkeypatch.setenv("MESHGUARD_PG_USER", str(pg["user"]))
         with psycopg.connect(host=pg["host"], port=pg["port"], user=pg["user"], dbname="postgres") as c:
             c.execute(
@@ -395,17 +393,18 @@ def test_database_down_mid_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
             doc["id"] = name
             write_contract(root / "contracts" / f"{name}.odcs.yaml", doc)
         config = load_config(root)
-        stopped: list[int] = []
+        stopped: list[tuple[int, int]] = []
 
         def stop_db(done: int, total: int) -> None:
             if not stopped:
-                subprocess.run(["pkill", "-INT", "-f", f"postgres.*-p {pg['port']}"], capture_output=True)
-                time.sleep(1.5)
-                stopped.append(done)
+                stop(pg["data"])  # returns once the server process is gone
+                stopped.append((done, total))
 
         with pytest.raises(SourceUnavailable) as err:
-            pipeline.run(config, [config.contracts_path], RunOptions(with_policy=False, progress=stop_db))
-        assert len(CUSTOMERS) > 0 and stopped == [1]
+            pipeline.run(
+                config, [config.contracts_path], RunOptions(with_policy=False, progress=stop_db, jobs=1)
+            )
+        assert stopped == [(1, 2)]  # the first product was checked, the second met a stopped database
         text = str(err.value)
         assert f"{pg['host']}:{pg['port']}" in text and secret not in text and "\n" not in text
 
@@ -413,6 +412,7 @@ def test_database_down_mid_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 # ---------------------------------------------------------------- history under concurrency and kills
 
 
+@pytest.mark.slow
 def test_eight_concurrent_checks_on_one_sqlite_history(tmp_path: Path) -> None:
     from quality_repo import make_repo as quality_repo
 
@@ -456,29 +456,35 @@ import sys, uuid
 from meshguard.history import SqliteHistory
 from meshguard.results.model import MeshResult, ProductResult
 store = SqliteHistory(__import__('pathlib').Path(sys.argv[1]))
-print("ready", flush=True)
+done = 0
 while True:
+    print(f"writing {done + 1}", flush=True)
     mesh = MeshResult(run_id=uuid.uuid4().hex, timestamp="2026-01-01T00:00:00", meshguard_version="t", engine="e")
     mesh.products = [ProductResult(id=f"p{i}", name="n", domain="d", owner="o", version="1.0.0", status="active",
                      contract_path="c", errors=[uuid.uuid4().hex * 200]) for i in range(300)]
     mesh.summary = {"score": 50.0, "verdict": "fail"}
     store.record(mesh)
+    done += 1
 """
 
 
+@pytest.mark.slow
 def test_sigkill_mid_write_leaves_no_half_record(tmp_path: Path) -> None:
     db = tmp_path / "h.db"
     env = {**os.environ, "PYTHONPATH": str(PROJECT / "src")}
-    for delay in (0.3, 0.55, 0.8, 1.1, 1.4):
+    completed = 0  # runs each writer surely finished before it was killed
+    for kill_during in (1, 2, 3, 1, 2):
         p = subprocess.Popen([sys.executable, "-c", KILL_WRITER, str(db)], env=env, stdout=subprocess.PIPE)
-        assert p.stdout is not None and p.stdout.readline().strip() == b"ready"
-        time.sleep(delay)
-        p.send_signal(signal.SIGKILL)
+        assert p.stdout is not None
+        for n in range(1, kill_during + 1):  # the writer says so before each record it writes
+            assert p.stdout.readline().strip() == f"writing {n}".encode()
+        p.send_signal(signal.SIGKILL)  # while record number kill_during is being written
         p.wait()
+        completed += kill_during - 1
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     runs = conn.execute("SELECT run_id, products, doc FROM runs").fetchall()
-    assert runs  # some runs completed before the kills
+    assert completed <= len(runs) <= completed + 5  # a killed write is all there or not there at all
     for run_id, products, doc in runs:
         assert len(json.loads(zlib.decompress(doc))["products"]) == products == 300
         assert conn.execute("SELECT COUNT(*) FROM product_runs WHERE run_id = ?", (run_id,)).fetchone() == (

@@ -6,7 +6,6 @@ import copy
 import io
 import json
 import math
-import time
 from pathlib import Path
 from typing import Any
 
@@ -28,16 +27,14 @@ BOMB = (
 CONTRACT = yaml.safe_dump(SEED_DOCS[0], sort_keys=False)
 
 
-def lint_file(tmp_path: Path, content: bytes, *extra: str) -> tuple[int, str, float]:
+def lint_file(tmp_path: Path, content: bytes, *extra: str) -> tuple[int, str]:
     path = tmp_path / "contracts" / "x.odcs.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content)
-    t0 = time.perf_counter()
-    r = run_cli("lint", str(path), *extra, cwd=tmp_path)
-    elapsed = time.perf_counter() - t0
+    r = run_cli("lint", str(path), *extra, cwd=tmp_path, timeout=120)  # a hang fails the test
     out = r.stdout + r.stderr
     assert "Traceback" not in out
-    return r.returncode, out, elapsed
+    return r.returncode, out
 
 
 @pytest.mark.parametrize(
@@ -77,27 +74,29 @@ def lint_file(tmp_path: Path, content: bytes, *extra: str) -> tuple[int, str, fl
     ],
 )
 def test_hostile_yaml_is_one_clear_line(tmp_path: Path, content: bytes, expect: str) -> None:
-    code, out, elapsed = lint_file(tmp_path, content)
+    code, out = lint_file(tmp_path, content)
     assert code == 2, out
     assert expect in out, out
     assert out.count("\n") <= 2, out  # one line (plus at most a summary)
     assert "x.odcs.yaml" in out
-    assert elapsed < 10
     assert not (tmp_path / "pwned").exists()
 
 
 def test_deep_block_nesting_names_the_limit_and_its_line(tmp_path: Path) -> None:
     content = ("a:\n" + "".join(" " * i + f"k{i}:\n" for i in range(1, 120))).encode()
-    _, out, _ = lint_file(tmp_path, content)
+    _, out = lint_file(tmp_path, content)
     assert "nesting deeper than 64 levels" in out and "limits.max_depth" in out
     assert "x.odcs.yaml:66:" in out
 
 
 def test_bom_is_accepted(tmp_path: Path) -> None:
-    code, out, _ = lint_file(tmp_path, b"\xef\xbb\xbf" + CONTRACT.encode())
-    assert code in (0, 1) and "invalid" not in out, out
+    plain = lint_file(tmp_path, CONTRACT.encode())
+    code, out = lint_file(tmp_path, b"\xef\xbb\xbf" + CONTRACT.encode())
+    assert code == 0 and out == "1 contract: 0 error(s), 0 warning(s), 0 unreadable\n", out
+    assert (code, out) == plain  # the byte-order mark changes nothing
 
 
+@pytest.mark.slow
 def test_hundred_megabyte_file_is_refused_before_reading(tmp_path: Path) -> None:
     path = tmp_path / "contracts" / "big.odcs.yaml"
     path.parent.mkdir(parents=True)
@@ -105,9 +104,7 @@ def test_hundred_megabyte_file_is_refused_before_reading(tmp_path: Path) -> None
         fh.write(CONTRACT.encode())
         fh.write(b"# padding\n" * 10_000_000)  # 100 MB
     assert path.stat().st_size >= 100_000_000
-    t0 = time.perf_counter()
-    r = run_cli("lint", str(path), cwd=tmp_path)
-    assert time.perf_counter() - t0 < 10
+    r = run_cli("lint", str(path), cwd=tmp_path, timeout=120)
     assert r.returncode == 2
     assert "over the 20971520-byte limit (raise limits.max_bytes in meshguard.yaml" in r.stderr + r.stdout
     path.unlink()
@@ -117,19 +114,17 @@ def test_limits_are_configurable(tmp_path: Path) -> None:
     (tmp_path / "meshguard.yaml").write_text(
         "limits:\n  max_nodes: 50\n  max_bytes: 200000\n", encoding="utf-8"
     )
-    code, out, _ = lint_file(tmp_path, CONTRACT.encode())
+    code, out = lint_file(tmp_path, CONTRACT.encode())
     assert code == 2 and "more than 50 nodes" in out and "limits.max_nodes" in out
     (tmp_path / "meshguard.yaml").write_text(
         "limits:\n  max_nodes: 5000000\n  max_depth: 200\n", encoding="utf-8"
     )
-    code, out, _ = lint_file(tmp_path, BOMB.encode())
+    code, out = lint_file(tmp_path, BOMB.encode())
     assert code == 2 and "more than 5000000 nodes" in out
-    code, out, _ = lint_file(
-        tmp_path, ("a:\n" + "".join(" " * i + f"k{i}:\n" for i in range(1, 120))).encode()
-    )
+    code, out = lint_file(tmp_path, ("a:\n" + "".join(" " * i + f"k{i}:\n" for i in range(1, 120))).encode())
     assert "nesting" not in out
     (tmp_path / "meshguard.yaml").write_text("limits:\n  max_nodes: 0\n", encoding="utf-8")
-    code, out, _ = lint_file(tmp_path, CONTRACT.encode())
+    code, out = lint_file(tmp_path, CONTRACT.encode())
     assert code == 2 and "meshguard.yaml:2" in out and "limits.max_nodes" in out
 
 
@@ -214,7 +209,11 @@ def test_dates_out_of_range(work: Workdir) -> None:
     n = len(CUSTOMERS)
     far = [dt.datetime(1, 1, 1), dt.datetime(9999, 12, 31, 23, 59)] * (n // 2)
     _, checks, _ = _quality(work, "parquet", _parquet(signed_up=far))
-    assert checks["sla.freshness"].status == "failed" or checks["sla.freshness"].status == "passed"
+    # year 9999 is in the future: the newest row is "fresh" (a negative age); year 1 is far too old
+    fresh, retention = checks["sla.freshness"], checks["sla.retention"]
+    assert fresh.status == "passed" and fresh.measured < 0, (fresh.status, fresh.measured)
+    assert retention.status == "failed" and retention.message.startswith("oldest signed_up is 17"), retention
+    assert checks["customers.signed_up.type"].status == "passed"
     csv = "customer_id,email,age,country,tier,signed_up\n" + "".join(
         f"{i},a{i}@x.org,30,FR,gold,{d}\n"
         for i, d in enumerate(["99999-01-01T00:00:00Z", "0000-00-00", "2025-02-30T00:00:00Z", "-1"])
@@ -241,40 +240,87 @@ def test_ten_thousand_columns_and_a_very_wide_row(work: Workdir) -> None:
     for r in CUSTOMERS:
         lines.append(",".join(str(r[k] or "") for k in CUSTOMERS[0]) + "," + ",".join(["x"] * 10_000))
     lines[1] = lines[1].replace("gold", "g" * 1_000_000)  # one 1 MB cell
-    t0 = time.perf_counter()
     out, checks, _ = _quality(work, "csv", ("\n".join(lines) + "\n").encode())
-    assert time.perf_counter() - t0 < 30
     assert out.rows == len(CUSTOMERS)
     assert len(out.data["columns"]) == 10_006
     assert checks["customers.tier.invalidValues.0"].failing_rows == 2
     assert all(len(json.dumps(s)) < 2_000_000 for c in out.checks for s in c.samples)
 
 
+_CSV = b"customer_id,email,age,country,tier,signed_up\n1,a@b.c,3,FR,gold,2025-01-01\n"
+
+
 @pytest.mark.parametrize(
-    ("fmt", "damage", "expect"),
+    ("fmt", "data", "check", "status", "expect"),
     [
-        ("parquet", lambda b: b[: len(b) // 2], "not a readable Parquet file"),
-        ("parquet", lambda b: b"PAR1" + b"\x00" * 64 + b"PAR1", "Parquet"),
-        ("json", lambda b: b'{"customer_id": 1,\n{]', "cannot be read"),
-        ("csv", lambda b: b"\xef\xbb\xbf" + b, None),
-        ("csv", lambda b: b.decode().encode("utf-16"), "not valid UTF-8"),
-        ("csv", lambda b: b.replace(b"\n", b"\r", 3), None),
-        ("csv", lambda b: b'customer_id,email\n"1,"unterminated\n', None),
+        (
+            "parquet",
+            lambda: _parquet()[: len(_parquet()) // 2],
+            "data",
+            "errored",
+            "not a readable Parquet file",
+        ),
+        (
+            "parquet",
+            lambda: b"PAR1" + b"\x00" * 64 + b"PAR1",
+            "data",
+            "errored",
+            "not a readable Parquet file",
+        ),
+        ("json", lambda: b'{"customer_id": 1,\n{]', "data", "errored", "json:data/c.ndjson cannot be read"),
+        (
+            "csv",
+            lambda: _CSV.decode().encode("utf-16"),
+            "data",
+            "errored",
+            "'data/c.csv' is not valid UTF-8 text",
+        ),
+        (
+            "csv",
+            lambda: b'customer_id,email\n"1,"unterminated\n',
+            "data",
+            "errored",
+            "csv:data/c.csv cannot be read",
+        ),
+        # a byte-order mark is not part of the first column's name
+        ("csv", lambda: b"\xef\xbb\xbf" + _CSV, "rowCount.0", "failed", "rowCount = 1, expected between"),
+        (
+            "csv",
+            lambda: _CSV.replace(b"\n", b"\r\n"),
+            "rowCount.0",
+            "failed",
+            "rowCount = 1, expected between",
+        ),
+        # a lone CR is not a line break: one header line, no rows, the last column is missing
+        (
+            "csv",
+            lambda: _CSV.replace(b"\n", b"\r", 1),
+            "signed_up.present",
+            "failed",
+            "column signed_up is missing",
+        ),
+    ],
+    ids=[
+        "half-parquet",
+        "empty-parquet",
+        "broken-json",
+        "utf-16",
+        "unterminated-quote",
+        "bom",
+        "crlf",
+        "lone-cr",
     ],
 )
-def test_malformed_files(work: Workdir, fmt: str, damage: Any, expect: str | None) -> None:
-    base = _parquet() if fmt == "parquet" else None
-    if fmt == "csv":
-        base = ("customer_id,email,age,country,tier,signed_up\n" + "1,a@b.c,3,FR,gold,2025-01-01\n").encode()
-    if fmt == "json":
-        base = b""
-    out, _checks, _ = _quality(work, fmt, damage(base))
-    errored = [c for c in out.checks if c.status == "errored" and c.id.endswith(".data")]
-    if expect:
-        assert errored and expect in errored[0].message, [c.message for c in out.checks][:5]
-        assert "\n" not in errored[0].message
+def test_malformed_files(work: Workdir, fmt: str, data: Any, check: str, status: str, expect: str) -> None:
+    out, checks, _ = _quality(work, fmt, data())
+    got = checks[f"customers.{'customers.' if check == 'data' else ''}{check}"]
+    assert got.status == status and expect in got.message and "\n" not in got.message, got
+    if check == "data":
+        assert [c.id for c in out.checks] == [got.id]  # nothing else is claimed about unread data
     else:
-        assert out.checks  # read and checked, whatever the verdict
+        assert out.rows == (0 if check.endswith("present") else 1)
+        assert checks["customers.customer_id.present"].status == "passed"
+        assert checks["customers.email.pattern"].status == "passed"
 
 
 def test_corrupt_parquet_through_the_cli_is_one_clear_line(tmp_path: Path) -> None:

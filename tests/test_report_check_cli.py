@@ -90,6 +90,8 @@ def test_exit_2_on_an_unreadable_contract_or_bad_usage(repo: Path) -> None:
     r = run_cli("check", *LEAN, "--format", "sarif", cwd=repo)
     assert r.returncode == 2
     assert "broken.odcs.yaml" in r.stdout  # still reported, located
+    r = run_cli("check", *LEAN, "--fail-on", "never", cwd=repo)
+    assert r.returncode == 2, r.stdout + r.stderr  # shadow mode never waves unreadable input through
     r = run_cli("check", "--output", "pdf=x.pdf", cwd=repo)
     assert r.returncode == 2 and "unknown format 'pdf'" in r.stderr
 

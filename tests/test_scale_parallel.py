@@ -9,6 +9,8 @@ import pytest
 
 from conftest import run_cli
 
+pytestmark = pytest.mark.slow  # whole runs of the example mesh, serial and parallel
+
 #: what legitimately differs between two runs: their identity and how long things took
 VOLATILE = ("run_id", "timestamp")
 

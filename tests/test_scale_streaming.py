@@ -26,6 +26,8 @@ from meshguard.quality.mesh import mesh_contracts
 from meshguard.quality.stage import run_quality
 from meshguard.stages import QualityOutcome, RunOptions
 
+pytestmark = pytest.mark.slow  # the example mesh read in memory and streamed
+
 
 def _outcomes(large_file_bytes: int, root: Path = PROJECT) -> dict[str, QualityOutcome]:
     config = load_config(root)

@@ -15,6 +15,8 @@ from meshguard.errors import UsageError
 from usage_helpers import contract, git, init_repo
 
 BROKEN = "      - name: notes\n"  # no logicalType: MG013 error
+#: a developer's machine, even when the tests themselves run in CI
+LOCAL = {"CI": "", "GITHUB_ACTIONS": "", "GITLAB_CI": "", "MESHGUARD_BASE_REF": ""}
 
 
 @pytest.fixture
@@ -35,7 +37,16 @@ def repo(tmp_path: Path) -> Path:
 
 def _check(repo: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, list[str], str]:
     """Exit code, checked product ids and all output of `meshguard check ARGS --format json`."""
-    proc = run_cli("check", *args, "--format", "json", "--no-reports", "--no-history", cwd=repo, env=env)
+    proc = run_cli(
+        "check",
+        *args,
+        "--format",
+        "json",
+        "--no-reports",
+        "--no-history",
+        cwd=repo,
+        env={**LOCAL, **(env or {})},
+    )
     out = proc.stdout + proc.stderr
     if not proc.stdout.lstrip().startswith("{"):
         return proc.returncode, [], out
@@ -43,7 +54,7 @@ def _check(repo: Path, *args: str, env: dict[str, str] | None = None) -> tuple[i
 
 
 def test_nothing_changed_checks_nothing(repo: Path) -> None:
-    proc = run_cli("check", "--changed-only", "--no-data", cwd=repo)
+    proc = run_cli("check", "--changed-only", "--no-data", cwd=repo, env=LOCAL)
     assert proc.returncode == 0, proc.stderr
     assert "no changed contract or sample data" in proc.stdout
     assert not (repo / "reports").exists()
@@ -106,3 +117,22 @@ def test_unknown_base_ref_and_no_repo_are_usage_errors(repo: Path, tmp_path: Pat
     plain.mkdir()
     proc = run_cli("check", "--changed-only", cwd=plain)
     assert proc.returncode == 2 and "git repository" in proc.stderr
+
+
+def test_in_ci_without_a_base_ref_everything_is_checked(repo: Path) -> None:
+    """Fail closed: a committed breaking change on a CI checkout with no base ref is not "nothing"."""
+    git(repo, "checkout", "-q", "-b", "feature")
+    (repo / "contracts/b.odcs.yaml").write_text(contract("beta", BROKEN, server="data/b.csv"))
+    git(repo, "commit", "-qam", "break beta")
+    for args, env in (
+        (("--ci",), {"CI": "true"}),
+        ((), {"CI": "true"}),
+        (("--ci",), {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "push"}),
+    ):
+        code, ids, out = _check(repo, *args, "--changed-only", "--no-data", env=env)
+        assert code == 1, out
+        assert ids == ["alpha", "beta", "orders"], out
+        assert "no base ref in this CI environment" in out and "checking every contract" in out
+    # outside CI the working tree is compared with HEAD, as documented
+    proc = run_cli("check", "--changed-only", "--no-data", cwd=repo, env=LOCAL)
+    assert proc.returncode == 0 and "no changed contract" in proc.stdout

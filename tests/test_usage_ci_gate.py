@@ -37,7 +37,7 @@ def test_ci_on_github_actions_writes_summary_annotations_junit_and_sarif(tmp_pat
     proc = run_cli("check", "--ci", "--no-data", "--no-history", cwd=repo, env=env)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     # annotations: one workflow command per blocking finding, with file and line
-    line = next(ln for ln in proc.stderr.splitlines() if ln.startswith("::error "))
+    line = next(ln for ln in proc.stderr.splitlines() if ln.startswith("::error ") and "MG013" in ln)
     assert "file=contracts/b.odcs.yaml" in line and ",line=" in line and "MG013" in line
     # the summary is appended (other steps write there too)
     text = summary.read_text()

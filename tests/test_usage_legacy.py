@@ -31,18 +31,19 @@ def _without_datacontract(*args: str, cwd: Path) -> subprocess.CompletedProcess[
 def test_dcs_without_the_extra_says_what_to_install(tmp_path: Path) -> None:
     (tmp_path / "datacontract.yaml").write_text(DCS)
     proc = _without_datacontract("lint", "datacontract.yaml", cwd=tmp_path)
-    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.returncode == 3, proc.stdout + proc.stderr
     out = proc.stdout + proc.stderr
     assert "datacontract.yaml:1: this is a Data Contract Specification 1.1.0 file, not ODCS" in out
-    assert "install meshguard[datacontract]" in out
+    assert "needs the 'datacontract' extra: pip install 'meshguard-odcs[datacontract]'" in out
+    assert len(proc.stderr.strip().splitlines()) == 1
     assert "Traceback" not in out
 
 
 def test_import_without_the_extra_says_what_to_install(tmp_path: Path) -> None:
     (tmp_path / "t.sql").write_text("CREATE TABLE t (id INTEGER);\n")
     proc = _without_datacontract("import", "sql", "t.sql", "--domain", "d", "--owner", "o", cwd=tmp_path)
-    assert proc.returncode == 2
-    assert (
-        "meshguard: error: meshguard import needs datacontract-cli: install meshguard[datacontract]"
-        in proc.stderr
+    assert proc.returncode == 3
+    assert proc.stderr == (
+        "meshguard: error: meshguard import (datacontract-cli) needs the 'datacontract' extra: "
+        "pip install 'meshguard-odcs[datacontract]'\n"
     )

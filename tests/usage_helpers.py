@@ -14,13 +14,14 @@ GIT_ENV = {
     "GIT_CONFIG_NOSYSTEM": "1",
 }
 
+#: a contract the built-in policy pack passes (a draft: no freshness or quality SLA required)
 CONTRACT = """\
 apiVersion: v3.1.0
 kind: DataContract
 id: {id}
 name: {id}
 version: 1.0.0
-status: active
+status: draft
 domain: sales
 description:
   purpose: Customer master data for order processing.
@@ -29,11 +30,15 @@ team:
   members:
     - username: owner@example.com
       role: owner
+support:
+  - channel: sales-help
+    url: https://chat.example.com/sales-help
 schema:
   - name: {id}
     properties:
       - name: {id}_id
         logicalType: integer
+        description: Key of the record.
         primaryKey: true
         required: true
         classification: internal

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from meshguard import __version__
-from meshguard.errors import ExitCode, MeshguardError
+from meshguard.errors import ExitCode, MeshguardError, missing_extra
 
 #: command name → "module:attribute" of a click.Command
 COMMANDS: dict[str, str] = {
@@ -53,7 +53,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """meshguard: federated computational governance for a data mesh.
 
     Exit codes: 0 gate passed, 1 gate failed, 2 bad input or usage,
-    3 engine or data source unavailable.
+    3 engine or data source unavailable (or an optional extra missing),
+    4 internal error (rerun with --debug).
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
@@ -79,6 +80,12 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(int(ExitCode.BAD_INPUT))
+    except ImportError as exc:  # an optional dependency that is not installed: name its extra
+        extra = missing_extra(exc)
+        if extra is None or debug:
+            raise
+        click.echo(f"meshguard: error: {extra}", err=True)
+        sys.exit(int(extra.exit_code))
     except KeyboardInterrupt:
         click.echo("meshguard: interrupted", err=True)
         sys.exit(130)
@@ -86,9 +93,10 @@ def main(argv: list[str] | None = None) -> None:
         if debug:
             raise
         name = type(exc).__name__
+        detail = str(exc)[:300].replace("\r", "\\r").replace("\n", "\\n")
         click.echo(
-            f"meshguard: internal error: {name}: {str(exc)[:300]} (rerun with --debug for details)",
+            f"meshguard: internal error: {name}: {detail} (a bug: rerun with --debug for the traceback)",
             err=True,
         )
-        sys.exit(int(ExitCode.BAD_INPUT))
+        sys.exit(int(ExitCode.INTERNAL))
     sys.exit(int(rv) if isinstance(rv, int) else 0)

@@ -323,6 +323,24 @@ def _from_mapping(root: Path, raw: dict[str, Any], display: str) -> Config:
     )
 
 
+def find_root(start: Path) -> Path:
+    """The governance repo holding ``start``: the nearest folder, from ``start`` upwards, with a
+    meshguard.yaml (or a pyproject.toml with ``[tool.meshguard]``), as git and pre-commit find
+    theirs; ``start`` itself when there is none."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            try:
+                if "meshguard" in tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {}):
+                    return folder
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+                pass
+    return start
+
+
 def load_config(root: Path, explicit: Path | None = None) -> Config:
     """Load the config of the governance repo at ``root``.
 

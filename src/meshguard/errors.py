@@ -4,7 +4,10 @@ Exit codes (stable, documented in README and docs/ci.md):
     0  gate passed
     1  gate failed (findings that block)
     2  bad input or usage (malformed contract, config, policy, arguments)
-    3  an engine or a data source is unavailable (fail closed)
+    3  an engine or a data source is unavailable (fail closed), or an optional extra
+       it needs is not installed
+    4  internal error (a bug in meshguard: one line, rerun with --debug for the traceback;
+       the run is not recorded in the history)
 """
 
 from __future__ import annotations
@@ -17,6 +20,11 @@ class ExitCode(IntEnum):
     FAILED = 1
     BAD_INPUT = 2
     UNAVAILABLE = 3
+    INTERNAL = 4
+
+
+#: the distribution name on the package index (the command and the import package are ``meshguard``)
+DIST = "meshguard-odcs"
 
 
 class MeshguardError(Exception):
@@ -84,6 +92,38 @@ class UnavailableError(MeshguardError):
     """An engine or source cannot be reached. Fails the gate closed."""
 
     exit_code = ExitCode.UNAVAILABLE
+
+
+class MissingExtra(UnavailableError):
+    """An optional dependency is not installed: one line naming the extra that installs it."""
+
+    def __init__(
+        self, what: str, extra: str | None = None, *, path: str | None = None, line: int | None = None
+    ) -> None:
+        # ``extra`` None: ``what`` is the whole message (an exception unpickled from a pool worker)
+        message = (
+            what if extra is None else f"{what} needs the {extra!r} extra: pip install '{DIST}[{extra}]'"
+        )
+        super().__init__(message, path=path, line=line)
+        self.extra = extra
+
+
+#: top-level module of an optional dependency → the extra that installs it
+OPTIONAL_MODULES: dict[str, str] = {
+    "psycopg": "postgres",
+    "psycopg_binary": "postgres",
+    "pyspark": "spark",
+    "datacontract": "datacontract",
+}
+
+
+def missing_extra(exc: ImportError, what: str | None = None) -> MissingExtra | None:
+    """The :class:`MissingExtra` for an import of an optional dependency that failed, else None."""
+    top = (exc.name or "").partition(".")[0]
+    extra = OPTIONAL_MODULES.get(top)
+    if extra is None:
+        return None
+    return MissingExtra(what or f"this needs {top}, which", extra)
 
 
 class EngineUnavailable(UnavailableError):

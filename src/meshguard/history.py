@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from meshguard.config import Config
-from meshguard.errors import OutputUnavailable, SourceUnavailable, UsageError
+from meshguard.errors import MissingExtra, OutputUnavailable, SourceUnavailable, UsageError
 from meshguard.results.model import MeshResult
 
 DEFAULT_FILE = "history.db"
@@ -76,6 +76,8 @@ class HistoryStore(Protocol):
     location: str
 
     def record(self, mesh: MeshResult, keep: int | None = None) -> None: ...
+
+    def forget(self, run_id: str) -> None: ...
 
     def runs(
         self, *, product: str | None = None, domain: str | None = None, limit: int = 50
@@ -168,6 +170,12 @@ class _SqlStore:
                     ),
                     (keep,),
                 )
+
+    def forget(self, run_id: str) -> None:
+        """Remove a run recorded by this process whose command then failed: a crashed run is no run."""
+        with self._tx() as cur:
+            cur.execute(self._sql("DELETE FROM product_runs WHERE run_id = ?"), (run_id,))
+            cur.execute(self._sql("DELETE FROM runs WHERE run_id = ?"), (run_id,))
 
     def runs(self, *, product: str | None = None, domain: str | None = None, limit: int = 50) -> list[RunRow]:
         cols = "r.run_id, r.timestamp, r.meshguard_version, r.engine, r.mode, r.git_commit"
@@ -312,9 +320,7 @@ class PostgresHistory(_SqlStore):
         try:
             import psycopg
         except ImportError:
-            raise UsageError(
-                "a PostgreSQL history needs the postgres extra", hint="pip install 'meshguard[postgres]'"
-            ) from None
+            raise MissingExtra("a PostgreSQL history", "postgres") from None
         self.location = _redact(url)
         try:
             self.conn = psycopg.connect(url, connect_timeout=10, autocommit=False)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -35,7 +36,20 @@ def _start(checker: ProductChecker, products: Sequence[LintedContract]) -> None:
 
 def _check(index: int) -> tuple[ProductResult, WaiverUsage]:
     assert _checker is not None, "worker not initialised"
-    return _checker.check(_products[index]), _checker.usage()
+    try:
+        return _checker.check(_products[index]), _checker.usage()
+    except Exception as exc:
+        raise _portable(exc) from None
+
+
+def _portable(exc: Exception) -> Exception:
+    """``exc``, or a RuntimeError naming it when it cannot cross back to the parent process
+    (the pool would otherwise wait forever for a result it cannot unpickle)."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
 
 
 def check_in_pool(

@@ -73,7 +73,13 @@ def _contracts_using(data_files: Sequence[Path], config: Config) -> dict[Path, l
             contract = load_contract(contract_file, config.root, config.sensitivity, config.limits).contract
         except ContractError:
             continue
-        targets = [config.root / str(s.get("path")) for s in contract.servers if s.get("path")]
+        # a server path is relative to the contract's folder, else to the repo root
+        targets = [
+            folder / str(s.get("path"))
+            for s in contract.servers
+            if s.get("path")
+            for folder in (contract_file.parent, config.root)
+        ]
         if contract.id in config.data.samples:
             targets.append(config.root / config.data.samples[contract.id])
         for data in data_files:

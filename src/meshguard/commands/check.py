@@ -6,6 +6,7 @@ also scores) → history → reports. Exit codes: see meshguard.report.gate.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -183,6 +184,8 @@ def check(
     if run.nothing:
         click.echo("meshguard: no changed contract or sample data to check")
         return 0
+    if run.note:
+        click.echo(f"meshguard: {run.note}", err=True)
     specs = [parse_output(o, Path.cwd()) for o in outputs]
     reports = reports_dir if reports_dir is None or reports_dir.is_absolute() else Path.cwd() / reports_dir
     reports = reports or config.reports_path
@@ -219,10 +222,15 @@ def check(
         store.record(mesh, keep=config.history_keep)
     try:
         ctx = context(store, color=use_colour(sys.stdout))
+        publish(mesh, ctx, stdout_format=fmt, outputs=specs, reports_dir=None if no_reports else reports)
+        if run.ci is not None:
+            ci_report.finish(mesh, run.ci)
+    except BaseException:
+        if store is not None:  # the run did not complete: it is not recorded
+            with contextlib.suppress(Exception):
+                store.forget(mesh.run_id)
+        raise
     finally:
         if store is not None:
             store.close()
-    publish(mesh, ctx, stdout_format=fmt, outputs=specs, reports_dir=None if no_reports else reports)
-    if run.ci is not None:
-        ci_report.finish(mesh, run.ci)
     return exit_code(mesh, fail_on or config.fail_on)

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
-from meshguard.config import Config, load_config
+from meshguard.config import Config, find_root, load_config
 from meshguard.errors import UsageError
 from meshguard.policy.engine import ENGINES
 
@@ -20,9 +20,9 @@ def repo_options(fn: F) -> F:
     fn = click.option(
         "--root",
         type=click.Path(file_okay=False, path_type=Path),
-        default=".",
-        show_default=True,
-        help="The governance repo (where meshguard.yaml lives).",
+        default=None,
+        help="The governance repo (default: the nearest folder holding meshguard.yaml, from the "
+        "current one upwards; else the current folder).",
     )(fn)
     fn = click.option(
         "--config",
@@ -34,8 +34,9 @@ def repo_options(fn: F) -> F:
     return fn
 
 
-def get_config(root: Path, config_file: Path | None) -> Config:
-    return load_config(root, config_file)
+def get_config(root: Path | None, config_file: Path | None) -> Config:
+    """The config of ``--root``, else of the repo found upwards from the current folder."""
+    return load_config(root if root is not None else find_root(Path.cwd()), config_file)
 
 
 def resolve_paths(config: Config, paths: tuple[Path, ...]) -> list[Path]:

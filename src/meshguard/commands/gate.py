@@ -30,7 +30,8 @@ def gate_options(fn: F) -> F:
         is_flag=True,
         help="Check only the products whose contract or sample data changed: the files given "
         "(as pre-commit passes them), else what git reports against the base ref (--base, the CI "
-        "environment's with --ci, MESHGUARD_BASE_REF) or HEAD.",
+        "environment's with --ci, MESHGUARD_BASE_REF) or, outside CI, HEAD. In CI without a base "
+        "ref every product is checked (fail closed).",
     )(fn)
     fn = click.option(
         "--ci",
@@ -56,6 +57,8 @@ class Plan:
     #: --changed-only found nothing to check
     nothing: bool = False
     ignored: list[Path] = field(default_factory=list)
+    #: why the run is wider than asked (shown on stderr)
+    note: str | None = None
 
 
 def mode_for(ci: bool) -> str:
@@ -82,6 +85,14 @@ def plan(
     if refs:
         out.base_ref = resolve_ref(config.root, refs) or refs[0]
     if not changed_only:
+        return out
+    if not paths and not refs and (ci or env.is_ci):
+        # in CI, HEAD is the commit under test: comparing with it finds nothing, whatever the
+        # branch holds. Without a base ref, fail closed: check everything, and say why.
+        out.note = (
+            "--changed-only: no base ref in this CI environment (give --base REF or set "
+            "MESHGUARD_BASE_REF): checking every contract"
+        )
         return out
     changed = list(paths) if paths else changed_files(config.root, refs)
     scope = select(changed, config)

@@ -52,7 +52,7 @@ def import_cmd(
 ) -> int:
     """Import a contract from SOURCE (FORMAT: sql, parquet, csv, dbt, jsonschema, avro).
 
-    Needs the optional extra meshguard[datacontract]. Proposed sensitivity
+    Needs the optional extra meshguard-odcs[datacontract]. Proposed sensitivity
     categories carry a `# meshguard: proposed …` comment: review them.
     """
     config = get_config(root, config_file)

@@ -1,6 +1,6 @@
 """Bootstrap an ODCS contract from an existing source with datacontract-cli's importers.
 
-datacontract-cli (the optional extra ``meshguard[datacontract]``) reads the
+datacontract-cli (the optional extra ``meshguard-odcs[datacontract]``) reads the
 source (SQL DDL, a Parquet or CSV file, a dbt manifest, a JSON Schema, an Avro
 schema); meshguard then fills what its governance needs: id, owner team,
 domain, a local ``sample`` server when a data file is known, required primary
@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from meshguard.errors import DataError, UsageError
+from meshguard.errors import DataError, MissingExtra, UsageError
 
 #: meshguard format name → datacontract-cli import format
 FORMATS: dict[str, str] = {
@@ -98,10 +98,7 @@ def _datacontract_import(fmt: str, source: Path, args: dict[str, Any]) -> dict[s
     try:
         from datacontract.data_contract import DataContract
     except ImportError:
-        raise UsageError(
-            "meshguard import needs datacontract-cli: install meshguard[datacontract]",
-            hint="pip install 'meshguard[datacontract]'",
-        ) from None
+        raise MissingExtra("meshguard import (datacontract-cli)", "datacontract") from None
     if not source.exists():
         raise UsageError(f"no such file: {source.as_posix()}")
     try:

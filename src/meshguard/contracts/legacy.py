@@ -1,7 +1,7 @@
 """Legacy Data Contract Specification files (``dataContractSpecification: 1.x``).
 
 meshguard reads them by converting to ODCS with datacontract-cli's own
-converter (the optional extra ``meshguard[datacontract]``), keeps the original
+converter (the optional extra ``meshguard-odcs[datacontract]``), keeps the original
 file's line numbers for findings, and reports the conversion as a warning that
 names the file. Without the extra it says exactly what to install.
 """
@@ -12,12 +12,11 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
-from meshguard.errors import ContractError
+from meshguard.errors import ContractError, MissingExtra
 from meshguard.results.model import Finding, Location, Severity
 from meshguard.yamlio import LineMap, Pointer
 
 DCS_KEY = "dataContractSpecification"
-INSTALL = "install meshguard[datacontract]"
 RULE_ID = "MG002"
 
 #: top-level ODCS key → where the DCS file says it
@@ -45,12 +44,8 @@ def _convert(data: dict[str, Any], shown: str, line: int | None) -> dict[str, An
     try:
         from datacontract.imports.dcs_importer import convert_dcs_to_odcs, parse_dcs_from_dict
     except ImportError:
-        raise ContractError(
-            f"this is a Data Contract Specification {data.get(DCS_KEY)} file, not ODCS: {INSTALL} to read it",
-            path=shown,
-            line=line,
-            hint="pip install 'meshguard[datacontract]'",
-        ) from None
+        what = f"this is a Data Contract Specification {data.get(DCS_KEY)} file, not ODCS: reading it"
+        raise MissingExtra(what, "datacontract", path=shown, line=line) from None
     try:
         with warnings.catch_warnings():  # its own deprecation notes about DCS fields
             warnings.simplefilter("ignore", DeprecationWarning)

@@ -2,9 +2,14 @@
 
 Each waiver names a policy id, a product, optionally a field, a reason, who
 approved it and when it expires (a date; required). A matching finding is
-reported as ``waived``; an expired waiver does not waive and is itself
-reported; a waiver for an evaluated product that matched nothing is stale.
-A malformed file is a :class:`WaiverError` (exit 2) naming the line.
+reported as ``waived``; a waiver for an evaluated product that matched nothing
+is stale. A malformed file is a :class:`WaiverError` (exit 2) naming the line.
+
+Expiry: a waiver waives through its ``expires`` day and stops the day after.
+An expired waiver never waives, so a finding it covered fails as if it had no
+waiver (and blocks the gate if it is blocking); the expired waiver itself is a
+warning (``MG-WAIVER-EXPIRED``), whether or not its finding is still there, so
+it blocks only with ``--fail-on warn``.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ class WaiverSet:
     products_seen: set[str] = field(default_factory=set)
 
     def expired(self, w: Waiver) -> bool:
+        """True from the day after ``expires``: the expiry day itself still waives."""
         return date.fromisoformat(w.expires) < self.today
 
     def match(self, policy_ids: tuple[str, ...], product: str, field_: str | None) -> Waiver | None:
@@ -119,8 +125,8 @@ def _field_matches(waived: str, actual: str | None) -> bool:
     return waived == actual or actual.endswith("." + waived)
 
 
-def _entry(raw: Any, index: int, path: str, lines: LineMap) -> Waiver:
-    pointer: tuple[str | int, ...] = ("waivers", index) if lines.line(("waivers",)) else (index,)
+def _entry(raw: Any, index: int, path: str, lines: LineMap, within: tuple[str, ...]) -> Waiver:
+    pointer: tuple[str | int, ...] = (*within, index)
     line = lines.line(pointer)
     if not isinstance(raw, dict):
         raise WaiverError("each waiver must be a mapping", path=path, line=line)
@@ -174,7 +180,9 @@ def load_waivers(file: Path, shown: str, today: date, limits: Limits = DEFAULT_L
     data = doc.data
     if data is None:
         return WaiverSet(shown, today=today)
+    within: tuple[str, ...] = ()  # a list at the top, or under `waivers:`
     if isinstance(data, dict):
+        within = ("waivers",)
         extra = sorted(set(data) - {"waivers"})
         if extra:
             raise WaiverError(
@@ -185,4 +193,4 @@ def load_waivers(file: Path, shown: str, today: date, limits: Limits = DEFAULT_L
         data = data.get("waivers") or []
     if not isinstance(data, list):
         raise WaiverError("waivers must be a list", path=shown, line=1)
-    return WaiverSet(shown, [_entry(w, i, shown, doc.lines) for i, w in enumerate(data)], today=today)
+    return WaiverSet(shown, [_entry(w, i, shown, doc.lines, within) for i, w in enumerate(data)], today=today)

@@ -39,7 +39,7 @@ class Prepare(Protocol):
         props: Mapping[str, Property],
         options: ReadOptions,
         samples: int,
-    ) -> tuple[Table, Normalised, dict[str, dict[str, Any]]]: ...
+    ) -> tuple[Table, Normalised, Mapping[str, dict[str, Any]]]: ...
 
 
 def backend(name: str) -> Prepare:

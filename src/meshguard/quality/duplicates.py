@@ -35,11 +35,17 @@ def duplicates(table: Table, columns: list[str], *, skip_nulls: bool) -> Duplica
 
     key = pl.struct(columns) if len(columns) > 1 else pl.col(columns[0])
     keep = pl.all_horizontal([pl.col(c).is_not_null() for c in columns]) if skip_nulls else pl.lit(True)
-    if not table.streaming:
+    if not table.streaming:  # one pass: duplicated rows, kept rows, distinct kept keys
         mask = key.is_duplicated() & keep
-        frame = table.eager.select(columns).filter(keep)
-        rows = table.count(mask)
-        return Duplicates(rows, frame.height - frame.n_unique(), mask)
+        rows, kept, distinct = table.scalars(
+            mask.sum().alias("rows"),
+            (keep.sum() if skip_nulls else pl.len()).alias("kept"),
+            (key.filter(keep).n_unique() if len(columns) == 1 else pl.lit(None)).alias("distinct"),
+        )
+        if distinct is None:  # a composite key: distinct rows of its columns
+            frame = table.eager.select(columns).filter(keep)
+            kept, distinct = frame.height, frame.n_unique()
+        return Duplicates(int(rows or 0), int(kept or 0) - int(distinct or 0), mask)
     parts = max(1, -(-table.rows // PART_ROWS))
     assert isinstance(table.frame, pl.LazyFrame)
     keyed = table.frame.filter(keep).select(key.alias("__key"))

@@ -8,7 +8,7 @@ from typing import Any, cast
 from meshguard.contracts.model import Contract, Property, SchemaObject
 from meshguard.detectors import guarded
 from meshguard.quality.load import flatten, is_large, read_error, read_table
-from meshguard.quality.profile import profile
+from meshguard.quality.profile import LazyProfile, detected, profile
 from meshguard.quality.results import Table
 from meshguard.quality.types import Normalised, normalise
 from meshguard.sources.base import ReadOptions, Source
@@ -21,7 +21,7 @@ def prepare(
     props: Mapping[str, Property],
     options: ReadOptions,
     samples: int,
-) -> tuple[Table, Normalised, dict[str, dict[str, Any]]]:
+) -> tuple[Table, Normalised, LazyProfile]:
     """The table to check (typed as the contract says), and its profile; DataError if unreadable."""
     import polars as pl
 
@@ -31,8 +31,15 @@ def prepare(
         norm = normalise(flatten(cast(Any, frame), dict(props)), props, source.typing)
         table = Table(contract, obj, norm.frame, frozenset(), samples, sampled, source)
         declared = {p for p, prop in props.items() if guarded(prop)}
-        prof = profile(norm.frame, declared, table.rows)
+        found = detected(norm.frame)
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise read_error(contract, source, exc) from None
-    table.masked = frozenset(declared | {c for c, e in prof.items() if e["detected"]})
-    return table, norm, prof
+    table.masked = frozenset(declared | {c for c, hits in found.items() if hits.kinds})
+
+    def build() -> dict[str, dict[str, Any]]:
+        try:
+            return profile(norm.frame, declared, table.rows, found)
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            raise read_error(contract, source, exc) from None
+
+    return table, norm, LazyProfile(build)

@@ -18,7 +18,7 @@ table is scanned once per rule; here it is scanned once. See benchmarks/README.m
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -28,7 +28,7 @@ from meshguard.errors import DataError
 from meshguard.quality import indb_exprs as x
 from meshguard.quality.duplicates import Duplicates
 from meshguard.quality.masking import jsonable
-from meshguard.quality.profile import EXACT_DISTINCT_ROWS
+from meshguard.quality.profile import EXACT_DISTINCT_ROWS, LazyProfile
 from meshguard.quality.results import Table
 from meshguard.quality.streaming import Streamed, plan_masks
 from meshguard.quality.types import Normalised, normalise
@@ -76,19 +76,33 @@ class IbisTable(Table):
             self.counts({})
         return int(self.row_count or 0)
 
-    def _run(self, expr: Any) -> Any:
-        """A (small) result as a pyarrow table; a database error is a :class:`QueryError`."""
+    def _run(self, expr: Any) -> pl.DataFrame:
+        """A (small) result as polars; a database error is a :class:`QueryError`.
+
+        The compiled SQL runs on a plain cursor: PostgreSQL plans a server-side cursor (what
+        Ibis fetches through) without parallel workers, and these results are a few rows."""
+        import polars as pl
+
         try:
-            return expr.to_pyarrow()
+            backend = self.t.get_backend()
+            cursor = backend.raw_sql(backend.compile(expr))  # (DuckDB's is the connection: left open)
+            rows = cursor.fetchall()
+            names = [d[0] for d in cursor.description]
         except Exception as exc:  # the driver's own error types (psycopg, duckdb, sqlite3, ibis)
             raise QueryError(scrub(str(exc))) from None
+        got = pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
+        want = expr.schema().to_polars()
+        return got.with_columns([_typed(c, got.schema[c], want[c]) for c in names if c in want])
+
+    def _one(self, expr: Any) -> dict[str, Any]:
+        """The one row of an aggregate."""
+        return self._run(expr).row(0, named=True)
 
     def _polars(self, expr: Any) -> pl.DataFrame:
         """A (small) result as polars, with the dtypes of the polars path."""
         import polars as pl
 
-        got = pl.from_arrow(self._run(expr))
-        assert isinstance(got, pl.DataFrame)
+        got = self._run(expr)
         schema = self.frame.collect_schema()
         return got.with_columns([pl.col(c).cast(schema[c], strict=False) for c in got.columns if c in schema])
 
@@ -99,7 +113,7 @@ class IbisTable(Table):
         """Every mask counted in one aggregate, with the row count and (the first time) the profile."""
         plain = {sid: m for sid, m in masks.items() if not callable(m)}
         profile = self.profile_exprs if self.stats is None else {}
-        row = self._run(x.aggregate(self.t, plain, profile)).to_pylist()[0]
+        row = self._one(x.aggregate(self.t, plain, profile))
         if self.stats is None:
             self.stats = row
         self.row_count = int(row[x.ROWS] or 0)
@@ -111,7 +125,7 @@ class IbisTable(Table):
 
     def count(self, mask: Mask) -> int:
         if callable(mask):
-            return int(self._run(mask(self.t).count().as_table()).to_pylist()[0].popitem()[1] or 0)
+            return int(self._run(mask(self.t).count().as_table()).item() or 0)
         return self.counts({"m": mask})["m"]
 
     def rows_where(self, mask: Mask, n: int) -> pl.DataFrame:
@@ -128,7 +142,7 @@ class IbisTable(Table):
     def latency(self, start: str, end: str, limit_s: float) -> tuple[Any, int, Any]:
         delay = self.t[end].epoch_seconds() - self.t[start].epoch_seconds()
         late = (delay > limit_s).fill_null(False)
-        row = self._run(self.t.aggregate(w=delay.max(), n=self.t.count(where=late))).to_pylist()[0]
+        row = self._one(self.t.aggregate(w=delay.max(), n=self.t.count(where=late)))
         return (None if row["w"] is None else float(row["w"])), int(row["n"] or 0), late
 
     def orphans(self, columns: list[str], keys: pl.DataFrame) -> tuple[int, Any]:
@@ -145,7 +159,7 @@ class IbisTable(Table):
 
     def duplicates(self, columns: list[str], *, skip_nulls: bool) -> Duplicates:
         summary, keys = x.duplicate_groups(self.t, columns, skip_nulls=skip_nulls)
-        row = self._run(summary).to_pylist()[0]
+        row = self._one(summary)
         rows = int(row["rows"] or 0)
         return Duplicates(
             rows, rows - int(row["groups"] or 0), x.duplicated_rows(keys, columns, skip_nulls=skip_nulls)
@@ -188,50 +202,43 @@ class IbisTable(Table):
         return x.metric(self.t, metric, column, args if isinstance(args, dict) else {})
 
 
-class Profile(Mapping[str, dict[str, Any]]):
-    """``input.data.columns`` of an :class:`IbisTable`, read from the one aggregate of its checks
-    (which runs on first access if the checks did not)."""
+def _profile(table: IbisTable, detected: dict[str, list[str]]) -> dict[str, dict[str, Any]]:
+    """``input.data.columns``, read from the one aggregate of the checks (run now if they did not)."""
+    if table.stats is None:
+        try:
+            table.counts({})
+        except QueryError as exc:
+            raise DataError(f"product {table.contract.id}: {table.source.describe()}: {exc}") from None
+    stats = table.stats or {}
+    rows = table.rows
+    out: dict[str, dict[str, Any]] = {}
+    for c in table.columns:
+        nulls = int(stats.get(f"n|{c}") or 0)
+        distinct = stats.get(f"d|{c}")
+        entry: dict[str, Any] = {
+            "null_fraction": round(nulls / rows, 6) if rows else 0.0,
+            "distinct": None if distinct is None else int(distinct),
+            "detected": detected.get(c, []),
+        }
+        if f"lo|{c}" in stats:
+            entry["min"], entry["max"] = jsonable(stats[f"lo|{c}"]), jsonable(stats[f"hi|{c}"])
+        out[c] = entry
+    return out
 
-    def __init__(self, table: IbisTable, detected: dict[str, list[str]]) -> None:
-        self.table = table
-        self.detected = detected
-        self._entries: dict[str, dict[str, Any]] | None = None
 
-    def _build(self) -> dict[str, dict[str, Any]]:
-        if self._entries is not None:
-            return self._entries
-        if self.table.stats is None:
-            try:
-                self.table.counts({})
-            except QueryError as exc:
-                raise DataError(
-                    f"product {self.table.contract.id}: {self.table.source.describe()}: {exc}"
-                ) from None
-        stats = self.table.stats or {}
-        rows = self.table.rows
-        out: dict[str, dict[str, Any]] = {}
-        for c in self.table.columns:
-            nulls = int(stats.get(f"n|{c}") or 0)
-            distinct = stats.get(f"d|{c}")
-            entry: dict[str, Any] = {
-                "null_fraction": round(nulls / rows, 6) if rows else 0.0,
-                "distinct": None if distinct is None else int(distinct),
-                "detected": self.detected.get(c, []),
-            }
-            if f"lo|{c}" in stats:
-                entry["min"], entry["max"] = jsonable(stats[f"lo|{c}"]), jsonable(stats[f"hi|{c}"])
-            out[c] = entry
-        self._entries = out
-        return out
+def _typed(column: str, got: pl.DataType, want: pl.DataType) -> pl.Expr:
+    """A driver's value as the column's type (SQLite hands dates and timestamps over as text)."""
+    import polars as pl
 
-    def __getitem__(self, key: str) -> dict[str, Any]:
-        return self._build()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._build())
-
-    def __len__(self) -> int:
-        return len(self._build())
+    col = pl.col(column)
+    if got == pl.String and isinstance(want, pl.Datetime):
+        parsed = col.str.to_datetime(strict=False, time_unit=want.time_unit or "us")
+        return parsed.dt.replace_time_zone(want.time_zone) if want.time_zone else parsed
+    if got == pl.String and want == pl.Date:
+        return col.str.to_date(strict=False)
+    if got == pl.String and want == pl.Time:
+        return col.str.to_time(strict=False)
+    return col.cast(want, strict=False)
 
 
 def _detect(table: IbisTable, column: str, dtype: pl.DataType) -> list[str]:
@@ -254,7 +261,7 @@ def prepare(
     props: Mapping[str, Property],
     options: ReadOptions,
     samples: int,
-) -> tuple[IbisTable, Normalised, Mapping[str, dict[str, Any]]]:
+) -> tuple[IbisTable, Normalised, LazyProfile]:
     """The Ibis table of ``obj`` (a seeded sample, when asked), its normalisation record
     (types as the contract says, on no rows) and its profile."""
     import polars as pl
@@ -267,7 +274,7 @@ def prepare(
     norm = normalise(empty, props, "typed")
     table = IbisTable(contract, obj, norm.frame, frozenset(), samples, False, source, None, t)
     if options.limit is not None:
-        n = int(table._run(t.limit(options.limit + 1).count().as_table()).to_pylist()[0].popitem()[1])
+        n = int(table._run(t.limit(options.limit + 1).count().as_table()).item())
         if n > options.limit:
             table.t, table.sampled = t.limit(options.limit), True
     elif options.fraction is not None:
@@ -279,4 +286,4 @@ def prepare(
     # exact distinct counts on a large table cost a sort per column: left out beyond the threshold
     small = options.limit is not None and options.limit <= EXACT_DISTINCT_ROWS
     table.profile_exprs = x.profile(table.t, table.masked, distinct=small)
-    return table, norm, Profile(table, detected)
+    return table, norm, LazyProfile(lambda: _profile(table, detected))

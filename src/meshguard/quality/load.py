@@ -31,12 +31,15 @@ def read_frame(
 
 
 def is_large(source: Source, obj: SchemaObject, options: ReadOptions) -> bool:
-    """Whether the whole of this table is more than ``data.large_file_bytes`` (then it is streamed)."""
+    """Whether this table is streamed: a columnar file (a lazy scan reads only the columns each
+    pass needs, in one aggregation pass: faster and smaller than loading it, measured by
+    benchmarks/validate.py), or a whole table of more than ``data.large_file_bytes``."""
     if options.large_file_bytes is None or options.limit is not None or options.fraction is not None:
         return False
     if not source.capabilities.sizes:
         return False
-    return cast(SizedSource, source).size(obj.physical_name or obj.name) > options.large_file_bytes
+    sized = cast(SizedSource, source)
+    return sized.columnar or sized.size(obj.physical_name or obj.name) > options.large_file_bytes
 
 
 def read_table(

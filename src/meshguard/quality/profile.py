@@ -7,7 +7,7 @@ its values.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from meshguard.detectors import SAMPLE, Detection, scan
@@ -21,7 +21,10 @@ EXACT_DISTINCT_ROWS = 1_000_000
 
 
 def profile(
-    frame: pl.DataFrame | pl.LazyFrame, masked: Collection[str], rows: int | None = None
+    frame: pl.DataFrame | pl.LazyFrame,
+    masked: Collection[str],
+    rows: int | None = None,
+    found: Mapping[str, Detection] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """The profile of every column of ``frame`` (a LazyFrame is aggregated in one streaming pass)."""
     import polars as pl
@@ -68,11 +71,11 @@ def profile(
             "null_fraction": round(nulls / rows, 6) if rows else 0.0,
             "distinct": None if distinct is None else int(distinct) - (1 if nulls and rows else 0),
         }
-        found = _detect(frame, c, dtype)
-        entry["detected"] = found.kinds
-        if found.counts:  # how many sampled values matched each kind: counts, never values
-            entry["detected_counts"] = found.counts
-            entry["sampled"] = found.sampled
+        hits = found[c] if found is not None and c in found else _detect(frame, c, dtype)
+        entry["detected"] = list(hits.kinds)
+        if hits.counts:  # how many sampled values matched each kind: counts, never values
+            entry["detected_counts"] = dict(hits.counts)
+            entry["sampled"] = hits.sampled
         if f"lo|{c}" in stats:
             entry["min"] = jsonable(stats[f"lo|{c}"])
             entry["max"] = jsonable(stats[f"hi|{c}"])
@@ -113,3 +116,31 @@ def _detect(frame: pl.DataFrame | pl.LazyFrame, column: str, dtype: pl.DataType)
         cards = [k for k in found.kinds if k == "payment_card"]
         return Detection(cards, {k: found.counts[k] for k in cards}, found.sampled)
     return Detection()
+
+
+class LazyProfile(Mapping[str, dict[str, Any]]):
+    """A profile computed on first read (``meshguard test`` runs no policy and never reads it)."""
+
+    def __init__(self, build: Callable[[], Mapping[str, dict[str, Any]]]) -> None:
+        self._build = build
+        self._entries: Mapping[str, dict[str, Any]] | None = None
+
+    def _get(self) -> Mapping[str, dict[str, Any]]:
+        if self._entries is None:
+            self._entries = self._build()
+        return self._entries
+
+    def __getitem__(self, key: str) -> dict[str, Any]:
+        return self._get()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
+def detected(frame: pl.DataFrame | pl.LazyFrame) -> dict[str, Detection]:
+    """Column → the sensitive content found in its first values (what masks failing samples)."""
+    schema = frame.collect_schema()
+    return {c: _detect(frame, c, schema[c]) for c in schema.names() if not c.startswith("__bad__")}

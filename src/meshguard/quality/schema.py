@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from meshguard.contracts.model import Property
+from meshguard.quality.pandera_polars import pandera_polars
 from meshguard.quality.results import Table, check
 from meshguard.quality.streaming import Streamed
 from meshguard.quality.types import Normalised, expected_kind, physical_max_length, target_dtype
@@ -64,7 +66,7 @@ def _bound(value: Any, kind: str | None) -> Any:
 
 
 def _option_specs(prop: Property, base: str, kind: str | None) -> list[Spec]:
-    import pandera.polars as pa
+    pa = pandera_polars()
 
     opts = dict(prop.options)
     out: list[Spec] = []
@@ -199,7 +201,7 @@ def _option_specs(prop: Property, base: str, kind: str | None) -> list[Spec]:
 
 def schema_checks(table: Table, norm: Normalised, props: dict[str, Property]) -> list[CheckResult]:
     """Build the pandera schema for ``table``, validate, and report every planned check."""
-    import pandera.polars as pa
+    pa = pandera_polars()
 
     columns_present = set(table.columns)
     obj = table.schema
@@ -299,8 +301,9 @@ def schema_checks(table: Table, norm: Normalised, props: dict[str, Property]) ->
     errors: dict[str, str] = {}
     found_dtype: dict[str, str] = {}
     try:
-        # a streamed table: pandera checks the columns and dtypes on no rows, the values stream
-        schema.validate(table.eager if not table.streaming else _head(table), lazy=True)
+        # pandera checks the columns and dtypes on no rows; its value checks' own expressions are
+        # then counted in one aggregate over the table (no mask materialised per check)
+        schema.validate(_head(table), lazy=True)
     except pa.errors.SchemaErrors as exc:
         for row in exc.failure_cases.iter_rows(named=True):
             spec = _spec_for(row, planned, builtin, pk_spec)
@@ -331,13 +334,12 @@ def schema_checks(table: Table, norm: Normalised, props: dict[str, Property]) ->
                 message=scrub(str(exc)),
             )
         ]
-    if table.streaming:
-        pk_cols = (pk_spec, [p.path for p in pk]) if pk_spec else None
-        streamed, failed = table.value_failures(
-            norm, planned, builtin, pk_cols, set(errors) | set(failures) | set(found_dtype)
-        )
-        failures.update(streamed)
-        errors.update(failed)
+    pk_cols = (pk_spec, [p.path for p in pk]) if pk_spec else None
+    streamed, failed = table.value_failures(
+        norm, planned, builtin, pk_cols, set(errors) | set(failures) | set(found_dtype)
+    )
+    failures.update(streamed)
+    errors.update(failed)
 
     every = [s for p in props for s in _ordered(builtin, planned.get(p, []), p)]
     if pk_spec:
@@ -437,7 +439,7 @@ def _result(
             table,
             ok=ok,
             measured=ok,
-            message="" if ok else f"column {path} is missing from the data",
+            message="" if ok else f"column {path} is missing from the data ({_found(table.columns)})",
             **common,
         )
     if kind == "type" and path is not None:
@@ -492,3 +494,12 @@ def _result(
         message=msg,
         **common,
     )
+
+
+def _found(columns: Sequence[str], shown: int = 12) -> str:
+    """The columns the data has, for a missing-column message (a wrong delimiter shows at once)."""
+    if not columns:
+        return "the data has no columns"
+    names = ", ".join(repr(c) for c in columns[:shown])
+    more = f" and {len(columns) - shown} more" if len(columns) > shown else ""
+    return f"columns found: {names}{more}"

@@ -105,13 +105,17 @@ def sla_checks(contract: Contract, tables: Mapping[str, Table], now: dt.datetime
                 )
             )
             continue
+        if not sla.element:
+            # valid ODCS (element is optional), but there is nothing in the data to measure
+            msg = (
+                f"SLA {prop} names no element: meshguard measures it on a date or timestamp column "
+                "(element: table.column); not evaluated"
+            )
+            out.append(check(any_table, ok=True, status=Status.UNSUPPORTED, message=msg, **base))
+            continue
         found = _element(sla, tables)
         if found is None:
-            why = (
-                "names no element"
-                if not sla.element
-                else f"element {sla.element!r} is not a column of the data"
-            )
+            why = f"element {sla.element!r} is not a column of the data"
             out.append(check(any_table, ok=False, status=Status.ERRORED, message=f"SLA {prop} {why}", **base))
             continue
         table, col = found

@@ -1,4 +1,4 @@
-"""The checks of a Spark table, pushed down as Spark aggregations (``meshguard[spark]``).
+"""The checks of a Spark table, pushed down as Spark aggregations (``meshguard-odcs[spark]``).
 
 The same checks as the polars path, planned by the same code (pandera schema,
 ODCS rules, SLAs, relationships); only the data work runs in Spark, over the

@@ -100,8 +100,9 @@ def run_quality(
             )
         out.sampled = out.sampled or sampled
         out.rows = (out.rows or 0) + table.rows
-        for path, entry in prof.items():
-            columns[f"{obj.name}.{path}" if multi else path] = entry
+        if options.with_policy:  # the profile is what policies read (input.data): computed for them only
+            for path, entry in prof.items():
+                columns[f"{obj.name}.{path}" if multi else path] = entry
     out.checks.extend(relationship_checks(contract, tables, mesh, _loader(config, options)))
     sla = sla_checks(contract, tables, sla_now(config, options))
     out.checks.extend(sla)

@@ -76,8 +76,10 @@ def streamed_failures(
         mask = pl.col(path).is_null()
         if table.dtype(path).is_float():
             mask = mask | pl.col(path).is_nan()
-        bad = norm.parse_failures.get(path)
-        return mask & ~bad if isinstance(bad, pl.Expr) else mask
+        bad = norm.parse_failures.get(path)  # unparsable values are counted by the type check
+        if bad is None:
+            return mask
+        return mask & ~(bad if isinstance(bad, pl.Expr) else pl.lit(bad))
 
     masks, keys, errors = plan_masks(planned, builtin, pk, skip, required, violation)
     counts = _count_all(table, masks, errors)

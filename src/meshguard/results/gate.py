@@ -2,9 +2,15 @@
 
 2  a contract could not be read as ODCS (bad input), whatever ``--fail-on`` says;
 3  a product could not be assessed (an engine or data source was unavailable);
-1  any product fails (a blocking finding or check), a mesh-level blocking finding
-   (e.g. an expired waiver), or — with ``--fail-on warn`` — any warning;
+1  any product fails (a blocking finding or check), a mesh-level blocking finding,
+   or — with ``--fail-on warn`` — any warning;
 0  otherwise (warnings allowed). ``--fail-on never`` keeps 0 for 1-level failures.
+
+An expired waiver is not itself blocking: it stops waiving, so the finding it
+covered (if it is still there) fails its product and the gate with it. The
+expired waiver is reported as a warning (``MG-WAIVER-EXPIRED``), which fails the
+gate only with ``--fail-on warn``: a fixed finding whose waiver has lapsed is
+housekeeping, not a reason to block a merge.
 """
 
 from __future__ import annotations

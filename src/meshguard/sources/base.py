@@ -41,7 +41,8 @@ class Capabilities:
 
     #: the quality backend that checks its tables (a key of meshguard.quality.backends.BACKENDS)
     backend: str = "polars"
-    #: ``size(table)`` gives the bytes of a table (a table over ``data.large_file_bytes`` is streamed)
+    #: ``size(table)`` gives the bytes of a table (a table over ``data.large_file_bytes``, or a
+    #: columnar one, is streamed): see :class:`SizedSource`
     sizes: bool = False
     #: ``read`` draws a ``--sample-fraction`` sample itself
     samples_fraction: bool = False
@@ -77,6 +78,10 @@ class SqlSource(Protocol):
 
 class SizedSource(Protocol):
     """A source declaring ``sizes``."""
+
+    #: its tables are columnar files (Parquet): a lazy scan reads only the columns a pass needs,
+    #: so the checks stream (one aggregation pass) whatever the size
+    columnar: bool
 
     def size(self, table: str) -> int:
         """Bytes of ``table``."""

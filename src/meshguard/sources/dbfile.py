@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from meshguard.errors import DataError, SourceUnavailable
+from meshguard.errors import DataError, MissingExtra
 from meshguard.sources.base import custom_properties, quote_ident, scrub
 from meshguard.sources.paths import resolve_data_paths
 
@@ -31,12 +31,13 @@ class DatabaseFile:
         table: str | None = None,
         schema: str | None = None,
         allowed_roots: Sequence[Path] = (),
+        base: Path | None = None,
     ) -> None:
         self.raw_path = path
         self.product = product
         self.table = table
         self.schema = schema
-        self.file = resolve_data_paths(path, root, allowed_roots, product)[0]
+        self.file = resolve_data_paths(path, root, allowed_roots, product, base)[0]
 
     @classmethod
     def from_server(
@@ -46,6 +47,7 @@ class DatabaseFile:
         root: Path,
         product: str,
         allowed_roots: Sequence[Path] = (),
+        base: Path | None = None,
         **_: Any,
     ) -> Any:
         custom = custom_properties(server)
@@ -61,6 +63,7 @@ class DatabaseFile:
             table=table if isinstance(table, str) else None,
             schema=schema if isinstance(schema, str) else None,
             allowed_roots=allowed_roots,
+            base=base,
         )
 
     def describe(self) -> str:
@@ -83,10 +86,7 @@ class DatabaseFile:
         try:
             backend = self._ibis(self._open())
         except ImportError:
-            raise SourceUnavailable(
-                f"{self.kind} sources are checked in place through ibis",
-                hint=f"pip install 'meshguard[{self.extra}]'",
-            ) from None
+            raise MissingExtra(f"a {self.kind} source (checked in place through Ibis)", self.extra) from None
         try:
             return backend.table(self.table or table, database=self.schema)
         except Exception as exc:  # no such table

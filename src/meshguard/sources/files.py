@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -38,12 +39,15 @@ class FileSource:
         fmt: str | None = None,
         delimiter: str | None = None,
         allowed_roots: Sequence[Path] = (),
+        base: Path | None = None,
     ) -> None:
         self.raw_path = path
         self.root = root
+        self.base = base  # the contract's folder: relative paths are looked up there first
         self.product = product
         self.allowed_roots = tuple(allowed_roots)
-        self.delimiter = delimiter or ("\t" if path.endswith(".tsv") else ",")
+        # None: sniffed from the file when it is read
+        self.delimiter = delimiter or ("\t" if path.endswith(".tsv") else None)
         fmt = (fmt or "").lower() or FORMATS.get(Path(path.replace("*", "x")).suffix.lower(), "")
         fmt = {"ndjson": "json", "jsonl": "json", "delta": ""}.get(fmt, fmt)
         if fmt not in _TYPING:
@@ -52,6 +56,7 @@ class FileSource:
             )
         self.format = fmt
         self.typing: Typing = _TYPING[fmt]
+        self.columnar = fmt == "parquet"
 
     @classmethod
     def from_server(
@@ -82,7 +87,7 @@ class FileSource:
 
     def _paths(self, table: str) -> list[Path]:
         raw = self.raw_path.replace("{model}", table).replace("{object}", table)
-        return resolve_data_paths(raw, self.root, self.allowed_roots, self.product)
+        return resolve_data_paths(raw, self.root, self.allowed_roots, self.product, self.base)
 
     def read(self, table: str, options: ReadOptions) -> pl.LazyFrame | pl.DataFrame:
         import polars as pl
@@ -97,12 +102,13 @@ class FileSource:
         files = [str(p) for p in paths]
         # a lazy scan: meshguard draws its seeded samples, or streams a large file, from it
         if self.format == "csv":
-            if len(self.delimiter) != 1:
+            sep = self.delimiter or _sniff_delimiter(paths[0])
+            if len(sep) != 1:
                 raise DataError(f"product {self.product}: CSV delimiter must be one character")
-            return pl.scan_csv(files, separator=self.delimiter, infer_schema=False)
+            return pl.scan_csv(files, separator=sep, infer_schema=False)
         if self.format == "parquet":
             return pl.scan_parquet(files)
-        if _is_json_array(paths[0]):
+        if _is_json_document(paths[0]):
             frames = [pl.read_json(f) for f in files]
             return pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
         return pl.scan_ndjson(files, infer_schema_length=10_000)
@@ -112,10 +118,38 @@ class FileSource:
         return sum(p.stat().st_size for p in self._paths(table))
 
 
-def _is_json_array(path: Path) -> bool:
+def _is_json_document(path: Path) -> bool:
+    """One JSON document (an array of records, or one record, pretty-printed or not) rather than
+    NDJSON (one record per line)."""
     with path.open("rb") as fh:
-        head = fh.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
-    return head.startswith(b"[")
+        first = fh.readline(1 << 20).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if first.startswith(b"["):
+        return True
+    if not first.startswith(b"{"):
+        return False
+    try:  # NDJSON: the first line is a whole record
+        return not isinstance(json.loads(first), dict)
+    except ValueError:
+        return True
+
+
+#: delimiters a CSV file without a declared one is sniffed for
+SNIFFED = ",;\t|"
+
+
+def _sniff_delimiter(path: Path, size: int = 1 << 16) -> str:
+    """The delimiter of a CSV file whose server entry declares none (``,`` when unsure)."""
+    import csv
+
+    with path.open("r", encoding="utf-8", errors="replace", newline="") as fh:
+        sample = fh.read(size)
+    lines = sample.splitlines()
+    if len(lines) > 1 and len(sample) == size:
+        sample = "\n".join(lines[:-1])  # a cut-off last line misleads the sniffer
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=SNIFFED).delimiter
+    except csv.Error:
+        return ","
 
 
 def _check_utf8(path: Path, product: str, shown: str, prefix: int = 1 << 20) -> None:

@@ -13,10 +13,21 @@ def _inside(path: Path, roots: Sequence[Path]) -> bool:
     return any(path == r or path.is_relative_to(r) for r in roots)
 
 
-def resolve_data_paths(raw: str, root: Path, allowed: Sequence[Path], product: str) -> list[Path]:
-    """Files named by ``raw`` (relative to ``root``, globs allowed), each checked to stay inside.
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
-    Symlinks are resolved before the check, so a link pointing out of the repo is refused.
+
+def resolve_data_paths(
+    raw: str, root: Path, allowed: Sequence[Path], product: str, base: Path | None = None
+) -> list[Path]:
+    """Files named by ``raw`` (globs allowed), each checked to stay inside the repo.
+
+    A relative path is looked up in ``base`` (the folder of the contract that names it) first,
+    then in ``root``; the first that matches a file wins. Symlinks are resolved before the
+    confinement check, so a link pointing out of the repo is refused.
     """
     if "://" in raw:
         raise DataError(
@@ -25,8 +36,19 @@ def resolve_data_paths(raw: str, root: Path, allowed: Sequence[Path], product: s
         )
     roots = [root.resolve(), *(Path(a).resolve() for a in allowed)]
     candidate = Path(raw)
-    pattern = str(candidate if candidate.is_absolute() else root / candidate)
-    matches = sorted(globmod.glob(pattern, recursive=True)) if globmod.has_magic(raw) else [pattern]
+    if candidate.is_absolute():
+        tries = [candidate]
+    else:
+        tries = [folder / candidate for folder in dict.fromkeys(f for f in (base, root) if f is not None)]
+    matches: list[str] = []
+    for tried in tries:
+        pattern = str(tried)
+        matches = sorted(globmod.glob(pattern, recursive=True)) if globmod.has_magic(raw) else [pattern]
+        if matches and all(Path(m).is_file() for m in matches):
+            break
+    else:
+        looked = " or ".join(_shown(t, root) for t in tries)
+        raise DataError(f"product {product}: sample file {raw!r} not found (looked for {looked})")
     out: list[Path] = []
     for m in matches:
         resolved = Path(m).resolve()
@@ -36,6 +58,4 @@ def resolve_data_paths(raw: str, root: Path, allowed: Sequence[Path], product: s
                 hint="add the folder to data.allowed_roots in meshguard.yaml if this is intended",
             )
         out.append(resolved)
-    if not out or not all(p.is_file() for p in out):
-        raise DataError(f"product {product}: sample file {raw!r} not found")
     return out

@@ -1,4 +1,4 @@
-"""A PostgreSQL table, checked in the database through Ibis (``meshguard[postgres]``).
+"""A PostgreSQL table, checked in the database through Ibis (``meshguard-odcs[postgres]``).
 
 Checks run as aggregates on a read-only session (``default_transaction_read_only``);
 only counts and a few failing rows come back. ``read`` (a server-side cursor in a
@@ -16,7 +16,7 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from meshguard.errors import DataError, SourceUnavailable
+from meshguard.errors import DataError, MissingExtra, SourceUnavailable
 from meshguard.sources.base import Capabilities, ReadOptions, Typing, custom_properties, quote_ident, scrub
 
 if TYPE_CHECKING:
@@ -121,9 +121,7 @@ class PostgresSource:
             import ibis
             import psycopg
         except ImportError:
-            raise SourceUnavailable(
-                "PostgreSQL support needs ibis and psycopg", hint="pip install 'meshguard[postgres]'"
-            ) from None
+            raise MissingExtra("a PostgreSQL source", "postgres") from None
         params = self._params()
         params["options"] = "-c default_transaction_read_only=on -c statement_timeout=0"
         try:
@@ -146,9 +144,7 @@ class PostgresSource:
         try:
             import psycopg
         except ImportError:
-            raise SourceUnavailable(
-                "PostgreSQL support needs psycopg", hint="pip install 'meshguard[postgres]'"
-            ) from None
+            raise MissingExtra("a PostgreSQL source", "postgres") from None
         kwargs = self._params()
         try:
             conn = psycopg.connect(**kwargs)
@@ -159,6 +155,8 @@ class PostgresSource:
 
     def read(self, table: str, options: ReadOptions) -> pl.LazyFrame | pl.DataFrame:
         import polars as pl
+
+        conn = self._connect()  # first: without psycopg, the one-line hint naming the extra
         import psycopg
 
         sql = f"SELECT * FROM {self.object_name(table)}"
@@ -166,7 +164,6 @@ class PostgresSource:
             sql += f" TABLESAMPLE BERNOULLI ({float(options.fraction) * 100:.6f}) REPEATABLE (42)"
         if options.limit is not None:
             sql += f" LIMIT {int(options.limit) + 1}"
-        conn = self._connect()
         try:
             with conn.transaction(), conn.cursor(name="meshguard_read") as cur:
                 cur.execute(sql)
@@ -192,9 +189,9 @@ class PostgresSource:
         return pl.DataFrame(series)
 
     def query_one(self, sql: str) -> list[tuple[Any, ...]]:
+        conn = self._connect()
         import psycopg
 
-        conn = self._connect()
         try:
             with conn.transaction(force_rollback=True), conn.cursor() as cur:
                 cur.execute("SET LOCAL statement_timeout = 60000")

@@ -69,6 +69,8 @@ def open_source(contract: Contract, config: Config, options: RunOptions) -> Sour
 
         return FileSource.from_server({"path": sample}, **common)
     server = choose_server(contract, options.server)
+    # a relative path in the contract is looked up next to the contract first, then in the repo root
+    common["base"] = (config.root / contract.path).parent
     kind = (server.type or "").lower()
     if kind not in SOURCES:
         raise NoSource(f"server type {server.type!r} is not supported")

@@ -1,6 +1,6 @@
 """Data read through a SparkSession: Databricks / Hive / Spark tables and Parquet / Delta files.
 
-The extra ``meshguard[spark]`` installs pyspark (and the pandas < 3 that pandera's
+The extra ``meshguard-odcs[spark]`` installs pyspark (and the pandas < 3 that pandera's
 pyspark backend needs). The session is local (``spark.master`` in meshguard.yaml,
 default ``local[2]``) or a cluster through Spark Connect (``SPARK_REMOTE`` or
 ``spark.remote``); ``spark.conf`` entries are passed as they are. One session per
@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from meshguard.errors import DataError, SourceUnavailable
+from meshguard.errors import DataError, MissingExtra, SourceUnavailable
 from meshguard.sources.base import Capabilities, ReadOptions, Typing, scrub
 from meshguard.sources.paths import resolve_data_paths
 
@@ -37,7 +37,7 @@ def session(conf: Mapping[str, Any]) -> Any:
     try:
         from pyspark.sql import SparkSession
     except ImportError:
-        raise SourceUnavailable("Spark sources need pyspark", hint="pip install 'meshguard[spark]'") from None
+        raise MissingExtra("a Spark source", "spark") from None
     remote = os.environ.get("SPARK_REMOTE") or conf.get("remote")
     builder: Any = SparkSession.builder.appName("meshguard")
     if remote:
@@ -91,6 +91,7 @@ class SparkSource:
         product: str,
         allowed_roots: Sequence[Path] = (),
         spark: Mapping[str, Any] | None = None,
+        base: Path | None = None,
         **_: Any,
     ) -> SparkSource:
         kind = str(server.get("type") or "spark").lower()
@@ -102,7 +103,9 @@ class SparkSource:
                 raise DataError(f"product {product}: Spark cannot read format {fmt!r}")
             if "://" in path:  # a cluster path (s3://, abfss://, dbfs:/): Spark reads it, not meshguard
                 return cls(product=product, conf=conf, raw_path=path, fmt=fmt)
-            local = resolve_data_paths(path, root, allowed_roots, product)[0] if fmt != "delta" else None
+            local = (
+                resolve_data_paths(path, root, allowed_roots, product, base)[0] if fmt != "delta" else None
+            )
             return cls(
                 product=product, conf=conf, path=local or (root / path).resolve(), raw_path=path, fmt=fmt
             )

@@ -1,0 +1,233 @@
+#!/usr/bin/env python3
+"""Mutation testing of the modules that decide outcomes, one module at a time, with its fast tests.
+
+    python scripts/mutation.py                 # every module below, one after the other
+    python scripts/mutation.py gate waivers    # some of them
+    python scripts/mutation.py --list          # the modules and the tests that guard each
+
+For each module, mutmut (a maintained mutation tool) changes the code one small
+edit at a time (a flipped comparison, a changed constant, a dropped argument…)
+and runs the module's fast tests against each mutant: a mutant that no test
+notices "survived". The score is the share of mutants killed; mutants listed in
+docs/mutation.md as equivalent (no test can tell them apart from the original,
+and the table says why) are left out of the count. Target: 90 % per module.
+
+Needs the ``mutation`` extra: ``pip install -e '.[test,mutation]'``.
+
+Each run works on a copy of the repo in a temporary folder (the checkout is
+never touched), in a single process (``--max-children 1``): mutation runs are
+CPU-heavy. Survivors are printed with their diff (``--show-survivors``) so they
+can be killed with a test or added to docs/mutation.md with the reason.
+Exit 1 when a module measured is below the target, 2 on bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "mutation.md"
+TARGET = 0.90
+
+
+@dataclass(frozen=True)
+class Target:
+    """A decision module (the first dotted name that exists, so moved modules keep working)."""
+
+    names: tuple[str, ...]
+    tests: tuple[str, ...]
+
+
+MODULES: dict[str, Target] = {
+    "gate": Target(("meshguard.results.gate", "meshguard.report.gate"), ("tests/test_unit_gate.py",)),
+    "waivers": Target(("meshguard.policy.waivers",), ("tests/test_unit_waivers.py",)),
+    "sarif": Target(
+        ("meshguard.report.formats.sarif", "meshguard.report.sarif"), ("tests/test_unit_sarif.py",)
+    ),
+    "junit": Target(
+        ("meshguard.report.formats.junit", "meshguard.report.junit"), ("tests/test_unit_junit.py",)
+    ),
+    "scoring": Target(
+        ("meshguard.results.scoring", "meshguard.report.scoring"), ("tests/test_report_scoring.py",)
+    ),
+    "operators": Target(("meshguard.quality.operators",), ("tests/test_unit_operators.py",)),
+    "semver": Target(
+        ("meshguard.versioning.semver", "meshguard.contracts.semver"), ("tests/test_versioning_semver.py",)
+    ),
+    "lint": Target(("meshguard.contracts.lint",), ("tests/test_unit_lint.py",)),
+    "detectors": Target(
+        ("meshguard.detectors", "meshguard.quality.detectors"), ("tests/test_unit_detectors.py",)
+    ),
+    "masking": Target(("meshguard.quality.masking", "meshguard.masking"), ("tests/test_unit_masking.py",)),
+    "decisions": Target(("meshguard.policy.stage",), ("tests/test_unit_decisions.py",)),
+}
+
+_ROW = re.compile(r"^\|\s*`([\w.]+__mutmut_\d+)`\s*\|")
+
+
+def module_file(target: Target) -> tuple[str, Path] | None:
+    sys.path.insert(0, str(ROOT / "src"))
+    try:
+        for name in target.names:
+            try:
+                spec = importlib.util.find_spec(name)
+            except ModuleNotFoundError:
+                continue
+            if spec is not None and spec.origin:
+                return name, Path(spec.origin).resolve().relative_to(ROOT)
+        return None
+    finally:
+        sys.path.pop(0)
+
+
+def equivalent_mutants() -> set[str]:
+    """Mutant names the docs list as equivalent (first column of a table row)."""
+    if not DOC.exists():
+        return set()
+    return {m.group(1) for line in DOC.read_text(encoding="utf-8").splitlines() if (m := _ROW.match(line))}
+
+
+def _copy_repo(dest: Path) -> None:
+    files = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.split(b"\0")
+    for raw in files:
+        if not raw:
+            continue
+        rel = Path(raw.decode())
+        src = ROOT / rel
+        if not src.is_file():
+            continue  # deleted in the worktree
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dest / rel)
+
+
+def _config(source: Path, tests: tuple[str, ...]) -> str:
+    lines = ["[mutmut]", "source_paths = src", f"only_mutate = {source}"]
+    lines.append("pytest_add_cli_args_test_selection =\n" + "\n".join(f"    {t}" for t in tests))
+    lines.append("pytest_add_cli_args =\n    -p\n    no:cacheprovider\n    -q")
+    lines.append("use_git_change_detection = false")
+    return "\n".join(lines) + "\n"
+
+
+@dataclass
+class Score:
+    module: str
+    killed: int
+    survivors: list[str]
+    equivalent: int
+    seconds: float
+
+    @property
+    def counted(self) -> int:
+        return self.killed + len(self.survivors)
+
+    @property
+    def ratio(self) -> float:
+        return self.killed / self.counted if self.counted else 1.0
+
+
+def run_module(key: str, target: Target, timeout: float, show: bool, keep: bool) -> Score | None:
+    found = module_file(target)
+    if found is None:
+        print(f"{key}: none of {', '.join(target.names)} exists; skipped", file=sys.stderr)
+        return None
+    _name, source = found
+    missing = [t for t in target.tests if not (ROOT / t).exists()]
+    if missing:
+        print(f"{key}: tests missing: {', '.join(missing)}; skipped", file=sys.stderr)
+        return None
+    equivalent = equivalent_mutants()
+    work = Path(tempfile.mkdtemp(prefix=f"mutation-{key}-"))
+    try:
+        _copy_repo(work)
+        (work / "setup.cfg").write_text(_config(source, target.tests), encoding="utf-8")
+        t0 = time.monotonic()
+        mutmut = [sys.executable, "-m", "mutmut"]
+        run = subprocess.run(
+            [*mutmut, "run", "--max-children", "1"], cwd=work, capture_output=True, text=True, timeout=timeout
+        )
+        seconds = time.monotonic() - t0
+        listing = subprocess.run(
+            [*mutmut, "results", "--all", "true"], cwd=work, capture_output=True, text=True
+        )
+        statuses: dict[str, str] = {}
+        for line in listing.stdout.splitlines():
+            name, sep, status = line.strip().rpartition(": ")
+            if sep and "__mutmut_" in name:
+                statuses[name] = status
+        if not statuses:
+            print(
+                f"{key}: mutmut produced no results:\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}",
+                file=sys.stderr,
+            )
+            return None
+        killed = sum(1 for n, s in statuses.items() if s in ("killed", "timeout") and n not in equivalent)
+        survivors = sorted(
+            n for n, s in statuses.items() if s not in ("killed", "timeout") and n not in equivalent
+        )
+        if show:
+            for name in survivors:
+                diff = subprocess.run(
+                    [*mutmut, "show", name], cwd=work, capture_output=True, text=True
+                ).stdout
+                print(f"--- {name} ({statuses[name]})\n{diff.strip()}\n")
+    finally:
+        if keep:
+            print(f"{key}: working copy kept in {work} (run `mutmut show NAME` there)", file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    return Score(key, killed, survivors, len(statuses.keys() & equivalent), seconds)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("modules", nargs="*", help=f"some of: {', '.join(MODULES)} (default: all)")
+    parser.add_argument("--list", action="store_true", help="list the modules and their tests")
+    parser.add_argument("--show-survivors", action="store_true", help="print the diff of each survivor")
+    parser.add_argument("--keep", action="store_true", help="keep each working copy (to inspect mutants)")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds per module (default 1800)")
+    args = parser.parse_args(argv)
+    unknown = [m for m in args.modules if m not in MODULES]
+    if unknown:
+        print(f"mutation.py: unknown module {unknown[0]!r} (known: {', '.join(MODULES)})", file=sys.stderr)
+        return 2
+    if args.list:
+        for key, target in MODULES.items():
+            found = module_file(target)
+            print(f"{key:10} {found[1] if found else '(missing)'}  <- {' '.join(target.tests)}")
+        return 0
+    scores: list[Score] = []
+    for key in args.modules or list(MODULES):
+        score = run_module(key, MODULES[key], args.timeout, args.show_survivors, args.keep)
+        if score is not None:
+            scores.append(score)
+            print(
+                f"{key:10} {score.ratio:6.1%} killed  {score.killed}/{score.counted}"
+                f"  ({score.equivalent} equivalent left out, {score.seconds:.0f} s)",
+                flush=True,
+            )
+    if not scores:
+        return 2
+    below = [s.module for s in scores if s.ratio < TARGET]
+    for s in scores:
+        for name in s.survivors:
+            print(f"  survived: {name}")
+    print(f"target {TARGET:.0%}: " + ("met" if not below else f"below in {', '.join(below)}"))
+    return 1 if below else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,192 @@
+"""The policy-decision mapping, in-process: raw engine decisions (as any engine returns them) →
+one check per rule and one finding per violation, with severity, status, waiver and location."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from meshguard.config import load_config
+from meshguard.contracts.load import load_contract
+from meshguard.contracts.model import Contract
+from meshguard.policy.bundle import load_bundle
+from meshguard.policy.engine import Decisions
+from meshguard.policy.stage import PolicyStage
+from meshguard.policy.waivers import WaiverSet
+from meshguard.results.model import Waiver
+from meshguard.stages import RunOptions
+from policykit import compliant, make_repo
+
+POLICY = """package meshguard.probe
+
+import rego.v1
+
+# METADATA
+# title: Probe deny
+# description: Denies what the input says.
+# custom:
+#   id: PROBE-1
+#   severity: error
+#   regulation: GDPR
+#   remediation: Fix the probe.
+#   article: "Art. 5"
+deny contains msg if {
+  input.never
+  msg := "x"
+}
+
+# METADATA
+# title: Probe warn
+# custom:
+#   id: PROBE-2
+warn contains msg if {
+  input.never
+  msg := "y"
+}
+"""
+
+
+class NoEngine:
+    """decide() never calls the engine: the decisions below stand in for any engine's answer."""
+
+    name = "none"
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Contract]:
+    root = make_repo(tmp_path_factory.mktemp("gov"), {"good": compliant()})
+    policies = root / "probe-policies"
+    policies.mkdir()
+    (policies / "probe.rego").write_text(POLICY, encoding="utf-8")
+    config = load_config(root)
+    contract = load_contract(root / "contracts" / "good.odcs.yaml", root, config.sensitivity).contract
+    return policies, contract
+
+
+def _stage(policies: Path, *waivers: Waiver) -> PolicyStage:
+    bundle = load_bundle(policies, policies.parent)
+    ws = WaiverSet("waivers.yaml", list(waivers), today=date(2026, 1, 1))
+    return PolicyStage(bundle, NoEngine(), ws, RunOptions())  # type: ignore[arg-type]
+
+
+def _checks(outcome: Any) -> dict[str, tuple[str, str, str]]:
+    return {c.id: (str(c.status), str(c.severity), c.message) for c in outcome.checks}
+
+
+def test_no_finding_passes_every_rule(setup: tuple[Path, Contract]) -> None:
+    policies, contract = setup
+    stage = _stage(policies)
+    outcome = stage.decide(contract, Decisions())
+    assert _checks(outcome) == {"PROBE-1": ("passed", "error", ""), "PROBE-2": ("passed", "warning", "")}
+    assert outcome.findings == []
+    assert stage.waivers.products_seen == {"good"}
+    deny = next(c for c in outcome.checks if c.id == "PROBE-1")
+    assert (deny.name, deny.stage, deny.dimension, deny.title, deny.regulation, deny.remediation) == (
+        "Probe deny",
+        "policy",
+        "compliance",
+        "Probe deny",
+        "GDPR",
+        "Fix the probe.",
+    )
+    assert deny.description == "Denies what the input says."
+    assert deny.details == {"rule": "meshguard.probe.deny", "pack": "repo", "findings": 0, "waived": 0}
+
+
+def test_deny_fails_and_warn_warns_one_finding_per_violation(setup: tuple[Path, Contract]) -> None:
+    policies, contract = setup
+    decisions = Decisions(
+        values={
+            "meshguard.probe.deny": ["b second", {"msg": "a first", "field": "patients.email", "extra": 1}],
+            "meshguard.probe.warn": [{"message": "careful"}],
+        }
+    )
+    outcome = _stage(policies).decide(contract, decisions)
+    assert _checks(outcome) == {
+        "PROBE-1": ("failed", "error", "b second (and 1 more)"),
+        "PROBE-2": ("warned", "warning", "careful"),
+    }
+    found = [(f.rule_id, str(f.status), str(f.severity), f.message, f.field) for f in outcome.findings]
+    assert found == [
+        ("PROBE-1", "failed", "error", "b second", None),  # sorted by field, then message
+        ("PROBE-1", "failed", "error", "a first", "patients.email"),
+        ("PROBE-2", "warned", "warning", "careful", None),
+    ]
+    located = outcome.findings[1]
+    assert located.location is not None and located.location.path == "contracts/good.odcs.yaml"
+    assert located.location.line is not None and located.location.pointer.startswith("/schema/0/properties/")
+    assert located.details == {
+        "extra": 1,
+        "rule": "meshguard.probe.deny",
+        "pack": "repo",
+        "article": "Art. 5",
+    }
+    assert outcome.findings[0].location is not None and outcome.findings[0].location.line is None
+
+
+def test_waived_findings_and_a_rule_all_waived(setup: tuple[Path, Contract]) -> None:
+    policies, contract = setup
+    waiver = Waiver("PROBE-1", "good", "r", "a", "2026-06-01", field="email")
+    decisions = Decisions(values={"meshguard.probe.deny": [{"msg": "m", "field": "patients.email"}]})
+    outcome = _stage(policies, waiver).decide(contract, decisions)
+    assert _checks(outcome)["PROBE-1"] == ("waived", "error", "1 finding(s), all waived")
+    (f,) = outcome.findings
+    assert (f.status, f.waiver) == ("waived", waiver)
+    mixed = Decisions(values={"meshguard.probe.deny": [{"msg": "m", "field": "patients.email"}, "open one"]})
+    outcome = _stage(policies, waiver).decide(contract, mixed)
+    assert _checks(outcome)["PROBE-1"] == ("failed", "error", "open one")
+    by_package = Waiver("meshguard.probe.deny", "good", "r", "a", "2026-06-01")
+    outcome = _stage(policies, by_package).decide(contract, Decisions(values={"meshguard.probe.deny": ["m"]}))
+    assert _checks(outcome)["PROBE-1"][0] == "waived"
+
+
+def test_an_errored_rule_is_an_errored_check_and_no_finding(setup: tuple[Path, Contract]) -> None:
+    policies, contract = setup
+    decisions = Decisions(
+        values={"meshguard.probe.deny": ["ignored"]}, errors={"meshguard.probe.deny": "boom"}
+    )
+    outcome = _stage(policies).decide(contract, decisions)
+    assert _checks(outcome)["PROBE-1"] == ("errored", "error", "boom")
+    assert outcome.findings == []
+    errored = next(c for c in outcome.checks if c.id == "PROBE-1")
+    assert errored.details == {"rule": "meshguard.probe.deny", "pack": "repo"}
+
+
+def test_a_rule_the_bundle_does_not_describe_is_still_reported(setup: tuple[Path, Contract]) -> None:
+    policies, contract = setup
+    decisions = Decisions(values={"meshguard.other.warn_x": [42]})
+    outcome = _stage(policies).decide(contract, decisions)
+    assert _checks(outcome)["meshguard.other.warn_x"] == ("warned", "warning", "42")
+    (f,) = outcome.findings
+    assert (f.rule_id, f.message) == ("meshguard.other.warn_x", "42")
+
+
+@pytest.mark.parametrize(
+    ("raw", "msg"),
+    [
+        ("plain", "plain"),
+        ({"msg": "m"}, "m"),
+        ({"message": "m2"}, "m2"),
+        ({"msg": 3}, '{"msg": 3}'),
+        ({"b": 1, "a": 2}, '{"a": 2, "b": 1}'),
+        ([1, 2], "[1, 2]"),
+    ],
+)
+def test_finding_shapes(setup: tuple[Path, Contract], raw: Any, msg: str) -> None:
+    policies, contract = setup
+    outcome = _stage(policies).decide(contract, Decisions(values={"meshguard.probe.deny": [raw]}))
+    assert [f.message for f in outcome.findings] == [msg]
+
+
+def test_a_pointer_locates_a_finding_without_a_field(setup: tuple[Path, Contract]) -> None:
+    policies, contract = setup
+    decisions = Decisions(values={"meshguard.probe.deny": [{"msg": "m", "pointer": "/team/members/0"}]})
+    (f,) = _stage(policies).decide(contract, decisions).findings
+    assert f.location is not None and f.location.pointer == "/team/members/0" and f.location.line is not None
+    assert "pointer" not in f.details
