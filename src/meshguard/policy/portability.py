@@ -28,6 +28,7 @@ _COMMENT = re.compile(r"#[^\n]*")
 _NEGATED_CALL = re.compile(r"\bnot\s+(?P<fn>[A-Za-z_][\w.]*)\s*\(")
 # a reference with at least one dotted or bracketed step, not itself a call
 _LOOKUP = re.compile(r"\b(?P<ref>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[[^\[\]]+\])+)(?![\w.\[]|\s*\()")
+_IMPORT = re.compile(r"^\s*import\s+data\.(?P<path>[\w.]+)(?:\s+as\s+(?P<alias>\w+))?", re.MULTILINE)
 _SPRINTF = re.compile(r"\bsprintf\s*\(\s*\"(?P<fmt>(?:\\.|[^\"\\])*)\"")
 
 
@@ -58,6 +59,8 @@ def _call_args(line: str, start: int) -> str:
 def scan(module: Module) -> list[PortabilityWarning]:
     """Every non-portable pattern in one module."""
     out: list[PortabilityWarning] = []
+    # rules of imported packages (lib.contract) are documents the policy defines, not input keys
+    aliases = {m.group("alias") or m.group("path").rsplit(".", 1)[-1] for m in _IMPORT.finditer(module.text)}
     blank = _blank(module.text).splitlines()
     raw = module.text.splitlines()
     for n, line in enumerate(blank, start=1):
@@ -65,7 +68,11 @@ def scan(module: Module) -> list[PortabilityWarning]:
         for m in _NEGATED_CALL.finditer(line):
             args = _call_args(line, m.end())
             # the blanked text keeps every offset: show the reference as written
-            refs = [original[m.end() + r.start() : m.end() + r.end()] for r in _LOOKUP.finditer(args)]
+            refs = [
+                original[m.end() + r.start() : m.end() + r.end()]
+                for r in _LOOKUP.finditer(args)
+                if r.group("ref").split(".", 1)[0].split("[", 1)[0] not in aliases
+            ]
             if refs:
                 out.append(
                     PortabilityWarning(

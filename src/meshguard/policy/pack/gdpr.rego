@@ -19,7 +19,7 @@ import data.meshguard.lib
 deny_pii_classification contains {"msg": msg, "field": id} if {
 	some i in lib.personal_fields
 	f := lib.fields[i]
-	not lib.non_empty_string(lib.get(f, "classification", null))
+	not lib.non_empty_string(object.get(f, "classification", null))
 	id := lib.field_id(f)
 	msg := sprintf("personal-data field %v has no classification", [id])
 }
@@ -38,7 +38,7 @@ deny_lawful_basis contains {"msg": msg, "field": id} if {
 	not contract_purpose
 	some i in lib.personal_fields
 	f := lib.fields[i]
-	props := lib.get(f, "custom_properties", {})
+	props := object.get(f, "custom_properties", {})
 	not lib.non_empty_string(lib.get(props, "lawfulBasis", null))
 	not lib.non_empty_string(lib.get(props, "purpose", null))
 	id := lib.field_id(f)
@@ -97,8 +97,8 @@ deny_special_contact contains {"msg": "holds special-category data but names no 
 }
 
 dpo_named if {
-	some m in lib.array(lib.get(lib.get(lib.contract, "team", {}), "members", []))
-	role := lib.get(m, "role", null)
+	some m in lib.items(object.get(lib.contract, "team", {}), "members")
+	role := object.get(m, "role", null)
 	is_string(role)
 	lower(role) in data.meshguard.config.dpo_roles
 }
@@ -116,19 +116,20 @@ dpo_named if lib.non_empty_string(lib.contract_custom("dataProtectionContact"))
 #   remediation: Serve the product from an approved region, or get the region approved by the governance council.
 deny_region contains {"msg": msg, "pointer": sprintf("/servers/%d", [i])} if {
 	lib.holds_pii
-	some i, server in lib.array(lib.get(lib.contract, "servers", []))
+	some i, server in lib.array(object.get(lib.contract, "servers", []))
+	is_object(server)
 	some region in server_regions(server)
 	not lower(region) in data.meshguard.config.approved_regions
-	msg := sprintf("personal data served from server %v in non-approved region %v", [lib.get(server, "server", i), region])
+	msg := sprintf("personal data served from server %v in non-approved region %v", [object.get(server, "server", i), region])
 }
 
 server_regions(server) := {r |
-	r := lib.get(server, "region", null)
+	r := object.get(server, "region", null)
 	is_string(r)
 } | {r |
-	some p in lib.array(lib.get(server, "customProperties", []))
-	lib.get(p, "property", null) in {"region", "location"}
-	r := lib.get(p, "value", null)
+	some p in lib.items(server, "customProperties")
+	object.get(p, "property", null) in {"region", "location"}
+	r := object.get(p, "value", null)
 	is_string(r)
 }
 
@@ -143,7 +144,7 @@ server_regions(server) := {r |
 #   remediation: Tag the property `pii` (and classify it), or stop collecting the values.
 deny_undeclared_pii contains {"msg": msg, "field": id} if {
 	some f in lib.fields
-	column := columns[lib.get(f, "path", null)]
+	column := columns[object.get(f, "path", null)]
 	not lib.has_category(f, "pii")
 	found := personal_detections(column)
 	count(found) > 0
@@ -189,9 +190,11 @@ counted(column, found) := sprintf(" (%v of %v sampled values)", [max(hits), samp
 #   remediation: Classify the property (and tag it `pii`), or rename/describe it if it holds no personal data.
 deny_unclassified_personal_name contains {"msg": msg, "field": id} if {
 	some f in lib.fields
-	kinds := {k | some k in lib.array(lib.get(f, "suspected", [])); k in data.meshguard.config.personal_data_names}
+	suspected := object.get(f, "suspected", [])
+	is_array(suspected)
+	kinds := {k | some k in suspected; k in data.meshguard.config.personal_data_names}
 	count(kinds) > 0
-	not lib.non_empty_string(lib.get(f, "classification", null))
+	not lib.non_empty_string(object.get(f, "classification", null))
 	not lib.has_category(f, "pii")
 	id := lib.field_id(f)
 	msg := sprintf("field %v looks like %v by its name or description but has no classification", [id, concat(", ", sort(kinds))])

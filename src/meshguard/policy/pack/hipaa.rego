@@ -38,13 +38,13 @@ deny_phi_encryption contains {"msg": msg, "field": id} if {
 	not servers_encrypted
 	some i in lib.phi_fields
 	f := lib.fields[i]
-	not lib.non_empty_string(lib.get(f, "encrypted_name", null))
+	not lib.non_empty_string(object.get(f, "encrypted_name", null))
 	id := lib.field_id(f)
 	msg := sprintf("PHI field %v is not noted as encrypted", [id])
 }
 
 servers_encrypted if {
-	servers := lib.array(lib.get(lib.contract, "servers", []))
+	servers := lib.array(object.get(lib.contract, "servers", []))
 	count(servers) > 0
 	every server in servers {
 		server_encrypted(server)
@@ -54,9 +54,9 @@ servers_encrypted if {
 # an encryption property with a value that names encryption (a property without a
 # value, or with false/none/empty, is not encryption)
 server_encrypted(server) if {
-	some p in lib.array(lib.get(server, "customProperties", []))
-	lib.get(p, "property", null) in {"encryption", "encryptedAtRest", "encryption_at_rest"}
-	value := lib.get(p, "value", null)
+	some p in lib.items(server, "customProperties")
+	object.get(p, "property", null) in {"encryption", "encryptedAtRest", "encryption_at_rest"}
+	value := object.get(p, "value", null)
 	not value in {false, "none", "false", "", null}
 	not blank(value)
 }
@@ -81,9 +81,9 @@ deny_phi_access_role contains {"msg": "holds PHI but declares no access role wit
 }
 
 approved_role if {
-	some r in lib.array(lib.get(lib.contract, "roles", []))
+	some r in lib.items(lib.contract, "roles")
 	some key in ["firstLevelApprovers", "secondLevelApprovers"]
-	lib.non_empty_string(lib.get(r, key, null))
+	lib.non_empty_string(object.get(r, key, null))
 }
 
 # METADATA
@@ -124,9 +124,11 @@ public_product if count(lib.public_fields) > 0
 #   remediation: Classify the property `restricted` and tag it `phi`, or rename/describe it if it holds no health data.
 deny_unclassified_health_name contains {"msg": msg, "field": id} if {
 	some f in lib.fields
-	some k in lib.array(lib.get(f, "suspected", []))
+	suspected := object.get(f, "suspected", [])
+	is_array(suspected)
+	some k in suspected
 	k in data.meshguard.config.health_data_names
-	not lib.non_empty_string(lib.get(f, "classification", null))
+	not lib.non_empty_string(object.get(f, "classification", null))
 	not lib.has_category(f, "phi")
 	id := lib.field_id(f)
 	msg := sprintf("field %v looks like health data by its name or description but has no classification", [id])

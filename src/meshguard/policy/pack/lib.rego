@@ -23,27 +23,44 @@ array(x) := x if is_array(x)
 
 else := []
 
-# the contract document and the fields, whatever shape the input has
-contract := get(input, "contract", {})
+# the objects in the array x[k] (none when x is not an object or x[k] not an array)
+items(x, k) := [i | is_object(x); v := object.get(x, k, []); is_array(v); some i in v; is_object(i)]
 
-fields := array(get(input, "fields", []))
+# Typed views of the input, built once per decision: rules index and iterate these,
+# so per-field code calls only builtins (a user function call per field and rule
+# would cost more than the whole decision does).
+contract := c if {
+	c := input.contract
+	is_object(c)
+} else := {}
 
-field_id(f) := sprintf("%v.%v", [get(f, "schema", ""), get(f, "path", "")])
+product := p if {
+	p := input.product
+	is_object(p)
+} else := {}
 
-has_category(f, c) if c in array(get(f, "categories", []))
+fields := [f | fs := input.fields; is_array(fs); some f in fs; is_object(f)]
 
-# Positions in input.fields of the fields in a category. Sets of indices, not of
-# field objects: cheaper to build, to compare and to return with every decision.
-personal_fields := {i | some i, f in fields; has_category(f, "pii")}
+field_id(f) := sprintf("%v.%v", [object.get(f, "schema", ""), object.get(f, "path", "")])
 
-phi_fields := {i | some i, f in fields; has_category(f, "phi")}
+has_category(f, c) if {
+	cats := object.get(f, "categories", [])
+	is_array(cats)
+	c in cats
+}
 
-special_fields := {i | some i, f in fields; has_category(f, "special")}
+# Positions in fields of the fields in a category. Sets of indices, not of field
+# objects: cheaper to build, to compare and to return with every decision.
+personal_fields := {i | some i, f in fields; cats := object.get(f, "categories", []); is_array(cats); "pii" in cats}
 
-public_fields := {i | some i, f in fields; has_category(f, "public")}
+phi_fields := {i | some i, f in fields; cats := object.get(f, "categories", []); is_array(cats); "phi" in cats}
+
+special_fields := {i | some i, f in fields; cats := object.get(f, "categories", []); is_array(cats); "special" in cats}
+
+public_fields := {i | some i, f in fields; cats := object.get(f, "categories", []); is_array(cats); "public" in cats}
 
 # paths of the contract's fields (to find data columns the contract does not declare)
-field_paths := {p | some f in fields; p := get(f, "path", null)}
+field_paths := {p | some f in fields; p := object.get(f, "path", null)}
 
 holds_pii if count(personal_fields) > 0
 
@@ -51,23 +68,23 @@ holds_phi if count(phi_fields) > 0
 
 # restricted or stricter
 restricted(f) if {
-	c := get(f, "classification", null)
+	c := object.get(f, "classification", null)
 	is_string(c)
 	levels[lower(c)] >= levels.restricted
 }
 
-active if get(get(input, "product", {}), "status", null) == "active"
+active if object.get(product, "status", null) == "active"
 
 sla_properties contains lower(p) if {
-	some entry in array(get(contract, "slaProperties", []))
-	p := get(entry, "property", null)
+	some entry in items(contract, "slaProperties")
+	p := object.get(entry, "property", null)
 	is_string(p)
 }
 
 contract_custom(name) := value if {
-	some p in array(get(contract, "customProperties", []))
-	get(p, "property", null) == name
-	value := get(p, "value", null)
+	some p in items(contract, "customProperties")
+	object.get(p, "property", null) == name
+	value := object.get(p, "value", null)
 }
 
 non_empty_string(s) if {

@@ -20,14 +20,18 @@ deny_quality_rules contains {"msg": "active product declares no quality rule", "
 }
 
 has_quality_rules if {
-	some s in lib.array(lib.get(lib.contract, "schema", []))
-	count(lib.array(lib.get(s, "quality", []))) > 0
+	some s in lib.items(lib.contract, "schema")
+	rules := object.get(s, "quality", [])
+	is_array(rules)
+	count(rules) > 0
 }
 
 has_quality_rules if {
-	some s in lib.array(lib.get(lib.contract, "schema", []))
-	some p in lib.array(lib.get(s, "properties", []))
-	count(lib.array(lib.get(p, "quality", []))) > 0
+	some s in lib.items(lib.contract, "schema")
+	some p in lib.items(s, "properties")
+	rules := object.get(p, "quality", [])
+	is_array(rules)
+	count(rules) > 0
 }
 
 # METADATA
@@ -49,14 +53,14 @@ deny_freshness_sla contains {"msg": "active product declares no freshness SLA", 
 #   id: QUA-003
 #   severity: error
 #   remediation: Fix the data (or the rule) so the check passes.
-deny_failed_quality contains {"msg": msg, "check": c.id, "field": lib.get(c, "field", null), "pointer": "/schema"} if {
+deny_failed_quality contains {"msg": msg, "check": c.id, "field": object.get(c, "field", null), "pointer": "/schema"} if {
 	some c in checks
 	c.status == "failed"
 	c.severity == "error"
 	msg := sprintf("blocking quality check %v failed", [c.id])
 }
 
-checks := lib.array(lib.get(lib.get(input, "quality", {}), "checks", []))
+checks := lib.items(object.get(input, "quality", {}), "checks")
 
 # METADATA
 # title: Quality checks could run
@@ -65,7 +69,7 @@ checks := lib.array(lib.get(lib.get(input, "quality", {}), "checks", []))
 #   id: QUA-004
 #   severity: warning
 #   remediation: Fix the rule or the data source so the check can run.
-warn_errored_quality contains {"msg": msg, "check": c.id, "field": lib.get(c, "field", null), "pointer": "/schema"} if {
+warn_errored_quality contains {"msg": msg, "check": c.id, "field": object.get(c, "field", null), "pointer": "/schema"} if {
 	some c in checks
 	c.status == "errored"
 	msg := sprintf("quality check %v could not run", [c.id])
