@@ -23,11 +23,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import meshguard
 from meshguard.config import Config
 from meshguard.errors import EngineUnavailable, PolicyError
 from meshguard.policy.bundle import PolicyBundle
-from meshguard.policy.engine import Decisions
+from meshguard.policy.engine import Decisions, EngineCapabilities
 from meshguard.policy.worker import split_frame, write_frame
 from meshguard.stages import RunOptions
 
@@ -46,7 +45,7 @@ class Worker:
     ) -> None:
         self.timeout = timeout
         env = dict(os.environ)
-        src = str(Path(meshguard.__file__).resolve().parents[1])
+        src = str(Path(__file__).resolve().parents[2])  # the folder holding the meshguard package
         env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
         env["RUST_BACKTRACE"] = "0"
         self._proc = subprocess.Popen(
@@ -147,6 +146,8 @@ class Worker:
 class EmbeddedEngine:
     """Decisions from worker processes; ``core`` picks the evaluator they load (regorus by
     default; "opa" for OPA's own, see :mod:`meshguard.policy.opa_inprocess`)."""
+
+    capabilities = EngineCapabilities(batches=True)
 
     def __init__(
         self, bundle: PolicyBundle, timeout: float, *, core: str = "regorus", name: str = "embedded"

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from meshguard.config import Config
 from meshguard.errors import EngineUnavailable, PolicyError, UsageError
 from meshguard.policy.bundle import Module, PolicyBundle
-from meshguard.policy.engine import ROOT, Decisions, flatten_tree
+from meshguard.policy.engine import ROOT, Decisions, EngineCapabilities, flatten_tree
 from meshguard.policy.metadata import scan_file
 from meshguard.stages import RunOptions
 
@@ -82,6 +82,7 @@ def _upload_error(exc: Any) -> tuple[str, int | None]:
 
 class OpaEngine:
     name = "opa"
+    capabilities = EngineCapabilities()
 
     def __init__(
         self,
