@@ -164,6 +164,7 @@ def meshguard(pg: dict[str, str | int], table: str) -> tuple[float, int, int, st
     (work / "contracts").mkdir(parents=True, exist_ok=True)
     text = CONTRACT.format(host=pg["host"], port=pg["port"], table=table)
     (work / "contracts" / "sales.odcs.yaml").write_text(text, encoding="utf-8")
+    (work / "meshguard.yaml").write_text("contracts: {dir: contracts}\n", encoding="utf-8")  # the root
     env = {**os.environ, "MESHGUARD_PG_USER": str(pg["user"])}
     exe = str(Path(sys.executable).parent / "meshguard")
     return whole([exe, "test", "--format", "json"], work, env)

@@ -1,6 +1,6 @@
 """Whole-process wall time of `meshguard lint` on one contract and on a whole repo.
 
-Budget (DESIGN.md §9): < 0.3 s for one contract on a 2-core machine.
+Budget (DESIGN.md §9): < 0.15 s for one contract on a 2-core machine.
 Prints the median of N runs and, side by side, the bare interpreter start-up
 (`python -c pass`) so the figure can be read on a noisy machine.
 

@@ -112,6 +112,7 @@ def generate(rows: int) -> Path:
     path = work / "sales.parquet"
     (work / "contracts").mkdir(parents=True, exist_ok=True)
     (work / "contracts" / "sales.odcs.yaml").write_text(CONTRACT, encoding="utf-8")
+    (work / "meshguard.yaml").write_text("contracts: {dir: contracts}\n", encoding="utf-8")  # the root
     spark = CONTRACT.replace("type: local, path: sales.parquet", f"type: spark, path: {path}")
     (work / "contracts-spark").mkdir(exist_ok=True)
     (work / "contracts-spark" / "sales.odcs.yaml").write_text(spark, encoding="utf-8")

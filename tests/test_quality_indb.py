@@ -200,3 +200,25 @@ def test_every_rule_kind_compiles_to_the_dialect(dialect: str) -> None:
     assert "HAVING" in ibis.to_sql(samples, dialect=dialect).upper() or "> 1" in ibis.to_sql(
         samples, dialect=dialect
     )
+
+
+def test_sql_rule_over_a_streamed_file_same_in_memory_and_out_of_core(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import polars as pl
+
+    from meshguard.quality import sqlrules
+
+    root = make_repo(tmp_path)
+    pl.read_csv(root / "data" / "customers.csv").write_parquet(root / "data" / "customers.parquet")
+    doc = customers_contract({"server": "s", "type": "local", "path": "data/customers.parquet"})
+    doc["schema"][0]["quality"].append(
+        {"type": "sql", "id": "old", "query": "SELECT COUNT(*) FROM {object} WHERE age > 100", "mustBe": 0}
+    )
+    in_memory = _run(root, doc)
+    monkeypatch.setattr(sqlrules, "IN_MEMORY_CELLS", 0)  # through a temporary Parquet file
+    out_of_core = _run(root, doc)
+    for key in ("old", "customers.sql.2"):
+        got = [(c.status, c.measured) for c in (in_memory.get(key), out_of_core.get(key)) if c]
+        assert len(got) == 2 and got[0] == got[1], key
+    assert in_memory["old"].measured == 1 and in_memory["old"].status == "failed"

@@ -51,6 +51,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
             ]
         },
         "reports": {"type": "string"},
+        "repository_url": {"type": "string", "minLength": 1},
         "waivers": {"type": "string"},
         "sensitivity": {
             "type": "object",
@@ -63,7 +64,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": False,
             "properties": {
-                "kind": {"type": "string", "enum": ["embedded", "opa"]},
+                "kind": {"type": "string", "enum": ["embedded", "opa", "opa-inprocess"]},
                 "timeout": {"type": "number", "exclusiveMinimum": 0},
                 "opa": {
                     "type": "object",
@@ -91,6 +92,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
                 "large_file_bytes": {"type": "integer", "minimum": 0},
                 "allow_urls": {"type": "boolean"},
                 "as_of": {"type": "string"},
+                "pii_min_fraction": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
             },
         },
         "scoring": {
@@ -175,6 +177,8 @@ class DataConfig:
     allow_urls: bool = False
     #: "now" for SLA checks (ISO date or timestamp), for reproducible runs over fixed sample data
     as_of: str | None = None
+    #: share of a column's sampled values that must look like personal data to flag it
+    pii_min_fraction: float = 0.05
 
 
 @dataclass(frozen=True)
@@ -227,6 +231,9 @@ class Config:
     source: str | None = None  # the file the config came from, if any
     #: OPA-style decision log (JSON lines), relative to the repo root; None: not written
     decision_log: str | None = None
+    #: how scorecards link a contract: a URL template with {path}, {line} and {commit}
+    #: (e.g. https://github.com/org/repo/blob/{commit}/{path}#L{line}); None: the file itself
+    repository_url: str | None = None
 
     @property
     def contracts_path(self) -> Path:
@@ -315,6 +322,7 @@ def _from_mapping(root: Path, raw: dict[str, Any], display: str) -> Config:
         limits=limits,
         fail_on=raw.get("fail_on", "error"),
         decision_log=raw.get("decision_log"),
+        repository_url=raw.get("repository_url"),
         lint_rules=_rule_settings(raw.get("lint", {}).get("rules", {})),
         source=display,
     )

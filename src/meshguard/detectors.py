@@ -1,17 +1,53 @@
-"""Detect sensitive content in a bounded sample of a column's values (DESIGN.md §5 ``detected``).
+"""The one registry of personal-data detectors (DESIGN.md §5 ``detected``).
 
-A kind is detected when at least half of the sampled non-empty values match
-it (so one stray value does not flag a column). Checksums cut false
-positives: IBANs pass mod-97, payment card numbers pass Luhn.
+Each :class:`Detector` names a kind of sensitive content, says what a column
+holding it is (category and classification, for ``meshguard import``'s
+proposals) and recognises it in a bounded sample of a column's values, or from
+the column as a whole. The profile (polars), the Spark backend, the importer
+and the policy vocabulary (``personal_data_detections`` in the policy pack's
+data) all read this registry; a plugin adds detectors through the
+``meshguard.detectors`` entry point (:mod:`meshguard.plugins`).
+
+A kind is detected when at least ``min_fraction`` of the sampled non-empty
+values match it (default 0.05, so a free-text column where one value in ten —
+or in twenty — is a phone number or an e-mail is caught;
+``data.pii_min_fraction`` in meshguard.yaml). Checksums cut false positives:
+IBANs pass mod-97, payment card numbers pass Luhn. Only counts leave this
+module, never values.
+
+Without data (:func:`suspect`): words of a field's name, description and types
+that say it holds personal data (``email``, ``phone``, ``ssn``,
+``date_of_birth``, ``street``, ``ip_address``, ``iban``, ``first_name``…) or
+health data (``diagnosis``, ``icd10``, ``medication``…), so a contract
+declaring such a field without a classification is caught before any data is
+read, and the field's values are masked like declared personal data.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from meshguard import plugins
+from meshguard.errors import UsageError
+
+if TYPE_CHECKING:
+    from meshguard.contracts.model import Property
 
 SAMPLE = 1000
-THRESHOLD = 0.5
+#: default share of sampled values that must match a kind for the column to be flagged
+MIN_FRACTION = 0.05
+THRESHOLD = MIN_FRACTION  # the name older callers use
+_settings = {"min_fraction": MIN_FRACTION}
+
+
+def configure(min_fraction: float | None) -> None:
+    """Set the share of matching values that flags a column (``data.pii_min_fraction``)."""
+    _settings["min_fraction"] = MIN_FRACTION if min_fraction is None else float(min_fraction)
+
 
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 _PHONE = re.compile(r"^\+?[\d\s().-]{7,22}$")
@@ -60,25 +96,224 @@ def _is_iban(v: str) -> bool:
     return bool(_IBAN.match(compact)) and iban_ok(compact)
 
 
-DETECTORS: dict[str, Callable[[str], bool]] = {
-    "email": lambda v: bool(_EMAIL.match(v)),
-    "phone": _is_phone,
-    "national_id": lambda v: bool(_SSN.match(v)),
-    "iban": _is_iban,
-    "payment_card": _is_card,
-    "ip_address": lambda v: bool(_IPV4.match(v) or (":" in v and _IPV6.match(v))),
-}
+#: what a column's values are, for the detectors: text, whole numbers, dates and times, other
+STRING, INTEGER, TEMPORAL, OTHER = "string", "integer", "temporal", "other"
+
+
+@dataclass(frozen=True)
+class Detector:
+    name: str
+    #: what the values are, in a sentence ("e-mail addresses")
+    description: str
+    #: the sensitivity category (meshguard.sensitivity.CATEGORIES) a column holding them has
+    category: str = "pii"
+    #: the ODCS classification proposed for such a column
+    classification: str = "confidential"
+    #: does one (stripped, non-empty) value look like this kind?
+    value: Callable[[str], bool] | None = None
+    #: the value families whose values are tested (numbers stored as integers: card numbers)
+    families: frozenset[str] = frozenset({STRING})
+    #: decided on the column as a whole instead: (column name, family, sampled values) → found
+    column: Callable[[str, str, Sequence[str]], bool] | None = None
+
+    def hits(self, name: str, family: str, sample: Sequence[str], share: float | None = None) -> int | None:
+        """How many sampled values match (None: not found; 0: found on the column as a whole)."""
+        if self.column is not None:
+            return 0 if self.column(name, family, sample) else None
+        if self.value is None or family not in self.families or not sample:
+            return None
+        n = sum(1 for v in sample if self.value(v))
+        limit = _settings["min_fraction"] if share is None else share
+        return n if n and n / len(sample) >= limit else None
+
+    def found(self, name: str, family: str, sample: Sequence[str]) -> bool:
+        return self.hits(name, family, sample) is not None
+
+
+def _date_of_birth(name: str, family: str, sample: Sequence[str]) -> bool:
+    if not _BIRTH_NAME.search(name):
+        return False
+    return family == TEMPORAL or (
+        family == STRING and bool(sample) and all(_ISO_DATE.match(v) for v in sample)
+    )
+
+
+BUILTIN: tuple[Detector, ...] = (
+    Detector("email", "e-mail addresses", value=lambda v: bool(_EMAIL.match(v))),
+    Detector("phone", "phone numbers", value=_is_phone),
+    Detector(
+        "national_id", "national id numbers", classification="restricted", value=lambda v: bool(_SSN.match(v))
+    ),
+    Detector("iban", "IBANs", classification="restricted", value=_is_iban),
+    Detector(
+        "payment_card",
+        "payment card numbers",
+        category="pci",
+        classification="restricted",
+        value=_is_card,
+        families=frozenset({STRING, INTEGER}),
+    ),
+    Detector(
+        "ip_address",
+        "IP addresses",
+        value=lambda v: bool(_IPV4.match(v) or (":" in v and _IPV6.match(v))),
+    ),
+    Detector("date_of_birth", "dates of birth", column=_date_of_birth),
+)
+
+
+#: kind → its value test, for the built-in detectors that test values
+DETECTORS: dict[str, Callable[[str], bool]] = {d.name: d.value for d in BUILTIN if d.value is not None}
+
+
+@functools.cache
+def registry() -> tuple[Detector, ...]:
+    """The built-in detectors, then the plugins' (a plugin may not reuse a built-in name)."""
+    out = list(BUILTIN)
+    names = {d.name for d in out}
+    for name, spec in plugins.entry_points(plugins.DETECTORS).items():
+        detector = plugins.load(spec, group=plugins.DETECTORS, name=name)
+        if not isinstance(detector, Detector):
+            raise UsageError(
+                f"plugin {name!r} ({plugins.DETECTORS}): {spec} is not a meshguard.detectors.Detector"
+            )
+        if detector.name in names:
+            raise UsageError(
+                f"plugin {name!r} ({plugins.DETECTORS}): detector {detector.name!r} already exists"
+            )
+        names.add(detector.name)
+        out.append(detector)
+    return tuple(out)
+
+
+def names() -> list[str]:
+    """Every kind a detector can report in ``input.data.columns[*].detected``."""
+    return [d.name for d in registry()]
+
+
+def by_name() -> dict[str, Detector]:
+    return {d.name: d for d in registry()}
+
+
+def family_of(dtype: Any) -> str:
+    """The family of a polars data type (the profile's and the Spark backend's columns)."""
+    import polars as pl
+
+    if dtype == pl.String:
+        return STRING
+    if dtype == pl.Date or isinstance(dtype, pl.Datetime):
+        return TEMPORAL
+    if dtype.is_integer():
+        return INTEGER
+    return OTHER
+
+
+def reads_values(family: str) -> bool:
+    """Whether any detector tests the values of a column of this family (else none are read)."""
+    return any(d.value is not None and family in d.families for d in registry())
+
+
+@dataclass(frozen=True)
+class Detection:
+    """What a sample of one column holds: the kinds found, how many values matched each
+    (value detectors only) and how many non-empty values were sampled."""
+
+    kinds: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    sampled: int = 0
+
+
+def scan_column(
+    name: str, family: str, values: Sequence[str], *, min_fraction: float | None = None
+) -> Detection:
+    """Kinds of sensitive content found in the column ``name`` from a sample of its values (as text),
+    with how many values matched: counts, never values."""
+    sample = [v.strip() for v in values[:SAMPLE] if v and v.strip()]
+    kinds: list[str] = []
+    counts: dict[str, int] = {}
+    for d in registry():
+        n = d.hits(name, family, sample, min_fraction)
+        if n is not None:
+            kinds.append(d.name)
+            if n:
+                counts[d.name] = n
+    return Detection(kinds, counts, len(sample))
+
+
+def detect_column(name: str, family: str, values: Sequence[str]) -> list[str]:
+    """Kinds of sensitive content found in the column ``name`` from a sample of its values (as text)."""
+    return scan_column(name, family, values).kinds
+
+
+def scan(
+    name: str, values: Sequence[str], *, temporal: bool = False, min_fraction: float | None = None
+) -> Detection:
+    """:func:`scan_column` for a text column (``temporal``: a date column, no values read)."""
+    return scan_column(name, TEMPORAL if temporal else STRING, values, min_fraction=min_fraction)
 
 
 def detect(name: str, values: Sequence[str], *, temporal: bool = False) -> list[str]:
-    """Kinds of sensitive content found in ``values`` (strings) of the column ``name``."""
-    found: list[str] = []
-    sample = [v.strip() for v in values[:SAMPLE] if v and v.strip()]
-    if sample:
-        for kind, test in DETECTORS.items():
-            hits = sum(1 for v in sample if test(v))
-            if hits / len(sample) >= THRESHOLD:
-                found.append(kind)
-    if _BIRTH_NAME.search(name) and (temporal or (sample and all(_ISO_DATE.match(v) for v in sample))):
-        found.append("date_of_birth")
-    return found
+    """Kinds found in a text column's ``values`` (``temporal``: a date column, no values read)."""
+    return detect_column(name, TEMPORAL if temporal else STRING, values)
+
+
+# --- by name, description and type ------------------------------------------------------
+
+#: kind → pattern over the words of a field's name and types (lower case, one space apart)
+_NAME_WORDS: dict[str, re.Pattern[str]] = {
+    "email": re.compile(r"\b(e ?mail|email address|mail address)\b"),
+    "phone": re.compile(r"\b(phone|telephone|mobile|cell ?phone|msisdn|fax|tel)\b"),
+    "national_id": re.compile(
+        r"\b(ssn|social security( number)?|national (id|identifier|insurance)( number)?|passport( number)?"
+        r"|tax (id|identifier)|nino|driver'?s? licen[cs]e)\b"
+    ),
+    "date_of_birth": re.compile(r"\b(birth ?date|date of birth|dob|birthday|birth day)\b"),
+    "postal_address": re.compile(
+        r"\b(street|street address|home address|postal address|post ?code|zip ?code|zip|postal code"
+        r"|address line ?\d?|billing address|shipping address|mailing address)\b"
+    ),
+    "ip_address": re.compile(r"\b(ip|ip address|ipv4|ipv6|client ip|remote addr|inet)\b"),
+    "iban": re.compile(r"\b(iban|bank account( number)?|account number)\b"),
+    "payment_card": re.compile(r"\b(card number|credit card|debit card|pan|cc number)\b"),
+    "person_name": re.compile(
+        r"\b(first name|last name|full name|given name|family name|surname|maiden name"
+        r"|(customer|patient|person|contact|employee|holder|member) name)\b"
+    ),
+    "health": re.compile(
+        r"\b(diagnosis|diagnoses|icd ?10|icd|medical|medication|prescription|treatment|allergy|allergies"
+        r"|symptom|symptoms|clinical|condition code|blood type|lab result|health)\b"
+    ),
+}
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_SEPARATORS = re.compile(r"[^a-z0-9']+")
+
+
+def words(text: str) -> str:
+    """``customerEmail_Address`` → ``customer email address`` (lower case, one space apart)."""
+    return " ".join(_SEPARATORS.sub(" ", _CAMEL.sub(" ", text).lower()).split())
+
+
+def suspect(
+    name: str,
+    description: str | None = None,
+    logical_type: str | None = None,
+    physical_type: str | None = None,
+) -> list[str]:
+    """Kinds of personal (or health) data a field's name, description or types point to."""
+    text = " | ".join(words(t) for t in (name, description or "", physical_type or "") if t)
+    kinds = [kind for kind, pattern in _NAME_WORDS.items() if pattern.search(text)]
+    if "ip_address" not in kinds and (logical_type or "").lower() in ("inet", "ipaddress"):
+        kinds.append("ip_address")
+    return kinds
+
+
+def suspected(prop: Property) -> list[str]:
+    """:func:`suspect` for a contract property."""
+    return suspect(prop.name, prop.description, prop.logical_type, prop.physical_type)
+
+
+def guarded(prop: Property) -> bool:
+    """Values of ``prop`` are masked in every output: declared personal/sensitive data, or a
+    field whose name, description or type says it holds personal data."""
+    return prop.masked or bool(suspected(prop))

@@ -29,11 +29,12 @@ def _options(
 
 def select_contracts(config: Config, products: tuple[str, ...]) -> list[Contract]:
     """Contracts named by product id or by file path; all of the repo when none is named."""
-    from meshguard.contracts.repo import load_all
+    from meshguard.contracts.repository import ContractRepository
 
+    repository = ContractRepository(config)
     files = [Path(p) for p in products if Path(p).is_file()]
     ids = [p for p in products if not Path(p).is_file()]
-    loaded, errors = load_all([config.contracts_path] if ids or not products else [], config)
+    loaded, errors, _ = repository.load_current([config.contracts_path] if ids or not products else [])
     if errors:
         raise errors[0]
     by_id = {lc.contract.id: lc.contract for lc in loaded}
@@ -44,7 +45,7 @@ def select_contracts(config: Config, products: tuple[str, ...]) -> list[Contract
             raise UsageError(f"no data product {pid!r} in {config.contracts_dir}/ (known: {known})")
         chosen.append(by_id[pid])
     if files:
-        extra, errs = load_all(files, config)
+        extra, errs, _ = repository.load_current(files)
         if errs:
             raise errs[0]
         chosen.extend(lc.contract for lc in extra)
@@ -119,9 +120,7 @@ def eval_(
                     }
                 )
                 blocking = blocking or key in decisions.errors
-                blocking = blocking or bool(
-                    decisions.values.get(key) and not key.rsplit(".", 1)[1].startswith("warn")
-                )
+                blocking = blocking or bool(decisions.values.get(key) and stage.blocks(key))
             results.append({"input": str(input_file), "decisions": rows})
         else:
             for contract in select_contracts(config, products):
@@ -189,6 +188,10 @@ def test(directory: Path | None, verbose: bool, root: Path, config_file: Path | 
     config = get_config(root, config_file)
     bundle = load_policies(config, RunOptions(), directory.resolve() if directory else None)
     results = run_tests(bundle, config.engine.timeout)
+    from meshguard.policy.portability import scan_all
+
+    for w in scan_all([*bundle.modules, *bundle.tests]):  # OPA would decide these differently
+        click.echo(str(w), err=True)
     for r in results:
         if verbose or r.status != "passed":
             extra = f": {r.message}" if r.message else ""
@@ -203,6 +206,26 @@ def test(directory: Path | None, verbose: bool, root: Path, config_file: Path | 
         click.echo("no test_* rules found", err=True)
         return int(ExitCode.FAILED)
     return int(ExitCode.FAILED if failed or errored else ExitCode.PASSED)
+
+
+@policy.command("lint")
+@click.argument("directory", required=False, type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Exit 1 when there is a warning.")
+@repo_options
+def lint(directory: Path | None, strict: bool, root: Path, config_file: Path | None) -> int:
+    """Warn about Rego that OPA and the embedded engine decide differently (a lookup inside a
+    negated call, sprintf %s of a non-string) in the repo's policies (or DIRECTORY)."""
+    from meshguard.policy.bundle import load_bundle
+    from meshguard.policy.portability import scan_all
+
+    config = get_config(root, config_file)
+    folder = directory.resolve() if directory else config.root / config.policies.path
+    bundle = load_bundle(folder, config.root)
+    warnings = scan_all([*bundle.modules, *bundle.tests])
+    for w in warnings:
+        click.echo(str(w))
+    click.echo(f"{len(bundle.modules) + len(bundle.tests)} modules: {len(warnings)} portability warning(s)")
+    return int(ExitCode.FAILED if strict and warnings else ExitCode.PASSED)
 
 
 @policy.command("input")

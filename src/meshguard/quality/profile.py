@@ -8,14 +8,18 @@ its values.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from meshguard.detectors import SAMPLE, detect
+from meshguard.detectors import SAMPLE, Detection, family_of, reads_values, scan_column
+from meshguard.errors import DataError
 from meshguard.quality.masking import jsonable
 
 if TYPE_CHECKING:
     import polars as pl
 
+#: rows of a sample file read to propose sensitivity (``meshguard import``)
+PROFILE_ROWS = 1000
 #: above this many rows the distinct count is an estimate (HyperLogLog)
 EXACT_DISTINCT_ROWS = 1_000_000
 
@@ -24,7 +28,7 @@ def profile(
     frame: pl.DataFrame | pl.LazyFrame,
     masked: Collection[str],
     rows: int | None = None,
-    found: Mapping[str, list[str]] | None = None,
+    found: Mapping[str, Detection] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """The profile of every column of ``frame`` (a LazyFrame is aggregated in one streaming pass)."""
     import polars as pl
@@ -70,8 +74,12 @@ def profile(
         entry: dict[str, Any] = {
             "null_fraction": round(nulls / rows, 6) if rows else 0.0,
             "distinct": None if distinct is None else int(distinct) - (1 if nulls and rows else 0),
-            "detected": list(found[c]) if found is not None and c in found else _detect(frame, c, dtype),
         }
+        hits = found[c] if found is not None and c in found else _detect(frame, c, dtype)
+        entry["detected"] = list(hits.kinds)
+        if hits.counts:  # how many sampled values matched each kind: counts, never values
+            entry["detected_counts"] = dict(hits.counts)
+            entry["sampled"] = hits.sampled
         if f"lo|{c}" in stats:
             entry["min"] = jsonable(stats[f"lo|{c}"])
             entry["max"] = jsonable(stats[f"hi|{c}"])
@@ -100,17 +108,29 @@ def _head(frame: pl.DataFrame | pl.LazyFrame, column: str) -> list[Any]:
     return values.get_column(column).to_list()
 
 
-def _detect(frame: pl.DataFrame | pl.LazyFrame, column: str, dtype: pl.DataType) -> list[str]:
+def _detect(frame: pl.DataFrame | pl.LazyFrame, column: str, dtype: pl.DataType) -> Detection:
+    family = family_of(dtype)
+    values = [str(v) for v in _head(frame, column)] if reads_values(family) else []
+    return scan_column(column, family, values)
+
+
+def detected_in_sample(sample: Path, rows: int = PROFILE_ROWS) -> dict[str, list[str]]:
+    """column → kinds of sensitive content the quality stage's profile finds in the first rows."""
     import polars as pl
 
-    if dtype == pl.String:
-        return detect(column, _head(frame, column))
-    if dtype == pl.Date or isinstance(dtype, pl.Datetime):
-        return detect(column, [], temporal=True)
-    if dtype.is_integer():  # card numbers stored as integers
-        values = [str(v) for v in _head(frame, column)]
-        return [k for k in detect(column, values) if k == "payment_card"]
-    return []
+    suffix = sample.suffix.lower()
+    try:
+        if suffix == ".csv":
+            frame = pl.read_csv(sample, n_rows=rows, infer_schema_length=rows, try_parse_dates=True)
+        elif suffix == ".parquet":
+            frame = pl.read_parquet(sample, n_rows=rows)
+        else:
+            frame = pl.read_ndjson(sample, n_rows=rows)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise DataError(f"cannot read the sample: {first}", path=sample.as_posix()) from None
+    columns = profile(frame, masked=frame.columns)  # masked: no min/max values computed
+    return {name: list(entry.get("detected", [])) for name, entry in columns.items()}
 
 
 class LazyProfile(Mapping[str, dict[str, Any]]):
@@ -135,7 +155,7 @@ class LazyProfile(Mapping[str, dict[str, Any]]):
         return len(self._get())
 
 
-def detected(frame: pl.DataFrame | pl.LazyFrame) -> dict[str, list[str]]:
+def detected(frame: pl.DataFrame | pl.LazyFrame) -> dict[str, Detection]:
     """Column → the sensitive content found in its first values (what masks failing samples)."""
     schema = frame.collect_schema()
     return {c: _detect(frame, c, schema[c]) for c in schema.names() if not c.startswith("__bad__")}

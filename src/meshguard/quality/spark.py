@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from meshguard.contracts.model import Contract, Property, SchemaObject
-from meshguard.detectors import SAMPLE, detect
+from meshguard.detectors import SAMPLE, detect_column, family_of, guarded, reads_values
 from meshguard.quality.duplicates import Duplicates
 from meshguard.quality.load import SEED
 from meshguard.quality.masking import jsonable
@@ -258,7 +258,7 @@ def prepare_spark(
     df = df.cache()
     rows = df.count()
     table = SparkTable(contract, obj, typed, frozenset(), samples, sampled, source, rows, df)
-    declared = {p for p, prop in props.items() if prop.masked}
+    declared = {p for p, prop in props.items() if guarded(prop)}
     prof = spark_profile(table, declared)
     table.masked = frozenset(declared | {c for c, e in prof.items() if e["detected"]})
     return table, norm, prof
@@ -305,14 +305,11 @@ def spark_profile(table: SparkTable, masked: Collection[str]) -> dict[str, dict[
 
 
 def _detect(table: SparkTable, column: str, dtype: pl.DataType) -> list[str]:
-    import polars as pl
     from pyspark.sql import functions as F
 
-    if dtype == pl.Date or isinstance(dtype, pl.Datetime):
-        return detect(column, [], temporal=True)
-    if dtype != pl.String and not dtype.is_integer():
-        return []
-    head = table.df.filter(F.col(f"`{column}`").isNotNull()).orderBy(ROW).limit(SAMPLE)
-    values = [str(v) for v in _to_polars(head.select(f"`{column}`"), table.frame).get_column(column)]
-    found = detect(column, values)
-    return found if dtype == pl.String else [k for k in found if k == "payment_card"]
+    family = family_of(dtype)
+    values: list[str] = []
+    if reads_values(family):
+        head = table.df.filter(F.col(f"`{column}`").isNotNull()).orderBy(ROW).limit(SAMPLE)
+        values = [str(v) for v in _to_polars(head.select(f"`{column}`"), table.frame).get_column(column)]
+    return detect_column(column, family, values)

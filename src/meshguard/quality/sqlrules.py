@@ -35,6 +35,9 @@ _UNICODE_IDENT = re.compile(r"\bU&[\"']", re.I)
 
 #: seconds a quality rule may run in the local DuckDB (PostgreSQL: statement_timeout, 60 s)
 LOCAL_TIMEOUT_S = 60.0
+#: a streamed table's named columns are handed to DuckDB in memory up to this many values,
+#: else through a temporary Parquet file DuckDB scans out of core
+IN_MEMORY_CELLS = 20_000_000
 
 
 class Refused(ValueError):
@@ -88,14 +91,15 @@ def _run_local(table: Table, sql: str) -> list[tuple[Any, ...]]:
         for c in table.columns
         if c in words or (not c.isidentifier() and re.search(rf"(?<![\w]){re.escape(c)}(?![\w])", sql))
     ]
-    if table.streaming:
-        return _run_streamed(table, sql, named or table.columns[:1])
+    picked = named or table.columns[:1]
+    if table.streaming and table.rows * len(picked) > IN_MEMORY_CELLS:
+        return _run_streamed(table, sql, picked)
     con = duckdb.connect(":memory:", config={"enable_external_access": False})
     con.execute("SET enable_progress_bar = false")  # never draw on stdout (JSON may go there)
     timer = threading.Timer(LOCAL_TIMEOUT_S, con.interrupt)  # a runaway query is stopped
     timer.start()
     try:
-        con.register("__meshguard_frame", table.eager.select(named or table.columns[:1]))
+        con.register("__meshguard_frame", table.select(picked))
         con.execute(f"CREATE VIEW {quote_ident(table.schema.name)} AS SELECT * FROM __meshguard_frame")
         return con.execute(sql).fetchall()
     except duckdb.Error as exc:
