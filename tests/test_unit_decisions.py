@@ -96,7 +96,13 @@ def test_no_finding_passes_every_rule(setup: tuple[Path, Contract]) -> None:
         "Fix the probe.",
     )
     assert deny.description == "Denies what the input says."
-    assert deny.details == {"rule": "meshguard.probe.deny", "pack": "repo", "findings": 0, "waived": 0}
+    assert deny.details == {
+        "rule": "meshguard.probe.deny",
+        "pack": "repo",
+        "findings": 0,
+        "waived": 0,
+        "article": "Art. 5",
+    }
 
 
 def test_deny_fails_and_warn_warns_one_finding_per_violation(setup: tuple[Path, Contract]) -> None:
@@ -155,7 +161,7 @@ def test_an_errored_rule_is_an_errored_check_and_no_finding(setup: tuple[Path, C
     assert _checks(outcome)["PROBE-1"] == ("errored", "error", "boom")
     assert outcome.findings == []
     errored = next(c for c in outcome.checks if c.id == "PROBE-1")
-    assert errored.details == {"rule": "meshguard.probe.deny", "pack": "repo"}
+    assert errored.details == {"rule": "meshguard.probe.deny", "pack": "repo", "article": "Art. 5"}
 
 
 def test_a_rule_the_bundle_does_not_describe_is_still_reported(setup: tuple[Path, Contract]) -> None:

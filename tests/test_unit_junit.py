@@ -114,7 +114,7 @@ def test_suite_counts_and_attributes(suite: ET.Element) -> None:
         "failures": "2",
         "errors": "1",
         "skipped": "2",
-        "time": "0.750",
+        "time": "0.750000",
     }
     assert suite.get("timestamp") == "2026-01-01T00:00:00"
     props = {p.get("name"): p.get("value") for p in suite.iter("property")}
@@ -124,7 +124,7 @@ def test_suite_counts_and_attributes(suite: ET.Element) -> None:
 
 def test_case_names_messages_and_text(suite: ET.Element) -> None:
     cases = {c.get("name"): c for c in suite.findall("testcase")}
-    finding = cases["F-ERR: F-ERR title"]
+    finding = cases["F-ERR: F-ERR title [t.email]"]
     assert finding.get("classname") == "sales.p"
     failure = finding.find("failure")
     assert (
@@ -139,5 +139,5 @@ def test_case_names_messages_and_text(suite: ET.Element) -> None:
     assert errored.text == "C-ERRORED name (C-ERRORED)\nC-ERRORED message"
     skipped = cases["C-UNSUP: C-UNSUP name"].find("skipped")
     assert skipped is not None and skipped.get("message") == "unsupported: C-UNSUP message"
-    waived = cases["F-WAIVED: F-WAIVED title"].find("skipped")
+    waived = cases["F-WAIVED: F-WAIVED title [t.email]"].find("skipped")
     assert waived is not None and waived.get("message") == "waived: F-WAIVED message"
