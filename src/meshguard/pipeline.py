@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from meshguard.config import Config
+from meshguard.contracts.catalogue import catalogue
 from meshguard.contracts.model import Contract
 from meshguard.contracts.repo import LintedContract, lint_repo
 from meshguard.contracts.repository import ContractRepository
@@ -42,6 +43,7 @@ def _product(lc: LintedContract) -> ProductResult:
         contract_path=c.path,
         findings=list(lc.findings),
         support=[dict(s) for s in c.support],
+        catalogue=catalogue(c),
     )
 
 
@@ -136,6 +138,7 @@ class ProductChecker:
             quality = run_quality(lc.contract, config, options, self.contracts)  # UnavailableError → exit 3
             product.checks.extend(quality.checks)
             product.data_source, product.rows, product.sampled = quality.source, quality.rows, quality.sampled
+            product.freshness = (quality.data or {}).get("freshness")
             product.errors.extend(quality.errors)
             product.timings["quality"] = time.perf_counter() - t0
         if self.policy is not None:

@@ -1,7 +1,7 @@
 """``meshguard check``: the whole pipeline over the governance repo, scored, recorded and rendered.
 
 discover → lint → diff → data → quality → policy → results (pipeline.run, which
-also scores) → history → reports. Exit codes: see meshguard.report.gate.
+also scores) → history → reports. Exit codes: see meshguard.results.gate.
 """
 
 from __future__ import annotations
@@ -161,8 +161,9 @@ def check(
     """
     from meshguard.api import check_config
     from meshguard.report.progress import Progress
-    from meshguard.report.publish import context, parse_output, publish, use_colour
+    from meshguard.report.publish import context, parse_output, publish, source_link, use_colour
     from meshguard.results.gate import exit_code
+    from meshguard.results.since import compare
     from meshguard.stages import RunOptions
 
     config = remote_policies.resolve(get_config(root, config_file), policies)
@@ -203,9 +204,10 @@ def check(
         from meshguard.history import open_history
 
         store = open_history(config, history_url, reports)
+        compare(mesh, store.latest())  # new failures and fixes since the last recorded run
         store.record(mesh, keep=config.history_keep)
     try:
-        ctx = context(store, color=use_colour(sys.stdout))
+        ctx = context(store, color=use_colour(sys.stdout), source_link=source_link(config, reports))
         publish(mesh, ctx, stdout_format=fmt, outputs=specs, reports_dir=None if no_reports else reports)
         if run.ci is not None:
             ci_report.finish(mesh, run.ci)

@@ -99,6 +99,8 @@ class PolicyStage:
         # per-rule constants, computed once (decide() runs for every product)
         self._rules = {f"{r.package}.{r.name}": r for r in bundle.rules}
         self._static: dict[str, tuple[RuleInfo, str, dict[str, Any]]] = {}
+        #: per rule: its article and its scope (``applies_to`` sensitivity categories), from METADATA
+        self._scope: dict[str, dict[str, Any]] = {}
 
     @classmethod
     def open(cls, config: Config, options: RunOptions) -> PolicyStage:
@@ -214,7 +216,7 @@ class PolicyStage:
                         severity=severity,
                         dimension="compliance",
                         message=decisions.errors[key],
-                        details={"rule": key, "pack": pack_of(rule.path)},
+                        details={"rule": key, "pack": pack_of(rule.path), **self._scope[key]},
                         **common,
                     )
                 )
@@ -247,6 +249,7 @@ class PolicyStage:
                         "pack": pack_of(rule.path),
                         "findings": len(findings),
                         "waived": len(findings) - len(open_),
+                        **self._scope[key],
                     },
                     **common,
                 )
@@ -269,6 +272,15 @@ class PolicyStage:
                 "regulation": rule.regulation,
                 "remediation": rule.remediation,
             }
+            scope: dict[str, Any] = {}
+            if rule.custom.get("article"):
+                scope["article"] = str(rule.custom["article"])
+            applies = rule.custom.get("applies_to")
+            if isinstance(applies, (list, str)) and applies:
+                scope["applies_to"] = sorted(
+                    {applies} if isinstance(applies, str) else set(map(str, applies))
+                )
+            self._scope[key] = scope
             static = self._static[key] = (rule, severity, common)
         return static
 
@@ -287,6 +299,8 @@ class PolicyStage:
                 pointer = prop.pointer
         if pointer is None and isinstance(item.get("pointer"), str):
             pointer = _pointer_tuple(item["pointer"])
+        if pointer is None and field_:
+            pointer = ("schema",)  # a column the contract does not declare belongs in its schema
         if pointer is not None:
             pos = contract.lines.locate(pointer)
             ptr = "".join(f"/{p}" for p in pointer)

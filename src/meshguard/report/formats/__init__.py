@@ -36,6 +36,9 @@ class TrendPoint:
     run_id: str
     timestamp: str
     score: float | None
+    verdict: str = ""
+    #: products per verdict in that run
+    counts: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,12 @@ class RenderContext:
     trend: tuple[TrendPoint, ...] = ()
     #: product id → its scores over the last runs, oldest first
     sparklines: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+    #: domain → the share of its products passing (percent) and its worst verdict over the last
+    #: runs, oldest first
+    domain_trends: Mapping[str, tuple[TrendPoint, ...]] = field(default_factory=dict)
+    #: how a product page links to its contract: a template with {path}, {line}, {commit}
+    #: (``report.repository_url`` in meshguard.yaml), or a path relative to the reports folder
+    source_link: str | None = None
 
 
 class Reporter(Protocol):
@@ -80,6 +89,13 @@ def get(name: str) -> Reporter:
     return reporter
 
 
+def current_umask() -> int:
+    """The process umask (``os`` has no getter: set a value and restore the old one at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write through a temporary file in the same folder and rename it over ``path``."""
     try:
@@ -88,6 +104,7 @@ def write_atomic(path: Path, text: str) -> None:
     except OSError as exc:
         raise OutputUnavailable(f"cannot write the report: {exc.strerror or exc}", path=str(path)) from None
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())  # mkstemp makes 0600; a report is as readable as any file
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
         os.replace(tmp, path)
