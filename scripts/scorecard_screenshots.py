@@ -93,7 +93,12 @@ def main() -> None:
             with serve(repo / "reports") as base:
                 shoot(browser, f"{base}/index.html", 1400, ROOT / "docs" / "scorecard-index.png")
                 shoot(browser, f"{base}/index.html", 420, ROOT / "docs" / "scorecard-index-420.png", 2400)
-                shoot(browser, f"{base}/products/{page_file.name}", 1400, ROOT / "docs" / "scorecard-product.png")
+                shoot(
+                    browser,
+                    f"{base}/products/{page_file.name}",
+                    1400,
+                    ROOT / "docs" / "scorecard-product.png",
+                )
                 shoot(browser, f"{base}/compliance.html", 1400, ROOT / "docs" / "scorecard-compliance.png")
         finally:
             browser.close()
