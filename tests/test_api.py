@@ -32,7 +32,10 @@ def _modules_after(code: str) -> set[str]:
 
 
 def test_import_meshguard_stays_light() -> None:
+    bare = _modules_after("pass")
     loaded = _modules_after("import meshguard")
+    # the package and its version, nothing else (not even typing, which doubles the cost)
+    assert loaded - bare <= {"meshguard", "meshguard.version", "__future__"}, loaded - bare
     assert not {m.split(".")[0] for m in loaded} & set(HEAVY)
     assert "meshguard.api" not in loaded and "meshguard.pipeline" not in loaded
     # the API resolves on first use, still without a heavy library

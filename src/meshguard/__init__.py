@@ -16,11 +16,12 @@ inside the modules that need them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from meshguard.version import __version__
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing would double this module's cost
 if TYPE_CHECKING:
+    from typing import Any
+
     from meshguard.api import (
         CheckOptions,
         DiffResult,

@@ -26,7 +26,7 @@ from meshguard.quality.mesh import mesh_contracts
 from meshguard.quality.stage import run_quality
 from meshguard.results.model import Finding, Location, MeshResult, ProductResult, Severity
 from meshguard.results.scoring import ScoringRules, score_mesh
-from meshguard.stages import RunOptions
+from meshguard.stages import RunOptions, VersioningContext
 from meshguard.version import __version__
 from meshguard.versioning.stage import run_versioning
 
@@ -127,7 +127,8 @@ class ProductChecker:
         product = _product(lc)
         product.timings["lint"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        versions = run_versioning(lc.contract, config, options, self.older.get(lc.contract.path, []))
+        versioning = VersioningContext.of(options)
+        versions = run_versioning(lc.contract, config, versioning, self.older.get(lc.contract.path, []))
         product.changes = list(versions.changes)
         product.findings.extend(versions.findings)
         product.previous_version = versions.previous_version
