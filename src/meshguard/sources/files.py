@@ -66,6 +66,7 @@ class FileSource:
         root: Path,
         product: str,
         allowed_roots: Sequence[Path] = (),
+        base: Path | None = None,
         **_: Any,
     ) -> FileSource:
         path = server.get("path") or server.get("location")
@@ -80,6 +81,7 @@ class FileSource:
             fmt=server.get("format"),
             delimiter=delimiter if isinstance(delimiter, str) else None,
             allowed_roots=allowed_roots,
+            base=base,
         )
 
     def describe(self) -> str:
