@@ -65,8 +65,7 @@ def test_a_sample_next_to_its_contract(tmp_path: Path) -> None:
 
 
 def test_changed_sample_next_to_its_contract_selects_the_product(tmp_path: Path) -> None:
-    from meshguard.scope import select
-
+    from meshguard.ci.scope import select
     from meshguard.config import load_config
 
     root = make_repo(tmp_path)
@@ -155,3 +154,58 @@ def test_csv_delimiter_declared_or_sniffed_and_missing_columns_listed(tmp_path: 
         "column customer_id is missing from the data "
         "(columns found: 'customer_id;email;age;country;tier;signed_up')" in proc.stdout
     ), proc.stdout
+
+
+def test_init_scaffolds_a_repo_that_runs_end_to_end(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    target = tmp_path / "governance"
+    made = run_cli("init", str(target), cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert "initialised a git repository" in made.stdout
+    assert (target / ".git").is_dir()
+    assert "reports/" in (target / ".gitignore").read_text().splitlines()
+    assert (target / "contracts/example/example.csv").is_file()  # the sample sits next to its contract
+    for command in (("lint",), ("check",), ("policy", "test")):
+        proc = run_cli(*command, cwd=target)
+        assert proc.returncode == 0, (command, proc.stdout + proc.stderr)
+    assert (target / "reports" / "index.html").is_file()
+    from meshguard.policy.bundle import load_builtin
+    from meshguard.policy.testing import discover_tests
+
+    builtin = len(discover_tests(load_builtin()))  # the repo's own two tests run with the pack's
+    summary = run_cli("policy", "test", cwd=target).stdout.strip().splitlines()[-1]
+    assert (
+        summary
+        == f"{builtin + 2} tests: {builtin + 2} passed, 0 failed, 0 errored ({builtin} of the built-in pack)"
+    )
+    # the pre-commit config is real: its hooks run the installed meshguard
+    precommit = Path(sys.executable).parent / "pre-commit"
+    env_path = f"{Path(sys.executable).parent}:/usr/bin:/bin"
+    subprocess.run(["git", "add", "-A"], cwd=target, check=True)
+    hooks = subprocess.run(
+        [str(precommit), "run", "--all-files"],
+        cwd=target,
+        capture_output=True,
+        text=True,
+        env={"PATH": env_path, "HOME": str(tmp_path), "PRE_COMMIT_HOME": str(tmp_path / "pc")},
+        timeout=300,
+    )
+    assert hooks.returncode == 0, hooks.stdout + hooks.stderr
+    assert "meshguard lint" in hooks.stdout and "Passed" in hooks.stdout
+    # an existing repo keeps its own hook config and .gitignore lines
+    (target / "policies" / "org.rego").unlink()
+    again = run_cli("init", str(target), "--no-git", cwd=tmp_path)
+    assert again.returncode == 2 and "--force" in again.stderr
+    shutil.rmtree(target / "contracts")
+    (target / "meshguard.yaml").unlink()
+    (target / "waivers.yaml").unlink()
+    (target / "policies" / "org_test.rego").unlink()
+    (target / ".gitignore").write_text("*.pyc\n")
+    merged = run_cli("init", str(target), cwd=tmp_path)
+    assert merged.returncode == 0, merged.stderr
+    assert (target / ".pre-commit-config.meshguard.yaml").is_file()
+    assert (target / ".gitignore").read_text().startswith("*.pyc\n")
+    assert "reports/" in (target / ".gitignore").read_text()

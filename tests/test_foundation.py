@@ -187,7 +187,7 @@ def test_init_scaffold_lints_clean_and_refuses_overwrite(tmp_path: Path) -> None
     target = tmp_path / "gov"
     proc = run_cli("init", str(target))
     assert proc.returncode == 0, proc.stderr
-    for rel in ("meshguard.yaml", "contracts/example.odcs.yaml", "waivers.yaml", "policies/example.rego"):
+    for rel in ("meshguard.yaml", "contracts/example/example.odcs.yaml", "waivers.yaml", "policies/org.rego"):
         assert (target / rel).is_file(), rel
     lint = run_cli("lint", "--format", "json", cwd=target)
     assert lint.returncode == 0, lint.stdout + lint.stderr

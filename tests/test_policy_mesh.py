@@ -22,23 +22,27 @@ from meshguard.stages import RunOptions
 NOW = "2026-11-25T00:00:00Z"
 
 # Policy findings of the example mesh with its data checked (see the DEFECTS table of
-# scripts/make_example_data.py): QUA-003 turns every blocking quality failure into a deny;
-# GDPR-007 finds the e-mails of the undeclared customer_email column and of the
-# unclassified reviewer_email (waived until 2026-12-15).
+# scripts/make_example_data.py): GDPR-007 finds the e-mails of the undeclared customer_email
+# column and of the unclassified reviewer_email (waived until 2026-12-15). QUA-003 turns
+# every blocking quality failure into a deny: one finding per defect, so each is carried by
+# the failed data check itself (``details.policy``), not repeated as a policy finding.
 EXPECTED_PRODUCT_FINDINGS = {
-    ("customers", "QUA-003", "failed", "email"),
-    ("orders", "QUA-003", "failed", None),
-    ("orders", "QUA-003", "failed", "customer_id"),
-    ("orders", "QUA-003", "failed", "order_id"),
-    ("orders", "QUA-003", "failed", "status"),
-    ("orders", "QUA-003", "failed", "total_amount"),
-    ("encounters", "QUA-003", "failed", "diagnosis_code"),
     ("fraud-scores", "GDPR-002", "failed", "fraud_scores.device_ip"),
     ("fraud-scores", "GDPR-003", "failed", None),
     ("fraud-scores", "GDPR-007", "failed", "customer_email"),
     ("fraud-scores", "GDPR-007", "waived", "fraud_scores.reviewer_email"),
     ("fraud-scores", "OWN-002", "failed", None),
     ("fraud-scores", "OWN-003", "waived", None),
+}
+#: the failed blocking data checks that carry QUA-003
+EXPECTED_QUA003_CHECKS = {
+    ("customers", "email"),
+    ("orders", None),
+    ("orders", "customer_id"),
+    ("orders", "order_id"),
+    ("orders", "status"),
+    ("orders", "total_amount"),
+    ("encounters", "diagnosis_code"),
 }
 EXPECTED_MESH_FINDINGS = {
     ("MG-WAIVER-EXPIRING", "GDPR-007", "fraud-scores"),
@@ -60,6 +64,19 @@ def test_example_mesh_policy_findings_are_exactly_the_expected_ones() -> None:
         if f["stage"] == "policy"
     }
     assert found == EXPECTED_PRODUCT_FINDINGS
+    carried = {
+        (p["id"], c.get("field"))
+        for p in mesh["products"]
+        for c in p["checks"]
+        if c["stage"] != "policy" and c["details"].get("policy", {}).get("rule_id") == "QUA-003"
+    }
+    assert carried == EXPECTED_QUA003_CHECKS
+    assert all(
+        c["status"] == "failed" and c["severity"] == "error"
+        for p in mesh["products"]
+        for c in p["checks"]
+        if c["details"].get("policy")
+    )
     mesh_found = {(f["rule_id"], f["waiver"]["policy"], f["waiver"]["product"]) for f in mesh["findings"]}
     assert mesh_found == EXPECTED_MESH_FINDINGS
     waived = next(

@@ -42,6 +42,14 @@ def validate_sarif(doc: dict) -> None:
     jsonschema.Draft4Validator(schema).validate(doc)
 
 
+def github_html(markdown: str) -> str:
+    """The Markdown as GitHub renders it (cmark-gfm with its extensions, raw HTML kept)."""
+    import cmarkgfm
+    from cmarkgfm.cmark import Options
+
+    return cmarkgfm.github_flavored_markdown_to_html(markdown, options=Options.CMARK_OPT_UNSAFE)
+
+
 def validate_results(doc: dict) -> None:
     jsonschema.Draft202012Validator(results_schema(), format_checker=jsonschema.FormatChecker()).validate(doc)
 
@@ -72,7 +80,8 @@ def test_junit_validates_one_suite_per_product(mesh: MeshResult) -> None:
     assert [s.get("name") for s in suites] == [f"{p.id} {p.version}" for p in mesh.products]
     customers = suites[0]
     names = [c.get("name") for c in customers.findall("testcase")]
-    assert "gdpr.retention: Personal data declares retention" in names
+    assert "gdpr.retention: Personal data declares retention [email]" in names
+    assert len(names) == len(set(names))
     assert "customers.email.nullValues: E-mail is always present" in names
     failures = customers.findall("testcase/failure")
     assert {f.get("type") for f in failures} == {"gdpr.retention", "customers.email.nullValues"}
@@ -98,10 +107,9 @@ def test_sarif_validates_with_one_rule_per_id(mesh: MeshResult) -> None:
     rules = run["tool"]["driver"]["rules"]
     ids = [r["id"] for r in rules]
     assert len(ids) == len(set(ids))
-    evaluated = {c.id for p in mesh.products for c in p.checks} | {
-        f.rule_id for p in mesh.products for f in p.findings
-    }
-    assert set(ids) == evaluated
+    # a rule is declared only when it has a result (passing checks declare none)
+    assert set(ids) == {r["ruleId"] for r in run["results"]}
+    assert "ownership.team" not in ids  # passed everywhere
     retention = rules[ids.index("gdpr.retention")]
     assert retention["shortDescription"]["text"] == "Personal data declares retention"
     assert "Remediation: Add slaProperties retention." in retention["help"]["text"]
@@ -121,8 +129,9 @@ def test_sarif_validates_with_one_rule_per_id(mesh: MeshResult) -> None:
 def test_markdown_is_compact_and_escapes(mesh: MeshResult) -> None:
     md = render("markdown", mesh)
     assert md.startswith("## meshguard: ❌ fail")
-    assert "| GDPR | 67% | 2/3 |" in md
-    assert "customers" in md and "gdpr.retention" in md
+    assert "| GDPR | 67% | 2/3 | 0 |" in md
+    html = github_html(md)
+    assert "customers" in html and "gdpr.retention" in html
     assert "<script>" not in md and "<img" not in md
 
 
@@ -167,8 +176,10 @@ def test_html_escapes_hostile_strings_and_is_self_contained(mesh: MeshResult) ->
     )
     pages = dict(reporter.pages(mesh, ctx))
     index = reporter.render(mesh, ctx)
-    assert len(pages) == len(mesh.products)
-    for text in [index, *pages.values()]:
+    assert len(pages) == len(mesh.products) + 3  # + the compliance matrix page, its CSV and JSON
+    assert {"compliance.html", "compliance.csv", "compliance.json"} <= set(pages)
+    html_pages = [t for name, t in pages.items() if name.endswith(".html")]
+    for text in [index, *html_pages]:
         assert HOSTILE_SCRIPT not in text and "<img src=x" not in text
         assert "Content-Security-Policy" in text
         assert not re.search(r"""<[a-z]+[^>]*\ssrc=|<link|@import|url\(""", text), "no external resource"
@@ -192,7 +203,7 @@ def test_no_raw_guarded_value_in_any_rendering(mesh: MeshResult) -> None:
 def test_write_report_is_atomic_and_writes_pages(mesh: MeshResult, tmp_path: Path) -> None:
     target = tmp_path / "site" / "index.html"
     written = formats.write_report(formats.get("html"), mesh, CTX, target)
-    assert target in written and len(written) == len(mesh.products) + 1
+    assert target in written and len(written) == len(mesh.products) + 4
     assert all(p.exists() for p in written)
     assert not list(tmp_path.rglob("*.tmp"))
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import click
 
-from meshguard import __version__
 from meshguard.errors import ExitCode, MeshguardError, missing_extra
+from meshguard.version import __version__
 
 #: command name → "module:attribute" of a click.Command
 COMMANDS: dict[str, str] = {

@@ -51,6 +51,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
             ]
         },
         "reports": {"type": "string"},
+        "repository_url": {"type": "string", "minLength": 1},
         "waivers": {"type": "string"},
         "sensitivity": {
             "type": "object",
@@ -227,6 +228,9 @@ class Config:
     source: str | None = None  # the file the config came from, if any
     #: OPA-style decision log (JSON lines), relative to the repo root; None: not written
     decision_log: str | None = None
+    #: how scorecards link a contract: a URL template with {path}, {line} and {commit}
+    #: (e.g. https://github.com/org/repo/blob/{commit}/{path}#L{line}); None: the file itself
+    repository_url: str | None = None
 
     @property
     def contracts_path(self) -> Path:
@@ -315,6 +319,7 @@ def _from_mapping(root: Path, raw: dict[str, Any], display: str) -> Config:
         limits=limits,
         fail_on=raw.get("fail_on", "error"),
         decision_log=raw.get("decision_log"),
+        repository_url=raw.get("repository_url"),
         lint_rules=_rule_settings(raw.get("lint", {}).get("rules", {})),
         source=display,
     )

@@ -1,4 +1,12 @@
-"""Detect sensitive content in a bounded sample of a column's values (DESIGN.md §5 ``detected``).
+"""The one registry of personal-data detectors (DESIGN.md §5 ``detected``).
+
+Each :class:`Detector` names a kind of sensitive content, says what a column
+holding it is (category and classification, for ``meshguard import``'s
+proposals) and recognises it in a bounded sample of a column's values, or from
+the column as a whole. The profile (polars), the Spark backend, the importer
+and the policy vocabulary (``personal_data_detections`` in the policy pack's
+data) all read this registry; a plugin adds detectors through the
+``meshguard.detectors`` entry point (:mod:`meshguard.plugins`).
 
 A kind is detected when at least half of the sampled non-empty values match
 it (so one stray value does not flag a column). Checksums cut false
@@ -7,8 +15,14 @@ positives: IBANs pass mod-97, payment card numbers pass Luhn.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from meshguard import plugins
+from meshguard.errors import UsageError
 
 SAMPLE = 1000
 THRESHOLD = 0.5
@@ -60,25 +74,123 @@ def _is_iban(v: str) -> bool:
     return bool(_IBAN.match(compact)) and iban_ok(compact)
 
 
-DETECTORS: dict[str, Callable[[str], bool]] = {
-    "email": lambda v: bool(_EMAIL.match(v)),
-    "phone": _is_phone,
-    "national_id": lambda v: bool(_SSN.match(v)),
-    "iban": _is_iban,
-    "payment_card": _is_card,
-    "ip_address": lambda v: bool(_IPV4.match(v) or (":" in v and _IPV6.match(v))),
-}
+#: what a column's values are, for the detectors: text, whole numbers, dates and times, other
+STRING, INTEGER, TEMPORAL, OTHER = "string", "integer", "temporal", "other"
+
+
+@dataclass(frozen=True)
+class Detector:
+    name: str
+    #: what the values are, in a sentence ("e-mail addresses")
+    description: str
+    #: the sensitivity category (meshguard.sensitivity.CATEGORIES) a column holding them has
+    category: str = "pii"
+    #: the ODCS classification proposed for such a column
+    classification: str = "confidential"
+    #: does one (stripped, non-empty) value look like this kind?
+    value: Callable[[str], bool] | None = None
+    #: the value families whose values are tested (numbers stored as integers: card numbers)
+    families: frozenset[str] = frozenset({STRING})
+    #: decided on the column as a whole instead: (column name, family, sampled values) → found
+    column: Callable[[str, str, Sequence[str]], bool] | None = None
+
+    def found(self, name: str, family: str, sample: Sequence[str]) -> bool:
+        if self.column is not None:
+            return self.column(name, family, sample)
+        if self.value is None or family not in self.families or not sample:
+            return False
+        return sum(1 for v in sample if self.value(v)) / len(sample) >= THRESHOLD
+
+
+def _date_of_birth(name: str, family: str, sample: Sequence[str]) -> bool:
+    if not _BIRTH_NAME.search(name):
+        return False
+    return family == TEMPORAL or (
+        family == STRING and bool(sample) and all(_ISO_DATE.match(v) for v in sample)
+    )
+
+
+BUILTIN: tuple[Detector, ...] = (
+    Detector("email", "e-mail addresses", value=lambda v: bool(_EMAIL.match(v))),
+    Detector("phone", "phone numbers", value=_is_phone),
+    Detector(
+        "national_id", "national id numbers", classification="restricted", value=lambda v: bool(_SSN.match(v))
+    ),
+    Detector("iban", "IBANs", classification="restricted", value=_is_iban),
+    Detector(
+        "payment_card",
+        "payment card numbers",
+        category="pci",
+        classification="restricted",
+        value=_is_card,
+        families=frozenset({STRING, INTEGER}),
+    ),
+    Detector(
+        "ip_address",
+        "IP addresses",
+        value=lambda v: bool(_IPV4.match(v) or (":" in v and _IPV6.match(v))),
+    ),
+    Detector("date_of_birth", "dates of birth", column=_date_of_birth),
+)
+
+
+#: kind → its value test, for the built-in detectors that test values
+DETECTORS: dict[str, Callable[[str], bool]] = {d.name: d.value for d in BUILTIN if d.value is not None}
+
+
+@functools.cache
+def registry() -> tuple[Detector, ...]:
+    """The built-in detectors, then the plugins' (a plugin may not reuse a built-in name)."""
+    out = list(BUILTIN)
+    names = {d.name for d in out}
+    for name, spec in plugins.entry_points(plugins.DETECTORS).items():
+        detector = plugins.load(spec, group=plugins.DETECTORS, name=name)
+        if not isinstance(detector, Detector):
+            raise UsageError(
+                f"plugin {name!r} ({plugins.DETECTORS}): {spec} is not a meshguard.detectors.Detector"
+            )
+        if detector.name in names:
+            raise UsageError(
+                f"plugin {name!r} ({plugins.DETECTORS}): detector {detector.name!r} already exists"
+            )
+        names.add(detector.name)
+        out.append(detector)
+    return tuple(out)
+
+
+def names() -> list[str]:
+    """Every kind a detector can report in ``input.data.columns[*].detected``."""
+    return [d.name for d in registry()]
+
+
+def by_name() -> dict[str, Detector]:
+    return {d.name: d for d in registry()}
+
+
+def family_of(dtype: Any) -> str:
+    """The family of a polars data type (the profile's and the Spark backend's columns)."""
+    import polars as pl
+
+    if dtype == pl.String:
+        return STRING
+    if dtype == pl.Date or isinstance(dtype, pl.Datetime):
+        return TEMPORAL
+    if dtype.is_integer():
+        return INTEGER
+    return OTHER
+
+
+def reads_values(family: str) -> bool:
+    """Whether any detector tests the values of a column of this family (else none are read)."""
+    return any(d.value is not None and family in d.families for d in registry())
+
+
+def detect_column(name: str, family: str, values: Sequence[str]) -> list[str]:
+    """Kinds of sensitive content found in the column ``name`` from a sample of its values (as text)."""
+    sample = [v.strip() for v in values[:SAMPLE] if v and v.strip()]
+    return [d.name for d in registry() if d.found(name, family, sample)]
 
 
 def detect(name: str, values: Sequence[str], *, temporal: bool = False) -> list[str]:
-    """Kinds of sensitive content found in ``values`` (strings) of the column ``name``."""
-    found: list[str] = []
-    sample = [v.strip() for v in values[:SAMPLE] if v and v.strip()]
-    if sample:
-        for kind, test in DETECTORS.items():
-            hits = sum(1 for v in sample if test(v))
-            if hits / len(sample) >= THRESHOLD:
-                found.append(kind)
-    if _BIRTH_NAME.search(name) and (temporal or (sample and all(_ISO_DATE.match(v) for v in sample))):
-        found.append("date_of_birth")
-    return found
+    """Kinds found in a text column's ``values`` (``temporal``: a date column, no values read)."""
+    return detect_column(name, TEMPORAL if temporal else STRING, values)

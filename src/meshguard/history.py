@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from meshguard.config import Config
 from meshguard.errors import MissingExtra, OutputUnavailable, SourceUnavailable, UsageError
 from meshguard.results.model import MeshResult
+from meshguard.results.trends import run_trends
 
 DEFAULT_FILE = "history.db"
 _RANKED_VERDICTS = ("pass", "warn", "fail", "error")
@@ -85,9 +86,13 @@ class HistoryStore(Protocol):
 
     def load(self, run_id: str) -> dict[str, Any]: ...
 
+    def latest(self) -> dict[str, Any] | None: ...
+
     def trend(self, limit: int = 30, until: str | None = None) -> list[tuple[str, str, float | None]]: ...
 
     def sparklines(self, limit: int = 20, until: str | None = None) -> dict[str, tuple[float, ...]]: ...
+
+    def run_stats(self, limit: int = 30, until: str | None = None) -> list[dict[str, Any]]: ...
 
     def close(self) -> None: ...
 
@@ -230,6 +235,11 @@ class _SqlStore:
             raise UsageError(f"run id prefix {run_id!r} is ambiguous; give more characters")
         return _unpack(rows[0][1])
 
+    def latest(self) -> dict[str, Any] | None:
+        """The last recorded run's document, or None for an empty history."""
+        rows = self._query(self._sql("SELECT doc FROM runs ORDER BY seq DESC LIMIT 1"))
+        return _unpack(rows[0][0]) if rows else None
+
     def _upto(self, until: str | None) -> int:
         if until is not None:
             rows = self._query(self._sql("SELECT seq FROM runs WHERE run_id = ?"), (until,))
@@ -245,6 +255,29 @@ class _SqlStore:
             (self._upto(until), limit),
         )
         return [(r[0], r[1], None if r[2] is None else float(r[2])) for r in reversed(rows)]
+
+    def run_stats(self, limit: int = 30, until: str | None = None) -> list[dict[str, Any]]:
+        """Per run up to ``until``, oldest first: mesh score and verdict, verdict counts, and per
+        domain the mean product score, the share of products passing and the worst verdict
+        (the council's trend charts)."""
+        runs = self._query(
+            self._sql(
+                "SELECT seq, run_id, timestamp, score, verdict FROM runs WHERE seq <= ? ORDER BY seq DESC LIMIT ?"
+            ),
+            (self._upto(until), limit),
+        )
+        if not runs:
+            return []
+        first = min(int(r[0]) for r in runs)
+        rows = self._query(
+            self._sql(
+                "SELECT p.run_id, COALESCE(p.domain, '(none)'), p.verdict, COUNT(*), AVG(p.score) "
+                "FROM product_runs p JOIN runs r ON r.run_id = p.run_id WHERE r.seq BETWEEN ? AND ? "
+                "GROUP BY p.run_id, COALESCE(p.domain, '(none)'), p.verdict"
+            ),
+            (first, max(int(r[0]) for r in runs)),
+        )
+        return run_trends([(str(r[1]), str(r[2]), r[3], str(r[4])) for r in reversed(runs)], rows)
 
     def sparklines(self, limit: int = 20, until: str | None = None) -> dict[str, tuple[float, ...]]:
         """Product id → its scores over the last ``limit`` runs up to ``until``, oldest first."""

@@ -1,6 +1,6 @@
 """Products checked concurrently in a pool of worker processes (``meshguard check --jobs N``).
 
-Each worker builds one :class:`~meshguard.pipeline.ProductChecker` when it
+Each worker receives one :class:`Checker` (the pipeline's product checker) when it
 starts (so the policy engine is compiled once per worker, not per product) and
 then checks the products it is handed, by index. Results come back in the
 order of the products, so a run with N jobs gives exactly what ``--jobs 1``
@@ -14,19 +14,40 @@ import multiprocessing
 import os
 import pickle
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 if TYPE_CHECKING:
     from meshguard.contracts.repo import LintedContract
-    from meshguard.pipeline import ProductChecker, WaiverUsage
     from meshguard.results.model import ProductResult
 
-_checker: ProductChecker | None = None
+
+class Checker(Protocol):
+    """What the pool needs of the pipeline's product checker (it knows nothing else of the pipeline)."""
+
+    def for_worker(self) -> Self:
+        """A picklable copy without what a worker must open itself (the compiled engine)."""
+        ...
+
+    def prepare(self) -> None:
+        """Open what the checks need, once per worker process."""
+        ...
+
+    def check(self, lc: LintedContract) -> ProductResult: ...
+
+    def usage(self) -> Any:
+        """What the worker's checks saw that the run's totals need (waiver usage)."""
+        ...
+
+    def absorb(self, usage: Any) -> None:
+        """Merge a worker's :meth:`usage` into this (the parent's) checker."""
+        ...
+
+
+_checker: Checker | None = None
 _products: Sequence[LintedContract] = ()
 
 
-def _start(checker: ProductChecker, products: Sequence[LintedContract]) -> None:
+def _start(checker: Checker, products: Sequence[LintedContract]) -> None:
     global _checker, _products
     # one polars thread per worker: the workers are the parallelism (polars is not imported yet)
     os.environ.setdefault("POLARS_MAX_THREADS", "1")
@@ -34,7 +55,7 @@ def _start(checker: ProductChecker, products: Sequence[LintedContract]) -> None:
     checker.prepare()
 
 
-def _check(index: int) -> tuple[ProductResult, WaiverUsage]:
+def _check(index: int) -> tuple[ProductResult, Any]:
     assert _checker is not None, "worker not initialised"
     try:
         return _checker.check(_products[index]), _checker.usage()
@@ -52,12 +73,9 @@ def _portable(exc: Exception) -> Exception:
     return exc
 
 
-def check_in_pool(
-    checker: ProductChecker, products: Sequence[LintedContract], jobs: int
-) -> Iterator[ProductResult]:
+def check_in_pool(checker: Checker, products: Sequence[LintedContract], jobs: int) -> Iterator[ProductResult]:
     """Each product's result, in the order of ``products``, computed by ``jobs`` processes."""
-    # the policy stage holds a compiled engine: each worker opens its own (ProductChecker.prepare)
-    shipped = replace(checker, options=replace(checker.options, progress=None), policy=None)
+    shipped = checker.for_worker()
     ctx = multiprocessing.get_context("spawn")
     chunk = max(1, min(16, len(products) // (jobs * 8)))
     with ctx.Pool(jobs, initializer=_start, initargs=(shipped, list(products))) as pool:

@@ -13,17 +13,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from meshguard import __version__
 from meshguard.config import Config
+from meshguard.contracts.catalogue import catalogue
 from meshguard.contracts.model import Contract
 from meshguard.contracts.repo import LintedContract, lint_repo
+from meshguard.contracts.repository import ContractRepository
 from meshguard.errors import ContractError
+from meshguard.parallel import check_in_pool
 from meshguard.policy.stage import PolicyStage
+from meshguard.policy.waivers import WaiverUsage
 from meshguard.quality.mesh import mesh_contracts
 from meshguard.quality.stage import run_quality
 from meshguard.results.model import Finding, Location, MeshResult, ProductResult, Severity
 from meshguard.results.scoring import ScoringRules, score_mesh
 from meshguard.stages import RunOptions
+from meshguard.version import __version__
 from meshguard.versioning.stage import run_versioning
 
 
@@ -39,6 +43,7 @@ def _product(lc: LintedContract) -> ProductResult:
         contract_path=c.path,
         findings=list(lc.findings),
         support=[dict(s) for s in c.support],
+        catalogue=catalogue(c),
     )
 
 
@@ -82,10 +87,6 @@ def effective_jobs(jobs: int, products: int) -> int:
     return max(1, min(jobs, products))
 
 
-#: which waivers matched and which products were seen, in one process (merged across workers)
-WaiverUsage = tuple[frozenset[int], frozenset[str]]
-
-
 @dataclass
 class ProductChecker:
     """Checks one product: lint findings → versioning → data + quality → policy.
@@ -106,24 +107,25 @@ class ProductChecker:
         if self.with_policy and self.policy is None:
             self.policy = PolicyStage.open(self.config, self.options)
 
+    def for_worker(self) -> ProductChecker:
+        """A copy to ship to a worker process: no compiled engine (the worker opens its own), no bar."""
+        return replace(self, options=replace(self.options, progress=None), policy=None)
+
     def usage(self) -> WaiverUsage:
         if self.policy is None:
             return frozenset(), frozenset()
-        return frozenset(self.policy.waivers.used), frozenset(self.policy.waivers.products_seen)
+        return self.policy.usage()
 
     def absorb(self, usage: WaiverUsage) -> None:
         """Merge what a worker's policy stage saw into this one (for the mesh-level waiver findings)."""
         if self.policy is not None:
-            self.policy.waivers.used.update(usage[0])
-            self.policy.waivers.products_seen.update(usage[1])
+            self.policy.absorb(usage)
 
     def check(self, lc: LintedContract) -> ProductResult:
         config, options = self.config, self.options
         t0 = time.perf_counter()
         product = _product(lc)
         product.timings["lint"] = time.perf_counter() - t0
-        # versioning stage (issue 6), data + quality stage (issue 3), policy stage (issue 4)
-        # and scoring (issue 5) plug in here, in that order.
         t0 = time.perf_counter()
         versions = run_versioning(lc.contract, config, options, self.older.get(lc.contract.path, []))
         product.changes = list(versions.changes)
@@ -136,6 +138,7 @@ class ProductChecker:
             quality = run_quality(lc.contract, config, options, self.contracts)  # UnavailableError → exit 3
             product.checks.extend(quality.checks)
             product.data_source, product.rows, product.sampled = quality.source, quality.rows, quality.sampled
+            product.freshness = (quality.data or {}).get("freshness")
             product.errors.extend(quality.errors)
             product.timings["quality"] = time.perf_counter() - t0
         if self.policy is not None:
@@ -149,7 +152,14 @@ class ProductChecker:
         return product
 
 
-def run(config: Config, paths: Sequence[Path], options: RunOptions) -> MeshResult:
+def run(
+    config: Config,
+    paths: Sequence[Path],
+    options: RunOptions,
+    repository: ContractRepository | None = None,
+) -> MeshResult:
+    """The whole pipeline over the contracts named by ``paths``, read through ``repository``
+    (one per run: a command that already looked contracts up passes its own)."""
     started = time.perf_counter()
     mesh = MeshResult(
         run_id=uuid.uuid4().hex,
@@ -167,18 +177,16 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions) -> MeshResul
         else:
             mesh.findings.append(_no_policies(config))
     try:
-        repo = lint_repo(paths, config)
+        repository = repository or ContractRepository(config)
+        repo = lint_repo(paths, config, repository=repository)
         mesh.findings.extend(_unreadable(e) for e in repo.unreadable)
-        contracts = (
-            mesh_contracts(config, [lc.contract for lc in repo.contracts]) if options.with_data else {}
-        )
+        named = [lc.contract for lc in repo.contracts]
+        contracts = mesh_contracts(config, named, repository) if options.with_data else {}
         checker = ProductChecker(
             config, options, contracts, repo.older, policy, with_policy=policy is not None
         )
         jobs = effective_jobs(options.jobs, len(repo.contracts))
         if jobs > 1:
-            from meshguard.parallel import check_in_pool
-
             results: Iterable[ProductResult] = check_in_pool(checker, repo.contracts, jobs)
         else:
             results = map(checker.check, repo.contracts)

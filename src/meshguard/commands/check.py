@@ -1,14 +1,13 @@
 """``meshguard check``: the whole pipeline over the governance repo, scored, recorded and rendered.
 
 discover → lint → diff → data → quality → policy → results (pipeline.run, which
-also scores) → history → reports. Exit codes: see meshguard.report.gate.
+also scores) → history → reports. Exit codes: see meshguard.results.gate.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -17,27 +16,14 @@ import click
 from meshguard.ci import report as ci_report
 from meshguard.commands.common import (
     engine_options,
+    format_choice,
     get_config,
     now_option,
     parse_now,
     repo_options,
-    resolve_paths,
 )
 from meshguard.commands.gate import gate_options, plan
 from meshguard.policy import remote as remote_policies
-from meshguard.report.formats import REPORTERS
-
-FORMATS = list(REPORTERS)
-
-
-def git_commit(root: Path) -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10, check=False
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
 
 
 @click.command()
@@ -45,7 +31,7 @@ def git_commit(root: Path) -> str | None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=format_choice(),
     default="text",
     show_default=True,
     help="What to print on stdout.",
@@ -173,10 +159,11 @@ def check(
     Exit 0 gate passed (warnings allowed unless --fail-on warn), 1 gate failed,
     2 bad input, 3 engine or data source unavailable.
     """
-    from meshguard import pipeline
+    from meshguard.api import check_config
     from meshguard.report.progress import Progress
-    from meshguard.report.publish import context, parse_output, publish, use_colour
+    from meshguard.report.publish import context, parse_output, publish, source_link, use_colour
     from meshguard.results.gate import exit_code
+    from meshguard.results.since import compare
     from meshguard.stages import RunOptions
 
     config = remote_policies.resolve(get_config(root, config_file), policies)
@@ -211,17 +198,16 @@ def check(
         sample_rows=sample_rows,
         sample_fraction=sample_fraction,
     )
-    mesh = pipeline.run(config, resolve_paths(config, tuple(run.paths)), options)
-    if mesh.git_commit is None:
-        mesh.git_commit = git_commit(config.root)
+    mesh = check_config(config, run.paths, options)
     store = None
     if with_history:
         from meshguard.history import open_history
 
         store = open_history(config, history_url, reports)
+        compare(mesh, store.latest())  # new failures and fixes since the last recorded run
         store.record(mesh, keep=config.history_keep)
     try:
-        ctx = context(store, color=use_colour(sys.stdout))
+        ctx = context(store, color=use_colour(sys.stdout), source_link=source_link(config, reports))
         publish(mesh, ctx, stdout_format=fmt, outputs=specs, reports_dir=None if no_reports else reports)
         if run.ci is not None:
             ci_report.finish(mesh, run.ci)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -13,6 +13,33 @@ from meshguard.config import Config, find_root, load_config
 from meshguard.errors import UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class PluginChoice(click.Choice):  # type: ignore[type-arg]
+    """A choice among built-in names and those plugins add (entry points read only when needed:
+    a built-in name, the usual case, is accepted without scanning the installed distributions)."""
+
+    def __init__(self, builtins: Sequence[str], everything: Callable[[], Sequence[str]]) -> None:
+        super().__init__(list(builtins))
+        self._builtins = tuple(builtins)
+        self._everything = everything
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value in self._builtins:
+            return value
+        self.choices = tuple(self._everything())
+        return super().convert(value, param, ctx)
+
+    def get_metavar(self, param: click.Parameter, *args: Any) -> str:
+        self.choices = tuple(self._everything())
+        return str(super().get_metavar(param, *args))
+
+
+def format_choice() -> PluginChoice:
+    """``--format``: the reporters' names (built-in and plugins)."""
+    from meshguard.report import formats
+
+    return PluginChoice(list(formats.REPORTERS), formats.names)
 
 
 def repo_options(fn: F) -> F:
@@ -72,9 +99,11 @@ def engine_options(fn: F) -> F:
     fn = click.option(
         "--opa-url", default=None, help="opa engine: server URL (default: engine.opa.url in meshguard.yaml)."
     )(fn)
+    from meshguard.policy.engine import ENGINES, engine_names
+
     fn = click.option(
         "--engine",
-        type=click.Choice(["embedded", "opa"]),
+        type=PluginChoice(list(ENGINES), engine_names),
         default=None,
         help="Policy engine (default: engine.kind in meshguard.yaml, else embedded).",
     )(fn)

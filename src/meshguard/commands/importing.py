@@ -10,6 +10,7 @@ import click
 from meshguard.commands.common import get_config, repo_options
 from meshguard.contracts.importer import FORMATS, import_contract, render
 from meshguard.errors import UsageError
+from meshguard.quality.profile import detected_in_sample
 
 
 @click.command("import")
@@ -66,6 +67,7 @@ def import_cmd(
         sample=sample,
         dialect=dialect,
         dbt_model=dbt_model,
+        detect=detected_in_sample,
     )
     text = render(imported)
     if output is not None and str(output) == "-":

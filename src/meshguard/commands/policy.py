@@ -29,11 +29,12 @@ def _options(
 
 def select_contracts(config: Config, products: tuple[str, ...]) -> list[Contract]:
     """Contracts named by product id or by file path; all of the repo when none is named."""
-    from meshguard.contracts.repo import load_all
+    from meshguard.contracts.repository import ContractRepository
 
+    repository = ContractRepository(config)
     files = [Path(p) for p in products if Path(p).is_file()]
     ids = [p for p in products if not Path(p).is_file()]
-    loaded, errors = load_all([config.contracts_path] if ids or not products else [], config)
+    loaded, errors, _ = repository.load_current([config.contracts_path] if ids or not products else [])
     if errors:
         raise errors[0]
     by_id = {lc.contract.id: lc.contract for lc in loaded}
@@ -44,7 +45,7 @@ def select_contracts(config: Config, products: tuple[str, ...]) -> list[Contract
             raise UsageError(f"no data product {pid!r} in {config.contracts_dir}/ (known: {known})")
         chosen.append(by_id[pid])
     if files:
-        extra, errs = load_all(files, config)
+        extra, errs, _ = repository.load_current(files)
         if errs:
             raise errs[0]
         chosen.extend(lc.contract for lc in extra)
@@ -119,9 +120,7 @@ def eval_(
                     }
                 )
                 blocking = blocking or key in decisions.errors
-                blocking = blocking or bool(
-                    decisions.values.get(key) and not key.rsplit(".", 1)[1].startswith("warn")
-                )
+                blocking = blocking or bool(decisions.values.get(key) and stage.blocks(key))
             results.append({"input": str(input_file), "decisions": rows})
         else:
             for contract in select_contracts(config, products):

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from meshguard.commands.common import get_config, repo_options
-from meshguard.report.formats import REPORTERS
+from meshguard.commands.common import format_choice, get_config, repo_options
 
 
 @click.command()
@@ -19,7 +18,7 @@ from meshguard.report.formats import REPORTERS
     metavar="RUN_ID",
     help="The run to render: its id, a unique prefix, or 'latest'.",
 )
-@click.option("--format", "fmt", type=click.Choice(list(REPORTERS)), default="text", show_default=True)
+@click.option("--format", "fmt", type=format_choice(), default="text", show_default=True)
 @click.option("--output", "outputs", multiple=True, metavar="FORMAT=PATH", help="Also write FORMAT to PATH.")
 @click.option(
     "--reports",
@@ -41,7 +40,7 @@ def report(
 ) -> int:
     """Render a recorded run again, exactly as it was scored then."""
     from meshguard.history import open_history
-    from meshguard.report.publish import context, parse_output, publish, use_colour
+    from meshguard.report.publish import context, parse_output, publish, source_link, use_colour
     from meshguard.results.load import mesh_from_dict
 
     config = get_config(root, config_file)
@@ -49,7 +48,12 @@ def report(
     store = open_history(config, history_url)
     try:
         mesh = mesh_from_dict(store.load(run_id))
-        ctx = context(store, color=use_colour(sys.stdout), until=mesh.run_id)
+        ctx = context(
+            store,
+            color=use_colour(sys.stdout),
+            until=mesh.run_id,
+            source_link=source_link(config, reports_dir or config.reports_path),
+        )
     finally:
         store.close()
     publish(mesh, ctx, stdout_format=fmt, outputs=specs, reports_dir=reports_dir)

@@ -10,34 +10,25 @@ import click
 
 from meshguard.commands.common import get_config, parse_as_of, repo_options
 from meshguard.config import Config
-from meshguard.contracts.load import discover, load_contract
-from meshguard.errors import ContractError, ExitCode, UsageError
+from meshguard.contracts.repository import ContractRepository
+from meshguard.errors import ExitCode, UsageError
 from meshguard.results.model import MeshResult, Severity, Status
 from meshguard.stages import RunOptions
 
 STATUSES = ("passed", "failed", "errored", "unsupported", "warned", "info")
 
 
-def resolve_targets(config: Config, names: tuple[str, ...]) -> list[Path]:
+def resolve_targets(config: Config, names: tuple[str, ...], repository: ContractRepository) -> list[Path]:
     """Contract files for each PRODUCT id or CONTRACT path (all versions of a product id)."""
     if not names:
         return [config.contracts_path]
     out: list[Path] = []
-    by_id: dict[str, list[Path]] | None = None
     for name in names:
         path = Path(name)
         if path.exists():
             out.append(path)
             continue
-        if by_id is None:
-            by_id = {}
-            if config.contracts_path.is_dir():
-                for f in discover([config.contracts_path], config.contract_globs):
-                    try:
-                        c = load_contract(f, config.root, config.sensitivity, config.limits).contract
-                    except ContractError:
-                        continue
-                    by_id.setdefault(c.id, []).append(f)
+        by_id = repository.files_by_id()
         if name not in by_id:
             known = ", ".join(sorted(by_id)) or "none"
             raise UsageError(f"no product or contract file named {name!r} (products: {known})")
@@ -138,6 +129,7 @@ def test(
         server=server,
         as_of=parse_as_of(as_of),
     )
-    result = run(config, resolve_targets(config, products), options)
+    repository = ContractRepository(config)
+    result = run(config, resolve_targets(config, products, repository), options, repository)
     click.echo(render_json(result) if fmt == "json" else render_text(result))
     return exit_code(result, fail_on or config.fail_on)

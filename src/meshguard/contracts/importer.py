@@ -12,13 +12,14 @@ YAML comment saying why). Values read from the data never land in the contract.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from meshguard.detectors import by_name
 from meshguard.errors import DataError, MissingExtra, UsageError
 
 #: meshguard format name → datacontract-cli import format
@@ -30,27 +31,9 @@ FORMATS: dict[str, str] = {
     "jsonschema": "jsonschema",
     "avro": "avro",
 }
-PROFILE_ROWS = 1000
+#: a sample file → column → the kinds of sensitive content found in its first rows
+Detect = Callable[[Path], dict[str, list[str]]]
 DATA_FORMATS = {".csv": "csv", ".parquet": "parquet", ".json": "json", ".ndjson": "json", ".jsonl": "json"}
-#: what a detected kind of content makes a column: (category tag, classification)
-SENSITIVE: dict[str, tuple[str, str]] = {
-    "email": ("pii", "confidential"),
-    "phone": ("pii", "confidential"),
-    "ip_address": ("pii", "confidential"),
-    "date_of_birth": ("pii", "confidential"),
-    "iban": ("pii", "restricted"),
-    "national_id": ("pii", "restricted"),
-    "payment_card": ("pci", "restricted"),
-}
-KIND_TEXT = {
-    "email": "e-mail addresses",
-    "phone": "phone numbers",
-    "ip_address": "IP addresses",
-    "date_of_birth": "dates of birth",
-    "iban": "IBANs",
-    "national_id": "national id numbers",
-    "payment_card": "payment card numbers",
-}
 ORDER = (
     "apiVersion",
     "kind",
@@ -79,7 +62,8 @@ class Proposal:
 
     @property
     def comment(self) -> str:
-        what = " and ".join(KIND_TEXT.get(k, k) for k in self.kinds)
+        known = by_name()
+        what = " and ".join(known[k].description if k in known else k for k in self.kinds)
         return f"meshguard: proposed {self.tag} (sampled values look like {what}): review before merging"
 
 
@@ -176,7 +160,14 @@ def import_contract(
     sample: Path | None = None,
     dialect: str | None = None,
     dbt_model: Sequence[str] = (),
+    detect: Detect | None = None,
 ) -> Imported:
+    """The contract datacontract-cli imports from ``source``, filled for governance.
+
+    ``detect`` profiles a sample file (column → detected kinds of content; the
+    quality stage's :func:`meshguard.quality.profile.detected_in_sample`): without
+    it, no sensitivity is proposed.
+    """
     if fmt not in FORMATS:
         raise UsageError(f"unknown import format {fmt!r} (known: {', '.join(FORMATS)})")
     args: dict[str, Any] = {}
@@ -199,8 +190,8 @@ def import_contract(
         if not sample.is_file():
             raise UsageError(f"no such file: {sample.as_posix()}")
         doc["servers"] = [_server(sample, root)]
-        if len(schemas) == 1:
-            imported.proposals = propose(sample, str(schemas[0]))
+        if len(schemas) == 1 and detect is not None:
+            imported.proposals = propose(sample, str(schemas[0]), detect)
             _apply(doc, imported.proposals)
     else:
         doc.pop("servers", None)  # importer placeholders (host: my_host…) would only fail the data stage
@@ -208,39 +199,19 @@ def import_contract(
     return imported
 
 
-def _detected(sample: Path) -> dict[str, list[str]]:
-    """column → kinds of sensitive content the quality stage's profile finds in the first rows."""
-    import polars as pl
-
-    from meshguard.quality.profile import profile
-
-    suffix = sample.suffix.lower()
-    try:
-        if suffix == ".csv":
-            frame = pl.read_csv(
-                sample, n_rows=PROFILE_ROWS, infer_schema_length=PROFILE_ROWS, try_parse_dates=True
-            )
-        elif suffix == ".parquet":
-            frame = pl.read_parquet(sample, n_rows=PROFILE_ROWS)
-        else:
-            frame = pl.read_ndjson(sample, n_rows=PROFILE_ROWS)
-    except (OSError, pl.exceptions.PolarsError) as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-        raise DataError(f"cannot read the sample: {first}", path=sample.as_posix()) from None
-    columns = profile(frame, masked=frame.columns)  # masked: no min/max values computed
-    return {name: list(entry.get("detected", [])) for name, entry in columns.items()}
-
-
-def propose(sample: Path, schema: str) -> list[Proposal]:
+def propose(sample: Path, schema: str, detect: Detect) -> list[Proposal]:
     """Sensitivity proposals for the columns of ``sample`` from what their values look like."""
     out: list[Proposal] = []
-    for column, kinds in _detected(sample).items():
-        sensitive = [k for k in kinds if k in SENSITIVE]
+    detectors = by_name()
+    for column, kinds in detect(sample).items():
+        sensitive = [k for k in kinds if k in detectors]
         if not sensitive:
             continue
-        tag = "pci" if any(SENSITIVE[k][0] == "pci" for k in sensitive) else "pii"
+        tag = "pci" if any(detectors[k].category == "pci" for k in sensitive) else "pii"
         classification = (
-            "restricted" if any(SENSITIVE[k][1] == "restricted" for k in sensitive) else "confidential"
+            "restricted"
+            if any(detectors[k].classification == "restricted" for k in sensitive)
+            else "confidential"
         )
         out.append(Proposal(schema, column, tuple(sensitive), tag, classification))
     return out

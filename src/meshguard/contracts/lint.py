@@ -13,8 +13,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from meshguard.contracts.model import Contract, Relationship
+from meshguard.contracts.model import Contract, Relationship, split_target
 from meshguard.results.model import Finding, Location, Severity
+from meshguard.results.rules import RuleSpec
 from meshguard.yamlio import Pointer
 
 Issue = tuple[str, Pointer]
@@ -39,14 +40,8 @@ LOGICAL_TYPES = (
 )
 
 
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    name: str
-    severity: str
-    title: str
-    remediation: str
-    check: RuleFn
+#: a lint rule: the shared catalogue shape, its check a function of (contract, context)
+Rule = RuleSpec[RuleFn]
 
 
 @dataclass
@@ -193,25 +188,8 @@ def primary_key_required(c: Contract, ctx: LintContext) -> Iterator[Issue]:
             )
 
 
-def _split_target(target: str) -> tuple[str | None, str, str] | None:
-    """(contract file or None, schema, property) for shorthand or fully qualified refs."""
-    if "#" in target:
-        file_part, _, rest = target.partition("#")
-        parts = [x for x in rest.split("/") if x]
-        if len(parts) >= 4 and parts[0] == "schema" and parts[2] == "properties":
-            return file_part or None, parts[1], parts[3]
-        return None
-    if "/" in target:
-        parts = [x for x in target.split("/") if x]
-        if len(parts) >= 4 and parts[0] == "schema" and parts[2] == "properties":
-            return None, parts[1], parts[3]
-        return None
-    schema, dot, prop = target.partition(".")
-    return (None, schema, prop) if dot else None
-
-
 def _target_issue(c: Contract, ctx: LintContext, rel: Relationship, target: str) -> str | None:
-    parsed = _split_target(target)
+    parsed = split_target(target)
     if parsed is None:
         return f"relationship target {target!r} is not `schema.property` or a schema/properties path"
     file_ref, schema, prop = parsed
@@ -275,8 +253,7 @@ def relationship_targets(c: Contract, ctx: LintContext) -> Iterator[Issue]:
 def relationship_outside(c: Contract, ctx: LintContext) -> Iterator[Issue]:
     local = {s.name for s in c.schemas} | {s.id for s in c.schemas if s.id}
     for rel in c.relationships:
-        for target in rel.to:
-            parsed = _split_target(target)
+        for target, parsed in rel.targets():
             if parsed and parsed[0] is None and parsed[1] not in local and ctx.repo_schema(parsed[1]) is None:
                 yield (
                     f"relationship target {target!r} is not defined in this mesh",
@@ -357,6 +334,8 @@ def lint_contract(
     for r in rules:
         severity = severities.get(r.id, severities.get(r.name, r.severity))
         if severity == "off":
+            continue
+        if r.check is None:
             continue
         for message, pointer in r.check(contract, ctx):
             pos = contract.lines.locate(pointer)

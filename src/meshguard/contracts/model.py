@@ -128,6 +128,25 @@ class SlaProperty:
     element: str | None
 
 
+def split_target(target: str) -> tuple[str | None, str, str] | None:
+    """A relationship target as (contract file or None, schema, property): the shorthand
+    ``schema.property``, ``schema/<s>/properties/<p>`` or ``file#/schema/<s>/properties/<p>``;
+    None when it is none of them."""
+    if "#" in target:
+        file_part, _, rest = target.partition("#")
+        parts = [x for x in rest.split("/") if x]
+        if len(parts) >= 4 and parts[0] == "schema" and parts[2] == "properties":
+            return file_part or None, parts[1], parts[3]
+        return None
+    if "/" in target:
+        parts = [x for x in target.split("/") if x]
+        if len(parts) >= 4 and parts[0] == "schema" and parts[2] == "properties":
+            return None, parts[1], parts[3]
+        return None
+    schema, dot, prop = target.partition(".")
+    return (None, schema, prop) if dot else None
+
+
 @dataclass(frozen=True)
 class Relationship:
     """A foreign-key style relationship: ``from_`` columns reference ``to`` columns."""
@@ -138,6 +157,10 @@ class Relationship:
     from_: tuple[str, ...]
     to: tuple[str, ...]
     type: str
+
+    def targets(self) -> list[tuple[str, tuple[str | None, str, str] | None]]:
+        """Each ``to`` target with its parts (:func:`split_target`; None when malformed)."""
+        return [(t, split_target(t)) for t in self.to]
 
 
 @dataclass(frozen=True)

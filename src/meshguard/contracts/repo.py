@@ -1,4 +1,4 @@
-"""Load every contract of a governance repo (or the files named) and lint them together."""
+"""Load every contract of a governance repo (or the files named), through its repository, and lint them together."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 
 from meshguard.config import Config
 from meshguard.contracts.lint import LintContext, lint_contract
-from meshguard.contracts.load import LoadedContract, discover, display_path, load_contract
+from meshguard.contracts.load import LoadedContract, display_path
 from meshguard.contracts.model import Contract
 from meshguard.contracts.repo_index import LazyRepoContext
-from meshguard.contracts.versions import split_versions
+from meshguard.contracts.repository import ContractRepository
 from meshguard.errors import ContractError
 from meshguard.results.model import Finding, Severity
 
@@ -36,6 +36,8 @@ class RepoLint:
     unreadable: list[ContractError] = field(default_factory=list)
     #: contract path (as shown) → older side-by-side versions of it, newest first
     older: dict[str, list[Path]] = field(default_factory=dict)
+    #: where the contracts were read: the rest of the run asks it, not the disk
+    repository: ContractRepository | None = field(default=None, repr=False, compare=False)
 
     @property
     def error_count(self) -> int:
@@ -47,34 +49,35 @@ class RepoLint:
 
 
 def load_all(
-    paths: Sequence[Path], config: Config, older: dict[str, list[Path]] | None = None
+    paths: Sequence[Path],
+    config: Config,
+    older: dict[str, list[Path]] | None = None,
+    repository: ContractRepository | None = None,
 ) -> tuple[list[LoadedContract], list[ContractError]]:
     """Load the current contracts named by ``paths``; older side-by-side versions
     are left out and, when ``older`` is given, recorded there."""
-    split = split_versions(discover(paths, config.contract_globs))
-    loaded: list[LoadedContract] = []
-    errors: list[ContractError] = []
-    for f in split.current:
-        try:
-            lc = load_contract(f, config.root, config.sensitivity, config.limits)
-        except ContractError as exc:
-            errors.append(exc)
-            continue
-        loaded.append(lc)
-        if older is not None and split.older.get(f):
-            older[lc.contract.path] = split.older[f]
+    repository = repository or ContractRepository(config)
+    loaded, errors, found = repository.load_current(paths)
+    if older is not None:
+        older.update(found)
     return loaded, errors
 
 
-def repo_context(config: Config, loaded: Sequence[LoadedContract], paths: Sequence[Path]) -> LintContext:
+def repo_context(
+    config: Config,
+    loaded: Sequence[LoadedContract],
+    paths: Sequence[Path],
+    repository: ContractRepository | None = None,
+) -> LintContext:
     """Context for cross-contract rules: the named contracts plus the rest of the repo,
     read lazily (only what the rules ask for) when a few files are named."""
+    repository = repository or ContractRepository(config)
     contracts = [lc.contract for lc in loaded]
     named = {Path(c.path).as_posix() for c in contracts}
     repo_dir = config.contracts_path
     others: list[Path] = []
     if repo_dir.is_dir() and not all(p.resolve() == repo_dir.resolve() for p in paths):
-        split = split_versions(discover([repo_dir], config.contract_globs))
+        split = repository.split()
         named_files = {p.resolve() for p in paths}
         for f in split.current:
             # an older side-by-side version named on its own is not a duplicate of its newest file
@@ -86,18 +89,26 @@ def repo_context(config: Config, loaded: Sequence[LoadedContract], paths: Sequen
                 shown = display_path(f, config.root)
             if shown not in named:
                 others.append(f)
-    return LazyRepoContext(contracts, others, config) if others else LintContext(contracts)
+    return LazyRepoContext(contracts, others, repository) if others else LintContext(contracts)
 
 
-def lint_repo(paths: Sequence[Path], config: Config, *, with_repo_context: bool = True) -> RepoLint:
+def lint_repo(
+    paths: Sequence[Path],
+    config: Config,
+    *,
+    with_repo_context: bool = True,
+    repository: ContractRepository | None = None,
+) -> RepoLint:
+    """Load and lint the contracts named by ``paths``, through ``repository`` (a new one by default)."""
+    repository = repository or ContractRepository(config)
     older: dict[str, list[Path]] = {}
-    loaded, errors = load_all(paths, config, older)
+    loaded, errors = load_all(paths, config, older, repository)
     ctx = (
-        repo_context(config, loaded, paths)
+        repo_context(config, loaded, paths, repository)
         if with_repo_context
         else LintContext([lc.contract for lc in loaded])
     )
-    out = RepoLint(unreadable=errors, older=older)
+    out = RepoLint(unreadable=errors, older=older, repository=repository)
     for lc in loaded:
         out.contracts.append(
             LintedContract(

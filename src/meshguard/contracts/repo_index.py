@@ -15,11 +15,9 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from meshguard.config import Config
 from meshguard.contracts.lint import LintContext
-from meshguard.contracts.load import load_contract
 from meshguard.contracts.model import Contract
-from meshguard.errors import ContractError
+from meshguard.contracts.repository import ContractRepository
 
 _TOP_ID = re.compile(r"^id:[ \t]*(?P<q>['\"]?)(?P<id>[^'\"#\r\n]*?)(?P=q)[ \t]*(?:#.*)?$", re.M)
 
@@ -27,9 +25,11 @@ _TOP_ID = re.compile(r"^id:[ \t]*(?P<q>['\"]?)(?P<id>[^'\"#\r\n]*?)(?P=q)[ \t]*(
 class LazyRepoContext(LintContext):
     """The named contracts, plus the rest of the repo (``others``) read only as rules ask."""
 
-    def __init__(self, named: Sequence[Contract], others: Sequence[Path], config: Config) -> None:
+    def __init__(
+        self, named: Sequence[Contract], others: Sequence[Path], repository: ContractRepository
+    ) -> None:
         self._others = list(others)
-        self._config = config
+        self._repository = repository
         self._texts: dict[Path, str] = {}
         self._loaded: dict[Path, Contract | None] = {}
         self._ids_by_file: dict[Path, str | None] | None = None
@@ -51,13 +51,7 @@ class LazyRepoContext(LintContext):
 
     def _load(self, f: Path) -> Contract | None:
         if f not in self._loaded:
-            c = self._config
-            try:
-                contract: Contract | None = load_contract(
-                    f, c.root, c.sensitivity, c.limits, validate=False
-                ).contract
-            except ContractError:
-                contract = None
+            contract = self._repository.contract(f)
             self._loaded[f] = contract
             if contract is not None:
                 self._index(contract)

@@ -18,8 +18,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from meshguard import __version__
 from meshguard.errors import OutputUnavailable
+from meshguard.version import __version__
 
 
 def input_hash(doc: dict[str, Any]) -> str:

@@ -23,11 +23,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import meshguard
 from meshguard.config import Config
 from meshguard.errors import EngineUnavailable, PolicyError
 from meshguard.policy.bundle import PolicyBundle
-from meshguard.policy.engine import Decisions
+from meshguard.policy.engine import Decisions, EngineCapabilities
 from meshguard.policy.worker import split_frame, write_frame
 from meshguard.stages import RunOptions
 
@@ -44,7 +43,7 @@ class Worker:
     def __init__(self, bundle: PolicyBundle, timeout: float, *, with_tests: bool = False) -> None:
         self.timeout = timeout
         env = dict(os.environ)
-        src = str(Path(meshguard.__file__).resolve().parents[1])
+        src = str(Path(__file__).resolve().parents[2])  # the folder holding the meshguard package
         env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
         env["RUST_BACKTRACE"] = "0"
         self._proc = subprocess.Popen(
@@ -143,6 +142,7 @@ class Worker:
 
 class EmbeddedEngine:
     name = "embedded"
+    capabilities = EngineCapabilities(batches=True)
 
     def __init__(self, bundle: PolicyBundle, timeout: float) -> None:
         self.bundle = bundle

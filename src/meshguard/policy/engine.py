@@ -3,16 +3,19 @@
 An engine takes the policy input document of one data product and returns the
 raw decisions of every ``deny``/``warn``/``violation`` rule under
 ``data.meshguard``. A new engine is one module implementing
-:class:`PolicyEngine` plus one line in :data:`ENGINES`.
+:class:`PolicyEngine` plus one line in :data:`ENGINES`, or a plugin's
+``meshguard.engines`` entry point (:mod:`meshguard.plugins`). What an engine
+can do beyond :meth:`PolicyEngine.evaluate` it declares in
+:attr:`PolicyEngine.capabilities`; nothing is probed.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from meshguard import plugins
 from meshguard.config import Config
 from meshguard.errors import UsageError
 from meshguard.policy.bundle import PolicyBundle
@@ -30,12 +33,30 @@ class Decisions:
     errors: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class EngineCapabilities:
+    """What an engine declares it can do beyond evaluating one document."""
+
+    #: :meth:`BatchingEngine.submit`: many input documents (JSON bytes) evaluated at once,
+    #: across ``workers`` processes, while the caller prepares the next batch
+    batches: bool = False
+
+
 class PolicyEngine(Protocol):
     name: str
+    capabilities: EngineCapabilities
 
     def evaluate(self, doc: dict[str, Any]) -> Decisions: ...
 
     def close(self) -> None: ...
+
+
+class BatchingEngine(PolicyEngine, Protocol):
+    """An engine declaring ``capabilities.batches``."""
+
+    def submit(self, docs: list[bytes], workers: int = 1) -> Callable[[], list[Decisions]]:
+        """Start evaluating ``docs``; the returned call waits for their decisions, in order."""
+        ...
 
 
 EngineFactory = Callable[[PolicyBundle, Config, RunOptions], PolicyEngine]
@@ -47,12 +68,16 @@ ENGINES: dict[str, str] = {
 }
 
 
+def engine_names() -> list[str]:
+    """Every engine kind: the built-in ones, then the plugins'."""
+    return list(plugins.registry(plugins.ENGINES, ENGINES))
+
+
 def open_engine(kind: str, bundle: PolicyBundle, config: Config, options: RunOptions) -> PolicyEngine:
-    target = ENGINES.get(kind)
+    target = plugins.target(plugins.ENGINES, kind, ENGINES)
     if target is None:
-        raise UsageError(f"unknown policy engine {kind!r} (known: {', '.join(sorted(ENGINES))})")
-    module, _, attr = target.partition(":")
-    factory: EngineFactory = getattr(importlib.import_module(module), attr)
+        raise UsageError(f"unknown policy engine {kind!r} (known: {', '.join(engine_names())})")
+    factory: EngineFactory = plugins.load(target, group=plugins.ENGINES, name=kind)
     return factory(bundle, config, options)
 
 

@@ -12,10 +12,10 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from meshguard import __version__
 from meshguard.contracts.model import Contract, Property
 from meshguard.results.model import Change, Status
 from meshguard.stages import QualityOutcome, RunOptions, VersionInfo
+from meshguard.version import __version__
 
 INPUT_VERSION = "1"
 

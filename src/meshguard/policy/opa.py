@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from meshguard.config import Config
 from meshguard.errors import EngineUnavailable, UsageError
 from meshguard.policy.bundle import PolicyBundle
-from meshguard.policy.engine import ROOT, Decisions, flatten_tree
+from meshguard.policy.engine import ROOT, Decisions, EngineCapabilities, flatten_tree
 from meshguard.stages import RunOptions
 
 
@@ -32,6 +32,7 @@ def _policy_id(path: str) -> str:
 
 class OpaEngine:
     name = "opa"
+    capabilities = EngineCapabilities()
 
     def __init__(
         self,

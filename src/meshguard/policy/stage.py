@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 from meshguard.config import Config
 from meshguard.contracts.model import Contract
@@ -26,10 +26,10 @@ from meshguard.policy.bundle import (
     with_rule_settings,
 )
 from meshguard.policy.decisionlog import DecisionLog, input_hash
-from meshguard.policy.engine import Decisions, PolicyEngine, open_engine
+from meshguard.policy.engine import BatchingEngine, Decisions, PolicyEngine, open_engine
 from meshguard.policy.input import build_input
 from meshguard.policy.metadata import RuleInfo, decision_kind
-from meshguard.policy.waivers import WaiverSet, load_waivers
+from meshguard.policy.waivers import WaiverSet, WaiverUsage, load_waivers
 from meshguard.results.model import CheckResult, Finding, Location, Severity, Stage, Status, Waiver
 from meshguard.stages import PolicyOutcome, QualityOutcome, RunOptions, VersionInfo
 
@@ -99,6 +99,8 @@ class PolicyStage:
         # per-rule constants, computed once (decide() runs for every product)
         self._rules = {f"{r.package}.{r.name}": r for r in bundle.rules}
         self._static: dict[str, tuple[RuleInfo, str, dict[str, Any]]] = {}
+        #: per rule: its article and its scope (``applies_to`` sensitivity categories), from METADATA
+        self._scope: dict[str, dict[str, Any]] = {}
 
     @classmethod
     def open(cls, config: Config, options: RunOptions) -> PolicyStage:
@@ -177,11 +179,11 @@ class PolicyStage:
         turns the previous decisions into outcomes. Decisions are the same as
         :meth:`evaluate` gives product by product.
         """
-        submit = getattr(self.engine, "submit", None)
-        if submit is None:
+        if not self.engine.capabilities.batches:
             for contract, quality, versions in products:
                 yield self.evaluate(contract, quality, versions)
             return
+        batching = cast(BatchingEngine, self.engine)
         items = iter(products)
         pending: tuple[list[Contract], Callable[[], list[Decisions]]] | None = None
         while True:
@@ -191,7 +193,7 @@ class PolicyStage:
                 batch.append(contract)
                 payloads.append(json.dumps(self.input_for(contract, quality, versions)).encode())
             ready = list(zip(pending[0], pending[1](), strict=True)) if pending else []
-            pending = (batch, submit(payloads, workers)) if batch else None
+            pending = (batch, batching.submit(payloads, workers)) if batch else None
             for contract, decisions in ready:  # the workers evaluate the next batch meanwhile
                 yield self.decide(contract, decisions)
             if pending is None:
@@ -214,7 +216,7 @@ class PolicyStage:
                         severity=severity,
                         dimension="compliance",
                         message=decisions.errors[key],
-                        details={"rule": key, "pack": pack_of(rule.path)},
+                        details={"rule": key, "pack": pack_of(rule.path), **self._scope[key]},
                         **common,
                     )
                 )
@@ -247,11 +249,17 @@ class PolicyStage:
                         "pack": pack_of(rule.path),
                         "findings": len(findings),
                         "waived": len(findings) - len(open_),
+                        **self._scope[key],
                     },
                     **common,
                 )
             )
         return outcome
+
+    def blocks(self, key: str) -> bool:
+        """Whether a violation of the decision rule ``key`` ("meshguard.pkg.rule") blocks the gate:
+        the same severity the findings of :meth:`decide` get (rule kind, then METADATA)."""
+        return self._rule_static(key)[1] == Severity.ERROR
 
     def _rule_static(self, key: str) -> tuple[RuleInfo, str, dict[str, Any]]:
         static = self._static.get(key)
@@ -264,6 +272,15 @@ class PolicyStage:
                 "regulation": rule.regulation,
                 "remediation": rule.remediation,
             }
+            scope: dict[str, Any] = {}
+            if rule.custom.get("article"):
+                scope["article"] = str(rule.custom["article"])
+            applies = rule.custom.get("applies_to")
+            if isinstance(applies, (list, str)) and applies:
+                scope["applies_to"] = sorted(
+                    {applies} if isinstance(applies, str) else set(map(str, applies))
+                )
+            self._scope[key] = scope
             static = self._static[key] = (rule, severity, common)
         return static
 
@@ -282,6 +299,8 @@ class PolicyStage:
                 pointer = prop.pointer
         if pointer is None and isinstance(item.get("pointer"), str):
             pointer = _pointer_tuple(item["pointer"])
+        if pointer is None and field_:
+            pointer = ("schema",)  # a column the contract does not declare belongs in its schema
         if pointer is not None:
             pos = contract.lines.locate(pointer)
             ptr = "".join(f"/{p}" for p in pointer)
@@ -309,6 +328,14 @@ class PolicyStage:
             details=details,
             **common,
         )
+
+    def usage(self) -> WaiverUsage:
+        """Which waivers matched and which products were seen (a worker hands this back)."""
+        return self.waivers.usage()
+
+    def absorb(self, usage: WaiverUsage) -> None:
+        """Merge a worker's waiver usage, so the mesh-level waiver findings see every product."""
+        self.waivers.absorb(usage)
 
     def mesh_findings(self) -> list[Finding]:
         return self.waivers.mesh_findings()

@@ -31,6 +31,10 @@ OPTIONAL = ("field",)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+#: which waivers matched and which products were seen, in one process (merged across workers)
+WaiverUsage = tuple[frozenset[int], frozenset[str]]
+
+
 @dataclass
 class WaiverSet:
     path: str
@@ -56,6 +60,14 @@ class WaiverSet:
             self.used.add(i)
             return w
         return None
+
+    def usage(self) -> WaiverUsage:
+        return frozenset(self.used), frozenset(self.products_seen)
+
+    def absorb(self, usage: WaiverUsage) -> None:
+        """Merge what another process saw (a worker's waiver usage) into this set."""
+        self.used.update(usage[0])
+        self.products_seen.update(usage[1])
 
     def mesh_findings(self) -> list[Finding]:
         """Expired waivers, waivers expiring soon, and stale ones (for products evaluated in this run)."""

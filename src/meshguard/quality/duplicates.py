@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from meshguard.quality.results import Table
+from meshguard.quality.tableview import PolarsTable
 
 if TYPE_CHECKING:
     import polars as pl
@@ -29,7 +29,7 @@ class Duplicates:
     mask: Any  # the duplicated rows (a polars expression, or the table engine's mask)
 
 
-def duplicates(table: Table, columns: list[str], *, skip_nulls: bool) -> Duplicates:
+def duplicates(table: PolarsTable, columns: list[str], *, skip_nulls: bool) -> Duplicates:
     """Duplicated keys over ``columns``; ``skip_nulls``: a key with a null is never a duplicate."""
     import polars as pl
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from meshguard.contracts.model import Contract, Property, SchemaObject
-from meshguard.detectors import SAMPLE, detect
+from meshguard.detectors import SAMPLE, detect_column, family_of, reads_values
 from meshguard.errors import DataError
 from meshguard.quality import indb_exprs as x
 from meshguard.quality.duplicates import Duplicates
@@ -242,16 +242,13 @@ def _typed(column: str, got: pl.DataType, want: pl.DataType) -> pl.Expr:
 
 
 def _detect(table: IbisTable, column: str, dtype: pl.DataType) -> list[str]:
-    import polars as pl
-
-    if dtype == pl.Date or isinstance(dtype, pl.Datetime):
-        return detect(column, [], temporal=True)
-    if dtype != pl.String and not dtype.is_integer():
-        return []
-    t = table.t
-    head = table._polars(t.filter(t[column].notnull()).select(column).limit(SAMPLE))
-    found = detect(column, [str(v) for v in head.get_column(column)])
-    return found if dtype == pl.String else [k for k in found if k == "payment_card"]
+    family = family_of(dtype)
+    values: list[str] = []
+    if reads_values(family):
+        t = table.t
+        head = table._polars(t.filter(t[column].notnull()).select(column).limit(SAMPLE))
+        values = [str(v) for v in head.get_column(column)]
+    return detect_column(column, family, values)
 
 
 def prepare(

@@ -8,14 +8,18 @@ its values.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from meshguard.detectors import SAMPLE, detect
+from meshguard.detectors import SAMPLE, detect_column, family_of, reads_values
+from meshguard.errors import DataError
 from meshguard.quality.masking import jsonable
 
 if TYPE_CHECKING:
     import polars as pl
 
+#: rows of a sample file read to propose sensitivity (``meshguard import``)
+PROFILE_ROWS = 1000
 #: above this many rows the distinct count is an estimate (HyperLogLog)
 EXACT_DISTINCT_ROWS = 1_000_000
 
@@ -101,16 +105,28 @@ def _head(frame: pl.DataFrame | pl.LazyFrame, column: str) -> list[Any]:
 
 
 def _detect(frame: pl.DataFrame | pl.LazyFrame, column: str, dtype: pl.DataType) -> list[str]:
+    family = family_of(dtype)
+    values = [str(v) for v in _head(frame, column)] if reads_values(family) else []
+    return detect_column(column, family, values)
+
+
+def detected_in_sample(sample: Path, rows: int = PROFILE_ROWS) -> dict[str, list[str]]:
+    """column → kinds of sensitive content the quality stage's profile finds in the first rows."""
     import polars as pl
 
-    if dtype == pl.String:
-        return detect(column, _head(frame, column))
-    if dtype == pl.Date or isinstance(dtype, pl.Datetime):
-        return detect(column, [], temporal=True)
-    if dtype.is_integer():  # card numbers stored as integers
-        values = [str(v) for v in _head(frame, column)]
-        return [k for k in detect(column, values) if k == "payment_card"]
-    return []
+    suffix = sample.suffix.lower()
+    try:
+        if suffix == ".csv":
+            frame = pl.read_csv(sample, n_rows=rows, infer_schema_length=rows, try_parse_dates=True)
+        elif suffix == ".parquet":
+            frame = pl.read_parquet(sample, n_rows=rows)
+        else:
+            frame = pl.read_ndjson(sample, n_rows=rows)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise DataError(f"cannot read the sample: {first}", path=sample.as_posix()) from None
+    columns = profile(frame, masked=frame.columns)  # masked: no min/max values computed
+    return {name: list(entry.get("detected", [])) for name, entry in columns.items()}
 
 
 class LazyProfile(Mapping[str, dict[str, Any]]):

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from meshguard.contracts.lint import _split_target
-from meshguard.contracts.model import Contract, Relationship
+from meshguard.contracts.model import Contract, Relationship, split_target
 from meshguard.errors import DataError
 from meshguard.quality.results import Table, check
 from meshguard.results.model import CheckResult, Stage, Status
@@ -26,7 +25,7 @@ Loader = Callable[[Contract, str, list[str]], "pl.DataFrame"]
 def resolve_target(
     contract: Contract, mesh: Mapping[str, Contract], target: str
 ) -> tuple[Contract, str, str] | None:
-    parsed = _split_target(target)
+    parsed = split_target(target)
     if parsed is None:
         return None
     file_ref, schema, prop = parsed

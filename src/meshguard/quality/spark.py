@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from meshguard.contracts.model import Contract, Property, SchemaObject
-from meshguard.detectors import SAMPLE, detect
+from meshguard.detectors import SAMPLE, detect_column, family_of, reads_values
 from meshguard.quality.duplicates import Duplicates
 from meshguard.quality.load import SEED
 from meshguard.quality.masking import jsonable
@@ -305,14 +305,11 @@ def spark_profile(table: SparkTable, masked: Collection[str]) -> dict[str, dict[
 
 
 def _detect(table: SparkTable, column: str, dtype: pl.DataType) -> list[str]:
-    import polars as pl
     from pyspark.sql import functions as F
 
-    if dtype == pl.Date or isinstance(dtype, pl.Datetime):
-        return detect(column, [], temporal=True)
-    if dtype != pl.String and not dtype.is_integer():
-        return []
-    head = table.df.filter(F.col(f"`{column}`").isNotNull()).orderBy(ROW).limit(SAMPLE)
-    values = [str(v) for v in _to_polars(head.select(f"`{column}`"), table.frame).get_column(column)]
-    found = detect(column, values)
-    return found if dtype == pl.String else [k for k in found if k == "payment_card"]
+    family = family_of(dtype)
+    values: list[str] = []
+    if reads_values(family):
+        head = table.df.filter(F.col(f"`{column}`").isNotNull()).orderBy(ROW).limit(SAMPLE)
+        values = [str(v) for v in _to_polars(head.select(f"`{column}`"), table.frame).get_column(column)]
+    return detect_column(column, family, values)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from meshguard.quality.duplicates import duplicates
-from meshguard.quality.results import Table
+from meshguard.quality.tableview import PolarsTable
 from meshguard.quality.types import Normalised
 from meshguard.sources.base import scrub
 
@@ -62,7 +62,7 @@ def violation(check: Any, column: str) -> pl.Expr:
 
 
 def streamed_failures(
-    table: Table,
+    table: PolarsTable,
     norm: Normalised,
     planned: Mapping[str, Sequence[_Spec]],
     builtin: Mapping[tuple[str, str], _Spec],
@@ -123,7 +123,7 @@ def plan_masks(
     return masks, keys, errors
 
 
-def _count_all(table: Table, masks: Mapping[str, pl.Expr], errors: dict[str, str]) -> dict[str, int]:
+def _count_all(table: PolarsTable, masks: Mapping[str, pl.Expr], errors: dict[str, str]) -> dict[str, int]:
     """Every mask counted in one streaming pass; a mask that cannot run is an error of its own."""
     import polars as pl
 

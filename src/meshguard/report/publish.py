@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -19,6 +19,7 @@ from meshguard.report.formats import RenderContext, TrendPoint
 from meshguard.results.model import MeshResult
 
 if TYPE_CHECKING:
+    from meshguard.config import Config
     from meshguard.history import HistoryStore
 
 TREND_RUNS = 30
@@ -36,8 +37,8 @@ def parse_output(spec: str, base: Path) -> OutputSpec:
     fmt, sep, path = spec.partition("=")
     if not sep or not fmt or not path:
         raise UsageError(f"--output expects FORMAT=PATH, got {spec!r}")
-    if fmt not in formats.REPORTERS:
-        raise UsageError(f"--output: unknown format {fmt!r} (known: {', '.join(formats.REPORTERS)})")
+    if not formats.known(fmt):
+        raise UsageError(f"--output: unknown format {fmt!r} (known: {', '.join(formats.names())})")
     p = Path(path)
     return OutputSpec(fmt, p if p.is_absolute() else base / p)
 
@@ -50,6 +51,17 @@ def use_colour(stream: TextIO) -> bool:
     return bool(isatty and isatty())
 
 
+def source_link(config: Config, reports: Path) -> str:
+    """How the scorecards link a contract: ``repository_url`` from meshguard.yaml, else the repo
+    root relative to the reports folder (the static site links the file itself)."""
+    if config.repository_url:
+        return config.repository_url
+    try:
+        return Path(os.path.relpath(config.root.resolve(), reports.resolve())).as_posix()
+    except ValueError:  # another drive
+        return config.root.resolve().as_uri()
+
+
 def context(
     store: HistoryStore | None,
     *,
@@ -57,13 +69,29 @@ def context(
     until: str | None = None,
     trend_runs: int = TREND_RUNS,
     spark_runs: int = SPARKLINE_RUNS,
+    source_link: str | None = None,
 ) -> RenderContext:
     """What the history store knows about the runs up to ``until`` (default: the last), for the
     trend chart and the sparklines."""
     if store is None:
-        return RenderContext(color=color)
-    trend = tuple(TrendPoint(r, t, s) for r, t, s in store.trend(trend_runs, until))
-    return RenderContext(color=color, trend=trend, sparklines=store.sparklines(spark_runs, until))
+        return RenderContext(color=color, source_link=source_link)
+    stats = store.run_stats(trend_runs, until)
+    trend = tuple(
+        TrendPoint(r["run_id"], r["timestamp"], r["score"], r["verdict"], r["counts"]) for r in stats
+    )
+    domains: dict[str, list[TrendPoint]] = {}
+    for r in stats:
+        for name, d in r["domains"].items():
+            domains.setdefault(name, []).append(
+                TrendPoint(r["run_id"], r["timestamp"], d["passing"], d["verdict"])
+            )
+    return RenderContext(
+        color=color,
+        trend=trend,
+        sparklines=store.sparklines(spark_runs, until),
+        domain_trends={k: tuple(v) for k, v in sorted(domains.items())},
+        source_link=source_link,
+    )
 
 
 def publish(
@@ -81,7 +109,7 @@ def publish(
     if reports_dir is not None:
         html = formats.get("html")
         written += formats.write_report(html, mesh, ctx, reports_dir / html.default_filename)
-    plain = RenderContext(color=False, trend=ctx.trend, sparklines=ctx.sparklines)
+    plain = replace(ctx, color=False)
     for out in outputs:
         written += formats.write_report(formats.get(out.format), mesh, plain, out.path)
     if stdout_format:

@@ -13,7 +13,7 @@ from dataclasses import field as dc_field
 from enum import StrEnum
 from typing import Any
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
 
 
 class Status(StrEnum):
@@ -24,6 +24,8 @@ class Status(StrEnum):
     WAIVED = "waived"
     UNSUPPORTED = "unsupported"
     INFO = "info"
+    #: a rule whose scope (``applies_to`` in its METADATA) does not cover the product
+    NOT_APPLICABLE = "not_applicable"
 
 
 class Severity(StrEnum):
@@ -226,6 +228,19 @@ class ProductResult:
     errors: list[str] = dc_field(default_factory=list)
     #: sha256 of the policy input document (contract + data profile + changes) the decisions saw
     input_hash: str | None = None
+    #: what the product holds, for the council: fields (type, sensitivity, purpose, retention, line),
+    #: contacts, purpose, lawful basis, retention, sensitivity categories
+    catalogue: dict[str, Any] = dc_field(default_factory=dict)
+    #: the freshness SLA's measurement (element, age_hours, status), when data was read
+    freshness: dict[str, Any] | None = None
+    #: the weighted dimension score before the cap that keeps a failing product under the pass line
+    score_uncapped: float | None = None
+    #: regulation → pass | warn | fail | waived | n/a for this product
+    regulations: dict[str, str] = dc_field(default_factory=dict)
+    #: why the verdict: open problems grouped by regulation, worst first
+    reasons: list[dict[str, Any]] = dc_field(default_factory=list)
+    #: against the previous recorded run: its version, verdict, score; new and fixed problems
+    since_previous: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -251,6 +266,12 @@ class ProductResult:
             "previous_version": self.previous_version,
             "errors": list(self.errors),
             "input_hash": self.input_hash,
+            "catalogue": dict(self.catalogue),
+            "freshness": self.freshness,
+            "score_uncapped": self.score_uncapped,
+            "regulations": dict(self.regulations),
+            "reasons": [dict(r) for r in self.reasons],
+            "since_previous": self.since_previous,
         }
 
 
@@ -268,6 +289,10 @@ class MeshResult:
     summary: dict[str, Any] = dc_field(default_factory=dict)
     domains: dict[str, dict[str, Any]] = dc_field(default_factory=dict)
     regulations: dict[str, dict[str, Any]] = dc_field(default_factory=dict)
+    #: regulation → article → rule → product → state: the compliance evidence (one row per rule)
+    matrix: list[dict[str, Any]] = dc_field(default_factory=list)
+    #: new failures, fixes and verdict changes against the previous recorded run
+    since_previous: dict[str, Any] | None = None
     schema_version: str = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -283,6 +308,8 @@ class MeshResult:
             "summary": dict(self.summary),
             "domains": {k: dict(v) for k, v in self.domains.items()},
             "regulations": {k: dict(v) for k, v in self.regulations.items()},
+            "matrix": [dict(r) for r in self.matrix],
+            "since_previous": self.since_previous,
             "findings": [f.to_dict() for f in self.findings],
             "products": [p.to_dict() for p in self.products],
         }

@@ -3,7 +3,7 @@
 Formulas (documented in docs/results.md, keep both in step):
 
 * Every check and finding feeds one **dimension** through its stage
-  (:data:`meshguard.report.model.STAGE_DIMENSION`): lint → contract,
+  (:data:`meshguard.results.model.STAGE_DIMENSION`): lint → contract,
   schema → schema, quality/sla/relationship → quality, policy → compliance,
   versioning → versioning.
 * A check earns **credit**: passed or waived 1, warned (or failed with a
@@ -25,9 +25,21 @@ Formulas (documented in docs/results.md, keep both in step):
   error-severity finding, a failed or errored error-severity check); else
   ``warn`` on any open warning or a score under ``scoring.pass_threshold``;
   else ``pass``.
-* domain and mesh scores: the mean of their products' scores.
-* compliance by regulation: the share of policy-assessed products with no
-  open error-severity policy finding of that regulation.
+* **the verdict is primary**: a product whose verdict is ``fail`` or ``error``
+  has its score capped at ``pass_threshold − FAIL_MARGIN`` (60 with the default
+  80), so a failing product never shows a number near or above the pass line;
+  the weighted mean before the cap stays in ``score_uncapped``.
+* domain and mesh scores: the mean of their products' (capped) scores; their
+  verdict is the worst of their products' (the mesh also fails on a blocking
+  mesh-level finding), and a failing domain or mesh is capped the same way.
+* compliance by regulation: over the products the regulation *applies* to
+  (any of its rules in scope, see :mod:`meshguard.results.council`), the share
+  with no open error-severity policy finding of that regulation.
+
+Before scoring, :func:`meshguard.results.council.prepare` folds each policy
+finding about a failed data check into that check (one finding per defect) and
+marks rules outside their scope ``not_applicable``. Scores depend on the data
+only, never on the mode of the run.
 """
 
 from __future__ import annotations
@@ -38,6 +50,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from meshguard.results.council import describe, matrix, prepare, waiver_register
 from meshguard.results.model import (
     STAGE_DIMENSION,
     CheckResult,
@@ -47,14 +60,14 @@ from meshguard.results.model import (
     ProductResult,
     Severity,
     Status,
-    Waiver,
 )
 
 DIMENSIONS: tuple[str, ...] = ("contract", "schema", "quality", "compliance", "versioning")
 PENALTY: dict[str, float] = {Severity.ERROR: 25.0, Severity.WARNING: 10.0, Severity.INFO: 0.0}
-NOT_COUNTED = frozenset({Status.UNSUPPORTED, Status.INFO})
+NOT_COUNTED = frozenset({Status.UNSUPPORTED, Status.INFO, Status.NOT_APPLICABLE})
+#: a failing product's score stays this far under the pass line
+FAIL_MARGIN = 20.0
 VERDICTS: tuple[str, ...] = ("pass", "warn", "fail", "error")
-EXPIRING_DAYS = 30
 TOP_POLICIES = 10
 
 
@@ -105,7 +118,8 @@ def _assessed(product: ProductResult, dim: str) -> bool:
     if dim in ("schema", "quality"):
         return product.data_source is not None or product.rows is not None
     if dim == "versioning":
-        return product.previous_version is not None or bool(product.changes)
+        # an unchanged contract has nothing to assess, whether or not the run compared it with git
+        return bool(product.changes) or product.previous_version not in (None, product.version)
     return False
 
 
@@ -163,11 +177,19 @@ def verdict(product: ProductResult, score: float, pass_threshold: float) -> str:
     return "pass"
 
 
+def fail_cap(pass_threshold: float) -> float:
+    return max(0.0, pass_threshold - FAIL_MARGIN)
+
+
 def score_product(product: ProductResult, rules: ScoringRules) -> None:
     """Fill ``dimensions``, ``score`` and ``verdict`` of one product in place."""
+    prepare(product)
     product.dimensions = dimension_scores(product, rules.weights)
-    product.score = product_score(product.dimensions)
-    product.verdict = verdict(product, product.score, rules.pass_threshold)
+    raw = product_score(product.dimensions)
+    product.verdict = verdict(product, raw, rules.pass_threshold)
+    product.score_uncapped = raw
+    product.score = min(raw, fail_cap(rules.pass_threshold)) if product.verdict in ("fail", "error") else raw
+    describe(product)
 
 
 def _mean(values: list[float]) -> float | None:
@@ -193,88 +215,61 @@ def _policy_assessed(product: ProductResult) -> bool:
 
 
 def regulations(products: Iterable[ProductResult]) -> dict[str, dict[str, Any]]:
+    """Per regulation, over the products it applies to (``ProductResult.regulations`` not n/a):
+    compliant means no rule of the regulation fails (a waived finding does not fail)."""
     assessed = [p for p in products if _policy_assessed(p)]
-    names: set[str] = set()
-    for p in assessed:
-        names.update(c.regulation for c in p.checks if c.stage == "policy" and c.regulation)
-        names.update(f.regulation for f in p.findings if f.stage == "policy" and f.regulation)
+    names = sorted({reg for p in assessed for reg in p.regulations})
     out: dict[str, dict[str, Any]] = {}
-    for reg in sorted(names):
-        failing = sorted(
-            p.id
-            for p in assessed
-            if any(f.stage == "policy" and f.regulation == reg and is_blocking_finding(f) for f in p.findings)
-        )
-        total = len(assessed)
+    for reg in names:
+        applicable = [p for p in assessed if p.regulations.get(reg, "n/a") != "n/a"]
+        failing = sorted(p.id for p in applicable if p.regulations.get(reg) == "fail")
+        total = len(applicable)
         compliant = total - len(failing)
         out[reg] = {
             "products": total,
+            "not_applicable": len(assessed) - total,
             "compliant": compliant,
-            "share": round(compliant / total, 4) if total else 1.0,
+            "share": round(compliant / total, 4) if total else None,
             "failing_products": failing,
         }
     return out
 
 
 def _top_policies(products: Iterable[ProductResult]) -> list[dict[str, Any]]:
+    """Policies with open findings (or failed data checks carrying their consequence), ranked."""
     by_rule: dict[str, dict[str, Any]] = {}
+
+    def count(rule_id: str, title: str | None, severity: str, regulation: str | None, product: str) -> None:
+        entry = by_rule.setdefault(
+            rule_id,
+            {
+                "rule_id": rule_id,
+                "title": title,
+                "severity": severity,
+                "regulation": regulation,
+                "findings": 0,
+                "products": set(),
+            },
+        )
+        entry["findings"] += 1
+        entry["products"].add(product)
+
     for p in products:
         for f in p.findings:
-            if f.stage != "policy" or not is_open(f):
-                continue
-            entry = by_rule.setdefault(
-                f.rule_id,
-                {
-                    "rule_id": f.rule_id,
-                    "title": f.title,
-                    "severity": str(f.severity),
-                    "regulation": f.regulation,
-                    "findings": 0,
-                    "products": set(),
-                },
-            )
-            entry["findings"] += 1
-            entry["products"].add(p.id)
+            if f.stage == "policy" and is_open(f):
+                count(f.rule_id, f.title, str(f.severity), f.regulation, p.id)
+        for c in p.checks:
+            policy = c.details.get("policy")
+            if isinstance(policy, dict) and c.status in (Status.FAILED, Status.ERRORED, Status.WARNED):
+                count(
+                    str(policy["rule_id"]),
+                    policy.get("title"),
+                    str(policy.get("severity")),
+                    policy.get("regulation"),
+                    p.id,
+                )
     ranked = sorted(by_rule.values(), key=lambda e: (-len(e["products"]), -e["findings"], e["rule_id"]))
     return [{**e, "products": len(e["products"])} for e in ranked[:TOP_POLICIES]]
-
-
-def _parse_date(text: str) -> date | None:
-    try:
-        return date.fromisoformat(str(text)[:10])
-    except ValueError:
-        return None
-
-
-def _waivers(products: Iterable[ProductResult], today: date) -> dict[str, Any]:
-    rows: list[dict[str, Any]] = []
-    for p in products:
-        seen: set[Waiver] = set()
-        for w in [*p.waivers, *(f.waiver for f in p.findings if f.waiver is not None)]:
-            if w in seen:
-                continue
-            seen.add(w)
-            expires = _parse_date(w.expires)
-            days = (expires - today).days if expires else None
-            rows.append(
-                {
-                    "product": p.id,
-                    "policy": w.policy,
-                    "field": w.field,
-                    "reason": w.reason,
-                    "approved_by": w.approved_by,
-                    "expires": w.expires,
-                    "days_left": days,
-                    "expiring": days is not None and 0 <= days <= EXPIRING_DAYS,
-                    "expired": days is not None and days < 0,
-                }
-            )
-    rows.sort(key=lambda r: (r["days_left"] if r["days_left"] is not None else 10**6, r["product"]))
-    return {
-        "open": [r for r in rows if not r["expired"]],
-        "expiring": [r for r in rows if r["expiring"]],
-        "expired": [r for r in rows if r["expired"]],
-    }
 
 
 def _today(mesh: MeshResult) -> date:
@@ -293,18 +288,21 @@ def summarize(mesh: MeshResult, rules: ScoringRules) -> None:
     mesh.domains = {
         name: {
             "products": len(ps),
-            "score": _mean([p.score for p in ps]),
+            "score": _capped(_mean([p.score for p in ps]), _worst_verdict(p.verdict for p in ps), rules),
+            "verdict": _worst_verdict(p.verdict for p in ps),
+            "passing": sum(1 for p in ps if p.verdict == "pass"),
             "verdicts": _verdict_counts(ps),
             "blocking": sum(1 for p in ps for f in p.findings if is_blocking_finding(f)),
         }
         for name, ps in sorted(by_domain.items())
     }
     mesh.regulations = regulations(products)
+    mesh.matrix = matrix(products)
     today = _today(mesh)
     elapsed = mesh.summary.get("elapsed_s")
     mesh.summary = {
         "products": len(products),
-        "score": _mean([p.score for p in products]),
+        "score": _capped(_mean([p.score for p in products]), mesh_verdict(mesh), rules),
         "verdict": mesh_verdict(mesh),
         "verdicts": _verdict_counts(products),
         "checks": _status_counts(products),
@@ -321,10 +319,21 @@ def summarize(mesh: MeshResult, rules: ScoringRules) -> None:
         "weights": {k: float(rules.weights.get(k, 0.0)) for k in DIMENSIONS},
         "pass_threshold": rules.pass_threshold,
         "top_policies": _top_policies(products),
-        "waivers": _waivers(products, today),
+        "waivers": waiver_register(mesh, today),
     }
     if elapsed is not None:
         mesh.summary["elapsed_s"] = elapsed
+
+
+def _capped(score: float | None, verdict: str, rules: ScoringRules) -> float | None:
+    if score is None or verdict not in ("fail", "error"):
+        return score
+    return min(score, fail_cap(rules.pass_threshold))
+
+
+def _worst_verdict(verdicts: Iterable[str]) -> str:
+    seen = set(verdicts)
+    return next((v for v in ("error", "fail", "warn") if v in seen), "pass")
 
 
 def mesh_verdict(mesh: MeshResult) -> str:

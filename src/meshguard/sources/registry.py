@@ -1,14 +1,16 @@
 """Server type → source class, and the choice of a product's data location.
 
 A new source kind is one module with a class implementing
-:class:`meshguard.sources.base.Source` plus one line in :data:`SOURCES`.
+:class:`meshguard.sources.base.Source` plus one line in :data:`SOURCES`, or a
+plugin's ``meshguard.sources`` entry point keyed by server type
+(:mod:`meshguard.plugins`).
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
+from meshguard import plugins
 from meshguard.config import Config
 from meshguard.contracts.model import Contract, Server
 from meshguard.errors import UsageError
@@ -29,9 +31,15 @@ SOURCES: dict[str, str] = {
 }
 
 
+def supported(server_type: str) -> bool:
+    return plugins.target(plugins.SOURCES, server_type, SOURCES) is not None
+
+
 def source_class(server_type: str) -> Any:
-    module, _, attr = SOURCES[server_type].partition(":")
-    return getattr(importlib.import_module(module), attr)
+    target = plugins.target(plugins.SOURCES, server_type, SOURCES)
+    if target is None:
+        raise NoSource(f"server type {server_type!r} is not supported")
+    return plugins.load(target, group=plugins.SOURCES, name=server_type)
 
 
 class NoSource(Exception):
@@ -49,10 +57,11 @@ def choose_server(contract: Contract, server_name: str | None) -> Server:
     if not servers:
         raise NoSource("no data location: the contract has no `servers` entry and meshguard.yaml no sample")
     for s in servers:
-        if (s.type or "").lower() in SOURCES:
+        if supported((s.type or "").lower()):
             return s
     kinds = ", ".join(sorted({s.type or "?" for s in servers}))
-    raise NoSource(f"server type {kinds} is not supported (supported: {', '.join(sorted(SOURCES))})")
+    known = ", ".join(sorted(plugins.registry(plugins.SOURCES, SOURCES)))
+    raise NoSource(f"server type {kinds} is not supported (supported: {known})")
 
 
 def open_source(contract: Contract, config: Config, options: RunOptions) -> Source:
@@ -72,7 +81,7 @@ def open_source(contract: Contract, config: Config, options: RunOptions) -> Sour
     # a relative path in the contract is looked up next to the contract first, then in the repo root
     common["base"] = (config.root / contract.path).parent
     kind = (server.type or "").lower()
-    if kind not in SOURCES:
+    if not supported(kind):
         raise NoSource(f"server type {server.type!r} is not supported")
     cls = source_class(kind)
     src: Source = cls.from_server(server.raw, **common)

@@ -1,4 +1,6 @@
-"""The catalogue of change rules: stable ids, names and the class of each change.
+"""The catalogue of change rules and semver rules: stable ids, names, the class of each change.
+
+Both are :class:`meshguard.results.rules.RuleSpec` entries, the shape lint rules share.
 
 A rule's class may depend on the perspective: a property that becomes
 required is no risk to a consumer (it gets a stronger guarantee) but breaks a
@@ -8,28 +10,30 @@ docs/versioning.md lists every rule with its rationale.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from meshguard.results.model import ChangeKind
+from meshguard.results.model import ChangeKind, Severity
+from meshguard.results.rules import RuleSpec
 
 B, N, INFO = ChangeKind.BREAKING, ChangeKind.NON_BREAKING, ChangeKind.INFORMATIONAL
 PERSPECTIVES = ("consumer", "producer")
 
 
 @dataclass(frozen=True)
-class ChangeRule:
-    id: str
-    name: str
-    consumer: str
-    producer: str
-    title: str
+class ChangeRule(RuleSpec[Callable[..., Any]]):
+    """A change rule: ``severity`` is its class of change for a consumer, ``producer`` the
+    class for a producer when it differs."""
+
+    producer: str | None = None
 
     def kind(self, perspective: str) -> str:
-        return self.producer if perspective == "producer" else self.consumer
+        return self.producer or self.severity if perspective == "producer" else self.severity
 
 
 def _r(id_: str, name: str, consumer: str, title: str, producer: str | None = None) -> ChangeRule:
-    return ChangeRule(id_, name, consumer, producer or consumer, title)
+    return ChangeRule(id_, name, consumer, title, producer=producer)
 
 
 CHANGE_RULES: dict[str, ChangeRule] = {
@@ -105,12 +109,49 @@ CHANGE_RULES: dict[str, ChangeRule] = {
     )
 }
 
-#: semver enforcement findings (stage "versioning")
-SEMVER_RULES: dict[str, tuple[str, str]] = {
-    "MGV001": ("breaking-change-without-major-bump", "A breaking change needs a major version bump"),
-    "MGV002": ("schema-change-without-minor-bump", "A non-breaking schema change needs a minor bump"),
-    "MGV003": ("version-unchanged", "The contract changed but its version did not"),
-    "MGV004": ("version-went-backwards", "The version is lower than the previous version"),
-    "MGV005": ("version-not-semver", "A version is not a semantic version"),
-    "MGV006": ("previous-version-unreadable", "The previous version could not be read"),
-}
+#: semver enforcement findings (stage "versioning"); ``severity`` is the usual one
+SemverRule = RuleSpec[Callable[..., Any]]
+_SEMVER: tuple[SemverRule, ...] = (
+    SemverRule(
+        "MGV001",
+        "breaking-change-without-major-bump",
+        Severity.ERROR,
+        "A breaking change needs a major version bump",
+        "bump the major version (or revert the breaking change)",
+    ),
+    SemverRule(
+        "MGV002",
+        "schema-change-without-minor-bump",
+        Severity.WARNING,
+        "A non-breaking schema change needs a minor bump",
+        "bump at least the minor version",
+    ),
+    SemverRule(
+        "MGV003",
+        "version-unchanged",
+        Severity.WARNING,
+        "The contract changed but its version did not",
+        "bump the version: patch for documentation, minor for additions, major for breaking changes",
+    ),
+    SemverRule(
+        "MGV004",
+        "version-went-backwards",
+        Severity.ERROR,
+        "The version is lower than the previous version",
+        "a new version must be higher than the previous one",
+    ),
+    SemverRule(
+        "MGV005",
+        "version-not-semver",
+        Severity.WARNING,
+        "A version is not a semantic version",
+        "use a semantic version MAJOR.MINOR.PATCH",
+    ),
+    SemverRule(
+        "MGV006",
+        "previous-version-unreadable",
+        Severity.WARNING,
+        "The previous version could not be read",
+    ),
+)
+SEMVER_RULES: dict[str, SemverRule] = {r.id: r for r in _SEMVER}

@@ -49,26 +49,17 @@ def required_bump(old: str, changes: Sequence[Change]) -> str:
 
 
 def _finding(rule_id: str, severity: str, message: str, contract: Contract, **details: object) -> Finding:
-    name, title = SEMVER_RULES[rule_id]
+    spec = SEMVER_RULES[rule_id]
     return Finding(
         rule_id=rule_id,
         stage="versioning",
         severity=severity,
         message=message,
         location=Location(contract.path, contract.line(("version",)), pointer="/version"),
-        title=title,
-        remediation=_REMEDIATION.get(rule_id),
-        details={"rule": name, **details},
+        title=spec.title,
+        remediation=spec.remediation,
+        details={"rule": spec.name, **details},
     )
-
-
-_REMEDIATION = {
-    "MGV001": "bump the major version (or revert the breaking change)",
-    "MGV002": "bump at least the minor version",
-    "MGV003": "bump the version: patch for documentation, minor for additions, major for breaking changes",
-    "MGV004": "a new version must be higher than the previous one",
-    "MGV005": "use a semantic version MAJOR.MINOR.PATCH",
-}
 
 
 def enforce(previous_version: str, contract: Contract, changes: Sequence[Change]) -> list[Finding]:

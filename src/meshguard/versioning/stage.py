@@ -20,15 +20,15 @@ from meshguard.versioning.semver import enforce
 def compare(previous: PreviousVersion, contract: Contract, perspective: str) -> VersionInfo:
     """Changes and semver findings of ``contract`` against a previous version."""
     if previous.contract is None:
-        name, title = SEMVER_RULES["MGV006"]
+        spec = SEMVER_RULES["MGV006"]
         finding = Finding(
             rule_id="MGV006",
             stage="versioning",
             severity=Severity.WARNING,
             message=f"previous version {previous.display} is unreadable: {previous.error}",
             location=Location(contract.path, contract.line(("version",))),
-            title=title,
-            details={"rule": name, "previous_path": previous.display},
+            title=spec.title,
+            details={"rule": spec.name, "previous_path": previous.display},
         )
         return VersionInfo(findings=[finding], previous_path=previous.display)
     # unchanged since the git base: the previous version is the contract itself

@@ -3,6 +3,7 @@
 # description: Protected health information (HIPAA Security Rule) safeguards.
 # custom:
 #   regulation: HIPAA
+#   applies_to: [phi]
 package meshguard.hipaa
 
 import data.meshguard.lib

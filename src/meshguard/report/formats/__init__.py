@@ -2,12 +2,12 @@
 
 A reporter renders a scored :class:`MeshResult`; it never computes a score,
 reads data or calls an engine. Adding a format is one module plus one line in
-:data:`REPORTERS`.
+:data:`REPORTERS`, or a plugin's ``meshguard.reporters`` entry point
+(:mod:`meshguard.plugins`).
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from meshguard import plugins
 from meshguard.errors import OutputUnavailable, UsageError
 from meshguard.results.model import MeshResult
 
@@ -35,6 +36,9 @@ class TrendPoint:
     run_id: str
     timestamp: str
     score: float | None
+    verdict: str = ""
+    #: products per verdict in that run
+    counts: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,12 @@ class RenderContext:
     trend: tuple[TrendPoint, ...] = ()
     #: product id → its scores over the last runs, oldest first
     sparklines: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+    #: domain → the share of its products passing (percent) and its worst verdict over the last
+    #: runs, oldest first
+    domain_trends: Mapping[str, tuple[TrendPoint, ...]] = field(default_factory=dict)
+    #: how a product page links to its contract: a template with {path}, {line}, {commit}
+    #: (``report.repository_url`` in meshguard.yaml), or a path relative to the reports folder
+    source_link: str | None = None
 
 
 class Reporter(Protocol):
@@ -63,16 +73,27 @@ class Reporter(Protocol):
 
 
 def names() -> list[str]:
-    return list(REPORTERS)
+    """Every format: the built-in ones, then the plugins'."""
+    return list(plugins.registry(plugins.REPORTERS, REPORTERS))
+
+
+def known(name: str) -> bool:
+    return plugins.target(plugins.REPORTERS, name, REPORTERS) is not None
 
 
 def get(name: str) -> Reporter:
-    target = REPORTERS.get(name)
+    target = plugins.target(plugins.REPORTERS, name, REPORTERS)
     if target is None:
-        raise UsageError(f"unknown report format {name!r} (known: {', '.join(REPORTERS)})")
-    module, _, attr = target.partition(":")
-    reporter: Reporter = getattr(importlib.import_module(module), attr)()
+        raise UsageError(f"unknown report format {name!r} (known: {', '.join(names())})")
+    reporter: Reporter = plugins.load(target, group=plugins.REPORTERS, name=name)()
     return reporter
+
+
+def current_umask() -> int:
+    """The process umask (``os`` has no getter: set a value and restore the old one at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -83,6 +104,7 @@ def write_atomic(path: Path, text: str) -> None:
     except OSError as exc:
         raise OutputUnavailable(f"cannot write the report: {exc.strerror or exc}", path=str(path)) from None
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())  # mkstemp makes 0600; a report is as readable as any file
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
         os.replace(tmp, path)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from meshguard.results.model import CheckResult, Finding, Location, ProductResult, Severity, Status
+from meshguard.results.model import CheckResult, Finding, Location, ProductResult, Severity, Status, Waiver
 
 SHOWN_CHECK_STATUSES = frozenset({Status.FAILED, Status.ERRORED, Status.WARNED, Status.UNSUPPORTED})
 
@@ -26,6 +28,13 @@ class Item:
     regulation: str | None
     remediation: str | None
     description: str | None
+    waiver: Waiver | None = None
+    #: a data check's dimension (completeness, uniqueness…)
+    dimension: str | None = None
+    #: what tells two findings of one rule on one field apart (the check or the change they concern)
+    subject: str = ""
+    #: the policy decision a failed check carries (``CheckResult.details["policy"]``): id, title, regulation
+    consequence: dict[str, Any] | None = None
 
     @property
     def level(self) -> str:
@@ -53,6 +62,8 @@ def check_item(c: CheckResult, product: ProductResult) -> Item:
         regulation=c.regulation,
         remediation=c.remediation,
         description=c.description,
+        dimension=c.dimension,
+        consequence=c.details.get("policy") if isinstance(c.details.get("policy"), dict) else None,
     )
 
 
@@ -71,6 +82,8 @@ def finding_item(f: Finding, product: ProductResult | None) -> Item:
         regulation=f.regulation,
         remediation=f.remediation,
         description=f.description,
+        waiver=f.waiver,
+        subject=str(f.details.get("check") or f.details.get("change") or ""),
     )
 
 
@@ -83,6 +96,41 @@ def items(product: ProductResult, *, include_waived: bool = True) -> Iterator[It
     for c in product.checks:
         if c.status in SHOWN_CHECK_STATUSES and c.id not in finding_ids:
             yield check_item(c, product)
+
+
+def rule_kind(it: Item) -> str:
+    """The rule a code-scanning tool groups by: a finding's own rule id; for a data check its
+    kind (``schema.required``, ``quality.completeness``, ``sla.freshness``, ``relationship``),
+    because data-check ids are per product (``orders.order_id.unique``)."""
+    if it.kind != "check" or it.stage == "policy":
+        return it.rule_id
+    if it.stage == "sla":
+        return it.rule_id if it.rule_id.startswith("sla.") else f"sla.{it.rule_id}"
+    if it.stage == "schema":
+        return f"schema.{it.rule_id.rsplit('.', 1)[-1]}"
+    if it.stage == "quality":
+        if it.rule_id.endswith(".data"):
+            return "quality.data"
+        return f"quality.{it.dimension or 'rule'}"
+    return it.stage
+
+
+#: every ASCII punctuation character: CommonMark lets a backslash make each of them literal
+_MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
+#: an invisible word joiner after "@": GitHub autolinks e-mail addresses even when escaped
+_WORD_JOINER = "\u2060"
+
+
+def md(text: object) -> str:
+    """A string from a contract, data or a policy, made inert for GitHub-flavoured Markdown.
+
+    One line; every ASCII punctuation character backslash-escaped, so no link,
+    image, emphasis, code span, table pipe, HTML tag, entity or autolink
+    (``https\\://``, ``www\\.``) can form; ``@`` is followed by a word joiner,
+    which stops e-mail autolinks and is invisible.
+    """
+    one_line = " ".join(str(text).split())
+    return _MD_PUNCT.sub(r"\\\1", one_line).replace("@", "@" + _WORD_JOINER)
 
 
 def where(loc: Location | None) -> str:

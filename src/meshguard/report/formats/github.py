@@ -29,6 +29,8 @@ def annotation(it: Item) -> str | None:
             props.append(f"line={it.location.line}")
     props.append(f"title={_prop(f'{it.rule_id} {it.title}')}")
     message = it.message
+    if it.consequence:
+        message += f"\nPolicy: {it.consequence.get('rule_id')} {it.consequence.get('title') or ''}".rstrip()
     if it.remediation:
         message += f"\nRemediation: {it.remediation}"
     return f"::{command} {','.join(props)}::{_data(message)}"

@@ -1,10 +1,11 @@
 """``--format html``: static, self-contained scorecards for the governance council.
 
-``index.html`` (the council view) plus ``products/<slug>.html`` per product.
-Jinja2 with autoescaping renders every string from a contract or data as
-text; charts are inline SVG drawn here; a Content-Security-Policy meta tag
-allows nothing external and only the one hashed inline script (table sorting)
-and the one hashed inline stylesheet.
+``index.html`` (the council view), ``compliance.html`` (the compliance matrix,
+with ``compliance.csv`` and ``compliance.json`` beside it) and
+``products/<slug>.html`` per product. Jinja2 with autoescaping renders every
+string from a contract or data as text; charts are inline SVG drawn here; a
+Content-Security-Policy meta tag allows nothing external and only the one hashed
+inline script (table sorting) and the one hashed inline stylesheet.
 """
 
 from __future__ import annotations
@@ -16,28 +17,46 @@ from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from meshguard.report.formats import BaseReporter, RenderContext
-from meshguard.report.formats.svg import gauge, hbars, line_chart, sparkline
+from meshguard.report.formats.matrix import matrix_csv, matrix_json
+from meshguard.report.formats.svg import counts_chart, gauge, hbars, sparkline, trend_chart
 from meshguard.results.model import MeshResult, ProductResult, Status
-from meshguard.results.scoring import DIMENSIONS
+from meshguard.results.scoring import DIMENSIONS, FAIL_MARGIN
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PRODUCTS_DIR = "products"
+MATRIX_PAGE = "compliance.html"
 
 #: order of checks on a product page: what needs attention first (stable within a status)
 ATTENTION = {
-    s: i for i, s in enumerate(("failed", "errored", "warned", "unsupported", "waived", "info", "passed"))
+    s: i
+    for i, s in enumerate(
+        ("failed", "errored", "warned", "unsupported", "waived", "info", "not_applicable", "passed")
+    )
 }
 VERDICT_RANK = {"error": 0, "fail": 1, "warn": 2, "pass": 3}
+VERDICT_COLOUR = {"pass": "#1a7f37", "warn": "#9a6700", "fail": "#cf222e", "error": "#8250df"}
 SAFE_SCHEMES = ("http", "https", "mailto")
+_SEPARATORS = re.compile(r"([/\\._:@-])")
+_CODE = re.compile(r"`([^`]+)`")
 
 
 def _sha256(text: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+
+
+def wrap(text: object) -> Markup:
+    """Escaped text that may break after a separator (paths, ids, e-mail addresses), not mid-word."""
+    return Markup(_SEPARATORS.sub(r"\1<wbr>", str(escape("" if text is None else text))))
+
+
+def codespans(text: object) -> Markup:
+    """Escaped text with its Markdown-style `code` spans shown as code (remediation texts)."""
+    return Markup(_CODE.sub(r"<code>\1</code>", str(escape("" if text is None else text))))
 
 
 @cache
@@ -50,6 +69,8 @@ def _assets() -> tuple[Any, str, str, str]:
         undefined=jinja2.StrictUndefined,
         trim_blocks=False,
     )
+    env.filters["wrap"] = wrap
+    env.filters["codespans"] = codespans
     # our own files, inlined verbatim (a CSP hash covers the exact text)
     css = Markup((TEMPLATES / "scorecard.css").read_text(encoding="utf-8"))
     script = Markup((TEMPLATES / "sort.js").read_text(encoding="utf-8"))
@@ -75,76 +96,152 @@ def slugs(products: list[ProductResult]) -> list[str]:
     return out
 
 
+def _safe(url: str) -> str | None:
+    return url if urlparse(url).scheme.lower() in SAFE_SCHEMES else None
+
+
 def _support(p: ProductResult) -> list[dict[str, str | None]]:
     out: list[dict[str, str | None]] = []
     for s in p.support:
         url = str(s.get("url") or "")
         channel = str(s.get("channel") or s.get("tool") or "support")
-        href = url if urlparse(url).scheme.lower() in SAFE_SCHEMES else None
         label = f"{channel}: {url}" if url else channel
-        out.append({"label": label, "href": href})
+        out.append({"label": label, "href": _safe(url)})
     return out
+
+
+def contract_href(
+    ctx: RenderContext, mesh: MeshResult, path: str, line: int | None, depth: int
+) -> str | None:
+    """A link to a contract file (and line): the repository URL template, else the file itself
+    relative to the page (the static site sits in the repo's reports folder)."""
+    link = ctx.source_link
+    if not link:
+        return None
+    if "{path}" in link:
+        url = link.format(path=quote(path), line=line or 1, commit=quote(mesh.git_commit or "HEAD"))
+        return _safe(url)
+    if urlparse(link).scheme and urlparse(link).scheme != "file":
+        return None
+    base = link.rstrip("/")
+    if urlparse(link).scheme == "file":
+        return f"{base}/{quote(path)}"
+    return "../" * depth + (f"{base}/" if base not in ("", ".") else "") + quote(path)
+
+
+def _label(timestamp: str) -> str:
+    return timestamp[:16].replace("T", " ")
 
 
 class HtmlReporter(BaseReporter):
     name = "html"
     default_filename = "index.html"
 
-    def render(self, mesh: MeshResult, ctx: RenderContext) -> str:
-        env, css, script, csp = _assets()
+    def _common(self, mesh: MeshResult, ctx: RenderContext) -> dict[str, Any]:
+        _env, css, _script, csp = _assets()
+        threshold = float(mesh.summary.get("pass_threshold", 80.0))
+        return {
+            "mesh": mesh,
+            "css": css,
+            "csp": csp,
+            "threshold": threshold,
+            "cap": max(0.0, threshold - FAIL_MARGIN),
+            "register": [r for r in mesh.summary.get("waivers") or [] if isinstance(r, dict)],
+            "matrix_page": MATRIX_PAGE,
+        }
+
+    def _links(self, mesh: MeshResult) -> dict[str, str]:
         links: dict[str, str] = {}
-        rows: list[dict[str, Any]] = []
         for p, slug in zip(mesh.products, slugs(mesh.products), strict=True):
-            href = f"{PRODUCTS_DIR}/{slug}.html"
-            links.setdefault(p.id, href)
-            rows.append(
-                {
-                    "p": p,
-                    "href": href,
-                    "dims": {d.name: d.score for d in p.dimensions},
-                    "open": sum(1 for f in p.findings if f.status not in (Status.WAIVED, Status.PASSED)),
-                }
-            )
-        rows.sort(key=lambda r: (r["p"].score, VERDICT_RANK.get(r["p"].verdict, 9), r["p"].id))
-        trend = [(t.timestamp[:16].replace("T", " "), t.score) for t in ctx.trend]
-        if not trend:
-            trend = [(mesh.timestamp[:16].replace("T", " "), mesh.summary.get("score"))]
-        domain_chart = hbars(
-            [(name, d.get("score")) for name, d in mesh.domains.items()], "Mean product score per domain"
+            links.setdefault(p.id, f"{PRODUCTS_DIR}/{slug}.html")
+        return links
+
+    def render(self, mesh: MeshResult, ctx: RenderContext) -> str:
+        env, _css, script, _csp = _assets()
+        common = self._common(mesh, ctx)
+        links = self._links(mesh)
+        rows = sorted(
+            mesh.products, key=lambda p: (VERDICT_RANK.get(p.verdict, 9), p.score, p.domain or "", p.id)
         )
+        trend = [(_label(t.timestamp), t.score, t.verdict) for t in ctx.trend]
+        if not trend:
+            trend = [
+                (_label(mesh.timestamp), mesh.summary.get("score"), str(mesh.summary.get("verdict", "")))
+            ]
+        counts = [(_label(t.timestamp), dict(t.counts)) for t in ctx.trend if t.counts]
+        if not counts:
+            counts = [(_label(mesh.timestamp), dict(mesh.summary.get("verdicts") or {}))]
+        domain_trends = {
+            name: trend_chart(
+                [(_label(t.timestamp), t.score, t.verdict) for t in points],
+                f"Share of the products of domain {name} passing (percent) over the last runs",
+                None,
+                width=320,
+                height=150,
+            )
+            for name, points in ctx.domain_trends.items()
+            if len(points) > 1
+        }
+        domains = list(mesh.domains.items())
+        domain_chart = hbars(
+            [
+                (name, 100.0 * d.get("passing", 0) / d["products"] if d.get("products") else None)
+                for name, d in domains
+            ],
+            "Share of products passing per domain (percent)",
+            colours=[VERDICT_COLOUR.get(str(d.get("verdict")), "#6e7781") for _, d in domains],
+            suffix=" %",
+        )
+        regs = list(mesh.regulations.items())
         regulation_chart = hbars(
-            [(reg, r["share"] * 100) for reg, r in mesh.regulations.items()],
-            "Share of compliant products per regulation (percent)",
+            [(reg, None if r.get("share") is None else r["share"] * 100) for reg, r in regs],
+            "Share of compliant products per regulation, over the products it applies to (percent)",
+            colours=[
+                VERDICT_COLOUR["fail"] if r.get("failing_products") else VERDICT_COLOUR["pass"]
+                for _, r in regs
+            ],
+            suffix=" %",
         )
         return str(
             env.get_template("index.html.j2").render(
-                mesh=mesh,
+                **common,
                 rows=rows,
                 links=links,
-                dimensions=DIMENSIONS,
                 verdict_rank=VERDICT_RANK,
                 gauge=gauge(mesh.summary.get("score"), str(mesh.summary.get("verdict", "pass")), 140),
-                trend=line_chart(trend, "Mesh score over the last runs"),
+                trend=trend_chart(trend, "Mesh score over the last runs", common["threshold"]),
+                counts=counts_chart(counts, "Products per verdict in each run"),
                 trend_points=len(trend),
+                domain_trends=domain_trends,
                 domain_chart=domain_chart,
                 regulation_chart=regulation_chart,
-                css=css,
                 script=script,
-                csp=csp,
                 home="index.html",
+                up="",
             )
         )
 
     def pages(self, mesh: MeshResult, ctx: RenderContext) -> Iterator[tuple[str, str]]:
-        env, css, _script, csp = _assets()
+        env = _assets()[0]
+        common = self._common(mesh, ctx)
+        links = self._links(mesh)
+        yield (
+            MATRIX_PAGE,
+            env.get_template("compliance.html.j2").render(
+                **common, links=links, script="", home="index.html", up=""
+            ),
+        )
+        yield "compliance.csv", matrix_csv(mesh)
+        yield "compliance.json", matrix_json(mesh)
         template = env.get_template("product.html.j2")
         for p, slug in zip(mesh.products, slugs(mesh.products), strict=True):
             dims = {d.name: d for d in p.dimensions}
             history = ctx.sparklines.get(p.id, ())
+            previous = p.previous_version if p.previous_version not in (None, p.version) else None
             yield (
                 f"{PRODUCTS_DIR}/{slug}.html",
                 template.render(
-                    mesh=mesh,
+                    **common,
                     p=p,
                     dims=dims,
                     dimensions=DIMENSIONS,
@@ -157,10 +254,21 @@ class HtmlReporter(BaseReporter):
                     if len(history) > 1
                     else "",
                     support=_support(p),
+                    contacts=[
+                        {**c, "href": f"mailto:{c['email']}" if c.get("email") else None}
+                        for c in p.catalogue.get("contacts") or []
+                    ],
+                    contract=contract_href(ctx, mesh, p.contract_path, None, 1),
+                    field_href={
+                        f["path"]: contract_href(ctx, mesh, p.contract_path, f.get("line"), 1)
+                        for f in p.catalogue.get("fields") or []
+                    },
+                    previous_contract=previous,
+                    product_waivers=[r for r in common["register"] if r.get("product") == p.id],
                     checks=sorted(p.checks, key=lambda c: ATTENTION.get(c.status, len(ATTENTION))),
-                    css=css,
+                    open_findings=[f for f in p.findings if f.status not in (Status.WAIVED, Status.PASSED)],
                     script="",
-                    csp=csp,
                     home="../index.html",
+                    up="../",
                 ),
             )

@@ -3,6 +3,12 @@
 Follows the JUnit XML schema most CI servers read (tests/schemas/JUnit.xsd):
 failures are blocking problems, warnings pass with their text in system-out,
 errored checks are errors, waived and unsupported ones are skipped.
+
+Test names are unique within a suite (the field, then a counter, tell apart two
+findings of one rule). Times are measured: each stage's measured time
+(``ProductResult.timings``) is shared equally by the test cases of that stage,
+because a stage runs its checks together (one pass over the data, one policy
+evaluation); the suite's time is the product's measured total.
 """
 
 from __future__ import annotations
@@ -14,6 +20,43 @@ from xml.etree import ElementTree as ET
 from meshguard.report.formats import BaseReporter, RenderContext
 from meshguard.report.formats.common import Item, items, where
 from meshguard.results.model import CheckResult, MeshResult, ProductResult, Status
+
+#: check or finding stage → the ``ProductResult.timings`` key that measured it
+TIMED_BY = {
+    "lint": "lint",
+    "versioning": "versioning",
+    "schema": "quality",
+    "quality": "quality",
+    "sla": "quality",
+    "relationship": "quality",
+    "policy": "policy",
+}
+
+
+def unique_names(names: list[str]) -> list[str]:
+    """The names, a ``(2)``, ``(3)``… appended to repeats."""
+    seen: dict[str, int] = {}
+    out: list[str] = []
+    taken = set(names)
+    for name in names:
+        n = seen.get(name, 0) + 1
+        seen[name] = n
+        candidate = name
+        while n > 1 and (candidate := f"{name} ({n})") in taken:
+            n += 1
+        taken.add(candidate)
+        out.append(candidate)
+    return out
+
+
+def case_times(stages: list[str], timings: dict[str, float]) -> list[float]:
+    """Each case's share of its stage's measured time."""
+    keys = [TIMED_BY.get(s, s) for s in stages]
+    counts: dict[str, int] = {}
+    for k in keys:
+        counts[k] = counts.get(k, 0) + 1
+    return [float(timings.get(k, 0.0)) / counts[k] for k in keys]
+
 
 #: characters XML 1.0 cannot carry at all
 _NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -88,17 +131,25 @@ class JunitReporter(BaseReporter):
         for item in items(p):
             if item.kind == "finding":
                 cases.append((item.rule_id, item.title, item, None))
-        for rule_id, title, it, check in cases:
+        names = unique_names(
+            [
+                _token(f"{rule_id}: {title}" + (f" [{it.field}]" if it and it.field else ""))
+                for rule_id, title, it, _ in cases
+            ]
+        )
+        stages = [str(it.stage if it else check.stage if check else "") for _, _, it, check in cases]
+        times = case_times(stages, p.timings)
+        for (rule_id, title, it, check), name, seconds in zip(cases, names, times, strict=True):
             tests += 1
             case = ET.SubElement(
                 suite,
                 "testcase",
-                {"name": _token(f"{rule_id}: {title}"), "classname": classname, "time": "0"},
+                {"name": name, "classname": classname, "time": f"{seconds:.6f}"},
             )
             status = it.status if it else str(check.status if check else Status.PASSED)
             text = _describe(it) if it else self._check_text(check)
             message = (it.message if it else (check.message if check else "")) or title
-            if status in (Status.WAIVED, Status.UNSUPPORTED):
+            if status in (Status.WAIVED, Status.UNSUPPORTED, Status.NOT_APPLICABLE):
                 skipped += 1
                 ET.SubElement(case, "skipped", {"message": f"{status}: {message}"}).text = text
             elif status == Status.ERRORED:
@@ -115,7 +166,7 @@ class JunitReporter(BaseReporter):
         suite.set("failures", str(failures))
         suite.set("errors", str(errors))
         suite.set("skipped", str(skipped))
-        suite.set("time", f"{sum(p.timings.values()):.3f}")
+        suite.set("time", f"{sum(p.timings.values()):.6f}")
         ET.SubElement(suite, "system-out").text = "\n".join(out_lines)
         ET.SubElement(suite, "system-err").text = "\n".join(p.errors)
         return suite

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from meshguard.report.formats import BaseReporter, RenderContext
-from meshguard.report.formats.common import items, pct, where
+from meshguard.report.formats.common import items, md, pct, where
 from meshguard.results.model import MeshResult
 
 ICON = {"pass": "✅ pass", "warn": "⚠️ warn", "fail": "❌ fail", "error": "⛔ error"}
@@ -13,11 +15,8 @@ MAX_ITEMS = 5
 
 
 def cell(text: object) -> str:
-    """Markdown table cell: one line, pipes escaped, HTML neutralised."""
-    out = " ".join(str(text).split())
-    for a, b in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|"), ("`", "'")):
-        out = out.replace(a, b)
-    return out
+    """Markdown text or table cell: one line, every Markdown construct made literal (:func:`md`)."""
+    return md(text)
 
 
 class MarkdownReporter(BaseReporter):
@@ -34,12 +33,15 @@ class MarkdownReporter(BaseReporter):
             f"{s.get('products', 0)} products: {v.get('pass', 0)} pass, {v.get('warn', 0)} warn, "
             f"{v.get('fail', 0)} fail, {v.get('error', 0)} error · run `{mesh.run_id[:12]}`",
             "",
+            f"A product fails on any open blocking finding (an error-severity policy finding or a failed "
+            f"error-severity check), whatever its score; a failing product's score stays under the pass "
+            f"line ({s.get('pass_threshold', 80):g}).",
+            "",
         ]
         if mesh.findings:
             out += ["### Repository problems", ""]
             out += [
-                f"- **{cell(f.rule_id)}** `{cell(where(f.location))}`: {cell(f.message)}"
-                for f in mesh.findings
+                f"- **{cell(f.rule_id)}** {cell(where(f.location))}: {cell(f.message)}" for f in mesh.findings
             ]
             out.append("")
         if mesh.domains:
@@ -55,23 +57,33 @@ class MarkdownReporter(BaseReporter):
                 )
             out.append("")
         if mesh.regulations:
-            out += ["| Regulation | Compliant | Products |", "|---|---:|---:|"]
+            out += ["| Regulation | Compliant | Applies to | n/a |", "|---|---:|---:|---:|"]
             for reg, r in mesh.regulations.items():
-                out.append(f"| {cell(reg)} | {r['share'] * 100:.0f}% | {r['compliant']}/{r['products']} |")
+                share = "n/a" if r.get("share") is None else f"{r['share'] * 100:.0f}%"
+                out.append(
+                    f"| {cell(reg)} | {share} | {r['compliant']}/{r['products']} | {r.get('not_applicable', 0)} |"
+                )
             out.append("")
         flagged = [p for p in sorted(mesh.products, key=lambda p: (p.score, p.id)) if p.verdict != "pass"]
         if flagged:
             out += ["### Products needing attention", ""]
             for p in flagged[:MAX_PRODUCTS]:
                 out.append(
-                    f"<details><summary>{ICON.get(p.verdict, p.verdict)} <b>{cell(p.id)}</b> "
-                    f"{cell(p.version)} · score {p.score:.1f}{' · data sampled' if p.sampled else ''}</summary>\n"
+                    # inside an HTML block Markdown is not parsed: HTML escaping makes it text
+                    f"<details><summary>{ICON.get(p.verdict, p.verdict)} <b>{escape(p.id)}</b> "
+                    f"{escape(p.version)} · score {p.score:.1f}{' · data sampled' if p.sampled else ''}</summary>\n"
                 )
+                if p.reasons:
+                    why = "; ".join(
+                        f"{cell(r['regulation'])} {r['blocking']} blocking, {r['warnings']} warning(s)"
+                        for r in p.reasons
+                    )
+                    out.append(f"Why: {why}\n")
                 shown = [it for it in items(p, include_waived=False) if it.level in ("error", "warning")]
                 for it in shown[:MAX_ITEMS]:
                     out.append(
                         f"- {it.level} **{cell(it.rule_id)}** {cell(it.title)}: {cell(it.message)} "
-                        f"(`{cell(where(it.location))}`)"
+                        f"({cell(where(it.location))})"
                     )
                 if len(shown) > MAX_ITEMS:
                     out.append(f"- … and {len(shown) - MAX_ITEMS} more")

@@ -46,8 +46,10 @@ class TextReporter(BaseReporter):
         if mesh.regulations:
             lines.append(paint("Compliance by regulation", "bold"))
             for reg, r in mesh.regulations.items():
+                share = "  n/a " if r.get("share") is None else f"{r['share'] * 100:5.1f}%"
                 lines.append(
-                    f"  {reg:<20} {r['share'] * 100:5.1f}%  ({r['compliant']}/{r['products']} products compliant)"
+                    f"  {reg:<20} {share}  ({r['compliant']}/{r['products']} applicable products compliant, "
+                    f"{r.get('not_applicable', 0)} n/a)"
                 )
         v = s.get("verdicts", {})
         verdict = str(s.get("verdict", "pass"))

@@ -1,0 +1,133 @@
+"""The contracts of one governance repo, read once per run.
+
+A :class:`ContractRepository` discovers the contract files, loads each file at
+most once (whoever asks first: the linter, the lazy cross-contract index, the
+quality stage's relationship targets, a command looking a product up by id),
+indexes the contracts by id and knows each one's older side-by-side versions.
+Everything of a run that needs a contract asks the same repository.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from meshguard.config import Config
+from meshguard.contracts.load import LoadedContract, discover, load_contract
+from meshguard.contracts.model import Contract
+from meshguard.contracts.versions import VersionSplit, split_versions
+from meshguard.errors import ContractError, UsageError
+
+
+def _version_key(c: Contract) -> tuple[int, ...]:
+    return tuple(int(x) for x in re.findall(r"\d+", c.version)[:3]) or (0,)
+
+
+class ContractRepository:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._validated: dict[Path, LoadedContract | ContractError] = {}
+        self._parsed: dict[Path, Contract | None] = {}
+        self._files: list[Path] | None = None
+        self._split: VersionSplit | None = None
+
+    # -- files --------------------------------------------------------------------------------
+    def files(self) -> list[Path]:
+        """Every contract file of the repo's contracts folder (every version), discovered once."""
+        if self._files is None:
+            folder = self.config.contracts_path
+            try:
+                self._files = discover([folder], self.config.contract_globs) if folder.is_dir() else []
+            except UsageError:
+                self._files = []
+        return self._files
+
+    def split(self) -> VersionSplit:
+        """The repo's files as current contracts and their older side-by-side versions."""
+        if self._split is None:
+            self._split = split_versions(self.files())
+        return self._split
+
+    # -- loading --------------------------------------------------------------------------------
+    def load(self, path: Path) -> LoadedContract:
+        """The contract of ``path``, schema-validated (raises :class:`ContractError`), loaded once."""
+        key = path  # as discovered or named: resolving every path of a large repo costs more than it saves
+        got = self._validated.get(key)
+        if got is None:
+            c = self.config
+            try:
+                got = load_contract(path, c.root, c.sensitivity, c.limits)
+            except ContractError as exc:
+                got = exc
+            self._validated[key] = got
+            if isinstance(got, LoadedContract):
+                self._parsed.setdefault(key, got.contract)
+        if isinstance(got, ContractError):
+            raise got
+        return got
+
+    def contract(self, path: Path) -> Contract | None:
+        """The contract of ``path`` without schema validation (cheaper), None when unreadable."""
+        key = path
+        if key not in self._parsed:
+            loaded = self._validated.get(key)
+            if isinstance(loaded, LoadedContract):
+                self._parsed[key] = loaded.contract
+            else:
+                c = self.config
+                try:
+                    self._parsed[key] = load_contract(
+                        path, c.root, c.sensitivity, c.limits, validate=False
+                    ).contract
+                except ContractError:
+                    self._parsed[key] = None
+        return self._parsed[key]
+
+    def load_current(
+        self, paths: Sequence[Path]
+    ) -> tuple[list[LoadedContract], list[ContractError], dict[str, list[Path]]]:
+        """The current contracts named by ``paths`` (older side-by-side versions left out),
+        the files that could not be read, and contract path → its older versions."""
+        split = split_versions(discover(paths, self.config.contract_globs))
+        loaded: list[LoadedContract] = []
+        errors: list[ContractError] = []
+        older: dict[str, list[Path]] = {}
+        for f in split.current:
+            try:
+                lc = self.load(f)
+            except ContractError as exc:
+                errors.append(exc)
+                continue
+            loaded.append(lc)
+            if split.older.get(f):
+                older[lc.contract.path] = split.older[f]
+        return loaded, errors, older
+
+    # -- indexes --------------------------------------------------------------------------------
+    def by_id(self, named: Sequence[Contract] = ()) -> dict[str, Contract]:
+        """Contract id → contract, the newest version when several are in the repo; the
+        ``named`` contracts (maybe outside the repo's folder) are included."""
+        everything = list(named)
+        seen = {c.path for c in named}
+        for f in self.files():
+            c = self.contract(f)
+            if c is not None and c.path not in seen:
+                seen.add(c.path)
+                everything.append(c)
+        out: dict[str, Contract] = {}
+        for c in everything:
+            if c.id not in out or _version_key(c) > _version_key(out[c.id]):
+                out[c.id] = c
+        return out
+
+    def files_by_id(self) -> dict[str, list[Path]]:
+        """Contract id → every file declaring it, all versions (unreadable files left out)."""
+        out: dict[str, list[Path]] = {}
+        for f in self.files():
+            try:  # validated: the run checks the files found here next, from this cache
+                c = self.load(f).contract
+            except ContractError:
+                continue
+            out.setdefault(c.id, []).append(f)
+        return out

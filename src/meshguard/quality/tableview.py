@@ -1,0 +1,33 @@
+"""The narrow view of a polars table that the bounded-memory helpers need.
+
+:mod:`meshguard.quality.duplicates` and :mod:`meshguard.quality.streaming` are
+handed a :class:`meshguard.quality.results.Table` but depend only on this
+protocol, so the table can dispatch to them without an import cycle.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    import polars as pl
+
+
+class PolarsTable(Protocol):
+    @property
+    def frame(self) -> pl.DataFrame | pl.LazyFrame: ...
+
+    @property
+    def streaming(self) -> bool: ...
+
+    @property
+    def eager(self) -> pl.DataFrame: ...
+
+    @property
+    def rows(self) -> int: ...
+
+    def dtype(self, column: str) -> pl.DataType: ...
+
+    def scalars(self, *exprs: pl.Expr) -> tuple[Any, ...]: ...
+
+    def count(self, mask: pl.Expr) -> int: ...
