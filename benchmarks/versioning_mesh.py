@@ -26,7 +26,7 @@ sys.path.insert(0, str(HERE.parent / "src"))
 
 from meshguard.config import load_config  # noqa: E402
 from meshguard.contracts.load import load_contract  # noqa: E402
-from meshguard.stages import RunOptions  # noqa: E402
+from meshguard.stages import VersioningContext  # noqa: E402
 from meshguard.versioning.diff import diff_contracts  # noqa: E402
 from meshguard.versioning.stage import run_versioning  # noqa: E402
 from versioning_helpers import base_doc, contract, dump, remove_prop  # noqa: E402
@@ -91,8 +91,8 @@ def main() -> None:
     config = load_config(repo, None)
     contracts = [load_contract(f, repo).contract for f in files]
     runs = []
-    for _ in range(args.runs):
-        options = RunOptions(mode="pre-commit")  # base HEAD; a new options object = a new run
+    for i in range(args.runs):
+        options = VersioningContext(mode="pre-commit", run_id=str(i))  # base HEAD; a new run id = a new run
         t0 = time.perf_counter()
         changes = sum(len(run_versioning(c, config, options, []).changes) for c in contracts)
         runs.append(time.perf_counter() - t0)

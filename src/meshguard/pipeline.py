@@ -18,6 +18,7 @@ from meshguard.contracts.catalogue import catalogue
 from meshguard.contracts.model import Contract
 from meshguard.contracts.repo import LintedContract, lint_repo
 from meshguard.contracts.repository import ContractRepository
+from meshguard.detectors import configure as configure_detectors
 from meshguard.errors import ContractError
 from meshguard.parallel import check_in_pool
 from meshguard.policy.stage import PolicyStage
@@ -26,7 +27,7 @@ from meshguard.quality.mesh import mesh_contracts
 from meshguard.quality.stage import run_quality
 from meshguard.results.model import Finding, Location, MeshResult, ProductResult, Severity
 from meshguard.results.scoring import ScoringRules, score_mesh
-from meshguard.stages import RunOptions
+from meshguard.stages import RunOptions, VersioningContext
 from meshguard.version import __version__
 from meshguard.versioning.stage import run_versioning
 
@@ -123,11 +124,13 @@ class ProductChecker:
 
     def check(self, lc: LintedContract) -> ProductResult:
         config, options = self.config, self.options
+        configure_detectors(config.data.pii_min_fraction)  # here: pool workers run this too
         t0 = time.perf_counter()
         product = _product(lc)
         product.timings["lint"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        versions = run_versioning(lc.contract, config, options, self.older.get(lc.contract.path, []))
+        versioning = VersioningContext.of(options)
+        versions = run_versioning(lc.contract, config, versioning, self.older.get(lc.contract.path, []))
         product.changes = list(versions.changes)
         product.findings.extend(versions.findings)
         product.previous_version = versions.previous_version

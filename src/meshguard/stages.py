@@ -49,6 +49,26 @@ class RunOptions:
     progress: Callable[[int, int], None] | None = field(default=None, compare=False)
 
 
+@dataclass(frozen=True)
+class VersioningContext:
+    """What the versioning stage needs of a run, and nothing else.
+
+    Equal contexts share the git answers memoised for a run (``run_id`` tells runs apart).
+    """
+
+    enabled: bool = True
+    base_ref: str | None = None
+    mode: str = "ci"
+    perspective: str = "consumer"
+    run_id: str | None = None
+
+    @classmethod
+    def of(cls, options: RunOptions) -> VersioningContext:
+        return cls(
+            options.with_versioning, options.base_ref, options.mode, options.perspective, options.run_id
+        )
+
+
 @dataclass
 class QualityOutcome:
     """What the data + quality stage found for one product."""

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from meshguard.contracts.model import Contract, Property, SchemaObject
-from meshguard.detectors import SAMPLE, detect_column, family_of, reads_values
+from meshguard.detectors import SAMPLE, detect_column, family_of, guarded, reads_values
 from meshguard.errors import DataError
 from meshguard.quality import indb_exprs as x
 from meshguard.quality.duplicates import Duplicates
@@ -276,7 +276,7 @@ def prepare(
             table.t, table.sampled = t.limit(options.limit), True
     elif options.fraction is not None:
         table.t, table.sampled = t.sample(float(options.fraction), seed=SEED), True
-    declared = {p for p, prop in props.items() if prop.masked}
+    declared = {p for p, prop in props.items() if guarded(prop)}
     schema = norm.frame.collect_schema()
     detected = {c: _detect(table, c, schema[c]) for c in table.columns}
     table.masked = frozenset(declared | {c for c, found in detected.items() if found})

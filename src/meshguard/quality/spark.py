@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from meshguard.contracts.model import Contract, Property, SchemaObject
-from meshguard.detectors import SAMPLE, detect_column, family_of, reads_values
+from meshguard.detectors import SAMPLE, detect_column, family_of, guarded, reads_values
 from meshguard.quality.duplicates import Duplicates
 from meshguard.quality.load import SEED
 from meshguard.quality.masking import jsonable
@@ -258,7 +258,7 @@ def prepare_spark(
     df = df.cache()
     rows = df.count()
     table = SparkTable(contract, obj, typed, frozenset(), samples, sampled, source, rows, df)
-    declared = {p for p, prop in props.items() if prop.masked}
+    declared = {p for p, prop in props.items() if guarded(prop)}
     prof = spark_profile(table, declared)
     table.masked = frozenset(declared | {c for c, e in prof.items() if e["detected"]})
     return table, norm, prof

@@ -10,7 +10,7 @@ from meshguard.contracts.load import load_contract
 from meshguard.contracts.model import Contract
 from meshguard.contracts.versions import semver_key, version_of_file
 from meshguard.results.model import Finding, Location, Severity
-from meshguard.stages import RunOptions, VersionInfo
+from meshguard.stages import VersionInfo, VersioningContext
 from meshguard.versioning.diff import diff_contracts
 from meshguard.versioning.previous import PreviousVersion, find_previous
 from meshguard.versioning.rules import SEMVER_RULES
@@ -44,22 +44,22 @@ def compare(previous: PreviousVersion, contract: Contract, perspective: str) -> 
 
 
 def run_versioning(
-    contract: Contract, config: Config, options: RunOptions, older: Sequence[Path]
+    contract: Contract, config: Config, ctx: VersioningContext, older: Sequence[Path]
 ) -> VersionInfo:
     """The pipeline's versioning stage for one contract (no previous version: no changes)."""
-    if not options.with_versioning:
+    if not ctx.enabled:
         return VersionInfo()
     previous = find_previous(
         contract,
         config,
-        base_ref=options.base_ref,
-        mode=options.mode,
+        base_ref=ctx.base_ref,
+        mode=ctx.mode,
         older=older,
-        run=options,
+        run=ctx,
     )
     if previous is None:
         return VersionInfo()
-    return compare(previous, contract, options.perspective)
+    return compare(previous, contract, ctx.perspective)
 
 
 def side_by_side_previous(file: Path) -> list[Path]:
