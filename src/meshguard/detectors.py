@@ -77,7 +77,7 @@ def iban_ok(value: str) -> bool:
 
 
 def _is_phone(v: str) -> bool:
-    if not _PHONE.match(v) or _DATE_LIKE.match(v) or _SSN.match(v):
+    if not _PHONE.match(v) or _DATE_LIKE.match(v) or _SSN.match(v) or _IPV4.match(v):
         return False
     digits = sum(c.isdigit() for c in v)
     return 7 <= digits <= 15 and (v.startswith("+") or any(c in v for c in " ()-."))
@@ -282,6 +282,7 @@ _NAME_WORDS: dict[str, re.Pattern[str]] = {
     ),
 }
 
+_REFERENCE = re.compile(r"(?i)(id|ids|key|type|code|hash|style|promotion|month|year|count|flag)$")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SEPARATORS = re.compile(r"[^a-z0-9']+")
 
@@ -298,7 +299,10 @@ def suspect(
     physical_type: str | None = None,
 ) -> list[str]:
     """Kinds of personal (or health) data a field's name, description or types point to."""
-    text = " | ".join(words(t) for t in (name, description or "", physical_type or "") if t)
+    # a key, type, code or flag column is described by the personal data it refers to
+    # ("Primary key for e-mail addresses"), it does not hold it: its description is not read
+    about = "" if _REFERENCE.search(name) else (description or "")
+    text = " | ".join(words(t) for t in (name, about, physical_type or "") if t)
     kinds = [kind for kind, pattern in _NAME_WORDS.items() if pattern.search(text)]
     if "ip_address" not in kinds and (logical_type or "").lower() in ("inet", "ipaddress"):
         kinds.append("ip_address")
