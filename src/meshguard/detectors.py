@@ -29,13 +29,10 @@ import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from meshguard import plugins
 from meshguard.errors import UsageError
-
-if TYPE_CHECKING:
-    from meshguard.contracts.model import Property
 
 SAMPLE = 1000
 #: default share of sampled values that must match a kind for the column to be flagged
@@ -306,14 +303,3 @@ def suspect(
     if "ip_address" not in kinds and (logical_type or "").lower() in ("inet", "ipaddress"):
         kinds.append("ip_address")
     return kinds
-
-
-def suspected(prop: Property) -> list[str]:
-    """:func:`suspect` for a contract property."""
-    return suspect(prop.name, prop.description, prop.logical_type, prop.physical_type)
-
-
-def guarded(prop: Property) -> bool:
-    """Values of ``prop`` are masked in every output: declared personal/sensitive data, or a
-    field whose name, description or type says it holds personal data."""
-    return prop.masked or bool(suspected(prop))
