@@ -80,7 +80,7 @@ def parse_as_of(as_of: str | None) -> datetime | None:
         return None
     from meshguard.quality.sla import parse_instant
 
-    return parse_instant(as_of, "--as-of")
+    return parse_instant(as_of, "--now")
 
 
 def engine_options(fn: F) -> F:

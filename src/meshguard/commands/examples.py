@@ -42,6 +42,9 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "policy test": ("meshguard policy test -v",),
     "policy input": ("meshguard policy input customers > input.json",),
+    "policy lint": (
+        "meshguard policy lint --strict                 # Rego the engines may decide differently",
+    ),
 }
 
 
