@@ -48,6 +48,9 @@ echo "== pytest"
 # every test, slow ones included, one worker per core; a test file stays on one worker (its
 # module fixtures are built once). scripts/test-core.sh is the quick loop without the slow ones.
 pytest -q -n auto --dist loadfile "$@"
+# meshguard as users install it: the wheel with no extras in a fresh venv outside the checkout
+echo "== wheel smoke"
+bash scripts/wheel_smoke.sh
 
 # An extra whose pins must not reach the core install gets its own environment, and its
 # marked tests run there: extra_env VENV EXTRA MARKER [pytest args…]

@@ -309,3 +309,22 @@ def test_policy_lint_warns_about_a_pattern_the_evaluators_disagree_on(tmp_path: 
 def test_the_pack_has_no_portability_warning() -> None:
     r = run_cli("policy", "lint", "--strict", str(POLICIES))
     assert r.returncode == 0, r.stdout
+
+
+def test_the_opa_inprocess_engine_decides_the_example_mesh_like_the_embedded_one() -> None:
+    """``--engine opa-inprocess``: OPA's own evaluator as a user-facing engine, no server."""
+
+    def decisions(engine: str) -> list[tuple[str, str, str, str]]:
+        r = run_cli("check", "--no-reports", "--no-history", "--format", "json", "--engine", engine)
+        assert r.returncode == 1, r.stderr
+        doc = json.loads(r.stdout)
+        assert doc["engine"] == engine
+        return sorted(
+            (p["id"], f["rule_id"], f["status"], f["message"])
+            for p in doc["products"]
+            for f in p["findings"]
+            if f["stage"] == "policy"
+        )
+
+    embedded = decisions("embedded")
+    assert embedded and decisions("opa-inprocess") == embedded

@@ -73,13 +73,11 @@ def test_checksums() -> None:
 
 
 def test_a_kind_needs_its_share_of_the_non_empty_sample() -> None:
-    assert SAMPLE == 1000 and 0 < THRESHOLD <= 1
-    need = round(THRESHOLD * 200)  # hits needed among 200 non-empty values
-    emails = ["a@x.org"] * need
-    assert detect("c", emails + ["no"] * (200 - need)) == ["email"]  # exactly the share
-    assert detect("c", emails[1:] + ["no"] * (201 - need)) == []  # one hit short
-    # empty values do not count
-    assert detect("c", [*emails, *["no"] * (200 - need), *[""] * 500, *["  "] * 50]) == ["email"]
+    assert (SAMPLE, THRESHOLD) == (1000, 0.05)  # one value in twenty (data.pii_min_fraction)
+    emails = ["a@x.org", "b@x.org"]
+    assert detect("c", [*emails, *["no"] * 38]) == ["email"]  # exactly one in twenty
+    assert detect("c", [*emails, *["no"] * 39]) == []  # under one in twenty
+    assert detect("c", [*emails, "", "  ", None, *["no"] * 38]) == ["email"]  # type: ignore[list-item]
     assert detect("c", ["  a@x.org  "]) == ["email"]  # values are stripped
     assert detect("c", []) == [] and detect("c", ["", " "]) == []
 

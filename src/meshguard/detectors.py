@@ -29,13 +29,10 @@ import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from meshguard import plugins
 from meshguard.errors import UsageError
-
-if TYPE_CHECKING:
-    from meshguard.contracts.model import Property
 
 SAMPLE = 1000
 #: default share of sampled values that must match a kind for the column to be flagged
@@ -80,7 +77,7 @@ def iban_ok(value: str) -> bool:
 
 
 def _is_phone(v: str) -> bool:
-    if not _PHONE.match(v) or _DATE_LIKE.match(v) or _SSN.match(v):
+    if not _PHONE.match(v) or _DATE_LIKE.match(v) or _SSN.match(v) or _IPV4.match(v):
         return False
     digits = sum(c.isdigit() for c in v)
     return 7 <= digits <= 15 and (v.startswith("+") or any(c in v for c in " ()-."))
@@ -285,6 +282,7 @@ _NAME_WORDS: dict[str, re.Pattern[str]] = {
     ),
 }
 
+_REFERENCE = re.compile(r"(?i)(id|ids|key|type|code|hash|style|promotion|month|year|count|flag)$")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SEPARATORS = re.compile(r"[^a-z0-9']+")
 
@@ -301,19 +299,11 @@ def suspect(
     physical_type: str | None = None,
 ) -> list[str]:
     """Kinds of personal (or health) data a field's name, description or types point to."""
-    text = " | ".join(words(t) for t in (name, description or "", physical_type or "") if t)
+    # a key, type, code or flag column is described by the personal data it refers to
+    # ("Primary key for e-mail addresses"), it does not hold it: its description is not read
+    about = "" if _REFERENCE.search(name) else (description or "")
+    text = " | ".join(words(t) for t in (name, about, physical_type or "") if t)
     kinds = [kind for kind, pattern in _NAME_WORDS.items() if pattern.search(text)]
     if "ip_address" not in kinds and (logical_type or "").lower() in ("inet", "ipaddress"):
         kinds.append("ip_address")
     return kinds
-
-
-def suspected(prop: Property) -> list[str]:
-    """:func:`suspect` for a contract property."""
-    return suspect(prop.name, prop.description, prop.logical_type, prop.physical_type)
-
-
-def guarded(prop: Property) -> bool:
-    """Values of ``prop`` are masked in every output: declared personal/sensitive data, or a
-    field whose name, description or type says it holds personal data."""
-    return prop.masked or bool(suspected(prop))

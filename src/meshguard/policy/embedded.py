@@ -41,7 +41,7 @@ class Worker:
     """One child process holding one loaded regorus engine."""
 
     def __init__(
-        self, bundle: PolicyBundle, timeout: float, *, with_tests: bool = False, core: str = "regorus"
+        self, bundle: PolicyBundle, timeout: float, *, with_tests: bool = False, core: str | None = None
     ) -> None:
         self.timeout = timeout
         env = dict(os.environ)
@@ -144,13 +144,13 @@ class Worker:
 
 
 class EmbeddedEngine:
-    """Decisions from worker processes; ``core`` picks the evaluator they load (regorus by
-    default; "opa" for OPA's own, see :mod:`meshguard.policy.opa_inprocess`)."""
+    """Decisions from worker processes; ``core`` ("module:Class") picks the evaluator they load
+    (regorus when None; :mod:`meshguard.policy.opa_inprocess` passes OPA's own)."""
 
     capabilities = EngineCapabilities(batches=True)
 
     def __init__(
-        self, bundle: PolicyBundle, timeout: float, *, core: str = "regorus", name: str = "embedded"
+        self, bundle: PolicyBundle, timeout: float, *, core: str | None = None, name: str = "embedded"
     ) -> None:
         self.name = name
         self.core = core

@@ -13,7 +13,7 @@ from importlib import resources
 from typing import Any
 
 from meshguard.contracts.model import Contract, Property
-from meshguard.detectors import suspected
+from meshguard.detectors import suspect
 from meshguard.results.model import Change, Status
 from meshguard.stages import QualityOutcome, RunOptions, VersionInfo
 from meshguard.version import __version__
@@ -59,7 +59,7 @@ def _field(p: Property) -> dict[str, Any]:
         if isinstance(auth, list)
         else [],
         "custom_properties": _custom_properties(p.raw.get("customProperties")),
-        "suspected": suspected(p),
+        "suspected": suspect(p.name, p.description, p.logical_type, p.physical_type),
     }
 
 

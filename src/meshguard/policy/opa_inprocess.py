@@ -153,4 +153,5 @@ def open_opa_inprocess(bundle: PolicyBundle, config: Config, options: RunOptions
     from meshguard.policy.embedded import EmbeddedEngine
 
     _bindings()  # a missing install is a clear exit 3 before any worker starts
-    return EmbeddedEngine(bundle, config.engine.timeout, core="opa", name="opa-inprocess")
+    core = f"{OpaCore.__module__}:{OpaCore.__name__}"
+    return EmbeddedEngine(bundle, config.engine.timeout, core=core, name="opa-inprocess")

@@ -7,7 +7,7 @@ stdin/stdout: a 4-byte big-endian length, then a one-line JSON header, a
 newline and a raw payload (the input document or the answer, as JSON).
 
 Requests: ``{"op": "load", ...}`` (payload: ``{"modules", "data", "rules", "core"}``; core
-"regorus", the default, or "opa" for OPA's own evaluator),
+null for regorus, or the "module:Class" of another core with the same interface),
 ``{"op": "eval"}`` (payload: the input document),
 ``{"op": "eval_many"}`` (payload: input documents, one JSON document per line; one answer
 frame per document, in order),
@@ -17,6 +17,7 @@ Answers: ``{"ok": true}`` + payload, or ``{"error": {message, path, line, column
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import struct
@@ -67,10 +68,9 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> None:
             if op == "load":
                 spec = json.loads(payload)
                 loader: Any = RegoCore
-                if spec.get("core") == "opa":  # OPA's own evaluator (the opa-inprocess engine)
-                    from meshguard.policy.opa_inprocess import OpaCore
-
-                    loader = OpaCore
+                if spec.get("core"):  # "module:Class" of another core (opa-inprocess: OPA's own)
+                    module, _, name = str(spec["core"]).partition(":")
+                    loader = getattr(importlib.import_module(module), name)
                 core = loader.load(
                     (Module(p, t) for p, t in spec["modules"]), spec["data"], spec.get("rules", ())
                 )

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from meshguard.contracts.model import Contract, Property, SchemaObject
-from meshguard.detectors import guarded
 from meshguard.quality.load import flatten, is_large, read_error, read_table
+from meshguard.quality.masking import guarded
 from meshguard.quality.profile import LazyProfile, detected, profile
 from meshguard.quality.results import Table
 from meshguard.quality.types import Normalised, normalise

@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from meshguard.contracts.model import Contract, Property, SchemaObject
-from meshguard.detectors import SAMPLE, detect_column, family_of, guarded, reads_values
+from meshguard.detectors import SAMPLE, detect_column, family_of, reads_values
 from meshguard.errors import DataError
 from meshguard.quality import indb_exprs as x
 from meshguard.quality.duplicates import Duplicates
-from meshguard.quality.masking import jsonable
+from meshguard.quality.masking import guarded, jsonable
 from meshguard.quality.profile import EXACT_DISTINCT_ROWS, LazyProfile
 from meshguard.quality.results import Table
 from meshguard.quality.streaming import Streamed, plan_masks

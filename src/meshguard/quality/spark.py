@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from meshguard.contracts.model import Contract, Property, SchemaObject
-from meshguard.detectors import SAMPLE, detect_column, family_of, guarded, reads_values
+from meshguard.detectors import SAMPLE, detect_column, family_of, reads_values
 from meshguard.quality.duplicates import Duplicates
 from meshguard.quality.load import SEED
-from meshguard.quality.masking import jsonable
+from meshguard.quality.masking import guarded, jsonable
 from meshguard.quality.profile import EXACT_DISTINCT_ROWS
 from meshguard.quality.results import Table
 from meshguard.quality.streaming import Streamed, plan_masks

@@ -3,10 +3,11 @@
 #
 # Portability: the pack decides identically under OPA and under the embedded
 # engine (regorus), whatever the input holds. So an optional key is read with
-# get(x, key, default), never looked up inside a negated call (OPA makes such a
-# call undefined when the key is missing, regorus evaluates the negation; OPA
-# issue #7558), and a value is only iterated through array(x) (iterating a
-# value of the wrong type is an error in one engine and undefined in the other).
+# object.get or get(x, key, default), never looked up inside a negated call
+# (OPA makes such a call undefined when the key is missing, regorus evaluates
+# the negation: OPA issue #7558), and a value is only iterated when its type
+# is checked first (iterating a value of the wrong type is an error in one
+# engine and undefined in the other): fields, items(x, k), array(x).
 package meshguard.lib
 
 # classification levels from least to most strict

@@ -9,8 +9,11 @@ added := [{"kind": "non-breaking", "path": "/x", "severity": "warning", "rule_id
 
 # the versioning stage's verdict, as the input carries it
 verdict(previous, version, bump, required, rules) := {
-	"previous_version": previous, "version": version, "bump": bump,
-	"required": required, "rules": rules,
+	"previous_version": previous,
+	"version": version,
+	"bump": bump,
+	"required": required,
+	"rules": rules,
 }
 
 test_compliant_product_has_no_versioning_findings if {
