@@ -27,6 +27,15 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
 .venv/bin/python -m pip install -q -e ".[test]" 2>&1 | grep -v '^WARNING: Location' || true
+# OPA's own evaluator in-process, the oracle the policy tests hold the embedded engine to (and
+# the optional opa-inprocess engine). Its metadata asks for Python 3.14; the ctypes wrapper runs
+# on 3.11, and it has no dependencies.
+opa_oracle() {
+  "$1/bin/python" -m pip install -q --no-deps --ignore-requires-python "opa-golib-python-bindings>=0.4,<0.5" 2>&1 \
+    | grep -v '^WARNING: Location' || true
+  "$1/bin/python" -c "import opa_bindings; opa_bindings.OpaEngine().close()"
+}
+opa_oracle .venv
 .venv/bin/python -c "import meshguard" # fail early when the install did not work
 
 export PATH="$PWD/.venv/bin:$PATH"
@@ -39,6 +48,9 @@ echo "== pytest"
 # every test, slow ones included, one worker per core; a test file stays on one worker (its
 # module fixtures are built once). scripts/test-core.sh is the quick loop without the slow ones.
 pytest -q -n auto --dist loadfile "$@"
+# meshguard as users install it: the wheel with no extras in a fresh venv outside the checkout
+echo "== wheel smoke"
+bash scripts/wheel_smoke.sh
 
 # An extra whose pins must not reach the core install gets its own environment, and its
 # marked tests run there: extra_env VENV EXTRA MARKER [pytest args…]
@@ -50,6 +62,7 @@ extra_env() {
   fi
   "$venv/bin/python" -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
   "$venv/bin/python" -m pip install -q -e ".[test,$extra]" 2>&1 | grep -v '^WARNING: Location' || true
+  opa_oracle "$venv"
   echo "== pytest ($extra extra, $venv)"
   "$venv/bin/python" -m pytest -q -m "$marker" "$@"
 }

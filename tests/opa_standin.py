@@ -1,12 +1,18 @@
 """A stand-in for an OPA server, for the tests only.
 
-No OPA binary can be installed on the machines that run this suite, so this
-small HTTP server implements the part of OPA's REST API meshguard uses —
+No OPA server binary can be installed on the machines that run this suite, so
+this small HTTP server implements the part of OPA's REST API meshguard uses —
 ``PUT /v1/policies/{id}``, ``PUT /v1/data/{path}``, ``POST /v1/data/{path}``
-with ``{"input": …}`` and ``GET /health`` — over real HTTP on 127.0.0.1, and
-answers by delegating to the embedded interpreter (regorus). Like OPA, an
-undefined document is HTTP 200 without a ``result`` key. ``fault`` makes it
-misbehave: "slow", "500", "drop", "garbage", "undefined".
+with ``{"input": …}`` and ``GET /health`` — over real HTTP on 127.0.0.1.
+Behind the API is OPA's own evaluator, in-process (its Go ``rego`` package,
+from opa-golib-python-bindings: :class:`meshguard.policy.opa_inprocess.OpaCore`),
+so it decides exactly as OPA does and, like an OPA server, compiles every
+uploaded module together with the modules already loaded: a module that calls
+a function not loaded yet is refused with OPA's HTTP 400 answer
+(``{"code": "invalid_parameter", "message": ..., "errors": [{code, message,
+location}]}``). Like OPA, an undefined document is HTTP 200 without a
+``result`` key. ``fault`` makes it misbehave: "slow", "500", "drop",
+"garbage", "undefined".
 """
 
 from __future__ import annotations
@@ -19,7 +25,22 @@ from typing import Any
 
 from meshguard.errors import PolicyError
 from meshguard.policy.bundle import Module
-from meshguard.policy.rego import RegoCore
+from meshguard.policy.opa_inprocess import OpaCore
+
+
+def compile_error_answer(exc: PolicyError) -> dict[str, Any]:
+    """OPA's HTTP 400 body for a module that does not parse or compile."""
+    code, _, message = exc.message.partition(": ")
+    if not message:
+        code, message = "rego_compile_error", exc.message
+    what = "parsing" if code == "rego_parse_error" else "compiling"
+    return {
+        "code": "invalid_parameter",
+        "message": f"error(s) occurred while {what} module(s)",
+        "errors": [
+            {"code": code, "message": message, "location": {"file": exc.path, "row": exc.line, "col": 1}}
+        ],
+    }
 
 
 class OpaStandIn:
@@ -29,8 +50,7 @@ class OpaStandIn:
         self.fault: str | None = None
         self.slow_seconds = 5.0
         self.requests: list[tuple[str, str]] = []
-        self._version = 0
-        self._local = threading.local()
+        self._core: OpaCore | None = None
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -49,17 +69,15 @@ class OpaStandIn:
         self.server.shutdown()
         self.server.server_close()
 
-    def _build(self) -> RegoCore:
+    def _build(self) -> OpaCore:
         modules = [Module(pid, text) for pid, text in sorted(self.policies.items())]
-        return RegoCore.load(modules, self.data)
+        return OpaCore.load(modules, self.data)
 
     def evaluate(self, path: str, input_doc: Any) -> Any:
-        # regorus engines are bound to the thread that made them: one per request thread
         with self._lock:
-            if getattr(self._local, "version", None) != self._version:
-                self._local.core = self._build()
-                self._local.version = self._version
-            core: RegoCore = self._local.core
+            if self._core is None:
+                self._core = self._build()
+            core = self._core
         query = "data" + "".join(f".{p}" for p in path.split("/") if p)
         return core.query(query, json.dumps(input_doc))
 
@@ -94,20 +112,23 @@ class OpaStandIn:
                 if self.path.startswith("/v1/policies/"):
                     pid = self.path.removeprefix("/v1/policies/")
                     with standin._lock:
+                        before = standin.policies.get(pid)
                         standin.policies[pid] = body.decode()
-                        try:
-                            standin._build()
-                            standin._version += 1
+                        try:  # compiled with every module already loaded, as OPA does
+                            standin._core = standin._build()
                         except PolicyError as exc:
-                            del standin.policies[pid]
-                            self._send(400, {"code": "invalid_parameter", "message": str(exc), "errors": []})
+                            if before is None:
+                                del standin.policies[pid]
+                            else:
+                                standin.policies[pid] = before
+                            self._send(400, compile_error_answer(exc))
                             return
                     self._send(200, {})
                 elif self.path.startswith("/v1/data/"):
                     key = self.path.removeprefix("/v1/data/").strip("/")
                     with standin._lock:
                         standin.data[key] = json.loads(body)
-                        standin._version += 1
+                        standin._core = None
                     self.send_response(204)
                     self.end_headers()
                 else:

@@ -209,3 +209,22 @@ def test_init_scaffolds_a_repo_that_runs_end_to_end(tmp_path: Path) -> None:
     assert (target / ".pre-commit-config.meshguard.yaml").is_file()
     assert (target / ".gitignore").read_text().startswith("*.pyc\n")
     assert "reports/" in (target / ".gitignore").read_text()
+
+
+def test_each_schema_violation_is_reported_once(tmp_path: Path, monkeypatch: Any) -> None:
+    from meshguard.contracts import load
+
+    doc = customers_contract({"server": "s", "type": "local", "path": "x.csv", "nope": 1, "bad": 2, "odd": 3})
+    write_contract(tmp_path / "contracts" / "c.odcs.yaml", doc)
+    proc = run_cli("lint", "--format", "json", cwd=tmp_path)
+    (contract,) = json.loads(proc.stdout)["contracts"]
+    shown = [
+        (f["message"], f["location"]["pointer"]) for f in contract["findings"] if f["rule_id"] == "MG001"
+    ]
+    assert len(shown) == len(set(shown)) == contract["errors"], shown
+    assert any("'bad', 'nope', 'odd'" in m for m, _ in shown)
+    # several schema branches rejecting the same key give one finding
+    violations = load._schema_violations
+    monkeypatch.setattr(load, "_schema_violations", lambda *a: [*violations(*a), *violations(*a)])
+    loaded = load.load_contract(tmp_path / "contracts" / "c.odcs.yaml", tmp_path)
+    assert sorted((f.message, f.location.pointer) for f in loaded.findings if f.location) == sorted(shown)

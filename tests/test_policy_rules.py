@@ -74,6 +74,15 @@ def _public(d: Doc) -> None:
     d["customProperties"] = [{"property": "visibility", "value": "public"}]
 
 
+def _add_field(name: str, description: str) -> Callable[[Doc], None]:
+    def edit(d: Doc) -> None:
+        d["schema"][0]["properties"].append(
+            {"name": name, "logicalType": "string", "description": description}
+        )
+
+    return edit
+
+
 def _no_quality(d: Doc) -> None:
     prop(d, "patient_id").pop("quality")
 
@@ -145,6 +154,8 @@ CASES: dict[str, tuple[Callable[[Doc], None] | None, QualityOutcome | None, Vers
     "errored-check": (None, _check("errored"), None, {"QUA-004"}),
     "breaking-minor": (_version("1.6.0"), None, BREAKING, {"VER-001"}),
     "changed-same-version": (None, None, COMPATIBLE, {"VER-002"}),
+    "personal-by-name": (_add_field("contact_phone", "Where to call back"), None, None, {"GDPR-008"}),
+    "health-by-name": (_add_field("medication", "Current prescriptions"), None, None, {"HIPAA-005"}),
 }
 
 

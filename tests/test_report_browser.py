@@ -48,7 +48,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
         copy_example_repo(PROJECT, root)
     else:
         assert run_cli("init", cwd=root).returncode == 0
-    scaffold = (PROJECT / "src" / "meshguard" / "scaffold" / "example.odcs.yaml").read_text()
+    scaffold = (PROJECT / "src" / "meshguard" / "scaffold" / "contract.odcs.yaml").read_text()
     (root / "contracts" / "hostile.odcs.yaml").write_text(hostile_contract(scaffold))
     r = run_cli("check", "--format", "json", "--no-history", cwd=root)
     assert r.returncode in (0, 1), r.stderr

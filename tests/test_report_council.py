@@ -92,6 +92,27 @@ def test_a_failed_blocking_check_is_one_finding_carrying_its_consequence() -> No
     assert p.to_dict() == before
 
 
+def test_a_breaking_change_is_one_decision() -> None:
+    p = product()
+    p.previous_version = "1.0.0"
+    p.findings = [
+        Finding("MGV001", "versioning", "error", "1 breaking change(s) need a major bump"),
+        Finding(
+            "VER-001", "policy", "error", "breaking change at /schema/0", details={"change": "/schema/0"}
+        ),
+    ]
+    p.checks = [CheckResult("VER-001", "Breaking change needs a major version", "policy", "failed")]
+    scored(p)
+    assert [f.rule_id for f in p.findings] == ["MGV001"]
+    assert p.findings[0].details["policy"]["rule_id"] == "VER-001"
+    assert p.checks[0].status == "info" and p.verdict == "fail"
+    # without the versioning decision the policy finding stands on its own
+    alone = product()
+    alone.findings = [Finding("VER-001", "policy", "error", "breaking", details={"change": "/schema/0"})]
+    scored(alone)
+    assert [f.rule_id for f in alone.findings] == ["VER-001"]
+
+
 def test_a_finding_about_no_data_check_stays() -> None:
     p = product()
     p.findings = [qua003("not-a-check-here")]

@@ -72,12 +72,12 @@ def test_checksums() -> None:
     assert not iban_ok("GB82WEST12345698765431") and not iban_ok("DE89370400440532013001")
 
 
-def test_a_kind_needs_half_of_the_non_empty_sample() -> None:
-    assert (SAMPLE, THRESHOLD) == (1000, 0.5)
+def test_a_kind_needs_its_share_of_the_non_empty_sample() -> None:
+    assert (SAMPLE, THRESHOLD) == (1000, 0.05)  # one value in twenty (data.pii_min_fraction)
     emails = ["a@x.org", "b@x.org"]
-    assert detect("c", [*emails, "no", "pe"]) == ["email"]  # exactly half
-    assert detect("c", [*emails, "no", "pe", "x"]) == []  # under half
-    assert detect("c", [*emails, "", "  ", None, "no"]) == ["email"]  # type: ignore[list-item]
+    assert detect("c", [*emails, *["no"] * 38]) == ["email"]  # exactly one in twenty
+    assert detect("c", [*emails, *["no"] * 39]) == []  # under one in twenty
+    assert detect("c", [*emails, "", "  ", None, *["no"] * 38]) == ["email"]  # type: ignore[list-item]
     assert detect("c", ["  a@x.org  "]) == ["email"]  # values are stripped
     assert detect("c", []) == [] and detect("c", ["", " "]) == []
 

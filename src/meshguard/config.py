@@ -64,7 +64,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": False,
             "properties": {
-                "kind": {"type": "string", "enum": ["embedded", "opa"]},
+                "kind": {"type": "string", "enum": ["embedded", "opa", "opa-inprocess"]},
                 "timeout": {"type": "number", "exclusiveMinimum": 0},
                 "opa": {
                     "type": "object",
@@ -92,6 +92,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
                 "large_file_bytes": {"type": "integer", "minimum": 0},
                 "allow_urls": {"type": "boolean"},
                 "as_of": {"type": "string"},
+                "pii_min_fraction": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
             },
         },
         "scoring": {
@@ -176,6 +177,8 @@ class DataConfig:
     allow_urls: bool = False
     #: "now" for SLA checks (ISO date or timestamp), for reproducible runs over fixed sample data
     as_of: str | None = None
+    #: share of a column's sampled values that must look like personal data to flag it
+    pii_min_fraction: float = 0.05
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,19 @@ and the policy vocabulary (``personal_data_detections`` in the policy pack's
 data) all read this registry; a plugin adds detectors through the
 ``meshguard.detectors`` entry point (:mod:`meshguard.plugins`).
 
-A kind is detected when at least half of the sampled non-empty values match
-it (so one stray value does not flag a column). Checksums cut false
-positives: IBANs pass mod-97, payment card numbers pass Luhn.
+A kind is detected when at least ``min_fraction`` of the sampled non-empty
+values match it (default 0.05, so a free-text column where one value in ten —
+or in twenty — is a phone number or an e-mail is caught;
+``data.pii_min_fraction`` in meshguard.yaml). Checksums cut false positives:
+IBANs pass mod-97, payment card numbers pass Luhn. Only counts leave this
+module, never values.
+
+Without data (:func:`suspect`): words of a field's name, description and types
+that say it holds personal data (``email``, ``phone``, ``ssn``,
+``date_of_birth``, ``street``, ``ip_address``, ``iban``, ``first_name``…) or
+health data (``diagnosis``, ``icd10``, ``medication``…), so a contract
+declaring such a field without a classification is caught before any data is
+read, and the field's values are masked like declared personal data.
 """
 
 from __future__ import annotations
@@ -18,14 +28,23 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from meshguard import plugins
 from meshguard.errors import UsageError
 
 SAMPLE = 1000
-THRESHOLD = 0.5
+#: default share of sampled values that must match a kind for the column to be flagged
+MIN_FRACTION = 0.05
+THRESHOLD = MIN_FRACTION  # the name older callers use
+_settings = {"min_fraction": MIN_FRACTION}
+
+
+def configure(min_fraction: float | None) -> None:
+    """Set the share of matching values that flags a column (``data.pii_min_fraction``)."""
+    _settings["min_fraction"] = MIN_FRACTION if min_fraction is None else float(min_fraction)
+
 
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 _PHONE = re.compile(r"^\+?[\d\s().-]{7,22}$")
@@ -58,7 +77,7 @@ def iban_ok(value: str) -> bool:
 
 
 def _is_phone(v: str) -> bool:
-    if not _PHONE.match(v) or _DATE_LIKE.match(v) or _SSN.match(v):
+    if not _PHONE.match(v) or _DATE_LIKE.match(v) or _SSN.match(v) or _IPV4.match(v):
         return False
     digits = sum(c.isdigit() for c in v)
     return 7 <= digits <= 15 and (v.startswith("+") or any(c in v for c in " ()-."))
@@ -94,12 +113,18 @@ class Detector:
     #: decided on the column as a whole instead: (column name, family, sampled values) → found
     column: Callable[[str, str, Sequence[str]], bool] | None = None
 
-    def found(self, name: str, family: str, sample: Sequence[str]) -> bool:
+    def hits(self, name: str, family: str, sample: Sequence[str], share: float | None = None) -> int | None:
+        """How many sampled values match (None: not found; 0: found on the column as a whole)."""
         if self.column is not None:
-            return self.column(name, family, sample)
+            return 0 if self.column(name, family, sample) else None
         if self.value is None or family not in self.families or not sample:
-            return False
-        return sum(1 for v in sample if self.value(v)) / len(sample) >= THRESHOLD
+            return None
+        n = sum(1 for v in sample if self.value(v))
+        limit = _settings["min_fraction"] if share is None else share
+        return n if n and n / len(sample) >= limit else None
+
+    def found(self, name: str, family: str, sample: Sequence[str]) -> bool:
+        return self.hits(name, family, sample) is not None
 
 
 def _date_of_birth(name: str, family: str, sample: Sequence[str]) -> bool:
@@ -185,12 +210,100 @@ def reads_values(family: str) -> bool:
     return any(d.value is not None and family in d.families for d in registry())
 
 
+@dataclass(frozen=True)
+class Detection:
+    """What a sample of one column holds: the kinds found, how many values matched each
+    (value detectors only) and how many non-empty values were sampled."""
+
+    kinds: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    sampled: int = 0
+
+
+def scan_column(
+    name: str, family: str, values: Sequence[str], *, min_fraction: float | None = None
+) -> Detection:
+    """Kinds of sensitive content found in the column ``name`` from a sample of its values (as text),
+    with how many values matched: counts, never values."""
+    sample = [v.strip() for v in values[:SAMPLE] if v and v.strip()]
+    kinds: list[str] = []
+    counts: dict[str, int] = {}
+    for d in registry():
+        n = d.hits(name, family, sample, min_fraction)
+        if n is not None:
+            kinds.append(d.name)
+            if n:
+                counts[d.name] = n
+    return Detection(kinds, counts, len(sample))
+
+
 def detect_column(name: str, family: str, values: Sequence[str]) -> list[str]:
     """Kinds of sensitive content found in the column ``name`` from a sample of its values (as text)."""
-    sample = [v.strip() for v in values[:SAMPLE] if v and v.strip()]
-    return [d.name for d in registry() if d.found(name, family, sample)]
+    return scan_column(name, family, values).kinds
+
+
+def scan(
+    name: str, values: Sequence[str], *, temporal: bool = False, min_fraction: float | None = None
+) -> Detection:
+    """:func:`scan_column` for a text column (``temporal``: a date column, no values read)."""
+    return scan_column(name, TEMPORAL if temporal else STRING, values, min_fraction=min_fraction)
 
 
 def detect(name: str, values: Sequence[str], *, temporal: bool = False) -> list[str]:
     """Kinds found in a text column's ``values`` (``temporal``: a date column, no values read)."""
     return detect_column(name, TEMPORAL if temporal else STRING, values)
+
+
+# --- by name, description and type ------------------------------------------------------
+
+#: kind → pattern over the words of a field's name and types (lower case, one space apart)
+_NAME_WORDS: dict[str, re.Pattern[str]] = {
+    "email": re.compile(r"\b(e ?mail|email address|mail address)\b"),
+    "phone": re.compile(r"\b(phone|telephone|mobile|cell ?phone|msisdn|fax|tel)\b"),
+    "national_id": re.compile(
+        r"\b(ssn|social security( number)?|national (id|identifier|insurance)( number)?|passport( number)?"
+        r"|tax (id|identifier)|nino|driver'?s? licen[cs]e)\b"
+    ),
+    "date_of_birth": re.compile(r"\b(birth ?date|date of birth|dob|birthday|birth day)\b"),
+    "postal_address": re.compile(
+        r"\b(street|street address|home address|postal address|post ?code|zip ?code|zip|postal code"
+        r"|address line ?\d?|billing address|shipping address|mailing address)\b"
+    ),
+    "ip_address": re.compile(r"\b(ip|ip address|ipv4|ipv6|client ip|remote addr|inet)\b"),
+    "iban": re.compile(r"\b(iban|bank account( number)?|account number)\b"),
+    "payment_card": re.compile(r"\b(card number|credit card|debit card|pan|cc number)\b"),
+    "person_name": re.compile(
+        r"\b(first name|last name|full name|given name|family name|surname|maiden name"
+        r"|(customer|patient|person|contact|employee|holder|member) name)\b"
+    ),
+    "health": re.compile(
+        r"\b(diagnosis|diagnoses|icd ?10|icd|medical|medication|prescription|treatment|allergy|allergies"
+        r"|symptom|symptoms|clinical|condition code|blood type|lab result|health)\b"
+    ),
+}
+
+_REFERENCE = re.compile(r"(?i)(id|ids|key|type|code|hash|style|promotion|month|year|count|flag)$")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_SEPARATORS = re.compile(r"[^a-z0-9']+")
+
+
+def words(text: str) -> str:
+    """``customerEmail_Address`` → ``customer email address`` (lower case, one space apart)."""
+    return " ".join(_SEPARATORS.sub(" ", _CAMEL.sub(" ", text).lower()).split())
+
+
+def suspect(
+    name: str,
+    description: str | None = None,
+    logical_type: str | None = None,
+    physical_type: str | None = None,
+) -> list[str]:
+    """Kinds of personal (or health) data a field's name, description or types point to."""
+    # a key, type, code or flag column is described by the personal data it refers to
+    # ("Primary key for e-mail addresses"), it does not hold it: its description is not read
+    about = "" if _REFERENCE.search(name) else (description or "")
+    text = " | ".join(words(t) for t in (name, about, physical_type or "") if t)
+    kinds = [kind for kind, pattern in _NAME_WORDS.items() if pattern.search(text)]
+    if "ip_address" not in kinds and (logical_type or "").lower() in ("inet", "ipaddress"):
+        kinds.append("ip_address")
+    return kinds

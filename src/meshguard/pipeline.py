@@ -18,6 +18,7 @@ from meshguard.contracts.catalogue import catalogue
 from meshguard.contracts.model import Contract
 from meshguard.contracts.repo import LintedContract, lint_repo
 from meshguard.contracts.repository import ContractRepository
+from meshguard.detectors import configure as configure_detectors
 from meshguard.errors import ContractError
 from meshguard.parallel import check_in_pool
 from meshguard.policy.stage import PolicyStage
@@ -123,6 +124,7 @@ class ProductChecker:
 
     def check(self, lc: LintedContract) -> ProductResult:
         config, options = self.config, self.options
+        configure_detectors(config.data.pii_min_fraction)  # here: pool workers run this too
         t0 = time.perf_counter()
         product = _product(lc)
         product.timings["lint"] = time.perf_counter() - t0

@@ -30,9 +30,11 @@ class PluginChoice(click.Choice):  # type: ignore[type-arg]
         self.choices = tuple(self._everything())
         return super().convert(value, param, ctx)
 
-    def get_metavar(self, param: click.Parameter, *args: Any) -> str:
+    def get_metavar(self, param: click.Parameter, *args: Any, **kwargs: Any) -> str | None:
+        # click >= 8.2 passes ctx by keyword
         self.choices = tuple(self._everything())
-        return str(super().get_metavar(param, *args))
+        metavar: str | None = super().get_metavar(param, *args, **kwargs)
+        return metavar
 
 
 def format_choice() -> PluginChoice:
@@ -78,7 +80,7 @@ def parse_as_of(as_of: str | None) -> datetime | None:
         return None
     from meshguard.quality.sla import parse_instant
 
-    return parse_instant(as_of, "--as-of")
+    return parse_instant(as_of, "--now")
 
 
 def engine_options(fn: F) -> F:

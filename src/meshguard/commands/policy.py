@@ -188,6 +188,10 @@ def test(directory: Path | None, verbose: bool, root: Path, config_file: Path | 
     config = get_config(root, config_file)
     bundle = load_policies(config, RunOptions(), directory.resolve() if directory else None)
     results = run_tests(bundle, config.engine.timeout)
+    from meshguard.policy.portability import scan_all
+
+    for w in scan_all([*bundle.modules, *bundle.tests]):  # OPA would decide these differently
+        click.echo(str(w), err=True)
     for r in results:
         if verbose or r.status != "passed":
             extra = f": {r.message}" if r.message else ""
@@ -202,6 +206,26 @@ def test(directory: Path | None, verbose: bool, root: Path, config_file: Path | 
         click.echo("no test_* rules found", err=True)
         return int(ExitCode.FAILED)
     return int(ExitCode.FAILED if failed or errored else ExitCode.PASSED)
+
+
+@policy.command("lint")
+@click.argument("directory", required=False, type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Exit 1 when there is a warning.")
+@repo_options
+def lint(directory: Path | None, strict: bool, root: Path, config_file: Path | None) -> int:
+    """Warn about Rego that OPA and the embedded engine decide differently (a lookup inside a
+    negated call, sprintf %s of a non-string) in the repo's policies (or DIRECTORY)."""
+    from meshguard.policy.bundle import load_bundle
+    from meshguard.policy.portability import scan_all
+
+    config = get_config(root, config_file)
+    folder = directory.resolve() if directory else config.root / config.policies.path
+    bundle = load_bundle(folder, config.root)
+    warnings = scan_all([*bundle.modules, *bundle.tests])
+    for w in warnings:
+        click.echo(str(w))
+    click.echo(f"{len(bundle.modules) + len(bundle.tests)} modules: {len(warnings)} portability warning(s)")
+    return int(ExitCode.FAILED if strict and warnings else ExitCode.PASSED)
 
 
 @policy.command("input")

@@ -100,7 +100,12 @@ def exit_code(result: MeshResult, fail_on: str) -> int:
 )
 @click.option("--server", default=None, help="Use this server entry of each contract.")
 @click.option(
-    "--as-of", default=None, help="'now' for SLA checks (ISO date/time; default data.as_of, else now)."
+    "--now",
+    "--as-of",
+    "as_of",
+    default=None,
+    help="The run's clock for SLA checks (ISO date/time; default data.as_of, else now), as in "
+    "check and policy eval; --as-of is the older name.",
 )
 @click.option("--fail-on", type=click.Choice(["error", "warn", "never"]), default=None)
 @repo_options

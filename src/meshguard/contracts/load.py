@@ -19,10 +19,13 @@ from meshguard.yamlio import DEFAULT_LIMITS, Limits, LineMap, Pointer, YamlError
 
 DEFAULT_GLOBS = ("**/*.odcs.yaml", "**/*.odcs.yml")
 
-#: apiVersion minor line → JSON Schema file. v3.2.x uses the schema shipped in
-#: the open-data-contract-standard package; v3.0.x/v3.1.x use the v3.1.0
-#: schema of the standard (bundled, Apache-2.0, bitol-io), which accepts both.
+#: apiVersion minor lines meshguard reads. Each contract is validated against the official
+#: JSON Schema of its own apiVersion: v3.0.0, v3.0.1, v3.0.2 and v3.1.0 are bundled (the
+#: standard's schemas, Apache-2.0, bitol-io); v3.2.x uses the schema shipped in the
+#: open-data-contract-standard package. A patch release without its own schema (v3.0.3)
+#: uses the newest schema of its minor line.
 SUPPORTED_API = ("v3.0", "v3.1", "v3.2")
+BUNDLED_SCHEMAS = ("v3.0.0", "v3.0.1", "v3.0.2", "v3.1.0")
 
 
 @dataclass(frozen=True)
@@ -66,12 +69,26 @@ def discover(paths: Iterable[Path], globs: Iterable[str] = DEFAULT_GLOBS) -> lis
 
 
 @cache
-def _schema_text(minor: str) -> dict[str, Any]:
-    if minor == "v3.2":
+def _schema_text(version: str) -> dict[str, Any]:
+    """The JSON Schema named by :func:`schema_version` (``v3.0.2``, ``v3.1.0``, ``v3.2``…)."""
+    if version == "v3.2":
         pkg = resources.files("open_data_contract_standard")
         return json.loads(pkg.joinpath("schema.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
-    here = resources.files("meshguard.contracts").joinpath("schemas/odcs-json-schema-v3.1.0.json")
+    here = resources.files("meshguard.contracts").joinpath(f"schemas/odcs-json-schema-{version}.json")
     return json.loads(here.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def schema_version(api_version: str) -> str:
+    """The schema a contract of ``api_version`` (a supported one) is validated against."""
+    minor = _api_minor(api_version)
+    if minor == "v3.2":
+        return minor
+    exact = api_version.strip()
+    if exact in BUNDLED_SCHEMAS:
+        return exact
+    return max(
+        (v for v in BUNDLED_SCHEMAS if v.startswith(f"{minor}.")), key=lambda v: int(v.rsplit(".", 1)[1])
+    )
 
 
 @cache
@@ -103,6 +120,10 @@ def _location(path: str, lines: LineMap, pointer: Pointer, *, key: bool = False)
     )
 
 
+def _shown(version: str) -> str:
+    return f"{version}.x" if version.count(".") == 1 else version
+
+
 def _pretty(pointer: Pointer) -> str:
     out = ""
     for p in pointer:
@@ -118,6 +139,16 @@ def _fast_validator(minor: str) -> Any:
 
 
 def _schema_findings(doc: Any, path: str, lines: LineMap, minor: str) -> Iterator[Finding]:
+    """Each violation once (a key several schema branches reject is one finding)."""
+    seen: set[tuple[str, str]] = set()
+    for f in _schema_violations(doc, path, lines, minor):
+        key = (f.message, f.location.pointer if f.location else "")
+        if key not in seen:
+            seen.add(key)
+            yield f
+
+
+def _schema_violations(doc: Any, path: str, lines: LineMap, minor: str) -> Iterator[Finding]:
     # jsonschema-rs answers "valid?" in ~0.1 ms; the pure-Python validator (~100x
     # slower on ODCS's unevaluatedProperties) only runs to explain an invalid file.
     if _fast_validator(minor).is_valid(doc):
@@ -141,7 +172,7 @@ def _schema_findings(doc: Any, path: str, lines: LineMap, minor: str) -> Iterato
                     rule_id="MG001",
                     stage="lint",
                     severity=Severity.ERROR,
-                    message=f"unknown field {_pretty(ptr)!r} (not in ODCS {minor}.x)",
+                    message=f"unknown field {_pretty(ptr)!r} (not in ODCS {_shown(minor)})",
                     location=_location(path, lines, ptr, key=True),
                     title="ODCS schema",
                     remediation="remove the field or move it under customProperties",
@@ -162,7 +193,7 @@ def _schema_findings(doc: Any, path: str, lines: LineMap, minor: str) -> Iterato
             message=message,
             location=_location(path, lines, pointer, key=key),
             title="ODCS schema",
-            remediation=f"make the contract valid against the ODCS {minor}.x JSON Schema",
+            remediation=f"make the contract valid against the ODCS {_shown(minor)} JSON Schema",
         )
 
 
@@ -216,4 +247,6 @@ def load_contract(
     contract = Contract(path=shown, doc=data, lines=lines, sensitivity=sensitivity or SensitivityMap())
     if not validate:
         return LoadedContract(contract, legacy)
-    return LoadedContract(contract, (*legacy, *_schema_findings(data, shown, lines, minor)))
+    return LoadedContract(
+        contract, (*legacy, *_schema_findings(data, shown, lines, schema_version(str(api))))
+    )

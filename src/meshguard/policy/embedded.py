@@ -40,7 +40,9 @@ class EvaluationError(RuntimeError):
 class Worker:
     """One child process holding one loaded regorus engine."""
 
-    def __init__(self, bundle: PolicyBundle, timeout: float, *, with_tests: bool = False) -> None:
+    def __init__(
+        self, bundle: PolicyBundle, timeout: float, *, with_tests: bool = False, core: str | None = None
+    ) -> None:
         self.timeout = timeout
         env = dict(os.environ)
         src = str(Path(__file__).resolve().parents[2])  # the folder holding the meshguard package
@@ -58,6 +60,7 @@ class Worker:
             "modules": [[m.path, m.text] for m in modules],
             "data": bundle.data,
             "rules": [f"{r.package}.{r.name}" for r in bundle.rules],
+            "core": core,
         }
         # Loading is sent now and its answer read before the first decision, so the
         # worker's start-up overlaps with the stages that run before the policy stage.
@@ -141,10 +144,16 @@ class Worker:
 
 
 class EmbeddedEngine:
-    name = "embedded"
+    """Decisions from worker processes; ``core`` ("module:Class") picks the evaluator they load
+    (regorus when None; :mod:`meshguard.policy.opa_inprocess` passes OPA's own)."""
+
     capabilities = EngineCapabilities(batches=True)
 
-    def __init__(self, bundle: PolicyBundle, timeout: float) -> None:
+    def __init__(
+        self, bundle: PolicyBundle, timeout: float, *, core: str | None = None, name: str = "embedded"
+    ) -> None:
+        self.name = name
+        self.core = core
         self.bundle = bundle
         self.timeout = timeout
         self._local = threading.local()
@@ -156,7 +165,7 @@ class EmbeddedEngine:
     def _worker(self) -> Worker:
         worker: Worker | None = getattr(self._local, "worker", None)
         if worker is None or worker._proc.poll() is not None:
-            worker = Worker(self.bundle, self.timeout)
+            worker = Worker(self.bundle, self.timeout, core=self.core)
             self._local.worker = worker
             with self._lock:
                 self._workers.append(worker)
@@ -217,7 +226,7 @@ class EmbeddedEngine:
         pool = self._batch_workers
         pool[:] = [w for w in pool if w._proc.poll() is None]
         while len(pool) < n:
-            worker = Worker(self.bundle, self.timeout)
+            worker = Worker(self.bundle, self.timeout, core=self.core)
             pool.append(worker)
             with self._lock:
                 self._workers.append(worker)

@@ -65,6 +65,7 @@ EngineFactory = Callable[[PolicyBundle, Config, RunOptions], PolicyEngine]
 ENGINES: dict[str, str] = {
     "embedded": "meshguard.policy.embedded:open_embedded",
     "opa": "meshguard.policy.opa:open_opa",
+    "opa-inprocess": "meshguard.policy.opa_inprocess:open_opa_inprocess",
 }
 
 

@@ -13,6 +13,7 @@ from importlib import resources
 from typing import Any
 
 from meshguard.contracts.model import Contract, Property
+from meshguard.detectors import suspect
 from meshguard.results.model import Change, Status
 from meshguard.stages import QualityOutcome, RunOptions, VersionInfo
 from meshguard.version import __version__
@@ -58,6 +59,7 @@ def _field(p: Property) -> dict[str, Any]:
         if isinstance(auth, list)
         else [],
         "custom_properties": _custom_properties(p.raw.get("customProperties")),
+        "suspected": suspect(p.name, p.description, p.logical_type, p.physical_type),
     }
 
 
@@ -96,6 +98,24 @@ def _change(c: Change) -> dict[str, Any]:
     }
 
 
+def _versioning(contract: Contract, versions: VersionInfo | None) -> dict[str, Any] | None:
+    """The versioning stage's verdict on the bump (its semver rules, 0.x included, are the only
+    ones: the versioning policies read this instead of comparing versions themselves)."""
+    if versions is None or versions.previous_version is None:
+        return None
+    from meshguard.versioning.semver import bump_of, enforce, required_bump
+
+    previous, version = versions.previous_version, contract.version
+    valid = isinstance(version, str)
+    return {
+        "previous_version": previous,
+        "version": version,
+        "bump": bump_of(previous, version) if valid else None,
+        "required": required_bump(previous, versions.changes),
+        "rules": sorted({f.rule_id for f in enforce(previous, contract, versions.changes)}) if valid else [],
+    }
+
+
 def build_input(
     contract: Contract,
     quality: QualityOutcome | None = None,
@@ -125,6 +145,9 @@ def build_input(
         "changes": [_change(c) for c in versions.changes] if versions else [],
         "previous": versions.previous if versions else None,
     }
+    verdict = _versioning(contract, versions)
+    if verdict is not None:
+        doc["versioning"] = verdict
     if quality is not None:
         if quality.data is not None:
             doc["data"] = quality.data

@@ -3,8 +3,12 @@
 Configured by ``engine.opa`` in meshguard.yaml (url, bearer token from an
 environment variable, TLS verification, CA bundle, timeout, retries with
 backoff) or ``--opa-url`` / ``--push-policies``. In push mode the repo's
-policies and data are uploaded first (``PUT /v1/policies/{id}``,
-``PUT /v1/data/{key}``); otherwise the server's own bundles are queried.
+data and policies are uploaded first (``PUT /v1/data/{key}``,
+``PUT /v1/policies/{id}``); otherwise the server's own bundles are queried.
+OPA compiles each uploaded module together with the modules it already holds,
+so modules go up in dependency order (a module after every module whose
+package it refers to). A module the server refuses (HTTP 400: parse, compile or
+type error) is a :class:`PolicyError` naming the module, its line and OPA's error.
 
 Each product is one ``POST /v1/data/meshguard``. Fail closed: a transport
 error, timeout, 4xx/5xx, malformed answer or an undefined ``data.meshguard``
@@ -14,20 +18,66 @@ error, timeout, 4xx/5xx, malformed answer or an undefined ``data.meshguard``
 from __future__ import annotations
 
 import os
+import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 from meshguard.config import Config
-from meshguard.errors import EngineUnavailable, UsageError
-from meshguard.policy.bundle import PolicyBundle
+from meshguard.errors import EngineUnavailable, PolicyError, UsageError
+from meshguard.policy.bundle import Module, PolicyBundle
 from meshguard.policy.engine import ROOT, Decisions, EngineCapabilities, flatten_tree
+from meshguard.policy.metadata import scan_file
 from meshguard.stages import RunOptions
 
 
 def _policy_id(path: str) -> str:
     return "meshguard/" + path.replace("\\", "/").removesuffix(".rego")
+
+
+_REF = re.compile(r"\bdata\.([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)")
+_NOISE = re.compile(r'"(?:\\.|[^"\\\n])*"|`[^`]*`|#[^\n]*')
+
+
+def upload_order(modules: Sequence[Module]) -> list[Module]:
+    """``modules`` ordered so that each comes after the modules whose packages it refers to
+    (``import data.x`` or a ``data.x.…`` reference); ties and cycles keep path order."""
+    packages = {m.path: scan_file(m.text, m.path).package or "" for m in modules}
+    needs: dict[str, set[str]] = {}
+    for m in modules:
+        refs = set(_REF.findall(_NOISE.sub("", m.text)))
+        needs[m.path] = {
+            other.path
+            for other in modules
+            if other.path != m.path
+            and packages[other.path]
+            and packages[other.path] != packages[m.path]
+            and any(r == packages[other.path] or r.startswith(packages[other.path] + ".") for r in refs)
+        }
+    done: list[Module] = []
+    placed: set[str] = set()
+    pending = sorted(modules, key=lambda m: m.path)
+    while pending:
+        ready = [m for m in pending if needs[m.path] <= placed] or pending[:1]  # a cycle: path order
+        for m in ready:
+            done.append(m)
+            placed.add(m.path)
+        pending = [m for m in pending if m.path not in placed]
+    return done
+
+
+def _upload_error(exc: Any) -> tuple[str, int | None]:
+    """OPA's 400 answer to a module upload: the first error's code and message, and its line."""
+    errors = [e for e in getattr(exc, "errors", None) or [] if isinstance(e, dict)]
+    if not errors:
+        return f"{getattr(exc, 'expression', '') or 'refused'}: {getattr(exc, 'message', exc)}", None
+    first = errors[0]
+    row = (first.get("location") or {}).get("row")
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{first.get('code', 'error')}: {first.get('message', '')}{more}", row if isinstance(
+        row, int
+    ) else None
 
 
 class OpaEngine:
@@ -122,10 +172,12 @@ class OpaEngine:
             raise self._fail(what, "the answer is not JSON") from None
 
     def push(self) -> None:
-        """Upload every policy module and the data document of the bundle."""
+        """Upload the data document and every policy module of the bundle (in dependency order)."""
         from opa_client.errors import RegoParseError
 
-        for m in self.bundle.modules:
+        for key, value in self.bundle.data.items():
+            self._call(f"pushing data {key}", "PUT", f"data/{key}", json=value)
+        for m in upload_order(self.bundle.modules):
             try:
                 self._bounded(
                     f"pushing {m.path}",
@@ -135,12 +187,13 @@ class OpaEngine:
                 )
             except EngineUnavailable:
                 raise
-            except RegoParseError as exc:
-                raise self._fail(f"pushing {m.path}", str(exc)) from None
+            except RegoParseError as exc:  # HTTP 400: the server's compiler refused the module
+                message, line = _upload_error(exc)
+                raise PolicyError(
+                    f"OPA at {self.url} refused the module: {message}", path=m.path, line=line
+                ) from None
             except Exception as exc:
                 raise self._fail(f"pushing {m.path}", exc) from None
-        for key, value in self.bundle.data.items():
-            self._call(f"pushing data {key}", "PUT", f"data/{key}", json=value)
 
     def evaluate(self, doc: dict[str, Any]) -> Decisions:
         product = doc.get("product", {}).get("id", "?")

@@ -6,7 +6,8 @@ small child process and kills it when a deadline passes. Frames on
 stdin/stdout: a 4-byte big-endian length, then a one-line JSON header, a
 newline and a raw payload (the input document or the answer, as JSON).
 
-Requests: ``{"op": "load", ...}`` (payload: ``{"modules", "data", "rules"}``),
+Requests: ``{"op": "load", ...}`` (payload: ``{"modules", "data", "rules", "core"}``; core
+null for regorus, or the "module:Class" of another core with the same interface),
 ``{"op": "eval"}`` (payload: the input document),
 ``{"op": "eval_many"}`` (payload: input documents, one JSON document per line; one answer
 frame per document, in order),
@@ -16,6 +17,7 @@ Answers: ``{"ok": true}`` + payload, or ``{"error": {message, path, line, column
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import struct
@@ -52,7 +54,7 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> None:
     from meshguard.policy.bundle import Module
     from meshguard.policy.rego import RegoCore
 
-    core: RegoCore | None = None
+    core: Any = None
     while True:
         size = _read_exact(inp, _HEADER.size)
         if size is None:
@@ -65,7 +67,11 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> None:
         try:
             if op == "load":
                 spec = json.loads(payload)
-                core = RegoCore.load(
+                loader: Any = RegoCore
+                if spec.get("core"):  # "module:Class" of another core (opa-inprocess: OPA's own)
+                    module, _, name = str(spec["core"]).partition(":")
+                    loader = getattr(importlib.import_module(module), name)
+                core = loader.load(
                     (Module(p, t) for p, t in spec["modules"]), spec["data"], spec.get("rules", ())
                 )
                 write_frame(out, {"ok": True})

@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from meshguard.contracts.model import Contract, Property, SchemaObject
 from meshguard.quality.load import flatten, is_large, read_error, read_table
+from meshguard.quality.masking import guarded
 from meshguard.quality.profile import LazyProfile, detected, profile
 from meshguard.quality.results import Table
 from meshguard.quality.types import Normalised, normalise
@@ -29,11 +30,11 @@ def prepare(
     try:
         norm = normalise(flatten(cast(Any, frame), dict(props)), props, source.typing)
         table = Table(contract, obj, norm.frame, frozenset(), samples, sampled, source)
-        declared = {p for p, prop in props.items() if prop.masked}
+        declared = {p for p, prop in props.items() if guarded(prop)}
         found = detected(norm.frame)
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise read_error(contract, source, exc) from None
-    table.masked = frozenset(declared | {c for c, kinds in found.items() if kinds})
+    table.masked = frozenset(declared | {c for c, hits in found.items() if hits.kinds})
 
     def build() -> dict[str, dict[str, Any]]:
         try:

@@ -27,7 +27,7 @@ from meshguard.detectors import SAMPLE, detect_column, family_of, reads_values
 from meshguard.errors import DataError
 from meshguard.quality import indb_exprs as x
 from meshguard.quality.duplicates import Duplicates
-from meshguard.quality.masking import jsonable
+from meshguard.quality.masking import guarded, jsonable
 from meshguard.quality.profile import EXACT_DISTINCT_ROWS, LazyProfile
 from meshguard.quality.results import Table
 from meshguard.quality.streaming import Streamed, plan_masks
@@ -276,7 +276,7 @@ def prepare(
             table.t, table.sampled = t.limit(options.limit), True
     elif options.fraction is not None:
         table.t, table.sampled = t.sample(float(options.fraction), seed=SEED), True
-    declared = {p for p, prop in props.items() if prop.masked}
+    declared = {p for p, prop in props.items() if guarded(prop)}
     schema = norm.frame.collect_schema()
     detected = {c: _detect(table, c, schema[c]) for c in table.columns}
     table.masked = frozenset(declared | {c for c, found in detected.items() if found})

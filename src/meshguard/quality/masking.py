@@ -8,6 +8,9 @@ from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from meshguard.contracts.model import Property
+from meshguard.detectors import suspect
+
 MASK = "***"
 
 
@@ -48,3 +51,9 @@ def mask_rows(rows: Sequence[Mapping[str, Any]], masked: Collection[str]) -> tup
     for row in rows:
         out.append({k: mask_value(v) if k in masked else jsonable(v) for k, v in row.items()})
     return tuple(out)
+
+
+def guarded(prop: Property) -> bool:
+    """Values of ``prop`` are masked in every output: declared personal/sensitive data, or a
+    field whose name, description or type says it holds personal data."""
+    return prop.masked or bool(suspect(prop.name, prop.description, prop.logical_type, prop.physical_type))

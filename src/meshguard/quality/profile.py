@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from meshguard.detectors import SAMPLE, detect_column, family_of, reads_values
+from meshguard.detectors import SAMPLE, Detection, family_of, reads_values, scan_column
 from meshguard.errors import DataError
 from meshguard.quality.masking import jsonable
 
@@ -28,7 +28,7 @@ def profile(
     frame: pl.DataFrame | pl.LazyFrame,
     masked: Collection[str],
     rows: int | None = None,
-    found: Mapping[str, list[str]] | None = None,
+    found: Mapping[str, Detection] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """The profile of every column of ``frame`` (a LazyFrame is aggregated in one streaming pass)."""
     import polars as pl
@@ -74,8 +74,12 @@ def profile(
         entry: dict[str, Any] = {
             "null_fraction": round(nulls / rows, 6) if rows else 0.0,
             "distinct": None if distinct is None else int(distinct) - (1 if nulls and rows else 0),
-            "detected": list(found[c]) if found is not None and c in found else _detect(frame, c, dtype),
         }
+        hits = found[c] if found is not None and c in found else _detect(frame, c, dtype)
+        entry["detected"] = list(hits.kinds)
+        if hits.counts:  # how many sampled values matched each kind: counts, never values
+            entry["detected_counts"] = dict(hits.counts)
+            entry["sampled"] = hits.sampled
         if f"lo|{c}" in stats:
             entry["min"] = jsonable(stats[f"lo|{c}"])
             entry["max"] = jsonable(stats[f"hi|{c}"])
@@ -104,10 +108,10 @@ def _head(frame: pl.DataFrame | pl.LazyFrame, column: str) -> list[Any]:
     return values.get_column(column).to_list()
 
 
-def _detect(frame: pl.DataFrame | pl.LazyFrame, column: str, dtype: pl.DataType) -> list[str]:
+def _detect(frame: pl.DataFrame | pl.LazyFrame, column: str, dtype: pl.DataType) -> Detection:
     family = family_of(dtype)
     values = [str(v) for v in _head(frame, column)] if reads_values(family) else []
-    return detect_column(column, family, values)
+    return scan_column(column, family, values)
 
 
 def detected_in_sample(sample: Path, rows: int = PROFILE_ROWS) -> dict[str, list[str]]:
@@ -151,7 +155,7 @@ class LazyProfile(Mapping[str, dict[str, Any]]):
         return len(self._get())
 
 
-def detected(frame: pl.DataFrame | pl.LazyFrame) -> dict[str, list[str]]:
+def detected(frame: pl.DataFrame | pl.LazyFrame) -> dict[str, Detection]:
     """Column → the sensitive content found in its first values (what masks failing samples)."""
     schema = frame.collect_schema()
     return {c: _detect(frame, c, schema[c]) for c in schema.names() if not c.startswith("__bad__")}

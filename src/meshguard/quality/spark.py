@@ -23,7 +23,7 @@ from meshguard.contracts.model import Contract, Property, SchemaObject
 from meshguard.detectors import SAMPLE, detect_column, family_of, reads_values
 from meshguard.quality.duplicates import Duplicates
 from meshguard.quality.load import SEED
-from meshguard.quality.masking import jsonable
+from meshguard.quality.masking import guarded, jsonable
 from meshguard.quality.profile import EXACT_DISTINCT_ROWS
 from meshguard.quality.results import Table
 from meshguard.quality.streaming import Streamed, plan_masks
@@ -258,7 +258,7 @@ def prepare_spark(
     df = df.cache()
     rows = df.count()
     table = SparkTable(contract, obj, typed, frozenset(), samples, sampled, source, rows, df)
-    declared = {p for p, prop in props.items() if prop.masked}
+    declared = {p for p, prop in props.items() if guarded(prop)}
     prof = spark_profile(table, declared)
     table.masked = frozenset(declared | {c for c, e in prof.items() if e["detected"]})
     return table, norm, prof

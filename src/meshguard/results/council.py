@@ -85,6 +85,48 @@ def fold_consequences(product: ProductResult) -> None:
             )
 
 
+def fold_version_decisions(product: ProductResult) -> None:
+    """A policy finding about a contract change (``details.change``, e.g. a pack rule that also
+    judges the semver bump) is folded into the versioning finding that already decided it
+    (MGV001…): the versioning rules make that decision once (idempotent)."""
+    decided = [
+        i
+        for i, f in enumerate(product.findings)
+        if f.stage == "versioning" and _open(f) and f.severity == Severity.ERROR
+    ]
+    if not decided:
+        return
+    kept: list[Finding] = []
+    folded: list[Finding] = []
+    for f in product.findings:
+        if f.stage == "policy" and _open(f) and isinstance(f.details.get("change"), str):
+            folded.append(f)
+        else:
+            kept.append(f)
+    if not folded:
+        return
+    target = product.findings[decided[0]]
+    consequence = {
+        "rule_id": folded[0].rule_id,
+        "title": folded[0].title,
+        "severity": str(folded[0].severity),
+    }
+    if folded[0].regulation:
+        consequence["regulation"] = folded[0].regulation
+    merged = replace(
+        target, details={**target.details, "policy": consequence, "policy_findings": len(folded)}
+    )
+    product.findings = [merged if f is target else f for f in kept]
+    for i, c in enumerate(product.checks):
+        if c.stage == "policy" and c.id in {f.rule_id for f in folded}:
+            product.checks[i] = replace(
+                c,
+                status=Status.INFO,
+                message=f"carried by the versioning finding {target.rule_id}",
+                details={**c.details, "carried_by": 1},
+            )
+
+
 def apply_scope(product: ProductResult) -> None:
     """Mark policy rules outside their scope ``not_applicable`` (only those that found nothing)."""
     held = set(product.catalogue.get("categories") or ())
@@ -242,6 +284,7 @@ def waiver_register(mesh: MeshResult, today: date) -> list[dict[str, Any]]:
 def prepare(product: ProductResult) -> None:
     """Before scoring: one finding per defect, rules outside their scope not applicable."""
     fold_consequences(product)
+    fold_version_decisions(product)
     apply_scope(product)
 
 

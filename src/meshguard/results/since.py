@@ -38,7 +38,30 @@ def _problems_of(checks: list[dict[str, Any]], findings: list[dict[str, Any]]) -
 
 
 def _current(p: ProductResult) -> dict[str, dict[str, Any]]:
-    return _problems_of([c.to_dict() for c in p.checks], [f.to_dict() for f in p.findings])
+    """The same keys as :func:`_problems_of`, read from the objects (no ``to_dict`` per check)."""
+    findings = [
+        {
+            "rule_id": f.rule_id,
+            "field": f.field,
+            "title": f.title,
+            "status": str(f.status),
+            "severity": str(f.severity),
+        }
+        for f in p.findings
+    ]
+    checks = [
+        {
+            "id": c.id,
+            "field": c.field,
+            "title": c.title,
+            "name": c.name,
+            "status": str(c.status),
+            "stage": c.stage,
+        }
+        for c in p.checks
+        if c.status in _OPEN_CHECK
+    ]
+    return _problems_of(checks, findings)
 
 
 def compare(mesh: MeshResult, previous: dict[str, Any] | None) -> None:

@@ -18,10 +18,10 @@ import data.meshguard.lib
 #   remediation: Set `classification` (confidential or restricted) on the property.
 deny_pii_classification contains {"msg": msg, "field": id} if {
 	some i in lib.personal_fields
-	f := input.fields[i]
-	not lib.non_empty_string(f.classification)
+	f := lib.fields[i]
+	not lib.non_empty_string(object.get(f, "classification", null))
 	id := lib.field_id(f)
-	msg := sprintf("personal-data field %s has no classification", [id])
+	msg := sprintf("personal-data field %v has no classification", [id])
 }
 
 # METADATA
@@ -37,16 +37,17 @@ deny_lawful_basis contains {"msg": msg, "field": id} if {
 	lib.holds_pii
 	not contract_purpose
 	some i in lib.personal_fields
-	f := input.fields[i]
-	not lib.non_empty_string(f.custom_properties.lawfulBasis)
-	not lib.non_empty_string(f.custom_properties.purpose)
+	f := lib.fields[i]
+	props := object.get(f, "custom_properties", {})
+	not lib.non_empty_string(lib.get(props, "lawfulBasis", null))
+	not lib.non_empty_string(lib.get(props, "purpose", null))
 	id := lib.field_id(f)
-	msg := sprintf("personal-data field %s has no lawful basis or purpose (contract or field)", [id])
+	msg := sprintf("personal-data field %v has no lawful basis or purpose (contract or field)", [id])
 }
 
-contract_purpose if lib.non_empty_string(input.contract.description.purpose)
+contract_purpose if lib.non_empty_string(lib.get(lib.get(lib.contract, "description", {}), "purpose", null))
 
-contract_purpose if lib.non_empty_string(input.contract.description)
+contract_purpose if lib.non_empty_string(lib.get(lib.contract, "description", null))
 
 contract_purpose if lib.non_empty_string(lib.contract_custom("lawfulBasis"))
 
@@ -75,10 +76,10 @@ deny_retention contains {"msg": "holds personal data but declares no retention S
 #   remediation: Set the property classification to `restricted`.
 deny_special_classification contains {"msg": msg, "field": id} if {
 	some i in lib.special_fields
-	f := input.fields[i]
+	f := lib.fields[i]
 	not lib.restricted(f)
 	id := lib.field_id(f)
-	msg := sprintf("special-category field %s must be classified restricted or stricter", [id])
+	msg := sprintf("special-category field %v must be classified restricted or stricter", [id])
 }
 
 # METADATA
@@ -96,9 +97,10 @@ deny_special_contact contains {"msg": "holds special-category data but names no 
 }
 
 dpo_named if {
-	some m in object.get(object.get(input.contract, "team", {}), "members", [])
-	is_string(m.role)
-	lower(m.role) in data.meshguard.config.dpo_roles
+	some m in lib.items(object.get(lib.contract, "team", {}), "members")
+	role := object.get(m, "role", null)
+	is_string(role)
+	lower(role) in data.meshguard.config.dpo_roles
 }
 
 dpo_named if lib.non_empty_string(lib.contract_custom("dataProtectionContact"))
@@ -114,19 +116,20 @@ dpo_named if lib.non_empty_string(lib.contract_custom("dataProtectionContact"))
 #   remediation: Serve the product from an approved region, or get the region approved by the governance council.
 deny_region contains {"msg": msg, "pointer": sprintf("/servers/%d", [i])} if {
 	lib.holds_pii
-	some i, server in object.get(input.contract, "servers", [])
+	some i, server in lib.array(object.get(lib.contract, "servers", []))
+	is_object(server)
 	some region in server_regions(server)
 	not lower(region) in data.meshguard.config.approved_regions
-	msg := sprintf("personal data served from server %v in non-approved region %s", [object.get(server, "server", i), region])
+	msg := sprintf("personal data served from server %v in non-approved region %v", [object.get(server, "server", i), region])
 }
 
 server_regions(server) := {r |
-	r := server.region
+	r := object.get(server, "region", null)
 	is_string(r)
 } | {r |
-	some p in object.get(server, "customProperties", [])
-	p.property in {"region", "location"}
-	r := p.value
+	some p in lib.items(server, "customProperties")
+	object.get(p, "property", null) in {"region", "location"}
+	r := object.get(p, "value", null)
 	is_string(r)
 }
 
@@ -140,20 +143,59 @@ server_regions(server) := {r |
 #   article: Art. 5(1)(a), Art. 30
 #   remediation: Tag the property `pii` (and classify it), or stop collecting the values.
 deny_undeclared_pii contains {"msg": msg, "field": id} if {
-	columns := input.data.columns
-	some f in input.fields
-	column := columns[f.path]
+	some f in lib.fields
+	column := columns[object.get(f, "path", null)]
 	not lib.has_category(f, "pii")
-	found := {d | some d in column.detected; d in data.meshguard.config.personal_data_detections}
+	found := personal_detections(column)
 	count(found) > 0
 	id := lib.field_id(f)
-	msg := sprintf("column %s holds values that look like %s but is not declared as personal data", [id, concat(", ", sort(found))])
+	msg := sprintf("column %v holds values that look like %v%v but is not declared as personal data", [id, concat(", ", sort(found)), counted(column, found)])
 }
 
 deny_undeclared_pii contains {"msg": msg, "field": name} if {
-	some name, column in input.data.columns
+	some name, column in columns
 	not name in lib.field_paths
-	found := {d | some d in column.detected; d in data.meshguard.config.personal_data_detections}
+	found := personal_detections(column)
 	count(found) > 0
-	msg := sprintf("column %s (not in the contract) holds values that look like %s", [name, concat(", ", sort(found))])
+	msg := sprintf("column %v (not in the contract) holds values that look like %v%v", [name, concat(", ", sort(found)), counted(column, found)])
+}
+
+columns := c if {
+	c := lib.get(lib.get(input, "data", {}), "columns", {})
+	is_object(c)
+} else := {}
+
+personal_detections(column) := {d |
+	some d in lib.array(lib.get(column, "detected", []))
+	d in data.meshguard.config.personal_data_detections
+}
+
+# " (12 of 120 sampled values)": how many values matched, never which
+counted(column, found) := sprintf(" (%v of %v sampled values)", [max(hits), sampled]) if {
+	counts := lib.get(column, "detected_counts", {})
+	hits := [n | some d in found; n := counts[d]; is_number(n)]
+	count(hits) > 0
+	sampled := lib.get(column, "sampled", null)
+	is_number(sampled)
+} else := ""
+
+# METADATA
+# title: Personal data by name is classified
+# description: A field whose name, description or type says it holds personal data (e-mail, phone, national id, date of birth, postal address, IP address, IBAN, card number, person name) declares a classification, so it is caught before any data is read.
+# custom:
+#   id: GDPR-008
+#   severity: error
+#   regulation: GDPR
+#   article: Art. 5(1)(f), Art. 30
+#   remediation: Classify the property (and tag it `pii`), or rename/describe it if it holds no personal data.
+deny_unclassified_personal_name contains {"msg": msg, "field": id} if {
+	some f in lib.fields
+	suspected := object.get(f, "suspected", [])
+	is_array(suspected)
+	kinds := {k | some k in suspected; k in data.meshguard.config.personal_data_names}
+	count(kinds) > 0
+	not lib.non_empty_string(object.get(f, "classification", null))
+	not lib.has_category(f, "pii")
+	id := lib.field_id(f)
+	msg := sprintf("field %v looks like %v by its name or description but has no classification", [id, concat(", ", sort(kinds))])
 }

@@ -4,7 +4,7 @@ import data.meshguard.gdpr
 import data.meshguard.test_fixtures as fx
 
 test_compliant_product_has_no_gdpr_findings if {
-	every rule in ["deny_pii_classification", "deny_lawful_basis", "deny_retention", "deny_special_classification", "deny_special_contact", "deny_region", "deny_undeclared_pii"] {
+	every rule in ["deny_pii_classification", "deny_lawful_basis", "deny_retention", "deny_special_classification", "deny_special_contact", "deny_region", "deny_undeclared_pii", "deny_unclassified_personal_name"] {
 		count(gdpr[rule]) == 0 with input as fx.compliant
 	}
 }
@@ -20,6 +20,19 @@ test_pii_with_classification_allowed if {
 
 test_pii_without_purpose_denied if {
 	count(gdpr.deny_lawful_basis) == 2 with input as fx.without_contract_key("description")
+}
+
+# fields with no custom_properties at all (a missing key, not an empty object) are denied too
+test_pii_without_purpose_or_custom_properties_denied if {
+	fields := [object.remove(fx.email, ["custom_properties"]), object.remove(fx.diagnosis, ["custom_properties"])]
+	inp := object.union(fx.without_contract_key("description"), {"fields": fields})
+	count(gdpr.deny_lawful_basis) == 2 with input as inp
+}
+
+test_blank_field_purpose_is_no_purpose if {
+	f := object.union(fx.email, {"custom_properties": {"purpose": "  "}})
+	inp := object.union(fx.without_contract_key("description"), {"fields": [f]})
+	count(gdpr.deny_lawful_basis) == 1 with input as inp
 }
 
 test_field_lawful_basis_is_enough if {
@@ -97,4 +110,19 @@ test_column_missing_from_contract_denied if {
 	inp := object.union(fx.compliant, {"data": {"columns": {"customer_email": {"detected": ["email"]}}}})
 	some f in gdpr.deny_undeclared_pii with input as inp
 	f.field == "customer_email"
+}
+
+test_unclassified_field_named_like_personal_data_denied if {
+	f := fx.field({"name": "contact_email", "path": "contact_email", "classification": null, "suspected": ["email"]})
+	count(gdpr.deny_unclassified_personal_name) == 1 with input as fx.with_fields([fx.base_field, f])
+}
+
+test_classified_field_named_like_personal_data_allowed if {
+	f := fx.field({"name": "contact_email", "path": "contact_email", "classification": "internal", "suspected": ["email"]})
+	count(gdpr.deny_unclassified_personal_name) == 0 with input as fx.with_fields([fx.base_field, f])
+}
+
+test_field_with_no_personal_name_allowed if {
+	f := fx.field({"name": "notes", "path": "notes", "classification": null, "suspected": []})
+	count(gdpr.deny_unclassified_personal_name) == 0 with input as fx.with_fields([fx.base_field, f])
 }

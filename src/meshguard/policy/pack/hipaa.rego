@@ -19,10 +19,10 @@ import data.meshguard.lib
 #   remediation: Set the property classification to `restricted`.
 deny_phi_classification contains {"msg": msg, "field": id} if {
 	some i in lib.phi_fields
-	f := input.fields[i]
+	f := lib.fields[i]
 	not lib.restricted(f)
 	id := lib.field_id(f)
-	msg := sprintf("PHI field %s must be classified restricted or stricter", [id])
+	msg := sprintf("PHI field %v must be classified restricted or stricter", [id])
 }
 
 # METADATA
@@ -38,24 +38,33 @@ deny_phi_encryption contains {"msg": msg, "field": id} if {
 	lib.holds_phi
 	not servers_encrypted
 	some i in lib.phi_fields
-	f := input.fields[i]
-	not lib.non_empty_string(f.encrypted_name)
+	f := lib.fields[i]
+	not lib.non_empty_string(object.get(f, "encrypted_name", null))
 	id := lib.field_id(f)
-	msg := sprintf("PHI field %s is not noted as encrypted", [id])
+	msg := sprintf("PHI field %v is not noted as encrypted", [id])
 }
 
 servers_encrypted if {
-	servers := object.get(input.contract, "servers", [])
+	servers := lib.array(object.get(lib.contract, "servers", []))
 	count(servers) > 0
 	every server in servers {
 		server_encrypted(server)
 	}
 }
 
+# an encryption property with a value that names encryption (a property without a
+# value, or with false/none/empty, is not encryption)
 server_encrypted(server) if {
-	some p in object.get(server, "customProperties", [])
-	p.property in {"encryption", "encryptedAtRest", "encryption_at_rest"}
-	not p.value in {false, "none", "false", "", null}
+	some p in lib.items(server, "customProperties")
+	object.get(p, "property", null) in {"encryption", "encryptedAtRest", "encryption_at_rest"}
+	value := object.get(p, "value", null)
+	not value in {false, "none", "false", "", null}
+	not blank(value)
+}
+
+blank(value) if {
+	is_string(value)
+	trim_space(value) == ""
 }
 
 # METADATA
@@ -73,9 +82,9 @@ deny_phi_access_role contains {"msg": "holds PHI but declares no access role wit
 }
 
 approved_role if {
-	some r in object.get(input.contract, "roles", [])
+	some r in lib.items(lib.contract, "roles")
 	some key in ["firstLevelApprovers", "secondLevelApprovers"]
-	lib.non_empty_string(r[key])
+	lib.non_empty_string(object.get(r, key, null))
 }
 
 # METADATA
@@ -92,8 +101,8 @@ deny_phi_public contains {"msg": msg, "field": id} if {
 	lib.active
 	public_product
 	some i in lib.phi_fields
-	id := lib.field_id(input.fields[i])
-	msg := sprintf("active public product exposes PHI field %s", [id])
+	id := lib.field_id(lib.fields[i])
+	msg := sprintf("active public product exposes PHI field %v", [id])
 }
 
 public_product if {
@@ -104,3 +113,24 @@ public_product if {
 }
 
 public_product if count(lib.public_fields) > 0
+
+# METADATA
+# title: Health data by name is classified
+# description: A field whose name or description says it holds health information (diagnosis, ICD-10, medication, treatment…) declares a classification.
+# custom:
+#   id: HIPAA-005
+#   severity: error
+#   regulation: HIPAA
+#   article: 45 CFR 164.308(a)(1)(ii)(A), 164.514
+#   remediation: Classify the property `restricted` and tag it `phi`, or rename/describe it if it holds no health data.
+deny_unclassified_health_name contains {"msg": msg, "field": id} if {
+	some f in lib.fields
+	suspected := object.get(f, "suspected", [])
+	is_array(suspected)
+	some k in suspected
+	k in data.meshguard.config.health_data_names
+	not lib.non_empty_string(object.get(f, "classification", null))
+	not lib.has_category(f, "phi")
+	id := lib.field_id(f)
+	msg := sprintf("field %v looks like health data by its name or description but has no classification", [id])
+}

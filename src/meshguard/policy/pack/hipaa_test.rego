@@ -4,7 +4,7 @@ import data.meshguard.hipaa
 import data.meshguard.test_fixtures as fx
 
 test_compliant_product_has_no_hipaa_findings if {
-	every rule in ["deny_phi_classification", "deny_phi_encryption", "deny_phi_access_role", "deny_phi_public"] {
+	every rule in ["deny_phi_classification", "deny_phi_encryption", "deny_phi_access_role", "deny_phi_public", "deny_unclassified_health_name"] {
 		count(hipaa[rule]) == 0 with input as fx.compliant
 	}
 }
@@ -36,6 +36,18 @@ test_phi_server_encryption_none_denied if {
 	count(hipaa.deny_phi_encryption) == 1 with input as inp
 }
 
+test_phi_server_encryption_without_value_denied if {
+	f := object.union(fx.diagnosis, {"encrypted_name": null})
+	inp := object.union(fx.with_contract({"servers": [{"server": "p", "customProperties": [{"property": "encryption"}]}]}), {"fields": [f]})
+	count(hipaa.deny_phi_encryption) == 1 with input as inp
+}
+
+test_phi_server_encryption_blank_denied if {
+	f := object.union(fx.diagnosis, {"encrypted_name": null})
+	inp := object.union(fx.with_contract({"servers": [{"server": "p", "customProperties": [{"property": "encryptedAtRest", "value": " "}]}]}), {"fields": [f]})
+	count(hipaa.deny_phi_encryption) == 1 with input as inp
+}
+
 test_phi_without_roles_denied if {
 	count(hipaa.deny_phi_access_role) == 1 with input as fx.without_contract_key("roles")
 }
@@ -63,4 +75,13 @@ test_phi_next_to_public_field_denied if {
 test_phi_public_but_draft_allowed if {
 	inp := object.union(fx.with_contract({"customProperties": [{"property": "visibility", "value": "public"}]}), {"product": {"status": "draft"}})
 	count(hipaa.deny_phi_public) == 0 with input as inp
+}
+
+test_unclassified_field_named_like_health_data_denied if {
+	f := fx.field({"name": "icd10_code", "path": "icd10_code", "classification": null, "suspected": ["health"]})
+	count(hipaa.deny_unclassified_health_name) == 1 with input as fx.with_fields([fx.base_field, f])
+}
+
+test_restricted_phi_field_named_like_health_data_allowed if {
+	count(hipaa.deny_unclassified_health_name) == 0 with input as fx.with_fields([object.union(fx.diagnosis, {"suspected": ["health"]})])
 }

@@ -1,26 +1,67 @@
 # Helpers shared by the meshguard policy pack. Functions and helper rules only:
 # no deny/warn rules here, so nothing in this package is reported.
+#
+# Portability: the pack decides identically under OPA and under the embedded
+# engine (regorus), whatever the input holds. So an optional key is read with
+# object.get or get(x, key, default), never looked up inside a negated call
+# (OPA makes such a call undefined when the key is missing, regorus evaluates
+# the negation: OPA issue #7558), and a value is only iterated when its type
+# is checked first (iterating a value of the wrong type is an error in one
+# engine and undefined in the other): fields, items(x, k), array(x).
 package meshguard.lib
 
 # classification levels from least to most strict
 levels := {"public": 0, "internal": 1, "confidential": 2, "restricted": 3, "secret": 4}
 
-field_id(f) := sprintf("%s.%s", [f.schema, f.path])
+# x[k] when x is an object that has k, else d: never undefined, never an error
+get(x, k, d) := v if {
+	is_object(x)
+	v := object.get(x, k, d)
+} else := d
 
-has_category(f, c) if c in f.categories
+# x when it is an array, else the empty array
+array(x) := x if is_array(x)
 
-# Positions in input.fields of the fields in a category. Sets of indices, not of
-# field objects: cheaper to build, to compare and to return with every decision.
-personal_fields := {i | some i, f in input.fields; "pii" in f.categories}
+else := []
 
-phi_fields := {i | some i, f in input.fields; "phi" in f.categories}
+# the objects in the array x[k] (none when x is not an object or x[k] not an array)
+items(x, k) := [i | is_object(x); v := object.get(x, k, []); is_array(v); some i in v; is_object(i)]
 
-special_fields := {i | some i, f in input.fields; "special" in f.categories}
+# Typed views of the input, built once per decision: rules index and iterate these,
+# so per-field code calls only builtins (a user function call per field and rule
+# would cost more than the whole decision does).
+contract := c if {
+	c := input.contract
+	is_object(c)
+} else := {}
 
-public_fields := {i | some i, f in input.fields; "public" in f.categories}
+product := p if {
+	p := input.product
+	is_object(p)
+} else := {}
+
+fields := [f | fs := input.fields; is_array(fs); some f in fs; is_object(f)]
+
+field_id(f) := sprintf("%v.%v", [object.get(f, "schema", ""), object.get(f, "path", "")])
+
+has_category(f, c) if {
+	cats := object.get(f, "categories", [])
+	is_array(cats)
+	c in cats
+}
+
+# Positions in fields of the fields in a category. Sets of indices, not of field
+# objects: cheaper to build, to compare and to return with every decision.
+personal_fields := {i | some i, f in fields; cats := object.get(f, "categories", []); is_array(cats); "pii" in cats}
+
+phi_fields := {i | some i, f in fields; cats := object.get(f, "categories", []); is_array(cats); "phi" in cats}
+
+special_fields := {i | some i, f in fields; cats := object.get(f, "categories", []); is_array(cats); "special" in cats}
+
+public_fields := {i | some i, f in fields; cats := object.get(f, "categories", []); is_array(cats); "public" in cats}
 
 # paths of the contract's fields (to find data columns the contract does not declare)
-field_paths := {f.path | some f in input.fields}
+field_paths := {p | some f in fields; p := object.get(f, "path", null)}
 
 holds_pii if count(personal_fields) > 0
 
@@ -28,21 +69,23 @@ holds_phi if count(phi_fields) > 0
 
 # restricted or stricter
 restricted(f) if {
-	is_string(f.classification)
-	levels[lower(f.classification)] >= levels.restricted
+	c := object.get(f, "classification", null)
+	is_string(c)
+	levels[lower(c)] >= levels.restricted
 }
 
-active if input.product.status == "active"
+active if object.get(product, "status", null) == "active"
 
-sla_properties contains lower(p.property) if {
-	some p in object.get(input.contract, "slaProperties", [])
-	is_string(p.property)
+sla_properties contains lower(p) if {
+	some entry in items(contract, "slaProperties")
+	p := object.get(entry, "property", null)
+	is_string(p)
 }
 
 contract_custom(name) := value if {
-	some p in object.get(input.contract, "customProperties", [])
-	p.property == name
-	value := p.value
+	some p in items(contract, "customProperties")
+	object.get(p, "property", null) == name
+	value := object.get(p, "value", null)
 }
 
 non_empty_string(s) if {

@@ -15,7 +15,7 @@ import data.meshguard.lib
 #   severity: error
 #   remediation: Set `team.name` (ODCS 3.1) or an `owner` custom property.
 deny_owner contains {"msg": "no owner team", "pointer": "/team"} if {
-	not lib.non_empty_string(input.product.owner)
+	not lib.non_empty_string(object.get(lib.product, "owner", null))
 }
 
 # METADATA
@@ -30,9 +30,9 @@ deny_team_members contains {"msg": "the owner team has no members", "pointer": "
 }
 
 team_members := members if {
-	is_array(input.contract.team)
-	members := input.contract.team
-} else := object.get(object.get(input.contract, "team", {}), "members", [])
+	members := object.get(lib.contract, "team", null)
+	is_array(members)
+} else := lib.array(lib.get(object.get(lib.contract, "team", {}), "members", []))
 
 # METADATA
 # title: Support channel
@@ -42,7 +42,7 @@ team_members := members if {
 #   severity: error
 #   remediation: Add a `support` entry (channel and url).
 deny_support contains {"msg": "no support channel", "pointer": "/support"} if {
-	count([s | some s in object.get(input.contract, "support", []); lib.non_empty_string(s.channel)]) == 0
+	count([s | some s in lib.items(lib.contract, "support"); lib.non_empty_string(object.get(s, "channel", null))]) == 0
 }
 
 # METADATA
@@ -53,9 +53,9 @@ deny_support contains {"msg": "no support channel", "pointer": "/support"} if {
 #   severity: warning
 #   remediation: Add a `description` to the property.
 warn_field_description contains {"msg": msg, "field": lib.field_id(f)} if {
-	some f in input.fields
-	not lib.non_empty_string(f.description)
-	msg := sprintf("field %s has no description", [lib.field_id(f)])
+	some f in lib.fields
+	not lib.non_empty_string(object.get(f, "description", null))
+	msg := sprintf("field %v has no description", [lib.field_id(f)])
 }
 
 # METADATA
@@ -66,8 +66,8 @@ warn_field_description contains {"msg": msg, "field": lib.field_id(f)} if {
 #   severity: warning
 #   remediation: Add `authoritativeDefinitions` (type businessDefinition, url) to the property.
 warn_authoritative_definition contains {"msg": msg, "field": lib.field_id(f)} if {
-	some f in input.fields
-	f.critical
-	count(f.authoritative_definitions) == 0
-	msg := sprintf("critical data element %s has no authoritative definition", [lib.field_id(f)])
+	some f in lib.fields
+	object.get(f, "critical", false) == true
+	count(lib.array(object.get(f, "authoritative_definitions", []))) == 0
+	msg := sprintf("critical data element %v has no authoritative definition", [lib.field_id(f)])
 }

@@ -20,14 +20,18 @@ deny_quality_rules contains {"msg": "active product declares no quality rule", "
 }
 
 has_quality_rules if {
-	some s in object.get(input.contract, "schema", [])
-	some _ in object.get(s, "quality", [])
+	some s in lib.items(lib.contract, "schema")
+	rules := object.get(s, "quality", [])
+	is_array(rules)
+	count(rules) > 0
 }
 
 has_quality_rules if {
-	some s in object.get(input.contract, "schema", [])
-	some p in object.get(s, "properties", [])
-	some _ in object.get(p, "quality", [])
+	some s in lib.items(lib.contract, "schema")
+	some p in lib.items(s, "properties")
+	rules := object.get(p, "quality", [])
+	is_array(rules)
+	count(rules) > 0
 }
 
 # METADATA
@@ -50,11 +54,13 @@ deny_freshness_sla contains {"msg": "active product declares no freshness SLA", 
 #   severity: error
 #   remediation: Fix the data (or the rule) so the check passes.
 deny_failed_quality contains {"msg": msg, "check": c.id, "field": object.get(c, "field", null), "pointer": "/schema"} if {
-	some c in input.quality.checks
+	some c in checks
 	c.status == "failed"
 	c.severity == "error"
-	msg := sprintf("blocking quality check %s failed", [c.id])
+	msg := sprintf("blocking quality check %v failed", [c.id])
 }
+
+checks := lib.items(object.get(input, "quality", {}), "checks")
 
 # METADATA
 # title: Quality checks could run
@@ -64,7 +70,7 @@ deny_failed_quality contains {"msg": msg, "check": c.id, "field": object.get(c, 
 #   severity: warning
 #   remediation: Fix the rule or the data source so the check can run.
 warn_errored_quality contains {"msg": msg, "check": c.id, "field": object.get(c, "field", null), "pointer": "/schema"} if {
-	some c in input.quality.checks
+	some c in checks
 	c.status == "errored"
-	msg := sprintf("quality check %s could not run", [c.id])
+	msg := sprintf("quality check %v could not run", [c.id])
 }

@@ -5,32 +5,28 @@
 #   regulation: Mesh governance
 package meshguard.versioning
 
+import data.meshguard.lib
+
+# The semver rules (which bump a change needs, 0.x included) are the versioning
+# stage's; its verdict is input.versioning. These rules never compare versions.
+verdict := lib.get(input, "versioning", {})
+
+fired(rule) if rule in lib.array(lib.get(verdict, "rules", []))
+
+breaking := [c | some c in lib.array(lib.get(input, "changes", [])); lib.get(c, "kind", null) == "breaking"]
+
 # METADATA
 # title: Breaking change needs a major version
-# description: A breaking change against the previous version comes with a major version bump.
+# description: A breaking change against the previous version comes with the bump semver asks for (major; minor before 1.0.0), as decided by the versioning stage.
 # custom:
 #   id: VER-001
 #   severity: error
 #   remediation: Bump the major version (and tell consumers), or make the change backward compatible.
-deny_breaking_change contains {"msg": msg, "change": c.path, "pointer": "/version"} if {
-	some c in input.changes
-	c.kind == "breaking"
-	not major_bump
-	msg := sprintf("breaking change at %s without a major version bump (%s -> %s)", [c.path, previous_version, input.product.version])
+deny_breaking_change contains {"msg": msg, "pointer": "/version"} if {
+	fired("MGV001")
+	count(breaking) > 0
+	msg := sprintf("%d breaking change(s) need a %v bump: the version went %v -> %v", [count(breaking), lib.get(verdict, "required", "?"), lib.get(verdict, "previous_version", "?"), lib.get(verdict, "version", "?")])
 }
-
-previous_version := v if {
-	v := input.previous.version
-	is_string(v)
-} else := "?"
-
-major(v) := to_number(parts[0]) if {
-	is_string(v)
-	parts := split(trim_prefix(v, "v"), ".")
-	regex.match(`^[0-9]+$`, parts[0])
-}
-
-major_bump if major(input.product.version) > major(previous_version)
 
 # METADATA
 # title: Changed contract has a new version
@@ -40,7 +36,7 @@ major_bump if major(input.product.version) > major(previous_version)
 #   severity: warning
 #   remediation: Bump the version (patch for informational, minor for compatible, major for breaking changes).
 warn_version_unchanged contains {"msg": msg, "pointer": "/version"} if {
-	count(input.changes) > 0
-	input.previous.version == input.product.version
-	msg := sprintf("%d change(s) but the version is still %s", [count(input.changes), input.product.version])
+	fired("MGV003")
+	changes := lib.array(lib.get(input, "changes", []))
+	msg := sprintf("%d change(s) but the version is still %v", [count(changes), lib.get(verdict, "version", "?")])
 }

@@ -84,6 +84,7 @@ def finding_item(f: Finding, product: ProductResult | None) -> Item:
         description=f.description,
         waiver=f.waiver,
         subject=str(f.details.get("check") or f.details.get("change") or ""),
+        consequence=f.details.get("policy") if isinstance(f.details.get("policy"), dict) else None,
     )
 
 

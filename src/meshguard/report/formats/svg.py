@@ -36,7 +36,7 @@ def hbars(
 ) -> Markup:
     """Horizontal bars 0–100 with the value written beside each (readable without colour);
     ``colours`` (one per row, e.g. by verdict) else coloured by value."""
-    label_w, row_h = 110, 24
+    label_w, row_h = 140, 24
     bar_w = width - label_w - 100
     height = row_h * len(rows) + 8
     parts = [
@@ -114,8 +114,10 @@ def trend_chart(
             f'font-size="11" fill="{INK}">pass line {threshold:g}</text>'
         )
     n = len(values)
+    inset = 18  # the first and last point clear the axis labels
     coords = [
-        (left + (pw * i / (n - 1) if n > 1 else pw / 2), y_of(float(v))) for i, (_, v, _) in enumerate(values)
+        (left + inset + ((pw - 2 * inset) * i / (n - 1) if n > 1 else (pw - 2 * inset) / 2), y_of(float(v)))
+        for i, (_, v, _) in enumerate(values)
     ]
     if n > 1:
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)

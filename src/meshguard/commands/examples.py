@@ -1,0 +1,59 @@
+"""The examples shown at the end of every command's ``--help`` (one table, so none is missed)."""
+
+from __future__ import annotations
+
+import click
+
+#: command path ("policy test") → example lines
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "lint": (
+        "meshguard lint                                # every contract of the repo",
+        "meshguard lint contracts/orders.odcs.yaml --format json",
+    ),
+    "check": (
+        "meshguard check                               # lint, data, policies, versioning; scorecards in reports/",
+        "meshguard check --ci --output sarif=meshguard.sarif",
+        "meshguard check --changed-only --base origin/main --no-data",
+    ),
+    "init": (
+        "meshguard init governance                     # a new folder",
+        "meshguard init                                # the current folder",
+    ),
+    "diff": (
+        "meshguard diff contracts/orders.odcs.yaml --base main",
+        "meshguard diff old.odcs.yaml new.odcs.yaml --format json",
+    ),
+    "changelog": ("meshguard changelog old.odcs.yaml new.odcs.yaml > CHANGELOG.md",),
+    "test": (
+        "meshguard test                                # every product's data against its contract",
+        "meshguard test customers --server prod        # live data (see docs/howto-live-data.md)",
+    ),
+    "history": ("meshguard history --product customers --limit 10",),
+    "report": ("meshguard report --from-history RUN_ID --reports out/",),
+    "import": ("meshguard import sql schema.sql --domain sales --owner sales-team > orders.odcs.yaml",),
+    "policy": (
+        "meshguard policy test                         # the built-in pack's tests and the repo's",
+        "meshguard policy eval customers",
+        "meshguard policy input customers > input.json",
+    ),
+    "policy eval": (
+        "meshguard policy eval customers               # decisions for one product",
+        "meshguard policy eval --input input.json --format json",
+    ),
+    "policy test": ("meshguard policy test -v",),
+    "policy input": ("meshguard policy input customers > input.json",),
+    "policy lint": (
+        "meshguard policy lint --strict                 # Rego the engines may decide differently",
+    ),
+}
+
+
+def with_examples(command: click.Command, path: str) -> click.Command:
+    """``command`` with its examples as the help epilog (subcommands of a group too)."""
+    lines = EXAMPLES.get(path)
+    if lines and not command.epilog:
+        command.epilog = "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            with_examples(sub, f"{path} {name}")
+    return command
