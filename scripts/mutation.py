@@ -175,6 +175,11 @@ def run_module(key: str, target: Target, timeout: float, show: bool, keep: bool)
             )
             return None
         killed = sum(1 for n, s in statuses.items() if s in ("killed", "timeout") and n not in equivalent)
+        if killed == 0 and run.returncode != 0:  # e.g. the tests fail on the unmutated code
+            print(
+                f"{key}: not measured (mutmut exit {run.returncode}):\n{run.stderr[-1500:]}", file=sys.stderr
+            )
+            return None
         survivors = sorted(
             n for n, s in statuses.items() if s not in ("killed", "timeout") and n not in equivalent
         )
