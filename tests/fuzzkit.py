@@ -445,7 +445,7 @@ class Workdir:
 
     def lint(self, doc: Any) -> Any:
         from meshguard.contracts.lint import LintContext, lint_contract
-        from meshguard.contracts.load import _schema_findings
+        from meshguard.contracts.load import _schema_findings, schema_version
         from meshguard.contracts.model import Contract
         from meshguard.sensitivity import SensitivityMap
         from meshguard.yamlio import parse_yaml
@@ -454,7 +454,7 @@ class Workdir:
         if not isinstance(parsed.data, dict):
             return None
         c = Contract(path="x.odcs.yaml", doc=parsed.data, lines=parsed.lines, sensitivity=SensitivityMap())
-        list(_schema_findings(parsed.data, "x.odcs.yaml", parsed.lines, "v3.1"))
+        list(_schema_findings(parsed.data, "x.odcs.yaml", parsed.lines, schema_version("v3.1.0")))
         ctx = LintContext([c, Contract("y", SEED_DOCS[0], parsed.lines, SensitivityMap())])
         findings = lint_contract(c, ctx)
         for f in findings:

@@ -113,14 +113,39 @@ def test_header_only_csv_runs_every_check_on_zero_rows(tmp_path: Path, cli: Any)
 
 
 def test_wrong_delimiter_reports_missing_columns(tmp_path: Path, cli: Any) -> None:
-    root = make_repo(tmp_path)
+    # a declared delimiter that the file does not use: every column is missing, and the
+    # message lists the one column that was found (the whole header, unsplit)
+    server = {
+        "server": "sample",
+        "type": "local",
+        "path": "data/customers.csv",
+        "format": "csv",
+        "customProperties": [{"property": "delimiter", "value": "|"}],
+    }
+    root = make_repo(tmp_path, customers_server=server)
     text = (root / "data" / "customers.csv").read_text(encoding="utf-8").replace(",", ";")
     (root / "data" / "customers.csv").write_text(text, encoding="utf-8")
     r = cli("test", "customers", "--root", str(root))
     assert r.returncode == 1
     assert "FAILED      customers.email.present" in r.stdout
     assert "column email is missing" in r.stdout
+    assert "columns found: '" + ";".join(CUSTOMERS[0]) + "'" in r.stdout
     assert _leaks(r.stdout) == []
+
+
+def test_undeclared_delimiter_is_sniffed(tmp_path: Path, cli: Any) -> None:
+    root = make_repo(tmp_path)
+    r_comma = cli("test", "customers", "--root", str(root), "--format", "json")
+    text = (root / "data" / "customers.csv").read_text(encoding="utf-8").replace(",", ";")
+    (root / "data" / "customers.csv").write_text(text, encoding="utf-8")
+    r_semi = cli("test", "customers", "--root", str(root), "--format", "json")
+    import json
+
+    def statuses(out: str) -> dict[str, str]:
+        return {c["id"]: c["status"] for c in json.loads(out)["products"][0]["checks"]}
+
+    assert statuses(r_semi.stdout) == statuses(r_comma.stdout)
+    assert statuses(r_semi.stdout)["customers.email.present"] == "passed"
 
 
 def test_parquet_with_wrong_column_types(tmp_path: Path, cli: Any) -> None:

@@ -26,7 +26,7 @@ def repo(tmp_path: Path) -> Path:
 
 
 def contract(root: Path) -> Path:
-    return root / "contracts" / "example.odcs.yaml"
+    return root / "contracts" / "example" / "example.odcs.yaml"
 
 
 def edit(root: Path, old: str, new: str) -> None:
@@ -81,7 +81,7 @@ def test_exit_1_on_a_blocking_finding_and_never_overrides(repo: Path) -> None:
     edit(repo, team, "")  # MG010 (no owner) is an error in this repo's config
     r = run_cli("check", *LEAN, "--format", "github", cwd=repo)
     assert r.returncode == 1, r.stdout + r.stderr
-    assert "::error file=contracts/example.odcs.yaml,line=" in r.stdout
+    assert "::error file=contracts/example/example.odcs.yaml,line=" in r.stdout
     assert run_cli("check", *LEAN, "--fail-on", "never", cwd=repo).returncode == 0
 
 
