@@ -113,6 +113,60 @@ def test_a_breaking_change_is_one_decision() -> None:
     assert [f.rule_id for f in alone.findings] == ["VER-001"]
 
 
+def test_a_version_policy_folds_into_the_versioning_rule_it_names() -> None:
+    p = product()
+    p.previous_version = "1.0.0"
+    p.findings = [
+        Finding(
+            "MGV003", "versioning", "warning", "1 change(s) but the version is still 1.0.0", status="warned"
+        ),
+        Finding(
+            "VER-002", "policy", "warning", "still 1.0.0", status="warned", details={"decided_by": "MGV003"}
+        ),
+    ]
+    p.checks = [CheckResult("VER-002", "Changed contract has a new version", "policy", "warned")]
+    scored(p)
+    assert [f.rule_id for f in p.findings] == ["MGV003"]
+    assert p.findings[0].details["policy"]["rule_id"] == "VER-002"
+    assert p.checks[0].status == "info"
+    # a link to a versioning rule that did not fire leaves the policy finding on its own
+    other = product()
+    other.findings = [
+        Finding("MGV001", "versioning", "error", "breaking"),
+        Finding(
+            "VER-002", "policy", "warning", "still 1.0.0", status="warned", details={"decided_by": "MGV003"}
+        ),
+    ]
+    scored(other)
+    assert [f.rule_id for f in other.findings] == ["MGV001", "VER-002"]
+
+
+def test_a_breaking_change_is_one_finding_end_to_end(tmp_path: Path) -> None:
+    """The built-in pack's VER-001 and the versioning stage's MGV001 judge the same bump:
+    a committed contract changed in a breaking way under a minor bump is reported once."""
+    import subprocess
+
+    root = tmp_path / "repo"
+    root.mkdir()
+    assert run_cli("init", cwd=root).returncode == 0
+    git = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t"]
+    subprocess.run([*git, "add", "-A"], cwd=root, check=True, capture_output=True)
+    subprocess.run([*git, "commit", "-qm", "init"], cwd=root, check=True, capture_output=True)
+    path = root / "contracts" / "example" / "example.odcs.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("      - name: signed_up")
+    end = text.index("    quality:", start)
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("version: 1.0.0", "version: 1.1.0", 1))
+    r = run_cli(
+        "check", "--changed-only", "--no-data", "--no-reports", "--no-history", "--format", "json", cwd=root
+    )
+    assert r.returncode == 1, r.stderr
+    findings = json.loads(r.stdout)["products"][0]["findings"]
+    assert [f["rule_id"] for f in findings] == ["MGV001"]
+    assert findings[0]["details"]["policy"]["rule_id"] == "VER-001"
+
+
 def test_a_finding_about_no_data_check_stays() -> None:
     p = product()
     p.findings = [qua003("not-a-check-here")]

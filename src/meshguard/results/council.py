@@ -86,43 +86,55 @@ def fold_consequences(product: ProductResult) -> None:
 
 
 def fold_version_decisions(product: ProductResult) -> None:
-    """A policy finding about a contract change (``details.change``, e.g. a pack rule that also
-    judges the semver bump) is folded into the versioning finding that already decided it
-    (MGV001…): the versioning rules make that decision once (idempotent)."""
-    decided = [
-        i
-        for i, f in enumerate(product.findings)
-        if f.stage == "versioning" and _open(f) and f.severity == Severity.ERROR
-    ]
-    if not decided:
+    """A policy finding about a version decision is folded into the versioning finding that
+    already made it, so a defect is one finding (idempotent). The link is the finding's
+    ``details.decided_by`` (the versioning rule id, e.g. VER-001 -> MGV001, VER-002 -> MGV003);
+    a finding that names only a ``details.change`` goes to the first blocking versioning finding."""
+    versioning = [f for f in product.findings if f.stage == "versioning" and _open(f)]
+    if not versioning:
         return
+    blocking = next((f for f in versioning if f.severity == Severity.ERROR), None)
+    by_rule = {f.rule_id: f for f in reversed(versioning)}
+    folded: dict[int, list[Finding]] = {}
     kept: list[Finding] = []
-    folded: list[Finding] = []
     for f in product.findings:
-        if f.stage == "policy" and _open(f) and isinstance(f.details.get("change"), str):
-            folded.append(f)
-        else:
+        target = None
+        if f.stage == "policy" and _open(f):
+            decided_by = f.details.get("decided_by")
+            if isinstance(decided_by, str):
+                target = by_rule.get(decided_by)
+            elif isinstance(f.details.get("change"), str):
+                target = blocking
+        if target is None:
             kept.append(f)
+        else:
+            folded.setdefault(id(target), []).append(f)
     if not folded:
         return
-    target = product.findings[decided[0]]
-    consequence = {
-        "rule_id": folded[0].rule_id,
-        "title": folded[0].title,
-        "severity": str(folded[0].severity),
-    }
-    if folded[0].regulation:
-        consequence["regulation"] = folded[0].regulation
-    merged = replace(
-        target, details={**target.details, "policy": consequence, "policy_findings": len(folded)}
-    )
-    product.findings = [merged if f is target else f for f in kept]
+    carriers: dict[str, str] = {}
+    merged_by_id: dict[int, Finding] = {}
+    for target in versioning:
+        policy = folded.get(id(target))
+        if not policy:
+            continue
+        consequence = {
+            "rule_id": policy[0].rule_id,
+            "title": policy[0].title,
+            "severity": str(policy[0].severity),
+        }
+        if policy[0].regulation:
+            consequence["regulation"] = policy[0].regulation
+        merged_by_id[id(target)] = replace(
+            target, details={**target.details, "policy": consequence, "policy_findings": len(policy)}
+        )
+        carriers.update({f.rule_id: target.rule_id for f in policy})
+    product.findings = [merged_by_id.get(id(f), f) for f in kept]
     for i, c in enumerate(product.checks):
-        if c.stage == "policy" and c.id in {f.rule_id for f in folded}:
+        if c.stage == "policy" and c.id in carriers:
             product.checks[i] = replace(
                 c,
                 status=Status.INFO,
-                message=f"carried by the versioning finding {target.rule_id}",
+                message=f"carried by the versioning finding {carriers[c.id]}",
                 details={**c.details, "carried_by": 1},
             )
 

@@ -22,7 +22,7 @@ breaking := [c | some c in lib.array(lib.get(input, "changes", [])); lib.get(c, 
 #   id: VER-001
 #   severity: error
 #   remediation: Bump the major version (and tell consumers), or make the change backward compatible.
-deny_breaking_change contains {"msg": msg, "pointer": "/version"} if {
+deny_breaking_change contains {"msg": msg, "pointer": "/version", "decided_by": "MGV001"} if {
 	fired("MGV001")
 	count(breaking) > 0
 	msg := sprintf("%d breaking change(s) need a %v bump: the version went %v -> %v", [count(breaking), lib.get(verdict, "required", "?"), lib.get(verdict, "previous_version", "?"), lib.get(verdict, "version", "?")])
@@ -35,7 +35,7 @@ deny_breaking_change contains {"msg": msg, "pointer": "/version"} if {
 #   id: VER-002
 #   severity: warning
 #   remediation: Bump the version (patch for informational, minor for compatible, major for breaking changes).
-warn_version_unchanged contains {"msg": msg, "pointer": "/version"} if {
+warn_version_unchanged contains {"msg": msg, "pointer": "/version", "decided_by": "MGV003"} if {
 	fired("MGV003")
 	changes := lib.array(lib.get(input, "changes", []))
 	msg := sprintf("%d change(s) but the version is still %v", [count(changes), lib.get(verdict, "version", "?")])
