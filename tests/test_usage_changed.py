@@ -111,11 +111,11 @@ def test_base_ref_compares_against_the_merge_base(repo: Path) -> None:
 def test_unknown_base_ref_and_no_repo_are_usage_errors(repo: Path, tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="not in this clone"):
         changed_files(repo, ("origin/nope",))
-    proc = run_cli("check", "--changed-only", "--base", "nope", cwd=repo)
+    proc = run_cli("check", "--changed-only", "--base", "nope", cwd=repo, env=LOCAL)
     assert proc.returncode == 2 and "nope" in proc.stderr and "Traceback" not in proc.stderr
     plain = tmp_path / "plain"
     plain.mkdir()
-    proc = run_cli("check", "--changed-only", cwd=plain)
+    proc = run_cli("check", "--changed-only", cwd=plain, env=LOCAL)
     assert proc.returncode == 2 and "git repository" in proc.stderr
 
 
