@@ -228,13 +228,22 @@ def test_import_lints_clean_and_round_trips(tmp_path: Path, fmt: str) -> None:
     lint = run_cli("lint", str(target), cwd=tmp_path)
     assert lint.returncode == 0, lint.stdout + lint.stderr
     assert "0 error(s), 0 warning(s)" in lint.stdout
-    check = run_cli("check", "--format", "json", "--no-reports", "--no-history", cwd=tmp_path)
+    # the contract and its data round-trip: schema, quality and SLAs pass on the sample
+    check = run_cli("check", "--format", "json", "--no-reports", "--no-history", "--no-policy", cwd=tmp_path)
     assert check.returncode == 0, check.stdout + check.stderr
     (product,) = json.loads(check.stdout)["products"]
     assert (product["id"], product["domain"], product["owner"]) == ("customers", "sales", "crm-team")
     assert product["verdict"] == "pass"
     assert product["rows"] == 20  # the sample server was read back through the data stage
     assert not [c for c in product["checks"] if c["status"] in ("failed", "errored")]
+    # an imported draft declares no lawful basis or purpose for its proposed pii: the built-in
+    # pack, which applies by default, blocks it until the owner completes the contract
+    governed = run_cli("check", "--format", "json", "--no-reports", "--no-history", cwd=tmp_path)
+    assert governed.returncode == 1, governed.stdout + governed.stderr
+    (product,) = json.loads(governed.stdout)["products"]
+    failed = {c["id"] for c in product["checks"] if c["status"] == "failed"}
+    assert "GDPR-002" in failed
+    assert {c["stage"] for c in product["checks"] if c["status"] in ("failed", "errored")} == {"policy"}
 
 
 def test_import_refuses_to_overwrite_and_reports_bad_sources(tmp_path: Path) -> None:
