@@ -11,7 +11,7 @@ can do beyond :meth:`PolicyEngine.evaluate` it declares in
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -31,6 +31,27 @@ class Decisions:
 
     values: dict[str, list[Any]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+
+
+def decide_per_rule(
+    rules: Iterable[str], query: Callable[[str], Any], summarise: Callable[[str], str]
+) -> Decisions:
+    """Each rule queried on its own (after the whole tree failed): a rule that errors or is
+    not a set of findings is recorded in ``errors`` with ``summarise``'s line, the others decide."""
+    out = Decisions()
+    for rule in rules:
+        try:
+            value = query(f"data.{rule}")
+        except RuntimeError as exc:
+            out.errors[rule] = summarise(str(exc))
+            continue
+        if value is None:
+            continue
+        if not isinstance(value, list):
+            out.errors[rule] = "a decision rule must be a set of findings"
+            continue
+        out.values[rule] = value
+    return out
 
 
 @dataclass(frozen=True)

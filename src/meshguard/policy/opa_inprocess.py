@@ -25,7 +25,7 @@ from typing import Any
 from meshguard.config import Config
 from meshguard.errors import EngineUnavailable, PolicyError
 from meshguard.policy.bundle import Module, PolicyBundle
-from meshguard.policy.engine import ROOT, Decisions, flatten_tree
+from meshguard.policy.engine import ROOT, Decisions, decide_per_rule, flatten_tree
 from meshguard.stages import RunOptions
 
 INSTALL_HINT = (
@@ -130,20 +130,7 @@ class OpaCore:
         return Decisions(values=values)
 
     def _per_rule(self, input_json: str) -> Decisions:
-        out = Decisions()
-        for rule in self.rules:
-            try:
-                value = self.query(f"data.{rule}", input_json)
-            except RuntimeError as exc:
-                out.errors[rule] = compile_error(str(exc))[0]
-                continue
-            if value is None:
-                continue
-            if not isinstance(value, list):
-                out.errors[rule] = "a decision rule must be a set of findings"
-                continue
-            out.values[rule] = value
-        return out
+        return decide_per_rule(self.rules, lambda q: self.query(q, input_json), lambda e: compile_error(e)[0])
 
     def close(self) -> None:
         self._engine.close()

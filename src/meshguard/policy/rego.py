@@ -16,7 +16,7 @@ from typing import Any
 
 from meshguard.errors import PolicyError
 from meshguard.policy.bundle import Module
-from meshguard.policy.engine import ROOT, Decisions, flatten_tree
+from meshguard.policy.engine import ROOT, Decisions, decide_per_rule, flatten_tree
 
 #: builtins that could reach outside the process; each is replaced by a failing function
 DISABLED_BUILTINS: dict[str, int] = {"http.send": 1}
@@ -108,17 +108,4 @@ class RegoCore:
         return Decisions(values=values)
 
     def _per_rule(self) -> Decisions:
-        out = Decisions()
-        for rule in self.rules:
-            try:
-                value = self.query(f"data.{rule}")
-            except RuntimeError as exc:
-                out.errors[rule] = error_summary(str(exc))[0]
-                continue
-            if value is None:
-                continue
-            if not isinstance(value, list):
-                out.errors[rule] = "a decision rule must be a set of findings"
-                continue
-            out.values[rule] = value
-        return out
+        return decide_per_rule(self.rules, self.query, lambda e: error_summary(e)[0])
