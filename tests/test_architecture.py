@@ -247,16 +247,25 @@ def run_options_uses(path: Path) -> list[int]:
     """Lines of ``path`` that import, name or annotate with ``RunOptions`` (quoted annotations too)."""
     lines = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.alias) and node.name.rsplit(".", 1)[-1] == "RunOptions":
-            lines.append(node.lineno)
-        elif isinstance(node, ast.Name) and node.id == "RunOptions":
-            lines.append(node.lineno)
-        elif isinstance(node, ast.Attribute) and node.attr == "RunOptions":
-            lines.append(node.lineno)
-        elif isinstance(node, ast.arg | ast.FunctionDef | ast.AsyncFunctionDef | ast.AnnAssign):
-            note = node.returns if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else node.annotation
-            if isinstance(note, ast.Constant) and QUOTED_RUN_OPTIONS.search(str(note.value)):
-                lines.append(node.lineno)
+        name = (
+            node.name.rsplit(".", 1)[-1]
+            if isinstance(node, ast.alias)
+            else node.id
+            if isinstance(node, ast.Name)
+            else node.attr
+            if isinstance(node, ast.Attribute)
+            else None
+        )
+        note = (
+            node.returns
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            else node.annotation
+            if isinstance(node, ast.arg | ast.AnnAssign)
+            else None
+        )
+        quoted = isinstance(note, ast.Constant) and QUOTED_RUN_OPTIONS.search(str(note.value))
+        if name == "RunOptions" or quoted:
+            lines.append(getattr(node, "lineno", 0))
     return sorted(set(lines))
 
 
