@@ -15,7 +15,7 @@ from typing import Any
 from meshguard.contracts.model import Contract, Property
 from meshguard.detectors import suspect
 from meshguard.results.model import Change, Status
-from meshguard.stages import QualityOutcome, RunOptions, VersionInfo
+from meshguard.stages import PolicyContext, QualityOutcome, VersionInfo
 from meshguard.version import __version__
 
 INPUT_VERSION = "1"
@@ -120,16 +120,16 @@ def build_input(
     contract: Contract,
     quality: QualityOutcome | None = None,
     versions: VersionInfo | None = None,
-    options: RunOptions | None = None,
+    run: PolicyContext | None = None,
 ) -> dict[str, Any]:
     """The document every policy sees as ``input`` for one data product."""
-    options = options or RunOptions()
+    run = run or PolicyContext()
     doc: dict[str, Any] = {
         "meshguard": {
             "version": __version__,
             "input_version": INPUT_VERSION,
-            "mode": options.mode,
-            "now": options.now.isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "mode": run.mode,
+            "now": run.now.isoformat(timespec="seconds").replace("+00:00", "Z"),
         },
         "contract": contract.doc,
         "product": {
