@@ -12,13 +12,13 @@ from meshguard.commands.common import engine_options, get_config, now_option, pa
 from meshguard.config import Config
 from meshguard.contracts.model import Contract
 from meshguard.errors import ExitCode, UsageError
-from meshguard.stages import RunOptions
+from meshguard.stages import PolicyContext
 
 
 def _options(
     engine: str | None, opa_url: str | None, push: bool | None, policies: Path | None, now: str | None = None
-) -> RunOptions:
-    return RunOptions(
+) -> PolicyContext:
+    return PolicyContext(
         now=parse_now(now),
         engine=engine,
         opa_url=opa_url,
@@ -186,7 +186,7 @@ def test(directory: Path | None, verbose: bool, root: Path, config_file: Path | 
     from meshguard.policy.testing import run_tests
 
     config = get_config(root, config_file)
-    bundle = load_policies(config, RunOptions(), directory.resolve() if directory else None)
+    bundle = load_policies(config, PolicyContext(), directory.resolve() if directory else None)
     results = run_tests(bundle, config.engine.timeout)
     from meshguard.policy.portability import scan_all
 
@@ -237,5 +237,5 @@ def input_(product: str, root: Path, config_file: Path | None) -> int:
 
     config = get_config(root, config_file)
     (contract,) = select_contracts(config, (product,))
-    click.echo(json.dumps(build_input(contract, None, None, RunOptions()), indent=2))
+    click.echo(json.dumps(build_input(contract, None, None, PolicyContext()), indent=2))
     return int(ExitCode.PASSED)
