@@ -27,7 +27,12 @@ DELAY = 0.5
 TICK = 0.25
 WIDTH = 24  # of the bar
 
-_WHAT = {"sla": "SLA checks", "relationships": "relationships", "policy": "policies", "versioning": "versioning"}
+_WHAT = {
+    "sla": "SLA checks",
+    "relationships": "relationships",
+    "policy": "policies",
+    "versioning": "versioning",
+}
 
 
 def delay_from_env() -> float:
@@ -119,7 +124,8 @@ class Progress:
             if same and before is not None and step.rows is None and before[0].rows is not None:
                 step = Step(step.product, step.what, step.table, before[0].rows, step.done, step.total)
             self._active[step.product] = (step, before[1] if same and before is not None else now)
-            self._start_ticker()
+            if self.tty:  # a log (a forced line on a pipe) gets the steps, not the seconds ticking
+                self._start_ticker()
             self._draw(throttle=same)  # a new step is drawn at once, a count moving on at most per tick
 
     def line(self, now: float | None = None) -> str:
