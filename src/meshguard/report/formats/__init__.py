@@ -56,6 +56,8 @@ class RenderContext:
     #: how a product page links to its contract: a template with {path}, {line}, {commit}
     #: (``report.repository_url`` in meshguard.yaml), or a path relative to the reports folder
     source_link: str | None = None
+    #: a text view lists every item, not only the failing ones (``policy test -v``)
+    verbose: bool = False
 
 
 class Reporter(Protocol):
