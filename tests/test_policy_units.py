@@ -17,7 +17,7 @@ from meshguard.policy.metadata import collect_rules
 from meshguard.policy.testing import discover_tests
 from meshguard.policy.waivers import load_waivers
 from meshguard.results.model import Change, CheckResult
-from meshguard.stages import QualityOutcome, RunOptions, VersionInfo
+from meshguard.stages import PolicyContext, QualityOutcome, VersionInfo
 from policykit import compliant, contract_of, make_repo
 
 
@@ -35,7 +35,7 @@ def test_full_input_validates_and_carries_every_stage(tmp_path: Path) -> None:
         },
     )
     versions = VersionInfo(changes=[Change("R", "breaking", "/x", "gone")], previous={"version": "1.0.0"})
-    doc = build_input(contract_of(repo, "good"), quality, versions, RunOptions(mode="pre-commit"))
+    doc = build_input(contract_of(repo, "good"), quality, versions, PolicyContext(mode="pre-commit"))
     jsonschema.validate(doc, input_schema())
     assert doc["quality"]["failed"] == 1 and doc["quality"]["passed"] == 1
     assert doc["data"]["columns"]["email"]["detected"] == ["email"]

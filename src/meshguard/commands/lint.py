@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from meshguard.api import lint_config
-from meshguard.commands.common import get_config, repo_options
+from meshguard.commands.common import get_config, repo_options, resolve_paths
 from meshguard.commands.options import Outputs, fail_on_option, finish, output_options
+from meshguard.contracts.repo import lint_repo
 
 
 @click.command()
@@ -27,5 +27,5 @@ def lint(
     from meshguard.outcomes import lint_outcome
 
     config = get_config(root, config_file)
-    mesh = lint_outcome(lint_config(config, paths), config)
-    return finish(mesh, outputs, fail_on, config.fail_on)
+    result = lint_repo(resolve_paths(config, paths), config)  # not through meshguard.api: it imports more
+    return finish(lint_outcome(result, config), outputs, fail_on, config.fail_on)

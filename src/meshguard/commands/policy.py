@@ -13,7 +13,7 @@ from meshguard.commands.options import Outputs, fail_on_option, finish, output_o
 from meshguard.config import Config
 from meshguard.contracts.model import Contract
 from meshguard.errors import ExitCode, UsageError
-from meshguard.stages import RunOptions
+from meshguard.stages import PolicyContext
 
 if TYPE_CHECKING:
     from meshguard.outcomes import Decision
@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 
 def _options(
     engine: str | None, opa_url: str | None, push: bool | None, policies: Path | None, now: str | None = None
-) -> RunOptions:
-    return RunOptions(
+) -> PolicyContext:
+    return PolicyContext(
         now=parse_now(now),
         engine=engine,
         opa_url=opa_url,
@@ -170,7 +170,7 @@ def test(
     from meshguard.policy.testing import run_tests
 
     config = get_config(root, config_file)
-    bundle = load_policies(config, RunOptions(), directory.resolve() if directory else None)
+    bundle = load_policies(config, PolicyContext(), directory.resolve() if directory else None)
     results = run_tests(bundle, config.engine.timeout)
     for w in scan_all([*bundle.modules, *bundle.tests]):  # OPA would decide these differently
         click.echo(str(w), err=True)
@@ -211,5 +211,5 @@ def input_(product: str, root: Path, config_file: Path | None) -> int:
 
     config = get_config(root, config_file)
     (contract,) = select_contracts(config, (product,))
-    click.echo(json.dumps(build_input(contract, None, None, RunOptions()), indent=2))
+    click.echo(json.dumps(build_input(contract, None, None, PolicyContext()), indent=2))
     return int(ExitCode.PASSED)
