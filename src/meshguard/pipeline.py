@@ -20,11 +20,9 @@ from meshguard.contracts.repo import LintedContract, lint_repo
 from meshguard.contracts.repository import ContractRepository
 from meshguard.detectors import configure as configure_detectors
 from meshguard.errors import ContractError
-from meshguard.parallel import check_in_pool
 from meshguard.policy.stage import PolicyStage
 from meshguard.policy.waivers import WaiverUsage
 from meshguard.quality.mesh import mesh_contracts
-from meshguard.quality.stage import run_quality
 from meshguard.results.model import Finding, Location, MeshResult, ProductResult, Severity
 from meshguard.results.scoring import ScoringRules, score_mesh
 from meshguard.stages import PolicyContext, QualityContext, RunOptions, VersioningContext
@@ -161,6 +159,8 @@ class ProductChecker:
         product.timings["versioning"] = time.perf_counter() - t0
         quality = None
         if stages.quality is not None:
+            from meshguard.quality.stage import run_quality  # polars, pandera: only with data
+
             t0 = time.perf_counter()
             # UnavailableError (exit 3) propagates
             quality = run_quality(lc.contract, config, stages.quality, self.contracts)
@@ -216,6 +216,8 @@ def run(
         )
         jobs = effective_jobs(options.jobs, len(repo.contracts))
         if jobs > 1:
+            from meshguard.parallel import check_in_pool
+
             results: Iterable[ProductResult] = check_in_pool(checker, repo.contracts, jobs)
         else:
             results = map(checker.check, repo.contracts)

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 
-from meshguard.api import lint_config
-from meshguard.commands.common import get_config, repo_options
-from meshguard.contracts.repo import RepoLint
+from meshguard.commands.common import get_config, repo_options, resolve_paths
+from meshguard.contracts.repo import RepoLint, lint_repo
 from meshguard.errors import ExitCode
 
 
@@ -87,6 +86,6 @@ def lint(paths: tuple[Path, ...], fmt: str, fail_on: str | None, root: Path, con
     Exit 0 when clean, 1 on lint errors, 2 when a file cannot be read as ODCS.
     """
     config = get_config(root, config_file)
-    result = lint_config(config, paths)
+    result = lint_repo(resolve_paths(config, paths), config)  # not through meshguard.api: it imports more
     click.echo(render_json(result) if fmt == "json" else render_text(result))
     return exit_code(result, fail_on or config.fail_on)
