@@ -97,8 +97,15 @@ class ProductChecker:
             self.policy = PolicyStage.open(self.config, self.stages.policy)
 
     def for_worker(self) -> ProductChecker:
-        """A copy to ship to a worker process: no compiled engine (the worker opens its own)."""
-        return replace(self, policy=None)
+        """A copy to ship to a worker process: no compiled engine (the worker opens its own).
+
+        When this process's stage is open, the run's one-time engine set-up is done (the
+        ``opa`` engine's policy push): the workers only connect, so the policies go up once
+        per run, not once per worker."""
+        stages = self.stages
+        if self.policy is not None and stages.policy is not None:
+            stages = replace(stages, policy=replace(stages.policy, push_policies=False))
+        return replace(self, policy=None, stages=stages)
 
     def usage(self) -> WaiverUsage:
         if self.policy is None:
