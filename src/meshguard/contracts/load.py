@@ -6,7 +6,6 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -72,9 +71,11 @@ def discover(paths: Iterable[Path], globs: Iterable[str] = DEFAULT_GLOBS) -> lis
 def _schema_text(version: str) -> dict[str, Any]:
     """The JSON Schema named by :func:`schema_version` (``v3.0.2``, ``v3.1.0``, ``v3.2``…)."""
     if version == "v3.2":
+        from importlib import resources  # (importlib.resources costs more than the file read)
+
         pkg = resources.files("open_data_contract_standard")
         return json.loads(pkg.joinpath("schema.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
-    here = resources.files("meshguard.contracts").joinpath(f"schemas/odcs-json-schema-{version}.json")
+    here = Path(__file__).with_name("schemas") / f"odcs-json-schema-{version}.json"
     return json.loads(here.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from meshguard import plugins
-from meshguard.config import Config
 from meshguard.errors import UsageError
-from meshguard.policy.bundle import PolicyBundle
 from meshguard.policy.metadata import is_decision_rule
-from meshguard.stages import PolicyContext
+
+if TYPE_CHECKING:  # the policy worker imports this module: it stays light
+    from meshguard.config import Config
+    from meshguard.policy.bundle import PolicyBundle
+    from meshguard.stages import PolicyContext
 
 ROOT = "meshguard"
 
@@ -80,7 +82,7 @@ class BatchingEngine(PolicyEngine, Protocol):
         ...
 
 
-EngineFactory = Callable[[PolicyBundle, Config, PolicyContext], PolicyEngine]
+EngineFactory = Callable[["PolicyBundle", "Config", "PolicyContext"], PolicyEngine]
 
 #: engine kind → "module:factory"
 ENGINES: dict[str, str] = {

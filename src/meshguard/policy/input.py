@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from meshguard.contracts.model import Contract, Property
@@ -158,6 +158,6 @@ def build_input(
 @cache
 def input_schema() -> dict[str, Any]:
     """The JSON Schema of the policy input document."""
-    text = resources.files("meshguard.policy").joinpath("policy-input.schema.json").read_text("utf-8")
+    text = Path(__file__).with_name("policy-input.schema.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
