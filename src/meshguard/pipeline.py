@@ -14,47 +14,20 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from meshguard.config import Config
-from meshguard.contracts.catalogue import catalogue
 from meshguard.contracts.model import Contract
+from meshguard.contracts.products import product_result as _product
+from meshguard.contracts.products import unreadable_finding as _unreadable
 from meshguard.contracts.repo import LintedContract, lint_repo
 from meshguard.contracts.repository import ContractRepository
 from meshguard.detectors import configure as configure_detectors
-from meshguard.errors import ContractError
 from meshguard.policy.stage import PolicyStage
 from meshguard.policy.waivers import WaiverUsage
 from meshguard.quality.mesh import mesh_contracts
-from meshguard.results.model import Finding, Location, MeshResult, ProductResult, Severity
+from meshguard.results.model import Finding, MeshResult, ProductResult, Severity
 from meshguard.results.scoring import ScoringRules, score_mesh
 from meshguard.stages import PolicyContext, QualityContext, RunOptions, VersioningContext
 from meshguard.version import __version__
 from meshguard.versioning.stage import run_versioning
-
-
-def _product(lc: LintedContract) -> ProductResult:
-    c = lc.contract
-    return ProductResult(
-        id=c.id,
-        name=c.name,
-        domain=c.domain,
-        owner=c.owner,
-        version=c.version,
-        status=c.status,
-        contract_path=c.path,
-        findings=list(lc.findings),
-        support=[dict(s) for s in c.support],
-        catalogue=catalogue(c),
-    )
-
-
-def _unreadable(err: ContractError) -> Finding:
-    return Finding(
-        rule_id="MG000",
-        stage="lint",
-        severity=Severity.ERROR,
-        message=err.message,
-        location=Location(err.path or "?", err.line, err.column),
-        title="Readable ODCS contract",
-    )
 
 
 def _policies_configured(config: Config, options: RunOptions) -> bool:
@@ -124,8 +97,15 @@ class ProductChecker:
             self.policy = PolicyStage.open(self.config, self.stages.policy)
 
     def for_worker(self) -> ProductChecker:
-        """A copy to ship to a worker process: no compiled engine (the worker opens its own)."""
-        return replace(self, policy=None)
+        """A copy to ship to a worker process: no compiled engine (the worker opens its own).
+
+        When this process's stage is open, the run's one-time engine set-up is done (the
+        ``opa`` engine's policy push): the workers only connect, so the policies go up once
+        per run, not once per worker."""
+        stages = self.stages
+        if self.policy is not None and stages.policy is not None:
+            stages = replace(stages, policy=replace(stages.policy, push_policies=False))
+        return replace(self, policy=None, stages=stages)
 
     def usage(self) -> WaiverUsage:
         if self.policy is None:
