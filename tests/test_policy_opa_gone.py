@@ -132,8 +132,8 @@ def test_server_killed_while_it_holds_the_query(tmp_path: Path, servers: list[Se
 
 
 def test_server_gone_before_the_pool_workers_push(tmp_path: Path, servers: list[Server]) -> None:
-    """The run pushes the policies, then each pool worker opens its engine (and pushes again,
-    or queries): the server exits at that request. A worker whose start fails must fail the
+    """The run pushes the policies, then each pool worker opens its engine and queries (the
+    policies went up once, from the run's own process): the server exits at that request. A worker whose start fails must fail the
     run, not leave the pool starting new workers while the run waits forever."""
     repo = _repo(tmp_path, 4)
     server = Server("--fault", "vanish")
