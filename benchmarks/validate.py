@@ -146,7 +146,7 @@ def child_spark(work: Path) -> dict[str, float]:
     from meshguard.contracts.load import load_contract
     from meshguard.quality.stage import run_quality
     from meshguard.sources.spark import session
-    from meshguard.stages import RunOptions
+    from meshguard.stages import QualityContext
 
     config = Config(root=work, data=DataConfig(large_file_bytes=2**62), spark={"master": "local[2]"})
     contract = load_contract(work / "contracts-spark" / "sales.odcs.yaml", work).contract
@@ -154,7 +154,7 @@ def child_spark(work: Path) -> dict[str, float]:
     session(config.spark)
     jvm = time.perf_counter() - t0
     t0 = time.perf_counter()
-    out = run_quality(contract, config, RunOptions(with_policy=False), {})
+    out = run_quality(contract, config, QualityContext(profile=False), {})
     elapsed = time.perf_counter() - t0
     failed = sum(1 for c in out.checks if c.status == "failed")
     errored = [c.id for c in out.checks if c.status == "errored"]

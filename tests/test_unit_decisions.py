@@ -17,7 +17,7 @@ from meshguard.policy.engine import Decisions
 from meshguard.policy.stage import PolicyStage
 from meshguard.policy.waivers import WaiverSet
 from meshguard.results.model import Waiver
-from meshguard.stages import RunOptions
+from meshguard.stages import PolicyContext
 from policykit import compliant, make_repo
 
 POLICY = """package meshguard.probe
@@ -72,7 +72,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Contract]:
 def _stage(policies: Path, *waivers: Waiver) -> PolicyStage:
     bundle = load_bundle(policies, policies.parent)
     ws = WaiverSet("waivers.yaml", list(waivers), today=date(2026, 1, 1))
-    return PolicyStage(bundle, NoEngine(), ws, RunOptions())  # type: ignore[arg-type]
+    return PolicyStage(bundle, NoEngine(), ws, PolicyContext())  # type: ignore[arg-type]
 
 
 def _checks(outcome: Any) -> dict[str, tuple[str, str, str]]:

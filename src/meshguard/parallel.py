@@ -45,18 +45,26 @@ class Checker(Protocol):
 
 _checker: Checker | None = None
 _products: Sequence[LintedContract] = ()
+_failed: Exception | None = None
 
 
 def _start(checker: Checker, products: Sequence[LintedContract]) -> None:
-    global _checker, _products
+    global _checker, _products, _failed
     # one polars thread per worker: the workers are the parallelism (polars is not imported yet)
     os.environ.setdefault("POLARS_MAX_THREADS", "1")
     _checker, _products = checker, products
-    checker.prepare()
+    try:
+        checker.prepare()
+    except Exception as exc:
+        # an initializer that raises makes the pool start a new worker, forever, while the
+        # parent waits for a result: the worker's first task raises the error instead
+        _failed = _portable(exc)
 
 
 def _check(index: int) -> tuple[ProductResult, Any]:
     assert _checker is not None, "worker not initialised"
+    if _failed is not None:
+        raise _failed
     try:
         return _checker.check(_products[index]), _checker.usage()
     except Exception as exc:

@@ -14,49 +14,20 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from meshguard.config import Config
-from meshguard.contracts.catalogue import catalogue
 from meshguard.contracts.model import Contract
+from meshguard.contracts.products import product_result as _product
+from meshguard.contracts.products import unreadable_finding as _unreadable
 from meshguard.contracts.repo import LintedContract, lint_repo
 from meshguard.contracts.repository import ContractRepository
 from meshguard.detectors import configure as configure_detectors
-from meshguard.errors import ContractError
-from meshguard.parallel import check_in_pool
 from meshguard.policy.stage import PolicyStage
 from meshguard.policy.waivers import WaiverUsage
 from meshguard.quality.mesh import mesh_contracts
-from meshguard.quality.stage import run_quality
-from meshguard.results.model import Finding, Location, MeshResult, ProductResult, Severity
+from meshguard.results.model import Finding, MeshResult, ProductResult, Severity
 from meshguard.results.scoring import ScoringRules, score_mesh
-from meshguard.stages import RunOptions, VersioningContext
+from meshguard.stages import PolicyContext, QualityContext, RunOptions, VersioningContext
 from meshguard.version import __version__
 from meshguard.versioning.stage import run_versioning
-
-
-def _product(lc: LintedContract) -> ProductResult:
-    c = lc.contract
-    return ProductResult(
-        id=c.id,
-        name=c.name,
-        domain=c.domain,
-        owner=c.owner,
-        version=c.version,
-        status=c.status,
-        contract_path=c.path,
-        findings=list(lc.findings),
-        support=[dict(s) for s in c.support],
-        catalogue=catalogue(c),
-    )
-
-
-def _unreadable(err: ContractError) -> Finding:
-    return Finding(
-        rule_id="MG000",
-        stage="lint",
-        severity=Severity.ERROR,
-        message=err.message,
-        location=Location(err.path or "?", err.line, err.column),
-        title="Readable ODCS contract",
-    )
 
 
 def _policies_configured(config: Config, options: RunOptions) -> bool:
@@ -88,6 +59,23 @@ def effective_jobs(jobs: int, products: int) -> int:
     return max(1, min(jobs, products))
 
 
+@dataclass(frozen=True)
+class StageContexts:
+    """The run's options split once, one narrow context per stage (None: the stage is off)."""
+
+    versioning: VersioningContext
+    quality: QualityContext | None
+    policy: PolicyContext | None
+
+    @classmethod
+    def of(cls, options: RunOptions) -> StageContexts:
+        return cls(
+            VersioningContext.of(options),
+            QualityContext.of(options) if options.with_data else None,
+            PolicyContext.of(options) if options.with_policy else None,
+        )
+
+
 @dataclass
 class ProductChecker:
     """Checks one product: lint findings → versioning → data + quality → policy.
@@ -98,19 +86,26 @@ class ProductChecker:
     """
 
     config: Config
-    options: RunOptions
+    stages: StageContexts
     contracts: dict[str, Contract]
     older: dict[str, list[Path]]
     policy: PolicyStage | None = None
     with_policy: bool = False
 
     def prepare(self) -> None:
-        if self.with_policy and self.policy is None:
-            self.policy = PolicyStage.open(self.config, self.options)
+        if self.with_policy and self.policy is None and self.stages.policy is not None:
+            self.policy = PolicyStage.open(self.config, self.stages.policy)
 
     def for_worker(self) -> ProductChecker:
-        """A copy to ship to a worker process: no compiled engine (the worker opens its own), no bar."""
-        return replace(self, options=replace(self.options, progress=None), policy=None)
+        """A copy to ship to a worker process: no compiled engine (the worker opens its own).
+
+        When this process's stage is open, the run's one-time engine set-up is done (the
+        ``opa`` engine's policy push): the workers only connect, so the policies go up once
+        per run, not once per worker."""
+        stages = self.stages
+        if self.policy is not None and stages.policy is not None:
+            stages = replace(stages, policy=replace(stages.policy, push_policies=False))
+        return replace(self, policy=None, stages=stages)
 
     def usage(self) -> WaiverUsage:
         if self.policy is None:
@@ -123,22 +118,25 @@ class ProductChecker:
             self.policy.absorb(usage)
 
     def check(self, lc: LintedContract) -> ProductResult:
-        config, options = self.config, self.options
+        config, stages = self.config, self.stages
         configure_detectors(config.data.pii_min_fraction)  # here: pool workers run this too
         t0 = time.perf_counter()
         product = _product(lc)
         product.timings["lint"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        versioning = VersioningContext.of(options)
-        versions = run_versioning(lc.contract, config, versioning, self.older.get(lc.contract.path, []))
+        older = self.older.get(lc.contract.path, [])
+        versions = run_versioning(lc.contract, config, stages.versioning, older)
         product.changes = list(versions.changes)
         product.findings.extend(versions.findings)
         product.previous_version = versions.previous_version
         product.timings["versioning"] = time.perf_counter() - t0
         quality = None
-        if options.with_data:
+        if stages.quality is not None:
+            from meshguard.quality.stage import run_quality  # polars, pandera: only with data
+
             t0 = time.perf_counter()
-            quality = run_quality(lc.contract, config, options, self.contracts)  # UnavailableError → exit 3
+            # UnavailableError (exit 3) propagates
+            quality = run_quality(lc.contract, config, stages.quality, self.contracts)
             product.checks.extend(quality.checks)
             product.data_source, product.rows, product.sampled = quality.source, quality.rows, quality.sampled
             product.freshness = (quality.data or {}).get("freshness")
@@ -171,12 +169,13 @@ def run(
         engine=options.engine or config.engine.kind,
         mode=options.mode,
     )
-    options = replace(options, run_id=mesh.run_id)  # the decision log links decisions to the run
+    # split once; the run's id goes with them: the decision log links decisions to the run
+    stages = StageContexts.of(replace(options, run_id=mesh.run_id))
     # opened first, so the embedded engine's worker starts while the contracts are linted
     policy = None
-    if options.with_policy:
+    if stages.policy is not None:
         if _policies_configured(config, options):
-            policy = PolicyStage.open(config, options)
+            policy = PolicyStage.open(config, stages.policy)
         else:
             mesh.findings.append(_no_policies(config))
     try:
@@ -186,10 +185,12 @@ def run(
         named = [lc.contract for lc in repo.contracts]
         contracts = mesh_contracts(config, named, repository) if options.with_data else {}
         checker = ProductChecker(
-            config, options, contracts, repo.older, policy, with_policy=policy is not None
+            config, stages, contracts, repo.older, policy, with_policy=policy is not None
         )
         jobs = effective_jobs(options.jobs, len(repo.contracts))
         if jobs > 1:
+            from meshguard.parallel import check_in_pool
+
             results: Iterable[ProductResult] = check_in_pool(checker, repo.contracts, jobs)
         else:
             results = map(checker.check, repo.contracts)

@@ -28,7 +28,7 @@ from meshguard.errors import EngineUnavailable, PolicyError
 from meshguard.policy.bundle import PolicyBundle
 from meshguard.policy.engine import Decisions, EngineCapabilities
 from meshguard.policy.worker import split_frame, write_frame
-from meshguard.stages import RunOptions
+from meshguard.stages import PolicyContext
 
 _SIZE = struct.Struct(">I")
 
@@ -240,5 +240,5 @@ class EmbeddedEngine:
             self._batch_workers.clear()
 
 
-def open_embedded(bundle: PolicyBundle, config: Config, options: RunOptions) -> EmbeddedEngine:
+def open_embedded(bundle: PolicyBundle, config: Config, run: PolicyContext) -> EmbeddedEngine:
     return EmbeddedEngine(bundle, config.engine.timeout)

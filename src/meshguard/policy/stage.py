@@ -1,6 +1,6 @@
 """The policy stage for the pipeline: input document → engine → checks and findings.
 
-``PolicyStage.open(config, options)`` loads the bundle and waivers once and
+``PolicyStage.open(config, run)`` (a :class:`PolicyContext`) loads the bundle and waivers once and
 opens the engine; ``evaluate`` runs once per product; ``mesh_findings`` gives
 the run-level findings (expired and stale waivers).
 """
@@ -31,7 +31,7 @@ from meshguard.policy.input import build_input
 from meshguard.policy.metadata import RuleInfo, decision_kind
 from meshguard.policy.waivers import WaiverSet, WaiverUsage, load_waivers
 from meshguard.results.model import CheckResult, Finding, Location, Severity, Stage, Status, Waiver
-from meshguard.stages import PolicyOutcome, QualityOutcome, RunOptions, VersionInfo
+from meshguard.stages import PolicyContext, PolicyOutcome, QualityOutcome, VersionInfo
 
 #: what :meth:`PolicyStage.evaluate_many` takes per product
 Product = tuple[Contract, QualityOutcome | None, VersionInfo | None]
@@ -44,17 +44,17 @@ def _display(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def policies_path(config: Config, options: RunOptions) -> Path:
-    path = options.policies or config.policies_path
+def policies_path(config: Config, run: PolicyContext) -> Path:
+    path = run.policies or config.policies_path
     return path if path.is_absolute() else config.root / path
 
 
-def load_policies(config: Config, options: RunOptions, folder: Path | None = None) -> PolicyBundle:
+def load_policies(config: Config, run: PolicyContext, folder: Path | None = None) -> PolicyBundle:
     """The bundle a run evaluates: the built-in pack, the repo's folder composed on top of it
     (``folder``, else ``--policies``, else ``policies`` of meshguard.yaml), and the per-rule
     settings. The repo folder may be absent unless it was named."""
-    path = folder or policies_path(config, options)
-    named = folder is not None or options.policies is not None or config.policies.named
+    path = folder or policies_path(config, run)
+    named = folder is not None or run.policies is not None or config.policies.named
     repo = load_bundle(path, config.root) if named or path.exists() or not config.policies.builtin else None
     bundle = repo
     if config.policies.builtin:
@@ -90,11 +90,11 @@ def _unknown_rule(key: str) -> RuleInfo:
 
 
 class PolicyStage:
-    def __init__(self, bundle: PolicyBundle, engine: PolicyEngine, waivers: WaiverSet, options: RunOptions):
+    def __init__(self, bundle: PolicyBundle, engine: PolicyEngine, waivers: WaiverSet, run: PolicyContext):
         self.bundle = bundle
         self.engine = engine
         self.waivers = waivers
-        self.options = options
+        self.run = run
         self.log: DecisionLog | None = None
         # per-rule constants, computed once (decide() runs for every product)
         self._rules = {f"{r.package}.{r.name}": r for r in bundle.rules}
@@ -103,15 +103,15 @@ class PolicyStage:
         self._scope: dict[str, dict[str, Any]] = {}
 
     @classmethod
-    def open(cls, config: Config, options: RunOptions) -> PolicyStage:
-        bundle = load_policies(config, options)
+    def open(cls, config: Config, run: PolicyContext) -> PolicyStage:
+        bundle = load_policies(config, run)
         waivers = load_waivers(
-            config.waivers_path, _display(config.waivers_path, config.root), options.now.date(), config.limits
+            config.waivers_path, _display(config.waivers_path, config.root), run.now.date(), config.limits
         )
-        kind = options.engine or config.engine.kind
-        engine = open_engine(kind, bundle, config, options)
-        stage = cls(bundle, engine, waivers, options)
-        log = options.decision_log or (Path(config.decision_log) if config.decision_log else None)
+        kind = run.engine or config.engine.kind
+        engine = open_engine(kind, bundle, config, run)
+        stage = cls(bundle, engine, waivers, run)
+        log = run.decision_log or (Path(config.decision_log) if config.decision_log else None)
         if log is not None:
             stage.log = DecisionLog(log if log.is_absolute() else config.root / log)
         return stage
@@ -141,7 +141,7 @@ class PolicyStage:
     def input_for(
         self, contract: Contract, quality: QualityOutcome | None, versions: VersionInfo | None
     ) -> dict[str, Any]:
-        return build_input(contract, quality, versions, self.options)
+        return build_input(contract, quality, versions, self.run)
 
     def evaluate(
         self,
@@ -155,8 +155,8 @@ class PolicyStage:
         digest = input_hash(doc)
         if self.log is not None:
             self.log.write(
-                run_id=self.options.run_id,
-                timestamp=self.options.now.isoformat(timespec="seconds"),
+                run_id=self.run.run_id,
+                timestamp=self.run.now.isoformat(timespec="seconds"),
                 engine=self.engine_name,
                 bundle_hash=self.bundle_hash,
                 doc=doc,

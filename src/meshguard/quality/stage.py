@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -22,16 +21,16 @@ from meshguard.quality.types import normalise
 from meshguard.results.model import CheckResult, Severity, Stage, Status
 from meshguard.sources.base import ReadOptions, Source
 from meshguard.sources.registry import NoSource, open_source
-from meshguard.stages import QualityOutcome, RunOptions
+from meshguard.stages import QualityContext, QualityOutcome
 
 if TYPE_CHECKING:
     import polars as pl
 
 
-def _read_options(config: Config, options: RunOptions) -> ReadOptions:
+def _read_options(config: Config, run: QualityContext) -> ReadOptions:
     return ReadOptions(
-        limit=options.sample_rows or config.data.sample_rows,
-        fraction=options.sample_fraction,
+        limit=run.sample_rows or config.data.sample_rows,
+        fraction=run.sample_fraction,
         large_file_bytes=config.data.large_file_bytes,
     )
 
@@ -54,14 +53,14 @@ def _props(contract: Contract, schema: str) -> dict[str, Property]:
 
 
 def run_quality(
-    contract: Contract, config: Config, options: RunOptions, mesh: Mapping[str, Contract]
+    contract: Contract, config: Config, run: QualityContext, mesh: Mapping[str, Contract]
 ) -> QualityOutcome:
     """Validate ``contract``'s data; :class:`UnavailableError` (exit 3) propagates."""
     import polars as pl
 
     out = QualityOutcome()
     try:
-        source = open_source(contract, config, options)
+        source = open_source(contract, config, run.server)
     except NoSource as exc:
         out.checks.append(
             _product_check(contract, "data", Status.WARNED, f"{exc}: data checks not run", Severity.WARNING)
@@ -70,7 +69,7 @@ def run_quality(
     except DataError as exc:
         out.checks.append(_product_check(contract, "data", Status.ERRORED, str(exc), Severity.ERROR))
         return out
-    read_opts = _read_options(config, options)
+    read_opts = _read_options(config, run)
     tables: dict[str, Table] = {}
     columns: dict[str, dict[str, Any]] = {}
     multi = len(contract.schemas) > 1
@@ -100,11 +99,11 @@ def run_quality(
             )
         out.sampled = out.sampled or sampled
         out.rows = (out.rows or 0) + table.rows
-        if options.with_policy:  # the profile is what policies read (input.data): computed for them only
+        if run.profile:  # the profile is what policies read (input.data): computed for them only
             for path, entry in prof.items():
                 columns[f"{obj.name}.{path}" if multi else path] = entry
-    out.checks.extend(relationship_checks(contract, tables, mesh, _loader(config, options)))
-    sla = sla_checks(contract, tables, sla_now(config, options))
+    out.checks.extend(relationship_checks(contract, tables, mesh, _loader(config, run)))
+    sla = sla_checks(contract, tables, sla_now(config, run))
     out.checks.extend(sla)
     out.source = source.describe()
     if tables:
@@ -112,13 +111,13 @@ def run_quality(
     return out
 
 
-def sla_now(config: Config, options: RunOptions) -> datetime:
+def sla_now(config: Config, run: QualityContext) -> datetime:
     """``--as-of``, else ``data.as_of`` in meshguard.yaml, else the run's clock."""
-    if options.as_of is not None:
-        return options.as_of
+    if run.as_of is not None:
+        return run.as_of
     if config.data.as_of:
         return parse_instant(config.data.as_of, "data.as_of")
-    return options.now
+    return run.now
 
 
 def _rule(table: Table, rule: Any) -> CheckResult:
@@ -158,9 +157,8 @@ def _freshness(sla: list[CheckResult]) -> dict[str, Any] | None:
     return None
 
 
-def _loader(config: Config, options: RunOptions) -> Any:
+def _loader(config: Config, run: QualityContext) -> Any:
     cache: dict[tuple[str, str, tuple[str, ...]], pl.DataFrame] = {}
-    opts = replace(options, server=None)
 
     def load(target: Contract, schema: str, cols: list[str]) -> pl.DataFrame:
         import polars as pl
@@ -168,12 +166,12 @@ def _loader(config: Config, options: RunOptions) -> Any:
         key = (target.path, schema, tuple(cols))
         if key not in cache:
             try:
-                source: Source = open_source(target, config, opts)
+                source: Source = open_source(target, config)  # the target's own server, not --server
             except NoSource as exc:
                 raise DataError(str(exc)) from None
             obj = next(s for s in target.schemas if s.name == schema)
             # the whole target, only the columns named, streamed from the source
-            lazy, _ = read_table(source, target, obj, _read_options(config, opts), stream=True)
+            lazy, _ = read_table(source, target, obj, _read_options(config, run), stream=True)
             props = {c: p for c, p in _props(target, schema).items() if c in cols}
             lazy = flatten(lazy.lazy(), props)
             present = [c for c in cols if c in lazy.collect_schema().names()]

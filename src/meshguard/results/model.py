@@ -296,10 +296,14 @@ class MeshResult:
     #: new failures, fixes and verdict changes against the previous recorded run
     since_previous: dict[str, Any] | None = None
     schema_version: str = SCHEMA_VERSION
+    #: the command whose outcome this is (check, lint, test, diff, policy eval, policy test):
+    #: every command's result is this one model, rendered by the same reporters
+    command: str = "check"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema_version": self.schema_version,
+            "command": self.command,
             "run_id": self.run_id,
             "timestamp": self.timestamp,
             "meshguard_version": self.meshguard_version,
