@@ -90,7 +90,15 @@ from meshguard.policy import remote as remote_policies
     help="Whose compatibility decides what a breaking change is.",
 )
 @click.option(
-    "--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal)."
+    "--progress/--no-progress",
+    default=None,
+    help="Status line on stderr while products are read and checked (default: on a terminal).",
+)
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="No progress and no notes on stderr (errors and CI annotations still go there).",
 )
 @click.option(
     "--jobs",
@@ -144,6 +152,7 @@ def check(
     policies: Path | None,
     now: str | None,
     progress: bool | None,
+    quiet: bool,
     decision_log: Path | None,
     jobs: int | None,
     sample_rows: int | None,
@@ -171,14 +180,14 @@ def check(
     if run.nothing:
         click.echo("meshguard: no changed contract or sample data to check")
         return 0
-    if run.note:
+    if run.note and not quiet:
         click.echo(f"meshguard: {run.note}", err=True)
     specs = [parse_output(o, Path.cwd()) for o in outputs]
     reports = reports_dir if reports_dir is None or reports_dir.is_absolute() else Path.cwd() / reports_dir
     reports = reports or config.reports_path
     if run.ci is not None:
         specs += ci_report.outputs(reports)
-    bar = Progress(0, force=bool(progress)) if progress is not False else None
+    bar = Progress(0, force=bool(progress)) if progress is not False and not quiet else None
     options = RunOptions(
         mode=mode or run.mode,
         with_data=with_data or not no_data,
@@ -193,12 +202,17 @@ def check(
         fail_on=fail_on,
         base_ref=run.base_ref,
         progress=bar,
+        steps=bar.step if bar is not None else None,
         decision_log=decision_log.resolve() if decision_log else None,
         jobs=jobs or os.cpu_count() or 1,
         sample_rows=sample_rows,
         sample_fraction=sample_fraction,
     )
-    mesh = check_config(config, run.paths, options)
+    try:
+        mesh = check_config(config, run.paths, options)
+    finally:
+        if bar is not None:
+            bar.close()  # an unfinished status line is cleared before an error is printed
     store = None
     if with_history:
         from meshguard.history import open_history
