@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from meshguard.api import check_config
-from meshguard.ci import report as ci_report
-from meshguard.ci.env import CIEnv
-from meshguard.config import Config
-from meshguard.report.publish import OutputSpec
-from meshguard.results.model import MeshResult
-from meshguard.stages import RunOptions
+if TYPE_CHECKING:  # the options are parsed before the run's heavier imports start
+    from meshguard.ci.env import CIEnv
+    from meshguard.config import Config
+    from meshguard.report.publish import OutputSpec
+    from meshguard.results.model import MeshResult
+    from meshguard.stages import RunOptions
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,12 @@ def run_check(
     *,
     fail_on: str | None = None,
     ci: CIEnv | None = None,
+    checked: Callable[[], None] | None = None,
 ) -> CheckRun:
-    """Check, record, render, then decide the exit code with the one gate."""
+    """Check, record, render, then decide the exit code with the one gate. ``checked`` is called
+    once the products are checked (or the check failed), before anything is printed."""
+    from meshguard.api import check_config
+    from meshguard.ci import report as ci_report
     from meshguard.report.publish import context, publish, source_link, use_colour
     from meshguard.results.gate import exit_code
     from meshguard.results.since import compare
@@ -62,7 +66,11 @@ def run_check(
     outputs = list(delivery.outputs)
     if ci is not None:
         outputs += ci_report.outputs(folder)
-    mesh = check_config(config, paths, options)
+    try:
+        mesh = check_config(config, paths, options)
+    finally:
+        if checked is not None:
+            checked()
     store = None
     if delivery.with_history:
         from meshguard.history import open_history

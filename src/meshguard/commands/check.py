@@ -97,7 +97,6 @@ def run_options(fn: F) -> F:
         no_policy: bool,
         no_versioning: bool,
         perspective: str,
-        progress: bool | None,
         jobs: int | None,
         sample_rows: int | None,
         sample_fraction: float | None,
@@ -110,7 +109,6 @@ def run_options(fn: F) -> F:
         fail_on: str | None,
         **kwargs: Any,
     ) -> Any:
-        from meshguard.report.progress import Progress
         from meshguard.stages import RunOptions
 
         options = RunOptions(
@@ -125,7 +123,6 @@ def run_options(fn: F) -> F:
             policies=policies.resolve() if policies else None,
             now=parse_now(now),
             fail_on=fail_on,
-            progress=Progress(0, force=bool(progress)) if progress is not False else None,
             decision_log=decision_log.resolve() if decision_log else None,
             jobs=jobs or os.cpu_count() or 1,
             sample_rows=sample_rows,
@@ -152,9 +149,6 @@ def run_options(fn: F) -> F:
             default="consumer",
             show_default=True,
             help="Whose compatibility decides what a breaking change is.",
-        ),
-        click.option(
-            "--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal)."
         ),
         click.option(
             "--jobs",
@@ -201,6 +195,17 @@ def run_options(fn: F) -> F:
     help="Compare contracts with this git ref (default: merge-base with the default branch in "
     "ci mode, HEAD in pre-commit mode; see docs/versioning.md).",
 )
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Status line on stderr while products are read and checked (default: on a terminal).",
+)
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="No progress and no notes on stderr (errors and CI annotations still go there).",
+)
 @gate_options
 @repo_options
 def check(
@@ -208,6 +213,8 @@ def check(
     delivery: Delivery,
     options: RunOptions,
     base_ref: str | None,
+    progress: bool | None,
+    quiet: bool,
     changed_only: bool,
     ci: bool,
     with_data: bool,
@@ -219,7 +226,6 @@ def check(
     Exit 0 gate passed (warnings allowed unless --fail-on warn), 1 gate failed,
     2 bad input, 3 engine or data source unavailable.
     """
-    from meshguard.ci.run import run_check
     from meshguard.policy import remote
 
     config = remote.resolve(get_config(root, config_file), options.policies)
@@ -227,12 +233,26 @@ def check(
     if run.nothing:
         click.echo("meshguard: no changed contract or sample data to check")
         return 0
-    if run.note:
+    if options.with_policy and (options.engine or config.engine.kind) == "embedded":
+        from meshguard.policy.embedded import prestart
+
+        prestart()  # its start-up overlaps with the imports below and the stages before policy
+
+    from meshguard.ci.run import run_check
+    from meshguard.report.progress import Progress
+
+    if run.note and not quiet:
         click.echo(f"meshguard: {run.note}", err=True)
+    bar = Progress(0, force=bool(progress)) if progress is not False and not quiet else None
     options = replace(
         options,
         mode=options.mode or run.mode,
         base_ref=run.base_ref,
         with_data=options.with_data or with_data,
+        progress=bar,
+        steps=bar.step if bar is not None else None,
     )
-    return run_check(config, run.paths, options, delivery, fail_on=options.fail_on, ci=run.ci).exit_code
+    done = bar.close if bar is not None else None  # the status line is cleared before any output
+    return run_check(
+        config, run.paths, options, delivery, fail_on=options.fail_on, ci=run.ci, checked=done
+    ).exit_code
