@@ -59,7 +59,8 @@ MODULES: dict[str, Target] = {
         ("meshguard.report.formats.junit", "meshguard.report.junit"), ("tests/test_unit_junit.py",)
     ),
     "scoring": Target(
-        ("meshguard.results.scoring", "meshguard.report.scoring"), ("tests/test_report_scoring.py",)
+        ("meshguard.results.scoring", "meshguard.report.scoring"),
+        ("tests/test_unit_scoring.py", "tests/test_report_scoring.py"),
     ),
     "operators": Target(("meshguard.quality.operators",), ("tests/test_unit_operators.py",)),
     "semver": Target(
@@ -75,7 +76,9 @@ MODULES: dict[str, Target] = {
         ("meshguard.detectors", "meshguard.quality.detectors"), ("tests/test_unit_detectors.py",)
     ),
     "masking": Target(("meshguard.quality.masking", "meshguard.masking"), ("tests/test_unit_masking.py",)),
-    "decisions": Target(("meshguard.policy.stage",), ("tests/test_unit_decisions.py",)),
+    "decisions": Target(
+        ("meshguard.policy.decide", "meshguard.policy.stage"), ("tests/test_unit_decisions.py",)
+    ),
 }
 
 _ROW = re.compile(r"^\|\s*`([\w.]+__mutmut_\d+)`\s*\|")

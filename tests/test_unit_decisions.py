@@ -13,6 +13,7 @@ from meshguard.config import load_config
 from meshguard.contracts.load import load_contract
 from meshguard.contracts.model import Contract
 from meshguard.policy.bundle import load_bundle
+from meshguard.policy.decide import DecisionMap
 from meshguard.policy.engine import Decisions
 from meshguard.policy.stage import PolicyStage
 from meshguard.policy.waivers import WaiverSet
@@ -50,7 +51,7 @@ warn contains msg if {
 
 
 class NoEngine:
-    """decide() never calls the engine: the decisions below stand in for any engine's answer."""
+    """The stage hands decisions to its mapping without calling the engine."""
 
     name = "none"
 
@@ -69,10 +70,10 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Contract]:
     return policies, contract
 
 
-def _stage(policies: Path, *waivers: Waiver) -> PolicyStage:
+def _stage(policies: Path, *waivers: Waiver) -> DecisionMap:
+    """The mapping alone: the decisions each test passes stand in for any engine's answer."""
     bundle = load_bundle(policies, policies.parent)
-    ws = WaiverSet("waivers.yaml", list(waivers), today=date(2026, 1, 1))
-    return PolicyStage(bundle, NoEngine(), ws, PolicyContext())  # type: ignore[arg-type]
+    return DecisionMap(bundle, WaiverSet("waivers.yaml", list(waivers), today=date(2026, 1, 1)))
 
 
 def _checks(outcome: Any) -> dict[str, tuple[str, str, str]]:
@@ -196,3 +197,14 @@ def test_a_pointer_locates_a_finding_without_a_field(setup: tuple[Path, Contract
     (f,) = _stage(policies).decide(contract, decisions).findings
     assert f.location is not None and f.location.pointer == "/team/members/0" and f.location.line is not None
     assert "pointer" not in f.details
+
+
+def test_the_stage_hands_decisions_to_its_mapping(setup: tuple[Path, Contract]) -> None:
+    policies, contract = setup
+    bundle = load_bundle(policies, policies.parent)
+    stage = PolicyStage(
+        bundle, NoEngine(), WaiverSet("waivers.yaml", [], today=date(2026, 1, 1)), PolicyContext()
+    )  # type: ignore[arg-type]
+    outcome = stage.decide(contract, Decisions(values={"meshguard.probe.warn": ["w"]}))
+    assert _checks(outcome) == {"PROBE-1": ("passed", "error", ""), "PROBE-2": ("warned", "warning", "w")}
+    assert (stage.blocks("meshguard.probe.deny"), stage.blocks("meshguard.probe.warn")) == (True, False)

@@ -160,17 +160,22 @@ def check(
     Exit 0 gate passed (warnings allowed unless --fail-on warn), 1 gate failed,
     2 bad input, 3 engine or data source unavailable.
     """
+    config = remote_policies.resolve(get_config(root, config_file), policies)
+    run = plan(config, paths, changed_only=changed_only, base_ref=base_ref, ci=ci)
+    if run.nothing:
+        click.echo("meshguard: no changed contract or sample data to check")
+        return 0
+    if not no_policy and (engine or config.engine.kind) == "embedded":
+        from meshguard.policy.embedded import prestart
+
+        prestart()  # its start-up overlaps with the imports below and the stages before policy
+
     from meshguard.api import check_config
     from meshguard.report.publish import context, parse_output, publish, source_link, use_colour
     from meshguard.results.gate import exit_code
     from meshguard.results.since import compare
     from meshguard.stages import RunOptions
 
-    config = remote_policies.resolve(get_config(root, config_file), policies)
-    run = plan(config, paths, changed_only=changed_only, base_ref=base_ref, ci=ci)
-    if run.nothing:
-        click.echo("meshguard: no changed contract or sample data to check")
-        return 0
     if run.note and not quiet:
         click.echo(f"meshguard: {run.note}", err=True)
     specs = [parse_output(o, Path.cwd()) for o in outputs]
