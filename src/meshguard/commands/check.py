@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from meshguard.commands.common import engine_options, get_config, now_option, parse_now, repo_options
+from meshguard.commands.common import (
+    engine_options,
+    get_config,
+    now_option,
+    parse_now,
+    progress_options,
+    repo_options,
+    status_line,
+)
 from meshguard.commands.gate import gate_options, plan
 from meshguard.commands.options import Outputs, fail_on_option, output_options, parse_output
 
@@ -195,17 +203,7 @@ def run_options(fn: F) -> F:
     help="Compare contracts with this git ref (default: merge-base with the default branch in "
     "ci mode, HEAD in pre-commit mode; see docs/versioning.md).",
 )
-@click.option(
-    "--progress/--no-progress",
-    default=None,
-    help="Status line on stderr while products are read and checked (default: on a terminal).",
-)
-@click.option(
-    "--quiet",
-    "-q",
-    is_flag=True,
-    help="No progress and no notes on stderr (errors and CI annotations still go there).",
-)
+@progress_options
 @gate_options
 @repo_options
 def check(
@@ -239,20 +237,19 @@ def check(
         prestart()  # its start-up overlaps with the imports below and the stages before policy
 
     from meshguard.ci.run import run_check
-    from meshguard.report.progress import Progress
 
     if run.note and not quiet:
         click.echo(f"meshguard: {run.note}", err=True)
-    bar = Progress(0, force=bool(progress)) if progress is not False and not quiet else None
-    options = replace(
-        options,
-        mode=options.mode or run.mode,
-        base_ref=run.base_ref,
-        with_data=options.with_data or with_data,
-        progress=bar,
-        steps=bar.step if bar is not None else None,
-    )
-    done = bar.close if bar is not None else None  # the status line is cleared before any output
-    return run_check(
-        config, run.paths, options, delivery, fail_on=options.fail_on, ci=run.ci, checked=done
-    ).exit_code
+    with status_line(progress, quiet) as bar:
+        options = replace(
+            options,
+            mode=options.mode or run.mode,
+            base_ref=run.base_ref,
+            with_data=options.with_data or with_data,
+            progress=bar,
+            steps=bar.step if bar is not None else None,
+        )
+        done = bar.close if bar is not None else None  # the status line is cleared before any output
+        return run_check(
+            config, run.paths, options, delivery, fail_on=options.fail_on, ci=run.ci, checked=done
+        ).exit_code
