@@ -408,3 +408,15 @@ def test_a_failing_product_is_capped_under_the_pass_line() -> None:
     erroring = product("e", None, errors=["source unavailable"])
     score_product(erroring, RULES)
     assert (erroring.verdict, erroring.score) == ("error", 60.0)
+
+
+def test_a_policy_ranks_by_the_products_it_fails() -> None:
+    mesh = mesh_of(
+        product("p", None, verdict="fail", findings=[policy_finding("R1"), policy_finding("R2")]),
+        product("q", None, verdict="fail", findings=[policy_finding("R2")]),
+        product("r", None, verdict="fail", findings=[policy_finding("R1")]),
+        product("s", None, verdict="fail", findings=[policy_finding("R0"), policy_finding("R0")]),
+    )
+    summarize(mesh, RULES)
+    ranked = [(e["rule_id"], e["products"], e["findings"]) for e in mesh.summary["top_policies"]]
+    assert ranked == [("R1", 2, 2), ("R2", 2, 2), ("R0", 1, 2)]

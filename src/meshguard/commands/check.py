@@ -20,7 +20,9 @@ from meshguard.commands.common import (
     get_config,
     now_option,
     parse_now,
+    progress_options,
     repo_options,
+    status_line,
 )
 from meshguard.commands.gate import gate_options, plan
 from meshguard.policy import remote as remote_policies
@@ -89,17 +91,7 @@ from meshguard.policy import remote as remote_policies
     show_default=True,
     help="Whose compatibility decides what a breaking change is.",
 )
-@click.option(
-    "--progress/--no-progress",
-    default=None,
-    help="Status line on stderr while products are read and checked (default: on a terminal).",
-)
-@click.option(
-    "--quiet",
-    "-q",
-    is_flag=True,
-    help="No progress and no notes on stderr (errors and CI annotations still go there).",
-)
+@progress_options
 @click.option(
     "--jobs",
     "-j",
@@ -179,7 +171,6 @@ def check(
         prestart()  # its start-up overlaps with the imports below and the stages before policy
 
     from meshguard.api import check_config
-    from meshguard.report.progress import Progress
     from meshguard.report.publish import context, parse_output, publish, source_link, use_colour
     from meshguard.results.gate import exit_code
     from meshguard.results.since import compare
@@ -192,32 +183,28 @@ def check(
     reports = reports or config.reports_path
     if run.ci is not None:
         specs += ci_report.outputs(reports)
-    bar = Progress(0, force=bool(progress)) if progress is not False and not quiet else None
-    options = RunOptions(
-        mode=mode or run.mode,
-        with_data=with_data or not no_data,
-        with_policy=not no_policy,
-        with_versioning=not no_versioning,
-        perspective=perspective,
-        engine=engine,
-        opa_url=opa_url,
-        push_policies=push_policies,
-        policies=policies.resolve() if policies else None,
-        now=parse_now(now),
-        fail_on=fail_on,
-        base_ref=run.base_ref,
-        progress=bar,
-        steps=bar.step if bar is not None else None,
-        decision_log=decision_log.resolve() if decision_log else None,
-        jobs=jobs or os.cpu_count() or 1,
-        sample_rows=sample_rows,
-        sample_fraction=sample_fraction,
-    )
-    try:
+    with status_line(progress, quiet) as bar:
+        options = RunOptions(
+            mode=mode or run.mode,
+            with_data=with_data or not no_data,
+            with_policy=not no_policy,
+            with_versioning=not no_versioning,
+            perspective=perspective,
+            engine=engine,
+            opa_url=opa_url,
+            push_policies=push_policies,
+            policies=policies.resolve() if policies else None,
+            now=parse_now(now),
+            fail_on=fail_on,
+            base_ref=run.base_ref,
+            progress=bar,
+            steps=bar.step if bar is not None else None,
+            decision_log=decision_log.resolve() if decision_log else None,
+            jobs=jobs or os.cpu_count() or 1,
+            sample_rows=sample_rows,
+            sample_fraction=sample_fraction,
+        )
         mesh = check_config(config, run.paths, options)
-    finally:
-        if bar is not None:
-            bar.close()  # an unfinished status line is cleared before an error is printed
     store = None
     if with_history:
         from meshguard.history import open_history
