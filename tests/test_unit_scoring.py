@@ -455,3 +455,15 @@ def test_a_dimension_without_a_weight_weighs_nothing() -> None:
     ]
     score_product(mesh.products[0], rules)
     assert mesh.products[0].score_uncapped == 100.0  # the contract's 90 weighs nothing
+
+
+def test_a_severity_without_a_penalty_costs_nothing() -> None:
+    odd = Finding("MG010", "lint", "notice", "a severity no penalty names")
+    (d,) = dimension_scores(product("p", None, findings=[odd]), WEIGHTS)
+    assert (d.name, d.score, d.total) == ("contract", 100.0, 1)
+
+
+def test_dimension_scores_are_rounded_to_one_place() -> None:
+    checks = [CheckResult(f"s{i}", "s", "schema", s) for i, s in enumerate(("passed", "passed", "failed"))]
+    dims = dimension_scores(product("p", None, rows=3, checks=checks), WEIGHTS)
+    assert [(d.name, d.score) for d in dims] == [("contract", 100.0), ("schema", 66.7), ("quality", 100.0)]
