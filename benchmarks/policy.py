@@ -47,7 +47,7 @@ from meshguard.policy.opa_inprocess import OpaCore  # noqa: E402
 from meshguard.policy.rego import RegoCore  # noqa: E402
 from meshguard.policy.stage import PolicyStage  # noqa: E402
 from meshguard.policy.waivers import WaiverSet  # noqa: E402
-from meshguard.stages import PolicyOutcome, RunOptions  # noqa: E402
+from meshguard.stages import PolicyContext, PolicyOutcome  # noqa: E402
 from meshguard.yamlio import parse_yaml  # noqa: E402
 
 Run = Callable[[PolicyStage, list[Contract]], list[PolicyOutcome]]
@@ -96,7 +96,7 @@ PACK = ROOT / "src" / "meshguard" / "policy" / "pack"
 
 def stage_for(kind: str, pack: Path = PACK) -> PolicyStage:
     config = Config(root=ROOT)
-    options = RunOptions(engine=kind)
+    options = PolicyContext(engine=kind)
     bundle = load_bundle(pack, ROOT)
     engine = open_engine(kind, bundle, config, options)
     return PolicyStage(bundle, engine, WaiverSet("waivers.yaml"), options)

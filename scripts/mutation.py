@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import re
 import shutil
 import subprocess
@@ -45,6 +46,8 @@ class Target:
 
     names: tuple[str, ...]
     tests: tuple[str, ...]
+    #: more modules mutated and counted with it (a package stands for all its modules)
+    also: tuple[str, ...] = ()
 
 
 MODULES: dict[str, Target] = {
@@ -57,33 +60,52 @@ MODULES: dict[str, Target] = {
         ("meshguard.report.formats.junit", "meshguard.report.junit"), ("tests/test_unit_junit.py",)
     ),
     "scoring": Target(
-        ("meshguard.results.scoring", "meshguard.report.scoring"), ("tests/test_report_scoring.py",)
+        ("meshguard.results.scoring", "meshguard.report.scoring"),
+        ("tests/test_unit_scoring.py", "tests/test_report_scoring.py"),
     ),
     "operators": Target(("meshguard.quality.operators",), ("tests/test_unit_operators.py",)),
     "semver": Target(
-        ("meshguard.versioning.semver", "meshguard.contracts.semver"), ("tests/test_versioning_semver.py",)
+        ("meshguard.versioning.semver", "meshguard.contracts.semver"),
+        ("tests/test_unit_semver.py", "tests/test_versioning_semver.py"),
+    ),
+    "changes": Target(
+        ("meshguard.versioning.diff",),
+        ("tests/test_versioning_diff.py",),
+        also=("meshguard.versioning.areas", "meshguard.versioning.rules", "meshguard.versioning.typecompat"),
     ),
     "lint": Target(("meshguard.contracts.lint",), ("tests/test_unit_lint.py",)),
     "detectors": Target(
         ("meshguard.detectors", "meshguard.quality.detectors"), ("tests/test_unit_detectors.py",)
     ),
     "masking": Target(("meshguard.quality.masking", "meshguard.masking"), ("tests/test_unit_masking.py",)),
-    "decisions": Target(("meshguard.policy.stage",), ("tests/test_unit_decisions.py",)),
+    "decisions": Target(
+        ("meshguard.policy.decide", "meshguard.policy.stage"), ("tests/test_unit_decisions.py",)
+    ),
 }
 
 _ROW = re.compile(r"^\|\s*`([\w.]+__mutmut_\d+)`\s*\|")
 
 
-def module_file(target: Target) -> tuple[str, Path] | None:
+def _files(name: str) -> list[Path]:
+    try:
+        spec = importlib.util.find_spec(name)
+    except ModuleNotFoundError:
+        return []
+    if spec is None or not spec.origin:
+        return []
+    origin = Path(spec.origin).resolve()
+    found = sorted(origin.parent.glob("*.py")) if spec.submodule_search_locations else [origin]
+    return [f.relative_to(ROOT) for f in found]
+
+
+def module_file(target: Target) -> tuple[str, list[Path]] | None:
+    """The first of ``names`` that exists and the files to mutate (its own and ``also``'s)."""
     sys.path.insert(0, str(ROOT / "src"))
     try:
         for name in target.names:
-            try:
-                spec = importlib.util.find_spec(name)
-            except ModuleNotFoundError:
-                continue
-            if spec is not None and spec.origin:
-                return name, Path(spec.origin).resolve().relative_to(ROOT)
+            files = _files(name)
+            if files:
+                return name, [*files, *(f for extra in target.also for f in _files(extra))]
         return None
     finally:
         sys.path.pop(0)
@@ -114,8 +136,8 @@ def _copy_repo(dest: Path) -> None:
         shutil.copy2(src, dest / rel)
 
 
-def _config(source: Path, tests: tuple[str, ...]) -> str:
-    lines = ["[mutmut]", "source_paths = src", f"only_mutate = {source}"]
+def _config(sources: list[Path], tests: tuple[str, ...]) -> str:
+    lines = ["[mutmut]", "source_paths = src", "only_mutate =\n" + "\n".join(f"    {s}" for s in sources)]
     lines.append("pytest_add_cli_args_test_selection =\n" + "\n".join(f"    {t}" for t in tests))
     lines.append("pytest_add_cli_args =\n    -p\n    no:cacheprovider\n    -q")
     lines.append("use_git_change_detection = false")
@@ -144,7 +166,7 @@ def run_module(key: str, target: Target, timeout: float, show: bool, keep: bool)
     if found is None:
         print(f"{key}: none of {', '.join(target.names)} exists; skipped", file=sys.stderr)
         return None
-    _name, source = found
+    _name, sources = found
     missing = [t for t in target.tests if not (ROOT / t).exists()]
     if missing:
         print(f"{key}: tests missing: {', '.join(missing)}; skipped", file=sys.stderr)
@@ -153,11 +175,18 @@ def run_module(key: str, target: Target, timeout: float, show: bool, keep: bool)
     work = Path(tempfile.mkdtemp(prefix=f"mutation-{key}-"))
     try:
         _copy_repo(work)
-        (work / "setup.cfg").write_text(_config(source, target.tests), encoding="utf-8")
+        (work / "setup.cfg").write_text(_config(sources, target.tests), encoding="utf-8")
         t0 = time.monotonic()
         mutmut = [sys.executable, "-m", "mutmut"]
+        # the fast tests need no pytest plugin: not loading them saves a third of each mutant's run
+        env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
         run = subprocess.run(
-            [*mutmut, "run", "--max-children", "1"], cwd=work, capture_output=True, text=True, timeout=timeout
+            [*mutmut, "run", "--max-children", "1"],
+            cwd=work,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
         )
         seconds = time.monotonic() - t0
         listing = subprocess.run(
@@ -212,7 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.list:
         for key, target in MODULES.items():
             found = module_file(target)
-            print(f"{key:10} {found[1] if found else '(missing)'}  <- {' '.join(target.tests)}")
+            files = " ".join(map(str, found[1])) if found else "(missing)"
+            print(f"{key:10} {files}  <- {' '.join(target.tests)}")
         return 0
     scores: list[Score] = []
     for key in args.modules or list(MODULES):

@@ -504,7 +504,7 @@ class Workdir:
         from meshguard.contracts.model import Contract
         from meshguard.quality.stage import run_quality
         from meshguard.sensitivity import SensitivityMap
-        from meshguard.stages import RunOptions
+        from meshguard.stages import QualityContext
         from meshguard.yamlio import LineMap
 
         fmt, data = fmt_data
@@ -514,7 +514,7 @@ class Workdir:
         doc["servers"] = [{"server": "s", "type": "local", "path": f"data/{name}", "format": fmt}]
         doc["schema"][0]["quality"] = [q for q in doc["schema"][0]["quality"] if q.get("type") != "sql"]
         c = Contract("contracts/c.odcs.yaml", doc, LineMap(), SensitivityMap())
-        out = run_quality(c, Config(root=self.root), RunOptions(), {"customers": c})
+        out = run_quality(c, Config(root=self.root), QualityContext(), {"customers": c})
         for check in out.checks:
             json.dumps(check.to_dict(), allow_nan=False, default=str)
         json.dumps(out.data, allow_nan=False, default=str)

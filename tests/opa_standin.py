@@ -12,12 +12,21 @@ a function not loaded yet is refused with OPA's HTTP 400 answer
 (``{"code": "invalid_parameter", "message": ..., "errors": [{code, message,
 location}]}``). Like OPA, an undefined document is HTTP 200 without a
 ``result`` key. ``fault`` makes it misbehave: "slow", "500", "drop",
-"garbage", "undefined".
+"garbage", "undefined", or "vanish": the process exits, without an answer, on
+the first request after the first push (a module or data path uploaded again,
+or a query).
+
+Run as a script (``python tests/opa_standin.py [--fault NAME]``) it serves from
+its own process, so a test can kill it: it prints its URL, then one line per
+request received ("POST /v1/data/meshguard"), before answering it.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -50,6 +59,8 @@ class OpaStandIn:
         self.fault: str | None = None
         self.slow_seconds = 5.0
         self.requests: list[tuple[str, str]] = []
+        self.echo = False
+        self._pushed: set[str] = set()
         self._core: OpaCore | None = None
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -72,6 +83,15 @@ class OpaStandIn:
     def _build(self) -> OpaCore:
         modules = [Module(pid, text) for pid, text in sorted(self.policies.items())]
         return OpaCore.load(modules, self.data)
+
+    def received(self, method: str, path: str) -> None:
+        self.requests.append((method, path))
+        if self.echo:
+            print(method, path, flush=True)
+        if self.fault == "vanish" and (method == "POST" or (method == "PUT" and path in self._pushed)):
+            os._exit(0)  # the server is gone mid-request: no answer, connections closed
+        if method == "PUT":
+            self._pushed.add(path)
 
     def evaluate(self, path: str, input_doc: Any) -> Any:
         with self._lock:
@@ -100,14 +120,14 @@ class OpaStandIn:
                 return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
             def do_GET(self) -> None:
-                standin.requests.append(("GET", self.path))
+                standin.received("GET", self.path)
                 if self.path.startswith("/health"):
                     self._send(200, {})
                 else:
                     self._send(404, {"code": "resource_not_found", "message": "not found"})
 
             def do_PUT(self) -> None:
-                standin.requests.append(("PUT", self.path))
+                standin.received("PUT", self.path)
                 body = self._body()
                 if self.path.startswith("/v1/policies/"):
                     pid = self.path.removeprefix("/v1/policies/")
@@ -135,7 +155,7 @@ class OpaStandIn:
                     self._send(404, {"code": "resource_not_found"})
 
             def do_POST(self) -> None:
-                standin.requests.append(("POST", self.path))
+                standin.received("POST", self.path)
                 body = json.loads(self._body() or b"{}")
                 fault = standin.fault
                 if fault == "slow":
@@ -164,3 +184,18 @@ class OpaStandIn:
                 self._send(200, {} if value is None else {"result": value})
 
         return Handler
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="serve the OPA stand-in until killed")
+    parser.add_argument("--fault", default=None)
+    parser.add_argument("--slow-seconds", type=float, default=5.0)
+    args = parser.parse_args(argv)
+    standin = OpaStandIn()
+    standin.fault, standin.slow_seconds, standin.echo = args.fault, args.slow_seconds, True
+    print(standin.url, flush=True)
+    standin.server.serve_forever()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -20,7 +20,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("__main__", "cli"),  # the command line
     ("commands",),  # one module per command: options → API → reporters → gate
     ("ci",),
-    ("__init__", "api"),  # the public Python API
+    ("__init__", "api", "outcomes"),  # the public Python API; every command's outcome as a MeshResult
     ("pipeline", "parallel"),
     ("report",),
     ("history",),
@@ -39,6 +39,7 @@ LAYERS: list[tuple[str, ...]] = [
         "yamlio",
         "version",
         "plugins",
+        "progress",
         "scaffold",
     ),  # ground floor
 ]
@@ -234,3 +235,65 @@ def test_no_comment_or_doc_refers_to_the_issue_tracker() -> None:
         text = (ROOT / name).read_text(encoding="utf-8")
         hits += [f"{name}: {m.group(0)}" for m in TRACKER.finditer(text)]
     assert hits == []
+
+
+#: the stage packages: each gets the narrow context of a run it uses (``VersioningContext``,
+#: ``QualityContext``, ``PolicyContext``, a server name), split once by the pipeline from the
+#: whole ``RunOptions``, which only the command line, the API and the pipeline handle
+STAGE_PACKAGES = ("quality", "policy", "versioning", "sources")
+QUOTED_RUN_OPTIONS = re.compile(r"\bRunOptions\b")
+
+
+def run_options_uses(path: Path) -> list[int]:
+    """Lines of ``path`` that import, name or annotate with ``RunOptions`` (quoted annotations too)."""
+    lines = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        name = (
+            node.name.rsplit(".", 1)[-1]
+            if isinstance(node, ast.alias)
+            else node.id
+            if isinstance(node, ast.Name)
+            else node.attr
+            if isinstance(node, ast.Attribute)
+            else None
+        )
+        note = (
+            node.returns
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            else node.annotation
+            if isinstance(node, ast.arg | ast.AnnAssign)
+            else None
+        )
+        quoted = isinstance(note, ast.Constant) and QUOTED_RUN_OPTIONS.search(str(note.value))
+        if name == "RunOptions" or quoted:
+            lines.append(getattr(node, "lineno", 0))
+    return sorted(set(lines))
+
+
+def test_the_run_options_guard_sees_imports_names_and_quoted_annotations(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text(
+        "from meshguard.stages import QualityContext, RunOptions as Opts\n"
+        "import meshguard.stages\n"
+        "def f(o: 'RunOptions') -> None: ...\n"
+        "def g(o: meshguard.stages.RunOptions) -> None: ...\n"
+        "def h() -> 'RunOptions | None': ...\n"
+    )
+    assert run_options_uses(bad) == [1, 3, 4, 5]
+    good = tmp_path / "good.py"
+    good.write_text(
+        '"""Reads what RunOptions held, through its context."""\n'
+        "from meshguard.stages import QualityContext\n"
+        "def f(run: QualityContext) -> None: ...\n"
+    )
+    assert run_options_uses(good) == []
+
+
+def test_stages_take_narrow_contexts_not_the_run_options() -> None:
+    hits = [
+        f"{path.relative_to(SRC.parent)}:{line}"
+        for package in STAGE_PACKAGES
+        for path in sorted((SRC / package).rglob("*.py"))
+        for line in run_options_uses(path)
+    ]
+    assert hits == [], "a stage sees the whole RunOptions; give it a narrow context (stages.py)"

@@ -22,7 +22,7 @@ from meshguard.policy.bundle import load_bundle
 from meshguard.policy.engine import open_engine
 from meshguard.policy.input import build_input
 from meshguard.policy.stage import PolicyStage
-from meshguard.stages import PolicyOutcome, RunOptions
+from meshguard.stages import PolicyContext, PolicyOutcome
 from opa_standin import OpaStandIn
 from policykit import compliant, config_of, contract_of, make_repo, prop
 
@@ -52,12 +52,12 @@ def opa() -> Iterator[OpaStandIn]:
 def test_embedded_and_opa_agree_on_every_product(repo: Path, opa: OpaStandIn) -> None:
     config = config_of(repo)
     bundle = load_bundle(repo / "policies", repo)
-    embedded = open_engine("embedded", bundle, config, RunOptions())
-    remote = open_engine("opa", bundle, config, RunOptions(opa_url=opa.url, push_policies=True))
+    embedded = open_engine("embedded", bundle, config, PolicyContext())
+    remote = open_engine("opa", bundle, config, PolicyContext(opa_url=opa.url, push_policies=True))
     try:
         assert ("PUT", "/v1/policies/meshguard/policies/gdpr") in opa.requests
         for name in ("good", "bad"):
-            doc = build_input(contract_of(repo, name), None, None, RunOptions())
+            doc = build_input(contract_of(repo, name), None, None, PolicyContext())
             a, b = embedded.evaluate(doc), remote.evaluate(doc)
             norm = {k: sorted(json.dumps(x, sort_keys=True) for x in v) for k, v in a.values.items()}
             assert norm == {k: sorted(json.dumps(x, sort_keys=True) for x in v) for k, v in b.values.items()}
@@ -180,7 +180,7 @@ def test_builtin_error_errors_one_rule_and_keeps_the_others(repo: Path) -> None:
     )
     proc = run_cli("policy", "eval", "bad", "--format", "json", cwd=repo, env={"RUST_BACKTRACE": "1"})
     assert proc.returncode == 1, proc.stderr
-    (result,) = json.loads(proc.stdout)["results"]
+    (result,) = json.loads(proc.stdout)["products"]
     status = {c["id"]: c for c in result["checks"]}
     assert status["FRAGILE-1"]["status"] == "errored"
     assert "datetime" in status["FRAGILE-1"]["message"].lower()
@@ -192,9 +192,9 @@ def test_builtin_error_errors_one_rule_and_keeps_the_others(repo: Path) -> None:
 
 def test_embedded_engine_raises_unavailable_after_kill(repo: Path) -> None:
     bundle = load_bundle(repo / "policies", repo)
-    engine = open_engine("embedded", bundle, config_of(repo), RunOptions())
+    engine = open_engine("embedded", bundle, config_of(repo), PolicyContext())
     try:
-        doc = build_input(contract_of(repo, "good"), None, None, RunOptions())
+        doc = build_input(contract_of(repo, "good"), None, None, PolicyContext())
         assert engine.evaluate(doc).values
         worker = engine._worker()  # type: ignore[attr-defined]
         worker._proc.kill()  # the same worker both times: a second _worker() call may already
@@ -212,7 +212,7 @@ def test_embedded_engine_raises_unavailable_after_kill(repo: Path) -> None:
 
 
 def _stage(repo: Path) -> PolicyStage:
-    options = RunOptions(engine="embedded")
+    options = PolicyContext(engine="embedded")
     return PolicyStage.open(config_of(repo), options)
 
 

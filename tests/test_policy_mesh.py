@@ -17,7 +17,7 @@ from conftest import PROJECT, run_cli
 from meshguard.config import load_config
 from meshguard.contracts.repo import lint_repo
 from meshguard.policy.input import build_input, input_schema
-from meshguard.stages import RunOptions
+from meshguard.stages import PolicyContext
 
 NOW = "2026-11-25T00:00:00Z"
 
@@ -97,7 +97,7 @@ def test_example_mesh_policy_findings_are_exactly_the_expected_ones() -> None:
 
 def test_every_example_input_validates_against_the_schema() -> None:
     config = load_config(PROJECT)
-    options = RunOptions(now=datetime(2026, 11, 25, tzinfo=UTC))
+    options = PolicyContext(now=datetime(2026, 11, 25, tzinfo=UTC))
     contracts = [lc.contract for lc in lint_repo([config.contracts_path], config).contracts]
     assert len(contracts) >= 8
     validator = jsonschema.Draft202012Validator(input_schema())

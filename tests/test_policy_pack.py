@@ -12,7 +12,7 @@ from meshguard.errors import PolicyError
 from meshguard.pipeline import run
 from meshguard.policy.bundle import load_builtin
 from meshguard.policy.stage import load_policies
-from meshguard.stages import RunOptions
+from meshguard.stages import PolicyContext, RunOptions
 from policykit import compliant
 
 EXTENSION = """# METADATA
@@ -77,7 +77,7 @@ def test_a_repo_package_replaces_the_packs_package(tmp_path: Path) -> None:
     assert decided["meshguard.gdpr.deny_own"] == ("passed", "error", "repo")
     assert "HIPAA-001" in decided
     # the built-in GDPR tests go with the built-in GDPR rules
-    bundle = load_policies(load_config(root), RunOptions())
+    bundle = load_policies(load_config(root), PolicyContext())
     assert not any(t.path == "builtin:gdpr_test.rego" for t in bundle.tests)
     assert any(t.path == "builtin:hipaa_test.rego" for t in bundle.tests)
 
@@ -90,7 +90,7 @@ def test_single_rules_are_turned_off_or_down(tmp_path: Path) -> None:
     assert "GDPR-002" not in decided
     (root / "meshguard.yaml").write_text("policies:\n  rules: {GDPR-999: off}\n")
     with pytest.raises(PolicyError, match="GDPR-999"):
-        load_policies(load_config(root), RunOptions())
+        load_policies(load_config(root), PolicyContext())
 
 
 def test_the_pack_can_be_turned_off(tmp_path: Path) -> None:
@@ -106,7 +106,7 @@ def test_the_pack_can_be_turned_off(tmp_path: Path) -> None:
 def test_repo_data_wins_over_the_packs(tmp_path: Path) -> None:
     data = "meshguard:\n  config:\n    approved_regions: [mars]\n"
     root = _repo(tmp_path, "", {"data.yaml": data, "finance.rego": EXTENSION})
-    bundle = load_policies(load_config(root), RunOptions())
+    bundle = load_policies(load_config(root), PolicyContext())
     assert bundle.data["meshguard"]["config"]["approved_regions"] == ["mars"]
     assert "dpo_roles" in bundle.data["meshguard"]["config"]  # the rest of the pack's data stays
     assert bundle.hash != load_builtin().hash

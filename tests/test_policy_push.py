@@ -92,3 +92,26 @@ def test_a_refused_module_is_named_with_opa_error(opa: OpaStandIn, tmp_path: Pat
     assert "policies/extra.rego:5" in err and "undefined function data.meshguard.lib.no_such_helper" in err, (
         err
     )
+
+
+def test_a_run_with_pool_workers_uploads_the_policies_once(opa: OpaStandIn, tmp_path: Path) -> None:
+    """``check --jobs 2`` pushes from the run's own process, before the pool starts: the
+    workers only query. Counted on the stand-in, over real HTTP."""
+    products = {}
+    for i in range(4):
+        doc = compliant()
+        doc["id"] = f"product{i}"
+        products[f"product{i}"] = doc
+    repo = make_repo(tmp_path / "gov", products)
+    r = run_cli(
+        "check", "--no-data", "--engine", "opa", "--opa-url", opa.url, "--push-policies", "--jobs", "2",
+        cwd=repo,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stdout + r.stderr
+    modules = load_bundle(repo / "policies").modules
+    policy_puts = [p for m, p in opa.requests if m == "PUT" and p.startswith("/v1/policies/")]
+    data_puts = [p for m, p in opa.requests if m == "PUT" and p.startswith("/v1/data/")]
+    assert len(policy_puts) == len(set(policy_puts)) == len(modules)  # each module once
+    assert len(data_puts) == len(set(data_puts)) >= 1
+    queries = [p for m, p in opa.requests if m == "POST"]
+    assert queries == ["/v1/data/meshguard"] * 4

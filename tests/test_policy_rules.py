@@ -14,7 +14,7 @@ import pytest
 from meshguard.policy.bundle import builtin_pack_path, load_bundle
 from meshguard.policy.stage import PolicyStage
 from meshguard.results.model import Change, CheckResult, Status
-from meshguard.stages import QualityOutcome, RunOptions, VersionInfo
+from meshguard.stages import PolicyContext, QualityOutcome, VersionInfo
 from policykit import compliant, config_of, contract_of, make_repo, prop
 
 Doc = dict[str, Any]
@@ -173,7 +173,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def stage(repo: Path) -> Iterator[PolicyStage]:
-    with PolicyStage.open(config_of(repo), RunOptions()) as s:
+    with PolicyStage.open(config_of(repo), PolicyContext()) as s:
         yield s
 
 

@@ -18,7 +18,7 @@ from meshguard.config import load_config
 from meshguard.pipeline import run
 from meshguard.quality.stage import sla_now
 from meshguard.results.model import MeshResult
-from meshguard.stages import RunOptions
+from meshguard.stages import QualityContext, RunOptions
 
 
 def _generator() -> Any:
@@ -35,8 +35,8 @@ def _generator() -> Any:
 @pytest.fixture(scope="module")
 def result() -> Iterator[MeshResult]:
     config = load_config(PROJECT)
-    assert sla_now(config, RunOptions()) == datetime.fromisoformat("2026-11-25T00:00:00+00:00")
-    assert sla_now(config, RunOptions()) == _generator().REFERENCE
+    assert sla_now(config, QualityContext()) == datetime.fromisoformat("2026-11-25T00:00:00+00:00")
+    assert sla_now(config, QualityContext()) == _generator().REFERENCE
     yield run(config, [config.contracts_path], RunOptions(with_policy=False, with_versioning=False))
 
 
@@ -90,7 +90,7 @@ def test_undeclared_email_column_is_detected_for_policies() -> None:
     lc = load_contract(
         PROJECT / "contracts" / "finance" / "fraud-scores.odcs.yaml", PROJECT, config.sensitivity
     )
-    out = run_quality(lc.contract, config, RunOptions(), {})
+    out = run_quality(lc.contract, config, QualityContext(), {})
     assert out.data is not None
     declared = {p.path for p in lc.contract.properties}
     assert "customer_email" not in declared

@@ -20,7 +20,7 @@ from meshguard.contracts.load import load_contract
 from meshguard.quality import indb_exprs as x
 from meshguard.quality.stage import run_quality
 from meshguard.sources.postgres import PostgresSource
-from meshguard.stages import RunOptions
+from meshguard.stages import QualityContext
 from pg_server import postgres
 from quality_repo import CUSTOMERS, customers_contract, make_repo, write_contract
 
@@ -67,7 +67,7 @@ def _run(root: Path, doc: dict[str, Any], **opts: Any) -> dict[str, Any]:
     write_contract(path, doc)
     config = load_config(root)
     contract = load_contract(path, config.root, config.sensitivity).contract
-    out = run_quality(contract, config, RunOptions(now=NOW, **opts), {})
+    out = run_quality(contract, config, QualityContext(now=NOW, **opts), {})
     return {c.id: c for c in out.checks} | {"__outcome__": out}
 
 

@@ -16,7 +16,7 @@ from meshguard.contracts.model import Contract
 from meshguard.quality.mesh import mesh_contracts
 from meshguard.quality.stage import run_quality
 from meshguard.results.model import CheckResult
-from meshguard.stages import RunOptions
+from meshguard.stages import QualityContext
 from quality_repo import CUSTOMERS, customers_contract, make_repo, write_contract
 
 NOW = datetime(2025, 1, 18, tzinfo=UTC)
@@ -30,7 +30,7 @@ def run_all(root: Path, doc: dict[str, Any] | None = None, **opts: Any) -> list[
         write_contract(path, doc)
     contract = load_contract(path, config.root, config.sensitivity).contract
     return run_quality(
-        contract, config, RunOptions(now=NOW, **opts), mesh_contracts(config, [contract])
+        contract, config, QualityContext(now=NOW, **opts), mesh_contracts(config, [contract])
     ).checks
 
 
@@ -41,7 +41,7 @@ def run(root: Path, doc: dict[str, Any] | None = None, **opts: Any) -> dict[str,
         write_contract(path, doc)
     contract = load_contract(path, config.root, config.sensitivity).contract
     mesh = mesh_contracts(config, [contract])
-    out = run_quality(contract, config, RunOptions(now=NOW, **opts), mesh)
+    out = run_quality(contract, config, QualityContext(now=NOW, **opts), mesh)
     return {c.id: c for c in out.checks}
 
 
@@ -231,7 +231,7 @@ def test_profile_detects_undeclared_pii_and_masks_it(repo: Path) -> None:
     path = repo / "contracts" / "customers.odcs.yaml"
     write_contract(path, doc)
     contract: Contract = load_contract(path, config.root, config.sensitivity).contract
-    out = run_quality(contract, config, RunOptions(now=NOW), {})
+    out = run_quality(contract, config, QualityContext(now=NOW), {})
     assert out.data is not None
     assert out.data["columns"]["email"]["detected"] == ["email"]
     assert out.data["columns"]["age"] == {

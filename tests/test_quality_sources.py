@@ -18,7 +18,7 @@ from meshguard.config import load_config
 from meshguard.contracts.load import load_contract
 from meshguard.errors import SourceUnavailable
 from meshguard.quality.stage import run_quality
-from meshguard.stages import RunOptions
+from meshguard.stages import QualityContext
 from pg_server import postgres
 from quality_repo import CUSTOMERS, customers_contract, make_repo, write_contract
 
@@ -65,7 +65,7 @@ def _results(root: Path, server: dict[str, Any], env: dict[str, str] | None = No
     write_contract(path, doc)
     config = load_config(root)
     contract = load_contract(path, config.root, config.sensitivity).contract
-    out = run_quality(contract, config, RunOptions(now=NOW), {})
+    out = run_quality(contract, config, QualityContext(now=NOW), {})
     return [(c.id, str(c.status), c.failing_rows, c.measured) for c in out.checks]
 
 
@@ -130,7 +130,7 @@ def test_postgres_row_limit_marks_the_run_sampled(
     write_contract(path, doc)
     config = load_config(root)
     contract = load_contract(path, config.root, config.sensitivity).contract
-    out = run_quality(contract, config, RunOptions(now=NOW, sample_rows=3), {})
+    out = run_quality(contract, config, QualityContext(now=NOW, sample_rows=3), {})
     assert (out.rows, out.sampled) == (3, True)
     assert out.source is not None and "postgres://" in out.source
 
@@ -145,7 +145,7 @@ def test_unreachable_postgres_is_unavailable(tmp_path: Path) -> None:
     config = load_config(root)
     contract = load_contract(path, config.root, config.sensitivity).contract
     with pytest.raises(SourceUnavailable, match="unreachable"):
-        run_quality(contract, config, RunOptions(now=NOW), {})
+        run_quality(contract, config, QualityContext(now=NOW), {})
 
 
 def test_cli_exit_3_when_postgres_is_down(tmp_path: Path, cli: Any) -> None:

@@ -153,7 +153,7 @@ def _quality(work: Workdir, fmt: str, data: bytes, tweak: Any = None) -> Any:
     from meshguard.contracts.model import Contract
     from meshguard.quality.stage import run_quality
     from meshguard.sensitivity import SensitivityMap
-    from meshguard.stages import RunOptions
+    from meshguard.stages import QualityContext
     from meshguard.yamlio import LineMap
 
     name = {"csv": "c.csv", "json": "c.ndjson", "parquet": "c.parquet"}[fmt]
@@ -163,7 +163,7 @@ def _quality(work: Workdir, fmt: str, data: bytes, tweak: Any = None) -> Any:
     if tweak:
         tweak(doc)
     c = Contract("contracts/c.odcs.yaml", doc, LineMap(), SensitivityMap())
-    out = run_quality(c, Config(root=work.root), RunOptions(), {"customers": c})
+    out = run_quality(c, Config(root=work.root), QualityContext(), {"customers": c})
     strict = json.dumps([ch.to_dict() for ch in out.checks] + [out.data], allow_nan=False, default=str)
     return out, {ch.id: ch for ch in out.checks}, strict
 

@@ -21,7 +21,7 @@ from meshguard.config import load_config
 from meshguard.contracts.load import load_contract
 from meshguard.errors import DataError
 from meshguard.quality.stage import run_quality
-from meshguard.stages import RunOptions
+from meshguard.stages import QualityContext
 from pg_server import postgres
 from quality_repo import CUSTOMERS, customers_contract, make_repo, write_contract
 
@@ -124,7 +124,7 @@ def _check(root: Path, server: dict[str, Any]) -> dict[str, Any]:
     write_contract(path, doc)
     config = load_config(root)
     contract = load_contract(path, config.root, config.sensitivity).contract
-    out = run_quality(contract, config, RunOptions(now=datetime(2025, 1, 18, tzinfo=UTC)), {})
+    out = run_quality(contract, config, QualityContext(now=datetime(2025, 1, 18, tzinfo=UTC)), {})
     return {c.id: c for c in out.checks}
 
 

@@ -19,7 +19,7 @@ from meshguard.config import load_config
 from meshguard.contracts.load import load_contract
 from meshguard.quality.mesh import mesh_contracts
 from meshguard.quality.stage import run_quality
-from meshguard.stages import QualityOutcome, RunOptions
+from meshguard.stages import QualityContext, QualityOutcome
 
 pytestmark = pytest.mark.spark
 
@@ -45,7 +45,7 @@ def _run(root: Path, products: tuple[str, ...] = PARQUET, **options: Any) -> dic
     config = load_config(root)
     contracts = [load_contract(root / rel, root, config.sensitivity).contract for rel in products]
     mesh = mesh_contracts(config, contracts)
-    return {c.path: run_quality(c, config, RunOptions(**options), mesh) for c in contracts}
+    return {c.path: run_quality(c, config, QualityContext(**options), mesh) for c in contracts}
 
 
 def _comparable(out: QualityOutcome) -> str:

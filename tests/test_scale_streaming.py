@@ -24,7 +24,7 @@ from meshguard.contracts.load import load_contract
 from meshguard.quality import duplicates
 from meshguard.quality.mesh import mesh_contracts
 from meshguard.quality.stage import run_quality
-from meshguard.stages import QualityOutcome, RunOptions
+from meshguard.stages import QualityContext, QualityOutcome
 
 pytestmark = pytest.mark.slow  # the example mesh read in memory and streamed
 
@@ -35,7 +35,7 @@ def _outcomes(large_file_bytes: int, root: Path = PROJECT) -> dict[str, QualityO
     files = sorted(config.contracts_path.rglob("*.odcs.yaml"))
     contracts = [load_contract(f, config.root, config.sensitivity).contract for f in files]
     mesh = mesh_contracts(config, contracts)
-    return {c.path: run_quality(c, config, RunOptions(), mesh) for c in contracts}
+    return {c.path: run_quality(c, config, QualityContext(), mesh) for c in contracts}
 
 
 def _comparable(out: QualityOutcome) -> str:

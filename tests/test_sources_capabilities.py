@@ -18,7 +18,7 @@ from meshguard.quality.backends import BACKENDS
 from meshguard.quality.stage import run_quality
 from meshguard.sources import registry
 from meshguard.sources.base import Capabilities, ReadOptions, Typing
-from meshguard.stages import RunOptions
+from meshguard.stages import QualityContext
 from quality_repo import CUSTOMERS, customers_contract, make_repo, write_contract
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "meshguard"
@@ -56,7 +56,7 @@ def test_a_new_source_is_one_class_and_one_line(tmp_path: Path, monkeypatch: pyt
     write_contract(path, customers_contract({"server": "s", "type": "toy"}))
     config = load_config(root)
     contract = load_contract(path, config.root, config.sensitivity).contract
-    out = run_quality(contract, config, RunOptions(now=datetime(2025, 1, 18, tzinfo=UTC)), {})
+    out = run_quality(contract, config, QualityContext(now=datetime(2025, 1, 18, tzinfo=UTC)), {})
     assert out.source == "toy:memory" and InMemorySource.reads == ["customers"]
     failed = {c.id for c in out.checks if c.status == "failed"}
     assert {"customers.customer_id.unique", "customers.age.maximum", "customers.email.pattern"} <= failed

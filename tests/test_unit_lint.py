@@ -3,14 +3,16 @@ line), stays quiet on a clean one, and severities from meshguard.yaml apply by i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from meshguard.contracts.lint import RULES, RULES_BY_ID, LintContext, lint_contract
+from meshguard.contracts import lint
+from meshguard.contracts.lint import RULES, RULES_BY_ID, LintContext, Rule, lint_contract
 from meshguard.contracts.model import Contract
 from meshguard.sensitivity import SensitivityMap
-from meshguard.yamlio import parse_yaml
+from meshguard.yamlio import LineMap, parse_yaml
 
 CLEAN = """\
 apiVersion: v3.1.0
@@ -322,3 +324,143 @@ def test_duplicate_ids_need_two_contracts() -> None:
     assert found(CLEAN, CLEAN) == [
         ("MG020", "error", "failed", "contract id 'orders' is used by more than one contract in the repo", 3)
     ]
+
+
+def test_rule_registers_its_catalogue_entry(monkeypatch: pytest.MonkeyPatch) -> None:
+    registry: list[Rule] = []
+    monkeypatch.setattr(lint, "RULES", registry)
+
+    def probe(c: Contract, ctx: LintContext) -> Iterator[tuple[str, tuple[str, ...]]]:
+        yield "probe fired", ("version",)
+
+    assert lint.rule("MG999", "probe-rule", "warning", "Probe title", "probe fix")(probe) is probe
+    assert registry == [Rule("MG999", "probe-rule", "warning", "Probe title", "probe fix", probe)]
+    (f,) = lint_contract(contract(CLEAN), rules=registry)
+    assert (f.rule_id, f.severity, f.status, f.message, f.title, f.remediation, f.details) == (
+        "MG999",
+        "warning",
+        "warned",
+        "probe fired",
+        "Probe title",
+        "probe fix",
+        {"rule": "probe-rule"},
+    )
+
+
+def test_a_rule_turned_off_leaves_the_rules_after_it_running() -> None:
+    text = edit("domain: ecommerce\n", "", NO_TEAM)
+    assert [f[0] for f in found(text)] == ["MG010", "MG021"]
+    assert [f[0] for f in found(text, MG010="off")] == ["MG021"]
+
+
+def test_a_catalogue_entry_without_a_check_is_skipped() -> None:
+    listed_only = Rule("MG998", "listed-only", "error", "Listed only", "nothing to do")
+    findings = lint_contract(
+        contract(edit("domain: ecommerce\n", "")), rules=[listed_only, RULES_BY_ID["MG021"]]
+    )
+    assert [f.rule_id for f in findings] == ["MG021"]
+
+
+def test_a_contract_without_source_positions_is_located_by_pointer_only() -> None:
+    c = contract(
+        edit("logicalType: integer\n        classification", "logicalType: int\n        classification")
+    )
+    bare = Contract(c.path, c.doc, LineMap(), SensitivityMap())
+    (f,) = lint_contract(bare)
+    assert f.location is not None
+    assert (f.location.path, f.location.line, f.location.column, f.location.pointer) == (
+        "contracts/orders.odcs.yaml",
+        None,
+        None,
+        "/schema/0/properties/1/logicalType",
+    )
+    (located,) = lint_contract(c)
+    assert located.location is not None
+    assert (located.location.line, located.location.pointer) == (21, "/schema/0/properties/1/logicalType")
+
+
+# schema objects and properties with ids: relationship targets may name them by id
+WITH_IDS = edit(
+    "  - name: orders\n    properties:\n      - name: order_id\n",
+    "  - name: orders\n    id: orders_tbl\n    properties:\n      - name: order_id\n        id: order_pk\n",
+)
+CUSTOMERS_WITH_IDS = edit(
+    "id: orders",
+    "id: customers",
+    edit(
+        "  - name: orders\n    properties:\n      - name: order_id\n",
+        "  - name: customers\n    id: customers_tbl\n    properties:\n      - name: order_id\n"
+        "        id: customer_pk\n",
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("to", "expected"),
+    [
+        ("orders_tbl.order_pk", []),  # local schema and property, both by id
+        ("orders_tbl.customer_id", []),  # local schema by id, a property without id by name
+        (
+            "orders_tbl.order_id",
+            ["relationship target 'orders_tbl.order_id': orders_tbl has no property 'order_id'"],
+        ),
+        ("customers_tbl.customer_pk", []),  # another contract's schema and property by id
+        ("customers_tbl.customer_id", []),  # …and a property of it without id, by name
+        (
+            "customers_tbl.order_id",
+            ["relationship target 'customers_tbl.order_id': customers_tbl has no property 'order_id'"],
+        ),
+    ],
+)
+def test_relationship_targets_by_id(to: str, expected: list[str]) -> None:
+    text = WITH_IDS + REL.format(frm="orders.customer_id", to=to)
+    c = contract(text)
+    ctx = LintContext([c, contract(CUSTOMERS_WITH_IDS, "contracts/customers.odcs.yaml")])
+    assert [(f.rule_id, f.message) for f in lint_contract(c, ctx)] == [("MG017", m) for m in expected]
+
+
+def test_a_local_schema_is_checked_against_its_own_properties_only() -> None:
+    # another contract also names a schema `orders`, with a property this one lacks
+    other = edit("id: orders", "id: orders-archive", edit("- name: customer_id", "- name: archived_at"))
+    c = contract(with_rel("orders.archived_at"))
+    ctx = LintContext([c, contract(other, "contracts/archive.odcs.yaml")])
+    assert [(f.rule_id, f.message) for f in lint_contract(c, ctx)] == [
+        ("MG017", "relationship target 'orders.archived_at': orders has no property 'archived_at'")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("to", "path", "expected"),
+    [
+        # the file's stem is the other contract's id, whatever folders the reference names
+        ("../crm/customers.odcs.yaml#/schema/customers/properties/order_id", "contracts/x.odcs.yaml", []),
+        (
+            "../crm/customers.odcs.yaml#/schema/customers/properties/x",
+            "contracts/x.odcs.yaml",
+            ["customers has no property 'x'"],
+        ),
+        # the stem is no id: the file is found by its name (at the repo root, or in a folder)
+        ("customer-master.yaml#/schema/customers/properties/order_id", "customer-master.odcs.yaml", []),
+        (
+            "customer-master.yaml#/schema/customers/properties/order_id",
+            "contracts/crm/customer-master.odcs.yaml",
+            [],
+        ),
+        (
+            "crm/customer-master.odcs.yaml#/schema/customers/properties/order_id",
+            "contracts/crm/customer-master.odcs.yaml",
+            [],
+        ),
+        (
+            "customer.yaml#/schema/customers/properties/order_id",
+            "contracts/crm/customer-master.odcs.yaml",
+            ["no contract 'customer.yaml' in the repo"],
+        ),
+    ],
+)
+def test_relationship_targets_in_another_file(to: str, path: str, expected: list[str]) -> None:
+    c = contract(with_rel(to))
+    other = CUSTOMERS if "customers.odcs" in to else edit("id: customers", "id: cust-master-v2", CUSTOMERS)
+    ctx = LintContext([c, contract(other, path)])
+    got = [(f.rule_id, f.message) for f in lint_contract(c, ctx)]
+    assert got == [("MG017", f"relationship target {to!r}: {m}") for m in expected]

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from meshguard.quality.masking import MASK, jsonable, mask_rows, mask_value
+from meshguard.contracts.model import Property
+from meshguard.quality.masking import MASK, guarded, jsonable, mask_rows, mask_value
 
 
 @pytest.mark.parametrize(
@@ -85,3 +86,43 @@ def test_mask_rows_masks_only_guarded_columns() -> None:
         {"id": 2, "email": None, "seen": None, "score": 1.0},
     )
     assert mask_rows([], {"email"}) == ()
+
+
+def _prop(**fields: Any) -> Property:
+    base: dict[str, Any] = {
+        "raw": {},
+        "pointer": ("schema", 0, "properties", 0),
+        "schema": "orders",
+        "name": "amount",
+        "path": "amount",
+        "logical_type": "number",
+        "physical_type": "decimal(10,2)",
+        "required": False,
+        "unique": False,
+        "primary_key": False,
+        "primary_key_position": None,
+        "classification": None,
+        "tags": (),
+        "categories": frozenset(),
+        "description": "Order total",
+        "critical": False,
+        "options": {},
+        "quality": (),
+    }
+    return Property(**{**base, **fields})
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({}, False),  # nothing says personal data
+        ({"categories": frozenset({"pii"}), "name": "note"}, True),  # declared, whatever its name
+        ({"categories": frozenset({"public"})}, False),
+        ({"name": "email"}, True),  # the name says it
+        ({"name": "contact", "description": "Customer phone number"}, True),  # the description says it
+        ({"name": "origin", "logical_type": "inet"}, True),  # the logical type says it
+        ({"name": "origin", "physical_type": "email_address"}, True),  # the physical type says it
+    ],
+)
+def test_guarded(fields: dict[str, Any], expected: bool) -> None:
+    assert guarded(_prop(**fields)) is expected

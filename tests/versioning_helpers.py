@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,21 @@ FIXTURES = Path(__file__).parent / "fixtures" / "versioning"
 BASE_FILE = FIXTURES / "orders-1.1.0.odcs.yaml"
 
 
+@functools.cache
+def _base() -> dict[str, Any]:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loaded: dict[str, Any] = yaml.load(BASE_FILE.read_text(encoding="utf-8"), Loader=loader)
+    return loaded
+
+
 def base_doc() -> dict[str, Any]:
-    return copy.deepcopy(yaml.safe_load(BASE_FILE.read_text(encoding="utf-8")))
+    """A fresh copy of the fixture (parsed once: tests edit their copy)."""
+    return copy.deepcopy(_base())
 
 
 def dump(doc: dict[str, Any]) -> str:
-    return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(doc, Dumper=dumper, sort_keys=False, allow_unicode=True)
 
 
 def contract(doc: dict[str, Any], path: str = "new.odcs.yaml") -> Contract:

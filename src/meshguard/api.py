@@ -18,7 +18,6 @@ the same gate.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +63,8 @@ def contract_paths(config: Config, paths: Sequence[PathLike]) -> list[Path]:
 
 def git_commit(root: Path) -> str | None:
     """The commit checked out at ``root`` (recorded in the result), None outside git."""
+    import subprocess
+
     try:
         out = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10, check=False

@@ -6,7 +6,6 @@ default, so a repo with no config file works.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -328,6 +327,13 @@ def _from_mapping(root: Path, raw: dict[str, Any], display: str) -> Config:
     )
 
 
+def _read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file's content; a ValueError (TOMLDecodeError, UnicodeDecodeError) when it is not TOML."""
+    import tomllib  # only for a repo configured in pyproject.toml
+
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
 def find_root(start: Path) -> Path:
     """The governance repo holding ``start``: the nearest folder, from ``start`` upwards, with a
     meshguard.yaml (or a pyproject.toml with ``[tool.meshguard]``), as git and pre-commit find
@@ -339,9 +345,9 @@ def find_root(start: Path) -> Path:
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file():
             try:
-                if "meshguard" in tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {}):
+                if "meshguard" in _read_toml(pyproject).get("tool", {}):
                     return folder
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+            except (ValueError, OSError):
                 pass
     return start
 
@@ -376,8 +382,8 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
     pyproject = root / "pyproject.toml"
     if pyproject.exists():
         try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            data = _read_toml(pyproject)
+        except ValueError as exc:  # TOMLDecodeError, UnicodeDecodeError
             raise ConfigError(f"invalid TOML: {exc}", path="pyproject.toml") from None
         section = data.get("tool", {}).get("meshguard")
         if section is not None:

@@ -13,50 +13,22 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from meshguard import progress
 from meshguard.config import Config
-from meshguard.contracts.catalogue import catalogue
 from meshguard.contracts.model import Contract
+from meshguard.contracts.products import product_result as _product
+from meshguard.contracts.products import unreadable_finding as _unreadable
 from meshguard.contracts.repo import LintedContract, lint_repo
 from meshguard.contracts.repository import ContractRepository
 from meshguard.detectors import configure as configure_detectors
-from meshguard.errors import ContractError
-from meshguard.parallel import check_in_pool
 from meshguard.policy.stage import PolicyStage
 from meshguard.policy.waivers import WaiverUsage
 from meshguard.quality.mesh import mesh_contracts
-from meshguard.quality.stage import run_quality
-from meshguard.results.model import Finding, Location, MeshResult, ProductResult, Severity
+from meshguard.results.model import Finding, MeshResult, ProductResult, Severity
 from meshguard.results.scoring import ScoringRules, score_mesh
-from meshguard.stages import RunOptions, VersioningContext
+from meshguard.stages import PolicyContext, QualityContext, RunOptions, VersioningContext
 from meshguard.version import __version__
 from meshguard.versioning.stage import run_versioning
-
-
-def _product(lc: LintedContract) -> ProductResult:
-    c = lc.contract
-    return ProductResult(
-        id=c.id,
-        name=c.name,
-        domain=c.domain,
-        owner=c.owner,
-        version=c.version,
-        status=c.status,
-        contract_path=c.path,
-        findings=list(lc.findings),
-        support=[dict(s) for s in c.support],
-        catalogue=catalogue(c),
-    )
-
-
-def _unreadable(err: ContractError) -> Finding:
-    return Finding(
-        rule_id="MG000",
-        stage="lint",
-        severity=Severity.ERROR,
-        message=err.message,
-        location=Location(err.path or "?", err.line, err.column),
-        title="Readable ODCS contract",
-    )
 
 
 def _policies_configured(config: Config, options: RunOptions) -> bool:
@@ -81,11 +53,42 @@ def _no_policies(config: Config) -> Finding:
     )
 
 
+def _open_policy(
+    config: Config, options: RunOptions, stages: StageContexts, mesh: MeshResult
+) -> PolicyStage | None:
+    """The run's policy stage (opened first, so the embedded engine's worker starts while the
+    contracts are linted), or None: off, or no policies anywhere (then the run says so)."""
+    if stages.policy is None:
+        return None
+    if not _policies_configured(config, options):
+        mesh.findings.append(_no_policies(config))
+        return None
+    progress.step("", "loading policies")
+    return PolicyStage.open(config, stages.policy)
+
+
 def effective_jobs(jobs: int, products: int) -> int:
     """Worker processes to use: ``jobs`` (0 or less: one per core), never more than products."""
     if jobs <= 0:
         jobs = os.cpu_count() or 1
     return max(1, min(jobs, products))
+
+
+@dataclass(frozen=True)
+class StageContexts:
+    """The run's options split once, one narrow context per stage (None: the stage is off)."""
+
+    versioning: VersioningContext
+    quality: QualityContext | None
+    policy: PolicyContext | None
+
+    @classmethod
+    def of(cls, options: RunOptions) -> StageContexts:
+        return cls(
+            VersioningContext.of(options),
+            QualityContext.of(options) if options.with_data else None,
+            PolicyContext.of(options) if options.with_policy else None,
+        )
 
 
 @dataclass
@@ -98,19 +101,26 @@ class ProductChecker:
     """
 
     config: Config
-    options: RunOptions
+    stages: StageContexts
     contracts: dict[str, Contract]
     older: dict[str, list[Path]]
     policy: PolicyStage | None = None
     with_policy: bool = False
 
     def prepare(self) -> None:
-        if self.with_policy and self.policy is None:
-            self.policy = PolicyStage.open(self.config, self.options)
+        if self.with_policy and self.policy is None and self.stages.policy is not None:
+            self.policy = PolicyStage.open(self.config, self.stages.policy)
 
     def for_worker(self) -> ProductChecker:
-        """A copy to ship to a worker process: no compiled engine (the worker opens its own), no bar."""
-        return replace(self, options=replace(self.options, progress=None), policy=None)
+        """A copy to ship to a worker process: no compiled engine (the worker opens its own).
+
+        When this process's stage is open, the run's one-time engine set-up is done (the
+        ``opa`` engine's policy push): the workers only connect, so the policies go up once
+        per run, not once per worker."""
+        stages = self.stages
+        if self.policy is not None and stages.policy is not None:
+            stages = replace(stages, policy=replace(stages.policy, push_policies=False))
+        return replace(self, policy=None, stages=stages)
 
     def usage(self) -> WaiverUsage:
         if self.policy is None:
@@ -123,22 +133,26 @@ class ProductChecker:
             self.policy.absorb(usage)
 
     def check(self, lc: LintedContract) -> ProductResult:
-        config, options = self.config, self.options
+        config, stages = self.config, self.stages
         configure_detectors(config.data.pii_min_fraction)  # here: pool workers run this too
         t0 = time.perf_counter()
         product = _product(lc)
         product.timings["lint"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        versioning = VersioningContext.of(options)
-        versions = run_versioning(lc.contract, config, versioning, self.older.get(lc.contract.path, []))
+        progress.step(lc.contract.id, "versioning")
+        older = self.older.get(lc.contract.path, [])
+        versions = run_versioning(lc.contract, config, stages.versioning, older)
         product.changes = list(versions.changes)
         product.findings.extend(versions.findings)
         product.previous_version = versions.previous_version
         product.timings["versioning"] = time.perf_counter() - t0
         quality = None
-        if options.with_data:
+        if stages.quality is not None:
+            from meshguard.quality.stage import run_quality  # polars, pandera: only with data
+
             t0 = time.perf_counter()
-            quality = run_quality(lc.contract, config, options, self.contracts)  # UnavailableError → exit 3
+            # UnavailableError (exit 3) propagates
+            quality = run_quality(lc.contract, config, stages.quality, self.contracts)
             product.checks.extend(quality.checks)
             product.data_source, product.rows, product.sampled = quality.source, quality.rows, quality.sampled
             product.freshness = (quality.data or {}).get("freshness")
@@ -146,12 +160,14 @@ class ProductChecker:
             product.timings["quality"] = time.perf_counter() - t0
         if self.policy is not None:
             t0 = time.perf_counter()
+            progress.step(lc.contract.id, "policy")
             decided = self.policy.evaluate(lc.contract, quality, versions)
             product.checks.extend(decided.checks)
             product.findings.extend(decided.findings)
             product.waivers.extend(dict.fromkeys(f.waiver for f in decided.findings if f.waiver))
             product.input_hash = decided.input_hash
             product.timings["policy"] = time.perf_counter() - t0
+        progress.step(lc.contract.id, "done")
         return product
 
 
@@ -171,35 +187,37 @@ def run(
         engine=options.engine or config.engine.kind,
         mode=options.mode,
     )
-    options = replace(options, run_id=mesh.run_id)  # the decision log links decisions to the run
-    # opened first, so the embedded engine's worker starts while the contracts are linted
-    policy = None
-    if options.with_policy:
-        if _policies_configured(config, options):
-            policy = PolicyStage.open(config, options)
-        else:
-            mesh.findings.append(_no_policies(config))
-    try:
-        repository = repository or ContractRepository(config)
-        repo = lint_repo(paths, config, repository=repository)
-        mesh.findings.extend(_unreadable(e) for e in repo.unreadable)
-        named = [lc.contract for lc in repo.contracts]
-        contracts = mesh_contracts(config, named, repository) if options.with_data else {}
-        checker = ProductChecker(
-            config, options, contracts, repo.older, policy, with_policy=policy is not None
-        )
-        jobs = effective_jobs(options.jobs, len(repo.contracts))
-        if jobs > 1:
-            results: Iterable[ProductResult] = check_in_pool(checker, repo.contracts, jobs)
-        else:
-            results = map(checker.check, repo.contracts)
-        for product in results:  # in repo order, whatever the number of jobs
-            mesh.products.append(product)
-            if options.progress is not None:
-                options.progress(len(mesh.products), len(repo.contracts))
-    finally:
-        if policy is not None:
-            policy.close()
+    # split once; the run's id goes with them: the decision log links decisions to the run
+    stages = StageContexts.of(replace(options, run_id=mesh.run_id))
+    with progress.listening(options.steps):
+        policy = _open_policy(config, options, stages, mesh)
+        try:
+            progress.step("", "linting contracts")
+            repository = repository or ContractRepository(config)
+            repo = lint_repo(paths, config, repository=repository)
+            mesh.findings.extend(_unreadable(e) for e in repo.unreadable)
+            named = [lc.contract for lc in repo.contracts]
+            contracts = mesh_contracts(config, named, repository) if options.with_data else {}
+            checker = ProductChecker(
+                config, stages, contracts, repo.older, policy, with_policy=policy is not None
+            )
+            jobs = effective_jobs(options.jobs, len(repo.contracts))
+            progress.step("", "products", total=len(repo.contracts))
+            if jobs > 1:
+                from meshguard.parallel import check_in_pool
+
+                results: Iterable[ProductResult] = check_in_pool(
+                    checker, repo.contracts, jobs, listener=options.steps
+                )
+            else:
+                results = map(checker.check, repo.contracts)
+            for product in results:  # in repo order, whatever the number of jobs
+                mesh.products.append(product)
+                if options.progress is not None:
+                    options.progress(len(mesh.products), len(repo.contracts))
+        finally:
+            if policy is not None:
+                policy.close()
     if policy is not None:
         mesh.findings.extend(policy.mesh_findings())
         mesh.policy_bundle_hash, mesh.engine = policy.bundle_hash, policy.engine_name

@@ -2,6 +2,11 @@
 
 contract → data → quality → policy → results → reports. Each stage takes
 these plain dataclasses and returns them; nothing flows backwards.
+
+:class:`RunOptions` is what the command line or the API asks of a run. The
+pipeline splits it once into one narrow context per stage
+(:class:`VersioningContext`, :class:`QualityContext`, :class:`PolicyContext`):
+a stage sees only what it uses, never the whole options object.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from meshguard.progress import Listener
 from meshguard.results.model import Change, CheckResult, Finding
 
 
@@ -47,6 +53,9 @@ class RunOptions:
     run_id: str | None = None
     #: called as progress(done, total) after each product (the text reporter's bar)
     progress: Callable[[int, int], None] | None = field(default=None, compare=False)
+    #: called with each :class:`meshguard.progress.Step` a product reaches (reading a table,
+    #: checking it, policy…), also from ``jobs`` worker processes: a long product's progress
+    steps: Listener | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,59 @@ class VersioningContext:
     def of(cls, options: RunOptions) -> VersioningContext:
         return cls(
             options.with_versioning, options.base_ref, options.mode, options.perspective, options.run_id
+        )
+
+
+@dataclass(frozen=True)
+class QualityContext:
+    """What the data + quality stage needs of a run, and nothing else."""
+
+    now: datetime = field(default_factory=utcnow)
+    #: "now" for SLA checks; None: ``data.as_of`` of the config, else ``now``
+    as_of: datetime | None = None
+    sample_rows: int | None = None
+    sample_fraction: float | None = None
+    #: the server entry to read (``--server``); None: the configured sample, else the first supported
+    server: str | None = None
+    #: compute the column profile (``input.data``): only policies read it
+    profile: bool = True
+
+    @classmethod
+    def of(cls, options: RunOptions) -> QualityContext:
+        return cls(
+            options.now,
+            options.as_of,
+            options.sample_rows,
+            options.sample_fraction,
+            options.server,
+            profile=options.with_policy,
+        )
+
+
+@dataclass(frozen=True)
+class PolicyContext:
+    """What the policy stage and its engines need of a run, and nothing else."""
+
+    mode: str = "ci"
+    now: datetime = field(default_factory=utcnow)
+    engine: str | None = None  # overrides config.engine.kind
+    opa_url: str | None = None
+    push_policies: bool | None = None
+    policies: Path | None = None  # overrides config.policies
+    decision_log: Path | None = None
+    run_id: str | None = None
+
+    @classmethod
+    def of(cls, options: RunOptions) -> PolicyContext:
+        return cls(
+            options.mode,
+            options.now,
+            options.engine,
+            options.opa_url,
+            options.push_policies,
+            options.policies,
+            options.decision_log,
+            options.run_id,
         )
 
 

@@ -20,7 +20,9 @@ from meshguard.commands.common import (
     get_config,
     now_option,
     parse_now,
+    progress_options,
     repo_options,
+    status_line,
 )
 from meshguard.commands.gate import gate_options, plan
 from meshguard.policy import remote as remote_policies
@@ -89,9 +91,7 @@ from meshguard.policy import remote as remote_policies
     show_default=True,
     help="Whose compatibility decides what a breaking change is.",
 )
-@click.option(
-    "--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal)."
-)
+@progress_options
 @click.option(
     "--jobs",
     "-j",
@@ -144,6 +144,7 @@ def check(
     policies: Path | None,
     now: str | None,
     progress: bool | None,
+    quiet: bool,
     decision_log: Path | None,
     jobs: int | None,
     sample_rows: int | None,
@@ -159,46 +160,51 @@ def check(
     Exit 0 gate passed (warnings allowed unless --fail-on warn), 1 gate failed,
     2 bad input, 3 engine or data source unavailable.
     """
-    from meshguard.api import check_config
-    from meshguard.report.progress import Progress
-    from meshguard.report.publish import context, parse_output, publish, source_link, use_colour
-    from meshguard.results.gate import exit_code
-    from meshguard.results.since import compare
-    from meshguard.stages import RunOptions
-
     config = remote_policies.resolve(get_config(root, config_file), policies)
     run = plan(config, paths, changed_only=changed_only, base_ref=base_ref, ci=ci)
     if run.nothing:
         click.echo("meshguard: no changed contract or sample data to check")
         return 0
-    if run.note:
+    if not no_policy and (engine or config.engine.kind) == "embedded":
+        from meshguard.policy.embedded import prestart
+
+        prestart()  # its start-up overlaps with the imports below and the stages before policy
+
+    from meshguard.api import check_config
+    from meshguard.report.publish import context, parse_output, publish, source_link, use_colour
+    from meshguard.results.gate import exit_code
+    from meshguard.results.since import compare
+    from meshguard.stages import RunOptions
+
+    if run.note and not quiet:
         click.echo(f"meshguard: {run.note}", err=True)
     specs = [parse_output(o, Path.cwd()) for o in outputs]
     reports = reports_dir if reports_dir is None or reports_dir.is_absolute() else Path.cwd() / reports_dir
     reports = reports or config.reports_path
     if run.ci is not None:
         specs += ci_report.outputs(reports)
-    bar = Progress(0, force=bool(progress)) if progress is not False else None
-    options = RunOptions(
-        mode=mode or run.mode,
-        with_data=with_data or not no_data,
-        with_policy=not no_policy,
-        with_versioning=not no_versioning,
-        perspective=perspective,
-        engine=engine,
-        opa_url=opa_url,
-        push_policies=push_policies,
-        policies=policies.resolve() if policies else None,
-        now=parse_now(now),
-        fail_on=fail_on,
-        base_ref=run.base_ref,
-        progress=bar,
-        decision_log=decision_log.resolve() if decision_log else None,
-        jobs=jobs or os.cpu_count() or 1,
-        sample_rows=sample_rows,
-        sample_fraction=sample_fraction,
-    )
-    mesh = check_config(config, run.paths, options)
+    with status_line(progress, quiet) as bar:
+        options = RunOptions(
+            mode=mode or run.mode,
+            with_data=with_data or not no_data,
+            with_policy=not no_policy,
+            with_versioning=not no_versioning,
+            perspective=perspective,
+            engine=engine,
+            opa_url=opa_url,
+            push_policies=push_policies,
+            policies=policies.resolve() if policies else None,
+            now=parse_now(now),
+            fail_on=fail_on,
+            base_ref=run.base_ref,
+            progress=bar,
+            steps=bar.step if bar is not None else None,
+            decision_log=decision_log.resolve() if decision_log else None,
+            jobs=jobs or os.cpu_count() or 1,
+            sample_rows=sample_rows,
+            sample_fraction=sample_fraction,
+        )
+        mesh = check_config(config, run.paths, options)
     store = None
     if with_history:
         from meshguard.history import open_history

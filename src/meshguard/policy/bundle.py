@@ -20,7 +20,6 @@ from typing import Any
 
 from meshguard.errors import PolicyError
 from meshguard.policy.metadata import RuleInfo, collect_rules, scan_file
-from meshguard.yamlio import YamlError, load_yaml_file
 
 DATA_FILES = ("data.json", "data.yaml", "data.yml")
 
@@ -96,6 +95,8 @@ def _read_data(path: Path, shown: str) -> dict[str, Any]:
                 f"invalid JSON: {exc.msg}", path=shown, line=exc.lineno, column=exc.colno
             ) from None
     else:
+        from meshguard.yamlio import YamlError, load_yaml_file  # PyYAML: not in the policy worker
+
         try:
             value = load_yaml_file(path, shown).data
         except YamlError as exc:

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from meshguard import plugins
-from meshguard.config import Config
 from meshguard.errors import UsageError
-from meshguard.policy.bundle import PolicyBundle
 from meshguard.policy.metadata import is_decision_rule
-from meshguard.stages import RunOptions
+
+if TYPE_CHECKING:  # the policy worker imports this module: it stays light
+    from meshguard.config import Config
+    from meshguard.policy.bundle import PolicyBundle
+    from meshguard.stages import PolicyContext
 
 ROOT = "meshguard"
 
@@ -80,7 +82,7 @@ class BatchingEngine(PolicyEngine, Protocol):
         ...
 
 
-EngineFactory = Callable[[PolicyBundle, Config, RunOptions], PolicyEngine]
+EngineFactory = Callable[["PolicyBundle", "Config", "PolicyContext"], PolicyEngine]
 
 #: engine kind → "module:factory"
 ENGINES: dict[str, str] = {
@@ -95,12 +97,12 @@ def engine_names() -> list[str]:
     return list(plugins.registry(plugins.ENGINES, ENGINES))
 
 
-def open_engine(kind: str, bundle: PolicyBundle, config: Config, options: RunOptions) -> PolicyEngine:
+def open_engine(kind: str, bundle: PolicyBundle, config: Config, run: PolicyContext) -> PolicyEngine:
     target = plugins.target(plugins.ENGINES, kind, ENGINES)
     if target is None:
         raise UsageError(f"unknown policy engine {kind!r} (known: {', '.join(engine_names())})")
     factory: EngineFactory = plugins.load(target, group=plugins.ENGINES, name=kind)
-    return factory(bundle, config, options)
+    return factory(bundle, config, run)
 
 
 def flatten_tree(tree: Any, prefix: str = ROOT) -> dict[str, list[Any]] | None:

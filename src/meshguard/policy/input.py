@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from meshguard.contracts.model import Contract, Property
 from meshguard.detectors import suspect
 from meshguard.results.model import Change, Status
-from meshguard.stages import QualityOutcome, RunOptions, VersionInfo
+from meshguard.stages import PolicyContext, QualityOutcome, VersionInfo
 from meshguard.version import __version__
 
 INPUT_VERSION = "1"
@@ -120,16 +120,16 @@ def build_input(
     contract: Contract,
     quality: QualityOutcome | None = None,
     versions: VersionInfo | None = None,
-    options: RunOptions | None = None,
+    run: PolicyContext | None = None,
 ) -> dict[str, Any]:
     """The document every policy sees as ``input`` for one data product."""
-    options = options or RunOptions()
+    run = run or PolicyContext()
     doc: dict[str, Any] = {
         "meshguard": {
             "version": __version__,
             "input_version": INPUT_VERSION,
-            "mode": options.mode,
-            "now": options.now.isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "mode": run.mode,
+            "now": run.now.isoformat(timespec="seconds").replace("+00:00", "Z"),
         },
         "contract": contract.doc,
         "product": {
@@ -158,6 +158,6 @@ def build_input(
 @cache
 def input_schema() -> dict[str, Any]:
     """The JSON Schema of the policy input document."""
-    text = resources.files("meshguard.policy").joinpath("policy-input.schema.json").read_text("utf-8")
+    text = Path(__file__).with_name("policy-input.schema.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema

@@ -15,8 +15,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from meshguard.errors import PolicyError
 
 _PACKAGE = re.compile(r"^package\s+([A-Za-z_][\w.]*)\s*$")
@@ -26,10 +24,6 @@ _SCOPES = frozenset({"rule", "document", "package", "subpackages"})
 
 #: rule names the policy stage reports (conftest's convention)
 _DECISION = re.compile(r"^(deny|warn|violation)(_\w+)?$")
-
-#: libyaml's safe loader when available (the METADATA blocks of the built-in pack load on
-#: every run, the pre-commit hook's included)
-_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def is_decision_rule(name: str) -> bool:
@@ -94,9 +88,13 @@ class _FileScan:
 
 
 def _parse_block(lines: list[str], path: str, line: int) -> dict[str, Any]:
+    import yaml  # here: the policy worker imports this module for is_decision_rule alone
+
     text = "\n".join(lines)
     try:
-        data = yaml.load(text, Loader=_SAFE_LOADER) if text.strip() else {}
+        # libyaml's safe loader when available (the METADATA blocks of the built-in pack
+        # load on every run, the pre-commit hook's included)
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) if text.strip() else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = line + 1 + (mark.line if mark is not None else 0)

@@ -29,7 +29,7 @@ from meshguard.errors import EngineUnavailable, PolicyError, UsageError
 from meshguard.policy.bundle import Module, PolicyBundle
 from meshguard.policy.engine import ROOT, Decisions, EngineCapabilities, flatten_tree
 from meshguard.policy.metadata import scan_file
-from meshguard.stages import RunOptions
+from meshguard.stages import PolicyContext
 
 
 def _policy_id(path: str) -> str:
@@ -223,16 +223,16 @@ class OpaEngine:
         self._client.close_connection()
 
 
-def open_opa(bundle: PolicyBundle, config: Config, options: RunOptions) -> OpaEngine:
+def open_opa(bundle: PolicyBundle, config: Config, run: PolicyContext) -> OpaEngine:
     opa = config.engine.opa
-    url = options.opa_url or opa.url
+    url = run.opa_url or opa.url
     if not url:
         raise UsageError("the opa engine needs a server URL (--opa-url or engine.opa.url in meshguard.yaml)")
     token = os.environ.get(opa.token_env) if opa.token_env else None
     ca = opa.ca_bundle
     if ca and not os.path.isabs(ca):
         ca = str(config.root / ca)
-    push = options.push_policies if options.push_policies is not None else opa.push_policies
+    push = run.push_policies if run.push_policies is not None else opa.push_policies
     return OpaEngine(
         url,
         bundle,

@@ -26,7 +26,7 @@ from meshguard.config import Config
 from meshguard.errors import EngineUnavailable, PolicyError
 from meshguard.policy.bundle import Module, PolicyBundle
 from meshguard.policy.engine import ROOT, Decisions, decide_per_rule, flatten_tree
-from meshguard.stages import RunOptions
+from meshguard.stages import PolicyContext
 
 INSTALL_HINT = (
     "the opa-inprocess engine needs OPA's evaluator: "
@@ -136,7 +136,7 @@ class OpaCore:
         self._engine.close()
 
 
-def open_opa_inprocess(bundle: PolicyBundle, config: Config, options: RunOptions) -> Any:
+def open_opa_inprocess(bundle: PolicyBundle, config: Config, run: PolicyContext) -> Any:
     from meshguard.policy.embedded import EmbeddedEngine
 
     _bindings()  # a missing install is a clear exit 3 before any worker starts

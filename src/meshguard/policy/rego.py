@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from meshguard.errors import PolicyError
-from meshguard.policy.bundle import Module
 from meshguard.policy.engine import ROOT, Decisions, decide_per_rule, flatten_tree
+
+if TYPE_CHECKING:
+    from meshguard.policy.bundle import Module
 
 #: builtins that could reach outside the process; each is replaced by a failing function
 DISABLED_BUILTINS: dict[str, int] = {"http.send": 1}

@@ -6,7 +6,7 @@
   ``"t.event_ts, t.loaded_at"`` the largest ``loaded_at - event_ts``; with one element
   it is not measurable from one timestamp and is reported as ``info``.
 
-"now" is ``RunOptions.now`` (``--as-of`` / ``data.as_of`` for reproducible runs).
+"now" is the run's clock (``--as-of`` / ``data.as_of`` for reproducible runs).
 """
 
 from __future__ import annotations

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+from meshguard import progress
 from meshguard.config import Config
-from meshguard.contracts.model import Contract, Property
-from meshguard.errors import DataError
+from meshguard.contracts.model import Contract, Property, SchemaObject
+from meshguard.errors import DataError, MeshguardError
 from meshguard.quality.backends import backend
 from meshguard.quality.library import library_check
 from meshguard.quality.load import flatten, read_error, read_table
@@ -20,18 +20,18 @@ from meshguard.quality.sla import parse_instant, sla_checks
 from meshguard.quality.sqlrules import other_rule_check, sql_check
 from meshguard.quality.types import normalise
 from meshguard.results.model import CheckResult, Severity, Stage, Status
-from meshguard.sources.base import ReadOptions, Source
+from meshguard.sources.base import ReadOptions, SizedSource, Source
 from meshguard.sources.registry import NoSource, open_source
-from meshguard.stages import QualityOutcome, RunOptions
+from meshguard.stages import QualityContext, QualityOutcome
 
 if TYPE_CHECKING:
     import polars as pl
 
 
-def _read_options(config: Config, options: RunOptions) -> ReadOptions:
+def _read_options(config: Config, run: QualityContext) -> ReadOptions:
     return ReadOptions(
-        limit=options.sample_rows or config.data.sample_rows,
-        fraction=options.sample_fraction,
+        limit=run.sample_rows or config.data.sample_rows,
+        fraction=run.sample_fraction,
         large_file_bytes=config.data.large_file_bytes,
     )
 
@@ -54,14 +54,14 @@ def _props(contract: Contract, schema: str) -> dict[str, Property]:
 
 
 def run_quality(
-    contract: Contract, config: Config, options: RunOptions, mesh: Mapping[str, Contract]
+    contract: Contract, config: Config, run: QualityContext, mesh: Mapping[str, Contract]
 ) -> QualityOutcome:
     """Validate ``contract``'s data; :class:`UnavailableError` (exit 3) propagates."""
     import polars as pl
 
     out = QualityOutcome()
     try:
-        source = open_source(contract, config, options)
+        source = open_source(contract, config, run.server)
     except NoSource as exc:
         out.checks.append(
             _product_check(contract, "data", Status.WARNED, f"{exc}: data checks not run", Severity.WARNING)
@@ -70,12 +70,13 @@ def run_quality(
     except DataError as exc:
         out.checks.append(_product_check(contract, "data", Status.ERRORED, str(exc), Severity.ERROR))
         return out
-    read_opts = _read_options(config, options)
+    read_opts = _read_options(config, run)
     tables: dict[str, Table] = {}
     columns: dict[str, dict[str, Any]] = {}
     multi = len(contract.schemas) > 1
     prepare = backend(source.capabilities.backend)
     for obj in contract.schemas:
+        progress.step(contract.id, "reading", obj.name, size=_size(source, obj))
         try:
             table, norm, prof = prepare(
                 contract, obj, source, _props(contract, obj.name), read_opts, config.data.failing_samples
@@ -88,10 +89,15 @@ def run_quality(
             continue
         props = _props(contract, obj.name)
         tables[obj.name] = table
+        progress.step(contract.id, "checking", obj.name, rows=_known_rows(table))
         try:
             out.checks.extend(schema_checks(table, norm, props))
             out.checks.extend(_unsupported_items(table, contract, obj.name))
-            for rule in (*obj.quality, *(r for p in props.values() for r in p.quality)):
+            rules = [*obj.quality, *(r for p in props.values() for r in p.quality)]
+            for i, rule in enumerate(rules):
+                progress.step(
+                    contract.id, "rules", obj.name, rows=_known_rows(table), done=i + 1, total=len(rules)
+                )
                 out.checks.append(_rule(table, rule))
         except (pl.exceptions.PolarsError, ValueError) as exc:  # data found broken half way
             err = read_error(contract, source, exc)
@@ -100,11 +106,13 @@ def run_quality(
             )
         out.sampled = out.sampled or sampled
         out.rows = (out.rows or 0) + table.rows
-        if options.with_policy:  # the profile is what policies read (input.data): computed for them only
+        if run.profile:  # the profile is what policies read (input.data): computed for them only
             for path, entry in prof.items():
                 columns[f"{obj.name}.{path}" if multi else path] = entry
-    out.checks.extend(relationship_checks(contract, tables, mesh, _loader(config, options)))
-    sla = sla_checks(contract, tables, sla_now(config, options))
+    progress.step(contract.id, "relationships")
+    out.checks.extend(relationship_checks(contract, tables, mesh, _loader(config, run)))
+    progress.step(contract.id, "sla")
+    sla = sla_checks(contract, tables, sla_now(config, run))
     out.checks.extend(sla)
     try:  # an engine that fetches every check's failing rows at the end, in one go
         out.checks = with_samples(out.checks, tables.values())
@@ -116,13 +124,28 @@ def run_quality(
     return out
 
 
-def sla_now(config: Config, options: RunOptions) -> datetime:
+def _size(source: Source, obj: SchemaObject) -> int | None:
+    """The bytes of the table being read, when the source knows them (progress shows them)."""
+    if not source.capabilities.sizes:
+        return None
+    try:
+        return cast(SizedSource, source).size(obj.physical_name or obj.name)
+    except (MeshguardError, OSError):  # reading it reports the problem
+        return None
+
+
+def _known_rows(table: Table) -> int | None:
+    """The rows of ``table`` when known without another pass over it (progress shows them)."""
+    return table.row_count if table.streaming else table.rows
+
+
+def sla_now(config: Config, run: QualityContext) -> datetime:
     """``--as-of``, else ``data.as_of`` in meshguard.yaml, else the run's clock."""
-    if options.as_of is not None:
-        return options.as_of
+    if run.as_of is not None:
+        return run.as_of
     if config.data.as_of:
         return parse_instant(config.data.as_of, "data.as_of")
-    return options.now
+    return run.now
 
 
 def _rule(table: Table, rule: Any) -> CheckResult:
@@ -162,9 +185,8 @@ def _freshness(sla: list[CheckResult]) -> dict[str, Any] | None:
     return None
 
 
-def _loader(config: Config, options: RunOptions) -> Any:
+def _loader(config: Config, run: QualityContext) -> Any:
     cache: dict[tuple[str, str, tuple[str, ...]], pl.DataFrame] = {}
-    opts = replace(options, server=None)
 
     def load(target: Contract, schema: str, cols: list[str]) -> pl.DataFrame:
         import polars as pl
@@ -172,12 +194,12 @@ def _loader(config: Config, options: RunOptions) -> Any:
         key = (target.path, schema, tuple(cols))
         if key not in cache:
             try:
-                source: Source = open_source(target, config, opts)
+                source: Source = open_source(target, config)  # the target's own server, not --server
             except NoSource as exc:
                 raise DataError(str(exc)) from None
             obj = next(s for s in target.schemas if s.name == schema)
             # the whole target, only the columns named, streamed from the source
-            lazy, _ = read_table(source, target, obj, _read_options(config, opts), stream=True)
+            lazy, _ = read_table(source, target, obj, _read_options(config, run), stream=True)
             props = {c: p for c, p in _props(target, schema).items() if c in cols}
             lazy = flatten(lazy.lazy(), props)
             present = [c for c in cols if c in lazy.collect_schema().names()]

@@ -15,7 +15,6 @@ from meshguard.config import Config
 from meshguard.contracts.model import Contract, Server
 from meshguard.errors import UsageError
 from meshguard.sources.base import Source
-from meshguard.stages import RunOptions
 
 #: ODCS server type → "module:Class" (imported on use)
 SOURCES: dict[str, str] = {
@@ -64,8 +63,9 @@ def choose_server(contract: Contract, server_name: str | None) -> Server:
     raise NoSource(f"server type {kinds} is not supported (supported: {known})")
 
 
-def open_source(contract: Contract, config: Config, options: RunOptions) -> Source:
-    """The source of ``contract``'s data: a configured sample, else the chosen server entry."""
+def open_source(contract: Contract, config: Config, server_name: str | None = None) -> Source:
+    """The source of ``contract``'s data: a configured sample, else the server entry named
+    ``server_name`` (``--server``), else the first one meshguard can read."""
     common: dict[str, Any] = {
         "root": config.root,
         "product": contract.id,
@@ -73,11 +73,11 @@ def open_source(contract: Contract, config: Config, options: RunOptions) -> Sour
         "spark": config.spark,  # every source takes what it needs from these, ignores the rest
     }
     sample = config.data.samples.get(contract.id)
-    if sample and not options.server:
+    if sample and not server_name:
         from meshguard.sources.files import FileSource
 
         return FileSource.from_server({"path": sample}, **common)
-    server = choose_server(contract, options.server)
+    server = choose_server(contract, server_name)
     # a relative path in the contract is looked up next to the contract first, then in the repo root
     common["base"] = (config.root / contract.path).parent
     kind = (server.type or "").lower()

@@ -1,0 +1,163 @@
+"""What the pre-commit path imports: `meshguard lint`, the `meshguard-check` hook's command and
+the embedded engine's worker process load only what they use.
+
+The hook's budget (a fraction of a second per commit) is mostly interpreter start-up and
+imports, so an import added at the top of a module on these paths would silently cost every
+commit. Each test runs the real command in a fresh interpreter and reads ``sys.modules``
+afterwards; the check that the same probe does see the modules a data run needs keeps the
+probe honest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from conftest import PROJECT
+from usage_helpers import contract, init_repo
+
+#: third-party libraries for data, engines or other outputs; none is needed to lint a contract
+DATA_AND_ENGINES = (
+    "polars",
+    "pandera",
+    "pandas",
+    "duckdb",
+    "ibis",
+    "pyarrow",
+    "regorus",
+    "opa_client",
+    "jinja2",
+)
+
+
+def _probe(code: str, cwd: Path) -> tuple[int, set[str]]:
+    """Run ``code`` in a fresh interpreter; its exit code and the modules imported by then."""
+    probe = (
+        "import json, sys\n"
+        "code = 0\n"
+        "try:\n" + "".join(f"    {line}\n" for line in code.splitlines()) + "except SystemExit as exc:\n"
+        "    code = exc.code\n"
+        "print('MODULES=' + json.dumps([code, sorted(sys.modules)]))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(PROJECT / "src")}
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], cwd=cwd, capture_output=True, text=True, env=env, timeout=120
+    )
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("MODULES=")), None)
+    assert line is not None, proc.stdout + proc.stderr
+    exit_code, modules = json.loads(line.removeprefix("MODULES="))
+    return exit_code, set(modules)
+
+
+def _modules_after(argv: list[str], cwd: Path) -> tuple[int, set[str]]:
+    """Run ``meshguard ARGV`` in a fresh interpreter; its exit code and the modules it imported."""
+    return _probe(f"from meshguard.cli import main\nmain({argv!r})", cwd)
+
+
+def _loaded(modules: set[str], names: tuple[str, ...]) -> set[str]:
+    return {m for m in modules for n in names if m == n or m.startswith(n + ".")}
+
+
+def _repo(tmp_path: Path) -> tuple[Path, str]:
+    """A domain repo in git with one committed contract, then changed (a patch bump)."""
+    rel = "contracts/orders.odcs.yaml"
+    repo = init_repo(
+        tmp_path / "repo", {rel: contract("orders"), "meshguard.yaml": "contracts: {dir: contracts}\n"}
+    )
+    path = repo / rel
+    path.write_text(path.read_text().replace("version: 1.0.0", "version: 1.0.1"))
+    return repo, rel
+
+
+def test_lint_imports_no_data_engine_or_pipeline_module(tmp_path: Path) -> None:
+    repo, rel = _repo(tmp_path)
+    code, modules = _modules_after(["lint", rel], repo)
+    assert code in (0, 1)
+    assert _loaded(modules, DATA_AND_ENGINES) == set()
+    # what `check` needs but lint does not: the stages, the API's run options, policies, reports
+    assert (
+        _loaded(
+            modules,
+            (
+                "meshguard.api",
+                "meshguard.stages",
+                "meshguard.pipeline",
+                "meshguard.policy",
+                "meshguard.quality",
+                "meshguard.versioning",
+            ),
+        )
+        == set()
+    )
+    # lint prints through the one reporter registry, which loads only the reporter asked for
+    reporters = {m for m in _loaded(modules, ("meshguard.report",))}
+    assert reporters == {
+        "meshguard.report",
+        "meshguard.report.formats",
+        "meshguard.report.formats.common",
+        "meshguard.report.formats.text",
+        "meshguard.report.formats.views",
+        "meshguard.report.publish",
+    }, reporters
+    # standard modules that cost a start-up more than they give it
+    assert (
+        _loaded(modules, ("subprocess", "tomllib", "importlib.resources", "tempfile", "multiprocessing"))
+        == set()
+    )
+
+
+def test_the_hook_without_data_imports_no_data_module(tmp_path: Path) -> None:
+    repo, rel = _repo(tmp_path)
+    hooks = yaml.safe_load((PROJECT / ".pre-commit-hooks.yaml").read_text())
+    entry = next(h["entry"] for h in hooks if h["id"] == "meshguard-check").split()
+    assert entry[:2] == ["meshguard", "check"] and "--no-data" in entry
+    code, modules = _modules_after([*entry[1:], rel], repo)
+    assert code in (0, 1)
+    assert "meshguard.policy.stage" in modules  # it did decide policies
+    assert _loaded(modules, DATA_AND_ENGINES) == set()  # regorus runs in the worker process
+    data_modules = {
+        m
+        for m in _loaded(modules, ("meshguard.quality", "meshguard.sources"))
+        if m != "meshguard.quality.mesh"
+    }
+    assert data_modules - {"meshguard.quality"} == set()
+    assert _loaded(modules, ("multiprocessing",)) == set()  # one product: no process pool
+
+
+def test_the_same_probe_sees_a_data_run_import_the_data_modules(tmp_path: Path) -> None:
+    repo, rel = _repo(tmp_path)
+    (repo / "orders.csv").write_text("orders_id\n1\n2\n")
+    path = repo / rel
+    path.write_text(contract("orders", server="orders.csv").replace("version: 1.0.0", "version: 1.0.1"))
+    code, modules = _modules_after(
+        ["check", "--no-reports", "--no-history", "--no-policy", "--jobs", "1", rel], repo
+    )
+    assert code in (0, 1)
+    assert "meshguard.quality.stage" in modules
+
+
+def test_the_policy_worker_imports_neither_yaml_nor_the_config(tmp_path: Path) -> None:
+    """The worker starts beside every policy run: what it imports is paid per run."""
+    code = (
+        "from meshguard.policy import worker\n"
+        "from meshguard.policy.bundle import Module\n"
+        "from meshguard.policy.rego import RegoCore\n"
+        "RegoCore.load([Module('p.rego', 'package meshguard.p\\ndeny contains 1 if input.x\\n')], {})"
+    )
+    exit_code, modules = _probe(code, tmp_path)
+    assert exit_code == 0
+    assert "regorus" in modules
+    heavy = (
+        "yaml",
+        "meshguard.config",
+        "meshguard.yamlio",
+        "meshguard.stages",
+        "meshguard.results",
+        "jsonschema_rs",
+    )
+    assert _loaded(modules, heavy) == set()
