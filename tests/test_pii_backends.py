@@ -22,7 +22,7 @@ from conftest import run_cli
 from meshguard.config import load_config
 from meshguard.contracts.load import load_contract
 from meshguard.quality.stage import run_quality
-from meshguard.stages import RunOptions
+from meshguard.stages import QualityContext
 from pg_server import postgres
 from policykit import compliant, make_repo
 
@@ -118,7 +118,7 @@ def detections(repo: Path, env: dict[str, str] | None = None) -> dict[str, dict[
     """column → what the profile found in it (kinds, counts per kind, sampled values)."""
     config = load_config(repo)
     contract = load_contract(repo / "contracts" / "good.odcs.yaml", repo, config.sensitivity).contract
-    out = run_quality(contract, config, RunOptions(with_policy=True), {})
+    out = run_quality(contract, config, QualityContext(profile=True), {})
     assert out.data is not None, [c.message for c in out.checks]
     return {
         c: {k: e.get(k) for k in ("detected", "detected_counts", "sampled")}

@@ -110,7 +110,7 @@ def test_one_aggregation_and_one_samples_job_per_table(
     for module in (spark_backend, jobs):
         monkeypatch.setattr(module, "aggregate", aggregate)
     monkeypatch.setattr(spark_backend, "first_failing", first_failing)
-    out = _run(repos[1], with_policy=True)
+    out = _run(repos[1], profile=True)
     tables = sum(len(o.checks) > 0 for o in out.values())
     counted = [names for names in aggregations if "__rows" in names]
     assert len(counted) == tables == 2, aggregations
@@ -187,7 +187,7 @@ def test_minority_phone_numbers_found_counted_and_masked_on_spark(tmp_path: Path
     for name, repo in (("polars", polars_repo), ("spark", spark_repo)):
         cfg = load_config(repo)
         contract = load_contract(repo / "contracts" / "good.odcs.yaml", repo, cfg.sensitivity).contract
-        got = run_quality(contract, cfg, RunOptions(with_policy=True), {})
+        got = run_quality(contract, cfg, QualityContext(profile=True), {})
         assert got.data is not None
         found[name] = got.data["columns"]
     notes = found["spark"]["notes"]
