@@ -1,13 +1,18 @@
-"""Whole-process wall time of the `meshguard-check` pre-commit hook on one changed contract
-in a domain repo of 200 contracts (lint + policy, no data).
+"""Whole-process wall time of the `meshguard-check` pre-commit hook and of `meshguard lint` on
+one changed contract in a domain repo of 200 contracts (lint + versioning + policy, no data).
 
-Budget (DESIGN.md §9): < 0.3 s on a 2-core machine (`meshguard lint`: < 0.15 s). Runs the hook's exact entry
-(from .pre-commit-hooks.yaml) with the changed file as pre-commit passes it, and,
-side by side, the bare interpreter start-up and `meshguard lint` of the same file.
-The repo is generated under benchmarks/_work/ (git, 200 contracts that reference
-each other, the project's policy pack when it has one).
+Budget (DESIGN.md §9), on a quiet 2-core machine: the hook < 0.3 s, `meshguard lint` < 0.15 s.
+Runs the hook's exact entry (from .pre-commit-hooks.yaml) through the `meshguard` console
+script, with the changed file as pre-commit passes it and PRE_COMMIT=1 as pre-commit sets
+it, interleaved round by round with the bare interpreter start-up (`python -c pass`) and
+`meshguard lint` of the same file; medians and ratios to the start-up. The contracts meet
+the built-in policy pack, so the timed commit passes (exit 0 is checked); before timing, the
+same hook must block a planted violation (a personal-data field without a classification,
+exit 1 naming GDPR-001). `--baseline SRC` times another checkout's src/ in the same rounds
+(e.g. `git archive main src | tar -x -C /tmp/base`, then `--baseline /tmp/base/src`).
+The repo is generated under benchmarks/_work/ (git, 200 contracts that reference each other).
 
-    python benchmarks/precommit.py [--runs 15] [--contracts 200]
+    python benchmarks/precommit.py [--runs 15] [--contracts 200] [--baseline SRC]
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -49,36 +55,56 @@ team:
   members:
     - username: owner{d}@example.com
       role: owner
+support:
+  - channel: "#team-{d}-data"
+    url: https://chat.example.com/team-{d}-data
+slaProperties:
+  - property: freshness
+    value: 1
+    unit: d
+    element: table_{i:03d}.created_at
+  - property: retention
+    value: 3
+    unit: y
 schema:
   - name: table_{i:03d}
     physicalType: table
+    quality:
+      - type: library
+        metric: rowCount
+        mustBeGreaterThan: 0
     properties:
       - name: id
         logicalType: integer
         primaryKey: true
         required: true
+        description: Key of the record.
         classification: internal
-      - name: email
-        logicalType: string
-        classification: restricted
-        tags: [pii]
       - name: amount
         logicalType: number
+        description: Amount in euros.
         classification: internal
       - name: created_at
         logicalType: timestamp
+        description: When the record was created.
         classification: internal
       - name: parent_id
         logicalType: integer
+        description: The record of the next product it refers to.
         classification: internal
         relationships:
           - type: foreignKey
             to: table_{parent:03d}.id
-slaProperties:
-  - property: retention
-    value: 3
-    unit: y
 """
+
+#: the planted violation: a personal-data field with no classification (the pack's GDPR-001)
+PLANTED = """\
+      - name: email
+        logicalType: string
+        description: Contact address.
+        tags: [pii]
+"""
+PLANTED_RULE = "GDPR-001"
 
 
 def make_repo(n: int) -> Path:
@@ -98,23 +124,52 @@ def make_repo(n: int) -> Path:
 
 
 def hook_entry(hook_id: str) -> list[str]:
+    """The hook's entry from .pre-commit-hooks.yaml, as the arguments after ``meshguard``."""
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     entry = next(h["entry"] for h in hooks if h["id"] == hook_id)
     argv = shlex.split(entry)
     assert argv[0] == "meshguard"
-    return [sys.executable, "-m", "meshguard", *argv[1:]]
+    return argv[1:]
 
 
-def timed(cmd: list[str], cwd: Path, runs: int) -> tuple[float, int, str]:
-    samples = []
-    proc = None
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "PRE_COMMIT": "1"}
+def meshguard_exe() -> list[str]:
+    """The ``meshguard`` console script next to this interpreter (what pre-commit runs), else
+    ``python -m meshguard``."""
+    script = Path(sys.executable).with_name("meshguard")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "meshguard"]
+
+
+@dataclass
+class Case:
+    """One command, timed in every round."""
+
+    label: str
+    argv: list[str]
+    src: Path | None = None  # PYTHONPATH: the checkout whose meshguard runs (None: the bare interpreter)
+    samples: list[float] = field(default_factory=list)
+    codes: set[int] = field(default_factory=set)
+    output: str = ""
+
+
+def run_once(case: Case, cwd: Path) -> None:
+    env = {**os.environ, "PRE_COMMIT": "1"}  # pre-commit sets it: the hook's own mode
+    if case.src is not None:
+        env["PYTHONPATH"] = str(case.src)
+    t0 = time.perf_counter()
+    proc = subprocess.run(case.argv, cwd=cwd, capture_output=True, text=True, env=env)
+    case.samples.append(time.perf_counter() - t0)
+    case.codes.add(proc.returncode)
+    case.output = (proc.stdout + proc.stderr).strip()
+
+
+def interleaved(cases: list[Case], cwd: Path, runs: int) -> None:
+    """Every case once per round, ``runs`` rounds (one warm-up round first, not counted)."""
+    for case in cases:
+        run_once(case, cwd)
+        case.samples.clear()
     for _ in range(runs):
-        t0 = time.perf_counter()
-        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
-        samples.append(time.perf_counter() - t0)
-    assert proc is not None
-    return statistics.median(samples), proc.returncode, (proc.stdout + proc.stderr).strip()
+        for case in cases:
+            run_once(case, cwd)
 
 
 def context_side_by_side(repo: Path, changed: Path, runs: int) -> tuple[float, float]:
@@ -162,29 +217,55 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--contracts", type=int, default=200)
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        metavar="SRC",
+        help="also time the src/ folder of another checkout (e.g. the main branch), interleaved",
+    )
     args = ap.parse_args()
     repo = make_repo(args.contracts)
     changed = repo / "contracts" / "domain-3" / "product-003.odcs.yaml"
-    changed.write_text(changed.read_text().replace("version: 1.3.0", "version: 1.3.1"))
+    original = changed.read_text()
     rel = changed.relative_to(repo).as_posix()
-    bare, _, _ = timed([sys.executable, "-c", "pass"], repo, args.runs)
-    lint, lint_code, _ = timed([sys.executable, "-m", "meshguard", "lint", rel], repo, args.runs)
-    hook, code, out = timed([*hook_entry("meshguard-check"), rel], repo, args.runs)
-    print(f"repo: {args.contracts} contracts, one changed; policies: the built-in pack")
-    print(f"python start-up (reference)            median {bare * 1000:7.1f} ms")
-    print(
-        f"meshguard lint, changed contract       median {lint * 1000:7.1f} ms  (exit {lint_code}, budget 150 ms)"
-    )
-    print(
-        f"meshguard-check hook, changed contract median {hook * 1000:7.1f} ms  (exit {code}, budget 300 ms)"
-    )
-    print(f"ratio hook / bare python: {hook / bare:.1f}x")
+    exe, hook = meshguard_exe(), hook_entry("meshguard-check")
+    sources = [("", ROOT / "src")] + ([(" [baseline]", args.baseline.resolve())] if args.baseline else [])
+
+    # the planted violation first: each side's hook must block it, naming the rule
+    changed.write_text(original.replace("version: 1.3.0", "version: 1.4.0") + PLANTED)
+    for tag, src in sources:
+        case = Case("planted" + tag, [*exe, *hook, rel], src)
+        run_once(case, repo)
+        assert case.codes == {1} and PLANTED_RULE in case.output, (
+            f"the hook{tag} did not block:\n{case.output}"
+        )
+    # the timed commit: a compliant patch bump of one contract
+    changed.write_text(original.replace("version: 1.3.0", "version: 1.3.1"))
+    cases = [Case("python -c pass (start-up, reference)", [sys.executable, "-c", "pass"])]
+    for tag, src in sources:
+        cases.append(Case("meshguard lint, changed contract" + tag, [*exe, "lint", rel], src))
+        cases.append(Case("meshguard-check hook, changed contract" + tag, [*exe, *hook, rel], src))
+    interleaved(cases, repo, args.runs)
+    load = os.getloadavg()[0]
+    print(f"repo: {args.contracts} contracts, one changed; policies: the built-in pack; load {load:.1f}")
+    print(f"the hook blocks the planted {PLANTED_RULE} violation (exit 1) on every side timed")
+    bare = statistics.median(cases[0].samples)
+    for case in cases:
+        med = statistics.median(case.samples)
+        codes = ",".join(map(str, sorted(case.codes)))
+        print(f"{case.label:<52} median {med * 1000:7.1f} ms  {med / bare:5.1f}x start-up  (exit {codes})")
+    for case in cases[1:]:
+        assert case.codes == {0}, f"{case.label} failed on a compliant change:\n{case.output[-2000:]}"
+    if args.baseline:
+        for now, before in ((cases[1], cases[3]), (cases[2], cases[4])):
+            ratio = statistics.median(a / b for a, b in zip(now.samples, before.samples, strict=True))
+            print(f"{now.label}: {ratio:.2f}x the baseline (median of the per-round ratios)")
+    print("budgets: lint < 150 ms, hook < 300 ms (on a quiet 2-core machine)")
     lazy, eager = context_side_by_side(repo, changed, args.runs)
     print(f"in-process lint of the changed contract, lazy repo context  median {lazy * 1000:6.1f} ms")
     print(f"in-process lint of the changed contract, eager repo context median {eager * 1000:6.1f} ms")
     print(f"ratio eager / lazy: {eager / lazy:.1f}x")
-    if code != 0:
-        print("hook output:\n" + out[-2000:])
 
 
 if __name__ == "__main__":

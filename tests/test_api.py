@@ -102,8 +102,9 @@ def test_lint_returns_what_the_cli_prints() -> None:
     cli = json.loads(r.stdout)
     assert cli["summary"]["errors"] == result.error_count
     assert cli["summary"]["warnings"] == result.warning_count
-    assert [c["path"] for c in cli["contracts"]] == [lc.contract.path for lc in result.contracts]
-    assert [c["findings"] for c in cli["contracts"]] == [
+    assert cli["command"] == "lint"
+    assert [c["contract_path"] for c in cli["products"]] == [lc.contract.path for lc in result.contracts]
+    assert [c["findings"] for c in cli["products"]] == [
         [f.to_dict() for f in lc.findings] for lc in result.contracts
     ]
 
@@ -122,7 +123,8 @@ def test_diff_returns_what_the_cli_prints() -> None:
     assert isinstance(change, meshguard.DiffResult) and change.versions.changes
     r = run_cli("diff", str(old), str(new), "--format", "json")
     cli = json.loads(r.stdout)
-    assert cli["changes"] == [c.to_dict() for c in change.versions.changes]
+    (product,) = cli["products"]
+    assert product["changes"] == [c.to_dict() for c in change.versions.changes]
     assert r.returncode == (1 if change.breaking else 0)
 
 

@@ -20,7 +20,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("__main__", "cli"),  # the command line
     ("commands",),  # one module per command: options → API → reporters → gate
     ("ci",),
-    ("__init__", "api"),  # the public Python API
+    ("__init__", "api", "outcomes"),  # the public Python API; every command's outcome as a MeshResult
     ("pipeline", "parallel"),
     ("report",),
     ("history",),
@@ -39,6 +39,7 @@ LAYERS: list[tuple[str, ...]] = [
         "yamlio",
         "version",
         "plugins",
+        "progress",
         "scaffold",
     ),  # ground floor
 ]

@@ -124,7 +124,7 @@ def test_all_example_contracts_lint_without_errors() -> None:
     doc = json.loads(proc.stdout)
     assert doc["summary"]["errors"] == 0
     assert doc["summary"]["unreadable"] == 0
-    assert {c["id"] for c in doc["contracts"]} == PRODUCTS
+    assert {c["id"] for c in doc["products"]} == PRODUCTS
     # the previous orders version is linted on its own, and is not a duplicate id
     proc = run_cli("lint", "contracts/ecommerce/orders/1.1.0.odcs.yaml")
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -169,7 +169,7 @@ def test_broken_contract(
         return
     proc_json = run_cli("lint", "--root", str(tmp_path), "--format", "json", str(f))
     doc = json.loads(proc_json.stdout)
-    findings = [x for c in doc["contracts"] for x in c["findings"] if x["rule_id"] == rule]
+    findings = [x for c in doc["products"] for x in c["findings"] if x["rule_id"] == rule]
     assert findings, doc
     assert any(message in x["message"] for x in findings), findings
     if line is not None:
@@ -197,7 +197,7 @@ def test_every_violation_is_reported_not_only_the_first(tmp_path: Path) -> None:
     f = tmp_path / "c.odcs.yaml"
     f.write_text(bad)
     doc = json.loads(run_cli("lint", "--root", str(tmp_path), "--format", "json", str(f)).stdout)
-    messages = [x["message"] for x in doc["contracts"][0]["findings"] if x["rule_id"] == "MG001"]
+    messages = [x["message"] for x in doc["products"][0]["findings"] if x["rule_id"] == "MG001"]
     assert any("foo" in m for m in messages) and any("bar" in m for m in messages)
     assert any(m.startswith("version") for m in messages), messages
 
@@ -225,8 +225,8 @@ def test_a_contract_id_used_twice_is_mg020_on_both_files(tmp_path: Path) -> None
     assert proc.returncode == 1, proc.stdout + proc.stderr
     doc = json.loads(proc.stdout)
     mg020 = {
-        (Path(c["path"]).name, x["location"]["line"], x["message"])
-        for c in doc["contracts"]
+        (Path(c["contract_path"]).name, x["location"]["line"], x["message"])
+        for c in doc["products"]
         for x in c["findings"]
         if x["rule_id"] == "MG020"
     }

@@ -180,7 +180,7 @@ def test_builtin_error_errors_one_rule_and_keeps_the_others(repo: Path) -> None:
     )
     proc = run_cli("policy", "eval", "bad", "--format", "json", cwd=repo, env={"RUST_BACKTRACE": "1"})
     assert proc.returncode == 1, proc.stderr
-    (result,) = json.loads(proc.stdout)["results"]
+    (result,) = json.loads(proc.stdout)["products"]
     status = {c["id"]: c for c in result["checks"]}
     assert status["FRAGILE-1"]["status"] == "errored"
     assert "datetime" in status["FRAGILE-1"]["message"].lower()

@@ -36,9 +36,8 @@ def _eval(tmp_path: Path, severity: str, doc: dict[str, bool]) -> int:
     (tmp_path / "in.json").write_text(json.dumps(doc), encoding="utf-8")
     r = run_cli("policy", "eval", "--input", "in.json", "--format", "json", cwd=tmp_path)
     assert r.returncode in (0, 1), r.stderr
-    found = {
-        row["id"] for res in json.loads(r.stdout)["results"] for row in res["decisions"] if row["findings"]
-    }
+    (product,) = json.loads(r.stdout)["products"]
+    found = {f["rule_id"] for f in product["findings"]}
     assert found == {k for k, v in (("DEMO-SOFT", doc.get("soft")), ("DEMO-WARN", doc.get("plain"))) if v}
     return r.returncode
 

@@ -141,7 +141,7 @@ def test_waiver_lifecycle(tmp_path: Path) -> None:
     valid = run_cli("policy", "eval", "bad", "--format", "json", "--now", "2026-01-01", cwd=repo)
     assert valid.returncode == 0, valid.stdout + valid.stderr  # the only deny is waived
     doc = json.loads(valid.stdout)
-    (finding,) = doc["results"][0]["findings"]
+    (finding,) = doc["products"][0]["findings"]
     assert finding["status"] == "waived" and finding["waiver"]["expires"] == "2026-01-10"
     assert {(f["rule_id"], f["waiver"]["policy"]) for f in doc["findings"]} == {
         ("MG-WAIVER-EXPIRING", "OWN-003"),  # 9 days left
@@ -149,11 +149,11 @@ def test_waiver_lifecycle(tmp_path: Path) -> None:
     }
     last_day = run_cli("policy", "eval", "bad", "--format", "json", "--now", "2026-01-10", cwd=repo)
     assert last_day.returncode == 0, last_day.stdout  # valid through its expiry day
-    assert json.loads(last_day.stdout)["results"][0]["findings"][0]["status"] == "waived"
+    assert json.loads(last_day.stdout)["products"][0]["findings"][0]["status"] == "waived"
     expired = run_cli("policy", "eval", "bad", "--format", "json", "--now", "2026-01-11", cwd=repo)
     assert expired.returncode == 1
     doc = json.loads(expired.stdout)
-    assert doc["results"][0]["findings"][0]["status"] == "failed"
+    assert doc["products"][0]["findings"][0]["status"] == "failed"
     assert ("MG-WAIVER-EXPIRED", "OWN-003") in {
         (f["rule_id"], f["waiver"]["policy"]) for f in doc["findings"]
     }
@@ -220,8 +220,9 @@ def test_policy_eval_on_an_input_file(tmp_path: Path) -> None:
     (repo / "in.json").write_text(json.dumps(doc))
     proc = run_cli("policy", "eval", "--input", "in.json", "--format", "json", cwd=repo)
     assert proc.returncode == 1, proc.stderr
-    rows = {r["id"]: r for r in json.loads(proc.stdout)["results"][0]["decisions"]}
-    assert rows["OWN-001"]["findings"] == [{"msg": "no owner team", "pointer": "/team"}]
-    assert all(not r["findings"] for k, r in rows.items() if k != "OWN-001")
+    (product,) = json.loads(proc.stdout)["products"]
+    said = [(f["rule_id"], f["details"]["value"]) for f in product["findings"]]
+    assert said == [("OWN-001", {"msg": "no owner team", "pointer": "/team"})]
+    assert {c["id"]: c["status"] for c in product["checks"]}["OWN-001"] == "failed"
     unknown = run_cli("policy", "eval", "nope", cwd=repo)
     assert unknown.returncode == 2 and "no data product 'nope'" in unknown.stderr

@@ -99,7 +99,7 @@ def test_refs_are_never_followed(tmp_path: Path) -> None:
     assert lint.returncode == 1 and SECRET not in lint.stdout + lint.stderr, lint.stdout + lint.stderr
     refs = {
         (f["location"]["line"], f["message"])
-        for c in json.loads(lint.stdout)["contracts"]
+        for c in json.loads(lint.stdout)["products"]
         for f in c["findings"]
         if f["rule_id"] == "MG001" and "'$ref' was unexpected" in f["message"]
     }

@@ -3,6 +3,7 @@ one check per rule and one finding per violation, with severity, status, waiver 
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from meshguard.config import load_config
 from meshguard.contracts.load import load_contract
 from meshguard.contracts.model import Contract
 from meshguard.policy.bundle import load_bundle
+from meshguard.policy.decide import DecisionMap, _pointer_tuple
 from meshguard.policy.engine import Decisions
 from meshguard.policy.stage import PolicyStage
 from meshguard.policy.waivers import WaiverSet
@@ -50,7 +52,7 @@ warn contains msg if {
 
 
 class NoEngine:
-    """decide() never calls the engine: the decisions below stand in for any engine's answer."""
+    """The stage hands decisions to its mapping without calling the engine."""
 
     name = "none"
 
@@ -69,10 +71,10 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Contract]:
     return policies, contract
 
 
-def _stage(policies: Path, *waivers: Waiver) -> PolicyStage:
+def _stage(policies: Path, *waivers: Waiver) -> DecisionMap:
+    """The mapping alone: the decisions each test passes stand in for any engine's answer."""
     bundle = load_bundle(policies, policies.parent)
-    ws = WaiverSet("waivers.yaml", list(waivers), today=date(2026, 1, 1))
-    return PolicyStage(bundle, NoEngine(), ws, PolicyContext())  # type: ignore[arg-type]
+    return DecisionMap(bundle, WaiverSet("waivers.yaml", list(waivers), today=date(2026, 1, 1)))
 
 
 def _checks(outcome: Any) -> dict[str, tuple[str, str, str]]:
@@ -196,3 +198,174 @@ def test_a_pointer_locates_a_finding_without_a_field(setup: tuple[Path, Contract
     (f,) = _stage(policies).decide(contract, decisions).findings
     assert f.location is not None and f.location.pointer == "/team/members/0" and f.location.line is not None
     assert "pointer" not in f.details
+
+
+def test_the_stage_hands_decisions_to_its_mapping(setup: tuple[Path, Contract]) -> None:
+    policies, contract = setup
+    bundle = load_bundle(policies, policies.parent)
+    stage = PolicyStage(
+        bundle, NoEngine(), WaiverSet("waivers.yaml", [], today=date(2026, 1, 1)), PolicyContext()
+    )  # type: ignore[arg-type]
+    outcome = stage.decide(contract, Decisions(values={"meshguard.probe.warn": ["w"]}))
+    assert _checks(outcome) == {"PROBE-1": ("passed", "error", ""), "PROBE-2": ("warned", "warning", "w")}
+    assert (stage.blocks("meshguard.probe.deny"), stage.blocks("meshguard.probe.warn")) == (True, False)
+
+
+SCOPED = """package meshguard.scoped
+
+import rego.v1
+
+# METADATA
+# title: Scoped deny, softened
+# custom:
+#   id: SCOPE-1
+#   severity: warning
+#   applies_to: [pii, phi]
+deny contains msg if {
+  input.never
+  msg := "x"
+}
+
+# METADATA
+# title: Scoped warn, hardened in vain
+# custom:
+#   id: SCOPE-2
+#   severity: error
+#   applies_to: pii
+warn_hard contains msg if {
+  input.never
+  msg := "y"
+}
+
+# METADATA
+# custom:
+#   applies_to: []
+violation contains msg if {
+  input.never
+  msg := "z"
+}
+"""
+
+
+def _scoped(tmp_path: Path) -> DecisionMap:
+    folder = tmp_path / "scoped"
+    folder.mkdir()
+    (folder / "scoped.rego").write_text(SCOPED, encoding="utf-8")
+    return DecisionMap(load_bundle(folder, tmp_path), WaiverSet("waivers.yaml", [], today=date(2026, 1, 1)))
+
+
+def test_severity_comes_from_the_kind_then_metadata_and_scope_is_recorded(
+    setup: tuple[Path, Contract], tmp_path: Path
+) -> None:
+    _, contract = setup
+    mapping = _scoped(tmp_path)
+    decisions = Decisions(
+        values={
+            "meshguard.scoped.deny": ["d"],
+            "meshguard.scoped.warn_hard": ["w"],
+            "meshguard.scoped.violation": ["v"],
+        }
+    )
+    outcome = mapping.decide(contract, decisions)
+    assert _checks(outcome) == {
+        "SCOPE-1": ("warned", "warning", "d"),  # METADATA softens a deny
+        "SCOPE-2": ("warned", "warning", "w"),  # …but cannot harden a warn
+        "meshguard.scoped.violation": ("failed", "error", "v"),  # no id: the rule's path
+    }
+    scope = {c.id: c.details.get("applies_to") for c in outcome.checks}
+    assert scope == {"SCOPE-1": ["phi", "pii"], "SCOPE-2": ["pii"], "meshguard.scoped.violation": None}
+    names = {c.id: c.name for c in outcome.checks}
+    assert names["meshguard.scoped.violation"] == "meshguard.scoped.violation"  # no title: the rule's key
+    assert [mapping.blocks(k) for k in ("meshguard.scoped.deny", "meshguard.scoped.violation")] == [
+        False,
+        True,
+    ]
+    assert mapping.blocks("meshguard.unknown.deny") and not mapping.blocks("meshguard.unknown.warn")
+
+
+def test_a_disabled_rule_gives_no_check_even_when_it_answers(setup: tuple[Path, Contract]) -> None:
+    policies, contract = setup
+    bundle = load_bundle(policies, policies.parent)
+    off = dataclasses.replace(bundle, disabled=frozenset({"meshguard.probe.warn"}))
+    mapping = DecisionMap(off, WaiverSet("waivers.yaml", [], today=date(2026, 1, 1)))
+    outcome = mapping.decide(contract, Decisions(values={"meshguard.probe.warn": ["w"]}, errors={}))
+    assert _checks(outcome) == {"PROBE-1": ("passed", "error", "")}
+    assert outcome.findings == []
+
+
+def test_three_open_findings_name_the_first_and_count_the_rest(setup: tuple[Path, Contract]) -> None:
+    policies, contract = setup
+    decisions = Decisions(values={"meshguard.probe.deny": ["c", "a", "b"]})
+    outcome = _stage(policies).decide(contract, decisions)
+    assert _checks(outcome)["PROBE-1"] == ("failed", "error", "a (and 2 more)")
+    deny = next(c for c in outcome.checks if c.id == "PROBE-1")
+    assert (deny.details["findings"], deny.details["waived"]) == (3, 0)
+
+
+def test_waived_and_open_findings_are_counted_apart(setup: tuple[Path, Contract]) -> None:
+    policies, contract = setup
+    waiver = Waiver("PROBE-1", "good", "r", "a", "2026-06-01", field="email")
+    decisions = Decisions(
+        values={"meshguard.probe.deny": [{"msg": "m", "field": "patients.email"}, "x", "y"]}
+    )
+    outcome = _stage(policies, waiver).decide(contract, decisions)
+    deny = next(c for c in outcome.checks if c.id == "PROBE-1")
+    assert (deny.status, deny.message, deny.details["findings"], deny.details["waived"]) == (
+        "failed",
+        "x (and 1 more)",
+        3,
+        1,
+    )
+
+
+@pytest.mark.parametrize(
+    ("item", "pointer", "field"),
+    [
+        ({"field": "patients.email"}, "/schema/0/properties/1", "patients.email"),
+        ({"field": "email"}, "/schema/0/properties/1", "email"),  # a bare column name
+        ({"field": "patients.nope"}, "/schema", "patients.nope"),  # undeclared: its schema
+        ({"field": "nope"}, "/schema", "nope"),
+        ({"field": 3, "pointer": "/team"}, "/team", None),  # a field that is no string is ignored
+        ({"field": "patients.nope", "pointer": "/servers/0"}, "/servers/0", "patients.nope"),
+        ({"pointer": 7}, "", None),  # a pointer that is no string is ignored: the file only
+    ],
+)
+def test_where_a_finding_points(
+    setup: tuple[Path, Contract], item: dict[str, Any], pointer: str, field: str | None
+) -> None:
+    policies, contract = setup
+    (f,) = (
+        _stage(policies)
+        .decide(contract, Decisions(values={"meshguard.probe.deny": [{"msg": "m", **item}]}))
+        .findings
+    )
+    assert f.field == field
+    assert f.location is not None and f.location.path == "contracts/good.odcs.yaml"
+    assert f.location.pointer == pointer
+    parts = tuple(int(p) if p.isdigit() else p for p in pointer.strip("/").split("/")) if pointer else None
+    position = contract.lines.locate(parts) if parts else None
+    assert position is not None or not pointer
+    assert (f.location.line, f.location.column) == (position or (None, None))
+    assert f.details == {"rule": "meshguard.probe.deny", "pack": "repo", "article": "Art. 5"}
+
+
+@pytest.mark.parametrize(
+    ("pointer", "parts"),
+    [
+        ("/a~1b/0/c~0d", ("a/b", 0, "c~d")),
+        ("/~01", ("~1",)),  # "~0" is decoded last (RFC 6901)
+        ("/x/", ("x",)),
+        ("", ()),
+        ("/", ()),
+        ("/schema/10/properties", ("schema", 10, "properties")),
+    ],
+)
+def test_json_pointers_are_decoded(pointer: str, parts: tuple[str | int, ...]) -> None:
+    assert _pointer_tuple(pointer) == parts
+
+
+def test_an_article_in_the_finding_wins_over_metadata(setup: tuple[Path, Contract]) -> None:
+    policies, contract = setup
+    decisions = Decisions(values={"meshguard.probe.deny": [{"msg": "m", "article": "Art. 9"}]})
+    (f,) = _stage(policies).decide(contract, decisions).findings
+    assert f.details["article"] == "Art. 9"

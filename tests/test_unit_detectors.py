@@ -1,5 +1,5 @@
 """Personal-data detectors, in-process: each kind on values that are and are not it, the checksums
-that cut false positives, the half-of-the-sample threshold and the date-of-birth rule."""
+that cut false positives, the share-of-the-sample threshold (and its setting) and the date-of-birth rule."""
 
 from __future__ import annotations
 
@@ -119,3 +119,191 @@ def test_date_of_birth_needs_the_name_and_dates(
 def test_phone_needs_separators_or_a_plus() -> None:
     assert d._is_phone("+4420794609") and not d._is_phone("4420794609")
     assert d._is_phone("1234-567") and not d._is_phone("123-4567-8901-2345-6")
+
+
+def test_phone_digit_bounds_and_what_is_not_a_phone() -> None:
+    assert not d._is_phone("12-34-56") and d._is_phone("12-34-567")  # at least 7 digits
+    assert d._is_phone("+123456789012345") and not d._is_phone("+1234567890123456")  # at most 15
+    assert not d._is_phone("192.168.100.100")  # an IPv4 address
+    assert not d._is_phone("2025.01.18") and not d._is_phone("078-05-1120")  # a date, an SSN
+
+
+def test_luhn_doubles_every_second_digit_from_the_right() -> None:
+    # 5 doubled is 10 → 1; 9 doubled is 18 → 9: each is the only digit that changes the sum
+    assert luhn("59") and not luhn("95") and luhn("91") and not luhn("19")
+    assert luhn("18") and not luhn("81")  # 1 doubled is 2: 8 + 2 = 10
+
+
+# (name, description, category, classification, families, value test or column rule)
+EXPECTED_BUILTINS = [
+    ("email", "e-mail addresses", "pii", "confidential", {d.STRING}),
+    ("phone", "phone numbers", "pii", "confidential", {d.STRING}),
+    ("national_id", "national id numbers", "pii", "restricted", {d.STRING}),
+    ("iban", "IBANs", "pii", "restricted", {d.STRING}),
+    ("payment_card", "payment card numbers", "pci", "restricted", {d.STRING, d.INTEGER}),
+    ("ip_address", "IP addresses", "pii", "confidential", {d.STRING}),
+    ("date_of_birth", "dates of birth", "pii", "confidential", {d.STRING}),
+]
+
+
+def test_builtin_detectors_say_what_a_column_holding_them_is() -> None:
+    got = [(x.name, x.description, x.category, x.classification, set(x.families)) for x in d.BUILTIN]
+    assert got == EXPECTED_BUILTINS
+    assert [x.name for x in d.BUILTIN if x.column is not None] == ["date_of_birth"]
+    assert d.names() == [row[0] for row in EXPECTED_BUILTINS]
+    assert list(d.by_name()) == d.names() and d.by_name()["iban"] is d.BUILTIN[3]
+    assert (d.STRING, d.INTEGER, d.TEMPORAL, d.OTHER) == ("string", "integer", "temporal", "other")
+
+
+def test_scan_counts_matching_values_and_the_non_empty_sample() -> None:
+    got = d.scan_column("c", d.STRING, ["a@x.org", " b@x.org ", "no", " ", ""])
+    assert (got.kinds, got.counts, got.sampled) == (["email"], {"email": 2}, 3)
+    dob = d.scan("date_of_birth", [], temporal=True)  # a column rule: found, no count
+    assert (dob.kinds, dob.counts, dob.sampled) == (["date_of_birth"], {}, 0)
+    assert d.scan_column("c", d.STRING, ["no"] * 3) == d.Detection([], {}, 3)
+    assert d.detect_column("c", d.STRING, ["a@x.org"]) == ["email"]
+
+
+def test_a_share_given_to_the_scan_or_configured_replaces_the_default() -> None:
+    half = ["a@x.org", "no"]
+    assert d.scan("c", half, min_fraction=0.5).kinds == ["email"]  # exactly the share
+    assert d.scan("c", half, min_fraction=0.51).kinds == []
+    assert d.scan("c", ["no"], min_fraction=0.0).kinds == []  # no match is never found
+    try:
+        d.configure(0.6)
+        assert d.detect("c", half) == [] and d.detect("c", ["a@x.org"] * 3 + ["no"] * 2) == ["email"]
+        d.configure(None)
+        assert d._settings["min_fraction"] == d.MIN_FRACTION
+        assert d.detect("c", half) == ["email"]
+    finally:
+        d.configure(None)
+
+
+def test_value_detectors_read_only_their_families() -> None:
+    card = "4111111111111111"
+    assert d.detect_column("n", d.INTEGER, [card]) == ["payment_card"]  # card numbers stored as integers
+    assert d.detect_column("n", d.INTEGER, ["a@x.org", "192.168.0.1"]) == []  # e-mail tests text only
+    assert d.detect_column("n", d.OTHER, [card]) == []
+    assert d.detect_column("n", d.TEMPORAL, [card]) == []
+    reads = {f: d.reads_values(f) for f in (d.STRING, d.INTEGER, d.TEMPORAL, d.OTHER)}
+    assert reads == {d.STRING: True, d.INTEGER: True, d.TEMPORAL: False, d.OTHER: False}
+
+
+def test_hits_of_one_detector() -> None:
+    email = d.by_name()["email"]
+    assert email.hits("c", d.STRING, ["a@x.org", "no"]) == 1
+    assert email.hits("c", d.STRING, []) is None
+    assert email.hits("c", d.INTEGER, ["a@x.org"]) is None
+    assert email.found("c", d.STRING, ["a@x.org"]) and not email.found("c", d.STRING, ["no"])
+    dob = d.by_name()["date_of_birth"]
+    assert dob.hits("dob", d.TEMPORAL, []) == 0 and dob.hits("created", d.TEMPORAL, []) is None
+    assert d.Detector("bare", "nothing to test").hits("c", d.STRING, ["x"]) is None
+
+
+def test_family_of_polars_types() -> None:
+    import polars as pl
+
+    got = [d.family_of(t) for t in (pl.String, pl.Date, pl.Datetime("us"), pl.Int64, pl.UInt8)]
+    assert got == [d.STRING, d.TEMPORAL, d.TEMPORAL, d.INTEGER, d.INTEGER]
+    assert [d.family_of(t) for t in (pl.Float64, pl.Boolean, pl.Time)] == [d.OTHER] * 3
+
+
+def test_plugin_detectors_follow_the_builtins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The installed entry points are replaced by a fixed table; loading the object is real
+    (tests/test_plugins.py installs a real plugin and runs it end to end)."""
+    import sys
+    import types
+
+    from meshguard import plugins
+    from meshguard.errors import UsageError
+
+    module = types.ModuleType("mg_detector_plugin")
+    module.VIN = d.Detector("vin", "vehicle ids", value=lambda v: len(v) == 17)  # type: ignore[attr-defined]
+    module.EMAIL = d.Detector("email", "again")  # type: ignore[attr-defined]
+    module.NOT_ONE = "vin"  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "mg_detector_plugin", module)
+
+    def with_plugins(table: dict[str, str]) -> tuple[d.Detector, ...]:
+        monkeypatch.setattr(
+            plugins, "entry_points", lambda group: table if group == plugins.DETECTORS else {}
+        )
+        d.registry.cache_clear()
+        return d.registry()
+
+    try:
+        got = with_plugins({"vins": "mg_detector_plugin:VIN"})
+        assert [x.name for x in got] == [*(x.name for x in d.BUILTIN), "vin"]
+        assert d.detect("c", ["1HGCM82633A004352"]) == ["vin"]
+        with pytest.raises(UsageError) as err:
+            with_plugins({"mine": "mg_detector_plugin:NOT_ONE"})
+        assert err.value.message == (
+            "plugin 'mine' (meshguard.detectors): mg_detector_plugin:NOT_ONE "
+            "is not a meshguard.detectors.Detector"
+        )
+        with pytest.raises(UsageError) as err:
+            with_plugins({"dup": "mg_detector_plugin:EMAIL"})
+        assert err.value.message == "plugin 'dup' (meshguard.detectors): detector 'email' already exists"
+        with pytest.raises(UsageError) as err:
+            with_plugins({"two": "mg_detector_plugin:VIN", "three": "mg_detector_plugin:VIN"})
+        assert err.value.message == "plugin 'three' (meshguard.detectors): detector 'vin' already exists"
+    finally:
+        monkeypatch.undo()
+        d.registry.cache_clear()
+    assert d.names() == [row[0] for row in EXPECTED_BUILTINS]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("customerEmail_Address", "customer email address"),
+        ("ABC", "abc"),
+        ("  a--b..c  ", "a b c"),
+        ("o'Neil", "o'neil"),
+        ("x2Y", "x2 y"),
+        ("", ""),
+    ],
+)
+def test_words(text: str, expected: str) -> None:
+    assert d.words(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "description", "logical", "physical", "kinds"),
+    [
+        ("amount", "Order total", "number", "decimal(10,2)", []),
+        ("email", None, None, None, ["email"]),
+        ("contact", "The customer's e-mail", None, None, ["email"]),  # the description says it
+        ("contact_key", "Key of the customer's e-mail", None, None, []),  # a key refers, it does not hold
+        ("contact_ids", "their e-mail", None, None, []),
+        ("mailAddress", None, None, None, ["email"]),
+        ("mobile", None, None, None, ["phone"]),
+        ("fax", None, None, None, ["phone"]),
+        ("ssn", None, None, None, ["national_id"]),
+        ("passport_number", None, None, None, ["national_id"]),
+        ("driver", "their driver's license", None, None, ["national_id"]),
+        ("birthdate", None, None, None, ["date_of_birth"]),
+        ("zip_code", None, None, None, ["postal_address"]),
+        ("address_line_2", None, None, None, ["postal_address"]),
+        ("shipping_address", None, None, None, ["postal_address"]),
+        ("client_ip", None, None, None, ["ip_address"]),
+        ("origin", None, "inet", None, ["ip_address"]),
+        ("origin", None, "IPAddress", None, ["ip_address"]),
+        ("ip", None, "inet", None, ["ip_address"]),  # named once
+        ("origin", None, "string", None, []),
+        ("bank_account_number", None, None, None, ["iban"]),
+        ("credit_card", None, None, None, ["payment_card"]),
+        ("cc_number", None, None, None, ["payment_card"]),
+        ("first_name", None, None, None, ["person_name"]),
+        ("patient_name", None, None, None, ["person_name"]),
+        ("diagnosis", None, None, None, ["health"]),
+        ("icd10", None, None, None, ["health"]),
+        ("lab_result", None, None, None, ["health"]),
+        ("origin", None, None, "email_address", ["email"]),  # the physical type says it
+        ("email_or_phone", None, None, None, ["email", "phone"]),  # in the table's order
+        ("note", "home address and blood type", None, None, ["postal_address", "health"]),
+    ],
+)
+def test_suspect_by_name_description_and_types(
+    name: str, description: str | None, logical: str | None, physical: str | None, kinds: list[str]
+) -> None:
+    assert d.suspect(name, description, logical, physical) == kinds

@@ -141,3 +141,154 @@ def test_case_names_messages_and_text(suite: ET.Element) -> None:
     assert skipped is not None and skipped.get("message") == "unsupported: C-UNSUP message"
     waived = cases["F-WAIVED: F-WAIVED title [t.email]"].find("skipped")
     assert waived is not None and waived.get("message") == "waived: F-WAIVED message"
+
+
+def _render(*products: ProductResult) -> str:
+    mesh = MeshResult(run_id="r2", timestamp="2026-02-03T04:05:06Z", meshguard_version="t", engine="embedded")
+    mesh.products = list(products)
+    return formats.get("junit").render(mesh, RenderContext())
+
+
+def _bare(pid: str = "q", **fields: object) -> ProductResult:
+    base: dict[str, object] = {
+        "id": pid,
+        "name": pid,
+        "domain": None,
+        "owner": None,
+        "version": "0.1.0",
+        "status": "active",
+        "contract_path": f"contracts/{pid}.odcs.yaml",
+        "verdict": "pass",
+    }
+    return ProductResult(**{**base, **fields})  # type: ignore[arg-type]
+
+
+def test_unique_names() -> None:
+    from meshguard.report.formats.junit import unique_names
+
+    assert unique_names([]) == []
+    assert unique_names(["a", "b", "a", "a"]) == ["a", "b", "a (2)", "a (3)"]
+    # a counter never takes a name that is already one of the names
+    assert unique_names(["a", "a", "a (2)"]) == ["a", "a (3)", "a (2)"]
+
+
+def test_case_times_share_each_stage_time_equally() -> None:
+    from meshguard.report.formats.junit import TIMED_BY, case_times
+
+    stages = ["schema", "quality", "sla", "relationship", "policy", "lint", "versioning", "custom", "lint"]
+    timings = {"quality": 0.4, "policy": 0.3, "lint": 0.2, "versioning": 0.1, "custom": 0.5}
+    assert case_times(stages, timings) == [0.1, 0.1, 0.1, 0.1, 0.3, 0.1, 0.1, 0.5, 0.1]
+    assert case_times(["policy"], {}) == [0.0]
+    assert TIMED_BY == {
+        "lint": "lint",
+        "versioning": "versioning",
+        "schema": "quality",
+        "quality": "quality",
+        "sla": "quality",
+        "relationship": "quality",
+        "policy": "policy",
+    }
+
+
+def test_each_case_carries_its_share_of_its_stage_time(suite: ET.Element) -> None:
+    times = {c.get("name", "").split(":")[0]: c.get("time") for c in suite.findall("testcase")}
+    # five policy findings share the policy stage's 0.5 s; no quality time was measured
+    assert times == {rid: ("0.100000" if kind == "finding" else "0.000000") for rid, kind, *_ in CASES}
+
+
+def test_a_product_without_domain_or_owner_and_the_document_frame() -> None:
+    import socket
+
+    text = _render(_bare("q"), _bare("r", domain="ops", timings={"quality": 1.5}))
+    assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n') and text.endswith(
+        "</testsuites>\n"
+    )
+    q, r = ET.fromstring(text.encode()).findall("testsuite")
+    assert {k: q.get(k) for k in ("name", "package", "id", "tests", "failures", "errors", "skipped")} == {
+        "name": "q 0.1.0",
+        "package": "mesh",
+        "id": "0",
+        "tests": "0",
+        "failures": "0",
+        "errors": "0",
+        "skipped": "0",
+    }
+    assert {p.get("name"): p.get("value") for p in q.iter("property")}["owner"] == ""
+    assert (q.get("timestamp"), q.get("time")) == ("2026-02-03T04:05:06", "0.000000")
+    assert q.get("hostname") == (" ".join(socket.gethostname().split()) or "-")
+    assert (r.get("package"), r.get("id"), r.get("time")) == ("ops", "1", "1.500000")
+    assert (q.findtext("system-out"), q.findtext("system-err")) == ("", "")
+
+
+def test_check_outcomes_and_their_text() -> None:
+    p = _bare(
+        "q",
+        checks=[
+            CheckResult(
+                id="C1",
+                name="rows",
+                stage="quality",
+                status="failed",
+                message="too few",
+                field="t.n",
+                measured=3,
+                threshold=">= 10",
+                remediation="load more",
+                title="Row count",
+            ),
+            CheckResult(id="C2", name="na", stage="policy", status="not_applicable"),
+            CheckResult(id="C3", name="soft", stage="quality", status="failed", severity="warning"),
+            CheckResult(id="C4", name="zero", stage="quality", status="failed", measured=0),
+        ],
+    )
+    s = ET.fromstring(_render(p).encode()).find("testsuite")
+    assert s is not None
+    cases = {c.get("name"): c for c in s.findall("testcase")}
+    assert list(cases) == ["C1: Row count", "C2: na", "C3: soft", "C4: zero"]
+    assert {c.get("classname") for c in cases.values()} == {"mesh.q"}
+    failure = cases["C1: Row count"].find("failure")
+    assert failure is not None and (failure.get("message"), failure.get("type")) == ("too few", "C1")
+    assert failure.text == (
+        "Row count (C1)\ntoo few\nfield: t.n\nmeasured: 3\nthreshold: >= 10\nremediation: load more"
+    )
+    skipped = cases["C2: na"].find("skipped")
+    assert skipped is not None and skipped.get("message") == "not_applicable: na"  # no message: the title
+    assert skipped.text == "na (C2)"
+    assert _outcome(cases["C3: soft"]) == "pass" and s.findtext("system-out") == "warning C3: soft"
+    zero = cases["C4: zero"].find("failure")
+    assert zero is not None and zero.text == "zero (C4)\nmeasured: 0"
+    assert (s.get("tests"), s.get("failures"), s.get("skipped")) == ("4", "2", "1")
+
+
+def test_a_bare_finding_and_characters_xml_cannot_carry() -> None:
+    p = _bare(
+        "q",
+        findings=[
+            Finding(rule_id="R1", stage="lint", severity="error", message="bad\x01value\ttab"),
+            Finding(rule_id="R1", stage="lint", severity="error", message=""),
+        ],
+    )
+    text = _render(p)
+    s = ET.fromstring(text.encode()).find("testsuite")
+    assert s is not None
+    first, second = s.findall("testcase")
+    assert (first.get("name"), second.get("name")) == ("R1: R1", "R1: R1 (2)")
+    failure = first.find("failure")
+    assert failure is not None and failure.get("message") == "bad\ufffdvalue\ttab"
+    assert failure.text == "R1 (R1)\nbad\ufffdvalue\ttab\nat contracts/q.odcs.yaml"  # located at its contract
+    empty = second.find("failure")
+    assert empty is not None and empty.get("message") == "R1"  # no message: the title
+
+
+def test_names_are_xml_tokens() -> None:
+    from meshguard.report.formats.junit import _token
+
+    assert _token("  a \n b\t c  ") == "a b c" and _token(" \n ") == "-" and _token("x") == "x"
+    p = _bare(
+        "q",
+        version="1.0 \n beta",
+        checks=[CheckResult(id="C", name="two\nlines", stage="lint", status="passed")],
+    )
+    s = ET.fromstring(_render(p).encode()).find("testsuite")
+    assert s is not None and s.get("name") == "q 1.0 beta"
+    assert [c.get("name") for c in s.findall("testcase")] == ["C: two lines"]

@@ -222,3 +222,243 @@ def test_the_run_names_the_tool_the_run_and_the_verdict() -> None:
         ]
         assert run["properties"] == {"meshScore": 71.5, "verdict": "warn"}
     assert formats.get("sarif").render(mesh, RenderContext()).endswith("}\n")
+
+
+def _render(mesh: MeshResult) -> dict[str, Any]:
+    run: dict[str, Any] = json.loads(formats.get("sarif").render(mesh, RenderContext()))["runs"][0]
+    return run
+
+
+def _mesh(*products: ProductResult, findings: list[Finding] | None = None) -> MeshResult:
+    mesh = MeshResult(run_id="r4", timestamp="2026-01-04T00:00:00Z", meshguard_version="t", engine="embedded")
+    mesh.products = list(products)
+    mesh.findings = findings or []
+    return mesh
+
+
+def _bare(**fields: Any) -> ProductResult:
+    base: dict[str, Any] = {
+        "id": "p",
+        "name": "p",
+        "domain": "d",
+        "owner": "o",
+        "version": "1.0.0",
+        "status": "active",
+        "contract_path": "contracts/p.odcs.yaml",
+        "verdict": "fail",
+    }
+    return ProductResult(**{**base, **fields})
+
+
+def test_results_are_ordered_error_warning_note_in_repo_order() -> None:
+    p = _bare(
+        findings=[
+            Finding(rule_id="N1", stage="lint", severity="info", status="failed", message="n1"),
+            Finding(rule_id="W1", stage="lint", severity="warning", status="failed", message="w1"),
+            Finding(rule_id="E1", stage="lint", severity="error", status="failed", message="e1"),
+            Finding(rule_id="W2", stage="lint", severity="error", status="warned", message="w2"),
+            Finding(rule_id="E2", stage="lint", severity="error", status="failed", message="e2"),
+        ]
+    )
+    run = _render(_mesh(p))
+    assert [r["ruleId"] for r in run["results"]] == ["E1", "E2", "W1", "W2", "N1"]
+    assert [r["id"] for r in run["tool"]["driver"]["rules"]] == ["E1", "E2", "W1", "W2", "N1"]
+    assert [r["ruleIndex"] for r in run["results"]] == [0, 1, 2, 3, 4]
+
+
+def test_limits_keep_the_most_severe_and_count_what_was_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    from meshguard.report.formats import sarif
+
+    assert (sarif.MAX_RESULTS, sarif.MAX_RULES, sarif.MAX_TAGS) == (25_000, 25_000, 20)  # GitHub's limits
+    findings = [
+        Finding(rule_id=f"R{i}", stage="lint", severity=sev, status="failed", message=str(i))
+        for i, sev in enumerate(["info", "warning", "error", "error", "warning"])
+    ]
+    full = _render(_mesh(_bare(findings=findings)))
+    assert len(full["results"]) == 5 and "resultsOmitted" not in full["properties"]
+    monkeypatch.setattr(sarif, "MAX_RESULTS", 3)
+    run = _render(_mesh(_bare(findings=findings)))
+    assert [r["ruleId"] for r in run["results"]] == ["R2", "R3", "R1"]
+    assert run["properties"]["resultsOmitted"] == 2
+    monkeypatch.setattr(sarif, "MAX_RESULTS", 5)
+    assert "resultsOmitted" not in _render(_mesh(_bare(findings=findings)))["properties"]
+    monkeypatch.setattr(sarif, "MAX_RULES", 2)
+    run = _render(_mesh(_bare(findings=[*findings, findings[2]])))
+    # R2 twice and R3 have a rule; R1, R4 and R0 would need a third rule
+    assert [r["ruleId"] for r in run["results"]] == ["R2", "R3", "R2"]
+    assert [r["id"] for r in run["tool"]["driver"]["rules"]] == ["R2", "R3"]
+    assert run["properties"]["resultsOmitted"] == 3
+
+
+def test_tags_are_cut_at_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    from meshguard.report.formats import sarif
+
+    monkeypatch.setattr(sarif, "MAX_TAGS", 1)
+    p = _bare(
+        findings=[Finding(rule_id="G", stage="policy", severity="error", message="m", regulation="GDPR")]
+    )
+    (rule,) = _render(_mesh(p))["tool"]["driver"]["rules"]
+    assert rule["properties"]["tags"] == ["policy"]
+
+
+def test_a_data_check_is_grouped_under_its_kind() -> None:
+    p = _bare(
+        checks=[
+            CheckResult(
+                id="p.t.email.not_null",
+                name="email present",
+                stage="quality",
+                status="failed",
+                dimension="completeness",
+                message="3 nulls",
+                regulation="GDPR",
+                remediation="fill it",
+                location=Location("contracts/p.odcs.yaml", 12, 5, "/schema/0/properties/1"),
+                field="t.email",
+            ),
+            CheckResult(id="p.rows", name="rows", stage="quality", status="failed", message="5 rows"),
+        ]
+    )
+    run = _render(_mesh(p))
+    rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    assert rules["quality.completeness"] == {
+        "id": "quality.completeness",
+        "name": "quality check: completeness",
+        "shortDescription": {"text": "quality check: completeness"},
+        "fullDescription": {"text": "Data checks of kind quality.completeness declared by the contracts."},
+        "help": {"text": "Data checks of kind quality.completeness declared by the contracts."},
+        "defaultConfiguration": {"level": "error"},
+        "properties": {"tags": ["quality", "GDPR"], "stage": "quality", "severity": "error"},
+    }
+    assert rules["quality.rule"]["name"] == "quality check: rule"
+    first = run["results"][0]
+    assert first["ruleId"] == "quality.completeness"
+    assert first["message"]["text"] == "email present (p.t.email.not_null): 3 nulls"
+    assert first["properties"]["check"] == "p.t.email.not_null"
+    assert first["locations"][0]["physicalLocation"]["region"] == {"startLine": 12, "startColumn": 5}
+    assert run["results"][1]["message"]["text"] == "rows (p.rows): 5 rows"
+
+
+def test_a_rule_without_a_kind_name_keeps_its_id() -> None:
+    p = _bare(
+        checks=[CheckResult(id="p.fresh", name="fresh", stage="freshness", status="failed", message="old")]
+    )
+    (rule,) = _render(_mesh(p))["tool"]["driver"]["rules"]
+    assert (rule["id"], rule["name"]) == ("freshness", "freshness check: freshness")
+
+
+def test_a_check_message_equal_to_its_title_is_not_repeated() -> None:
+    p = _bare(checks=[CheckResult(id="c1", name="Rows", stage="quality", status="failed", message="Rows")])
+    (result,) = _render(_mesh(p))["results"]
+    assert result["message"]["text"] == "Rows"
+
+
+def test_fingerprints_identify_the_defect_not_the_line_or_the_message() -> None:
+    from meshguard.report.formats.sarif import fingerprint
+
+    def one(**fields: Any) -> str:
+        base: dict[str, Any] = {
+            "rule_id": "R",
+            "stage": "policy",
+            "severity": "error",
+            "message": "m",
+            "location": Location("contracts/p.odcs.yaml", 3, 1, "/schema/0"),
+            "field": "t.a",
+        }
+        (result,) = _render(_mesh(_bare(findings=[Finding(**{**base, **fields})])))["results"]
+        return str(result["partialFingerprints"]["meshguard/v1"])
+
+    same = one()
+    assert one(message="other", location=Location("contracts/p.odcs.yaml", 9, 2, "/schema/0")) == same
+    assert (
+        len({same, one(rule_id="S"), one(field="t.b"), one(location=Location("x", 3, 1, "/schema/1"))}) == 4
+    )
+    assert one(details={"check": "c1"}) != one(details={"check": "c2"})
+    p = _bare()
+    item_args = {"rule_id": "R", "stage": "lint", "severity": "error", "message": "m"}
+    from meshguard.report.formats.common import finding_item
+
+    it = finding_item(Finding(**item_args, location=Location("a.yaml", 1, 1, "/x")), p)
+    mesh_it = finding_item(Finding(**item_args, location=Location("b.yaml", 1, 1, "/x")), None)
+    mesh_other = finding_item(Finding(**item_args, location=Location("c.yaml", 1, 1, "/x")), None)
+    product_other = finding_item(Finding(**item_args, location=Location("c.yaml", 1, 1, "/x")), p)
+    # a mesh finding is told apart by its file; a product's by the product
+    assert fingerprint("R", mesh_it, None) != fingerprint("R", mesh_other, None)
+    assert fingerprint("R", it, p) == fingerprint("R", product_other, p)
+    import hashlib
+
+    expected = hashlib.sha256("\x1f".join(["R", "p", "", "", "/x", ""]).encode()).hexdigest()[:32]
+    assert fingerprint("R", it, p) == expected
+    mesh_expected = hashlib.sha256("\x1f".join(["R", "(mesh)", "", "", "/x", "b.yaml"]).encode()).hexdigest()
+    assert fingerprint("R", mesh_it, None) == mesh_expected[:32]
+
+
+def test_a_waived_result_carries_who_approved_it_until_when() -> None:
+    from meshguard.report.formats.sarif import justification
+    from meshguard.results.model import Waiver
+
+    w = Waiver(policy="R", product="p", reason="legacy feed", approved_by="dpo@x.org", expires="2026-12-31")
+    p = _bare(
+        findings=[
+            Finding(rule_id="R", stage="policy", severity="error", status="waived", message="m", waiver=w),
+            Finding(rule_id="S", stage="policy", severity="error", status="waived", message="m"),
+        ]
+    )
+    by_rule = {r["ruleId"]: r["suppressions"] for r in _render(_mesh(p))["results"]}
+    assert by_rule["R"] == [
+        {
+            "kind": "external",
+            "status": "accepted",
+            "justification": "waived until 2026-12-31, approved by dpo@x.org: legacy feed",
+            "properties": {"reason": "legacy feed", "approvedBy": "dpo@x.org", "expires": "2026-12-31"},
+        }
+    ]
+    assert by_rule["S"] == [{"kind": "external", "status": "accepted", "justification": "waived"}]
+    assert justification(None) == "waived"
+
+
+def test_result_properties_name_the_check_and_the_policy_decision() -> None:
+    decision = {"id": "GDPR-1", "title": "Retention", "regulation": "GDPR"}
+    p = _bare(
+        checks=[
+            CheckResult(
+                id="c1", name="n", stage="quality", status="failed", message="m", details={"policy": decision}
+            )
+        ],
+        findings=[Finding(rule_id="F", stage="policy", severity="error", message="m")],
+    )
+    results = {r["ruleId"]: r for r in _render(_mesh(p))["results"]}
+    assert results["quality.rule"]["properties"] == {
+        "product": "p",
+        "version": "1.0.0",
+        "status": "failed",
+        "stage": "quality",
+        "check": "c1",
+        "policy": decision,
+    }
+    assert results["F"]["properties"] == {
+        "product": "p",
+        "version": "1.0.0",
+        "status": "failed",
+        "stage": "policy",
+    }
+
+
+def test_a_rule_regulation_only_on_its_own_rule_and_a_mesh_level_location() -> None:
+    p = _bare(
+        findings=[Finding(rule_id="G", stage="policy", severity="warning", message="m", regulation="GDPR")],
+        checks=[CheckResult(id="c", name="n", stage="quality", status="failed", regulation="HIPAA")],
+    )
+    mesh_finding = Finding(
+        rule_id="M", stage="lint", severity="error", message="m", location=Location("meshguard.yaml", 4)
+    )
+    run = _render(_mesh(p, findings=[mesh_finding]))
+    rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    assert rules["G"]["properties"]["regulation"] == "GDPR"
+    assert rules["G"]["defaultConfiguration"] == {"level": "warning"}
+    assert "regulation" not in rules["quality.rule"]["properties"]
+    assert rules["quality.rule"]["properties"]["tags"] == ["quality", "HIPAA"]
+    results = {r["ruleId"]: r for r in run["results"]}
+    assert results["M"]["locations"] == [
+        {"physicalLocation": {"artifactLocation": {"uri": "meshguard.yaml"}, "region": {"startLine": 4}}}
+    ]

@@ -42,9 +42,10 @@ def test_diff_passes_with_major_bump_and_json(tmp_path: Path) -> None:
     proc = run_cli("diff", str(old), str(new), "--format", "json", "--root", str(tmp_path), env=LOCAL)
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
-    assert doc["summary"] == {"breaking": 1, "non-breaking": 1, "informational": 1}
-    assert doc["findings"] == [] and doc["exit_code"] == 0
-    removed = next(c for c in doc["changes"] if c["rule_id"] == "MGV110")
+    (product,) = doc["products"]
+    assert doc["summary"]["changes"] == {"breaking": 1, "non-breaking": 1, "informational": 1}
+    assert product["findings"] == [] and doc["summary"]["verdict"] == "pass"
+    removed = next(c for c in product["changes"] if c["rule_id"] == "MGV110")
     assert removed["kind"] == "breaking" and removed["severity"] == "error" and removed["bump"] == "major"
     assert removed["field"] == "orders.quantity" and isinstance(removed["line"], int)
 
@@ -116,13 +117,13 @@ def test_side_by_side_previous_file(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
-    assert doc["previous"] == {"path": "contracts/orders/1.1.0.odcs.yaml", "version": "1.1.0"}
-    assert [c["rule_id"] for c in doc["changes"]] == ["MGV110"]
+    assert doc["summary"]["previous"] == {"path": "contracts/orders/1.1.0.odcs.yaml", "version": "1.1.0"}
+    assert [c["rule_id"] for c in doc["products"][0]["changes"]] == ["MGV110"]
     # an older file's previous is the next lower version
     proc = run_cli(
         "diff", str(folder / "1.1.0.odcs.yaml"), "--format", "json", "--root", str(tmp_path), env=LOCAL
     )
-    assert json.loads(proc.stdout)["previous"]["version"] == "1.0.0"
+    assert json.loads(proc.stdout)["summary"]["previous"]["version"] == "1.0.0"
 
 
 def test_pipeline_uses_side_by_side_versions(tmp_path: Path) -> None:

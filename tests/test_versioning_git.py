@@ -65,7 +65,19 @@ def diff_json(repo: Path, *args: str, env: dict[str, str] | None = None) -> tupl
         "diff", *args, "--format", "json", "--root", str(repo), cwd=repo, env={**LOCAL, **(env or {})}
     )
     assert proc.returncode in (0, 1), proc.stderr
-    return proc.returncode, json.loads(proc.stdout)
+    return proc.returncode, flat(json.loads(proc.stdout))
+
+
+def flat(doc: dict) -> dict:
+    """The diff's results model (one product) as the fields these tests read."""
+    (product,) = doc["products"]
+    assert doc["command"] == "diff"
+    return {
+        "previous": doc["summary"]["previous"],
+        "summary": doc["summary"]["changes"],
+        "changes": product["changes"],
+        "findings": product["findings"],
+    }
 
 
 def test_staged_change_against_head(repo: Path) -> None:

@@ -84,11 +84,15 @@ def _is_phone(v: str) -> bool:
 
 
 def _is_card(v: str) -> bool:
+    if len(v) < 13:  # 13-19 digits once spaces and dashes are dropped: most values end here
+        return False
     compact = v.replace(" ", "").replace("-", "")
     return bool(_CARD.match(compact)) and luhn(compact)
 
 
 def _is_iban(v: str) -> bool:
+    if len(v) < 15:  # the shortest IBAN has 15 characters
+        return False
     compact = v.replace(" ", "").upper()
     return bool(_IBAN.match(compact)) and iban_ok(compact)
 

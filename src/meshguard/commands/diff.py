@@ -13,31 +13,26 @@ import click
 
 from meshguard.commands.common import get_config, repo_options
 from meshguard.commands.compare import compare_options, run_compare
-from meshguard.errors import ExitCode
-from meshguard.results.model import Severity
-from meshguard.versioning.changelog import render_text, to_json
+from meshguard.commands.options import Outputs, fail_on_option, finish, output_options
 
 
 @click.command()
 @compare_options
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@output_options("diff")
+@fail_on_option
 @repo_options
 def diff(
     files: tuple[Path, ...],
     base: str | None,
     perspective: str,
-    fmt: str,
+    outputs: Outputs,
+    fail_on: str | None,
     root: Path,
     config_file: Path | None,
 ) -> int:
     """Classify changes: `meshguard diff OLD NEW` or `meshguard diff CONTRACT --base REF`."""
+    from meshguard.outcomes import diff_outcome
+
     config = get_config(root, config_file)
     contract, info = run_compare(files, base, perspective, config)
-    failed = any(f.severity == Severity.ERROR for f in info.findings)
-    code = int(ExitCode.FAILED if failed else ExitCode.PASSED)
-    click.echo(
-        to_json(contract, info, perspective, code)
-        if fmt == "json"
-        else render_text(contract, info, perspective)
-    )
-    return code
+    return finish(diff_outcome(contract, info, perspective, config), outputs, fail_on, config.fail_on)

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from meshguard.commands.common import engine_options, get_config, now_option, parse_now, repo_options
+from meshguard.commands.options import Outputs, fail_on_option, finish, output_options
 from meshguard.config import Config
 from meshguard.contracts.model import Contract
 from meshguard.errors import ExitCode, UsageError
 from meshguard.stages import PolicyContext
+
+if TYPE_CHECKING:
+    from meshguard.outcomes import Decision
+    from meshguard.policy.stage import PolicyStage
 
 
 def _options(
@@ -66,14 +71,16 @@ def policy() -> None:
     default=None,
     help="Evaluate this input document (JSON) instead of contracts.",
 )
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@output_options("policy eval")
+@fail_on_option
 @engine_options
 @now_option
 @repo_options
 def eval_(
     products: tuple[str, ...],
     input_file: Path | None,
-    fmt: str,
+    outputs: Outputs,
+    fail_on: str | None,
     engine: str | None,
     opa_url: str | None,
     push_policies: bool | None,
@@ -86,126 +93,93 @@ def eval_(
 
     Exit 1 when a blocking (deny) finding is not waived or a rule errored.
     """
+    from meshguard.outcomes import policy_eval_outcome, policy_input_outcome
     from meshguard.policy.stage import PolicyStage
 
     config = get_config(root, config_file)
     options = _options(engine, opa_url, push_policies, policies, now)
     if input_file is not None and products:
         raise UsageError("give either PRODUCTs or --input, not both")
-    results: list[dict[str, Any]] = []
-    blocking = False
     with PolicyStage.open(config, options) as stage:
         if input_file is not None:
-            try:
-                doc = json.loads(input_file.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError) as exc:
-                raise UsageError(f"cannot read input: {exc}", path=str(input_file)) from None
-            except json.JSONDecodeError as exc:
-                raise UsageError(
-                    f"invalid JSON: {exc.msg}", path=str(input_file), line=exc.lineno, column=exc.colno
-                ) from None
-            if not isinstance(doc, dict):
-                raise UsageError("the input document must be a JSON object", path=str(input_file))
-            decisions = stage.engine.evaluate(doc)
-            rows = []
-            for key in sorted(set(decisions.values) | set(decisions.errors)):
-                rule = stage.bundle.rule(*key.rsplit(".", 1))
-                rows.append(
-                    {
-                        "rule": key,
-                        "id": rule.id if rule else key,
-                        "title": rule.title if rule else None,
-                        "error": decisions.errors.get(key),
-                        "findings": decisions.values.get(key, []),
-                    }
-                )
-                blocking = blocking or key in decisions.errors
-                blocking = blocking or bool(decisions.values.get(key) and stage.blocks(key))
-            results.append({"input": str(input_file), "decisions": rows})
+            decisions = _decide_input(stage, _read_input(input_file))
+            mesh = policy_input_outcome(
+                str(input_file), decisions, config, engine=stage.engine_name, bundle_hash=stage.bundle_hash
+            )
         else:
-            for contract in select_contracts(config, products):
-                outcome = stage.evaluate(contract)
-                blocking = blocking or any(f.blocking for f in outcome.findings)
-                blocking = blocking or any(c.blocking for c in outcome.checks)
-                results.append(
-                    {
-                        "product": contract.id,
-                        "path": contract.path,
-                        "checks": [c.to_dict() for c in outcome.checks],
-                        "findings": [f.to_dict() for f in outcome.findings],
-                    }
-                )
-        mesh_findings = [f.to_dict() for f in stage.mesh_findings()] if input_file is None else []
-        header = {"engine": stage.engine_name, "policy_bundle_hash": stage.bundle_hash}
-    if fmt == "json":
-        click.echo(json.dumps({**header, "results": results, "findings": mesh_findings}, indent=2))
-    else:
-        click.echo(_render_text(results, mesh_findings, header))
-    return int(ExitCode.FAILED if blocking else ExitCode.PASSED)
+            decided = [(c, stage.evaluate(c)) for c in select_contracts(config, products)]
+            mesh = policy_eval_outcome(
+                decided,
+                stage.mesh_findings(),
+                config,
+                engine=stage.engine_name,
+                bundle_hash=stage.bundle_hash,
+            )
+    return finish(mesh, outputs, fail_on, config.fail_on)
 
 
-def _render_text(results: list[dict[str, Any]], mesh: list[dict[str, Any]], header: dict[str, str]) -> str:
-    lines: list[str] = []
-    for r in results:
-        if "decisions" in r:
-            lines.append(f"== {r['input']}")
-            for d in r["decisions"]:
-                if d["error"]:
-                    lines.append(f"  ERRORED {d['id']}: {d['error']}")
-                for f in d["findings"]:
-                    msg = f.get("msg", f) if isinstance(f, dict) else f
-                    lines.append(f"  {d['id']}: {msg}")
-            continue
-        failed = [c for c in r["checks"] if c["status"] != "passed"]
-        lines.append(
-            f"== {r['product']} ({r['path']}): {len(r['checks']) - len(failed)}/{len(r['checks'])} rules pass"
+def _read_input(input_file: Path) -> dict[str, Any]:
+    try:
+        doc = json.loads(input_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read input: {exc}", path=str(input_file)) from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(
+            f"invalid JSON: {exc.msg}", path=str(input_file), line=exc.lineno, column=exc.colno
+        ) from None
+    if not isinstance(doc, dict):
+        raise UsageError("the input document must be a JSON object", path=str(input_file))
+    return doc
+
+
+def _decide_input(stage: PolicyStage, doc: dict[str, Any]) -> list[Decision]:
+    """What every decision rule says about ``doc``, whether a violation blocks (as in ``check``)."""
+    from meshguard.outcomes import Decision
+
+    decisions = stage.engine.evaluate(doc)
+    out: list[Decision] = []
+    for key in sorted(set(decisions.values) | set(decisions.errors)):
+        rule = stage.bundle.rule(*key.rsplit(".", 1))
+        out.append(
+            Decision(
+                key=key,
+                id=rule.id if rule else key,
+                title=rule.title if rule else None,
+                blocks=stage.blocks(key),
+                error=decisions.errors.get(key),
+                values=tuple(decisions.values.get(key, [])),
+            )
         )
-        for c in r["checks"]:
-            if c["status"] == "errored":
-                lines.append(f"  errored {c['id']}: {c['message']}")
-        for f in r["findings"]:
-            loc = f.get("location") or {}
-            where = f"{loc.get('path', r['path'])}:{loc['line']}" if loc.get("line") else r["path"]
-            lines.append(f"  {f['status']:<7} {f['severity']:<7} {f['rule_id']:<10} {where}: {f['message']}")
-    for f in mesh:
-        loc = f.get("location") or {}
-        lines.append(f"{loc.get('path')}:{loc.get('line')}: {f['severity']} {f['rule_id']} {f['message']}")
-    lines.append(f"engine {header['engine']}, policies {header['policy_bundle_hash'][:19]}")
-    return "\n".join(lines)
+    return out
 
 
 @policy.command("test")
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
 @click.option("-v", "--verbose", is_flag=True, help="Show every test, not only failures.")
+@output_options("policy test")
 @repo_options
-def test(directory: Path | None, verbose: bool, root: Path, config_file: Path | None) -> int:
+def test(
+    directory: Path | None, verbose: bool, outputs: Outputs, root: Path, config_file: Path | None
+) -> int:
     """Run the policy unit tests (test_* rules in *_test.rego) of the built-in pack and of
-    DIRECTORY (default: the repo's policies). Exit 1 when one fails."""
+    DIRECTORY (default: the repo's policies). Exit 1 when one fails or none is found."""
+    from meshguard.outcomes import policy_test_outcome
     from meshguard.policy.bundle import pack_of
+    from meshguard.policy.portability import scan_all
     from meshguard.policy.stage import load_policies
     from meshguard.policy.testing import run_tests
 
     config = get_config(root, config_file)
     bundle = load_policies(config, PolicyContext(), directory.resolve() if directory else None)
     results = run_tests(bundle, config.engine.timeout)
-    from meshguard.policy.portability import scan_all
-
     for w in scan_all([*bundle.modules, *bundle.tests]):  # OPA would decide these differently
         click.echo(str(w), err=True)
-    for r in results:
-        if verbose or r.status != "passed":
-            extra = f": {r.message}" if r.message else ""
-            click.echo(f"{r.status.upper():<7} {r.id} ({r.path}:{r.line}, {r.seconds * 1000:.1f} ms){extra}")
-    passed = sum(1 for r in results if r.status == "passed")
-    failed = sum(1 for r in results if r.status == "failed")
-    errored = sum(1 for r in results if r.status == "errored")
     builtin = sum(1 for r in results if pack_of(r.path) == "builtin")
-    of_pack = f" ({builtin} of the built-in pack)" if builtin else ""
-    click.echo(f"{len(results)} tests: {passed} passed, {failed} failed, {errored} errored{of_pack}")
+    mesh = policy_test_outcome(results, config, builtin=builtin)
     if not results:
         click.echo("no test_* rules found", err=True)
-        return int(ExitCode.FAILED)
-    return int(ExitCode.FAILED if failed or errored else ExitCode.PASSED)
+    # a failing or missing test fails whatever fail_on says: the gate's strictest reading
+    return finish(mesh, outputs, "error", "error", verbose=verbose)
 
 
 @policy.command("lint")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -45,26 +46,38 @@ def display_path(path: Path, root: Path | None) -> str:
 def discover(paths: Iterable[Path], globs: Iterable[str] = DEFAULT_GLOBS) -> list[Path]:
     """Contract files named by ``paths`` (files as given, folders searched by ``globs``)."""
     out: list[Path] = []
-    seen: set[Path] = set()
+    seen: set[object] = set()
     globs = tuple(globs)
     for path in paths:
         if path.is_dir():
-            found = sorted({p for g in globs for p in path.glob(g) if p.is_file()})
+            # one stat per file both filters (regular files) and identifies it (device, inode):
+            # resolving every path of a 200-contract repo cost more than linting the changed one
+            found: list[tuple[Path, object]] = sorted(
+                (p, ino) for g in globs for p in path.glob(g) if (ino := _regular(p)) is not None
+            )
             if not found:
                 raise UsageError(
                     f"no contracts found in {path.as_posix()} (looked for {', '.join(globs)})",
                     hint="name contract files *.odcs.yaml or set contracts.globs in meshguard.yaml",
                 )
         elif path.exists():
-            found = [path]
+            found = [(path, _regular(path) or path.resolve())]
         else:
             raise UsageError(f"no such file or directory: {path.as_posix()}")
-        for p in found:
-            key = p.resolve()
-            if key not in seen:
+        for p, key in found:
+            if key not in seen:  # the same file named twice (or through a link) is listed once
                 seen.add(key)
                 out.append(p)
     return out
+
+
+def _regular(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of a regular file (links followed), None for anything else."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino) if stat.S_ISREG(st.st_mode) else None
 
 
 @cache

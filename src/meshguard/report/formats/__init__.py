@@ -9,7 +9,6 @@ reads data or calls an engine. Adding a format is one module plus one line in
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +55,8 @@ class RenderContext:
     #: how a product page links to its contract: a template with {path}, {line}, {commit}
     #: (``report.repository_url`` in meshguard.yaml), or a path relative to the reports folder
     source_link: str | None = None
+    #: a text view lists every item, not only the failing ones (``policy test -v``)
+    verbose: bool = False
 
 
 class Reporter(Protocol):
@@ -98,6 +99,8 @@ def current_umask() -> int:
 
 def write_atomic(path: Path, text: str) -> None:
     """Write through a temporary file in the same folder and rename it over ``path``."""
+    import tempfile  # only when a file is written: lint to stdout does without
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

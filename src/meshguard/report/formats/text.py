@@ -25,6 +25,11 @@ class TextReporter(BaseReporter):
     default_filename = "results.txt"
 
     def render(self, mesh: MeshResult, ctx: RenderContext) -> str:
+        if mesh.command != "check":
+            from meshguard.report.formats.views import VIEWS
+
+            return VIEWS[mesh.command](mesh, ctx)
+
         def paint(text: str, key: str) -> str:
             return f"\x1b[{COLOURS[key]}m{text}\x1b[0m" if ctx.color else text
 
