@@ -300,8 +300,10 @@ class MeshResult:
     #: every command's result is this one model, rendered by the same reporters
     command: str = "check"
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
+    def to_dict(self, *, with_products: bool = True) -> dict[str, Any]:
+        """The documented JSON form; ``with_products=False`` leaves the products out (a reporter
+        that renders them one at a time never holds the whole tree)."""
+        out = {
             "schema_version": self.schema_version,
             "command": self.command,
             "run_id": self.run_id,
@@ -317,8 +319,10 @@ class MeshResult:
             "matrix": [dict(r) for r in self.matrix],
             "since_previous": self.since_previous,
             "findings": [f.to_dict() for f in self.findings],
-            "products": [p.to_dict() for p in self.products],
         }
+        if with_products:
+            out["products"] = [p.to_dict() for p in self.products]
+        return out
 
 
 _SCALARS = (str, int, float, bool, type(None))
