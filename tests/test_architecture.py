@@ -39,6 +39,7 @@ LAYERS: list[tuple[str, ...]] = [
         "yamlio",
         "version",
         "plugins",
+        "progress",
         "scaffold",
     ),  # ground floor
 ]

@@ -5,7 +5,8 @@ starts (so the policy engine is compiled once per worker, not per product) and
 then checks the products it is handed, by index. Results come back in the
 order of the products, so a run with N jobs gives exactly what ``--jobs 1``
 gives. Workers are started with ``spawn``: forking a process whose polars
-thread pool is already running can deadlock.
+thread pool is already running can deadlock. The steps a worker announces
+(:mod:`meshguard.progress`) travel back through a queue to the parent's listener.
 """
 
 from __future__ import annotations
@@ -13,8 +14,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import queue
+import threading
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, Self
+
+from meshguard import progress
 
 if TYPE_CHECKING:
     from meshguard.contracts.repo import LintedContract
@@ -48,11 +53,14 @@ _products: Sequence[LintedContract] = ()
 _failed: Exception | None = None
 
 
-def _start(checker: Checker, products: Sequence[LintedContract]) -> None:
+def _start(checker: Checker, products: Sequence[LintedContract], steps: Any = None) -> None:
     global _checker, _products, _failed
     # one polars thread per worker: the workers are the parallelism (polars is not imported yet)
     os.environ.setdefault("POLARS_MAX_THREADS", "1")
     _checker, _products = checker, products
+    if steps is not None:
+        steps.cancel_join_thread()  # steps not yet sent when the worker ends are not worth a wait
+        progress.listen(steps.put)  # to the parent's listener (see _forward)
     try:
         checker.prepare()
     except Exception as exc:
@@ -81,12 +89,44 @@ def _portable(exc: Exception) -> Exception:
     return exc
 
 
-def check_in_pool(checker: Checker, products: Sequence[LintedContract], jobs: int) -> Iterator[ProductResult]:
-    """Each product's result, in the order of ``products``, computed by ``jobs`` processes."""
+def _forward(steps: Any, listener: progress.Listener, stop: threading.Event) -> None:
+    """The parent's side of the workers' steps: each to ``listener``, until ``stop``. The parent
+    only reads the queue, so a worker killed while writing to it cannot block the parent."""
+    while not stop.is_set():
+        try:
+            item = steps.get(timeout=0.1)
+        except queue.Empty:
+            continue
+        listener(item)
+
+
+def check_in_pool(
+    checker: Checker,
+    products: Sequence[LintedContract],
+    jobs: int,
+    listener: progress.Listener | None = None,
+) -> Iterator[ProductResult]:
+    """Each product's result, in the order of ``products``, computed by ``jobs`` processes;
+    the steps the workers reach go to ``listener`` (called in this process, from a thread)."""
     shipped = checker.for_worker()
     ctx = multiprocessing.get_context("spawn")
     chunk = max(1, min(16, len(products) // (jobs * 8)))
-    with ctx.Pool(jobs, initializer=_start, initargs=(shipped, list(products))) as pool:
-        for product, usage in pool.imap(_check, range(len(products)), chunksize=chunk):
-            checker.absorb(usage)  # waivers a worker saw used: the mesh-level findings need them
-            yield product
+    steps = ctx.Queue() if listener is not None else None
+    stop = threading.Event()
+    relay = None
+    if steps is not None and listener is not None:
+        relay = threading.Thread(
+            target=_forward, args=(steps, listener, stop), name="meshguard-steps", daemon=True
+        )
+        relay.start()
+    try:
+        with ctx.Pool(jobs, initializer=_start, initargs=(shipped, list(products), steps)) as pool:
+            for product, usage in pool.imap(_check, range(len(products)), chunksize=chunk):
+                checker.absorb(usage)  # waivers a worker saw used: the mesh-level findings need them
+                yield product
+    finally:
+        stop.set()
+        if relay is not None and steps is not None:
+            relay.join(timeout=5)  # it looks at ``stop`` every 0.1 s
+            if not relay.is_alive():
+                steps.close()

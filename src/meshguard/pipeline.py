@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from meshguard import progress
 from meshguard.config import Config
 from meshguard.contracts.model import Contract
 from meshguard.contracts.products import product_result as _product
@@ -50,6 +51,20 @@ def _no_policies(config: Config) -> Finding:
         remediation="turn the built-in pack back on (`policies: {builtin: true}`), add policies/, or point "
         "`policies:` in meshguard.yaml (or --policies) at the central ones",
     )
+
+
+def _open_policy(
+    config: Config, options: RunOptions, stages: StageContexts, mesh: MeshResult
+) -> PolicyStage | None:
+    """The run's policy stage (opened first, so the embedded engine's worker starts while the
+    contracts are linted), or None: off, or no policies anywhere (then the run says so)."""
+    if stages.policy is None:
+        return None
+    if not _policies_configured(config, options):
+        mesh.findings.append(_no_policies(config))
+        return None
+    progress.step("", "loading policies")
+    return PolicyStage.open(config, stages.policy)
 
 
 def effective_jobs(jobs: int, products: int) -> int:
@@ -124,6 +139,7 @@ class ProductChecker:
         product = _product(lc)
         product.timings["lint"] = time.perf_counter() - t0
         t0 = time.perf_counter()
+        progress.step(lc.contract.id, "versioning")
         older = self.older.get(lc.contract.path, [])
         versions = run_versioning(lc.contract, config, stages.versioning, older)
         product.changes = list(versions.changes)
@@ -144,12 +160,14 @@ class ProductChecker:
             product.timings["quality"] = time.perf_counter() - t0
         if self.policy is not None:
             t0 = time.perf_counter()
+            progress.step(lc.contract.id, "policy")
             decided = self.policy.evaluate(lc.contract, quality, versions)
             product.checks.extend(decided.checks)
             product.findings.extend(decided.findings)
             product.waivers.extend(dict.fromkeys(f.waiver for f in decided.findings if f.waiver))
             product.input_hash = decided.input_hash
             product.timings["policy"] = time.perf_counter() - t0
+        progress.step(lc.contract.id, "done")
         return product
 
 
@@ -171,36 +189,35 @@ def run(
     )
     # split once; the run's id goes with them: the decision log links decisions to the run
     stages = StageContexts.of(replace(options, run_id=mesh.run_id))
-    # opened first, so the embedded engine's worker starts while the contracts are linted
-    policy = None
-    if stages.policy is not None:
-        if _policies_configured(config, options):
-            policy = PolicyStage.open(config, stages.policy)
-        else:
-            mesh.findings.append(_no_policies(config))
-    try:
-        repository = repository or ContractRepository(config)
-        repo = lint_repo(paths, config, repository=repository)
-        mesh.findings.extend(_unreadable(e) for e in repo.unreadable)
-        named = [lc.contract for lc in repo.contracts]
-        contracts = mesh_contracts(config, named, repository) if options.with_data else {}
-        checker = ProductChecker(
-            config, stages, contracts, repo.older, policy, with_policy=policy is not None
-        )
-        jobs = effective_jobs(options.jobs, len(repo.contracts))
-        if jobs > 1:
-            from meshguard.parallel import check_in_pool
+    with progress.listening(options.steps):
+        policy = _open_policy(config, options, stages, mesh)
+        try:
+            progress.step("", "linting contracts")
+            repository = repository or ContractRepository(config)
+            repo = lint_repo(paths, config, repository=repository)
+            mesh.findings.extend(_unreadable(e) for e in repo.unreadable)
+            named = [lc.contract for lc in repo.contracts]
+            contracts = mesh_contracts(config, named, repository) if options.with_data else {}
+            checker = ProductChecker(
+                config, stages, contracts, repo.older, policy, with_policy=policy is not None
+            )
+            jobs = effective_jobs(options.jobs, len(repo.contracts))
+            progress.step("", "products", total=len(repo.contracts))
+            if jobs > 1:
+                from meshguard.parallel import check_in_pool
 
-            results: Iterable[ProductResult] = check_in_pool(checker, repo.contracts, jobs)
-        else:
-            results = map(checker.check, repo.contracts)
-        for product in results:  # in repo order, whatever the number of jobs
-            mesh.products.append(product)
-            if options.progress is not None:
-                options.progress(len(mesh.products), len(repo.contracts))
-    finally:
-        if policy is not None:
-            policy.close()
+                results: Iterable[ProductResult] = check_in_pool(
+                    checker, repo.contracts, jobs, listener=options.steps
+                )
+            else:
+                results = map(checker.check, repo.contracts)
+            for product in results:  # in repo order, whatever the number of jobs
+                mesh.products.append(product)
+                if options.progress is not None:
+                    options.progress(len(mesh.products), len(repo.contracts))
+        finally:
+            if policy is not None:
+                policy.close()
     if policy is not None:
         mesh.findings.extend(policy.mesh_findings())
         mesh.policy_bundle_hash, mesh.engine = policy.bundle_hash, policy.engine_name

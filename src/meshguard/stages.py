@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from meshguard.progress import Listener
 from meshguard.results.model import Change, CheckResult, Finding
 
 
@@ -52,6 +53,9 @@ class RunOptions:
     run_id: str | None = None
     #: called as progress(done, total) after each product (the text reporter's bar)
     progress: Callable[[int, int], None] | None = field(default=None, compare=False)
+    #: called with each :class:`meshguard.progress.Step` a product reaches (reading a table,
+    #: checking it, policy…), also from ``jobs`` worker processes: a long product's progress
+    steps: Listener | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ product is one ``data.meshguard`` evaluation. A worker is started per thread
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -37,6 +38,68 @@ class EvaluationError(RuntimeError):
     """A query failed inside the interpreter (a builtin error, a conflict…)."""
 
 
+def _spawn() -> subprocess.Popen[bytes]:
+    """A new worker process (it waits for its ``load`` request)."""
+    env = dict(os.environ)
+    src = str(Path(__file__).resolve().parents[2])  # the folder holding the meshguard package
+    env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
+    env["RUST_BACKTRACE"] = "0"
+    return subprocess.Popen(
+        [sys.executable, "-m", "meshguard.policy.worker"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+
+
+#: a worker started ahead of its engine (see :func:`prestart`), with the process that started it
+_SPARES: list[tuple[int, subprocess.Popen[bytes]]] = []
+_exit_hook = False
+
+
+def prestart() -> None:
+    """Start one worker process now, for the first engine of this process to take.
+
+    A command calls it as soon as it knows the run will decide policies with this engine:
+    the worker's interpreter start-up and imports then overlap with the command's own
+    imports, the contract loading and the versioning stage (the pre-commit hook waited
+    for them otherwise). A spare nobody takes is stopped at exit.
+    """
+    global _exit_hook
+    if _SPARES:
+        return
+    _SPARES.append((os.getpid(), _spawn()))
+    if not _exit_hook:
+        atexit.register(_drop_spares)
+        _exit_hook = True
+
+
+def _spare() -> subprocess.Popen[bytes] | None:
+    while _SPARES:
+        pid, proc = _SPARES.pop()
+        if pid == os.getpid() and proc.poll() is None:  # never a forked parent's process
+            return proc
+    return None
+
+
+def _drop_spares() -> None:
+    while _SPARES:
+        pid, proc = _SPARES.pop()
+        if pid == os.getpid():
+            _stop(proc)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+    for stream in (proc.stdin, proc.stdout):
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                stream.close()
+
+
 class Worker:
     """One child process holding one loaded regorus engine."""
 
@@ -44,17 +107,7 @@ class Worker:
         self, bundle: PolicyBundle, timeout: float, *, with_tests: bool = False, core: str | None = None
     ) -> None:
         self.timeout = timeout
-        env = dict(os.environ)
-        src = str(Path(__file__).resolve().parents[2])  # the folder holding the meshguard package
-        env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
-        env["RUST_BACKTRACE"] = "0"
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "meshguard.policy.worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=env,
-        )
+        self._proc = _spare() or _spawn()
         modules = [*bundle.modules, *(bundle.tests if with_tests else ())]
         spec = {
             "modules": [[m.path, m.text] for m in modules],
@@ -134,13 +187,7 @@ class Worker:
         return json.loads(body)
 
     def close(self) -> None:
-        if self._proc.poll() is None:
-            self._proc.kill()
-        self._proc.wait()
-        for stream in (self._proc.stdin, self._proc.stdout):
-            if stream is not None:
-                with contextlib.suppress(OSError):
-                    stream.close()
+        _stop(self._proc)
 
 
 class EmbeddedEngine:

@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+from meshguard import progress
 from meshguard.config import Config
-from meshguard.contracts.model import Contract, Property
-from meshguard.errors import DataError
+from meshguard.contracts.model import Contract, Property, SchemaObject
+from meshguard.errors import DataError, MeshguardError
 from meshguard.quality.backends import backend
 from meshguard.quality.library import library_check
 from meshguard.quality.load import flatten, read_error, read_table
 from meshguard.quality.relationships import relationship_checks
-from meshguard.quality.results import Table, location
+from meshguard.quality.results import Table, location, with_samples
 from meshguard.quality.schema import schema_checks
 from meshguard.quality.sla import parse_instant, sla_checks
 from meshguard.quality.sqlrules import other_rule_check, sql_check
 from meshguard.quality.types import normalise
 from meshguard.results.model import CheckResult, Severity, Stage, Status
-from meshguard.sources.base import ReadOptions, Source
+from meshguard.sources.base import ReadOptions, SizedSource, Source
 from meshguard.sources.registry import NoSource, open_source
 from meshguard.stages import QualityContext, QualityOutcome
 
@@ -75,6 +76,7 @@ def run_quality(
     multi = len(contract.schemas) > 1
     prepare = backend(source.capabilities.backend)
     for obj in contract.schemas:
+        progress.step(contract.id, "reading", obj.name, size=_size(source, obj))
         try:
             table, norm, prof = prepare(
                 contract, obj, source, _props(contract, obj.name), read_opts, config.data.failing_samples
@@ -87,10 +89,15 @@ def run_quality(
             continue
         props = _props(contract, obj.name)
         tables[obj.name] = table
+        progress.step(contract.id, "checking", obj.name, rows=_known_rows(table))
         try:
             out.checks.extend(schema_checks(table, norm, props))
             out.checks.extend(_unsupported_items(table, contract, obj.name))
-            for rule in (*obj.quality, *(r for p in props.values() for r in p.quality)):
+            rules = [*obj.quality, *(r for p in props.values() for r in p.quality)]
+            for i, rule in enumerate(rules):
+                progress.step(
+                    contract.id, "rules", obj.name, rows=_known_rows(table), done=i + 1, total=len(rules)
+                )
                 out.checks.append(_rule(table, rule))
         except (pl.exceptions.PolarsError, ValueError) as exc:  # data found broken half way
             err = read_error(contract, source, exc)
@@ -102,13 +109,34 @@ def run_quality(
         if run.profile:  # the profile is what policies read (input.data): computed for them only
             for path, entry in prof.items():
                 columns[f"{obj.name}.{path}" if multi else path] = entry
+    progress.step(contract.id, "relationships")
     out.checks.extend(relationship_checks(contract, tables, mesh, _loader(config, run)))
+    progress.step(contract.id, "sla")
     sla = sla_checks(contract, tables, sla_now(config, run))
     out.checks.extend(sla)
+    try:  # an engine that fetches every check's failing rows at the end, in one go
+        out.checks = with_samples(out.checks, tables.values())
+    except ValueError as exc:
+        out.checks.append(_product_check(contract, "samples", Status.ERRORED, str(exc), Severity.ERROR))
     out.source = source.describe()
     if tables:
         out.data = {"source": out.source, "rows": out.rows, "columns": columns, "freshness": _freshness(sla)}
     return out
+
+
+def _size(source: Source, obj: SchemaObject) -> int | None:
+    """The bytes of the table being read, when the source knows them (progress shows them)."""
+    if not source.capabilities.sizes:
+        return None
+    try:
+        return cast(SizedSource, source).size(obj.physical_name or obj.name)
+    except (MeshguardError, OSError):  # reading it reports the problem
+        return None
+
+
+def _known_rows(table: Table) -> int | None:
+    """The rows of ``table`` when known without another pass over it (progress shows them)."""
+    return table.row_count if table.streaming else table.rows
 
 
 def sla_now(config: Config, run: QualityContext) -> datetime:
