@@ -58,6 +58,8 @@ STAGE_DIMENSION: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Location:
+    """Where a finding points: a file, a line and column, a JSON pointer."""
+
     path: str
     line: int | None = None
     column: int | None = None
@@ -74,6 +76,8 @@ class Location:
 
 @dataclass(frozen=True)
 class Waiver:
+    """An approved, expiring exception to one policy for one product."""
+
     policy: str
     product: str
     reason: str
@@ -85,6 +89,8 @@ class Waiver:
 
 @dataclass(frozen=True)
 class Finding:
+    """One problem found by a stage (lint, versioning, quality, policy), maybe waived."""
+
     rule_id: str
     stage: str
     severity: str
@@ -110,6 +116,8 @@ class Finding:
 
 @dataclass(frozen=True)
 class CheckResult:
+    """One check run on a product, and its outcome."""
+
     id: str
     name: str
     stage: str
@@ -196,6 +204,8 @@ class Change:
 
 @dataclass(frozen=True)
 class DimensionScore:
+    """A product's score on one dimension (quality, compliance, …)."""
+
     name: str
     score: float
     weight: float
@@ -205,6 +215,8 @@ class DimensionScore:
 
 @dataclass
 class ProductResult:
+    """Everything a run found for one data product."""
+
     id: str
     name: str
     domain: str | None
@@ -277,6 +289,8 @@ class ProductResult:
 
 @dataclass
 class MeshResult:
+    """A whole run: every product's result, scores, verdicts and summaries."""
+
     run_id: str
     timestamp: str
     meshguard_version: str
