@@ -67,12 +67,12 @@ def _env() -> dict[str, str]:
 CHECK = ("-m", "meshguard", "check", "--no-history", "--no-reports", "--no-policy")
 
 
-def _on_terminal(root: Path, *args: str) -> tuple[int, list[str], str, str]:
+def _on_terminal(root: Path, *args: str, command: tuple[str, ...] = CHECK) -> tuple[int, list[str], str, str]:
     """(exit code, status frames drawn on the terminal in order, all the terminal got, stdout)."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 240, 0, 0))
     proc = subprocess.Popen(
-        [sys.executable, *CHECK, *args],
+        [sys.executable, *command, *args],
         cwd=root,
         env=_env(),
         stdin=subprocess.DEVNULL,
@@ -116,7 +116,8 @@ def test_a_large_product_shows_its_steps_while_it_is_read_and_checked(repo: Path
         return next(i for i, f in enumerate(status) if needle in f)
 
     # drawn while the product was still being checked (0 of 1 done), step by step, in order
-    reading = first("0/1 products | customers: reading customers")
+    size = (repo / "data" / "customers.csv").stat().st_size
+    reading = first(f"0/1 products | customers: reading customers ({size / 10**6:.1f} MB)")
     checking = first(f"0/1 products | customers: checking customers ({ROWS:,} rows)")
     rules = first("customers: checking customers: rule 1/")
     end = first("1/1 products")
@@ -137,6 +138,7 @@ def test_no_progress_on_a_pipe_or_with_quiet(repo: Path) -> None:
     assert code == 1 and text == "" and frames == []
 
 
+@pytest.mark.slow
 def test_workers_report_their_steps_to_the_terminal(tmp_path: Path) -> None:
     root = _repo(tmp_path, ("alpha", "beta"))
     code, frames, text, _ = _on_terminal(root, "--jobs", "2")
@@ -146,6 +148,19 @@ def test_workers_report_their_steps_to_the_terminal(tmp_path: Path) -> None:
     for product in ("alpha", "beta"):  # steps announced in the worker processes, drawn by the parent
         assert any(f"{product}: reading customers" in f for f in status[:end])
         assert any(f"{product}: checking customers ({ROWS:,} rows)" in f for f in status[:end])
+
+
+@pytest.mark.slow
+def test_meshguard_test_shows_the_same_progress(repo: Path) -> None:
+    """``meshguard test`` reads the same large data: the same status line, on a terminal only."""
+    test = ("-m", "meshguard", "test", "customers")
+    code, frames, text, _ = _on_terminal(repo, "--no-progress", command=test)
+    assert code == 1 and text == ""
+    code, frames, text, _ = _on_terminal(repo, command=test)
+    assert code == 1, text
+    status = [f for f in frames if " products" in f]
+    assert any(f"0/1 products | customers: checking customers ({ROWS:,} rows)" in f for f in status)
+    assert status[-1].startswith("[" + "#" * 24 + "] 1/1 products") and "@example.org" not in text
 
 
 class _Terminal(io.StringIO):

@@ -3,6 +3,7 @@ one check per rule and one finding per violation, with severity, status, waiver 
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,11 +14,14 @@ from meshguard.config import load_config
 from meshguard.contracts.load import load_contract
 from meshguard.contracts.model import Contract
 from meshguard.policy.bundle import load_bundle
+from meshguard.policy.decide import DecisionMap, _pointer_tuple
 from meshguard.policy.engine import Decisions
 from meshguard.policy.stage import PolicyStage
 from meshguard.policy.waivers import WaiverSet
-from meshguard.results.model import Waiver
+from meshguard.results.model import Location, Waiver
+from meshguard.sensitivity import SensitivityMap
 from meshguard.stages import PolicyContext
+from meshguard.yamlio import LineMap, parse_yaml
 from policykit import compliant, make_repo
 
 POLICY = """package meshguard.probe
@@ -50,7 +54,7 @@ warn contains msg if {
 
 
 class NoEngine:
-    """decide() never calls the engine: the decisions below stand in for any engine's answer."""
+    """The stage hands decisions to its mapping without calling the engine."""
 
     name = "none"
 
@@ -69,10 +73,10 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Contract]:
     return policies, contract
 
 
-def _stage(policies: Path, *waivers: Waiver) -> PolicyStage:
+def _stage(policies: Path, *waivers: Waiver) -> DecisionMap:
+    """The mapping alone: the decisions each test passes stand in for any engine's answer."""
     bundle = load_bundle(policies, policies.parent)
-    ws = WaiverSet("waivers.yaml", list(waivers), today=date(2026, 1, 1))
-    return PolicyStage(bundle, NoEngine(), ws, PolicyContext())  # type: ignore[arg-type]
+    return DecisionMap(bundle, WaiverSet("waivers.yaml", list(waivers), today=date(2026, 1, 1)))
 
 
 def _checks(outcome: Any) -> dict[str, tuple[str, str, str]]:
@@ -158,10 +162,24 @@ def test_an_errored_rule_is_an_errored_check_and_no_finding(setup: tuple[Path, C
         values={"meshguard.probe.deny": ["ignored"]}, errors={"meshguard.probe.deny": "boom"}
     )
     outcome = _stage(policies).decide(contract, decisions)
-    assert _checks(outcome)["PROBE-1"] == ("errored", "error", "boom")
+    # the rules after an errored one are still decided
+    assert _checks(outcome) == {"PROBE-1": ("errored", "error", "boom"), "PROBE-2": ("passed", "warning", "")}
+    warn_errored = Decisions(errors={"meshguard.probe.warn": "bang"})
+    assert _checks(_stage(policies).decide(contract, warn_errored))["PROBE-2"] == (
+        "errored",
+        "warning",
+        "bang",
+    )
     assert outcome.findings == []
     errored = next(c for c in outcome.checks if c.id == "PROBE-1")
     assert errored.details == {"rule": "meshguard.probe.deny", "pack": "repo", "article": "Art. 5"}
+    assert (errored.stage, errored.dimension, errored.name, errored.title, errored.regulation) == (
+        "policy",
+        "compliance",
+        "Probe deny",
+        "Probe deny",
+        "GDPR",
+    )
 
 
 def test_a_rule_the_bundle_does_not_describe_is_still_reported(setup: tuple[Path, Contract]) -> None:
@@ -182,6 +200,7 @@ def test_a_rule_the_bundle_does_not_describe_is_still_reported(setup: tuple[Path
         ({"msg": 3}, '{"msg": 3}'),
         ({"b": 1, "a": 2}, '{"a": 2, "b": 1}'),
         ([1, 2], "[1, 2]"),
+        ([{"b": 1, "a": 2}], '[{"a": 2, "b": 1}]'),
     ],
 )
 def test_finding_shapes(setup: tuple[Path, Contract], raw: Any, msg: str) -> None:
@@ -196,3 +215,228 @@ def test_a_pointer_locates_a_finding_without_a_field(setup: tuple[Path, Contract
     (f,) = _stage(policies).decide(contract, decisions).findings
     assert f.location is not None and f.location.pointer == "/team/members/0" and f.location.line is not None
     assert "pointer" not in f.details
+
+
+def test_the_stage_hands_decisions_to_its_mapping(setup: tuple[Path, Contract]) -> None:
+    policies, contract = setup
+    bundle = load_bundle(policies, policies.parent)
+    stage = PolicyStage(
+        bundle, NoEngine(), WaiverSet("waivers.yaml", [], today=date(2026, 1, 1)), PolicyContext()
+    )  # type: ignore[arg-type]
+    outcome = stage.decide(contract, Decisions(values={"meshguard.probe.warn": ["w"]}))
+    assert _checks(outcome) == {"PROBE-1": ("passed", "error", ""), "PROBE-2": ("warned", "warning", "w")}
+    assert (stage.blocks("meshguard.probe.deny"), stage.blocks("meshguard.probe.warn")) == (True, False)
+
+
+SCOPED = """package meshguard.scoped
+
+import rego.v1
+
+# METADATA
+# title: Scoped deny, softened
+# custom:
+#   id: SCOPE-1
+#   severity: warning
+#   applies_to: [pii, phi]
+deny contains msg if {
+  input.never
+  msg := "x"
+}
+
+# METADATA
+# title: Scoped warn, hardened in vain
+# custom:
+#   id: SCOPE-2
+#   severity: error
+#   applies_to: pii
+warn_hard contains msg if {
+  input.never
+  msg := "y"
+}
+
+# METADATA
+# custom:
+#   applies_to: []
+violation contains msg if {
+  input.never
+  msg := "z"
+}
+"""
+
+
+def _scoped(tmp_path: Path) -> DecisionMap:
+    folder = tmp_path / "scoped"
+    folder.mkdir()
+    (folder / "scoped.rego").write_text(SCOPED, encoding="utf-8")
+    return DecisionMap(load_bundle(folder, tmp_path), WaiverSet("waivers.yaml", [], today=date(2026, 1, 1)))
+
+
+def test_severity_comes_from_the_kind_then_metadata_and_scope_is_recorded(
+    setup: tuple[Path, Contract], tmp_path: Path
+) -> None:
+    _, contract = setup
+    mapping = _scoped(tmp_path)
+    decisions = Decisions(
+        values={
+            "meshguard.scoped.deny": ["d"],
+            "meshguard.scoped.warn_hard": ["w"],
+            "meshguard.scoped.violation": ["v"],
+        }
+    )
+    outcome = mapping.decide(contract, decisions)
+    assert _checks(outcome) == {
+        "SCOPE-1": ("warned", "warning", "d"),  # METADATA softens a deny
+        "SCOPE-2": ("warned", "warning", "w"),  # …but cannot harden a warn
+        "meshguard.scoped.violation": ("failed", "error", "v"),  # no id: the rule's path
+    }
+    scope = {c.id: c.details.get("applies_to") for c in outcome.checks}
+    assert scope == {"SCOPE-1": ["phi", "pii"], "SCOPE-2": ["pii"], "meshguard.scoped.violation": None}
+    names = {c.id: c.name for c in outcome.checks}
+    assert names["meshguard.scoped.violation"] == "meshguard.scoped.violation"  # no title: the rule's key
+    assert [mapping.blocks(k) for k in ("meshguard.scoped.deny", "meshguard.scoped.violation")] == [
+        False,
+        True,
+    ]
+    assert mapping.blocks("meshguard.unknown.deny") and not mapping.blocks("meshguard.unknown.warn")
+
+
+def test_a_disabled_rule_gives_no_check_even_when_it_answers(setup: tuple[Path, Contract]) -> None:
+    policies, contract = setup
+    bundle = load_bundle(policies, policies.parent)
+    off = dataclasses.replace(bundle, disabled=frozenset({"meshguard.probe.warn"}))
+    mapping = DecisionMap(off, WaiverSet("waivers.yaml", [], today=date(2026, 1, 1)))
+    outcome = mapping.decide(contract, Decisions(values={"meshguard.probe.warn": ["w"]}, errors={}))
+    assert _checks(outcome) == {"PROBE-1": ("passed", "error", "")}
+    assert outcome.findings == []
+
+
+def test_three_open_findings_name_the_first_and_count_the_rest(setup: tuple[Path, Contract]) -> None:
+    policies, contract = setup
+    decisions = Decisions(values={"meshguard.probe.deny": ["c", "a", "b"]})
+    outcome = _stage(policies).decide(contract, decisions)
+    assert _checks(outcome)["PROBE-1"] == ("failed", "error", "a (and 2 more)")
+    deny = next(c for c in outcome.checks if c.id == "PROBE-1")
+    assert (deny.details["findings"], deny.details["waived"]) == (3, 0)
+
+
+def test_waived_and_open_findings_are_counted_apart(setup: tuple[Path, Contract]) -> None:
+    policies, contract = setup
+    waiver = Waiver("PROBE-1", "good", "r", "a", "2026-06-01", field="email")
+    decisions = Decisions(
+        values={"meshguard.probe.deny": [{"msg": "m", "field": "patients.email"}, "x", "y"]}
+    )
+    outcome = _stage(policies, waiver).decide(contract, decisions)
+    deny = next(c for c in outcome.checks if c.id == "PROBE-1")
+    assert (deny.status, deny.message, deny.details["findings"], deny.details["waived"]) == (
+        "failed",
+        "x (and 1 more)",
+        3,
+        1,
+    )
+
+
+@pytest.mark.parametrize(
+    ("item", "pointer", "field"),
+    [
+        ({"field": "patients.email"}, "/schema/0/properties/1", "patients.email"),
+        ({"field": "email"}, "/schema/0/properties/1", "email"),  # a bare column name
+        ({"field": "patients.nope"}, "/schema", "patients.nope"),  # undeclared: its schema
+        ({"field": "nope"}, "/schema", "nope"),
+        ({"field": 3, "pointer": "/team"}, "/team", None),  # a field that is no string is ignored
+        ({"field": "patients.nope", "pointer": "/servers/0"}, "/servers/0", "patients.nope"),
+        ({"pointer": 7}, "", None),  # a pointer that is no string is ignored: the file only
+    ],
+)
+def test_where_a_finding_points(
+    setup: tuple[Path, Contract], item: dict[str, Any], pointer: str, field: str | None
+) -> None:
+    policies, contract = setup
+    (f,) = (
+        _stage(policies)
+        .decide(contract, Decisions(values={"meshguard.probe.deny": [{"msg": "m", **item}]}))
+        .findings
+    )
+    assert f.field == field
+    assert f.location is not None and f.location.path == "contracts/good.odcs.yaml"
+    assert f.location.pointer == pointer
+    parts = tuple(int(p) if p.isdigit() else p for p in pointer.strip("/").split("/")) if pointer else None
+    position = contract.lines.locate(parts) if parts else None
+    assert position is not None or not pointer
+    assert (f.location.line, f.location.column) == (position or (None, None))
+    assert f.details == {"rule": "meshguard.probe.deny", "pack": "repo", "article": "Art. 5"}
+
+
+@pytest.mark.parametrize(
+    ("pointer", "parts"),
+    [
+        ("/a~1b/0/c~0d", ("a/b", 0, "c~d")),
+        ("/~01", ("~1",)),  # "~0" is decoded last (RFC 6901)
+        ("/x/", ("x",)),
+        ("", ()),
+        ("/", ()),
+        ("/schema/10/properties", ("schema", 10, "properties")),
+        ("/Xy/zX", ("Xy", "zX")),  # only slashes are trimmed
+        ("/X", ("X",)),
+    ],
+)
+def test_json_pointers_are_decoded(pointer: str, parts: tuple[str | int, ...]) -> None:
+    assert _pointer_tuple(pointer) == parts
+
+
+def test_an_article_in_the_finding_wins_over_metadata(setup: tuple[Path, Contract]) -> None:
+    policies, contract = setup
+    decisions = Decisions(values={"meshguard.probe.deny": [{"msg": "m", "article": "Art. 9"}]})
+    (f,) = _stage(policies).decide(contract, decisions).findings
+    assert f.details["article"] == "Art. 9"
+
+
+NESTED = """\
+apiVersion: v3.1.0
+kind: DataContract
+id: shop
+version: 1.0.0
+schema:
+  - name: orders
+    properties:
+      - name: shipping
+        logicalType: object
+        properties:
+          - name: zip
+            logicalType: string
+"""
+
+
+def test_a_nested_field_is_located_by_its_dotted_path(setup: tuple[Path, Contract]) -> None:
+    policies, _ = setup
+    doc = parse_yaml(NESTED, "contracts/shop.odcs.yaml")
+    shop = Contract("contracts/shop.odcs.yaml", doc.data, doc.lines, SensitivityMap())
+    decisions = Decisions(values={"meshguard.probe.deny": [{"msg": "m", "field": "orders.shipping.zip"}]})
+    (f,) = _stage(policies).decide(shop, decisions).findings
+    assert f.location is not None
+    assert (f.location.pointer, f.location.line) == ("/schema/0/properties/0/properties/0", 11)
+
+
+def test_a_contract_without_source_positions_keeps_the_pointer(setup: tuple[Path, Contract]) -> None:
+    policies, contract = setup
+    bare = Contract(contract.path, contract.doc, LineMap(), SensitivityMap())
+    decisions = Decisions(values={"meshguard.probe.deny": [{"msg": "m", "field": "patients.email"}]})
+    (f,) = _stage(policies).decide(bare, decisions).findings
+    assert f.location == Location("contracts/good.odcs.yaml", None, None, "/schema/0/properties/1")
+
+
+def test_a_finding_keeps_its_extra_keys_only(setup: tuple[Path, Contract]) -> None:
+    policies, contract = setup
+    decisions = Decisions(values={"meshguard.probe.warn": [{"message": "careful", "limit": 3}]})
+    (f,) = _stage(policies).decide(contract, decisions).findings
+    assert (f.stage, f.message) == ("policy", "careful")
+    assert f.details == {"limit": 3, "rule": "meshguard.probe.warn", "pack": "repo"}
+
+
+def test_findings_without_a_field_come_first_and_carry_the_rule_text(setup: tuple[Path, Contract]) -> None:
+    policies, contract = setup
+    decisions = Decisions(values={"meshguard.probe.deny": [{"msg": "b", "field": "AUDIT.col"}, "z plain"]})
+    found = _stage(policies).decide(contract, decisions).findings
+    assert [(f.field, f.message) for f in found] == [(None, "z plain"), ("AUDIT.col", "b")]
+    assert {(f.title, f.description, f.regulation, f.remediation) for f in found} == {
+        ("Probe deny", "Denies what the input says.", "GDPR", "Fix the probe.")
+    }

@@ -25,6 +25,8 @@ class Step:
     table: str | None = None
     #: rows of ``table``, once known
     rows: int | None = None
+    #: bytes of ``table`` (a file being read), when the source knows them
+    size: int | None = None
     #: item ``done`` of ``total`` of the step (the rule being checked)
     done: int | None = None
     total: int | None = None
@@ -41,12 +43,13 @@ def step(
     table: str | None = None,
     *,
     rows: int | None = None,
+    size: int | None = None,
     done: int | None = None,
     total: int | None = None,
 ) -> None:
     """Tell the listener (if any) that ``product`` reached step ``what``."""
     if _listener is not None:
-        _listener(Step(product, what, table, rows, done, total))
+        _listener(Step(product, what, table, rows, size, done, total))
 
 
 def listen(listener: Listener | None) -> None:

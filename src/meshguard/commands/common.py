@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from meshguard.config import Config, find_root, load_config
 from meshguard.errors import UsageError
+
+if TYPE_CHECKING:
+    from meshguard.report.progress import Progress
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -129,3 +133,33 @@ def now_option(fn: F) -> F:
         default=None,
         help="The run's clock (ISO 8601, e.g. 2026-11-25T00:00:00Z): waiver expiry, freshness.",
     )(fn)
+
+
+def progress_options(fn: F) -> F:
+    """``--progress/--no-progress`` and ``-q/--quiet``: the status line on stderr while products
+    are read and checked (see :mod:`meshguard.report.progress`)."""
+    fn = click.option(
+        "--quiet",
+        "-q",
+        is_flag=True,
+        help="No progress and no notes on stderr (errors and CI annotations still go there).",
+    )(fn)
+    return click.option(
+        "--progress/--no-progress",
+        default=None,
+        help="Status line on stderr while products are read and checked (default: on a terminal).",
+    )(fn)
+
+
+@contextmanager
+def status_line(progress: bool | None, quiet: bool) -> Iterator[Progress | None]:
+    """The run's status line (None when off); closed at the end, so that an unfinished line is
+    cleared before an error is printed."""
+    from meshguard.report.progress import Progress
+
+    bar = Progress(0, force=bool(progress)) if progress is not False and not quiet else None
+    try:
+        yield bar
+    finally:
+        if bar is not None:
+            bar.close()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from meshguard.commands.common import get_config, parse_as_of, repo_options
+from meshguard.commands.common import get_config, parse_as_of, progress_options, repo_options, status_line
 from meshguard.commands.options import Outputs, fail_on_option, finish, output_options
 from meshguard.config import Config
 from meshguard.contracts.repository import ContractRepository
@@ -48,6 +48,7 @@ def resolve_targets(config: Config, names: tuple[str, ...], repository: Contract
     "check and policy eval; --as-of is the older name.",
 )
 @fail_on_option
+@progress_options
 @repo_options
 def test(
     products: tuple[str, ...],
@@ -56,6 +57,8 @@ def test(
     server: str | None,
     as_of: str | None,
     fail_on: str | None,
+    progress: bool | None,
+    quiet: bool,
     root: Path,
     config_file: Path | None,
 ) -> int:
@@ -68,13 +71,17 @@ def test(
     from meshguard.pipeline import run
 
     config = get_config(root, config_file)
-    options = RunOptions(
-        with_policy=False,
-        with_versioning=False,
-        sample_rows=sample_rows,
-        server=server,
-        as_of=parse_as_of(as_of),
-    )
     repository = ContractRepository(config)
-    mesh = test_outcome(run(config, resolve_targets(config, products, repository), options, repository))
+    paths = resolve_targets(config, products, repository)
+    with status_line(progress, quiet) as bar:
+        options = RunOptions(
+            with_policy=False,
+            with_versioning=False,
+            sample_rows=sample_rows,
+            server=server,
+            as_of=parse_as_of(as_of),
+            progress=bar,
+            steps=bar.step if bar is not None else None,
+        )
+        mesh = test_outcome(run(config, paths, options, repository))
     return finish(mesh, outputs, fail_on, config.fail_on)

@@ -22,15 +22,14 @@ from meshguard.policy.bundle import (
     compose,
     load_builtin,
     load_bundle,
-    pack_of,
     with_rule_settings,
 )
+from meshguard.policy.decide import DecisionMap
 from meshguard.policy.decisionlog import DecisionLog, input_hash
 from meshguard.policy.engine import BatchingEngine, Decisions, PolicyEngine, open_engine
 from meshguard.policy.input import build_input
-from meshguard.policy.metadata import RuleInfo, decision_kind
 from meshguard.policy.waivers import WaiverSet, WaiverUsage, load_waivers
-from meshguard.results.model import CheckResult, Finding, Location, Severity, Stage, Status, Waiver
+from meshguard.results.model import Finding
 from meshguard.stages import PolicyContext, PolicyOutcome, QualityOutcome, VersionInfo
 
 #: what :meth:`PolicyStage.evaluate_many` takes per product
@@ -64,31 +63,6 @@ def load_policies(config: Config, run: PolicyContext, folder: Path | None = None
     return with_rule_settings(bundle, config.policies.rules, config.source)
 
 
-def _normalise(raw: Any) -> dict[str, Any]:
-    """A finding is a string or an object ``{msg, field?, pointer?, …}``."""
-    if isinstance(raw, str):
-        return {"msg": raw}
-    if isinstance(raw, dict):
-        out = dict(raw)
-        msg = out.get("msg", out.get("message"))
-        out["msg"] = msg if isinstance(msg, str) else json.dumps(raw, sort_keys=True)
-        return out
-    return {"msg": json.dumps(raw, sort_keys=True)}
-
-
-def _pointer_tuple(pointer: str) -> tuple[str | int, ...]:
-    parts: list[str | int] = []
-    for raw in pointer.strip("/").split("/") if pointer.strip("/") else []:
-        part = raw.replace("~1", "/").replace("~0", "~")
-        parts.append(int(part) if part.isdigit() else part)
-    return tuple(parts)
-
-
-def _unknown_rule(key: str) -> RuleInfo:
-    package, _, name = key.rpartition(".")
-    return RuleInfo(package, name, "", 0, None, None, {})
-
-
 class PolicyStage:
     def __init__(self, bundle: PolicyBundle, engine: PolicyEngine, waivers: WaiverSet, run: PolicyContext):
         self.bundle = bundle
@@ -96,11 +70,7 @@ class PolicyStage:
         self.waivers = waivers
         self.run = run
         self.log: DecisionLog | None = None
-        # per-rule constants, computed once (decide() runs for every product)
-        self._rules = {f"{r.package}.{r.name}": r for r in bundle.rules}
-        self._static: dict[str, tuple[RuleInfo, str, dict[str, Any]]] = {}
-        #: per rule: its article and its scope (``applies_to`` sensitivity categories), from METADATA
-        self._scope: dict[str, dict[str, Any]] = {}
+        self.mapping = DecisionMap(bundle, waivers)
 
     @classmethod
     def open(cls, config: Config, run: PolicyContext) -> PolicyStage:
@@ -201,133 +171,11 @@ class PolicyStage:
 
     def decide(self, contract: Contract, decisions: Decisions) -> PolicyOutcome:
         """Turn raw engine decisions into one check per rule and one finding per violation."""
-        self.waivers.products_seen.add(contract.id)
-        keys = (self._rules.keys() | decisions.values.keys() | decisions.errors.keys()) - self.bundle.disabled
-        outcome = PolicyOutcome()
-        for key in sorted(keys):
-            rule, severity, common = self._rule_static(key)
-            if key in decisions.errors:
-                outcome.checks.append(
-                    CheckResult(
-                        id=rule.id,
-                        name=rule.title or key,
-                        stage=Stage.POLICY,
-                        status=Status.ERRORED,
-                        severity=severity,
-                        dimension="compliance",
-                        message=decisions.errors[key],
-                        details={"rule": key, "pack": pack_of(rule.path), **self._scope[key]},
-                        **common,
-                    )
-                )
-                continue
-            findings = [
-                self._finding(contract, rule, severity, _normalise(raw), common)
-                for raw in decisions.values.get(key, [])
-            ]
-            findings.sort(key=lambda f: (f.field or "", f.message))
-            outcome.findings.extend(findings)
-            open_ = [f for f in findings if f.status != Status.WAIVED]
-            if not findings:
-                status, message = Status.PASSED, ""
-            elif not open_:
-                status, message = Status.WAIVED, f"{len(findings)} finding(s), all waived"
-            else:
-                status = Status.FAILED if severity == Severity.ERROR else Status.WARNED
-                message = open_[0].message + (f" (and {len(open_) - 1} more)" if len(open_) > 1 else "")
-            outcome.checks.append(
-                CheckResult(
-                    id=rule.id,
-                    name=rule.title or key,
-                    stage=Stage.POLICY,
-                    status=status,
-                    severity=severity,
-                    dimension="compliance",
-                    message=message,
-                    details={
-                        "rule": key,
-                        "pack": pack_of(rule.path),
-                        "findings": len(findings),
-                        "waived": len(findings) - len(open_),
-                        **self._scope[key],
-                    },
-                    **common,
-                )
-            )
-        return outcome
+        return self.mapping.decide(contract, decisions)
 
     def blocks(self, key: str) -> bool:
-        """Whether a violation of the decision rule ``key`` ("meshguard.pkg.rule") blocks the gate:
-        the same severity the findings of :meth:`decide` get (rule kind, then METADATA)."""
-        return self._rule_static(key)[1] == Severity.ERROR
-
-    def _rule_static(self, key: str) -> tuple[RuleInfo, str, dict[str, Any]]:
-        static = self._static.get(key)
-        if static is None:
-            rule = self._rules.get(key) or _unknown_rule(key)
-            severity = Severity.WARNING if decision_kind(rule.name) == "warning" else rule.severity
-            common: dict[str, Any] = {
-                "title": rule.title,
-                "description": rule.description,
-                "regulation": rule.regulation,
-                "remediation": rule.remediation,
-            }
-            scope: dict[str, Any] = {}
-            if rule.custom.get("article"):
-                scope["article"] = str(rule.custom["article"])
-            applies = rule.custom.get("applies_to")
-            if isinstance(applies, (list, str)) and applies:
-                scope["applies_to"] = sorted(
-                    {applies} if isinstance(applies, str) else set(map(str, applies))
-                )
-            self._scope[key] = scope
-            static = self._static[key] = (rule, severity, common)
-        return static
-
-    def _finding(
-        self, contract: Contract, rule: RuleInfo, severity: str, item: dict[str, Any], common: dict[str, Any]
-    ) -> Finding:
-        field_ = item.get("field") if isinstance(item.get("field"), str) else None
-        location = Location(contract.path)
-        pointer: tuple[str | int, ...] | None = None
-        if field_:
-            schema, _, path = field_.partition(".")
-            prop = contract.find_property(schema, path) if path else None
-            if prop is None:
-                prop = next((p for p in contract.properties if field_ in (p.path, p.name)), None)
-            if prop is not None:
-                pointer = prop.pointer
-        if pointer is None and isinstance(item.get("pointer"), str):
-            pointer = _pointer_tuple(item["pointer"])
-        if pointer is None and field_:
-            pointer = ("schema",)  # a column the contract does not declare belongs in its schema
-        if pointer is not None:
-            pos = contract.lines.locate(pointer)
-            ptr = "".join(f"/{p}" for p in pointer)
-            location = Location(contract.path, pos[0] if pos else None, pos[1] if pos else None, ptr)
-        ids = (rule.id, f"{rule.package}.{rule.name}")
-        waiver: Waiver | None = self.waivers.match(ids, contract.id, field_)
-        if waiver is not None:
-            status = Status.WAIVED
-        else:
-            status = Status.FAILED if severity == Severity.ERROR else Status.WARNED
-        details = {k: v for k, v in item.items() if k not in ("msg", "field", "pointer", "message")}
-        details["rule"] = f"{rule.package}.{rule.name}"
-        details["pack"] = pack_of(rule.path)
-        if rule.custom.get("article"):
-            details.setdefault("article", str(rule.custom["article"]))
-        return Finding(
-            rule_id=rule.id,
-            stage=Stage.POLICY,
-            severity=severity,
-            message=item["msg"],
-            status=status,
-            location=location,
-            field=field_,
-            waiver=waiver,
-            details=details,
-            **common,
-        )
+        """Whether a violation of the decision rule ``key`` blocks the gate (see :class:`DecisionMap`)."""
+        return self.mapping.blocks(key)
 
     def usage(self) -> WaiverUsage:
         """Which waivers matched and which products were seen (a worker hands this back)."""

@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from meshguard import progress
 from meshguard.config import Config
-from meshguard.contracts.model import Contract, Property
-from meshguard.errors import DataError
+from meshguard.contracts.model import Contract, Property, SchemaObject
+from meshguard.errors import DataError, MeshguardError
 from meshguard.quality.backends import backend
 from meshguard.quality.library import library_check
 from meshguard.quality.load import flatten, read_error, read_table
 from meshguard.quality.relationships import relationship_checks
-from meshguard.quality.results import Table, location
+from meshguard.quality.results import Table, location, with_samples
 from meshguard.quality.schema import schema_checks
 from meshguard.quality.sla import parse_instant, sla_checks
 from meshguard.quality.sqlrules import other_rule_check, sql_check
 from meshguard.quality.types import normalise
 from meshguard.results.model import CheckResult, Severity, Stage, Status
-from meshguard.sources.base import ReadOptions, Source
+from meshguard.sources.base import ReadOptions, SizedSource, Source
 from meshguard.sources.registry import NoSource, open_source
 from meshguard.stages import QualityContext, QualityOutcome
 
@@ -76,7 +76,7 @@ def run_quality(
     multi = len(contract.schemas) > 1
     prepare = backend(source.capabilities.backend)
     for obj in contract.schemas:
-        progress.step(contract.id, "reading", obj.name)
+        progress.step(contract.id, "reading", obj.name, size=_size(source, obj))
         try:
             table, norm, prof = prepare(
                 contract, obj, source, _props(contract, obj.name), read_opts, config.data.failing_samples
@@ -114,10 +114,24 @@ def run_quality(
     progress.step(contract.id, "sla")
     sla = sla_checks(contract, tables, sla_now(config, run))
     out.checks.extend(sla)
+    try:  # an engine that fetches every check's failing rows at the end, in one go
+        out.checks = with_samples(out.checks, tables.values())
+    except ValueError as exc:
+        out.checks.append(_product_check(contract, "samples", Status.ERRORED, str(exc), Severity.ERROR))
     out.source = source.describe()
     if tables:
         out.data = {"source": out.source, "rows": out.rows, "columns": columns, "freshness": _freshness(sla)}
     return out
+
+
+def _size(source: Source, obj: SchemaObject) -> int | None:
+    """The bytes of the table being read, when the source knows them (progress shows them)."""
+    if not source.capabilities.sizes:
+        return None
+    try:
+        return cast(SizedSource, source).size(obj.physical_name or obj.name)
+    except (MeshguardError, OSError):  # reading it reports the problem
+        return None
 
 
 def _known_rows(table: Table) -> int | None:

@@ -52,7 +52,16 @@ def describe(step: Step) -> str:
         what += f": rule {step.done}/{step.total}"
     if step.rows is not None:
         what += f" ({step.rows:,} rows)"
+    elif step.size is not None:
+        what += f" ({_bytes(step.size)})"
     return what
+
+
+def _bytes(n: int) -> str:
+    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("KB", 10**3)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} B"
 
 
 def _seconds(s: float) -> str:
@@ -122,7 +131,9 @@ class Progress:
             before = self._active.get(step.product)
             same = before is not None and (before[0].what, before[0].table) == (step.what, step.table)
             if same and before is not None and step.rows is None and before[0].rows is not None:
-                step = Step(step.product, step.what, step.table, before[0].rows, step.done, step.total)
+                step = Step(
+                    step.product, step.what, step.table, before[0].rows, step.size, step.done, step.total
+                )
             self._active[step.product] = (step, before[1] if same and before is not None else now)
             if self.tty:  # a log (a forced line on a pipe) gets the steps, not the seconds ticking
                 self._start_ticker()

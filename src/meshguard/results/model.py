@@ -8,9 +8,11 @@ gives the documented JSON form (docs/results.md).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import copy
+from dataclasses import dataclass, fields, is_dataclass
 from dataclasses import field as dc_field
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 SCHEMA_VERSION = "2.0"
@@ -110,7 +112,7 @@ class Finding:
         return self.status == Status.FAILED and self.severity == Severity.ERROR
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = _clean(asdict(self))
+        out: dict[str, Any] = _plain(self)
         return out
 
 
@@ -145,7 +147,7 @@ class CheckResult:
         return self.status in (Status.FAILED, Status.ERRORED) and self.severity == Severity.ERROR
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = _clean(asdict(self))
+        out: dict[str, Any] = _plain(self)
         out["samples"] = [dict(s) for s in self.samples]
         return out
 
@@ -191,7 +193,7 @@ class Change:
         return CHANGE_SEVERITY.get(self.kind, (Severity.INFO, "patch"))[1]
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = _clean(asdict(self))
+        out: dict[str, Any] = _plain(self)
         out["severity"] = str(self.severity)
         out["bump"] = self.bump
         return out
@@ -265,11 +267,11 @@ class ProductResult:
             "contract_path": self.contract_path,
             "verdict": self.verdict,
             "score": self.score,
-            "dimensions": [asdict(d) for d in self.dimensions],
+            "dimensions": [_plain(d) for d in self.dimensions],
             "checks": [c.to_dict() for c in self.checks],
             "findings": [f.to_dict() for f in self.findings],
             "changes": [c.to_dict() for c in self.changes],
-            "waivers": [asdict(w) for w in self.waivers],
+            "waivers": [_plain(w) for w in self.waivers],
             "timings": dict(self.timings),
             "data_source": self.data_source,
             "rows": self.rows,
@@ -312,8 +314,10 @@ class MeshResult:
     #: every command's result is this one model, rendered by the same reporters
     command: str = "check"
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
+    def to_dict(self, *, with_products: bool = True) -> dict[str, Any]:
+        """The documented JSON form; ``with_products=False`` leaves the products out (a reporter
+        that renders them one at a time never holds the whole tree)."""
+        out = {
             "schema_version": self.schema_version,
             "command": self.command,
             "run_id": self.run_id,
@@ -329,16 +333,33 @@ class MeshResult:
             "matrix": [dict(r) for r in self.matrix],
             "since_previous": self.since_previous,
             "findings": [f.to_dict() for f in self.findings],
-            "products": [p.to_dict() for p in self.products],
         }
+        if with_products:
+            out["products"] = [p.to_dict() for p in self.products]
+        return out
 
 
-def _clean(value: Any) -> Any:
-    """asdict() output → JSON-ready (enums to str, tuples to lists)."""
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
+_SCALARS = (str, int, float, bool, type(None))
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+def _plain(value: Any) -> Any:
+    """A dataclass (or a value inside one) → JSON-ready data: what ``asdict`` gives, with enums as
+    str and tuples as lists; new dicts and lists throughout, without ``asdict``'s deep copies of
+    every string (the JSON of a large mesh spent most of its time there)."""
+    kind: Any = type(value)
+    if kind in _SCALARS:
+        return value
     if isinstance(value, StrEnum):
         return str(value)
-    return value
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return {name: _plain(getattr(value, name)) for name in _field_names(kind)}
+    return copy.deepcopy(value)
