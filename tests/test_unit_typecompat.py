@@ -32,6 +32,8 @@ S, W, NA, X = TypeChange.SAME, TypeChange.WIDENED, TypeChange.NARROWED, TypeChan
         ("decimal", PhysicalType("decimal", (38, 0))),
         ("numeric(12)", PhysicalType("decimal", (12, 0))),
         ("decimal(12, 2)", PhysicalType("decimal", (12, 2))),
+        ("number(10,2)", PhysicalType("decimal", (10, 2))),  # Oracle's spelling
+        ("dec(5)", PhysicalType("decimal", (5, 0))),
         ("varchar(40)", PhysicalType("string", 40)),
         ("character varying (40)", PhysicalType("string", 40)),
         ("varchar", PhysicalType("string", None)),
