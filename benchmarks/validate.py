@@ -156,7 +156,7 @@ def child_spark(work: Path) -> dict[str, float]:
     t0 = time.perf_counter()
     out = run_quality(contract, config, QualityContext(profile=False), {})
     elapsed = time.perf_counter() - t0
-    failed = sum(1 for c in out.checks if c.status == "failed")
+    failed = sorted(c.id for c in out.checks if c.status == "failed")
     errored = [c.id for c in out.checks if c.status == "errored"]
     if errored:
         raise SystemExit(f"spark: errored checks {errored}")
@@ -267,8 +267,17 @@ def run_spark(work: Path, python: Path) -> dict[str, Any]:
     if got["exit"] != 0:
         raise SystemExit(f"spark failed: {got['err'][-1500:]}")
     stats = json.loads(got["out"].strip().splitlines()[-1])
-    # the whole process minus the JVM start; the JVM's memory is not the Python process's
-    return {**got, **stats, "process": got["elapsed"], "peak_rss": float("nan")}
+    missing = PLANTED - set(stats["failed"])
+    if missing:
+        raise SystemExit(f"spark missed {sorted(missing)}")
+    # the checks alone (the JVM start apart); the JVM's memory is not the Python process's
+    return {
+        **got,
+        **stats,
+        "failed": len(stats["failed"]),
+        "process": got["elapsed"],
+        "peak_rss": float("nan"),
+    }
 
 
 def run_datacontract(work: Path, venv: Path) -> dict[str, Any]:

@@ -85,3 +85,130 @@ def test_spark_sampling_is_seeded_and_reported(repos: tuple[Path, Path]) -> None
     for rel in one:
         assert (first[rel].rows, first[rel].sampled) == (25, True)
         assert _comparable(first[rel]) == _comparable(again[rel])
+
+
+def test_one_aggregation_and_one_samples_job_per_table(
+    repos: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every count of a table (row count, value checks, library metrics, profile) in one Spark
+    aggregation, and every failed check's samples in one more job: not a job per check."""
+    import meshguard.quality.spark as spark_backend
+    import meshguard.quality.spark_jobs as jobs
+
+    aggregations: list[list[str]] = []
+    sample_jobs: list[list[str]] = []
+    real_aggregate, real_first = jobs.aggregate, jobs.first_failing
+
+    def aggregate(df: Any, named: Any) -> Any:
+        aggregations.append([name for name, _ in named])
+        return real_aggregate(df, named)
+
+    def first_failing(df: Any, masks: Any, *args: Any) -> Any:
+        sample_jobs.append(list(masks))
+        return real_first(df, masks, *args)
+
+    for module in (spark_backend, jobs):
+        monkeypatch.setattr(module, "aggregate", aggregate)
+    monkeypatch.setattr(spark_backend, "first_failing", first_failing)
+    out = _run(repos[1], profile=True)
+    tables = sum(len(o.checks) > 0 for o in out.values())
+    counted = [names for names in aggregations if "__rows" in names]
+    assert len(counted) == tables == 2, aggregations
+    for names in counted:  # the checks and the profile, together
+        assert any(n.startswith("m|") for n in names) and any(n.startswith("n|") for n in names)
+    # the only other aggregation: exact distinct counts of a small table, for the policies
+    assert len(aggregations) == 2 * tables and all(
+        "__rows" not in n for n in aggregations if n not in counted
+    )
+    sampled = {c.id for o in out.values() for c in o.checks if c.samples and c.stage != "relationship"}
+    # a relationship's orphans (an anti-join, not a column mask) are read on their own
+    assert sampled and len(sample_jobs) <= tables
+    assert {sid for ids in sample_jobs for sid in ids} == sampled
+
+
+def _minority_rows(root: Path) -> Path:
+    """A patients Parquet file with a free-text ``notes`` column, one value in ten a phone number."""
+    import polars as pl
+
+    rows = [
+        {
+            "patient_id": f"p{i}",
+            "email": f"u{i}@example.com",
+            "notes": PHONES[i // 10] if i % 10 == 0 else f"called about appointment {i} all fine",
+        }
+        for i in range(100)
+    ]
+    (root / "data").mkdir(parents=True, exist_ok=True)
+    path = root / "data" / "patients.parquet"
+    pl.DataFrame(rows).write_parquet(path)
+    return path
+
+
+PHONES = [f"+44 20 7946 {n:04d}" for n in range(3000, 3010)]
+
+
+def _minority_contract(kind: str) -> dict[str, Any]:
+    from policykit import compliant
+
+    doc = compliant()
+    doc["servers"][0].update({"type": kind, "path": "data/patients.parquet", "format": "parquet"})
+    doc.pop("slaProperties")
+    doc["schema"][0]["properties"] = [
+        {"name": "patient_id", "logicalType": "string", "primaryKey": True, "classification": "internal"},
+        {"name": "email", "logicalType": "string", "classification": "restricted", "tags": ["pii"]},
+        {
+            "name": "notes",
+            "logicalType": "string",
+            "classification": "internal",
+            "description": "Agent notes",
+            "quality": [
+                {
+                    "type": "library",
+                    "metric": "invalidValues",
+                    "arguments": {"validValues": ["ok"]},
+                    "mustBe": 0,
+                }
+            ],
+        },
+    ]
+    return doc
+
+
+def test_minority_phone_numbers_found_counted_and_masked_on_spark(tmp_path: Path) -> None:
+    from conftest import run_cli
+    from policykit import make_repo
+
+    config = 'contracts: {dir: contracts}\nspark:\n  master: local[2]\n  conf: {spark.sql.shuffle.partitions: "1"}\n'
+    polars_repo = make_repo(tmp_path / "polars", {"good": _minority_contract("local")}, config=config)
+    spark_repo = make_repo(tmp_path / "spark", {"good": _minority_contract("spark")}, config=config)
+    for repo in (polars_repo, spark_repo):
+        _minority_rows(repo)
+    found = {}
+    for name, repo in (("polars", polars_repo), ("spark", spark_repo)):
+        cfg = load_config(repo)
+        contract = load_contract(repo / "contracts" / "good.odcs.yaml", repo, cfg.sensitivity).contract
+        got = run_quality(contract, cfg, QualityContext(profile=True), {})
+        assert got.data is not None
+        found[name] = got.data["columns"]
+    notes = found["spark"]["notes"]
+    assert (notes["detected"], notes["detected_counts"], notes["sampled"]) == (["phone"], {"phone": 10}, 100)
+    assert found["spark"] == found["polars"]  # kinds, counts, nulls, distinct: the polars path's
+
+    log = spark_repo / "decisions.jsonl"
+    out = spark_repo / "out" / "r.json"
+    r = run_cli(
+        "check", "--decision-log", str(log), "--format", "text", "--output", f"json={out}", cwd=spark_repo
+    )
+    assert r.returncode == 1, r.stdout + r.stderr
+    product = json.loads(out.read_text(encoding="utf-8"))["products"][0]
+    flagged = [f for f in product["findings"] if f["rule_id"] == "GDPR-007"]
+    assert [f["field"] for f in flagged] == ["patients.notes"], product["findings"]
+    rule = next(c for c in product["checks"] if c["id"] == "patients.notes.invalidValues.0")
+    assert rule["samples"] and all(s["notes"] == "***" for s in rule["samples"])
+    files = [
+        p for p in spark_repo.rglob("*") if p.is_file() and p.suffix not in (".parquet", ".yaml", ".rego")
+    ]
+    assert log in files and out in files
+    for blob in [r.stdout.encode(), r.stderr.encode(), *(p.read_bytes() for p in files)]:
+        for phone in PHONES:
+            assert phone.encode() not in blob and phone.replace(" ", "").encode() not in blob

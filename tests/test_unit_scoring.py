@@ -371,6 +371,20 @@ def test_product_score_is_the_weighted_mean() -> None:
     )
     assert product_score([DimensionScore("contract", 33.33, 3.0, 0, 1)]) == 33.3
     assert product_score([]) == 100.0
+    # weights under 1 are weights too
+    assert (
+        product_score(
+            [DimensionScore("contract", 90.0, 0.25, 0, 1), DimensionScore("quality", 60.0, 0.5, 0, 1)]
+        )
+        == 70.0
+    )
+    # without weights, the plain mean, rounded to one place
+    assert (
+        product_score(
+            [DimensionScore("contract", 10.0, 0.0, 0, 1), DimensionScore("quality", 10.15, 0.0, 0, 1)]
+        )
+        == 10.1
+    )
 
 
 @pytest.mark.parametrize(
@@ -420,3 +434,36 @@ def test_a_policy_ranks_by_the_products_it_fails() -> None:
     summarize(mesh, RULES)
     ranked = [(e["rule_id"], e["products"], e["findings"]) for e in mesh.summary["top_policies"]]
     assert ranked == [("R1", 2, 2), ("R2", 2, 2), ("R0", 1, 2)]
+
+
+def test_a_dimension_without_a_weight_weighs_nothing() -> None:
+    rules = ScoringRules({"quality": 3}, pass_threshold=80.0)
+    mesh = mesh_of(product("p", None, rows=1, findings=[Finding("MG010", "lint", "warning", "no owner")]))
+    summarize(mesh, rules)
+    assert mesh.summary["weights"] == {
+        "contract": 0.0,
+        "schema": 0.0,
+        "quality": 3.0,
+        "compliance": 0.0,
+        "versioning": 0.0,
+    }
+    dims = dimension_scores(mesh.products[0], rules.weights)
+    assert [(d.name, d.score, d.weight) for d in dims] == [
+        ("contract", 90.0, 0.0),
+        ("schema", 100.0, 0.0),
+        ("quality", 100.0, 3.0),
+    ]
+    score_product(mesh.products[0], rules)
+    assert mesh.products[0].score_uncapped == 100.0  # the contract's 90 weighs nothing
+
+
+def test_a_severity_without_a_penalty_costs_nothing() -> None:
+    odd = Finding("MG010", "lint", "notice", "a severity no penalty names")
+    (d,) = dimension_scores(product("p", None, findings=[odd]), WEIGHTS)
+    assert (d.name, d.score, d.total) == ("contract", 100.0, 1)
+
+
+def test_dimension_scores_are_rounded_to_one_place() -> None:
+    checks = [CheckResult(f"s{i}", "s", "schema", s) for i, s in enumerate(("passed", "passed", "failed"))]
+    dims = dimension_scores(product("p", None, rows=3, checks=checks), WEIGHTS)
+    assert [(d.name, d.score) for d in dims] == [("contract", 100.0), ("schema", 66.7), ("quality", 100.0)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 from meshguard.results.model import Change
 from meshguard.versioning.diff import diff_contracts
 from meshguard.versioning.rules import CHANGE_RULES
-from versioning_helpers import base_doc, contract, dump, prop, remove_prop, schema, sla
+from versioning_helpers import FIXTURES, base_doc, contract, dump, prop, remove_prop, schema, sla
 
 B, N, INFO = "breaking", "non-breaking", "informational"
 Doc = dict[str, Any]
@@ -269,6 +270,11 @@ CASES: list[Case] = [
 ]
 
 
+#: every change of every case, reviewed by hand against docs/versioning.md (one entry per case and
+#: direction); a change to a message or a pointer shows here first
+EXACT: dict[str, list[list[Any]]] = json.loads((FIXTURES / "changes-exact.json").read_text(encoding="utf-8"))
+
+
 def _changes(old: Doc, new: Doc, perspective: str) -> list[Change]:
     return diff_contracts(contract(old, "old.odcs.yaml"), contract(new), perspective)
 
@@ -292,6 +298,9 @@ def test_change_is_classified(case: Case, direction: str) -> None:
     # the verdict of the whole diff is the class of the expected change
     assert _verdict(changes) == kind, found
     assert CHANGE_RULES[rule_id].kind(case.perspective) == kind
+    # and every change, exactly: rule, class, pointer, message, line, old and new values, field
+    rows = [[c.rule_id, str(c.kind), c.path, c.message, c.line, c.old, c.new, c.field] for c in changes]
+    assert json.loads(json.dumps(rows)) == EXACT[f"{case.name} [{direction}]"]
 
 
 def test_table_covers_enough_cases_and_rules() -> None:

@@ -1,22 +1,25 @@
 """``meshguard check``: the whole pipeline over the governance repo, scored, recorded and rendered.
 
-discover → lint → diff → data → quality → policy → results (pipeline.run, which
-also scores) → history → reports. Exit codes: see meshguard.results.gate.
+The command only parses: its options come in groups, each collapsed into one
+object (:class:`RunOptions` for what to run, :class:`Delivery` for where results
+go, the gate's scope). :func:`meshguard.ci.run.run_check` does the rest —
+check → history → reports → CI outputs → gate — with the same computation as
+``meshguard.check(...)``. Exit codes: see :mod:`meshguard.results.gate`.
 """
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import os
-import sys
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from meshguard.ci import report as ci_report
 from meshguard.commands.common import (
     engine_options,
-    format_choice,
     get_config,
     now_option,
     parse_now,
@@ -25,57 +28,173 @@ from meshguard.commands.common import (
     status_line,
 )
 from meshguard.commands.gate import gate_options, plan
-from meshguard.policy import remote as remote_policies
+from meshguard.commands.options import Outputs, fail_on_option, output_options, parse_output
+
+if TYPE_CHECKING:
+    from meshguard.ci.run import Delivery
+    from meshguard.stages import RunOptions
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _options(*decorators: Callable[[F], F]) -> Callable[[F], F]:
+    def apply(fn: F) -> F:
+        for d in reversed(decorators):
+            fn = d(fn)
+        return fn
+
+    return apply
+
+
+def delivery_options(fn: F) -> F:
+    """``--format``, ``--output``, ``--reports``, ``--no-reports``, ``--history``, ``--history-url``
+    → ``delivery: Delivery``."""
+
+    @functools.wraps(fn)
+    def wrapper(
+        *args: Any,
+        outputs: Outputs,
+        reports_dir: Path | None,
+        no_reports: bool,
+        with_history: bool,
+        history_url: str | None,
+        **kwargs: Any,
+    ) -> Any:
+        from meshguard.ci.run import Delivery
+
+        cwd = Path.cwd()
+        delivery = Delivery(
+            stdout_format=outputs.format,
+            outputs=tuple(parse_output(o, cwd) for o in outputs.files),
+            reports_dir=None if reports_dir is None else cwd / reports_dir,  # absolute stays absolute
+            scorecards=not no_reports,
+            with_history=with_history,
+            history_url=history_url,
+        )
+        return fn(*args, delivery=delivery, **kwargs)
+
+    return _options(
+        output_options("check"),
+        click.option(
+            "--reports",
+            "reports_dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=None,
+            help="Where the HTML scorecards and history.db go (default: reports in meshguard.yaml).",
+        ),
+        click.option("--no-reports", is_flag=True, help="Write no HTML scorecards."),
+        click.option(
+            "--history/--no-history",
+            "with_history",
+            default=True,
+            show_default=True,
+            help="Record this run in the run history.",
+        ),
+        click.option("--history-url", default=None, help="History store (PostgreSQL URL or SQLite file)."),
+    )(wrapper)  # type: ignore[return-value]
+
+
+def run_options(fn: F) -> F:
+    """What to run and how (stages, engine, clock, sampling, parallelism) → ``options: RunOptions``."""
+
+    @functools.wraps(fn)
+    def wrapper(
+        *args: Any,
+        mode: str | None,
+        no_data: bool,
+        no_policy: bool,
+        no_versioning: bool,
+        perspective: str,
+        jobs: int | None,
+        sample_rows: int | None,
+        sample_fraction: float | None,
+        engine: str | None,
+        opa_url: str | None,
+        push_policies: bool | None,
+        policies: Path | None,
+        now: str | None,
+        decision_log: Path | None,
+        fail_on: str | None,
+        **kwargs: Any,
+    ) -> Any:
+        from meshguard.stages import RunOptions
+
+        options = RunOptions(
+            mode=mode or "",  # "": decided by where the run is (plan)
+            with_data=not no_data,
+            with_policy=not no_policy,
+            with_versioning=not no_versioning,
+            perspective=perspective,
+            engine=engine,
+            opa_url=opa_url,
+            push_policies=push_policies,
+            policies=policies.resolve() if policies else None,
+            now=parse_now(now),
+            fail_on=fail_on,
+            decision_log=decision_log.resolve() if decision_log else None,
+            jobs=jobs or os.cpu_count() or 1,
+            sample_rows=sample_rows,
+            sample_fraction=sample_fraction,
+        )
+        return fn(*args, options=options, **kwargs)
+
+    return _options(
+        fail_on_option,
+        click.option(
+            "--mode",
+            type=click.Choice(["pre-commit", "ci", "council"]),
+            default=None,
+            help="Default: pre-commit inside a pre-commit hook, else ci.",
+        ),
+        click.option(
+            "--no-data", is_flag=True, help="Skip reading data (contract, policy and versioning only)."
+        ),
+        click.option("--no-policy", is_flag=True, help="Skip the policy stage."),
+        click.option("--no-versioning", is_flag=True, help="Skip comparing with previous contract versions."),
+        click.option(
+            "--perspective",
+            type=click.Choice(["consumer", "producer"]),
+            default="consumer",
+            show_default=True,
+            help="Whose compatibility decides what a breaking change is.",
+        ),
+        click.option(
+            "--jobs",
+            "-j",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Products checked concurrently (worker processes). Default: the number of cores.",
+        ),
+        click.option(
+            "--sample",
+            "--sample-rows",
+            "sample_rows",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Check a seeded random sample of N rows per table (reported as sampled).",
+        ),
+        click.option(
+            "--sample-fraction",
+            type=click.FloatRange(min=0, max=1, min_open=True),
+            default=None,
+            help="Check a seeded random fraction F of the rows per table (reported as sampled).",
+        ),
+        engine_options,
+        now_option,
+        click.option(
+            "--decision-log",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default=None,
+            help="Append an OPA-style decision log (JSON lines, masked) to this file "
+            "(or decision_log in meshguard.yaml).",
+        ),
+    )(wrapper)  # type: ignore[return-value]
 
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=format_choice(),
-    default="text",
-    show_default=True,
-    help="What to print on stdout.",
-)
-@click.option(
-    "--output",
-    "outputs",
-    multiple=True,
-    metavar="FORMAT=PATH",
-    help="Also write FORMAT to PATH (repeatable), e.g. --output sarif=meshguard.sarif.",
-)
-@click.option(
-    "--reports",
-    "reports_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where the HTML scorecards and history.db go (default: reports in meshguard.yaml).",
-)
-@click.option("--no-reports", is_flag=True, help="Write no HTML scorecards.")
-@click.option(
-    "--history/--no-history",
-    "with_history",
-    default=True,
-    show_default=True,
-    help="Record this run in the run history.",
-)
-@click.option("--history-url", default=None, help="History store (PostgreSQL URL or SQLite file).")
-@click.option(
-    "--fail-on",
-    type=click.Choice(["error", "warn", "never"]),
-    default=None,
-    help="Which verdicts fail the gate (exit 1). Default: fail_on in meshguard.yaml, else error.",
-)
-@click.option(
-    "--mode",
-    type=click.Choice(["pre-commit", "ci", "council"]),
-    default=None,
-    help="Default: pre-commit inside a pre-commit hook, else ci.",
-)
-@click.option("--no-data", is_flag=True, help="Skip reading data (contract, policy and versioning only).")
-@click.option("--no-policy", is_flag=True, help="Skip the policy stage.")
-@click.option("--no-versioning", is_flag=True, help="Skip comparing with previous contract versions.")
+@delivery_options
+@run_options
 @click.option(
     "--base",
     "base_ref",
@@ -84,71 +203,16 @@ from meshguard.policy import remote as remote_policies
     help="Compare contracts with this git ref (default: merge-base with the default branch in "
     "ci mode, HEAD in pre-commit mode; see docs/versioning.md).",
 )
-@click.option(
-    "--perspective",
-    type=click.Choice(["consumer", "producer"]),
-    default="consumer",
-    show_default=True,
-    help="Whose compatibility decides what a breaking change is.",
-)
 @progress_options
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Products checked concurrently (worker processes). Default: the number of cores.",
-)
-@click.option(
-    "--sample",
-    "--sample-rows",
-    "sample_rows",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Check a seeded random sample of N rows per table (reported as sampled).",
-)
-@click.option(
-    "--sample-fraction",
-    type=click.FloatRange(min=0, max=1, min_open=True),
-    default=None,
-    help="Check a seeded random fraction F of the rows per table (reported as sampled).",
-)
 @gate_options
-@engine_options
-@now_option
-@click.option(
-    "--decision-log",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Append an OPA-style decision log (JSON lines, masked) to this file (or decision_log in meshguard.yaml).",
-)
 @repo_options
 def check(
     paths: tuple[Path, ...],
-    fmt: str,
-    outputs: tuple[str, ...],
-    reports_dir: Path | None,
-    no_reports: bool,
-    with_history: bool,
-    history_url: str | None,
-    fail_on: str | None,
-    mode: str | None,
-    no_data: bool,
-    no_policy: bool,
-    no_versioning: bool,
+    delivery: Delivery,
+    options: RunOptions,
     base_ref: str | None,
-    perspective: str,
-    engine: str | None,
-    opa_url: str | None,
-    push_policies: bool | None,
-    policies: Path | None,
-    now: str | None,
     progress: bool | None,
     quiet: bool,
-    decision_log: Path | None,
-    jobs: int | None,
-    sample_rows: int | None,
-    sample_fraction: float | None,
     changed_only: bool,
     ci: bool,
     with_data: bool,
@@ -160,69 +224,32 @@ def check(
     Exit 0 gate passed (warnings allowed unless --fail-on warn), 1 gate failed,
     2 bad input, 3 engine or data source unavailable.
     """
-    config = remote_policies.resolve(get_config(root, config_file), policies)
+    from meshguard.policy import remote
+
+    config = remote.resolve(get_config(root, config_file), options.policies)
     run = plan(config, paths, changed_only=changed_only, base_ref=base_ref, ci=ci)
     if run.nothing:
         click.echo("meshguard: no changed contract or sample data to check")
         return 0
-    if not no_policy and (engine or config.engine.kind) == "embedded":
+    if options.with_policy and (options.engine or config.engine.kind) == "embedded":
         from meshguard.policy.embedded import prestart
 
         prestart()  # its start-up overlaps with the imports below and the stages before policy
 
-    from meshguard.api import check_config
-    from meshguard.report.publish import context, parse_output, publish, source_link, use_colour
-    from meshguard.results.gate import exit_code
-    from meshguard.results.since import compare
-    from meshguard.stages import RunOptions
+    from meshguard.ci.run import run_check
 
     if run.note and not quiet:
         click.echo(f"meshguard: {run.note}", err=True)
-    specs = [parse_output(o, Path.cwd()) for o in outputs]
-    reports = reports_dir if reports_dir is None or reports_dir.is_absolute() else Path.cwd() / reports_dir
-    reports = reports or config.reports_path
-    if run.ci is not None:
-        specs += ci_report.outputs(reports)
     with status_line(progress, quiet) as bar:
-        options = RunOptions(
-            mode=mode or run.mode,
-            with_data=with_data or not no_data,
-            with_policy=not no_policy,
-            with_versioning=not no_versioning,
-            perspective=perspective,
-            engine=engine,
-            opa_url=opa_url,
-            push_policies=push_policies,
-            policies=policies.resolve() if policies else None,
-            now=parse_now(now),
-            fail_on=fail_on,
+        options = replace(
+            options,
+            mode=options.mode or run.mode,
             base_ref=run.base_ref,
+            with_data=options.with_data or with_data,
             progress=bar,
             steps=bar.step if bar is not None else None,
-            decision_log=decision_log.resolve() if decision_log else None,
-            jobs=jobs or os.cpu_count() or 1,
-            sample_rows=sample_rows,
-            sample_fraction=sample_fraction,
         )
-        mesh = check_config(config, run.paths, options)
-    store = None
-    if with_history:
-        from meshguard.history import open_history
-
-        store = open_history(config, history_url, reports)
-        compare(mesh, store.latest())  # new failures and fixes since the last recorded run
-        store.record(mesh, keep=config.history_keep)
-    try:
-        ctx = context(store, color=use_colour(sys.stdout), source_link=source_link(config, reports))
-        publish(mesh, ctx, stdout_format=fmt, outputs=specs, reports_dir=None if no_reports else reports)
-        if run.ci is not None:
-            ci_report.finish(mesh, run.ci)
-    except BaseException:
-        if store is not None:  # the run did not complete: it is not recorded
-            with contextlib.suppress(Exception):
-                store.forget(mesh.run_id)
-        raise
-    finally:
-        if store is not None:
-            store.close()
-    return exit_code(mesh, fail_on or config.fail_on)
+        done = bar.close if bar is not None else None  # the status line is cleared before any output
+        return run_check(
+            config, run.paths, options, delivery, fail_on=options.fail_on, ci=run.ci, checked=done
+        ).exit_code

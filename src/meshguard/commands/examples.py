@@ -9,6 +9,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "lint": (
         "meshguard lint                                # every contract of the repo",
         "meshguard lint contracts/orders.odcs.yaml --format json",
+        "meshguard lint --output sarif=lint.sarif --output junit=lint.xml --fail-on warn",
     ),
     "check": (
         "meshguard check                               # lint, data, policies, versioning; scorecards in reports/",
@@ -22,11 +23,13 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "diff": (
         "meshguard diff contracts/orders.odcs.yaml --base main",
         "meshguard diff old.odcs.yaml new.odcs.yaml --format json",
+        "meshguard diff contracts/orders.odcs.yaml --format markdown --output sarif=diff.sarif",
     ),
     "changelog": ("meshguard changelog old.odcs.yaml new.odcs.yaml > CHANGELOG.md",),
     "test": (
         "meshguard test                                # every product's data against its contract",
         "meshguard test customers --server prod        # live data (see docs/howto-live-data.md)",
+        "meshguard test --now 2026-11-25T00:00:00Z --output junit=data-tests.xml",
     ),
     "history": ("meshguard history --product customers --limit 10",),
     "report": ("meshguard report --from-history RUN_ID --reports out/",),
@@ -39,8 +42,12 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "policy eval": (
         "meshguard policy eval customers               # decisions for one product",
         "meshguard policy eval --input input.json --format json",
+        "meshguard policy eval --output sarif=policies.sarif --fail-on warn",
     ),
-    "policy test": ("meshguard policy test -v",),
+    "policy test": (
+        "meshguard policy test -v",
+        "meshguard policy test --output junit=policy-tests.xml",
+    ),
     "policy input": ("meshguard policy input customers > input.json",),
     "policy lint": (
         "meshguard policy lint --strict                 # Rego the engines may decide differently",

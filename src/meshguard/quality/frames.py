@@ -38,7 +38,8 @@ def prepare(
 
     def build() -> dict[str, dict[str, Any]]:
         try:
-            return profile(norm.frame, declared, table.rows, found)
+            # no min/max of a column holding personal data, declared or detected
+            return profile(norm.frame, table.masked, table.rows, found)
         except (pl.exceptions.PolarsError, OSError) as exc:
             raise read_error(contract, source, exc) from None
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from meshguard.contracts.model import Contract, Property, SchemaObject
-from meshguard.detectors import SAMPLE, detect_column, family_of, reads_values
+from meshguard.detectors import SAMPLE, Detection, family_of, reads_values, scan_column
 from meshguard.errors import DataError
 from meshguard.quality import indb_exprs as x
 from meshguard.quality.duplicates import Duplicates
@@ -202,7 +202,7 @@ class IbisTable(Table):
         return x.metric(self.t, metric, column, args if isinstance(args, dict) else {})
 
 
-def _profile(table: IbisTable, detected: dict[str, list[str]]) -> dict[str, dict[str, Any]]:
+def _profile(table: IbisTable, detected: dict[str, Detection]) -> dict[str, dict[str, Any]]:
     """``input.data.columns``, read from the one aggregate of the checks (run now if they did not)."""
     if table.stats is None:
         try:
@@ -218,8 +218,11 @@ def _profile(table: IbisTable, detected: dict[str, list[str]]) -> dict[str, dict
         entry: dict[str, Any] = {
             "null_fraction": round(nulls / rows, 6) if rows else 0.0,
             "distinct": None if distinct is None else int(distinct),
-            "detected": detected.get(c, []),
+            "detected": list(detected[c].kinds) if c in detected else [],
         }
+        if c in detected and detected[c].counts:  # how many sampled values matched: counts, never values
+            entry["detected_counts"] = dict(detected[c].counts)
+            entry["sampled"] = detected[c].sampled
         if f"lo|{c}" in stats:
             entry["min"], entry["max"] = jsonable(stats[f"lo|{c}"]), jsonable(stats[f"hi|{c}"])
         out[c] = entry
@@ -241,14 +244,16 @@ def _typed(column: str, got: pl.DataType, want: pl.DataType) -> pl.Expr:
     return col.cast(want, strict=False)
 
 
-def _detect(table: IbisTable, column: str, dtype: pl.DataType) -> list[str]:
+def _detect(table: IbisTable, column: str, dtype: pl.DataType) -> Detection:
+    """The registry's detectors over the first values of ``column`` (one bounded query), as on
+    the polars path: the same kinds and counts for the same first values."""
     family = family_of(dtype)
     values: list[str] = []
     if reads_values(family):
         t = table.t
         head = table._polars(t.filter(t[column].notnull()).select(column).limit(SAMPLE))
         values = [str(v) for v in head.get_column(column)]
-    return detect_column(column, family, values)
+    return scan_column(column, family, values)
 
 
 def prepare(
@@ -279,7 +284,7 @@ def prepare(
     declared = {p for p, prop in props.items() if guarded(prop)}
     schema = norm.frame.collect_schema()
     detected = {c: _detect(table, c, schema[c]) for c in table.columns}
-    table.masked = frozenset(declared | {c for c, found in detected.items() if found})
+    table.masked = frozenset(declared | {c for c, found in detected.items() if found.kinds})
     # exact distinct counts on a large table cost a sort per column: left out beyond the threshold
     small = options.limit is not None and options.limit <= EXACT_DISTINCT_ROWS
     table.profile_exprs = x.profile(table.t, table.masked, distinct=small)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from meshguard.contracts.model import Contract, SchemaObject
@@ -137,6 +138,15 @@ class Table:
         picked = self.frame.select(columns)
         return picked.collect(engine="streaming") if isinstance(picked, pl.LazyFrame) else picked
 
+    def failing_samples(self, check_id: str, failing: Any) -> tuple[dict[str, Any], ...]:
+        """The masked failing rows shown with a check. An engine may fetch them later, every
+        check's in one go (:meth:`pending_samples`), and answer none now."""
+        return sample_rows(self, failing)
+
+    def pending_samples(self) -> dict[str, tuple[dict[str, Any], ...]]:
+        """check id → the masked failing rows fetched late (see :func:`with_samples`)."""
+        return {}
+
     def rows_where(self, mask: pl.Expr, n: int) -> pl.DataFrame:
         """The first ``n`` rows (in data order) where ``mask`` is true, data columns only."""
         import polars as pl
@@ -181,12 +191,33 @@ def sample_rows(table: Table, failing: Any) -> tuple[dict[str, Any], ...]:
         rows = table.eager[idx] if idx else table.eager.head(0)
     else:  # an expression of the table's engine
         rows = table.rows_where(failing, table.samples)
+    return samples_of(rows, table.masked)
+
+
+def samples_of(rows: pl.DataFrame, masked: Collection[str]) -> tuple[dict[str, Any], ...]:
+    """Failing rows as JSON-ready samples, every guarded column masked."""
+    import polars as pl
+
     try:
         dicts = rows.to_dicts()
     except (OverflowError, ValueError):  # a date beyond Python's range (year > 9999): shown as text
         temporal = [c for c, t in rows.schema.items() if t.is_temporal()]
         dicts = rows.with_columns(pl.col(temporal).cast(pl.String)).to_dicts()
-    return mask_rows(dicts, table.masked)
+    return mask_rows(dicts, masked)
+
+
+def with_samples(checks: list[CheckResult], tables: Iterable[Table]) -> list[CheckResult]:
+    """``checks`` with the samples their tables fetched late (all of a table's at once)."""
+    late: dict[tuple[str, str], tuple[dict[str, Any], ...]] = {}
+    for table in tables:
+        for check_id, samples in table.pending_samples().items():
+            late[(table.schema.name, check_id)] = samples
+    if not late:
+        return checks
+    return [
+        replace(c, samples=late[(c.schema or "", c.id)]) if (c.schema or "", c.id) in late else c
+        for c in checks
+    ]
 
 
 def check(
@@ -220,7 +251,7 @@ def check(
         elif failing_rows is None:
             failing_rows = table.count(failing)
         if failing_rows:
-            samples = sample_rows(table, failing)
+            samples = table.failing_samples(id, failing)
     fraction = None
     if failing_rows is not None:
         fraction = round(failing_rows / table.rows, 6) if table.rows else 0.0

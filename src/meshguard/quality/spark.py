@@ -1,31 +1,50 @@
-"""The checks of a Spark table, pushed down as Spark aggregations (``meshguard-odcs[spark]``).
+"""The checks of a Spark table, pushed down as Spark jobs (``meshguard-odcs[spark]``).
 
 The same checks as the polars path, planned by the same code (pandera schema,
-ODCS rules, SLAs, relationships); only the data work runs in Spark, over the
-table read once and cached:
+ODCS rules, SLAs, relationships); only the data work runs in Spark, in a fixed
+number of jobs per table (:mod:`meshguard.quality.spark_jobs`):
 
-- pandera is the schema authority on the columns and dtypes (an empty frame of the
-  table's schema goes through the same pandera schema as on the polars path);
-- every value check becomes a Spark column expression (pandera's check, same null
-  semantics), all counted in one ``agg`` pass; duplicates by ``groupBy``;
-- failing samples are ``filter(mask).orderBy(row).limit(n)``, masked as everywhere;
-- SQL rules run in Spark SQL on a temporary view named after the schema object;
-- the profile is one more ``agg`` pass (exact distinct counts up to 1M rows, as polars).
+1. the first values of the columns the personal-data detectors read (one bounded
+   ``limit`` job; the detectors of :mod:`meshguard.detectors` run on them, as on the
+   polars path, so the kinds found and their counts are the same);
+2. one ``agg``: the row count, every value check (pandera's checks as Spark column
+   expressions, same null semantics), the library metrics (nullValues, missingValues,
+   invalidValues), and the profile's nulls, distinct estimates, min and max;
+3. one ``groupBy`` per uniqueness key (primary key, ``unique``, duplicateValues);
+4. one bounded job for the failing samples of every failed check (the first rows of each
+   in data order, masked as everywhere).
+
+SQL rules run in Spark SQL on a temporary view named after the schema object; SLA
+latency, relationships and an exact distinct count on a small table (policies only)
+are their own jobs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from meshguard.contracts.model import Contract, Property, SchemaObject
-from meshguard.detectors import SAMPLE, detect_column, family_of, reads_values
+from meshguard.detectors import Detection, family_of, reads_values, scan_column
 from meshguard.quality.duplicates import Duplicates
 from meshguard.quality.load import SEED
-from meshguard.quality.masking import guarded, jsonable
-from meshguard.quality.profile import EXACT_DISTINCT_ROWS
-from meshguard.quality.results import Table
+from meshguard.quality.masking import guarded
+from meshguard.quality.profile import LazyProfile
+from meshguard.quality.results import Table, samples_of
+from meshguard.quality.spark_jobs import (
+    ROW,
+    SparkQueryError,
+    aggregate,
+    empty_frame,
+    failing_count,
+    first_failing,
+    head_values,
+    quoted,
+    run,
+    to_polars,
+)
+from meshguard.quality.spark_profile import plan_library, profile_aggregates, spark_profile
 from meshguard.quality.streaming import Streamed, plan_masks
 from meshguard.quality.types import Normalised, normalise
 from meshguard.sources.base import ReadOptions
@@ -33,17 +52,30 @@ from meshguard.sources.base import ReadOptions
 if TYPE_CHECKING:
     import polars as pl
 
-ROW = "__meshguard_row"
 #: a failing-row mask on Spark: a boolean Column, or a function DataFrame → failing rows
 Mask = Any
+ROWS = "__rows"
 
 _SPARK_TYPES = {"Int64": "bigint", "Float64": "double", "String": "string", "Boolean": "boolean"}
 
 
+def key(mask: Any) -> str:
+    """A mask's identity in the one aggregation (its expression's text)."""
+    return f"m|{mask}"
+
+
 @dataclass
 class SparkTable(Table):
-    df: Any = None  # the cached Spark DataFrame, with its row number in ROW
+    df: Any = None  # the Spark DataFrame, with its row number in ROW
     pushes_sql: ClassVar[bool] = True
+    #: mask key → mask, counted in the one aggregation (the library metrics, planned up front)
+    planned: dict[str, Any] = field(default_factory=dict)
+    #: the profile's aggregates (name → expression), counted in the same aggregation
+    profile_aggs: list[tuple[str, Any]] = field(default_factory=list)
+    stats: pl.DataFrame | None = None  # the aggregation's one row (more columns if a count came late)
+    errors: dict[str, str] = field(default_factory=dict)  # mask key → why Spark cannot count it
+    pending: dict[str, Any] = field(default_factory=dict)  # check id → mask, for the samples job
+    detection: dict[str, Detection] = field(default_factory=dict)
 
     @property
     def streaming(self) -> bool:
@@ -51,33 +83,96 @@ class SparkTable(Table):
 
     @property
     def rows(self) -> int:
-        return int(self.row_count or 0)
+        return int(self.stat(ROWS) or 0)
 
-    def _failing(self, mask: Mask) -> Any:
-        return mask(self.df) if callable(mask) else self.df.filter(mask)
+    def stat(self, name: str) -> Any:
+        """One value of the one aggregation (run now if it has not run)."""
+        if self.stats is None:
+            self._aggregate(self.planned, first=True)
+        assert self.stats is not None
+        return self.stats.get_column(name).item() if name in self.stats.columns else None
+
+    def has_stat(self, name: str) -> bool:
+        return self.stats is not None and name in self.stats.columns
+
+    def _aggregate(self, masks: Mapping[str, Any], *, first: bool = False) -> None:
+        """Count ``masks`` in one job (the first time with the row count and the profile)."""
+        import polars as pl
+        from pyspark.sql import functions as F
+
+        base: list[tuple[str, Any]] = [(ROWS, F.count(F.lit(1))), *self.profile_aggs] if first else []
+        todo = {k: m for k, m in masks.items() if k not in self.errors}
+        try:
+            got = aggregate(self.df, [*base, *((k, failing_count(m)) for k, m in todo.items())])
+        except SparkQueryError:  # find the check(s) Spark cannot run, count the others together
+            for k, m in todo.items():
+                try:
+                    aggregate(self.df.limit(0), [(k, failing_count(m))])
+                except SparkQueryError as exc:
+                    self.errors[k] = str(exc)
+            ok = [(k, failing_count(m)) for k, m in todo.items() if k not in self.errors]
+            got = aggregate(self.df, [*base, *ok]) if base or ok else pl.DataFrame()
+        self.stats = got if self.stats is None else pl.concat([self.stats, got], how="horizontal")
+
+    def _counted(self, masks: Mapping[str, Mask]) -> tuple[dict[str, int], dict[str, str]]:
+        """(id → failing rows, id → error) of column masks, in the one aggregation if it is still to run."""
+        keys = {sid: key(m) for sid, m in masks.items()}
+        if self.stats is None:
+            self.planned.update({keys[sid]: m for sid, m in masks.items()})
+            self._aggregate(self.planned, first=True)
+        late = {keys[sid]: m for sid, m in masks.items() if not self.has_stat(keys[sid])}
+        if late:
+            self._aggregate(late)
+        counts = {sid: int(self.stat(k) or 0) for sid, k in keys.items() if k not in self.errors}
+        return counts, {sid: self.errors[k] for sid, k in keys.items() if k in self.errors}
+
+    def counts(self, masks: Mapping[str, Mask]) -> dict[str, int]:
+        """Every mask counted (column masks in the one aggregation)."""
+        column = {sid: m for sid, m in masks.items() if not callable(m)}
+        got, errors = self._counted(column)
+        if errors:
+            raise SparkQueryError(next(iter(errors.values())))
+        return {**got, **{sid: self.count(m) for sid, m in masks.items() if callable(m)}}
 
     def count(self, mask: Mask) -> int:
-        return int(self._failing(mask).count())
+        if callable(mask):
+            return int(run(mask(self.df).count))
+        return self.counts({"m": mask})["m"]
+
+    def failing_samples(self, check_id: str, failing: Any) -> tuple[dict[str, Any], ...]:
+        """A column mask's rows are fetched later with every other check's, in one job."""
+        if self.samples > 0 and not callable(failing):
+            self.pending[check_id] = failing
+            return ()
+        return super().failing_samples(check_id, failing)
+
+    def pending_samples(self) -> dict[str, tuple[dict[str, Any], ...]]:
+        found = first_failing(self.df, self.pending, self.columns, self.samples, self.frame)
+        self.pending = {}
+        return {sid: samples_of(rows, self.masked) for sid, rows in found.items()}
 
     def rows_where(self, mask: Mask, n: int) -> pl.DataFrame:
-        picked = self._failing(mask).orderBy(ROW).limit(n).select(*[f"`{c}`" for c in self.columns])
-        return _to_polars(picked, self.frame)
+        failing = mask(self.df) if callable(mask) else self.df.filter(mask)
+        return to_polars(failing.orderBy(ROW).limit(n).select(*[quoted(c) for c in self.columns]), self.frame)
 
     def select(self, columns: list[str]) -> pl.DataFrame:
-        return _to_polars(self.df.select(*[f"`{c}`" for c in columns]), self.frame)
+        return to_polars(self.df.select(*[quoted(c) for c in columns]), self.frame)
 
     def extreme(self, column: str, which: str) -> Any:
         from pyspark.sql import functions as F
 
-        agg = F.max(column) if which == "max" else F.min(column)
-        return _to_polars(self.df.agg(agg.alias(column)), self.frame).item()
+        name = f"{'hi' if which == 'max' else 'lo'}|{column}"
+        if self.stat(ROWS) is not None and self.has_stat(name):  # the profile has it
+            return self.stats.select(name).cast({name: self.dtype(column)}, strict=False).item()  # type: ignore[union-attr]
+        agg = F.max(quoted(column)) if which == "max" else F.min(quoted(column))
+        return to_polars(self.df.agg(agg.alias(column)), self.frame).item()
 
     def latency(self, start: str, end: str, limit_s: float) -> tuple[Any, int, Any]:
         from pyspark.sql import functions as F
 
         delay = (F.unix_micros(F.col(end)) - F.unix_micros(F.col(start))) / 1_000_000
         late = F.coalesce(delay > limit_s, F.lit(False))
-        row = self.df.agg(F.max(delay).alias("w"), F.sum(F.when(late, 1).otherwise(0)).alias("n")).first()
+        row = run(self.df.agg(F.max(delay).alias("w"), failing_count(late).alias("n")).first)
         worst = None if row["w"] is None else float(row["w"])
         return worst, int(row["n"] or 0), late
 
@@ -96,25 +191,37 @@ class SparkTable(Table):
         return self.count(mask), mask
 
     def duplicates(self, columns: list[str], *, skip_nulls: bool) -> Duplicates:
+        """One ``groupBy`` job: the rows sharing a key, the surplus rows, and the keys of the first
+        duplicated rows (their mask is a column mask, so their samples join the samples job)."""
+        from pyspark.sql import Window
         from pyspark.sql import functions as F
 
-        df = self.df
-        if skip_nulls:
-            for c in columns:
-                df = df.filter(F.col(c).isNotNull())
-        groups = df.groupBy(*columns).count().filter(F.col("count") > 1).cache()
-        row = groups.agg(F.sum("count").alias("rows"), F.count(F.lit(1)).alias("groups")).first()
-        rows = int(row["rows"] or 0)
-        dup_keys = groups.select(*columns)
-
-        def mask(frame: Any) -> Any:
-            out = frame
-            if skip_nulls:
-                for c in columns:
-                    out = out.filter(F.col(c).isNotNull())
-            return out.join(dup_keys, on=columns, how="left_semi")
-
-        return Duplicates(rows, rows - int(row["groups"] or 0), mask)
+        keep = F.lit(True)
+        for c in columns:
+            keep = keep & F.col(quoted(c)).isNotNull() if skip_nulls else keep
+        groups = (
+            self.df.filter(keep)
+            .groupBy(*[quoted(c) for c in columns])
+            .agg(F.count(F.lit(1)).alias("__n"), F.min(ROW).alias("__first"))
+            .filter(F.col("__n") > 1)
+        )
+        every = Window.partitionBy()
+        top = groups.select(
+            *[quoted(c) for c in columns],
+            F.col("__first"),
+            F.sum("__n").over(every).alias("__rows"),
+            F.count(F.lit(1)).over(every).alias("__groups"),
+        )
+        first = run(top.orderBy("__first").limit(max(1, self.samples)).collect)
+        rows = int(first[0]["__rows"]) if first else 0
+        dup_groups = int(first[0]["__groups"]) if first else 0
+        found = F.lit(False)
+        for r in first:
+            same = F.lit(True)
+            for i, c in enumerate(columns):
+                same = same & F.col(quoted(c)).eqNullSafe(F.lit(r[i]))
+            found = found | same
+        return Duplicates(rows, rows - dup_groups, found & keep)
 
     def value_failures(
         self,
@@ -127,26 +234,17 @@ class SparkTable(Table):
         from pyspark.sql import functions as F
 
         def required(path: str) -> Any:
-            mask = F.col(path).isNull()
-            return mask | F.isnan(F.col(path)) if self.dtype(path).is_float() else mask
+            mask = F.col(quoted(path)).isNull()
+            return mask | F.isnan(F.col(quoted(path))) if self.dtype(path).is_float() else mask
 
         masks, keys, errors = plan_masks(planned, builtin, pk, skip, required, violation)
-        counts = self.counts(masks)
-        out = {sid: Streamed(counts[sid], masks[sid]) for sid in masks}
+        counts, failed = self._counted(masks)
+        errors.update(failed)
+        out = {sid: Streamed(counts[sid], masks[sid]) for sid in counts}
         for sid, cols in keys.items():
             found = self.duplicates(cols, skip_nulls=False)
             out[sid] = Streamed(found.rows, found.mask)
         return out, errors
-
-    def counts(self, masks: Mapping[str, Any]) -> dict[str, int]:
-        """Every mask counted in one aggregation pass."""
-        from pyspark.sql import functions as F
-
-        if not masks:
-            return {}
-        aggs = [F.sum(F.when(m, 1).otherwise(0)).alias(f"c{i}") for i, m in enumerate(masks.values())]
-        row = self.df.agg(*aggs).first()
-        return {sid: int(row[f"c{i}"] or 0) for i, sid in enumerate(masks)}
 
     def metric(self, metric: str, column: str, rule: Any) -> Any:
         import polars as pl
@@ -154,7 +252,7 @@ class SparkTable(Table):
 
         from meshguard.quality.operators import BadCondition
 
-        c = F.col(column)
+        c = F.col(quoted(column))
         args = rule.raw.get("arguments") or {}
         args = args if isinstance(args, dict) else {}
         if metric == "nullValues":
@@ -188,7 +286,7 @@ def violation(check: Any, column: str) -> Any:
 
     name = getattr(check._check_fn, "__name__", "")
     kw = check._check_kwargs
-    c = F.col(column)
+    c = F.col(quoted(column))
     ops: dict[str, Callable[[], Any]] = {
         "greater_than_or_equal_to": lambda: c >= F.lit(kw["min_value"]),
         "greater_than": lambda: c > F.lit(kw["min_value"]),
@@ -217,16 +315,6 @@ def _length(c: Any, kw: Mapping[str, Any]) -> Any:
     return n >= lo if lo is not None else n <= hi
 
 
-def _to_polars(df: Any, like: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
-    """A (small) Spark result as polars, with the dtypes of the polars path."""
-    import polars as pl
-
-    got = pl.from_arrow(df.toArrow())
-    assert isinstance(got, pl.DataFrame)
-    schema = like.collect_schema()
-    return got.with_columns([pl.col(c).cast(schema[c], strict=False) for c in got.columns if c in schema])
-
-
 def prepare_spark(
     contract: Contract,
     obj: SchemaObject,
@@ -234,82 +322,35 @@ def prepare_spark(
     props: Mapping[str, Property],
     options: ReadOptions,
     samples: int,
-) -> tuple[SparkTable, Normalised, dict[str, dict[str, Any]]]:
-    """The cached, typed Spark table of ``obj``, the normalisation record, and its profile."""
+) -> tuple[SparkTable, Normalised, LazyProfile]:
+    """The typed Spark table of ``obj`` (nothing counted yet: the checks plan the one
+    aggregation), the normalisation record, and its profile (read from that aggregation)."""
     import polars as pl
     from pyspark.sql import functions as F
 
     df = source.dataframe(obj.physical_name or obj.name)
     df = df.withColumn(ROW, F.monotonically_increasing_id())
-    sampled = False
+    sampled = reordered = False
     if options.fraction is not None:
         df, sampled = df.sample(False, float(options.fraction), seed=SEED), True
     elif options.limit is not None:
         df = df.orderBy(F.xxhash64(F.col(ROW), F.lit(SEED))).limit(options.limit + 1).cache()
-        sampled = df.count() > options.limit
-        df = df.limit(options.limit) if sampled else df
-    empty = _to_polars(df.limit(0).drop(ROW), pl.DataFrame())
+        sampled = run(df.count) > options.limit
+        df = df.limit(options.limit).cache() if sampled else df
+        reordered = True
+    empty = empty_frame(df.drop(ROW))
     norm = normalise(empty, props, "typed")
     typed = norm.frame
     assert isinstance(typed, pl.DataFrame)
     for c, dtype in typed.schema.items():
         if empty.schema[c] != dtype and str(dtype) in _SPARK_TYPES:
-            df = df.withColumn(c, F.col(c).cast(_SPARK_TYPES[str(dtype)]))
-    df = df.cache()
-    rows = df.count()
-    table = SparkTable(contract, obj, typed, frozenset(), samples, sampled, source, rows, df)
+            df = df.withColumn(c, F.col(quoted(c)).cast(_SPARK_TYPES[str(dtype)]))
+    table = SparkTable(contract, obj, typed, frozenset(), samples, sampled, source, None, df)
+    families = {c: family_of(t) for c, t in typed.schema.items()}
+    values = head_values(df, [c for c in typed.columns if reads_values(families[c])], ordered=reordered)
+    table.detection = {c: scan_column(c, families[c], values.get(c, [])) for c in typed.columns}
     declared = {p for p, prop in props.items() if guarded(prop)}
-    prof = spark_profile(table, declared)
-    table.masked = frozenset(declared | {c for c, e in prof.items() if e["detected"]})
-    return table, norm, prof
-
-
-def spark_profile(table: SparkTable, masked: Collection[str]) -> dict[str, dict[str, Any]]:
-    """``input.data.columns`` as the polars path computes it, in one Spark aggregation."""
-    import polars as pl
-    from pyspark.sql import functions as F
-
-    from meshguard.quality.profile import _hashable, _ordered
-
-    schema = table.frame.schema
-    rows = table.rows
-    aggs: list[Any] = []
-    names: list[str] = []
-    for i, c in enumerate(table.columns):
-        col = F.col(f"`{c}`")
-        aggs.append(F.sum(F.when(col.isNull(), 1).otherwise(0)).alias(f"n{i}"))
-        if _hashable(schema[c]):
-            distinct = F.countDistinct(col) if rows <= EXACT_DISTINCT_ROWS else F.approx_count_distinct(col)
-            aggs.append(distinct.alias(f"d{i}"))
-        if _ordered(schema[c]) and c not in masked:
-            aggs += [F.min(col).alias(f"lo{i}"), F.max(col).alias(f"hi{i}")]
-        names.append(c)
-    if not names:
-        return {}
-    stats = pl.from_arrow(table.df.agg(*aggs).toArrow()) if rows else None
-    out: dict[str, dict[str, Any]] = {}
-    for i, c in enumerate(names):
-        dtype = schema[c]
-        got = stats.row(0, named=True) if isinstance(stats, pl.DataFrame) else {}
-        nulls = int(got.get(f"n{i}") or 0)
-        entry: dict[str, Any] = {
-            "null_fraction": round(nulls / rows, 6) if rows else 0.0,
-            "distinct": None if f"d{i}" not in got else int(got[f"d{i}"] or 0),
-            "detected": _detect(table, c, dtype),
-        }
-        if f"lo{i}" in got:
-            lo_hi = pl.DataFrame({"lo": [got[f"lo{i}"]], "hi": [got[f"hi{i}"]]}).cast(dtype, strict=False)
-            entry["min"], entry["max"] = jsonable(lo_hi.item(0, "lo")), jsonable(lo_hi.item(0, "hi"))
-        out[c] = entry
-    return out
-
-
-def _detect(table: SparkTable, column: str, dtype: pl.DataType) -> list[str]:
-    from pyspark.sql import functions as F
-
-    family = family_of(dtype)
-    values: list[str] = []
-    if reads_values(family):
-        head = table.df.filter(F.col(f"`{column}`").isNotNull()).orderBy(ROW).limit(SAMPLE)
-        values = [str(v) for v in _to_polars(head.select(f"`{column}`"), table.frame).get_column(column)]
-    return detect_column(column, family, values)
+    table.masked = frozenset(declared | {c for c, found in table.detection.items() if found.kinds})
+    table.profile_aggs = profile_aggregates(table)
+    table.planned = plan_library(table, [*obj.quality, *(r for p in props.values() for r in p.quality)], key)
+    return table, norm, LazyProfile(lambda: spark_profile(table))

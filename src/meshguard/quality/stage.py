@@ -14,7 +14,7 @@ from meshguard.quality.backends import backend
 from meshguard.quality.library import library_check
 from meshguard.quality.load import flatten, read_error, read_table
 from meshguard.quality.relationships import relationship_checks
-from meshguard.quality.results import Table, location
+from meshguard.quality.results import Table, location, with_samples
 from meshguard.quality.schema import schema_checks
 from meshguard.quality.sla import parse_instant, sla_checks
 from meshguard.quality.sqlrules import other_rule_check, sql_check
@@ -114,6 +114,10 @@ def run_quality(
     progress.step(contract.id, "sla")
     sla = sla_checks(contract, tables, sla_now(config, run))
     out.checks.extend(sla)
+    try:  # an engine that fetches every check's failing rows at the end, in one go
+        out.checks = with_samples(out.checks, tables.values())
+    except ValueError as exc:
+        out.checks.append(_product_check(contract, "samples", Status.ERRORED, str(exc), Severity.ERROR))
     out.source = source.describe()
     if tables:
         out.data = {"source": out.source, "rows": out.rows, "columns": columns, "freshness": _freshness(sla)}

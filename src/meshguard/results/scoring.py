@@ -73,6 +73,8 @@ TOP_POLICIES = 10
 
 @dataclass(frozen=True)
 class ScoringRules:
+    """The dimension weights and the pass threshold that turn results into scores."""
+
     weights: Mapping[str, float]
     pass_threshold: float = 80.0
 
@@ -106,9 +108,7 @@ def is_blocking_check(check: CheckResult) -> bool:
     return check.status in (Status.FAILED, Status.ERRORED) and check.severity == Severity.ERROR
 
 
-def _dimension(stage: str, explicit: str | None = None) -> str:
-    if explicit in DIMENSIONS:
-        return str(explicit)
+def _dimension(stage: str) -> str:
     return STAGE_DIMENSION.get(stage, "contract")
 
 

@@ -139,7 +139,7 @@ def _is_json_document(path: Path) -> bool:
 SNIFFED = ",;\t|"
 
 
-def _sniff_delimiter(path: Path, size: int = 1 << 16) -> str:
+def _sniff_delimiter(path: Path, size: int = 1 << 14) -> str:
     """The delimiter of a CSV file whose server entry declares none (``,`` when unsure)."""
     import csv
 

@@ -1,0 +1,153 @@
+"""The Spark jobs of one table (:mod:`meshguard.quality.spark`): a bounded read of the first
+values for the personal-data detectors, the one aggregation, and the bounded samples job.
+
+- :func:`head_values`: the first :data:`meshguard.detectors.SAMPLE` non-null values of every
+  column the detectors read, in data order, in one ``limit`` job that reads only the first
+  rows (a mostly-null column asks for more);
+- :func:`aggregate`: every count of the table (row count, each check's failing rows, the
+  profile's nulls, distinct estimates, min and max) in one ``agg``;
+- :func:`first_failing`: the first ``n`` failing rows of every failed check in one job: the
+  rows failing any check, one row per (check, row), ranked per check in data order and cut at
+  ``n`` (Spark keeps only the first ``n`` per check and partition before the shuffle).
+
+Nothing here decides a check or masks a value: the callers do.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from meshguard.detectors import SAMPLE
+
+if TYPE_CHECKING:
+    import polars as pl
+
+ROW = "__meshguard_row"
+CHECK = "__meshguard_check"
+RANK = "__meshguard_rank"
+#: how many times :func:`head_values` widens its read before reading a column on its own
+_WIDEN = 3
+
+
+class SparkQueryError(ValueError):
+    """Spark could not run a query (the message quotes no value).
+
+    A ValueError, so a rule that cannot run is reported as errored like on the other backends.
+    """
+
+
+def quoted(column: str) -> str:
+    return f"`{column.replace('`', '``')}`"
+
+
+def run(action: Any) -> Any:
+    """``action()``, with Spark's (and the JVM's) errors as :class:`SparkQueryError`."""
+    from meshguard.sources.base import scrub
+
+    try:
+        return action()
+    except Exception as exc:  # pyspark's captured JVM errors, py4j's, Spark Connect's
+        raise SparkQueryError(scrub(str(exc))) from None
+
+
+def to_polars(df: Any, like: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """A (small) Spark result as polars, with the dtypes of the polars path."""
+    import polars as pl
+
+    got = pl.from_arrow(run(df.toArrow))
+    assert isinstance(got, pl.DataFrame)
+    schema = like.collect_schema()
+    return got.with_columns([pl.col(c).cast(schema[c], strict=False) for c in got.columns if c in schema])
+
+
+def empty_frame(df: Any) -> pl.DataFrame:
+    """The polars frame (no rows) of a Spark DataFrame's schema, without running a job."""
+    import polars as pl
+
+    try:
+        from pyspark.sql.pandas.types import to_arrow_schema
+
+        got = pl.from_arrow(to_arrow_schema(df.schema).empty_table())
+    except (ImportError, TypeError, ValueError):  # a type Arrow has no name for: ask Spark
+        return to_polars(df.limit(0), pl.DataFrame())
+    assert isinstance(got, pl.DataFrame)
+    return got
+
+
+def aggregate(df: Any, named: Sequence[tuple[str, Any]]) -> pl.DataFrame:
+    """Every named aggregate expression in one ``agg`` job: one row, one column per name."""
+    import polars as pl
+
+    aggs = [expr.alias(f"a{i}") for i, (_, expr) in enumerate(named)]
+    got = pl.from_arrow(run(df.agg(*aggs).toArrow))
+    assert isinstance(got, pl.DataFrame)
+    return got.rename({f"a{i}": key for i, (key, _) in enumerate(named)})
+
+
+def failing_count(mask: Any) -> Any:
+    """The aggregate counting the rows where ``mask`` is true (a null mask counts as false)."""
+    from pyspark.sql import functions as F
+
+    return F.sum(F.when(mask, 1).otherwise(0))
+
+
+def head_values(df: Any, columns: Sequence[str], *, ordered: bool) -> dict[str, list[str]]:
+    """The first :data:`SAMPLE` non-null values of each column (as text), in data order.
+
+    One job reads the first rows where any of ``columns`` has a value (``limit`` stops
+    early); a column still short of :data:`SAMPLE` values while more rows exist widens the
+    read, and in the end is read on its own. ``ordered``: the table's partitions are not in
+    data order (a seeded sample), so the rows are sorted by their row number first."""
+    from pyspark.sql import functions as F
+
+    if not columns:
+        return {}
+    cols = [F.col(quoted(c)) for c in columns]
+    present = functools.reduce(operator.or_, [c.isNotNull() for c in cols])
+    base = df.filter(present)
+    want = 2 * SAMPLE  # a few nulls in the first rows need no second read
+    out: dict[str, list[str]] = {c: [] for c in columns}
+    for _ in range(_WIDEN):
+        query = base.orderBy(ROW) if ordered else base
+        rows = run(query.select(*cols).limit(want).collect)
+        out = {c: [str(r[i]) for r in rows if r[i] is not None][:SAMPLE] for i, c in enumerate(columns)}
+        short = [c for c in columns if len(out[c]) < SAMPLE]
+        if not short or len(rows) < want:
+            return out
+        want *= 10
+    for c in short:  # a mostly-null column: its own bounded read
+        query = df.filter(F.col(quoted(c)).isNotNull())
+        query = query.orderBy(ROW) if ordered else query
+        out[c] = [str(r[0]) for r in run(query.select(quoted(c)).limit(SAMPLE).collect)]
+    return out
+
+
+def first_failing(
+    df: Any, masks: Mapping[str, Any], columns: Sequence[str], n: int, like: pl.DataFrame | pl.LazyFrame
+) -> dict[str, pl.DataFrame]:
+    """check id → its first ``n`` failing rows (data order, ``columns`` only), all in one job."""
+    import polars as pl
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    if not masks or n <= 0:
+        return {}
+    ids = list(masks)
+    flagged = [F.coalesce(m, F.lit(False)) for m in masks.values()]
+    flags = F.array(*[F.when(m, F.lit(i)) for i, m in enumerate(flagged)])
+    failing = df.filter(functools.reduce(operator.or_, flagged))
+    exploded = failing.select(
+        F.col(ROW),
+        *[F.col(quoted(c)) for c in columns],
+        F.explode(F.filter(flags, lambda v: v.isNotNull())).alias(CHECK),
+    )
+    ranked = exploded.withColumn(RANK, F.row_number().over(Window.partitionBy(CHECK).orderBy(ROW)))
+    got = to_polars(ranked.filter(F.col(RANK) <= n), like)
+    out: dict[str, pl.DataFrame] = {}
+    for i, sid in enumerate(ids):
+        rows = got.filter(pl.col(CHECK) == i).sort(ROW)
+        out[sid] = rows.select(list(columns))
+    return out
