@@ -16,7 +16,15 @@ Both engines are first checked to reach identical outcomes on every product.
 Then a breakdown of the time per product: building the input, each evaluator,
 and the rest (transport to the workers, findings, waivers).
 
-    python benchmarks/policy.py [--products 1000] [--runs 5]
+``--compare-pack DIR`` adds the bare regorus evaluator over another copy of the
+pack (e.g. an earlier version: ``git archive REV src/meshguard/policy/pack``) to
+the same interleaved runs, so a change to the pack is measured before/after side
+by side. ``--profile`` prints where regorus's time per product goes: reading the
+input document, then each package of the pack evaluated on its own (with the
+lib helpers it uses), as CPU time (the best of the runs: least disturbed by
+other work on the machine).
+
+    python benchmarks/policy.py [--products 1000] [--runs 5] [--compare-pack DIR] [--profile]
 """
 
 from __future__ import annotations
@@ -130,18 +138,53 @@ def summary(outcomes: list[PolicyOutcome]) -> list[Any]:
     ]
 
 
-def bare(core: RegoCore | OpaCore, docs: list[str]) -> float:
-    """Products per second of one evaluator in this process, input JSON prebuilt."""
-    t0 = time.perf_counter()
+def bare(core: RegoCore | OpaCore, docs: list[str]) -> tuple[float, float]:
+    """Products per second (wall clock) of one evaluator in this process, input JSON prebuilt,
+    and its CPU microseconds per product (all its threads: far less moved by other work on
+    the machine than the wall clock)."""
+    t0, c0 = time.perf_counter(), time.process_time()
     for d in docs:
         core.evaluate(d)
-    return len(docs) / (time.perf_counter() - t0)
+    return len(docs) / (time.perf_counter() - t0), (time.process_time() - c0) / len(docs) * 1e6
+
+
+def cpu_us(fn: Callable[[str], object], docs: list[str], runs: int) -> float:
+    """CPU microseconds per document of ``fn``, the best of ``runs`` passes."""
+    best = float("inf")
+    for _ in range(runs):
+        t0 = time.process_time()
+        for d in docs:
+            fn(d)
+        best = min(best, (time.process_time() - t0) / len(docs) * 1e6)
+    return best
+
+
+def profile(core: RegoCore, packages: list[str], docs: list[str], runs: int) -> None:
+    """Where regorus's time per product goes, package by package (CPU time, best of runs)."""
+    engine = core._engine
+
+    def query(q: str) -> Callable[[str], object]:
+        return lambda d: (engine.set_input_json(d), engine.eval_query_as_json(q))
+
+    base = cpu_us(query("true"), docs, runs)
+    whole = cpu_us(query("data.meshguard"), docs, runs)
+    size = sum(map(len, docs)) / len(docs)
+    print(f"regorus, CPU us per product (best of {runs}):")
+    print(f"  reading the input document ({size:.0f} bytes of JSON) + a trivial query {base:8.0f}")
+    print(f"  the whole pack (data.meshguard), input included          {whole:8.0f}")
+    for pkg in packages:  # each on its own: includes the lib helpers it uses
+        alone = cpu_us(query(f"data.meshguard.{pkg}"), docs, runs) - base
+        print(f"    data.meshguard.{pkg:<12} alone, input excluded          {alone:8.0f}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--products", type=int, default=1000)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument(
+        "--compare-pack", type=Path, help="another copy of the pack, measured side by side (bare)"
+    )
+    ap.add_argument("--profile", action="store_true", help="where regorus's time per product goes")
     args = ap.parse_args()
     contracts = generate(args.products)
     fields = sum(len(c.properties) for c in contracts)
@@ -165,15 +208,25 @@ def main() -> None:
     build_us = (time.perf_counter() - t0) / len(contracts) * 1e6
     cores = {"bare regorus (this process)": RegoCore.load(bundle.modules, bundle.data, rules)}
     cores["bare OPA evaluator (this process)"] = OpaCore.load(bundle.modules, bundle.data, rules)
+    if args.compare_pack:
+        other = load_bundle(args.compare_pack)
+        compared = RegoCore.load(other.modules, other.data, [f"{r.package}.{r.name}" for r in other.rules])
+        for d in docs:  # the same decisions, or the comparison means nothing
+            if compared.evaluate(d).values != cores["bare regorus (this process)"].evaluate(d).values:
+                raise SystemExit(f"{args.compare_pack}: decides differently from the pack")
+        cores["bare regorus, --compare-pack"] = compared
 
     results: dict[str, list[float]] = {}
+    cpu_results: dict[str, list[float]] = {}  # bare evaluators: CPU us per product
     for _ in range(args.runs):  # interleaved runs, so noise hits every variant alike
         for name, (stage, run) in variants.items():
             t0 = time.perf_counter()
             run(stage, contracts)
             results.setdefault(name, []).append(len(contracts) / (time.perf_counter() - t0))
         for name, core in cores.items():
-            results.setdefault(name, []).append(bare(core, docs))
+            rate, cpu = bare(core, docs)
+            results.setdefault(name, []).append(rate)
+            cpu_results.setdefault(name, []).append(cpu)
     for stage, _ in variants.values():
         stage.close()
 
@@ -184,6 +237,26 @@ def main() -> None:
         print(f"{mode:<40} {e:9.0f} {o:9.0f}  x{e / o:.2f}")
     e, o = med["bare regorus (this process)"], med["bare OPA evaluator (this process)"]
     print(f"{'bare evaluator, input JSON prebuilt':<40} {e:9.0f} {o:9.0f}  x{e / o:.2f}")
+    cpu = {k: statistics.median(v) for k, v in cpu_results.items()}
+    e_cpu, o_cpu = cpu["bare regorus (this process)"], cpu["bare OPA evaluator (this process)"]
+    print(
+        f"{'bare evaluator, CPU us per product':<40} {e_cpu:9.0f} {o_cpu:9.0f}  "
+        f"x{statistics.median(o / e for o, e in zip(cpu_results['bare OPA evaluator (this process)'], cpu_results['bare regorus (this process)'], strict=True)):.2f} (OPA/embedded CPU)"
+    )
+    if args.compare_pack:
+        c_cpu = cpu["bare regorus, --compare-pack"]
+        print(f"bare regorus CPU us per product: this pack {e_cpu:.0f}, {args.compare_pack} {c_cpu:.0f}")
+        c = med["bare regorus, --compare-pack"]
+        ratios = [
+            a / b
+            for a, b in zip(
+                results["bare regorus (this process)"], results["bare regorus, --compare-pack"], strict=True
+            )
+        ]
+        print(
+            f"bare regorus: this pack {e:.0f}/s, {args.compare_pack} {c:.0f}/s: "
+            f"x{statistics.median(ratios):.2f} (median of per-run ratios)"
+        )
 
     best = max(med[f"embedded: {m}"] for m in ("1 by 1, 1 worker", "batched, 1 worker", "batched, 2 workers"))
     best_opa = max(
@@ -203,6 +276,13 @@ def main() -> None:
         f"  regorus evaluating data.meshguard {eval_us:6.0f} us  (per worker; OPA's evaluator: {opa_us:.0f} us)"
     )
     print(f"  wall clock per product          {total_us:8.0f} us  (the rest: transport, findings, waivers)")
+    if args.profile:
+        profile(
+            cores["bare regorus (this process)"],
+            sorted({r.package.split(".")[1] for r in bundle.rules}),
+            docs,
+            args.runs,
+        )
 
 
 if __name__ == "__main__":

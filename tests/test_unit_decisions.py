@@ -18,8 +18,10 @@ from meshguard.policy.decide import DecisionMap, _pointer_tuple
 from meshguard.policy.engine import Decisions
 from meshguard.policy.stage import PolicyStage
 from meshguard.policy.waivers import WaiverSet
-from meshguard.results.model import Waiver
+from meshguard.results.model import Location, Waiver
+from meshguard.sensitivity import SensitivityMap
 from meshguard.stages import PolicyContext
+from meshguard.yamlio import LineMap, parse_yaml
 from policykit import compliant, make_repo
 
 POLICY = """package meshguard.probe
@@ -160,10 +162,24 @@ def test_an_errored_rule_is_an_errored_check_and_no_finding(setup: tuple[Path, C
         values={"meshguard.probe.deny": ["ignored"]}, errors={"meshguard.probe.deny": "boom"}
     )
     outcome = _stage(policies).decide(contract, decisions)
-    assert _checks(outcome)["PROBE-1"] == ("errored", "error", "boom")
+    # the rules after an errored one are still decided
+    assert _checks(outcome) == {"PROBE-1": ("errored", "error", "boom"), "PROBE-2": ("passed", "warning", "")}
+    warn_errored = Decisions(errors={"meshguard.probe.warn": "bang"})
+    assert _checks(_stage(policies).decide(contract, warn_errored))["PROBE-2"] == (
+        "errored",
+        "warning",
+        "bang",
+    )
     assert outcome.findings == []
     errored = next(c for c in outcome.checks if c.id == "PROBE-1")
     assert errored.details == {"rule": "meshguard.probe.deny", "pack": "repo", "article": "Art. 5"}
+    assert (errored.stage, errored.dimension, errored.name, errored.title, errored.regulation) == (
+        "policy",
+        "compliance",
+        "Probe deny",
+        "Probe deny",
+        "GDPR",
+    )
 
 
 def test_a_rule_the_bundle_does_not_describe_is_still_reported(setup: tuple[Path, Contract]) -> None:
@@ -184,6 +200,7 @@ def test_a_rule_the_bundle_does_not_describe_is_still_reported(setup: tuple[Path
         ({"msg": 3}, '{"msg": 3}'),
         ({"b": 1, "a": 2}, '{"a": 2, "b": 1}'),
         ([1, 2], "[1, 2]"),
+        ([{"b": 1, "a": 2}], '[{"a": 2, "b": 1}]'),
     ],
 )
 def test_finding_shapes(setup: tuple[Path, Contract], raw: Any, msg: str) -> None:
@@ -358,6 +375,8 @@ def test_where_a_finding_points(
         ("", ()),
         ("/", ()),
         ("/schema/10/properties", ("schema", 10, "properties")),
+        ("/Xy/zX", ("Xy", "zX")),  # only slashes are trimmed
+        ("/X", ("X",)),
     ],
 )
 def test_json_pointers_are_decoded(pointer: str, parts: tuple[str | int, ...]) -> None:
@@ -369,3 +388,55 @@ def test_an_article_in_the_finding_wins_over_metadata(setup: tuple[Path, Contrac
     decisions = Decisions(values={"meshguard.probe.deny": [{"msg": "m", "article": "Art. 9"}]})
     (f,) = _stage(policies).decide(contract, decisions).findings
     assert f.details["article"] == "Art. 9"
+
+
+NESTED = """\
+apiVersion: v3.1.0
+kind: DataContract
+id: shop
+version: 1.0.0
+schema:
+  - name: orders
+    properties:
+      - name: shipping
+        logicalType: object
+        properties:
+          - name: zip
+            logicalType: string
+"""
+
+
+def test_a_nested_field_is_located_by_its_dotted_path(setup: tuple[Path, Contract]) -> None:
+    policies, _ = setup
+    doc = parse_yaml(NESTED, "contracts/shop.odcs.yaml")
+    shop = Contract("contracts/shop.odcs.yaml", doc.data, doc.lines, SensitivityMap())
+    decisions = Decisions(values={"meshguard.probe.deny": [{"msg": "m", "field": "orders.shipping.zip"}]})
+    (f,) = _stage(policies).decide(shop, decisions).findings
+    assert f.location is not None
+    assert (f.location.pointer, f.location.line) == ("/schema/0/properties/0/properties/0", 11)
+
+
+def test_a_contract_without_source_positions_keeps_the_pointer(setup: tuple[Path, Contract]) -> None:
+    policies, contract = setup
+    bare = Contract(contract.path, contract.doc, LineMap(), SensitivityMap())
+    decisions = Decisions(values={"meshguard.probe.deny": [{"msg": "m", "field": "patients.email"}]})
+    (f,) = _stage(policies).decide(bare, decisions).findings
+    assert f.location == Location("contracts/good.odcs.yaml", None, None, "/schema/0/properties/1")
+
+
+def test_a_finding_keeps_its_extra_keys_only(setup: tuple[Path, Contract]) -> None:
+    policies, contract = setup
+    decisions = Decisions(values={"meshguard.probe.warn": [{"message": "careful", "limit": 3}]})
+    (f,) = _stage(policies).decide(contract, decisions).findings
+    assert (f.stage, f.message) == ("policy", "careful")
+    assert f.details == {"limit": 3, "rule": "meshguard.probe.warn", "pack": "repo"}
+
+
+def test_findings_without_a_field_come_first_and_carry_the_rule_text(setup: tuple[Path, Contract]) -> None:
+    policies, contract = setup
+    decisions = Decisions(values={"meshguard.probe.deny": [{"msg": "b", "field": "AUDIT.col"}, "z plain"]})
+    found = _stage(policies).decide(contract, decisions).findings
+    assert [(f.field, f.message) for f in found] == [(None, "z plain"), ("AUDIT.col", "b")]
+    assert {(f.title, f.description, f.regulation, f.remediation) for f in found} == {
+        ("Probe deny", "Denies what the input says.", "GDPR", "Fix the probe.")
+    }

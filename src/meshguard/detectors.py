@@ -103,6 +103,8 @@ STRING, INTEGER, TEMPORAL, OTHER = "string", "integer", "temporal", "other"
 
 @dataclass(frozen=True)
 class Detector:
+    """One kind of personal data recognised in a column's name or sampled values."""
+
     name: str
     #: what the values are, in a sentence ("e-mail addresses")
     description: str
@@ -303,6 +305,13 @@ def suspect(
     physical_type: str | None = None,
 ) -> list[str]:
     """Kinds of personal (or health) data a field's name, description or types point to."""
+    return list(_suspect(name, description, logical_type, physical_type))
+
+
+@functools.lru_cache(maxsize=4096)  # a mesh repeats names and descriptions (policy input, per field)
+def _suspect(
+    name: str, description: str | None, logical_type: str | None, physical_type: str | None
+) -> tuple[str, ...]:
     # a key, type, code or flag column is described by the personal data it refers to
     # ("Primary key for e-mail addresses"), it does not hold it: its description is not read
     about = "" if _REFERENCE.search(name) else (description or "")
@@ -310,4 +319,4 @@ def suspect(
     kinds = [kind for kind, pattern in _NAME_WORDS.items() if pattern.search(text)]
     if "ip_address" not in kinds and (logical_type or "").lower() in ("inet", "ipaddress"):
         kinds.append("ip_address")
-    return kinds
+    return tuple(kinds)

@@ -45,11 +45,24 @@ deny_lawful_basis contains {"msg": msg, "field": id} if {
 	msg := sprintf("personal-data field %v has no lawful basis or purpose (contract or field)", [id])
 }
 
-contract_purpose if lib.non_empty_string(lib.get(lib.get(lib.contract, "description", {}), "purpose", null))
+# (each alternative only where the product holds personal data: a helper rule is
+# evaluated with every decision, so it stops early where no rule needs it)
+contract_purpose if {
+	lib.holds_pii
+	d := lib.contract.description
+	is_object(d)
+	lib.non_empty_string(d.purpose)
+}
 
-contract_purpose if lib.non_empty_string(lib.get(lib.contract, "description", null))
+contract_purpose if {
+	lib.holds_pii
+	lib.non_empty_string(lib.contract.description)
+}
 
-contract_purpose if lib.non_empty_string(lib.contract_custom("lawfulBasis"))
+contract_purpose if {
+	lib.holds_pii
+	lib.non_empty_string(lib.contract_custom("lawfulBasis"))
+}
 
 # METADATA
 # title: Retention period for personal data
@@ -97,13 +110,17 @@ deny_special_contact contains {"msg": "holds special-category data but names no 
 }
 
 dpo_named if {
+	count(lib.special_fields) > 0
 	some m in lib.items(object.get(lib.contract, "team", {}), "members")
 	role := object.get(m, "role", null)
 	is_string(role)
 	lower(role) in data.meshguard.config.dpo_roles
 }
 
-dpo_named if lib.non_empty_string(lib.contract_custom("dataProtectionContact"))
+dpo_named if {
+	count(lib.special_fields) > 0
+	lib.non_empty_string(lib.contract_custom("dataProtectionContact"))
+}
 
 # METADATA
 # title: Personal data served from an approved region
@@ -143,11 +160,12 @@ server_regions(server) := {r |
 #   article: Art. 5(1)(a), Art. 30
 #   remediation: Tag the property `pii` (and classify it), or stop collecting the values.
 deny_undeclared_pii contains {"msg": msg, "field": id} if {
-	some f in lib.fields
-	column := columns[object.get(f, "path", null)]
-	not lib.has_category(f, "pii")
+	some name, column in columns
 	found := personal_detections(column)
 	count(found) > 0
+	some f in lib.fields
+	f.path == name
+	not lib.has_category(f, "pii")
 	id := lib.field_id(f)
 	msg := sprintf("column %v holds values that look like %v%v but is not declared as personal data", [id, concat(", ", sort(found)), counted(column, found)])
 }
@@ -189,11 +207,10 @@ counted(column, found) := sprintf(" (%v of %v sampled values)", [max(hits), samp
 #   article: Art. 5(1)(f), Art. 30
 #   remediation: Classify the property (and tag it `pii`), or rename/describe it if it holds no personal data.
 deny_unclassified_personal_name contains {"msg": msg, "field": id} if {
-	some f in lib.fields
-	suspected := object.get(f, "suspected", [])
-	is_array(suspected)
+	some [i, suspected] in lib.suspected_fields
 	kinds := {k | some k in suspected; k in data.meshguard.config.personal_data_names}
 	count(kinds) > 0
+	f := lib.fields[i]
 	not lib.non_empty_string(object.get(f, "classification", null))
 	not lib.has_category(f, "pii")
 	id := lib.field_id(f)

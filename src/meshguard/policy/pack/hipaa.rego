@@ -45,6 +45,7 @@ deny_phi_encryption contains {"msg": msg, "field": id} if {
 }
 
 servers_encrypted if {
+	lib.holds_phi
 	servers := lib.array(object.get(lib.contract, "servers", []))
 	count(servers) > 0
 	every server in servers {
@@ -82,6 +83,7 @@ deny_phi_access_role contains {"msg": "holds PHI but declares no access role wit
 }
 
 approved_role if {
+	lib.holds_phi
 	some r in lib.items(lib.contract, "roles")
 	some key in ["firstLevelApprovers", "secondLevelApprovers"]
 	lib.non_empty_string(object.get(r, key, null))
@@ -106,13 +108,17 @@ deny_phi_public contains {"msg": msg, "field": id} if {
 }
 
 public_product if {
+	lib.holds_phi
 	some key in ["classification", "visibility"]
 	value := lib.contract_custom(key)
 	is_string(value)
 	lower(value) == "public"
 }
 
-public_product if count(lib.public_fields) > 0
+public_product if {
+	lib.holds_phi
+	count(lib.public_fields) > 0
+}
 
 # METADATA
 # title: Health data by name is classified
@@ -124,11 +130,10 @@ public_product if count(lib.public_fields) > 0
 #   article: 45 CFR 164.308(a)(1)(ii)(A), 164.514
 #   remediation: Classify the property `restricted` and tag it `phi`, or rename/describe it if it holds no health data.
 deny_unclassified_health_name contains {"msg": msg, "field": id} if {
-	some f in lib.fields
-	suspected := object.get(f, "suspected", [])
-	is_array(suspected)
+	some [i, suspected] in lib.suspected_fields
 	some k in suspected
 	k in data.meshguard.config.health_data_names
+	f := lib.fields[i]
 	not lib.non_empty_string(object.get(f, "classification", null))
 	not lib.has_category(f, "phi")
 	id := lib.field_id(f)

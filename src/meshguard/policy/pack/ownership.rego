@@ -52,10 +52,11 @@ deny_support contains {"msg": "no support channel", "pointer": "/support"} if {
 #   id: OWN-004
 #   severity: warning
 #   remediation: Add a `description` to the property.
-warn_field_description contains {"msg": msg, "field": lib.field_id(f)} if {
-	some f in lib.fields
-	not lib.non_empty_string(object.get(f, "description", null))
-	msg := sprintf("field %v has no description", [lib.field_id(f)])
+warn_field_description contains {"msg": msg, "field": id} if {
+	some i, f in lib.fields
+	not i in lib.described_fields
+	id := lib.field_id(f)
+	msg := sprintf("field %v has no description", [id])
 }
 
 # METADATA
@@ -65,9 +66,10 @@ warn_field_description contains {"msg": msg, "field": lib.field_id(f)} if {
 #   id: OWN-005
 #   severity: warning
 #   remediation: Add `authoritativeDefinitions` (type businessDefinition, url) to the property.
-warn_authoritative_definition contains {"msg": msg, "field": lib.field_id(f)} if {
+warn_authoritative_definition contains {"msg": msg, "field": id} if {
 	some f in lib.fields
-	object.get(f, "critical", false) == true
+	f.critical == true
 	count(lib.array(object.get(f, "authoritative_definitions", []))) == 0
-	msg := sprintf("critical data element %v has no authoritative definition", [lib.field_id(f)])
+	id := lib.field_id(f)
+	msg := sprintf("critical data element %v has no authoritative definition", [id])
 }

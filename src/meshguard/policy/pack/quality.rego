@@ -20,6 +20,7 @@ deny_quality_rules contains {"msg": "active product declares no quality rule", "
 }
 
 has_quality_rules if {
+	lib.active
 	some s in lib.items(lib.contract, "schema")
 	rules := object.get(s, "quality", [])
 	is_array(rules)
@@ -27,6 +28,7 @@ has_quality_rules if {
 }
 
 has_quality_rules if {
+	lib.active
 	some s in lib.items(lib.contract, "schema")
 	some p in lib.items(s, "properties")
 	rules := object.get(p, "quality", [])
