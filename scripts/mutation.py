@@ -70,7 +70,7 @@ MODULES: dict[str, Target] = {
     ),
     "changes": Target(
         ("meshguard.versioning.diff",),
-        ("tests/test_versioning_diff.py",),
+        ("tests/test_unit_typecompat.py", "tests/test_unit_change_areas.py", "tests/test_versioning_diff.py"),
         also=("meshguard.versioning.areas", "meshguard.versioning.rules", "meshguard.versioning.typecompat"),
     ),
     "lint": Target(("meshguard.contracts.lint",), ("tests/test_unit_lint.py",)),

@@ -197,6 +197,7 @@ def test_hits_of_one_detector() -> None:
     assert email.found("c", d.STRING, ["a@x.org"]) and not email.found("c", d.STRING, ["no"])
     dob = d.by_name()["date_of_birth"]
     assert dob.hits("dob", d.TEMPORAL, []) == 0 and dob.hits("created", d.TEMPORAL, []) is None
+    assert dob.found("dob", d.TEMPORAL, []) and not dob.found("created", d.TEMPORAL, [])  # by its name
     assert d.Detector("bare", "nothing to test").hits("c", d.STRING, ["x"]) is None
 
 

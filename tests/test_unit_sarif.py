@@ -283,9 +283,10 @@ def test_limits_keep_the_most_severe_and_count_what_was_left_out(monkeypatch: py
     monkeypatch.setattr(sarif, "MAX_RESULTS", 5)
     assert "resultsOmitted" not in _render(_mesh(_bare(findings=findings)))["properties"]
     monkeypatch.setattr(sarif, "MAX_RULES", 2)
-    run = _render(_mesh(_bare(findings=[*findings, findings[2]])))
-    # R2 twice and R3 have a rule; R1, R4 and R0 would need a third rule
-    assert [r["ruleId"] for r in run["results"]] == ["R2", "R3", "R2"]
+    again = Finding(rule_id="R3", stage="lint", severity="warning", status="failed", message="5")
+    run = _render(_mesh(_bare(findings=[*findings, again])))
+    # R2 and R3 have a rule; R1, R4 and R0 would need a third: left out, and R3's warning after them kept
+    assert [r["message"]["text"] for r in run["results"]] == ["2", "3", "5"]
     assert [r["id"] for r in run["tool"]["driver"]["rules"]] == ["R2", "R3"]
     assert run["properties"]["resultsOmitted"] == 3
 
@@ -462,3 +463,61 @@ def test_a_rule_regulation_only_on_its_own_rule_and_a_mesh_level_location() -> N
     assert results["M"]["locations"] == [
         {"physicalLocation": {"artifactLocation": {"uri": "meshguard.yaml"}, "region": {"startLine": 4}}}
     ]
+
+
+def test_an_unknown_severity_is_a_warning() -> None:
+    """A plugin engine may report a severity meshguard does not know: shown as a warning."""
+    p = _bare(findings=[Finding(rule_id="X", stage="policy", severity="critical", message="m")])
+    run = _render(_mesh(p))
+    assert [r["level"] for r in run["results"]] == ["warning"]
+    assert run["tool"]["driver"]["rules"][0]["defaultConfiguration"] == {"level": "warning"}
+
+
+def test_a_policy_check_keeps_its_own_rule_and_an_sla_kind_its_full_name() -> None:
+    p = _bare(
+        checks=[
+            CheckResult(id="GDPR-9", name="n", title="Retention set", stage="policy", status="failed"),
+            CheckResult(id="freshness.orders", name="fresh", stage="sla", status="failed"),
+        ]
+    )
+    rules = {r["id"]: r["name"] for r in _render(_mesh(p))["tool"]["driver"]["rules"]}
+    assert rules == {"GDPR-9": "Retention set", "sla.freshness.orders": "sla check: freshness.orders"}
+
+
+def test_fingerprints_tell_products_checks_and_missing_locations_apart() -> None:
+    import hashlib
+
+    finding = Finding(rule_id="R", stage="policy", severity="error", message="m", field="t.a")
+    one = _render(_mesh(_bare(id="p", findings=[finding]), _bare(id="q", findings=[finding])))
+    prints = [r["partialFingerprints"]["meshguard/v1"] for r in one["results"]]
+    assert len(set(prints)) == 2  # the same finding on two products is two defects
+    checks = [
+        CheckResult(
+            id=f"p.t.{n}", name=n, stage="quality", status="failed", dimension="validity", field="t.a"
+        )
+        for n in ("a", "b")
+    ]
+    two = _render(_mesh(_bare(checks=checks)))["results"]
+    assert {r["ruleId"] for r in two} == {"quality.validity"}
+    assert len({r["partialFingerprints"]["meshguard/v1"] for r in two}) == 2  # told apart by the check id
+    bare = _render(_mesh(findings=[Finding(rule_id="M", stage="lint", severity="error", message="m")]))
+    expected = hashlib.sha256("\x1f".join(["M", "(mesh)", "", "", "", ""]).encode()).hexdigest()[:32]
+    assert bare["results"][0]["partialFingerprints"] == {"meshguard/v1": expected}
+
+
+def test_the_document_is_indented_and_keeps_non_ascii_text() -> None:
+    p = _bare(findings=[Finding(rule_id="R", stage="lint", severity="error", message="Müller ≠ Mueller")])
+    text = formats.get("sarif").render(_mesh(p), RenderContext())
+    assert text.startswith('{\n  "$schema": ') and '\n    {\n      "tool": {' in text
+    assert '"text": "Müller ≠ Mueller"' in text
+
+
+def test_passed_and_info_findings_are_not_results_and_hide_nothing_after_them() -> None:
+    p = _bare(
+        findings=[
+            Finding(rule_id="I", stage="policy", severity="info", status="info", message="fyi"),
+            Finding(rule_id="P", stage="policy", severity="error", status="passed", message="ok"),
+            Finding(rule_id="E", stage="policy", severity="error", status="failed", message="bad"),
+        ]
+    )
+    assert [r["ruleId"] for r in _render(_mesh(p))["results"]] == ["E"]

@@ -150,6 +150,8 @@ CONFIG_SCHEMA: dict[str, Any] = {
 
 @dataclass(frozen=True)
 class OpaConfig:
+    """engine.opa of meshguard.yaml: the OPA server and how to reach it."""
+
     url: str | None = None
     token_env: str | None = "MESHGUARD_OPA_TOKEN"
     verify_tls: bool = True
@@ -161,6 +163,8 @@ class OpaConfig:
 
 @dataclass(frozen=True)
 class EngineConfig:
+    """engine of meshguard.yaml: which policy engine decides, and its deadline."""
+
     kind: str = "embedded"
     timeout: float = 10.0
     opa: OpaConfig = field(default_factory=OpaConfig)
@@ -168,6 +172,8 @@ class EngineConfig:
 
 @dataclass(frozen=True)
 class DataConfig:
+    """data of meshguard.yaml: where sample data is and how much of it is read."""
+
     samples: dict[str, str] = field(default_factory=dict)
     allowed_roots: tuple[Path, ...] = ()
     sample_rows: int | None = None
@@ -210,6 +216,8 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 
 @dataclass(frozen=True)
 class Config:
+    """A governance repo's configuration (meshguard.yaml, else the defaults)."""
+
     root: Path
     contracts_dir: str = "contracts"
     contract_globs: tuple[str, ...] = ("**/*.odcs.yaml", "**/*.odcs.yml")

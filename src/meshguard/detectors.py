@@ -103,6 +103,8 @@ STRING, INTEGER, TEMPORAL, OTHER = "string", "integer", "temporal", "other"
 
 @dataclass(frozen=True)
 class Detector:
+    """One kind of personal data recognised in a column's name or sampled values."""
+
     name: str
     #: what the values are, in a sentence ("e-mail addresses")
     description: str

@@ -55,6 +55,8 @@ CUSTOM_PROPERTY_KEYS = ("sensitivity", "categories", "dataCategory", "privacy")
 
 @dataclass(frozen=True)
 class SensitivityMap:
+    """Classification and tag values → the sensitivity categories they mean."""
+
     mapping: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_MAPPING))
 
     def known(self, value: str) -> bool:

@@ -24,6 +24,8 @@ _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 @dataclass(frozen=True)
 class Limits:
+    """Size limits a YAML document must stay within (bytes, nesting depth, nodes)."""
+
     max_bytes: int = 20 * 1024 * 1024
     max_depth: int = 64
     max_nodes: int = 1_000_000
@@ -59,6 +61,8 @@ class LineMap:
 
 @dataclass(frozen=True)
 class YamlDocument:
+    """A parsed YAML document, with the line of every value."""
+
     data: Any
     lines: LineMap
     path: str

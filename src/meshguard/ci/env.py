@@ -28,6 +28,8 @@ _TRUE = ("1", "true", "yes", "on")
 
 @dataclass(frozen=True)
 class CIEnv:
+    """What the CI system (or a developer's machine) says about the change being checked."""
+
     provider: str  # "github" | "gitlab" | "generic" | "local"
     #: git revisions to compare against, best first (a branch may exist only as origin/<name>)
     base_refs: tuple[str, ...] = ()

@@ -25,6 +25,8 @@ DATA_SUFFIXES = (".csv", ".parquet", ".json", ".ndjson", ".jsonl", ".duckdb", ".
 
 @dataclass
 class Scope:
+    """The contracts a change touches, and the changed files that touch none."""
+
     contracts: list[Path] = field(default_factory=list)
     #: changed files that touch no product (reported, never an error)
     ignored: list[Path] = field(default_factory=list)

@@ -50,6 +50,8 @@ def gate_options(fn: F) -> F:
 
 @dataclass
 class Plan:
+    """What a check run covers: the contracts, the mode and the base to compare with."""
+
     paths: list[Path]
     mode: str
     base_ref: str | None = None

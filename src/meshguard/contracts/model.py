@@ -96,6 +96,8 @@ class Property:
 
 @dataclass(frozen=True)
 class SchemaObject:
+    """One table (schema object) of a contract."""
+
     raw: Mapping[str, Any]
     pointer: Pointer
     name: str
@@ -109,6 +111,8 @@ class SchemaObject:
 
 @dataclass(frozen=True)
 class Server:
+    """One server (data location) a contract declares."""
+
     raw: Mapping[str, Any]
     pointer: Pointer
     name: str
@@ -120,6 +124,8 @@ class Server:
 
 @dataclass(frozen=True)
 class SlaProperty:
+    """One service-level property (freshness, retention, …) of a contract."""
+
     raw: Mapping[str, Any]
     pointer: Pointer
     property: str
@@ -165,6 +171,8 @@ class Relationship:
 
 @dataclass(frozen=True)
 class Contract:
+    """An ODCS data contract as read from its file, with line numbers."""
+
     path: str
     doc: Mapping[str, Any]
     lines: LineMap = field(repr=False, compare=False)

@@ -18,6 +18,8 @@ from meshguard.results.model import Finding, Severity
 
 @dataclass
 class LintedContract:
+    """A contract and the lint findings on it."""
+
     contract: Contract
     findings: list[Finding]
 
@@ -32,6 +34,8 @@ class LintedContract:
 
 @dataclass
 class RepoLint:
+    """The contracts of a lint run, the files that could not be read, and older versions."""
+
     contracts: list[LintedContract] = field(default_factory=list)
     unreadable: list[ContractError] = field(default_factory=list)
     #: contract path (as shown) → older side-by-side versions of it, newest first

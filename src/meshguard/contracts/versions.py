@@ -36,6 +36,8 @@ def version_of_file(path: Path) -> str | None:
 
 @dataclass
 class VersionSplit:
+    """Contract files as current contracts and their older side-by-side versions."""
+
     current: list[Path] = field(default_factory=list)
     #: current file → its older versions, newest first
     older: dict[Path, list[Path]] = field(default_factory=dict)

@@ -39,12 +39,16 @@ def pack_of(path: str) -> str:
 
 @dataclass(frozen=True)
 class Module:
+    """One Rego file: its display path and its text."""
+
     path: str  # display path (relative to the repo root when possible)
     text: str
 
 
 @dataclass(frozen=True)
 class PolicyBundle:
+    """The policies of a run: Rego modules, tests, data, rule metadata and their hash."""
+
     root: Path
     modules: tuple[Module, ...]
     tests: tuple[Module, ...]

@@ -37,6 +37,8 @@ def decision_kind(name: str) -> str:
 
 @dataclass(frozen=True)
 class Annotation:
+    """One ``# METADATA`` block of a Rego file."""
+
     scope: str
     title: str | None = None
     description: str | None = None
@@ -82,6 +84,8 @@ class RuleInfo:
 
 @dataclass
 class _FileScan:
+    """What one Rego file declares: its package and its rules, with their annotations."""
+
     package: str | None = None
     package_annotations: list[Annotation] = field(default_factory=list)
     rules: list[tuple[str, int, Annotation | None]] = field(default_factory=list)

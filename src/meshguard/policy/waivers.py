@@ -37,6 +37,8 @@ WaiverUsage = tuple[frozenset[int], frozenset[str]]
 
 @dataclass
 class WaiverSet:
+    """The waivers of waivers.yaml, and which of them a run used."""
+
     path: str
     waivers: list[Waiver] = field(default_factory=list)
     today: date = field(default_factory=date.today)

@@ -28,6 +28,8 @@ SPARKLINE_RUNS = 20
 
 @dataclass(frozen=True)
 class OutputSpec:
+    """``--output FORMAT=PATH``: a report format and the file it goes to."""
+
     format: str
     path: Path
 

@@ -60,6 +60,8 @@ STAGE_DIMENSION: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Location:
+    """Where a finding points: a file, a line and column, a JSON pointer."""
+
     path: str
     line: int | None = None
     column: int | None = None
@@ -76,6 +78,8 @@ class Location:
 
 @dataclass(frozen=True)
 class Waiver:
+    """An approved, expiring exception to one policy for one product."""
+
     policy: str
     product: str
     reason: str
@@ -87,6 +91,8 @@ class Waiver:
 
 @dataclass(frozen=True)
 class Finding:
+    """One problem found by a stage (lint, versioning, quality, policy), maybe waived."""
+
     rule_id: str
     stage: str
     severity: str
@@ -112,6 +118,8 @@ class Finding:
 
 @dataclass(frozen=True)
 class CheckResult:
+    """One check run on a product, and its outcome."""
+
     id: str
     name: str
     stage: str
@@ -198,6 +206,8 @@ class Change:
 
 @dataclass(frozen=True)
 class DimensionScore:
+    """A product's score on one dimension (quality, compliance, …)."""
+
     name: str
     score: float
     weight: float
@@ -207,6 +217,8 @@ class DimensionScore:
 
 @dataclass
 class ProductResult:
+    """Everything a run found for one data product."""
+
     id: str
     name: str
     domain: str | None
@@ -279,6 +291,8 @@ class ProductResult:
 
 @dataclass
 class MeshResult:
+    """A whole run: every product's result, scores, verdicts and summaries."""
+
     run_id: str
     timestamp: str
     meshguard_version: str

@@ -19,6 +19,8 @@ CheckT = TypeVar("CheckT", bound=Callable[..., Any])
 
 @dataclass(frozen=True)
 class RuleSpec(Generic[CheckT]):
+    """A declared rule: its id, name, severity and how it is checked."""
+
     id: str
     name: str
     severity: str

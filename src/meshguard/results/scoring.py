@@ -73,6 +73,8 @@ TOP_POLICIES = 10
 
 @dataclass(frozen=True)
 class ScoringRules:
+    """The dimension weights and the pass threshold that turn results into scores."""
+
     weights: Mapping[str, float]
     pass_threshold: float = 80.0
 

@@ -32,6 +32,8 @@ REPORTERS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class TrendPoint:
+    """One earlier run of the history, as the trend charts show it."""
+
     run_id: str
     timestamp: str
     score: float | None

@@ -1,0 +1,328 @@
+"""The change areas the classification table does not reach, in-process: metadata, other
+options, service-level details and directions, servers' descriptions, quality descriptions,
+top-level keys. Each edit gives exactly these changes (rule, class, pointer, message)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from meshguard.results.model import Change
+from meshguard.versioning import rules
+from meshguard.versioning.areas.base import short
+from meshguard.versioning.diff import diff_contracts, summary
+from versioning_helpers import base_doc, contract, prop, schema, sla
+
+Doc = dict[str, Any]
+
+
+def _opts(name: str, **kw: Any) -> Callable[[Doc], None]:
+    def go(d: Doc) -> None:
+        prop(d, name).setdefault("logicalTypeOptions", {}).update(kw)
+
+    return go
+
+
+def _each(*edits: Callable[[Doc], None]) -> Callable[[Doc], None]:
+    def go(d: Doc) -> None:
+        for e in edits:
+            e(d)
+
+    return go
+
+
+EDITS: list[tuple[str, Callable[[Doc], None]]] = [
+    ("businessName", lambda d: prop(d, "amount").update(businessName="Gross")),
+    (
+        "customProperties",
+        lambda d: prop(d, "amount").update(customProperties=[{"property": "x", "value": 1}]),
+    ),
+    ("schema description", lambda d: schema(d).update(description="All orders.")),
+    ("schema tags", lambda d: schema(d).update(tags=["sales"])),
+    ("schema physicalType", lambda d: schema(d).update(physicalType="view")),
+    ("multipleOf", _opts("amount", multipleOf=0.01)),
+    ("format dropped", lambda d: prop(d, "customer_email")["logicalTypeOptions"].pop("format")),
+    ("other option", _opts("amount", precisionHint=2)),
+    ("minimum not comparable", _opts("amount", minimum="low")),
+    ("quality description", lambda d: schema(d)["quality"][0].update(description="At least one row.")),
+    ("sla details", lambda d: sla(d, "freshness").update(description="daily")),
+    ("sla value not comparable", lambda d: sla(d, "freshness").update(value="soon")),
+    ("sla of no known direction", lambda d: d["slaProperties"].append({"property": "colour", "value": 1})),
+    ("server description", lambda d: d["servers"][1].update(description="the warehouse")),
+    ("domain", lambda d: d.update(domain="shop")),
+    ("tenant", lambda d: d.update(tenant="acme")),
+    ("custom top-level key", lambda d: d.update(customProperties=[{"property": "a", "value": 1}])),
+    (
+        "two tags",
+        _each(
+            lambda d: prop(d, "amount").update(tags=["a"]), lambda d: prop(d, "quantity").update(tags=["b"])
+        ),
+    ),
+]
+
+
+EXPECTED: dict[str, list[tuple[str, str, str, str]]] = dict(
+    [
+        (
+            "businessName",
+            [
+                (
+                    "MGV181",
+                    "informational",
+                    "/schema/0/properties/3/businessName",
+                    "orders.amount: businessName changed",
+                ),
+            ],
+        ),
+        (
+            "customProperties",
+            [
+                (
+                    "MGV189",
+                    "informational",
+                    "/schema/0/properties/3/customProperties",
+                    "orders.amount: customProperties changed",
+                ),
+            ],
+        ),
+        (
+            "schema description",
+            [
+                ("MGV181", "informational", "/schema/0/description", "orders: description changed"),
+            ],
+        ),
+        (
+            "schema tags",
+            [
+                ("MGV180", "informational", "/schema/0/tags", "orders: tags changed from None to ['sales']"),
+            ],
+        ),
+        (
+            "schema physicalType",
+            [
+                (
+                    "MGV105",
+                    "informational",
+                    "/schema/0/physicalType",
+                    "orders: physicalType changed from 'table' to 'view'",
+                ),
+            ],
+        ),
+        (
+            "multipleOf",
+            [
+                (
+                    "MGV146",
+                    "breaking",
+                    "/schema/0/properties/3/logicalTypeOptions/multipleOf",
+                    "orders.amount: multipleOf 0.01 added",
+                ),
+            ],
+        ),
+        (
+            "format dropped",
+            [
+                (
+                    "MGV147",
+                    "non-breaking",
+                    "/schema/0/properties/2/logicalTypeOptions",
+                    "orders.customer_email: format 'email' removed",
+                ),
+            ],
+        ),
+        (
+            "other option",
+            [
+                (
+                    "MGV149",
+                    "informational",
+                    "/schema/0/properties/3/logicalTypeOptions/precisionHint",
+                    "orders.amount: logicalTypeOptions.precisionHint changed",
+                ),
+            ],
+        ),
+        (
+            "minimum not comparable",
+            [
+                (
+                    "MGV146",
+                    "breaking",
+                    "/schema/0/properties/3/logicalTypeOptions/minimum",
+                    "orders.amount: minimum changed from 0 to 'low'",
+                ),
+            ],
+        ),
+        (
+            "quality description",
+            [
+                (
+                    "MGV181",
+                    "informational",
+                    "/schema/0/quality/0",
+                    "orders: quality rule 'At least one row.' description changed",
+                ),
+            ],
+        ),
+        (
+            "sla details",
+            [
+                ("MGV189", "informational", "/slaProperties/0", "service level 'freshness': details changed"),
+            ],
+        ),
+        (
+            "sla value not comparable",
+            [
+                (
+                    "MGV204",
+                    "non-breaking",
+                    "/slaProperties/0/value",
+                    "service level changed: freshness: 1 d → soon d",
+                ),
+            ],
+        ),
+        (
+            "sla of no known direction",
+            [
+                ("MGV203", "non-breaking", "/slaProperties/3", "service level 'colour' added"),
+            ],
+        ),
+        (
+            "server description",
+            [
+                (
+                    "MGV189",
+                    "informational",
+                    "/servers/1/description",
+                    "server 'warehouse': description changed",
+                ),
+            ],
+        ),
+        (
+            "domain",
+            [
+                ("MGV189", "informational", "/domain", "domain changed from 'ecommerce' to 'shop'"),
+            ],
+        ),
+        (
+            "tenant",
+            [
+                ("MGV189", "informational", "/tenant", "tenant changed from None to 'acme'"),
+            ],
+        ),
+        (
+            "custom top-level key",
+            [
+                ("MGV189", "informational", "/customProperties", "customProperties changed"),
+            ],
+        ),
+        (
+            "two tags",
+            [
+                (
+                    "MGV180",
+                    "informational",
+                    "/schema/0/properties/3/tags",
+                    "orders.amount: tags changed from None to ['a']",
+                ),
+                (
+                    "MGV180",
+                    "informational",
+                    "/schema/0/properties/4/tags",
+                    "orders.quantity: tags changed from None to ['b']",
+                ),
+            ],
+        ),
+    ]
+)
+
+
+@pytest.mark.parametrize(("name", "edit"), EDITS, ids=[n for n, _ in EDITS])
+def test_each_edit_gives_exactly_its_changes(name: str, edit: Callable[[Doc], None]) -> None:
+    old, new = base_doc(), base_doc()
+    edit(new)
+    changes = diff_contracts(contract(old, "old.odcs.yaml"), contract(new))
+    assert [(c.rule_id, str(c.kind), c.path, c.message) for c in changes] == EXPECTED[name]
+
+
+def test_summary_counts_each_class() -> None:
+    old, new = base_doc(), base_doc()
+    prop(new, "amount").update(tags=["a"], logicalTypeOptions={"multipleOf": 0.5})
+    new["slaProperties"].append({"property": "colour", "value": 1})
+    changes = diff_contracts(contract(old, "old.odcs.yaml"), contract(new))
+    # multipleOf added; minimum and maximum dropped with the old options, a service level added; a tag
+    assert summary(changes) == {"breaking": 1, "non-breaking": 3, "informational": 1}
+    assert summary([]) == {"breaking": 0, "non-breaking": 0, "informational": 0}
+
+
+def test_a_change_rule_is_built_with_its_class_per_perspective() -> None:
+    # the catalogue is built at import, before any test: build one here so the helper is checked too
+    rule = rules._r("MGV999", "probe-changed", "non-breaking", "A probe changed", producer="breaking")
+    assert (rule.id, rule.name, rule.severity, rule.title, rule.producer) == (
+        "MGV999",
+        "probe-changed",
+        "non-breaking",
+        "A probe changed",
+        "breaking",
+    )
+    assert (rule.kind("consumer"), rule.kind("producer")) == ("non-breaking", "breaking")
+    same = rules._r("MGV998", "probe-removed", "breaking", "A probe was removed")
+    assert (same.producer, same.kind("consumer"), same.kind("producer")) == (None, "breaking", "breaking")
+
+
+def _diff(edit_old: Callable[[Doc], None], edit_new: Callable[[Doc], None]) -> list[tuple[str, str]]:
+    old, new = base_doc(), base_doc()
+    edit_old(old)
+    edit_new(new)
+    return [(c.rule_id, c.message) for c in diff_contracts(contract(old, "old.odcs.yaml"), contract(new))]
+
+
+def _quality(*rows: dict[str, Any]) -> Callable[[Doc], None]:
+    return lambda d: schema(d).update(quality=list(rows))
+
+
+def test_quality_rules_are_matched_by_id_then_name_then_kind() -> None:
+    # the same id: a renamed rule is the same rule
+    renamed = _diff(
+        _quality({"id": "r1", "name": "a", "metric": "rowCount", "mustBeGreaterThan": 0}),
+        _quality({"id": "r1", "name": "b", "metric": "rowCount", "mustBeGreaterThan": 0}),
+    )
+    assert renamed == [("MGV181", "orders: quality rule 'b' description changed")]
+    # no id: by name (an id that is no string does not count)
+    by_name = _diff(
+        _quality({"id": 5, "name": "a", "metric": "rowCount"}, {"name": "b", "metric": "rowCount"}),
+        _quality({"id": 5, "name": "a", "metric": "rowCount"}),
+    )
+    assert by_name == [("MGV161", "orders: quality rule 'b' removed")]
+    # no name either: by kind and query
+    by_kind = _diff(
+        _quality({"metric": "rowCount"}, {"type": "sql", "query": "select 1"}),
+        _quality({"type": "sql", "query": "select 1"}),
+    )
+    assert by_kind == [("MGV161", "orders: quality rule 'orders.rowCount.0' removed")]  # its generated name
+
+
+def test_a_classification_of_no_known_level_changes_without_direction() -> None:
+    changed = _diff(
+        lambda d: prop(d, "amount").update(classification="top-secret-ish"),
+        lambda d: prop(d, "amount").update(classification="internal"),
+    )
+    assert changed == [("MGV174", "orders.amount: classification 'top-secret-ish' → 'internal'")]
+
+
+def test_summary_counts_a_class_it_does_not_know_too() -> None:
+    odd = Change("MGV189", "cosmetic", "/x", "m")
+    assert summary([odd, odd]) == {"breaking": 0, "non-breaking": 0, "informational": 0, "cosmetic": 2}
+
+
+def test_long_values_are_shortened_in_messages() -> None:
+    long = "^" + "a" * 100 + "$"
+    (msg,) = [
+        m
+        for _, m in _diff(
+            lambda d: None, lambda d: prop(d, "coupon_code")["logicalTypeOptions"].update(pattern=long)
+        )
+    ]
+    assert msg == "orders.coupon_code: pattern changed: '" + long[:79] + "…'"
+    assert short("x" * 80) == "x" * 80 and short("x" * 81) == "x" * 79 + "…" and short(3) == "3"
