@@ -9,6 +9,9 @@ from typing import Any
 
 import pytest
 
+from meshguard.results.model import Change
+from meshguard.versioning import rules
+from meshguard.versioning.areas.base import short
 from meshguard.versioning.diff import diff_contracts, summary
 from versioning_helpers import base_doc, contract, prop, schema, sla
 
@@ -251,3 +254,75 @@ def test_summary_counts_each_class() -> None:
     # multipleOf added; minimum and maximum dropped with the old options, a service level added; a tag
     assert summary(changes) == {"breaking": 1, "non-breaking": 3, "informational": 1}
     assert summary([]) == {"breaking": 0, "non-breaking": 0, "informational": 0}
+
+
+def test_a_change_rule_is_built_with_its_class_per_perspective() -> None:
+    # the catalogue is built at import, before any test: build one here so the helper is checked too
+    rule = rules._r("MGV999", "probe-changed", "non-breaking", "A probe changed", producer="breaking")
+    assert (rule.id, rule.name, rule.severity, rule.title, rule.producer) == (
+        "MGV999",
+        "probe-changed",
+        "non-breaking",
+        "A probe changed",
+        "breaking",
+    )
+    assert (rule.kind("consumer"), rule.kind("producer")) == ("non-breaking", "breaking")
+    same = rules._r("MGV998", "probe-removed", "breaking", "A probe was removed")
+    assert (same.producer, same.kind("consumer"), same.kind("producer")) == (None, "breaking", "breaking")
+
+
+def _diff(edit_old: Callable[[Doc], None], edit_new: Callable[[Doc], None]) -> list[tuple[str, str]]:
+    old, new = base_doc(), base_doc()
+    edit_old(old)
+    edit_new(new)
+    return [(c.rule_id, c.message) for c in diff_contracts(contract(old, "old.odcs.yaml"), contract(new))]
+
+
+def _quality(*rows: dict[str, Any]) -> Callable[[Doc], None]:
+    return lambda d: schema(d).update(quality=list(rows))
+
+
+def test_quality_rules_are_matched_by_id_then_name_then_kind() -> None:
+    # the same id: a renamed rule is the same rule
+    renamed = _diff(
+        _quality({"id": "r1", "name": "a", "metric": "rowCount", "mustBeGreaterThan": 0}),
+        _quality({"id": "r1", "name": "b", "metric": "rowCount", "mustBeGreaterThan": 0}),
+    )
+    assert renamed == [("MGV181", "orders: quality rule 'b' description changed")]
+    # no id: by name (an id that is no string does not count)
+    by_name = _diff(
+        _quality({"id": 5, "name": "a", "metric": "rowCount"}, {"name": "b", "metric": "rowCount"}),
+        _quality({"id": 5, "name": "a", "metric": "rowCount"}),
+    )
+    assert by_name == [("MGV161", "orders: quality rule 'b' removed")]
+    # no name either: by kind and query
+    by_kind = _diff(
+        _quality({"metric": "rowCount"}, {"type": "sql", "query": "select 1"}),
+        _quality({"type": "sql", "query": "select 1"}),
+    )
+    assert by_kind == [("MGV161", "orders: quality rule 'orders.rowCount.0' removed")]  # its generated name
+
+
+def test_a_classification_of_no_known_level_changes_without_direction() -> None:
+    changed = _diff(
+        lambda d: prop(d, "amount").update(classification="top-secret-ish"),
+        lambda d: prop(d, "amount").update(classification="internal"),
+    )
+    assert changed == [("MGV174", "orders.amount: classification 'top-secret-ish' → 'internal'")]
+
+
+def test_summary_counts_a_class_it_does_not_know_too() -> None:
+    odd = Change("MGV189", "cosmetic", "/x", "m")
+    assert summary([odd, odd]) == {"breaking": 0, "non-breaking": 0, "informational": 0, "cosmetic": 2}
+
+
+def test_long_values_are_shortened_in_messages() -> None:
+    long = "^" + "a" * 100 + "$"
+    (msg,) = [
+        m
+        for _, m in _diff(
+            lambda d: None, lambda d: prop(d, "coupon_code")["logicalTypeOptions"].update(pattern=long)
+        )
+    ]
+    assert msg == "orders.coupon_code: pattern changed: '" + long[:79] + "…'"
+    assert short("x" * 80) == "x" * 80 and short("x" * 81) == "x" * 79 + "…" and short(3) == "3"
