@@ -307,7 +307,7 @@ def main() -> None:
         "meshguard": lambda: run_meshguard(work),
         "polars": lambda: run_reference(work),
     }
-    spark_python = args.spark_venv / "bin" / "python"
+    spark_python = args.spark_venv.absolute() / "bin" / "python"
     if spark_python.exists():
         runners["spark"] = lambda: run_spark(work, spark_python)
     else:

@@ -67,6 +67,7 @@ def _decision_inputs(log: Path) -> list[dict[str, Any]]:
     return [json.loads(line)["input"] for line in log.read_text(encoding="utf-8").splitlines()]
 
 
+@pytest.mark.slow  # a whole run of the example mesh, each input decided twice
 def test_example_mesh_decided_identically(pair: EnginePair, tmp_path: Path) -> None:
     """Every example product with its data and quality results, as the pipeline builds the input."""
     log = tmp_path / "decisions.jsonl"
@@ -245,6 +246,7 @@ def rich_input(fixture_input: dict[str, Any]) -> dict[str, Any]:
 
 
 # Derandomized: the same 1,000 inputs on every run (no example database), no deadline.
+@pytest.mark.slow  # generated inputs, each decided by two engines
 @settings(
     max_examples=1000,
     derandomize=True,
@@ -311,6 +313,7 @@ def test_the_pack_has_no_portability_warning() -> None:
     assert r.returncode == 0, r.stdout
 
 
+@pytest.mark.slow  # two whole runs of the example mesh
 def test_the_opa_inprocess_engine_decides_the_example_mesh_like_the_embedded_one() -> None:
     """``--engine opa-inprocess``: OPA's own evaluator as a user-facing engine, no server."""
 

@@ -18,6 +18,7 @@ def work() -> Workdir:
     return Workdir()
 
 
+@pytest.mark.slow  # hundreds of generated inputs per loader
 @pytest.mark.parametrize("name", list(strategies()))
 def test_every_input_ends_in_a_result_or_a_clear_error(name: str, work: Workdir) -> None:
     tally = fuzz(name, EXAMPLES.get(name, 120), seed=7, work=work)

@@ -234,6 +234,7 @@ def test_mixed_types_in_a_json_column(work: Workdir) -> None:
     assert checks["customers.email.type"].status == "passed"  # the other columns are still checked
 
 
+@pytest.mark.slow  # 10,000 columns and a 1 MB cell
 def test_ten_thousand_columns_and_a_very_wide_row(work: Workdir) -> None:
     header = list(CUSTOMERS[0]) + [f"extra_{i}" for i in range(10_000)]
     lines = [",".join(header)]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 
 from conftest import run_cli
 from pg_server import postgres
@@ -139,6 +140,7 @@ def leaks(texts: dict[str, str]) -> list[str]:
     return out
 
 
+@pytest.mark.slow  # a whole run in every output format
 def test_canaries_never_leave_meshguard(tmp_path: Path) -> None:
     root = tmp_path
     plant(root)

@@ -232,6 +232,7 @@ def check_json(root: Path, *args: str) -> dict:
     return json.loads(r.stdout)
 
 
+@pytest.mark.slow  # three whole runs of the example mesh
 def test_every_mode_scores_the_same_data_the_same(example: Path) -> None:
     docs = {m: check_json(example, "--no-history", "--mode", m) for m in ("ci", "council", "pre-commit")}
     scores = {m: {p["id"]: (p["score"], p["verdict"]) for p in d["products"]} for m, d in docs.items()}

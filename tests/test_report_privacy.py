@@ -51,6 +51,7 @@ def guarded_values(root: Path) -> dict[str, set[str]]:
     return out
 
 
+@pytest.mark.slow  # the example mesh in every output format
 def test_no_guarded_value_in_any_output(tmp_path: Path) -> None:
     root = copy_example_repo(PROJECT, tmp_path / "mesh")
     args = [a for f in FORMATS for a in ("--output", f"{f}=out/results.{f}")]
