@@ -210,3 +210,21 @@ def test_many_products_in_flight_share_one_line() -> None:
     assert describe(Step("p", "rules", "orders", rows=1234, done=2, total=7)) == (
         "checking orders: rule 2/7 (1,234 rows)"
     )
+
+
+def test_the_api_hands_each_step_to_a_listener(tmp_path: Path) -> None:
+    """An orchestrator's task or a notebook listens through ``CheckOptions(steps=…)``."""
+    import meshguard
+    from quality_repo import make_repo
+
+    root = make_repo(tmp_path)
+    seen: list[Step] = []
+    mesh = meshguard.check(root, options=meshguard.CheckOptions(with_policy=False, steps=seen.append))
+    assert [p.id for p in mesh.products] == ["customers", "orders"]
+    for product in ("customers", "orders"):
+        mine = [s.what for s in seen if s.product == product]
+        assert mine[0] == "versioning" and mine[-1] == "done"
+        assert mine.index("reading") < mine.index("checking") < mine.index("sla")
+    assert Step("", "products", total=2) in seen
+    checking = next(s for s in seen if s.product == "customers" and s.what == "checking")
+    assert checking.table == "customers" and checking.rows == 8  # the sample's rows, counted

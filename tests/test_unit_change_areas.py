@@ -11,7 +11,8 @@ import pytest
 
 from meshguard.results.model import Change
 from meshguard.versioning import rules
-from meshguard.versioning.areas.base import short
+from meshguard.versioning.areas.base import compare, short
+from meshguard.versioning.areas.service import _sla_value
 from meshguard.versioning.diff import diff_contracts, summary
 from versioning_helpers import base_doc, contract, prop, schema, sla
 
@@ -326,3 +327,37 @@ def test_long_values_are_shortened_in_messages() -> None:
     ]
     assert msg == "orders.coupon_code: pattern changed: '" + long[:79] + "…'"
     assert short("x" * 80) == "x" * 80 and short("x" * 81) == "x" * 79 + "…" and short(3) == "3"
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "seconds"),
+    [
+        ("2 d", None, 172800.0),
+        ("24h", None, 86400.0),
+        (" 1.5 d ", "h", 5400.0),  # the declared unit wins over the one in the value
+        ("3", "min", 180.0),
+        (5, "Weeks", 3024000.0),
+        ("7 parsecs", None, 7.0),  # a unit we do not know: the number as written
+        ("-2", None, -2.0),
+        ("soon", None, None),
+        (True, None, None),
+    ],
+)
+def test_service_level_values_in_seconds(value: Any, unit: str | None, seconds: float | None) -> None:
+    assert _sla_value(value, unit) == seconds
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "order"),
+    [
+        ("2026-01-02", "2026-01-01", 1),
+        ("2026-01-01", "2026-01-02", -1),
+        ("2026-01-01", "2026-01-01", 0),
+        ("10", 9, 1),
+        (2, 2.0, 0),
+        (True, 1, None),
+        ("a", None, None),
+    ],
+)
+def test_bounds_compare_as_numbers_then_as_text(a: Any, b: Any, order: int | None) -> None:
+    assert compare(a, b) == order

@@ -292,3 +292,45 @@ def test_names_are_xml_tokens() -> None:
     s = ET.fromstring(_render(p).encode()).find("testsuite")
     assert s is not None and s.get("name") == "q 1.0 beta"
     assert [c.get("name") for c in s.findall("testcase")] == ["C: two lines"]
+
+
+def test_a_counter_bumped_past_a_taken_name_is_not_reused() -> None:
+    from meshguard.report.formats.junit import unique_names
+
+    # the second "a" skips the taken "a (2)" to "a (3)"; the fourth must not take "a (3)" again
+    assert unique_names(["a", "a", "a (2)", "a"]) == ["a", "a (3)", "a (2)", "a (4)"]
+
+
+def test_errors_are_counted_and_described_and_the_suite_lists_its_parts() -> None:
+    p = _bare(
+        "q",
+        timings={"quality": 1.0},
+        errors=["source down", "retry failed"],
+        checks=[
+            CheckResult(id="E1", name="one", stage="quality", status="errored", message="boom"),
+            CheckResult(id="E2", name="two", stage="quality", status="errored"),
+        ],
+    )
+    s = ET.fromstring(_render(p).encode()).find("testsuite")
+    assert s is not None
+    assert [child.tag for child in s] == ["properties", "testcase", "testcase", "system-out", "system-err"]
+    assert (s.get("tests"), s.get("errors"), s.get("failures")) == ("2", "2", "0")
+    errors = [c.find("error") for c in s.findall("testcase")]
+    assert [(e.get("message"), e.get("type")) for e in errors if e is not None] == [
+        ("boom", "E1"),
+        ("two", "E2"),
+    ]
+    assert [c.get("time") for c in s.findall("testcase")] == ["0.500000", "0.500000"]  # quality's 1 s shared
+    assert s.findtext("system-err") == "source down\nretry failed"
+
+
+def test_the_hostname_falls_back_to_localhost(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from meshguard.report.formats.junit import _hostname
+
+    def unavailable() -> str:
+        raise OSError("no hostname")
+
+    monkeypatch.setattr(socket, "gethostname", unavailable)
+    assert _hostname() == "localhost"

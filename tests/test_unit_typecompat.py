@@ -32,6 +32,8 @@ S, W, NA, X = TypeChange.SAME, TypeChange.WIDENED, TypeChange.NARROWED, TypeChan
         ("decimal", PhysicalType("decimal", (38, 0))),
         ("numeric(12)", PhysicalType("decimal", (12, 0))),
         ("decimal(12, 2)", PhysicalType("decimal", (12, 2))),
+        ("number(10,2)", PhysicalType("decimal", (10, 2))),  # Oracle's spelling
+        ("dec(5)", PhysicalType("decimal", (5, 0))),
         ("varchar(40)", PhysicalType("string", 40)),
         ("character varying (40)", PhysicalType("string", 40)),
         ("varchar", PhysicalType("string", None)),
@@ -72,6 +74,9 @@ def test_parse_physical(text: str, parsed: PhysicalType) -> None:
         ("smallint", "decimal(5,0)", W),
         ("tinyint", "decimal(3,0)", W),
         ("mediumint", "decimal(7,0)", NA),
+        ("mediumint", "decimal(8,0)", W),
+        ("hugeint", "decimal(39,0)", W),
+        ("decimal(10,2)", "double", NA),
         ("bigint", "decimal(19,0)", W),
         ("bigint", "decimal(20,2)", NA),
         ("hugeint", "decimal(38,0)", NA),

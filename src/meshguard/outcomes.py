@@ -121,7 +121,17 @@ def policy_eval_outcome(
         product.input_hash = outcome.input_hash
         mesh.products.append(product)
     mesh.findings = list(mesh_findings)
-    return scored(mesh, config)
+    scored(mesh, config)
+    # after scoring: rules outside a product's scope are not_applicable there, as in check
+    mesh.summary["rules"] = {
+        p.contract_path: {
+            "total": len(p.checks),
+            "passed": sum(1 for c in p.checks if c.status == Status.PASSED),
+            "not_applicable": sum(1 for c in p.checks if c.status == Status.NOT_APPLICABLE),
+        }
+        for p in mesh.products
+    }
+    return mesh
 
 
 @dataclass(frozen=True)

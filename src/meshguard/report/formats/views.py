@@ -106,10 +106,11 @@ def policy_eval_view(mesh: MeshResult, ctx: RenderContext) -> str:
                     f"  {f.rule_id}: {f.message}" for f in p.findings if f.details.get("rule") == c.name
                 ]
             continue
-        passed = sum(1 for c in p.checks if c.status == Status.PASSED)
-        na = sum(1 for c in p.checks if c.status == Status.NOT_APPLICABLE)
-        scope = f", {na} not applicable" if na else ""
-        lines.append(f"== {p.id} ({p.contract_path}): {passed}/{len(p.checks)} rules pass{scope}")
+        n = mesh.summary.get("rules", {}).get(p.contract_path, {})
+        scope = f", {n['not_applicable']} not applicable" if n.get("not_applicable") else ""
+        lines.append(
+            f"== {p.id} ({p.contract_path}): {n.get('passed', 0)}/{n.get('total', 0)} rules pass{scope}"
+        )
         for c in p.checks:
             if c.status == Status.ERRORED:
                 lines.append(f"  errored {c.id}: {c.message}")
