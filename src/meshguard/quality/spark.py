@@ -9,7 +9,8 @@ number of jobs per table (:mod:`meshguard.quality.spark_jobs`):
    polars path, so the kinds found and their counts are the same);
 2. one ``agg``: the row count, every value check (pandera's checks as Spark column
    expressions, same null semantics), the library metrics (nullValues, missingValues,
-   invalidValues), and the profile's nulls, distinct estimates, min and max;
+   invalidValues), and the profile's nulls, min and max (distinct counts are one more job,
+   run only when the policies read the profile);
 3. one ``groupBy`` per uniqueness key (primary key, ``unique``, duplicateValues);
 4. one bounded job for the failing samples of every failed check (the first rows of each
    in data order, masked as everywhere).

@@ -5,7 +5,7 @@ values for the personal-data detectors, the one aggregation, and the bounded sam
   column the detectors read, in data order, in one ``limit`` job that reads only the first
   rows (a mostly-null column asks for more);
 - :func:`aggregate`: every count of the table (row count, each check's failing rows, the
-  profile's nulls, distinct estimates, min and max) in one ``agg``;
+  profile's nulls, min and max) in one ``agg``;
 - :func:`first_failing`: the first ``n`` failing rows of every failed check in one job: the
   rows failing any check, one row per (check, row), ranked per check in data order and cut at
   ``n`` (Spark keeps only the first ``n`` per check and partition before the shuffle).
