@@ -124,7 +124,7 @@ def test_query_mode_uses_policies_already_on_the_server(repo: Path, opa: OpaStan
 def test_opa_faults_fail_closed(repo: Path, opa: OpaStandIn, fault: str, reason: str) -> None:
     opa.fault = fault
     opa.slow_seconds = 3
-    proc = run_cli("check", "--engine", "opa", "--opa-url", opa.url, "--push-policies", cwd=repo, timeout=120)
+    proc = run_cli("check", "--engine", "opa", "--opa-url", opa.url, "--push-policies", cwd=repo)
     assert proc.returncode == 3, proc.stdout + proc.stderr
     err = proc.stderr.strip()
     assert err.count("\n") == 0 and "Traceback" not in err
