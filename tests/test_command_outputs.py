@@ -17,7 +17,7 @@ import meshguard
 from conftest import PROJECT, run_cli
 from meshguard.results.gate import exit_code
 from meshguard.results.load import mesh_from_dict, results_schema
-from policykit import compliant, make_repo, prop
+from policykit import POLICIES, compliant, make_repo, prop
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 ORDERS = PROJECT / "contracts" / "ecommerce" / "orders"
@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "diff": ("diff", str(ORDERS / "1.1.0.odcs.yaml"), str(ORDERS / "2.0.0.odcs.yaml")),
     "policy eval": ("policy", "eval", *NOW),
     "policy test": ("policy", "test"),
+    "policy lint": ("policy", "lint", str(POLICIES)),
 }
 FILES = {"sarif": "out.sarif", "junit": "out.xml", "markdown": "out.md", "json": "out.json"}
 
@@ -147,6 +148,47 @@ def test_exit_code_is_the_gate_for_every_fail_on(args: tuple[str, ...], tmp_path
         assert codes == {"error": 1, "warn": 1, "never": 0}, codes
 
 
+NON_PORTABLE = (
+    "package meshguard.mine\n\n"
+    'deny contains "x" if not is_string(input.contract.owner.name)\n\n'
+    'deny contains sprintf("%s", [input.contract.id]) if input.contract.id\n'
+)
+
+
+def test_policy_lint_warnings_are_findings_and_the_gate_decides(tmp_path: Path) -> None:
+    """PORT001/PORT002 are warning findings at file:line in every format; they fail the run only
+    under --fail-on warn, which --strict means."""
+    repo = tmp_path / "gov"
+    (repo / "policies").mkdir(parents=True)
+    (repo / "meshguard.yaml").write_text("contracts: {dir: contracts}\n", encoding="utf-8")
+    (repo / "policies" / "mine.rego").write_text(NON_PORTABLE, encoding="utf-8")
+    codes = {}
+    for fail_on in ("error", "warn", "never"):
+        args = ["policy", "lint", "--format", "json", "--fail-on", fail_on]
+        for fmt, name in FILES.items():
+            args += ["--output", f"{fmt}={tmp_path / name}"]
+        proc = run_cli(*args, cwd=repo)
+        doc = json.loads(proc.stdout)
+        jsonschema.Draft202012Validator(results_schema()).validate(doc)
+        (product,) = doc["products"]
+        assert product["contract_path"] == "policies/mine.rego"
+        found = [(f["rule_id"], f["severity"], f["location"]["line"]) for f in product["findings"]]
+        assert found == [("PORT001", "warning", 3), ("PORT002", "warning", 5)]
+        assert proc.returncode == exit_code(mesh_from_dict(doc), fail_on), proc.stderr
+        codes[fail_on] = proc.returncode
+        sarif = json.loads((tmp_path / "out.sarif").read_text())
+        validate_sarif(sarif)
+        assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["PORT001", "PORT002"]
+        assert len(validate_junit(tmp_path / "out.xml").findall("testsuite")) == 1
+    assert codes == {"error": 0, "warn": 1, "never": 0}, codes
+    strict = run_cli("policy", "lint", "--strict", cwd=repo)
+    assert strict.returncode == 1, strict.stdout + strict.stderr
+    assert "policies/mine.rego:3: warning PORT001" in strict.stdout
+    assert "1 modules: 2 portability warning(s)" in strict.stdout
+    both = run_cli("policy", "lint", "--strict", "--fail-on", "never", cwd=repo)
+    assert both.returncode == 2 and both.stderr.count("\n") == 1, both.stderr
+
+
 def test_an_unreadable_contract_is_exit_2_whatever_fail_on_says(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "gov", {"ok": compliant()})
     (repo / "contracts" / "broken.odcs.yaml").write_text("id: [unclosed\n", encoding="utf-8")
@@ -163,6 +205,7 @@ def test_an_unreadable_contract_is_exit_2_whatever_fail_on_says(tmp_path: Path) 
     [
         (("diff", "a.odcs.yaml", "b.odcs.yaml"), ("--format", "html")),
         (("policy", "test"), ("--output", "html=site/index.html")),
+        (("policy", "lint"), ("--format", "html")),
     ],
 )
 def test_a_format_that_does_not_apply_is_a_usage_error(
@@ -197,7 +240,7 @@ def test_same_option_names_on_every_result_command() -> None:
     from meshguard.report.formats import names
 
     ctx = click.Context(cli)
-    for path in ("check", "lint", "test", "diff", "policy eval", "policy test", "report"):
+    for path in ("check", "lint", "test", "diff", "policy eval", "policy test", "policy lint", "report"):
         command = cli.get_command(ctx, path.split()[0])
         for sub in path.split()[1:]:
             assert isinstance(command, click.Group)

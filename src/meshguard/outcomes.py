@@ -1,7 +1,7 @@
 """Every command's outcome as the one results model: a scored :class:`MeshResult`.
 
 ``check`` gets its MeshResult from the pipeline; ``lint``, ``test``, ``diff``,
-``policy eval`` and ``policy test`` build theirs here from what they computed,
+``policy eval``, ``policy test`` and ``policy lint`` build theirs here from what they computed,
 so that the same reporters render them (``--format``/``--output``) and the same
 gate (:mod:`meshguard.results.gate`) decides their exit code. ``MeshResult.command``
 tells the text reporter which view to print; the counts each view shows are put
@@ -34,6 +34,8 @@ from meshguard.version import __version__
 if TYPE_CHECKING:
     from meshguard.config import Config
     from meshguard.contracts.model import Contract
+    from meshguard.policy.bundle import Module
+    from meshguard.policy.portability import PortabilityWarning
     from meshguard.stages import PolicyOutcome, VersionInfo
 
 #: the check statuses the ``test`` command counts in its summary line
@@ -239,3 +241,30 @@ def policy_test_outcome(tests: Sequence[Any], config: Config, *, builtin: int) -
     statuses = [t.status for t in tests]
     counts = {s: statuses.count(s) for s in ("passed", "failed", "errored")}
     return scored(mesh, config, {"tests": {"total": len(tests), **counts, "builtin": builtin}})
+
+
+def policy_lint_outcome(
+    modules: Sequence[Module], warnings: Sequence[PortabilityWarning], config: Config
+) -> MeshResult:
+    """``meshguard policy lint``: a product per Rego file, a warning finding per portability warning
+    (``PORT001``…) at its file and line."""
+    mesh = new_mesh("policy lint")
+    by_file: dict[str, ProductResult] = {
+        m.path: ProductResult(
+            id=m.path, name=m.path, domain=None, owner=None, version="", status=None, contract_path=m.path
+        )
+        for m in modules
+    }
+    for w in warnings:
+        by_file[w.path].findings.append(
+            Finding(
+                rule_id=w.rule_id,
+                stage=Stage.POLICY,
+                severity=Severity.WARNING,
+                message=w.message,
+                status=Status.WARNED,
+                location=Location(w.path, w.line),
+            )
+        )
+    mesh.products = list(by_file.values())
+    return scored(mesh, config, {"modules": len(modules), "warnings": len(warnings)})

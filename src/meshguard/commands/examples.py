@@ -51,6 +51,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "policy input": ("meshguard policy input customers > input.json",),
     "policy lint": (
         "meshguard policy lint --strict                 # Rego the engines may decide differently",
+        "meshguard policy lint --output sarif=rego.sarif --fail-on warn",
     ),
 }
 

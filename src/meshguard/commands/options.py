@@ -31,6 +31,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 NOT_FOR: dict[str, frozenset[str]] = {
     "diff": frozenset({"html"}),  # one contract's changes: no scorecard site
     "policy test": frozenset({"html"}),  # unit tests of Rego: no product scorecards
+    "policy lint": frozenset({"html"}),  # warnings about Rego files: no product scorecards
 }
 
 FAIL_ON = ("error", "warn", "never")

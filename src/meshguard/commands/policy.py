@@ -184,22 +184,34 @@ def test(
 
 @policy.command("lint")
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
-@click.option("--strict", is_flag=True, help="Exit 1 when there is a warning.")
+@click.option("--strict", is_flag=True, help="Exit 1 when there is a warning (the same as --fail-on warn).")
+@output_options("policy lint")
+@fail_on_option
 @repo_options
-def lint(directory: Path | None, strict: bool, root: Path, config_file: Path | None) -> int:
+def lint(
+    directory: Path | None,
+    strict: bool,
+    outputs: Outputs,
+    fail_on: str | None,
+    root: Path,
+    config_file: Path | None,
+) -> int:
     """Warn about Rego that OPA and the embedded engine decide differently (a lookup inside a
-    negated call, sprintf %s of a non-string) in the repo's policies (or DIRECTORY)."""
+    negated call, sprintf %s of a non-string) in the repo's policies (or DIRECTORY).
+
+    The findings are warnings: exit 1 only with --strict (or --fail-on warn)."""
+    from meshguard.outcomes import policy_lint_outcome
     from meshguard.policy.bundle import load_bundle
     from meshguard.policy.portability import scan_all
 
+    if strict and fail_on not in (None, "warn"):
+        raise UsageError(f"--strict is --fail-on warn: give one of them, not --fail-on {fail_on}")
     config = get_config(root, config_file)
     folder = directory.resolve() if directory else config.root / config.policies.path
     bundle = load_bundle(folder, config.root)
-    warnings = scan_all([*bundle.modules, *bundle.tests])
-    for w in warnings:
-        click.echo(str(w))
-    click.echo(f"{len(bundle.modules) + len(bundle.tests)} modules: {len(warnings)} portability warning(s)")
-    return int(ExitCode.FAILED if strict and warnings else ExitCode.PASSED)
+    modules = [*bundle.modules, *bundle.tests]
+    mesh = policy_lint_outcome(modules, scan_all(modules), config)
+    return finish(mesh, outputs, "warn" if strict else fail_on, config.fail_on)
 
 
 @policy.command("input")

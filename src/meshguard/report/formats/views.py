@@ -144,6 +144,17 @@ def policy_test_view(mesh: MeshResult, ctx: RenderContext) -> str:
     return "\n".join(lines) + "\n"
 
 
+def policy_lint_view(mesh: MeshResult, ctx: RenderContext) -> str:
+    lines = [
+        f"{f.location or p.contract_path}: {f.severity} {f.rule_id} {f.message}"
+        for p in mesh.products
+        for f in p.findings
+    ]
+    s = mesh.summary
+    lines.append(f"{s.get('modules', 0)} modules: {s.get('warnings', 0)} portability warning(s)")
+    return "\n".join(lines) + "\n"
+
+
 #: command → its text view (``check`` uses the scorecard view of :mod:`.text`)
 VIEWS: dict[str, Callable[[MeshResult, RenderContext], str]] = {
     "lint": lint_view,
@@ -151,4 +162,5 @@ VIEWS: dict[str, Callable[[MeshResult, RenderContext], str]] = {
     "diff": diff_view,
     "policy eval": policy_eval_view,
     "policy test": policy_test_view,
+    "policy lint": policy_lint_view,
 }
