@@ -122,8 +122,12 @@ def test_query_mode_uses_policies_already_on_the_server(repo: Path, opa: OpaStan
     ],
 )
 def test_opa_faults_fail_closed(repo: Path, opa: OpaStandIn, fault: str, reason: str) -> None:
+    # the uploads must get through before the query meets the fault: the stand-in compiles each
+    # one with OPA's evaluator, which takes over a second on a loaded machine, so the client waits
+    # up to 5 s here and the slow answer comes after 8
+    (repo / "meshguard.yaml").write_text(FAST_OPA.replace("timeout: 1,", "timeout: 5,"), encoding="utf-8")
     opa.fault = fault
-    opa.slow_seconds = 3
+    opa.slow_seconds = 8
     proc = run_cli("check", "--engine", "opa", "--opa-url", opa.url, "--push-policies", cwd=repo)
     assert proc.returncode == 3, proc.stdout + proc.stderr
     err = proc.stderr.strip()
