@@ -6,6 +6,7 @@ JUnit XSD, the results JSON Schema), the JSON is the API's result, and the exit 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -187,6 +188,18 @@ def test_policy_lint_warnings_are_findings_and_the_gate_decides(tmp_path: Path) 
     assert "1 modules: 2 portability warning(s)" in strict.stdout
     both = run_cli("policy", "lint", "--strict", "--fail-on", "never", cwd=repo)
     assert both.returncode == 2 and both.stderr.count("\n") == 1, both.stderr
+
+
+def test_policy_lint_in_a_repo_without_policies_lints_the_builtin_pack(tmp_path: Path) -> None:
+    """The default layout has no policies/ (the built-in pack decides): policy lint checks the
+    pack a check would run, not a usage error about a missing folder."""
+    repo = make_repo(tmp_path / "gov", {"ok": compliant()})
+    shutil.rmtree(repo / "policies")
+    proc = run_cli("policy", "lint", "--strict", "--format", "json", cwd=repo)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["summary"]["warnings"] == 0
+    assert doc["summary"]["modules"] == len(list(POLICIES.glob("*.rego")))
 
 
 def test_an_unreadable_contract_is_exit_2_whatever_fail_on_says(tmp_path: Path) -> None:

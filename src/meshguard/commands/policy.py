@@ -197,18 +197,21 @@ def lint(
     config_file: Path | None,
 ) -> int:
     """Warn about Rego that OPA and the embedded engine decide differently (a lookup inside a
-    negated call, sprintf %s of a non-string) in the repo's policies (or DIRECTORY).
+    negated call, sprintf %s of a non-string) in the repo's policies (or DIRECTORY); in a repo
+    without policies of its own, in the built-in pack.
 
     The findings are warnings: exit 1 only with --strict (or --fail-on warn)."""
     from meshguard.outcomes import policy_lint_outcome
-    from meshguard.policy.bundle import load_bundle
+    from meshguard.policy.bundle import load_builtin, load_bundle
     from meshguard.policy.portability import scan_all
 
     if strict and fail_on not in (None, "warn"):
         raise UsageError(f"--strict is --fail-on warn: give one of them, not --fail-on {fail_on}")
     config = get_config(root, config_file)
     folder = directory.resolve() if directory else config.root / config.policies.path
-    bundle = load_bundle(folder, config.root)
+    # a repo without policies of its own runs the built-in pack: lint that
+    own = directory is not None or folder.exists()
+    bundle = load_bundle(folder, config.root) if own else load_builtin()
     modules = [*bundle.modules, *bundle.tests]
     mesh = policy_lint_outcome(modules, scan_all(modules), config)
     return finish(mesh, outputs, "warn" if strict else fail_on, config.fail_on)
