@@ -148,6 +148,19 @@ class Decision:
     values: tuple[Any, ...] = field(default_factory=tuple)
 
 
+def _file_product(path: str, *, name: str | None = None) -> ProductResult:
+    """A product that is a file, not a contract (a policy input document, a Rego module)."""
+    return ProductResult(
+        id=path,
+        name=path if name is None else name,
+        domain=None,
+        owner=None,
+        version="",
+        status=None,
+        contract_path=path,
+    )
+
+
 def _message(value: Any) -> str:
     return str(value.get("msg", value)) if isinstance(value, dict) else str(value)
 
@@ -158,9 +171,7 @@ def policy_input_outcome(
     """``meshguard policy eval --input FILE``: one product (the document) with a check per rule."""
     mesh = new_mesh("policy eval", engine=engine)
     mesh.policy_bundle_hash = bundle_hash
-    product = ProductResult(
-        id=source, name=source, domain=None, owner=None, version="", status=None, contract_path=source
-    )
+    product = _file_product(source)
     for d in decisions:
         severity = Severity.ERROR if d.blocks else Severity.WARNING
         if d.error is not None:
@@ -208,15 +219,7 @@ def policy_test_outcome(tests: Sequence[Any], config: Config, *, builtin: int) -
     for t in tests:
         product = by_file.get(t.path)
         if product is None:
-            product = by_file[t.path] = ProductResult(
-                id=t.path,
-                name=t.package,
-                domain=None,
-                owner=None,
-                version="",
-                status=None,
-                contract_path=t.path,
-            )
+            product = by_file[t.path] = _file_product(t.path, name=t.package)
         product.checks.append(
             CheckResult(
                 id=t.id,
@@ -249,12 +252,7 @@ def policy_lint_outcome(
     """``meshguard policy lint``: a product per Rego file, a warning finding per portability warning
     (``PORT001``…) at its file and line."""
     mesh = new_mesh("policy lint")
-    by_file: dict[str, ProductResult] = {
-        m.path: ProductResult(
-            id=m.path, name=m.path, domain=None, owner=None, version="", status=None, contract_path=m.path
-        )
-        for m in modules
-    }
+    by_file = {m.path: _file_product(m.path) for m in modules}
     for w in warnings:
         by_file[w.path].findings.append(
             Finding(
