@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import Any
 
+from meshguard.report.formats import jsontext
 from meshguard.results.model import MeshResult
 
 COLUMNS = ("regulation", "article", "rule_id", "title", "severity", "product", "state")
@@ -54,4 +54,4 @@ def matrix_json(mesh: MeshResult) -> str:
         "states": ["pass", "fail", "warn", "waived", "n/a"],
         "rules": mesh.matrix,
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return jsontext.dumps(doc) + "\n"
