@@ -30,18 +30,8 @@ def matrix_csv(mesh: MeshResult) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for row in mesh.matrix:
-        for product, state in sorted(row["products"].items()):
-            writer.writerow(
-                [
-                    _cell(row["regulation"]),
-                    _cell(row["article"]),
-                    _cell(row["rule_id"]),
-                    _cell(row["title"]),
-                    _cell(row["severity"]),
-                    _cell(product),
-                    state,
-                ]
-            )
+        rule = [_cell(row[k]) for k in ("regulation", "article", "rule_id", "title", "severity")]
+        writer.writerows([*rule, _cell(product), state] for product, state in sorted(row["products"].items()))
     return out.getvalue()
 
 
