@@ -139,4 +139,7 @@ def test_our_own_import_failing_is_an_internal_error(tmp_path: Path) -> None:
     proc = _meshguard(code, "lint", cwd=root)
     assert proc.returncode == 4, proc.stderr
     (line,) = proc.stderr.splitlines()
-    assert line.startswith("meshguard: internal error: ModuleNotFoundError: ") and "meshguard.commands.lint" in line
+    assert (
+        line.startswith("meshguard: internal error: ModuleNotFoundError: ")
+        and "meshguard.commands.lint" in line
+    )
