@@ -64,6 +64,11 @@ MODULES: dict[str, Target] = {
         ("tests/test_unit_scoring.py", "tests/test_report_scoring.py"),
     ),
     "operators": Target(("meshguard.quality.operators",), ("tests/test_unit_operators.py",)),
+    "checks": Target(
+        ("meshguard.quality.library",),
+        ("tests/test_unit_library.py", "tests/test_unit_sla.py", "tests/test_unit_tables.py"),
+        also=("meshguard.quality.sla", "meshguard.quality.results"),
+    ),
     "semver": Target(
         ("meshguard.versioning.semver", "meshguard.contracts.semver"),
         ("tests/test_unit_semver.py", "tests/test_versioning_semver.py"),
