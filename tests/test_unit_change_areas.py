@@ -9,12 +9,15 @@ from typing import Any
 
 import pytest
 
+from meshguard.contracts.model import Contract
 from meshguard.results.model import Change
+from meshguard.sensitivity import SensitivityMap
 from meshguard.versioning import rules
 from meshguard.versioning.areas.base import compare, short
 from meshguard.versioning.areas.service import _sla_value
 from meshguard.versioning.diff import diff_contracts, summary
-from versioning_helpers import base_doc, contract, prop, schema, sla
+from meshguard.yamlio import LineMap
+from versioning_helpers import base_doc, contract, parse_ahead, prop, schema, sla
 
 Doc = dict[str, Any]
 
@@ -53,6 +56,10 @@ EDITS: list[tuple[str, Callable[[Doc], None]]] = [
     ("sla of no known direction", lambda d: d["slaProperties"].append({"property": "colour", "value": 1})),
     ("server description", lambda d: d["servers"][1].update(description="the warehouse")),
     ("domain", lambda d: d.update(domain="shop")),
+    ("apiVersion", lambda d: d.update(apiVersion="v3.0.2")),
+    ("dataProduct", lambda d: d.update(dataProduct="sales")),
+    ("name", lambda d: d.update(name="Sales orders")),
+    ("a key with / and ~", lambda d: prop(d, "amount").update({"x/y~z": 1})),
     ("tenant", lambda d: d.update(tenant="acme")),
     ("custom top-level key", lambda d: d.update(customProperties=[{"property": "a", "value": 1}])),
     (
@@ -207,6 +214,35 @@ EXPECTED: dict[str, list[tuple[str, str, str, str]]] = dict(
             ],
         ),
         (
+            "apiVersion",
+            [
+                ("MGV189", "informational", "/apiVersion", "apiVersion changed from 'v3.1.0' to 'v3.0.2'"),
+            ],
+        ),
+        (
+            "dataProduct",
+            [
+                ("MGV189", "informational", "/dataProduct", "dataProduct changed from 'orders' to 'sales'"),
+            ],
+        ),
+        (
+            "name",
+            [
+                ("MGV189", "informational", "/name", "name changed from 'Orders' to 'Sales orders'"),
+            ],
+        ),
+        (
+            "a key with / and ~",  # escaped in the JSON pointer
+            [
+                (
+                    "MGV189",
+                    "informational",
+                    "/schema/0/properties/3/x~1y~0z",
+                    "orders.amount: x/y~z changed",
+                ),
+            ],
+        ),
+        (
             "tenant",
             [
                 ("MGV189", "informational", "/tenant", "tenant changed from None to 'acme'"),
@@ -239,10 +275,18 @@ EXPECTED: dict[str, list[tuple[str, str, str, str]]] = dict(
 )
 
 
-@pytest.mark.parametrize(("name", "edit"), EDITS, ids=[n for n, _ in EDITS])
-def test_each_edit_gives_exactly_its_changes(name: str, edit: Callable[[Doc], None]) -> None:
+def _edited(edit: Callable[[Doc], None]) -> tuple[Doc, Doc]:
     old, new = base_doc(), base_doc()
     edit(new)
+    return old, new
+
+
+parse_ahead(_edited(edit) for _, edit in EDITS)
+
+
+@pytest.mark.parametrize(("name", "edit"), EDITS, ids=[n for n, _ in EDITS])
+def test_each_edit_gives_exactly_its_changes(name: str, edit: Callable[[Doc], None]) -> None:
+    old, new = _edited(edit)
     changes = diff_contracts(contract(old, "old.odcs.yaml"), contract(new))
     assert [(c.rule_id, str(c.kind), c.path, c.message) for c in changes] == EXPECTED[name]
 
@@ -333,6 +377,44 @@ def test_quality_rules_without_an_id_are_not_paired_by_position() -> None:
         ("MGV161", "orders: quality rule 'orders.rowCount.0' removed"),
         ("MGV162", "orders: quality rule 'orders.nullValues.0' changed"),
     ]
+
+
+def test_removed_elements_point_at_their_list_or_at_no_line_without_positions() -> None:
+    old, new = base_doc(), base_doc()
+    del new["servers"], new["slaProperties"]
+    with_lines = contract(new)
+    # built from a document, not read from a file: no positions at all
+    bare = Contract("new.odcs.yaml", with_lines.doc, LineMap(), SensitivityMap())
+    expected = [
+        ("MGV202", "/slaProperties/0", "service level 'freshness' removed"),
+        ("MGV202", "/slaProperties/1", "service level 'retention' removed"),
+        ("MGV202", "/slaProperties/2", "service level 'latency' removed"),
+        ("MGV210", "/servers/0", "server 'sample' removed"),
+        ("MGV210", "/servers/1", "server 'warehouse' removed"),
+    ]
+    # the list is gone from the new file: the top of the file
+    found = diff_contracts(contract(old, "old.odcs.yaml"), with_lines)
+    assert [(c.rule_id, c.path, c.message, c.line) for c in found] == [(*e, 1) for e in expected]
+    found = diff_contracts(contract(old, "old.odcs.yaml"), bare)
+    assert [(c.rule_id, c.path, c.message, c.line) for c in found] == [(*e, None) for e in expected]
+
+
+def test_schema_objects_without_ids_are_matched_by_name() -> None:
+    def two(d: Doc) -> None:
+        d["schema"].append(
+            {"name": "order_lines", "properties": [{"name": "line_id", "logicalType": "string"}]}
+        )
+
+    def no_ids(d: Doc) -> None:
+        for s in d["schema"]:
+            s.pop("id", None)
+
+    def lines_only(d: Doc) -> None:
+        two(d)
+        no_ids(d)
+        d["schema"] = [s for s in d["schema"] if s["name"] == "order_lines"]
+
+    assert _diff(_each(two, no_ids), lines_only) == [("MGV101", "schema object 'orders' removed")]
 
 
 def test_unnamed_quality_rules_are_matched_by_kind_and_query_or_description() -> None:
