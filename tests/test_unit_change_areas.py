@@ -304,6 +304,80 @@ def test_quality_rules_are_matched_by_id_then_name_then_kind() -> None:
     assert by_kind == [("MGV161", "orders: quality rule 'orders.rowCount.0' removed")]  # its generated name
 
 
+def test_quality_rules_without_an_id_are_not_paired_by_position() -> None:
+    # the first of two named rules removed: the second moves up, and is still the same rule
+    # (a rule without an id is known by an id made from its position, which must not pair it)
+    first_removed = _diff(
+        _quality(
+            {"name": "a", "metric": "rowCount", "mustBeGreaterThan": 0},
+            {"name": "b", "metric": "rowCount", "mustBeLessThan": 100},
+        ),
+        _quality({"name": "b", "metric": "rowCount", "mustBeLessThan": 100}),
+    )
+    assert first_removed == [("MGV161", "orders: quality rule 'a' removed")]
+    # different ids, the same name: two different rules
+    new_id = _diff(
+        _quality({"id": "r1", "name": "a", "metric": "rowCount", "mustBeGreaterThan": 0}),
+        _quality({"id": "r2", "name": "a", "metric": "rowCount", "mustBeGreaterThan": 0}),
+    )
+    assert new_id == [
+        ("MGV161", "orders: quality rule 'a' removed"),  # on the line of the schema object
+        ("MGV160", "orders: quality rule 'a' added"),
+    ]
+    # a name that is no string does not name the rule: matched by its kind
+    odd_name = _diff(
+        _quality({"metric": "rowCount"}, {"name": 7, "metric": "nullValues", "mustBe": 0}),
+        _quality({"name": 7, "metric": "nullValues", "mustBe": 1}),
+    )
+    assert odd_name == [
+        ("MGV161", "orders: quality rule 'orders.rowCount.0' removed"),
+        ("MGV162", "orders: quality rule 'orders.nullValues.0' changed"),
+    ]
+
+
+def test_unnamed_quality_rules_are_matched_by_kind_and_query_or_description() -> None:
+    # a rule in front shifts the generated ids (``orders.sql.1`` → ``orders.sql.0``), so each rule
+    # is found again by its kind (metric, else type) and its query, else its description
+    by_query = _diff(
+        _quality(
+            {"metric": "rowCount"},
+            {"type": "sql", "query": "select 1", "mustBe": 0},
+            {"type": "sql", "query": "select 2", "mustBe": 0},
+        ),
+        _quality({"type": "sql", "query": "select 2", "mustBe": 0}),
+    )
+    assert by_query == [
+        ("MGV161", "orders: quality rule 'orders.rowCount.0' removed"),
+        ("MGV161", "orders: quality rule 'orders.sql.1' removed"),
+    ]
+    by_metric = _diff(
+        _quality({"metric": "rowCount", "mustBeGreaterThan": 0}, {"metric": "duplicateCount", "mustBe": 0}),
+        _quality({"metric": "duplicateCount", "mustBe": 0}),
+    )
+    assert by_metric == [("MGV161", "orders: quality rule 'orders.rowCount.0' removed")]
+    by_description = _diff(
+        _quality(
+            {"metric": "rowCount"},
+            {"type": "text", "description": "Reviewed weekly."},
+            {"type": "text", "description": "Signed off."},
+        ),
+        _quality({"type": "text", "description": "Signed off."}),
+    )
+    assert by_description == [
+        ("MGV161", "orders: quality rule 'orders.rowCount.0' removed"),
+        ("MGV161", "orders: quality rule 'Reviewed weekly.' removed"),
+    ]
+    # a rule with neither query nor description matches only another such rule of its kind
+    bare = _diff(
+        _quality({"metric": "rowCount"}, {"type": "text", "description": "XXXX"}, {"type": "text"}),
+        _quality({"type": "text"}),
+    )
+    assert bare == [
+        ("MGV161", "orders: quality rule 'orders.rowCount.0' removed"),
+        ("MGV161", "orders: quality rule 'XXXX' removed"),
+    ]
+
+
 def test_a_classification_of_no_known_level_changes_without_direction() -> None:
     changed = _diff(
         lambda d: prop(d, "amount").update(classification="top-secret-ish"),

@@ -35,6 +35,19 @@ def dump(doc: dict[str, Any]) -> str:
 
 
 def contract(doc: dict[str, Any], path: str = "new.odcs.yaml") -> Contract:
+    """The contract of ``doc`` as if read from ``path``; the same document is parsed once (a
+    Contract is frozen and the code under test only reads it)."""
+    key = (repr(doc), path)  # keys in order (they decide pointers and lines), types told apart
+    found = _CONTRACTS.get(key)
+    if found is None:
+        found = _CONTRACTS[key] = _parse(doc, path)
+    return found
+
+
+_CONTRACTS: dict[tuple[str, str], Contract] = {}
+
+
+def _parse(doc: dict[str, Any], path: str) -> Contract:
     parsed = parse_yaml(dump(doc), path)
     return Contract(path, parsed.data, parsed.lines, SensitivityMap())
 
