@@ -2,7 +2,9 @@
 
 Each worker receives one :class:`Checker` (the pipeline's product checker) when it
 starts (so the policy engine is compiled once per worker, not per product) and
-then checks the products it is handed, by index. Results come back in the
+then checks the products it is handed, each sent with its task (so each product is
+pickled once per run, not once per worker, and no worker waits for the whole list
+before its first product). Results come back in the
 order of the products, so a run with N jobs gives exactly what ``--jobs 1``
 gives. Workers are started with ``spawn``: forking a process whose polars
 thread pool is already running can deadlock. The steps a worker announces
@@ -49,15 +51,14 @@ class Checker(Protocol):
 
 
 _checker: Checker | None = None
-_products: Sequence[LintedContract] = ()
 _failed: Exception | None = None
 
 
-def _start(checker: Checker, products: Sequence[LintedContract], steps: Any = None) -> None:
-    global _checker, _products, _failed
+def _start(checker: Checker, steps: Any = None) -> None:
+    global _checker, _failed
     # one polars thread per worker: the workers are the parallelism (polars is not imported yet)
     os.environ.setdefault("POLARS_MAX_THREADS", "1")
-    _checker, _products = checker, products
+    _checker = checker
     if steps is not None:
         steps.cancel_join_thread()  # steps not yet sent when the worker ends are not worth a wait
         progress.listen(steps.put)  # to the parent's listener (see _forward)
@@ -69,12 +70,12 @@ def _start(checker: Checker, products: Sequence[LintedContract], steps: Any = No
         _failed = _portable(exc)
 
 
-def _check(index: int) -> tuple[ProductResult, Any]:
+def _check(product: LintedContract) -> tuple[ProductResult, Any]:
     assert _checker is not None, "worker not initialised"
     if _failed is not None:
         raise _failed
     try:
-        return _checker.check(_products[index]), _checker.usage()
+        return _checker.check(product), _checker.usage()
     except Exception as exc:
         raise _portable(exc) from None
 
@@ -120,8 +121,8 @@ def check_in_pool(
         )
         relay.start()
     try:
-        with ctx.Pool(jobs, initializer=_start, initargs=(shipped, list(products), steps)) as pool:
-            for product, usage in pool.imap(_check, range(len(products)), chunksize=chunk):
+        with ctx.Pool(jobs, initializer=_start, initargs=(shipped, steps)) as pool:
+            for product, usage in pool.imap(_check, products, chunksize=chunk):
                 checker.absorb(usage)  # waivers a worker saw used: the mesh-level findings need them
                 yield product
     finally:
