@@ -9,12 +9,15 @@ from typing import Any
 
 import pytest
 
+from meshguard.contracts.model import Contract
 from meshguard.results.model import Change
+from meshguard.sensitivity import SensitivityMap
 from meshguard.versioning import rules
 from meshguard.versioning.areas.base import compare, short
 from meshguard.versioning.areas.service import _sla_value
 from meshguard.versioning.diff import diff_contracts, summary
-from versioning_helpers import base_doc, contract, prop, schema, sla
+from meshguard.yamlio import LineMap
+from versioning_helpers import base_doc, contract, parse_ahead, prop, schema, sla
 
 Doc = dict[str, Any]
 
@@ -53,6 +56,10 @@ EDITS: list[tuple[str, Callable[[Doc], None]]] = [
     ("sla of no known direction", lambda d: d["slaProperties"].append({"property": "colour", "value": 1})),
     ("server description", lambda d: d["servers"][1].update(description="the warehouse")),
     ("domain", lambda d: d.update(domain="shop")),
+    ("apiVersion", lambda d: d.update(apiVersion="v3.0.2")),
+    ("dataProduct", lambda d: d.update(dataProduct="sales")),
+    ("name", lambda d: d.update(name="Sales orders")),
+    ("a key with / and ~", lambda d: prop(d, "amount").update({"x/y~z": 1})),
     ("tenant", lambda d: d.update(tenant="acme")),
     ("custom top-level key", lambda d: d.update(customProperties=[{"property": "a", "value": 1}])),
     (
@@ -207,6 +214,35 @@ EXPECTED: dict[str, list[tuple[str, str, str, str]]] = dict(
             ],
         ),
         (
+            "apiVersion",
+            [
+                ("MGV189", "informational", "/apiVersion", "apiVersion changed from 'v3.1.0' to 'v3.0.2'"),
+            ],
+        ),
+        (
+            "dataProduct",
+            [
+                ("MGV189", "informational", "/dataProduct", "dataProduct changed from 'orders' to 'sales'"),
+            ],
+        ),
+        (
+            "name",
+            [
+                ("MGV189", "informational", "/name", "name changed from 'Orders' to 'Sales orders'"),
+            ],
+        ),
+        (
+            "a key with / and ~",  # escaped in the JSON pointer
+            [
+                (
+                    "MGV189",
+                    "informational",
+                    "/schema/0/properties/3/x~1y~0z",
+                    "orders.amount: x/y~z changed",
+                ),
+            ],
+        ),
+        (
             "tenant",
             [
                 ("MGV189", "informational", "/tenant", "tenant changed from None to 'acme'"),
@@ -239,10 +275,18 @@ EXPECTED: dict[str, list[tuple[str, str, str, str]]] = dict(
 )
 
 
-@pytest.mark.parametrize(("name", "edit"), EDITS, ids=[n for n, _ in EDITS])
-def test_each_edit_gives_exactly_its_changes(name: str, edit: Callable[[Doc], None]) -> None:
+def _edited(edit: Callable[[Doc], None]) -> tuple[Doc, Doc]:
     old, new = base_doc(), base_doc()
     edit(new)
+    return old, new
+
+
+parse_ahead(_edited(edit) for _, edit in EDITS)
+
+
+@pytest.mark.parametrize(("name", "edit"), EDITS, ids=[n for n, _ in EDITS])
+def test_each_edit_gives_exactly_its_changes(name: str, edit: Callable[[Doc], None]) -> None:
+    old, new = _edited(edit)
     changes = diff_contracts(contract(old, "old.odcs.yaml"), contract(new))
     assert [(c.rule_id, str(c.kind), c.path, c.message) for c in changes] == EXPECTED[name]
 
@@ -302,6 +346,118 @@ def test_quality_rules_are_matched_by_id_then_name_then_kind() -> None:
         _quality({"type": "sql", "query": "select 1"}),
     )
     assert by_kind == [("MGV161", "orders: quality rule 'orders.rowCount.0' removed")]  # its generated name
+
+
+def test_quality_rules_without_an_id_are_not_paired_by_position() -> None:
+    # the first of two named rules removed: the second moves up, and is still the same rule
+    # (a rule without an id is known by an id made from its position, which must not pair it)
+    first_removed = _diff(
+        _quality(
+            {"name": "a", "metric": "rowCount", "mustBeGreaterThan": 0},
+            {"name": "b", "metric": "rowCount", "mustBeLessThan": 100},
+        ),
+        _quality({"name": "b", "metric": "rowCount", "mustBeLessThan": 100}),
+    )
+    assert first_removed == [("MGV161", "orders: quality rule 'a' removed")]
+    # different ids, the same name: two different rules
+    new_id = _diff(
+        _quality({"id": "r1", "name": "a", "metric": "rowCount", "mustBeGreaterThan": 0}),
+        _quality({"id": "r2", "name": "a", "metric": "rowCount", "mustBeGreaterThan": 0}),
+    )
+    assert new_id == [
+        ("MGV161", "orders: quality rule 'a' removed"),  # on the line of the schema object
+        ("MGV160", "orders: quality rule 'a' added"),
+    ]
+    # a name that is no string does not name the rule: matched by its kind
+    odd_name = _diff(
+        _quality({"metric": "rowCount"}, {"name": 7, "metric": "nullValues", "mustBe": 0}),
+        _quality({"name": 7, "metric": "nullValues", "mustBe": 1}),
+    )
+    assert odd_name == [
+        ("MGV161", "orders: quality rule 'orders.rowCount.0' removed"),
+        ("MGV162", "orders: quality rule 'orders.nullValues.0' changed"),
+    ]
+
+
+def test_removed_elements_point_at_their_list_or_at_no_line_without_positions() -> None:
+    old, new = base_doc(), base_doc()
+    del new["servers"], new["slaProperties"]
+    with_lines = contract(new)
+    # built from a document, not read from a file: no positions at all
+    bare = Contract("new.odcs.yaml", with_lines.doc, LineMap(), SensitivityMap())
+    expected = [
+        ("MGV202", "/slaProperties/0", "service level 'freshness' removed"),
+        ("MGV202", "/slaProperties/1", "service level 'retention' removed"),
+        ("MGV202", "/slaProperties/2", "service level 'latency' removed"),
+        ("MGV210", "/servers/0", "server 'sample' removed"),
+        ("MGV210", "/servers/1", "server 'warehouse' removed"),
+    ]
+    # the list is gone from the new file: the top of the file
+    found = diff_contracts(contract(old, "old.odcs.yaml"), with_lines)
+    assert [(c.rule_id, c.path, c.message, c.line) for c in found] == [(*e, 1) for e in expected]
+    found = diff_contracts(contract(old, "old.odcs.yaml"), bare)
+    assert [(c.rule_id, c.path, c.message, c.line) for c in found] == [(*e, None) for e in expected]
+
+
+def test_schema_objects_without_ids_are_matched_by_name() -> None:
+    def two(d: Doc) -> None:
+        d["schema"].append(
+            {"name": "order_lines", "properties": [{"name": "line_id", "logicalType": "string"}]}
+        )
+
+    def no_ids(d: Doc) -> None:
+        for s in d["schema"]:
+            s.pop("id", None)
+
+    def lines_only(d: Doc) -> None:
+        two(d)
+        no_ids(d)
+        d["schema"] = [s for s in d["schema"] if s["name"] == "order_lines"]
+
+    assert _diff(_each(two, no_ids), lines_only) == [("MGV101", "schema object 'orders' removed")]
+
+
+def test_unnamed_quality_rules_are_matched_by_kind_and_query_or_description() -> None:
+    # a rule in front shifts the generated ids (``orders.sql.1`` → ``orders.sql.0``), so each rule
+    # is found again by its kind (metric, else type) and its query, else its description
+    by_query = _diff(
+        _quality(
+            {"metric": "rowCount"},
+            {"type": "sql", "query": "select 1", "mustBe": 0},
+            {"type": "sql", "query": "select 2", "mustBe": 0},
+        ),
+        _quality({"type": "sql", "query": "select 2", "mustBe": 0}),
+    )
+    assert by_query == [
+        ("MGV161", "orders: quality rule 'orders.rowCount.0' removed"),
+        ("MGV161", "orders: quality rule 'orders.sql.1' removed"),
+    ]
+    by_metric = _diff(
+        _quality({"metric": "rowCount", "mustBeGreaterThan": 0}, {"metric": "duplicateCount", "mustBe": 0}),
+        _quality({"metric": "duplicateCount", "mustBe": 0}),
+    )
+    assert by_metric == [("MGV161", "orders: quality rule 'orders.rowCount.0' removed")]
+    by_description = _diff(
+        _quality(
+            {"metric": "rowCount"},
+            {"type": "text", "description": "Reviewed weekly."},
+            {"type": "text", "description": "Signed off."},
+        ),
+        _quality({"type": "text", "description": "Signed off."}),
+    )
+    assert by_description == [
+        ("MGV161", "orders: quality rule 'orders.rowCount.0' removed"),
+        ("MGV161", "orders: quality rule 'Reviewed weekly.' removed"),
+    ]
+    # a rule with neither query nor description matches only another such rule of its kind
+    bare = _diff(
+        _quality({"metric": "rowCount"}, {"type": "text", "description": "XXXX"}, {"type": "text"}),
+        _quality({"type": "text"}),
+    )
+    assert bare == [
+        ("MGV161", "orders: quality rule 'orders.rowCount.0' removed"),
+        ("MGV161", "orders: quality rule 'XXXX' removed"),
+    ]
 
 
 def test_a_classification_of_no_known_level_changes_without_direction() -> None:

@@ -270,7 +270,14 @@ def test_latency_needs_two_elements(element: str | None) -> None:
 
 
 @pytest.mark.parametrize(
-    "element", ["customers.signed_up, orders.placed", "signed_up, shipped", "placed, customers.loaded_at"]
+    "element",
+    [
+        "customers.signed_up, orders.placed",
+        "signed_up, shipped",
+        "placed, customers.loaded_at",
+        "shipments.signed_up, customers.loaded_at",  # no such table
+        "customers.placed, customers.loaded_at",  # no such column in that table
+    ],
 )
 def test_latency_elements_of_one_table(element: str) -> None:
     c = one(property="latency", value=1, element=element)
@@ -286,9 +293,56 @@ def test_latency_errors() -> None:
     c = one(property="latency", value=1, unit="parsec", element="signed_up, loaded_at")
     assert outcome(c) == ("errored", None, None, "SLA latency: unknown unit 'parsec'")
     c = one(property="latency", value=1, element="email, id")
+    assert (c.status, c.message[:13]) == ("errored", "SLA latency: ")
+
+
+def test_a_long_latency_error_is_cut_at_120_characters() -> None:
+    long = "a_column_whose_name_is_long_enough_to_make_the_error_message_longer_than_the_limit"
+    text = customers().with_columns(pl.col("email").alias(long), pl.col("email").alias(long + "_too"))
+    (c,) = run({"property": "latency", "value": 1, "element": f"{long}, {long}_too"}, frame=text)
     assert c.status == "errored"
-    assert c.message.startswith("SLA latency: ")
-    assert len(c.message) <= len("SLA latency: ") + 120
+    assert len(c.message) == len("SLA latency: ") + 120
+
+
+def late_by(delay: dt.timedelta) -> pl.DataFrame:
+    """The customers, the second signed up ``delay`` before the run and loaded at the run."""
+    return customers().with_columns(
+        pl.Series(
+            "signed_up", [dt.datetime(2025, 1, 1), NOW.replace(tzinfo=None) - delay, dt.datetime(2025, 1, 1)]
+        ),
+        pl.Series("loaded_at", [dt.datetime(2025, 1, 1), NOW.replace(tzinfo=None), None]),
+    )
+
+
+def test_hours_are_rounded_to_two_places() -> None:
+    odd = late_by(dt.timedelta(hours=100, seconds=30))  # 100.0083 h
+    fresh, latency = run(
+        {"property": "freshness", "value": 100, "unit": "min", "element": "customers.signed_up"},
+        {"property": "latency", "value": 100, "unit": "min", "element": "signed_up, loaded_at"},
+        frame=odd,
+    )
+    assert (fresh.measured, fresh.threshold, fresh.details["age_hours"]) == (100.01, "<= 1.67 h", 100.01)
+    assert fresh.message == f"newest signed_up is 100.01 h old at {NOW_TEXT}, limit 100 min"
+    assert outcome(latency) == ("failed", 100.01, "<= 1.67 h", "1 row(s) took longer than 100 min")
+    (old,) = run({"property": "retention", "value": 1, "unit": "h", "element": "signed_up"}, frame=odd)
+    assert (old.measured, old.threshold) == (228.0, "<= 1.0 h")
+
+
+def test_a_schema_name_may_hold_dots() -> None:
+    c = contract(slaProperties=[{"property": "freshness", "value": 1, "element": "shop.customers.signed_up"}])
+    tables = {"shop.customers": table(customers(), of=c)}
+    assert sla_checks(c, tables, NOW)[0].measured == 6.0
+    c = contract(
+        slaProperties=[
+            {"property": "latency", "value": 3, "unit": "h", "element": "shop.customers.signed_up, loaded_at"}
+        ]
+    )
+    assert outcome(sla_checks(c, {"shop.customers": table(customers(), of=c)}, NOW)[0]) == (
+        "passed",
+        3.0,
+        "<= 3.0 h",
+        "",
+    )
 
 
 # --- units and instants ------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ samples fetched late."""
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 from typing import Any, ClassVar
 
 import polars as pl
@@ -165,3 +166,12 @@ def test_samples_fetched_late_reach_their_checks() -> None:
         assert [x.samples for x in with_samples(checks, [nameless])] == [(), (), (), ({"id": 2},)]
     finally:
         object.__setattr__(nameless.schema, "name", "customers")
+
+
+def test_value_checks_of_a_streamed_table() -> None:
+    t = table(frame().lazy())
+    required = SimpleNamespace(id="customers.ref.required")
+    found, errors = t.value_failures(
+        SimpleNamespace(parse_failures={}), {}, {("ref", "not_nullable"): required}, None, ()
+    )
+    assert (list(found), found["customers.ref.required"].count, errors) == (["customers.ref.required"], 1, {})
