@@ -53,8 +53,9 @@ def _allowed_values(p: Property) -> tuple[list[Any] | None, Pointer | None]:
         return enum, (*p.pointer, "logicalTypeOptions", "enum")
     for q in p.quality:
         values = valid_values(q)
-        if values is not None:
-            return values, (*q.pointer, "arguments", "validValues")
+        if values is not None:  # under the rule's arguments, or on the rule itself (as ODCS 3.0 had it)
+            under = ("arguments",) if isinstance(q.raw.get("arguments"), Mapping) else ()
+            return values, (*q.pointer, *under, "validValues")
     return None, None
 
 
