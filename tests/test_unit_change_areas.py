@@ -793,6 +793,37 @@ def _array_of_objects(d: Doc) -> None:
             ],
             id="a key column without a position comes last",
         ),
+        pytest.param(
+            lambda d: None,
+            lambda d: (
+                prop(d, "order_id").pop("primaryKeyPosition"),
+                prop(d, "customer_id").update(primaryKey=True, primaryKeyPosition=2_000_000),
+            ),
+            [
+                (
+                    "MGV134",
+                    "/schema/0",
+                    "orders: primary key changed from ['order_id'] to ['customer_id', 'order_id']",
+                ),
+            ],
+            id="after any position",
+        ),
+        pytest.param(
+            lambda d: prop(d, "order_id").pop("primaryKeyPosition"),
+            lambda d: (
+                prop(d, "order_id").pop("primaryKeyPosition"),
+                prop(d, "amount").update(primaryKey=True),
+                prop(d, "customer_id").update(primaryKey=True),
+            ),
+            [
+                (
+                    "MGV134",
+                    "/schema/0",
+                    "orders: primary key changed from ['order_id'] to ['order_id', 'customer_id', 'amount']",
+                ),
+            ],
+            id="key columns without positions in document order",
+        ),
     ],
 )
 def test_each_property_edit_gives_exactly_its_changes(

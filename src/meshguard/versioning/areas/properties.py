@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -67,12 +68,11 @@ def _level(classification: str | None) -> int | None:
 
 
 def _pk(schema: SchemaObject) -> list[Property]:
-    keyed = [
-        (p.primary_key_position if p.primary_key_position is not None else 10**6, i, p)
-        for i, p in enumerate(schema.properties)
-        if p.primary_key
-    ]
-    return [p for _, _, p in sorted(keyed, key=lambda t: (t[0], t[1]))]
+    """The primary key's columns by position; those without one last, in document order."""
+    return sorted(
+        (p for p in schema.properties if p.primary_key),
+        key=lambda p: math.inf if p.primary_key_position is None else p.primary_key_position,
+    )
 
 
 class PropertyDiff(OptionsDiff, QualityDiff):
