@@ -44,6 +44,7 @@ EDITS: list[tuple[str, Callable[[Doc], None]]] = [
         lambda d: prop(d, "amount").update(customProperties=[{"property": "x", "value": 1}]),
     ),
     ("schema description", lambda d: schema(d).update(description="All orders.")),
+    ("granularity", lambda d: schema(d).update(dataGranularityDescription="One row per order.")),
     ("schema tags", lambda d: schema(d).update(tags=["sales"])),
     ("schema physicalType", lambda d: schema(d).update(physicalType="view")),
     ("multipleOf", _opts("amount", multipleOf=0.01)),
@@ -99,6 +100,17 @@ EXPECTED: dict[str, list[tuple[str, str, str, str]]] = dict(
             "schema description",
             [
                 ("MGV181", "informational", "/schema/0/description", "orders: description changed"),
+            ],
+        ),
+        (
+            "granularity",
+            [
+                (
+                    "MGV181",
+                    "informational",
+                    "/schema/0/dataGranularityDescription",
+                    "orders: dataGranularityDescription changed",
+                ),
             ],
         ),
         (
@@ -781,6 +793,37 @@ def _array_of_objects(d: Doc) -> None:
             ],
             id="a key column without a position comes last",
         ),
+        pytest.param(
+            lambda d: None,
+            lambda d: (
+                prop(d, "order_id").pop("primaryKeyPosition"),
+                prop(d, "customer_id").update(primaryKey=True, primaryKeyPosition=2_000_000),
+            ),
+            [
+                (
+                    "MGV134",
+                    "/schema/0",
+                    "orders: primary key changed from ['order_id'] to ['customer_id', 'order_id']",
+                ),
+            ],
+            id="after any position",
+        ),
+        pytest.param(
+            lambda d: prop(d, "order_id").pop("primaryKeyPosition"),
+            lambda d: (
+                prop(d, "order_id").pop("primaryKeyPosition"),
+                prop(d, "amount").update(primaryKey=True),
+                prop(d, "customer_id").update(primaryKey=True),
+            ),
+            [
+                (
+                    "MGV134",
+                    "/schema/0",
+                    "orders: primary key changed from ['order_id'] to ['order_id', 'customer_id', 'amount']",
+                ),
+            ],
+            id="key columns without positions in document order",
+        ),
     ],
 )
 def test_each_property_edit_gives_exactly_its_changes(
@@ -893,6 +936,20 @@ EMAIL = "/schema/0/properties/2"
                 ),
             ],
             id="values stay hidden when only the new version is personal data",
+        ),
+        pytest.param(
+            lambda d: prop(d, "status")["quality"][0].update(validValues=["placed"], arguments=None),
+            lambda d: prop(d, "status")["quality"][0].update(validValues=["placed", "paid"], arguments=None),
+            [
+                (
+                    "MGV141",
+                    "/schema/0/properties/5/quality/0/validValues",
+                    "orders.status: allowed value(s) added: 'paid'",
+                    None,
+                    ["paid"],
+                )
+            ],
+            id="allowed values written on the rule itself",
         ),
         pytest.param(
             _valid("status", ["placed"]),
