@@ -118,3 +118,28 @@ def test_an_error_a_pool_worker_cannot_send_back_does_not_hang(tmp_path: Path) -
     proc = _meshguard("", "check", "--no-reports", "--no-history", "--jobs", "2", cwd=root, blocked=site)
     assert proc.returncode == 4, proc.stderr
     assert proc.stderr.startswith("meshguard: internal error: RuntimeError: Odd: unpicklable")
+
+
+def test_a_required_module_missing_is_one_line_and_exit_3(tmp_path: Path) -> None:
+    """A broken installation (a dependency meshguard always needs is gone) is not a traceback."""
+    root = make_repo(tmp_path)
+    blocked = _not_installed(tmp_path / "blocked", "jsonschema_rs")
+    proc = _meshguard("", "check", "--no-reports", "--no-history", "--no-data", cwd=root, blocked=blocked)
+    assert proc.returncode == 3, proc.stderr
+    assert proc.stderr.splitlines() == [
+        "meshguard: error: the installation is incomplete: No module named 'jsonschema_rs' "
+        "(reinstall meshguard-odcs)"
+    ]
+
+
+def test_our_own_import_failing_is_an_internal_error(tmp_path: Path) -> None:
+    """An import of meshguard's own code that fails is a bug (exit 4), not a broken install."""
+    root = make_repo(tmp_path)
+    code = "sys.modules['meshguard.commands.lint'] = None\n"
+    proc = _meshguard(code, "lint", cwd=root)
+    assert proc.returncode == 4, proc.stderr
+    (line,) = proc.stderr.splitlines()
+    assert (
+        line.startswith("meshguard: internal error: ModuleNotFoundError: ")
+        and "meshguard.commands.lint" in line
+    )

@@ -264,3 +264,25 @@ def test_malformed_waivers_name_the_line(
     if message is not None:
         assert (err.value.message, err.value.line) == (message, line)
     assert err.value.exit_code == 2
+
+
+def test_a_workers_usage_is_merged_into_the_runs_set() -> None:
+    waivers = (_waiver(), _waiver(policy="GDPR-001"), _waiver(product="other"))
+    worker = _set(EXPIRES, *waivers)
+    assert worker.match(("OWN-003",), "bad", None) == waivers[0]
+    worker.products_seen.add("bad")
+    usage = worker.usage()
+    assert usage == (frozenset({0}), frozenset({"bad"}))
+    assert (type(usage[0]), type(usage[1])) == (frozenset, frozenset)
+    parent = _set(EXPIRES, *waivers)
+    parent.used.add(2)
+    parent.products_seen.add("other")
+    parent.absorb(usage)
+    assert (parent.used, parent.products_seen) == ({0, 2}, {"bad", "other"})
+    assert [f.rule_id for f in parent.mesh_findings()] == [
+        "MG-WAIVER-EXPIRING",
+        "MG-WAIVER-STALE",
+        "MG-WAIVER-EXPIRING",
+    ]
+    assert worker.usage() == usage  # reading it leaves the worker's set as it was
+    assert (worker.used, worker.products_seen) == ({0}, {"bad"})

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -55,7 +55,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """meshguard: federated computational governance for a data mesh.
 
     Exit codes: 0 gate passed, 1 gate failed, 2 bad input or usage,
-    3 engine or data source unavailable (or an optional extra missing),
+    3 engine or data source unavailable (or an optional extra or a required module missing),
     4 internal error (rerun with --debug).
     """
     ctx.ensure_object(dict)
@@ -83,9 +83,19 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(int(ExitCode.BAD_INPUT))
     except ImportError as exc:  # an optional dependency that is not installed: name its extra
-        extra = missing_extra(exc)
-        if extra is None or debug:
+        if debug:
             raise
+        extra = missing_extra(exc)
+        top = (exc.name or "meshguard").partition(".")[0]
+        if extra is None and top == "meshguard":  # our own import failing is a bug
+            _internal_error(exc)
+        if extra is None:  # a required dependency: the installation itself is broken
+            click.echo(
+                f"meshguard: error: the installation is incomplete: {_one_line(str(exc))} "
+                "(reinstall meshguard-odcs)",
+                err=True,
+            )
+            sys.exit(int(ExitCode.UNAVAILABLE))
         click.echo(f"meshguard: error: {extra}", err=True)
         sys.exit(int(extra.exit_code))
     except KeyboardInterrupt:
@@ -94,11 +104,21 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # never a traceback for the user unless --debug
         if debug:
             raise
-        name = type(exc).__name__
-        detail = str(exc)[:300].replace("\r", "\\r").replace("\n", "\\n")
-        click.echo(
-            f"meshguard: internal error: {name}: {detail} (a bug: rerun with --debug for the traceback)",
-            err=True,
-        )
-        sys.exit(int(ExitCode.INTERNAL))
+        _internal_error(exc)
     sys.exit(int(rv) if isinstance(rv, int) else 0)
+
+
+def _internal_error(exc: BaseException) -> NoReturn:
+    """One line naming a bug, and exit 4."""
+    detail = _one_line(str(exc))
+    click.echo(
+        f"meshguard: internal error: {type(exc).__name__}: {detail} "
+        "(a bug: rerun with --debug for the traceback)",
+        err=True,
+    )
+    sys.exit(int(ExitCode.INTERNAL))
+
+
+def _one_line(text: str) -> str:
+    """An exception's text on one line, cut to 300 characters."""
+    return text[:300].replace("\r", "\\r").replace("\n", "\\n")

@@ -14,17 +14,25 @@ from meshguard.contracts.model import Property
 
 
 def match(
-    old: Iterable[Any], new: Iterable[Any], name: Callable[[Any], Any]
+    old: Iterable[Any],
+    new: Iterable[Any],
+    name: Callable[[Any], Any],
+    ident: Callable[[Any], str | None] | None = None,
 ) -> tuple[list[tuple[Any, Any]], list[Any], list[Any]]:
-    """Pair elements by ``id`` when both sides have it, then by ``name(element)``."""
+    """Pair elements by ``id`` when both sides have it, then by ``name(element)``.
+
+    ``ident`` gives an element's id (default: its ``id``, else the ``id`` of its raw mapping);
+    an id made up from the element's position must not be one, or it pairs whatever sits at
+    the same place."""
+    ident = ident or _id
     old_l, new_l = list(old), list(new)
     pairs: list[tuple[Any, Any]] = []
     used_new: set[int] = set()
     used_old: set[int] = set()
-    new_ids = {getattr(e, "id", None) or raw_id(e): i for i, e in enumerate(new_l)}
+    new_ids = {ident(e): i for i, e in enumerate(new_l)}
     new_ids.pop(None, None)
     for i, e in enumerate(old_l):
-        eid = getattr(e, "id", None) or raw_id(e)
+        eid = ident(e)
         j = new_ids.get(eid) if eid else None
         if j is not None and j not in used_new:
             pairs.append((e, new_l[j]))
@@ -45,6 +53,10 @@ def match(
     removed = [e for i, e in enumerate(old_l) if i not in used_old]
     added = [e for j, e in enumerate(new_l) if j not in used_new]
     return pairs, removed, added
+
+
+def _id(e: Any) -> str | None:
+    return getattr(e, "id", None) or raw_id(e)
 
 
 def raw_id(e: Any) -> str | None:

@@ -257,7 +257,10 @@ def git_base(top: Path, ref: str, run: Any) -> GitBase:
 
 
 def _toplevel(file: Path, run: Any) -> Path | None:
-    where = file.parent.resolve()
+    # the contracts of a run share a few folders: each is resolved once per run
+    where: Path = (
+        _memo(("dir", file.parent, run), file.parent.resolve) if run is not None else file.parent.resolve()
+    )
     found: tuple[Path | None, str | None] = _memo(("top", where, run), lambda: toplevel_and_head(where))
     top, head = found
     if top is not None and head is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from meshguard.contracts.identity import match
+from meshguard.contracts.identity import match, raw_id
 from meshguard.contracts.model import QualityRule, Relationship
 from meshguard.versioning.areas.base import DifferBase
 from meshguard.yamlio import Pointer
@@ -28,7 +28,8 @@ class QualityDiff(DifferBase):
         where: str,
         field: str | None,
     ) -> None:
-        pairs, removed, added = match(qa, qb, _quality_key)
+        # by the id written in the file: a rule without one has an id made from its position
+        pairs, removed, added = match(qa, qb, _quality_key, ident=raw_id)
         for r in removed:
             self.add(
                 "MGV161", r.pointer, f"{where}: quality rule {r.name!r} removed", line_at=pointer, field=field
