@@ -412,3 +412,19 @@ def test_location_falls_back_to_the_nearest_known_key() -> None:
     assert location(c, RULE_POINTER) == Location(PATH, 13, 7, "/schema/0/properties/1/quality/0")
     assert location(c, ("schema", 1, "quality", 3)) == Location(PATH, 14, 3, "/schema/1/quality/3")
     assert location(c, ()) == Location(PATH, 1, 1, "/")
+
+
+class FailingTable(Table):
+    """An engine whose duplicate count fails (a database that cannot compare these columns)."""
+
+    def duplicates(self, columns: list[str], *, skip_nulls: bool) -> Any:
+        raise pl.exceptions.ComputeError("cannot compare " + "values of these types " * 10 + "\nsecond line")
+
+
+def test_an_engine_error_names_every_column_and_is_cut_at_120_characters() -> None:
+    c = contract()
+    t = FailingTable(c, c.schemas[0], frame(), frozenset(), 5, False)
+    r = library_check(t, rule(metric="duplicateValues", arguments={"properties": ["id", "code"]}))
+    assert r.status == "errored"
+    head = "rule cannot run (id is Int64, code is String): "
+    assert r.message == head + ("cannot compare " + "values of these types " * 10)[:120]
