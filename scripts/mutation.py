@@ -151,7 +151,11 @@ def _config(sources: list[Path], tests: tuple[str, ...], forkserver: bool = Fals
     if forkserver:
         lines.append("process_isolation = forkserver")
     lines.append("pytest_add_cli_args_test_selection =\n" + "\n".join(f"    {t}" for t in tests))
-    lines.append("pytest_add_cli_args =\n    -p\n    no:cacheprovider\n    -q")
+    # no unraisable-exception plugin: its gc.collect() at the end of every mutant's session walks
+    # the whole heap the process inherits, 0.26 → 0.15 CPU s for a mutant killed by its first test
+    lines.append(
+        "pytest_add_cli_args =\n    -p\n    no:cacheprovider\n    -p\n    no:unraisableexception\n    -q"
+    )
     lines.append("use_git_change_detection = false")
     return "\n".join(lines) + "\n"
 

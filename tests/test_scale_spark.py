@@ -90,8 +90,9 @@ def test_spark_sampling_is_seeded_and_reported(repos: tuple[Path, Path]) -> None
 def test_one_aggregation_and_one_samples_job_per_table(
     repos: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Every count of a table (row count, value checks, library metrics, profile) in one Spark
-    aggregation, and every failed check's samples in one more job: not a job per check."""
+    """Every count of a table (row count, value checks, library metrics) in one Spark
+    aggregation, every failed check's samples in one more job: not a job per check. The
+    profile (what policies read) is one aggregation of its own, run only when it is read."""
     import meshguard.quality.spark as spark_backend
     import meshguard.quality.spark_jobs as jobs
 
@@ -110,16 +111,22 @@ def test_one_aggregation_and_one_samples_job_per_table(
     for module in (spark_backend, jobs):
         monkeypatch.setattr(module, "aggregate", aggregate)
     monkeypatch.setattr(spark_backend, "first_failing", first_failing)
+    _run(repos[1], profile=False)  # what `meshguard test` runs: no profile work at all
+    tables = 2
+    assert len(aggregations) == tables, aggregations
+    assert all("__rows" in names and not any(n.startswith("n|") for n in names) for names in aggregations)
+    aggregations.clear()
+    sample_jobs.clear()
     out = _run(repos[1], profile=True)
-    tables = sum(len(o.checks) > 0 for o in out.values())
+    assert sum(len(o.checks) > 0 for o in out.values()) == tables
     counted = [names for names in aggregations if "__rows" in names]
-    assert len(counted) == tables == 2, aggregations
-    for names in counted:  # the checks and the profile, together
-        assert any(n.startswith("m|") for n in names) and any(n.startswith("n|") for n in names)
-    # the only other aggregation: exact distinct counts of a small table, for the policies
-    assert len(aggregations) == 2 * tables and all(
-        "__rows" not in n for n in aggregations if n not in counted
-    )
+    assert len(counted) == tables, aggregations
+    for names in counted:  # the checks together, no profile among them
+        assert any(n.startswith("m|") for n in names) and not any(n.startswith("n|") for n in names)
+    profiles = [names for names in aggregations if names not in counted]
+    assert len(profiles) == tables, aggregations  # nulls, distinct, min and max together
+    for names in profiles:
+        assert any(n.startswith("n|") for n in names) and any(n.startswith("d|") for n in names)
     sampled = {c.id for o in out.values() for c in o.checks if c.samples and c.stage != "relationship"}
     # a relationship's orphans (an anti-join, not a column mask) are read on their own
     assert sampled and len(sample_jobs) <= tables

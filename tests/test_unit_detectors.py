@@ -308,3 +308,61 @@ def test_suspect_by_name_description_and_types(
     name: str, description: str | None, logical: str | None, physical: str | None, kinds: list[str]
 ) -> None:
     assert d.suspect(name, description, logical, physical) == kinds
+
+
+# --- candidates: the vectorised narrowing must never drop a value its detector accepts --------
+
+#: characters that decide the detectors' regexes: digits (ASCII and not), separators, letters that
+#: are hex or not, case changes (``ſ``, ``ı``, ``ß`` upper-case to ASCII), whitespace Python and
+#: polars disagree on, and the characters the candidates exclude
+_ALPHABET = "0123456789٣０ -.:()+@/_,;'ABFGZabfgzſıß\u00a0\x1c\t\n"
+
+
+#: the shortest values of their kinds (a candidates pattern asking for one character more fails)
+_SHORTEST = {"iban": ["NO9386011117947"], "payment_card": ["4222222222222"]}
+
+
+def _narrowed(values: list[str], kind: str) -> list[str]:
+    from meshguard.quality.profile import narrow
+
+    detector = d.by_name()[kind]
+    return list(narrow(values, [detector])[kind])
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_candidates_keep_every_value_the_detector_accepts(kind: str) -> None:
+    import random
+
+    from meshguard.quality.profile import narrow  # noqa: F401  (polars: the quality extra)
+
+    test = DETECTORS[kind]
+    r = random.Random(kind)
+    yes, no = KINDS[kind]
+    yes = [*yes, *_SHORTEST.get(kind, [])]
+    made = ["".join(r.choice(_ALPHABET) for _ in range(r.randint(1, 24))) for _ in range(20_000)]
+    # values the detector accepts, then the same with one character changed: near misses
+    mutated = [v[:i] + r.choice(_ALPHABET) + v[i + 1 :] for v in yes for i in range(len(v))]
+    values = [v.strip() for v in [*yes, *no, *made, *mutated] if v.strip()]
+    accepted = [v for v in values if test(v)]
+    assert accepted, "the generated values include some the detector accepts"
+    kept = set(_narrowed(values, kind))
+    assert [v for v in accepted if v not in kept] == []
+    # and the narrowing narrows: most generated values are not tested one by one
+    assert len(kept) < len(values)
+
+
+def test_scan_with_narrowing_equals_the_scan_of_every_value() -> None:
+    from meshguard.quality.profile import narrow
+    from piicorpus import columns
+
+    for column in columns(per_kind=8):
+        for family in (d.STRING, d.INTEGER):
+            plain = d.scan_column("c", family, column.values)
+            assert d.scan_column("c", family, column.values, narrow=narrow) == plain
+
+
+def test_a_candidates_pattern_polars_cannot_run_tests_every_value() -> None:
+    from meshguard.quality.profile import narrow
+
+    broken = d.Detector("x", "x", value=lambda v: v == "a", candidates="(")
+    assert narrow(["a", "b"], [broken]) == {}

@@ -12,7 +12,17 @@ import pytest
 from meshguard.results.model import Change
 from meshguard.versioning.diff import diff_contracts
 from meshguard.versioning.rules import CHANGE_RULES
-from versioning_helpers import FIXTURES, base_doc, contract, dump, prop, remove_prop, schema, sla
+from versioning_helpers import (
+    FIXTURES,
+    base_doc,
+    contract,
+    dump,
+    parse_ahead,
+    prop,
+    remove_prop,
+    schema,
+    sla,
+)
 
 B, N, INFO = "breaking", "non-breaking", "informational"
 Doc = dict[str, Any]
@@ -284,13 +294,20 @@ def _verdict(changes: list[Change]) -> str:
     return B if B in kinds else N if N in kinds else INFO
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-@pytest.mark.parametrize("direction", ["forward", "backward"])
-def test_change_is_classified(case: Case, direction: str) -> None:
+def _docs(case: Case, direction: str) -> tuple[Doc, Doc]:
     base = base_doc()
     mutated = base_doc()
     case.mutate(mutated)
-    old, new = (base, mutated) if direction == "forward" else (mutated, base)
+    return (base, mutated) if direction == "forward" else (mutated, base)
+
+
+parse_ahead(_docs(c, d) for c in CASES for d in ("forward", "backward"))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.parametrize("direction", ["forward", "backward"])
+def test_change_is_classified(case: Case, direction: str) -> None:
+    old, new = _docs(case, direction)
     rule_id, kind = case.forward if direction == "forward" else case.backward
     changes = _changes(old, new, case.perspective)
     found = [(c.rule_id, c.kind) for c in changes]

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,14 +118,30 @@ class Detector:
     families: frozenset[str] = frozenset({STRING})
     #: decided on the column as a whole instead: (column name, family, sampled values) → found
     column: Callable[[str, str, Sequence[str]], bool] | None = None
+    #: a regular expression (the syntax polars runs) that every value ``value`` accepts contains:
+    #: a necessary condition only, so a column's values are narrowed in one vectorised pass and
+    #: ``value`` tests the few that are left (see :data:`Narrow`); None: every value is tested
+    candidates: str | None = None
 
-    def hits(self, name: str, family: str, sample: Sequence[str], share: float | None = None) -> int | None:
-        """How many sampled values match (None: not found; 0: found on the column as a whole)."""
+    def tests_values(self, family: str) -> bool:
+        """Whether this detector tests the values of a column of ``family`` one by one."""
+        return self.column is None and self.value is not None and family in self.families
+
+    def hits(
+        self,
+        name: str,
+        family: str,
+        sample: Sequence[str],
+        share: float | None = None,
+        tested: Sequence[str] | None = None,
+    ) -> int | None:
+        """How many sampled values match (None: not found; 0: found on the column as a whole).
+        ``tested``: the values of ``sample`` that may match (the others cannot), when known."""
         if self.column is not None:
             return 0 if self.column(name, family, sample) else None
         if self.value is None or family not in self.families or not sample:
             return None
-        n = sum(1 for v in sample if self.value(v))
+        n = sum(1 for v in (sample if tested is None else tested) if self.value(v))
         limit = _settings["min_fraction"] if share is None else share
         return n if n and n / len(sample) >= limit else None
 
@@ -141,13 +157,20 @@ def _date_of_birth(name: str, family: str, sample: Sequence[str]) -> bool:
     )
 
 
+# The candidates of each built-in detector name only ASCII characters, which mean the same to
+# Python's ``re`` and to polars: a value the detector accepts never holds one it excludes (nor
+# does its upper case, for the IBAN), and it is at least as long (tests/test_unit_detectors.py).
 BUILTIN: tuple[Detector, ...] = (
-    Detector("email", "e-mail addresses", value=lambda v: bool(_EMAIL.match(v))),
-    Detector("phone", "phone numbers", value=_is_phone),
+    Detector("email", "e-mail addresses", value=lambda v: bool(_EMAIL.match(v)), candidates="@"),
+    Detector("phone", "phone numbers", value=_is_phone, candidates=r"^[^A-Za-z@]{7,}$"),
     Detector(
-        "national_id", "national id numbers", classification="restricted", value=lambda v: bool(_SSN.match(v))
+        "national_id",
+        "national id numbers",
+        classification="restricted",
+        value=lambda v: bool(_SSN.match(v)),
+        candidates=r"^.{3}-.{2}-.{4}$",
     ),
-    Detector("iban", "IBANs", classification="restricted", value=_is_iban),
+    Detector("iban", "IBANs", classification="restricted", value=_is_iban, candidates=r"^[^@.:/,;_]{15,}$"),
     Detector(
         "payment_card",
         "payment card numbers",
@@ -155,11 +178,13 @@ BUILTIN: tuple[Detector, ...] = (
         classification="restricted",
         value=_is_card,
         families=frozenset({STRING, INTEGER}),
+        candidates=r"^[^A-Za-z@.:/,;_]{13,}$",
     ),
     Detector(
         "ip_address",
         "IP addresses",
         value=lambda v: bool(_IPV4.match(v) or (":" in v and _IPV6.match(v))),
+        candidates=r"^[^@g-zG-Z_/,;]+$",
     ),
     Detector("date_of_birth", "dates of birth", column=_date_of_birth),
 )
@@ -226,16 +251,31 @@ class Detection:
     sampled: int = 0
 
 
+#: (sampled values, the detectors with ``candidates`` to run on them) → per detector name, the
+#: values holding a match of its candidates (a vectorised engine's pass; see quality/profile.py)
+Narrow = Callable[[Sequence[str], Sequence[Detector]], Mapping[str, Sequence[str]]]
+
+
 def scan_column(
-    name: str, family: str, values: Sequence[str], *, min_fraction: float | None = None
+    name: str,
+    family: str,
+    values: Sequence[str],
+    *,
+    min_fraction: float | None = None,
+    narrow: Narrow | None = None,
 ) -> Detection:
     """Kinds of sensitive content found in the column ``name`` from a sample of its values (as text),
-    with how many values matched: counts, never values."""
+    with how many values matched: counts, never values. ``narrow`` picks the values each detector
+    may match first (the same result, fewer values tested one by one)."""
     sample = [v.strip() for v in values[:SAMPLE] if v and v.strip()]
     kinds: list[str] = []
     counts: dict[str, int] = {}
+    tested: Mapping[str, Sequence[str]] = {}
+    if narrow is not None and sample:
+        narrowed = [d for d in registry() if d.candidates is not None and d.tests_values(family)]
+        tested = narrow(sample, narrowed) if narrowed else {}
     for d in registry():
-        n = d.hits(name, family, sample, min_fraction)
+        n = d.hits(name, family, sample, min_fraction, tested.get(d.name))
         if n is not None:
             kinds.append(d.name)
             if n:

@@ -2,7 +2,8 @@
 
 Each worker receives one :class:`Checker` (the pipeline's product checker) when it
 starts (so the policy engine is compiled once per worker, not per product) and
-then checks the products it is handed, by index. Results come back in the
+then checks the products it is handed, a contiguous slice per task, sent with the task
+(each product is pickled once per run, not once per worker). Results come back in the
 order of the products, so a run with N jobs gives exactly what ``--jobs 1``
 gives. Workers are started with ``spawn``: forking a process whose polars
 thread pool is already running can deadlock. The steps a worker announces
@@ -16,7 +17,7 @@ import os
 import pickle
 import queue
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from meshguard import progress
@@ -37,7 +38,9 @@ class Checker(Protocol):
         """Open what the checks need, once per worker process."""
         ...
 
-    def check(self, lc: LintedContract) -> ProductResult: ...
+    def check_all(self, products: Iterable[LintedContract]) -> Iterator[ProductResult]:
+        """Each product's result, in order (the policy engine may take them in batches)."""
+        ...
 
     def usage(self) -> Any:
         """What the worker's checks saw that the run's totals need (waiver usage)."""
@@ -48,16 +51,18 @@ class Checker(Protocol):
         ...
 
 
+#: most products in one task of a worker
+TASK = 32
+
 _checker: Checker | None = None
-_products: Sequence[LintedContract] = ()
 _failed: Exception | None = None
 
 
-def _start(checker: Checker, products: Sequence[LintedContract], steps: Any = None) -> None:
-    global _checker, _products, _failed
+def _start(checker: Checker, steps: Any = None) -> None:
+    global _checker, _failed
     # one polars thread per worker: the workers are the parallelism (polars is not imported yet)
     os.environ.setdefault("POLARS_MAX_THREADS", "1")
-    _checker, _products = checker, products
+    _checker = checker
     if steps is not None:
         steps.cancel_join_thread()  # steps not yet sent when the worker ends are not worth a wait
         progress.listen(steps.put)  # to the parent's listener (see _forward)
@@ -69,12 +74,13 @@ def _start(checker: Checker, products: Sequence[LintedContract], steps: Any = No
         _failed = _portable(exc)
 
 
-def _check(index: int) -> tuple[ProductResult, Any]:
+def _check(task: Sequence[LintedContract]) -> tuple[list[ProductResult], Any]:
+    """The products of one task (one batch for the policy engine), and the usage."""
     assert _checker is not None, "worker not initialised"
     if _failed is not None:
         raise _failed
     try:
-        return _checker.check(_products[index]), _checker.usage()
+        return list(_checker.check_all(task)), _checker.usage()
     except Exception as exc:
         raise _portable(exc) from None
 
@@ -110,7 +116,10 @@ def check_in_pool(
     the steps the workers reach go to ``listener`` (called in this process, from a thread)."""
     shipped = checker.for_worker()
     ctx = multiprocessing.get_context("spawn")
-    chunk = max(1, min(16, len(products) // (jobs * 8)))
+    # products per task: a batch for the policy engine, yet enough tasks to balance the workers
+    size = max(1, min(TASK, len(products) // (jobs * 4)))
+    # each task carries its products: a product is pickled once per run, not once per worker
+    tasks = [products[i : i + size] for i in range(0, len(products), size)]
     steps = ctx.Queue() if listener is not None else None
     stop = threading.Event()
     relay = None
@@ -120,10 +129,10 @@ def check_in_pool(
         )
         relay.start()
     try:
-        with ctx.Pool(jobs, initializer=_start, initargs=(shipped, list(products), steps)) as pool:
-            for product, usage in pool.imap(_check, range(len(products)), chunksize=chunk):
+        with ctx.Pool(jobs, initializer=_start, initargs=(shipped, steps)) as pool:
+            for done, usage in pool.imap(_check, tasks):
                 checker.absorb(usage)  # waivers a worker saw used: the mesh-level findings need them
-                yield product
+                yield from done
     finally:
         stop.set()
         if relay is not None and steps is not None:

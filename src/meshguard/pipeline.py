@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -21,12 +21,20 @@ from meshguard.contracts.products import unreadable_finding as _unreadable
 from meshguard.contracts.repo import LintedContract, lint_repo
 from meshguard.contracts.repository import ContractRepository
 from meshguard.detectors import configure as configure_detectors
-from meshguard.policy.stage import PolicyStage
+from meshguard.policy.stage import PolicyStage, Product
 from meshguard.policy.waivers import WaiverUsage
 from meshguard.quality.mesh import mesh_contracts
 from meshguard.results.model import Finding, MeshResult, ProductResult, Severity
 from meshguard.results.scoring import ScoringRules, score_mesh
-from meshguard.stages import PolicyContext, QualityContext, RunOptions, VersioningContext
+from meshguard.stages import (
+    PolicyContext,
+    PolicyOutcome,
+    QualityContext,
+    QualityOutcome,
+    RunOptions,
+    VersionInfo,
+    VersioningContext,
+)
 from meshguard.version import __version__
 from meshguard.versioning.stage import run_versioning
 
@@ -133,6 +141,44 @@ class ProductChecker:
             self.policy.absorb(usage)
 
     def check(self, lc: LintedContract) -> ProductResult:
+        product, quality, versions = self._before_policy(lc)
+        if self.policy is not None:
+            t0 = time.perf_counter()
+            progress.step(lc.contract.id, "policy")
+            decided = self.policy.evaluate(lc.contract, quality, versions)
+            self._attach(product, decided, time.perf_counter() - t0)
+        progress.step(lc.contract.id, "done")
+        return product
+
+    def check_all(self, products: Iterable[LintedContract]) -> Iterator[ProductResult]:
+        """:meth:`check` of each product, in order; an engine that takes batches gets the
+        products' policy inputs a batch per request, while this process carries on with the
+        next products' earlier stages (same results as :meth:`check`, fewer round trips)."""
+        policy = self.policy
+        if policy is None or not policy.batches:
+            yield from map(self.check, products)
+            return
+
+        def staged() -> Iterator[tuple[ProductResult, Product]]:
+            for lc in products:
+                product, quality, versions = self._before_policy(lc)
+                progress.step(lc.contract.id, "policy")
+                yield product, (lc.contract, quality, versions)
+
+        for product, decided, seconds in policy.evaluate_tagged(staged()):
+            self._attach(product, decided, seconds)
+            progress.step(product.id, "done")
+            yield product
+
+    def _attach(self, product: ProductResult, decided: PolicyOutcome, seconds: float) -> None:
+        product.checks.extend(decided.checks)
+        product.findings.extend(decided.findings)
+        product.waivers.extend(dict.fromkeys(f.waiver for f in decided.findings if f.waiver))
+        product.input_hash = decided.input_hash
+        product.timings["policy"] = seconds
+
+    def _before_policy(self, lc: LintedContract) -> tuple[ProductResult, QualityOutcome | None, VersionInfo]:
+        """The product's lint findings, versioning, data and quality: everything before policy."""
         config, stages = self.config, self.stages
         configure_detectors(config.data.pii_min_fraction)  # here: pool workers run this too
         t0 = time.perf_counter()
@@ -158,17 +204,7 @@ class ProductChecker:
             product.freshness = (quality.data or {}).get("freshness")
             product.errors.extend(quality.errors)
             product.timings["quality"] = time.perf_counter() - t0
-        if self.policy is not None:
-            t0 = time.perf_counter()
-            progress.step(lc.contract.id, "policy")
-            decided = self.policy.evaluate(lc.contract, quality, versions)
-            product.checks.extend(decided.checks)
-            product.findings.extend(decided.findings)
-            product.waivers.extend(dict.fromkeys(f.waiver for f in decided.findings if f.waiver))
-            product.input_hash = decided.input_hash
-            product.timings["policy"] = time.perf_counter() - t0
-        progress.step(lc.contract.id, "done")
-        return product
+        return product, quality, versions
 
 
 def run(
@@ -197,7 +233,10 @@ def run(
             repo = lint_repo(paths, config, repository=repository)
             mesh.findings.extend(_unreadable(e) for e in repo.unreadable)
             named = [lc.contract for lc in repo.contracts]
-            contracts = mesh_contracts(config, named, repository) if options.with_data else {}
+            # the mesh a relationship may point into: read, and shipped to every worker, only
+            # when a product has relationships
+            related = options.with_data and any(c.relationships for c in named)
+            contracts = mesh_contracts(config, named, repository) if related else {}
             checker = ProductChecker(
                 config, stages, contracts, repo.older, policy, with_policy=policy is not None
             )
@@ -210,7 +249,7 @@ def run(
                     checker, repo.contracts, jobs, listener=options.steps
                 )
             else:
-                results = map(checker.check, repo.contracts)
+                results = checker.check_all(repo.contracts)
             for product in results:  # in repo order, whatever the number of jobs
                 mesh.products.append(product)
                 if options.progress is not None:

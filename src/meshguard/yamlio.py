@@ -76,9 +76,11 @@ _TS = "tag:yaml.org,2002:timestamp"
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
-_SCALAR_TAGS = frozenset(
-    f"tag:yaml.org,2002:{t}" for t in ("null", "bool", "int", "float", "str", "timestamp")
-)
+#: the constructors of the plain scalars (str and timestamps stay text)
+_CONSTRUCTORS: dict[str, Any] = {
+    f"tag:yaml.org,2002:{t}": yaml.constructor.SafeConstructor.yaml_constructors[f"tag:yaml.org,2002:{t}"]
+    for t in ("null", "bool", "int", "float")
+}
 
 
 class _Builder:
@@ -138,11 +140,14 @@ class _Builder:
         return self._scalar(node)
 
     def _scalar(self, node: yaml.Node) -> Any:
-        if node.tag in (_TS, _STR):
+        tag = node.tag
+        if tag in (_STR, _TS):
             return str(node.value)
-        if node.tag not in _SCALAR_TAGS:
+        construct = _CONSTRUCTORS.get(tag)
+        if construct is None:
             raise self._err(f"unsupported YAML tag {node.tag}", node)
-        value = self.constructor.construct_object(node, deep=True)
+        # the scalar constructors directly: construct_object's bookkeeping is for collections
+        value = construct(self.constructor, node)
         if isinstance(value, float) and value != value:  # NaN is not JSON
             return str(node.value)
         return value
@@ -221,7 +226,8 @@ def parse_yaml(text: str, path: str, limits: Limits = DEFAULT_LIMITS) -> YamlDoc
     if not docs or docs[0] is None:
         return YamlDocument(data=None, lines=builder.lines, path=path)
     try:
-        expanded = _expanded_size(docs[0], {})
+        # without a '*' the document has no alias: it expands to the nodes the builder counts
+        expanded = _expanded_size(docs[0], {}) if "*" in text else 0
         if expanded > limits.max_nodes:  # an alias bomb is refused before anything is expanded
             raise builder._err(
                 f"document expands to more than {limits.max_nodes} nodes (alias bomb or oversized file)",

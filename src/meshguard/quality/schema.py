@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from meshguard.contracts.model import Property
+from meshguard.quality.pandera_layout import ColumnPlan, failure_cases
 from meshguard.quality.pandera_polars import pandera_polars
 from meshguard.quality.results import Table, check
 from meshguard.quality.schema_specs import Spec, option_specs
@@ -33,7 +34,7 @@ def schema_checks(table: Table, norm: Normalised, props: dict[str, Property]) ->
     columns_present = set(table.columns)
     obj = table.schema
     results: list[CheckResult] = []
-    columns: dict[str, Any] = {}
+    columns: dict[str, ColumnPlan | None] = {}
     # column → (planned specs with a pandera Check, in order) for mapping check_number back
     planned: dict[str, list[Spec]] = {}
     builtin: dict[tuple[str, str], Spec] = {}
@@ -84,7 +85,7 @@ def schema_checks(table: Table, norm: Normalised, props: dict[str, Property]) ->
                 s.note = s.note or f"not evaluated: column {path} is missing"
             notes.extend(specs[1:] + value_specs)
             builtin[(path, "column_in_dataframe")] = specs[0]
-            columns[path] = pa.Column(required=True)
+            columns[path] = None  # only required to exist
             continue
         mismatched = path in norm.mismatched
         if mismatched:
@@ -100,11 +101,10 @@ def schema_checks(table: Table, norm: Normalised, props: dict[str, Property]) ->
             key = {"present": "column_in_dataframe", "type": "dtype", "required": "not_nullable"}
             builtin[(path, key[s.id.rsplit(".", 1)[1]])] = s
         planned[path] = runnable
-        columns[path] = pa.Column(
+        columns[path] = ColumnPlan(
             target_dtype(kind) if kind else None,
             nullable=not prop.required,
-            required=True,
-            checks=[s.pandera for s in runnable],
+            checks=tuple(s.pandera for s in runnable),
         )
     pk = sorted((p for p in props.values() if p.primary_key), key=lambda p: p.primary_key_position or 0)
     pk_spec = None
@@ -122,17 +122,16 @@ def schema_checks(table: Table, norm: Normalised, props: dict[str, Property]) ->
             pk_spec.note = "not evaluated: a primary key column is missing"
             notes.append(pk_spec)
             pk_spec = None
-    schema = pa.DataFrameSchema(columns, unique=[p.path for p in pk] if pk_spec else None, name=obj.name)
 
     failures: dict[str, list[int] | Streamed] = defaultdict(list)
     errors: dict[str, str] = {}
     found_dtype: dict[str, str] = {}
     try:
-        # pandera checks the columns and dtypes on no rows; its value checks' own expressions are
-        # then counted in one aggregate over the table (no mask materialised per check)
-        schema.validate(_head(table), lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        for row in exc.failure_cases.iter_rows(named=True):
+        # pandera checks the columns and dtypes on no rows (once per layout: the outcome depends on
+        # nothing else); its value checks' own expressions are then counted in one aggregate over
+        # the table (no mask materialised per check)
+        pk_unique = [p.path for p in pk] if pk_spec else None
+        for row in failure_cases(obj.name, list(columns.items()), pk_unique, table.frame, table.columns):
             spec = _spec_for(row, planned, builtin, pk_spec)
             if spec is None:
                 continue
@@ -191,10 +190,6 @@ def schema_checks(table: Table, norm: Normalised, props: dict[str, Property]) ->
         )
     order = {s.id: i for i, s in enumerate([*every, *notes])}
     return sorted(results, key=lambda r: order.get(r.id, 0))
-
-
-def _head(table: Table) -> Any:
-    return table.frame.lazy().select(table.columns).head(0).collect()
 
 
 def _not_duplicated(data: Any) -> Any:

@@ -10,6 +10,7 @@ does not check).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,17 +107,19 @@ def option_specs(prop: Property, base: str, kind: str | None) -> list[Spec]:
                 )
             )
     if isinstance(pattern, str):
-        out.append(
-            Spec(
-                f"{base}.pattern",
-                f"{prop.path} matches {pattern}",
-                "conformity",
-                (*ptr, "pattern"),
-                prop,
-                pattern,
-                pa.Check.str_contains(pattern),
-            )
+        spec = Spec(
+            f"{base}.pattern",
+            f"{prop.path} matches {pattern}",
+            "conformity",
+            (*ptr, "pattern"),
+            prop,
+            pattern,
         )
+        try:
+            spec.pandera = pa.Check.str_contains(pattern)
+        except re.error as exc:  # reported as an errored check, not run
+            spec.note = f"pattern is not a valid regular expression: {exc}"
+        out.append(spec)
     bounds = (
         ("minimum", "ge", ">="),
         ("maximum", "le", "<="),

@@ -8,16 +8,15 @@ number of jobs per table (:mod:`meshguard.quality.spark_jobs`):
    ``limit`` job; the detectors of :mod:`meshguard.detectors` run on them, as on the
    polars path, so the kinds found and their counts are the same);
 2. one ``agg``: the row count, every value check (pandera's checks as Spark column
-   expressions, same null semantics), the library metrics (nullValues, missingValues,
-   invalidValues), and the profile's nulls, min and max (distinct counts are one more job,
-   run only when the policies read the profile);
+   expressions, same null semantics) and the library metrics (nullValues, missingValues,
+   invalidValues);
 3. one ``groupBy`` per uniqueness key (primary key, ``unique``, duplicateValues);
 4. one bounded job for the failing samples of every failed check (the first rows of each
    in data order, masked as everywhere).
 
 SQL rules run in Spark SQL on a temporary view named after the schema object; SLA
-latency, relationships and an exact distinct count on a small table (policies only)
-are their own jobs.
+latency, relationships and the profile (nulls, distinct, min, max: one aggregation, run
+only when the policies read it, as on the polars path) are their own jobs.
 """
 
 from __future__ import annotations
@@ -45,7 +44,7 @@ from meshguard.quality.spark_jobs import (
     run,
     to_polars,
 )
-from meshguard.quality.spark_profile import plan_library, profile_aggregates, spark_profile
+from meshguard.quality.spark_profile import plan_library, spark_profile
 from meshguard.quality.streaming import Streamed, plan_masks
 from meshguard.quality.types import Normalised, normalise
 from meshguard.sources.base import ReadOptions
@@ -71,8 +70,8 @@ class SparkTable(Table):
     pushes_sql: ClassVar[bool] = True
     #: mask key → mask, counted in the one aggregation (the library metrics, planned up front)
     planned: dict[str, Any] = field(default_factory=dict)
-    #: the profile's aggregates (name → expression), counted in the same aggregation
-    profile_aggs: list[tuple[str, Any]] = field(default_factory=list)
+    #: the profile's one row (nulls, distinct, min, max), once the policies have read it
+    profiled: pl.DataFrame | None = None
     stats: pl.DataFrame | None = None  # the aggregation's one row (more columns if a count came late)
     errors: dict[str, str] = field(default_factory=dict)  # mask key → why Spark cannot count it
     pending: dict[str, Any] = field(default_factory=dict)  # check id → mask, for the samples job
@@ -97,11 +96,11 @@ class SparkTable(Table):
         return self.stats is not None and name in self.stats.columns
 
     def _aggregate(self, masks: Mapping[str, Any], *, first: bool = False) -> None:
-        """Count ``masks`` in one job (the first time with the row count and the profile)."""
+        """Count ``masks`` in one job (the first time with the row count)."""
         import polars as pl
         from pyspark.sql import functions as F
 
-        base: list[tuple[str, Any]] = [(ROWS, F.count(F.lit(1))), *self.profile_aggs] if first else []
+        base: list[tuple[str, Any]] = [(ROWS, F.count(F.lit(1)))] if first else []
         todo = {k: m for k, m in masks.items() if k not in self.errors}
         try:
             got = aggregate(self.df, [*base, *((k, failing_count(m)) for k, m in todo.items())])
@@ -163,8 +162,8 @@ class SparkTable(Table):
         from pyspark.sql import functions as F
 
         name = f"{'hi' if which == 'max' else 'lo'}|{column}"
-        if self.stat(ROWS) is not None and self.has_stat(name):  # the profile has it
-            return self.stats.select(name).cast({name: self.dtype(column)}, strict=False).item()  # type: ignore[union-attr]
+        if self.profiled is not None and name in self.profiled.columns:  # the profile has it
+            return self.profiled.select(name).cast({name: self.dtype(column)}, strict=False).item()
         agg = F.max(quoted(column)) if which == "max" else F.min(quoted(column))
         return to_polars(self.df.agg(agg.alias(column)), self.frame).item()
 
@@ -352,6 +351,5 @@ def prepare_spark(
     table.detection = {c: scan_column(c, families[c], values.get(c, [])) for c in typed.columns}
     declared = {p for p, prop in props.items() if guarded(prop)}
     table.masked = frozenset(declared | {c for c, found in table.detection.items() if found.kinds})
-    table.profile_aggs = profile_aggregates(table)
     table.planned = plan_library(table, [*obj.quality, *(r for p in props.values() for r in p.quality)], key)
     return table, norm, LazyProfile(lambda: spark_profile(table))

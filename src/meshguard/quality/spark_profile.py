@@ -1,5 +1,6 @@
-"""What the one Spark aggregation counts besides the value checks: the library metrics of
-the contract's rules, and the profile the policy stage reads (``input.data.columns``).
+"""The Spark aggregates besides the value checks: the library metrics of the contract's rules
+(planned into the one aggregation), and the profile the policy stage reads
+(``input.data.columns``, one aggregation of its own, run only when read).
 
 ``table`` is a :class:`meshguard.quality.spark.SparkTable` (not imported: it imports this)."""
 
@@ -35,51 +36,47 @@ def plan_library(table: Any, rules: Sequence[QualityRule], key: Callable[[Any], 
     return out
 
 
-def profile_aggregates(table: Any) -> list[tuple[str, Any]]:
-    """The profile's aggregates: nulls, min and max of ordered columns whose values are not
-    masked ("n|col", "lo|col", "hi|col")."""
+def profile_aggregates(table: Any, *, exact: bool) -> list[tuple[str, Any]]:
+    """The profile's aggregates: nulls ("n|col"), distinct values ("d|col": exact on a small
+    table, as the polars path counts them, else a HyperLogLog estimate), min and max of
+    ordered columns whose values are not masked ("lo|col", "hi|col")."""
     from pyspark.sql import functions as F
 
     from meshguard.quality.spark_jobs import quoted
 
     schema = table.frame.collect_schema()
+    count = F.count_distinct if exact else F.approx_count_distinct
     out: list[tuple[str, Any]] = []
     for c in table.columns:
         col = F.col(quoted(c))
         out.append((f"n|{c}", F.sum(F.when(col.isNull(), 1).otherwise(0))))
+        if _hashable(schema[c]):
+            out.append((f"d|{c}", count(col)))
         if _ordered(schema[c]) and c not in table.masked:
             out += [(f"lo|{c}", F.min(col)), (f"hi|{c}", F.max(col))]
     return out
 
 
-def _distinct(table: Any, *, exact: bool) -> dict[str, int]:
-    """Distinct counts, exact on a small table (as the polars path counts them), else estimated
-    (HyperLogLog), in one more job: only when the policies read the profile. In the one
-    aggregation they would cost most of it (8 estimates: about 3x its time) for every run."""
-    from pyspark.sql import functions as F
-
-    from meshguard.quality.spark_jobs import aggregate, quoted
-
-    schema = table.frame.collect_schema()
-    count = F.count_distinct if exact else F.approx_count_distinct
-    named = [(c, count(F.col(quoted(c)))) for c in table.columns if _hashable(schema[c])]
-    if not named:
-        return {}
-    row = aggregate(table.df, named).row(0, named=True)
-    return {c: int(v or 0) for c, v in row.items()}
-
-
 def spark_profile(table: Any) -> dict[str, dict[str, Any]]:
-    """``input.data.columns`` as the polars path computes it, read from the one aggregation."""
+    """``input.data.columns`` as the polars path computes it, in one aggregation of its own:
+    run only when the policies read the profile (``meshguard test`` never does), so the
+    checks' aggregation carries none of it."""
     import polars as pl
+
+    from meshguard.quality.spark_jobs import aggregate
 
     rows = table.rows
     schema = table.frame.collect_schema()
-    distincts = _distinct(table, exact=rows <= EXACT_DISTINCT_ROWS) if rows else {}
+    exact = rows <= EXACT_DISTINCT_ROWS
+    stats = aggregate(table.df, profile_aggregates(table, exact=exact)) if rows else pl.DataFrame()
+    table.profiled = stats
+
+    def value(name: str) -> Any:
+        return stats.get_column(name).item() if name in stats.columns else None
+
     out: dict[str, dict[str, Any]] = {}
     for c in table.columns:
-        nulls = int(table.stat(f"n|{c}") or 0) if rows else 0
-        distinct = distincts.get(c) if rows else None
+        nulls, distinct = int(value(f"n|{c}") or 0), value(f"d|{c}")
         hits = table.detection.get(c)
         entry: dict[str, Any] = {
             "null_fraction": round(nulls / rows, 6) if rows else 0.0,
@@ -89,9 +86,8 @@ def spark_profile(table: Any) -> dict[str, dict[str, Any]]:
         if hits and hits.counts:  # how many sampled values matched each kind: counts, never values
             entry["detected_counts"] = dict(hits.counts)
             entry["sampled"] = hits.sampled
-        if rows and table.has_stat(f"lo|{c}"):
-            assert table.stats is not None
-            lo_hi = table.stats.select(pl.col(f"lo|{c}").alias("lo"), pl.col(f"hi|{c}").alias("hi"))
+        if f"lo|{c}" in stats.columns:
+            lo_hi = stats.select(pl.col(f"lo|{c}").alias("lo"), pl.col(f"hi|{c}").alias("hi"))
             lo_hi = lo_hi.cast(schema[c], strict=False)
             entry["min"], entry["max"] = jsonable(lo_hi.item(0, "lo")), jsonable(lo_hi.item(0, "hi"))
         out[c] = entry

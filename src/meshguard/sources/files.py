@@ -148,8 +148,14 @@ def _sniff_delimiter(path: Path, size: int = 1 << 14) -> str:
     lines = sample.splitlines()
     if len(lines) > 1 and len(sample) == size:
         sample = "\n".join(lines[:-1])  # a cut-off last line misleads the sniffer
+    sniffer = csv.Sniffer()
+    if '"' not in sample and "'" not in sample:
+        # the sniffer's first pass looks for quoted fields (most of its time) and finds none
+        # without a quote character: its answer is then its second pass's, the one run here
+        found, _ = sniffer._guess_delimiter(sample, SNIFFED)  # type: ignore[attr-defined]
+        return found or ","
     try:
-        return csv.Sniffer().sniff(sample, delimiters=SNIFFED).delimiter
+        return sniffer.sniff(sample, delimiters=SNIFFED).delimiter
     except csv.Error:
         return ","
 

@@ -24,7 +24,7 @@ from markupsafe import Markup, escape
 from meshguard.report.formats import BaseReporter, RenderContext
 from meshguard.report.formats.matrix import matrix_csv, matrix_json
 from meshguard.report.formats.svg import counts_chart, gauge, hbars, sparkline, trend_chart
-from meshguard.results.model import MeshResult, ProductResult, Status
+from meshguard.results.model import CheckResult, MeshResult, ProductResult, Status
 from meshguard.results.scoring import DIMENSIONS, FAIL_MARGIN
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -67,6 +67,19 @@ def codespans(text: object) -> Markup:
     return Markup(_CODE.sub(r"<code>\1</code>", str(escape("" if text is None else text))))
 
 
+def by_state(products: dict[str, str]) -> dict[str, list[str]]:
+    """A compliance matrix row's products grouped by their state (in the row's order)."""
+    out: dict[str, list[str]] = {}
+    for pid, state in products.items():
+        out.setdefault(state, []).append(pid)
+    return out
+
+
+def linked(pids: list[str], anchors: dict[str, Markup]) -> Markup:
+    """Products as a comma-separated list, each linked to its page when it has one."""
+    return Markup(", ").join(anchors.get(pid) or wrap(pid) for pid in pids)
+
+
 #: the icon beside each state in a badge (it never stands alone: the state's word follows it)
 ICONS = {
     "pass": "✓",
@@ -89,18 +102,89 @@ ICONS = {
     "expired": "✗",
     "stale": "?",
 }
+_ANCHOR = Markup('<a href="{}">{}</a>')
 _BADGE = Markup('<span class="badge {}">{} {}</span>')
 
 
 def badge(value: object, kind: str | None = None) -> Markup:
     """A state as a coloured badge: its icon and its word (a template global: a product page shows
-    dozens, and a Python function renders them several times faster than a Jinja macro)."""
+    dozens, and a Python function renders them several times faster than a Jinja macro). The
+    states are a handful of words: each badge is built once."""
+    if isinstance(value, str):  # str enums too: equal to their word, and shown as it
+        return _badge_str(value, kind)
+    return _badge(value, kind)
+
+
+@lru_cache(maxsize=1024)
+def _badge_str(value: str, kind: str | None) -> Markup:
+    return _badge(value, kind)
+
+
+def _badge(value: object, kind: str | None) -> Markup:
     css = "verdict-error" if kind == "verdict" and value == "error" else str(value).replace("/", "")
     return _BADGE.format(
         css,
         ICONS.get(value, "") if isinstance(value, str) else "",
         "n/a" if value == "not_applicable" else value,
     )
+
+
+def _row_key(c: CheckResult) -> tuple[Any, ...] | None:
+    """Everything the row of ``c`` shows, or None when that cannot be a key (samples, values that
+    are not hashable): such a row is rendered every time."""
+    if c.samples:
+        return None
+    policy = c.details.get("policy")
+    key = (
+        c.status,
+        c.severity,
+        c.id,
+        c.title,
+        c.name,
+        c.field,
+        c.regulation,
+        c.stage,
+        type(c.measured),
+        c.measured,
+        c.threshold,
+        c.failing_rows,
+        c.failing_fraction,
+        c.message,
+        c.remediation,
+        None if policy is None else tuple(sorted(policy.items())) if isinstance(policy, dict) else policy,
+    )
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+_ROWS: dict[tuple[Any, ...], Markup] = {}
+_ROWS_MAX = 4096
+
+
+def check_row(c: CheckResult) -> Markup:
+    """The row of one check on a product page. The policy checks that pass
+    are the same rows on every page of a mesh: each distinct row is rendered once."""
+    key = _row_key(c)
+    if key is None:
+        return _render_row(c)
+    row = _ROWS.get(key)
+    if row is None:
+        if len(_ROWS) >= _ROWS_MAX:
+            _ROWS.clear()
+        row = _ROWS[key] = _render_row(c)
+    return row
+
+
+@cache
+def _row_macro() -> Any:
+    return _assets()[0].get_template("rows.html.j2").module.check_row
+
+
+def _render_row(c: CheckResult) -> Markup:
+    return Markup(_row_macro()(c))
 
 
 @cache
@@ -115,6 +199,8 @@ def _assets() -> tuple[Any, str, str, str]:
     )
     env.filters["wrap"] = wrap
     env.filters["codespans"] = codespans
+    env.filters["by_state"] = by_state
+    env.filters["linked"] = linked
     env.globals["badge"] = badge
     # our own files, inlined verbatim (a CSP hash covers the exact text)
     css = Markup((TEMPLATES / "scorecard.css").read_text(encoding="utf-8"))
@@ -155,6 +241,12 @@ def _support(p: ProductResult) -> list[dict[str, str | None]]:
     return out
 
 
+@lru_cache(maxsize=64)
+def _scheme(url: str) -> str:
+    """The scheme of ``url`` (the one source link of a run is asked about once per field)."""
+    return urlparse(url).scheme
+
+
 def contract_href(
     ctx: RenderContext, mesh: MeshResult, path: str, line: int | None, depth: int
 ) -> str | None:
@@ -166,10 +258,11 @@ def contract_href(
     if "{path}" in link:
         url = link.format(path=quote(path), line=line or 1, commit=quote(mesh.git_commit or "HEAD"))
         return _safe(url)
-    if urlparse(link).scheme and urlparse(link).scheme != "file":
+    scheme = _scheme(link)
+    if scheme and scheme != "file":
         return None
     base = link.rstrip("/")
-    if urlparse(link).scheme == "file":
+    if scheme == "file":
         return f"{base}/{quote(path)}"
     return "../" * depth + (f"{base}/" if base not in ("", ".") else "") + quote(path)
 
@@ -273,7 +366,11 @@ class HtmlReporter(BaseReporter):
         yield (
             MATRIX_PAGE,
             env.get_template("compliance.html.j2").render(
-                **common, links=links, script="", home="index.html", up=""
+                **common,
+                anchors={pid: _ANCHOR.format(href, wrap(pid)) for pid, href in links.items()},
+                script="",
+                home="index.html",
+                up="",
             ),
         )
         yield "compliance.csv", matrix_csv(mesh)
@@ -310,7 +407,12 @@ class HtmlReporter(BaseReporter):
                     },
                     previous_contract=previous,
                     product_waivers=[r for r in common["register"] if r.get("product") == p.id],
-                    checks=sorted(p.checks, key=lambda c: ATTENTION.get(c.status, len(ATTENTION))),
+                    check_rows=Markup(
+                        "".join(
+                            check_row(c) + "\n"
+                            for c in sorted(p.checks, key=lambda c: ATTENTION.get(c.status, len(ATTENTION)))
+                        )
+                    ),
                     open_findings=[f for f in p.findings if f.status not in (Status.WAIVED, Status.PASSED)],
                     script="",
                     home="../index.html",

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from meshguard.report.formats import BaseReporter, RenderContext
+from meshguard.report.formats.jsontext import dumps as _dumps
 from meshguard.results.model import MeshResult
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
 
 
 class JsonReporter(BaseReporter):

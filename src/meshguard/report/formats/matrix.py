@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import Any
 
+from meshguard.report.formats import jsontext
 from meshguard.results.model import MeshResult
 
 COLUMNS = ("regulation", "article", "rule_id", "title", "severity", "product", "state")
@@ -30,18 +30,8 @@ def matrix_csv(mesh: MeshResult) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for row in mesh.matrix:
-        for product, state in sorted(row["products"].items()):
-            writer.writerow(
-                [
-                    _cell(row["regulation"]),
-                    _cell(row["article"]),
-                    _cell(row["rule_id"]),
-                    _cell(row["title"]),
-                    _cell(row["severity"]),
-                    _cell(product),
-                    state,
-                ]
-            )
+        rule = [_cell(row[k]) for k in ("regulation", "article", "rule_id", "title", "severity")]
+        writer.writerows([*rule, _cell(product), state] for product, state in sorted(row["products"].items()))
     return out.getvalue()
 
 
@@ -54,4 +44,4 @@ def matrix_json(mesh: MeshResult) -> str:
         "states": ["pass", "fail", "warn", "waived", "n/a"],
         "rules": mesh.matrix,
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return jsontext.dumps(doc) + "\n"

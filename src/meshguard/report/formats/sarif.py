@@ -14,10 +14,9 @@ holds the reason, the approver and the expiry. GitHub's documented upload limits
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
-from meshguard.report.formats import BaseReporter, RenderContext
+from meshguard.report.formats import BaseReporter, RenderContext, jsontext
 from meshguard.report.formats.common import Item, finding_item, items, rule_kind
 from meshguard.results.model import MeshResult, ProductResult, Severity, Status, Waiver
 from meshguard.version import __version__
@@ -195,4 +194,4 @@ class SarifReporter(BaseReporter):
                 }
             ],
         }
-        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        return jsontext.dumps(doc) + "\n"

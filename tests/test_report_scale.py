@@ -1,0 +1,74 @@
+"""What the reporters do to stay fast on a large mesh must not change what they write.
+
+The HTML product pages render each distinct check row once and reuse it; the JSON
+reports go through orjson. Each test seeds the mistake the speed-up could make.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+from meshguard.report import formats
+from meshguard.report.formats import RenderContext, html, jsontext
+from meshguard.results.model import MeshResult
+from meshkit import HOSTILE_SCRIPT, build_mesh, policy_check
+
+CTX = RenderContext(source_link="..")
+
+
+def _pages(mesh: MeshResult) -> dict[str, str]:
+    return dict(formats.get("html").pages(mesh, CTX))
+
+
+def _page(mesh: MeshResult, product_id: str) -> str:
+    return next(text for name, text in _pages(mesh).items() if name.startswith(f"products/{product_id}-"))
+
+
+def test_a_reused_check_row_is_the_row_of_that_check() -> None:
+    """Two products share a check that differs only in its message or status: each page shows its own."""
+    mesh = build_mesh()
+    first, second = mesh.products[0], mesh.products[1]
+    shared = policy_check("OWN-001", "Owner declared", "passed", "Mesh governance")
+    first.checks.append(replace(shared, message="first product's message"))
+    second.checks.append(replace(shared, message=f"second {HOSTILE_SCRIPT}"))
+    html._ROWS.clear()
+    a, b = _page(mesh, first.id), _page(mesh, second.id)
+    assert "first product&#39;s message" in a and "second" not in a
+    assert "second &lt;script&gt;alert(1)&lt;/script&gt;" in b and HOSTILE_SCRIPT not in b
+    assert "first product" not in b
+    # rendered again, now from the reused rows: the same pages
+    assert _page(mesh, first.id) == a and _page(mesh, second.id) == b
+
+
+def test_rows_come_out_as_the_template_writes_them(monkeypatch) -> None:
+    """The pages with reused rows equal the pages with every row rendered afresh."""
+    mesh = build_mesh()
+    html._ROWS.clear()
+    cached = _pages(mesh)
+    assert html._ROWS, "the rows were reused"
+    assert _pages(mesh) == cached
+    monkeypatch.setattr(html, "_row_key", lambda c: None)  # no row is ever reused
+    assert _pages(mesh) == cached
+    assert any('<tr><td data-label="Status">' in t for t in cached.values())
+
+
+def test_a_check_with_samples_is_never_shared() -> None:
+    mesh = build_mesh()
+    sampled = [c for p in mesh.products for c in p.checks if c.samples]
+    assert sampled, "the test mesh has checks with failing samples"
+    assert all(html._row_key(c) is None for c in sampled)
+
+
+def test_json_text_is_what_the_standard_library_writes() -> None:
+    """Same text as ``json.dumps(indent=2)`` for a whole result (floats aside, none here but the
+    ones both spell alike), and a value orjson refuses still comes out."""
+    mesh = build_mesh()
+    for p in mesh.products:
+        p.timings = {k: round(v, 3) for k, v in p.timings.items()}
+    doc = mesh.to_dict()
+    assert jsontext.dumps(doc) == json.dumps(doc, indent=2, ensure_ascii=False, default=str)
+    report = formats.get("json").render(mesh, CTX)
+    assert json.loads(report) == json.loads(json.dumps(doc, default=str))
+    big = {"n": 2**70, "s": "é"}
+    assert jsontext.dumps(big) == json.dumps(big, indent=2, ensure_ascii=False)
