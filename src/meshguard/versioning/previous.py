@@ -243,7 +243,10 @@ def git_base(top: Path, ref: str, run: Any) -> GitBase:
 
 
 def _toplevel(file: Path, run: Any) -> Path | None:
-    where = file.parent.resolve()
+    # the contracts of a run share a few folders: each is resolved once per run
+    where: Path = (
+        _memo(("dir", file.parent, run), file.parent.resolve) if run is not None else file.parent.resolve()
+    )
     top: Path | None = _memo(("top", where, run), lambda: toplevel(where))
     return top
 
