@@ -832,7 +832,7 @@ def test_each_property_edit_gives_exactly_its_changes(
     assert _changes(edit_old, edit_new) == expected
 
 
-def _valid(name: str, values: list[Any]) -> Callable[[Doc], None]:
+def _valid(name: str, values: Any) -> Callable[[Doc], None]:
     def go(d: Doc) -> None:
         prop(d, name)["quality"] = [
             {"metric": "invalidValues", "arguments": {"validValues": values}, "mustBe": 0}
@@ -950,6 +950,20 @@ EMAIL = "/schema/0/properties/2"
                 )
             ],
             id="allowed values written on the rule itself",
+        ),
+        pytest.param(
+            _valid("status", "placed"),
+            _valid("status", "paid"),
+            [
+                (
+                    "MGV162",
+                    "/schema/0/properties/5/quality/0",
+                    "orders.status: quality rule 'orders.status.invalidValues.0' changed",
+                    None,
+                    None,
+                )
+            ],
+            id="allowed values that are no list: a quality rule like another",
         ),
         pytest.param(
             _valid("status", ["placed"]),
