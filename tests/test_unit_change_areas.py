@@ -44,6 +44,7 @@ EDITS: list[tuple[str, Callable[[Doc], None]]] = [
         lambda d: prop(d, "amount").update(customProperties=[{"property": "x", "value": 1}]),
     ),
     ("schema description", lambda d: schema(d).update(description="All orders.")),
+    ("granularity", lambda d: schema(d).update(dataGranularityDescription="One row per order.")),
     ("schema tags", lambda d: schema(d).update(tags=["sales"])),
     ("schema physicalType", lambda d: schema(d).update(physicalType="view")),
     ("multipleOf", _opts("amount", multipleOf=0.01)),
@@ -99,6 +100,17 @@ EXPECTED: dict[str, list[tuple[str, str, str, str]]] = dict(
             "schema description",
             [
                 ("MGV181", "informational", "/schema/0/description", "orders: description changed"),
+            ],
+        ),
+        (
+            "granularity",
+            [
+                (
+                    "MGV181",
+                    "informational",
+                    "/schema/0/dataGranularityDescription",
+                    "orders: dataGranularityDescription changed",
+                ),
             ],
         ),
         (
@@ -781,6 +793,37 @@ def _array_of_objects(d: Doc) -> None:
             ],
             id="a key column without a position comes last",
         ),
+        pytest.param(
+            lambda d: None,
+            lambda d: (
+                prop(d, "order_id").pop("primaryKeyPosition"),
+                prop(d, "customer_id").update(primaryKey=True, primaryKeyPosition=2_000_000),
+            ),
+            [
+                (
+                    "MGV134",
+                    "/schema/0",
+                    "orders: primary key changed from ['order_id'] to ['customer_id', 'order_id']",
+                ),
+            ],
+            id="after any position",
+        ),
+        pytest.param(
+            lambda d: prop(d, "order_id").pop("primaryKeyPosition"),
+            lambda d: (
+                prop(d, "order_id").pop("primaryKeyPosition"),
+                prop(d, "amount").update(primaryKey=True),
+                prop(d, "customer_id").update(primaryKey=True),
+            ),
+            [
+                (
+                    "MGV134",
+                    "/schema/0",
+                    "orders: primary key changed from ['order_id'] to ['order_id', 'customer_id', 'amount']",
+                ),
+            ],
+            id="key columns without positions in document order",
+        ),
     ],
 )
 def test_each_property_edit_gives_exactly_its_changes(
@@ -789,7 +832,7 @@ def test_each_property_edit_gives_exactly_its_changes(
     assert _changes(edit_old, edit_new) == expected
 
 
-def _valid(name: str, values: list[Any]) -> Callable[[Doc], None]:
+def _valid(name: str, values: Any) -> Callable[[Doc], None]:
     def go(d: Doc) -> None:
         prop(d, name)["quality"] = [
             {"metric": "invalidValues", "arguments": {"validValues": values}, "mustBe": 0}
@@ -893,6 +936,34 @@ EMAIL = "/schema/0/properties/2"
                 ),
             ],
             id="values stay hidden when only the new version is personal data",
+        ),
+        pytest.param(
+            lambda d: prop(d, "status")["quality"][0].update(validValues=["placed"], arguments=None),
+            lambda d: prop(d, "status")["quality"][0].update(validValues=["placed", "paid"], arguments=None),
+            [
+                (
+                    "MGV141",
+                    "/schema/0/properties/5/quality/0/validValues",
+                    "orders.status: allowed value(s) added: 'paid'",
+                    None,
+                    ["paid"],
+                )
+            ],
+            id="allowed values written on the rule itself",
+        ),
+        pytest.param(
+            _valid("status", "placed"),
+            _valid("status", "paid"),
+            [
+                (
+                    "MGV162",
+                    "/schema/0/properties/5/quality/0",
+                    "orders.status: quality rule 'orders.status.invalidValues.0' changed",
+                    None,
+                    None,
+                )
+            ],
+            id="allowed values that are no list: a quality rule like another",
         ),
         pytest.param(
             _valid("status", ["placed"]),

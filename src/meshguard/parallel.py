@@ -1,8 +1,10 @@
 """Products checked concurrently in a pool of worker processes (``meshguard check --jobs N``).
 
 Each worker receives one :class:`Checker` (the pipeline's product checker) when it
-starts (so the policy engine is compiled once per worker, not per product) and
-then checks the products it is handed, a contiguous slice per task. Results come back in the
+starts (so a policy engine it needs is compiled once per worker, not per product; an engine
+that takes batches stays in the parent, see :meth:`Checker.finish`) and
+then checks the products it is handed, a contiguous slice per task, sent with the task
+(each product is pickled once per run, not once per worker). Results come back in the
 order of the products, so a run with N jobs gives exactly what ``--jobs 1``
 gives. Workers are started with ``spawn``: forking a process whose polars
 thread pool is already running can deadlock. The steps a worker announces
@@ -60,15 +62,14 @@ class Checker(Protocol):
 TASK = 32
 
 _checker: Checker | None = None
-_products: Sequence[LintedContract] = ()
 _failed: Exception | None = None
 
 
-def _start(checker: Checker, products: Sequence[LintedContract], steps: Any = None) -> None:
-    global _checker, _products, _failed
+def _start(checker: Checker, steps: Any = None) -> None:
+    global _checker, _failed
     # one polars thread per worker: the workers are the parallelism (polars is not imported yet)
     os.environ.setdefault("POLARS_MAX_THREADS", "1")
-    _checker, _products = checker, products
+    _checker = checker
     if steps is not None:
         steps.cancel_join_thread()  # steps not yet sent when the worker ends are not worth a wait
         progress.listen(steps.put)  # to the parent's listener (see _forward)
@@ -80,14 +81,13 @@ def _start(checker: Checker, products: Sequence[LintedContract], steps: Any = No
         _failed = _portable(exc)
 
 
-def _check(task: tuple[int, int]) -> tuple[list[Any], Any]:
-    """What the worker hands back for the products ``start:stop``, and the usage."""
+def _check(task: Sequence[LintedContract]) -> tuple[list[Any], Any]:
+    """What the worker hands back for the products of one task, and the usage."""
     assert _checker is not None, "worker not initialised"
     if _failed is not None:
         raise _failed
-    start, stop = task
     try:
-        return _checker.work(_products[start:stop]), _checker.usage()
+        return _checker.work(task), _checker.usage()
     except Exception as exc:
         raise _portable(exc) from None
 
@@ -139,7 +139,8 @@ def _handed(
     ctx = multiprocessing.get_context("spawn")
     # products per task: a batch for the policy engine, yet enough tasks to balance the workers
     size = max(1, min(TASK, len(products) // (jobs * 4)))
-    tasks = [(i, min(i + size, len(products))) for i in range(0, len(products), size)]
+    # each task carries its products: a product is pickled once per run, not once per worker
+    tasks = [products[i : i + size] for i in range(0, len(products), size)]
     steps = ctx.Queue() if listener is not None else None
     stop = threading.Event()
     relay = None
@@ -149,7 +150,7 @@ def _handed(
         )
         relay.start()
     try:
-        with ctx.Pool(jobs, initializer=_start, initargs=(shipped, list(products), steps)) as pool:
+        with ctx.Pool(jobs, initializer=_start, initargs=(shipped, steps)) as pool:
             for handed, usage in pool.imap(_check, tasks):
                 checker.absorb(usage)  # waivers a worker saw used: the mesh-level findings need them
                 yield from handed

@@ -278,7 +278,10 @@ def run(
             repo = lint_repo(paths, config, repository=repository)
             mesh.findings.extend(_unreadable(e) for e in repo.unreadable)
             named = [lc.contract for lc in repo.contracts]
-            contracts = mesh_contracts(config, named, repository) if options.with_data else {}
+            # the mesh a relationship may point into: read, and shipped to every worker, only
+            # when a product has relationships
+            related = options.with_data and any(c.relationships for c in named)
+            contracts = mesh_contracts(config, named, repository) if related else {}
             checker = ProductChecker(
                 config, stages, contracts, repo.older, policy, with_policy=policy is not None
             )

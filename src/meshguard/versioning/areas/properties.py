@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -53,8 +54,9 @@ def _allowed_values(p: Property) -> tuple[list[Any] | None, Pointer | None]:
         return enum, (*p.pointer, "logicalTypeOptions", "enum")
     for q in p.quality:
         values = valid_values(q)
-        if values is not None:
-            return values, (*q.pointer, "arguments", "validValues")
+        if values is not None:  # under the rule's arguments, or on the rule itself (as ODCS 3.0 had it)
+            under = ("arguments",) if isinstance(q.raw.get("arguments"), Mapping) else ()
+            return values, (*q.pointer, *under, "validValues")
     return None, None
 
 
@@ -66,12 +68,11 @@ def _level(classification: str | None) -> int | None:
 
 
 def _pk(schema: SchemaObject) -> list[Property]:
-    keyed = [
-        (p.primary_key_position if p.primary_key_position is not None else 10**6, i, p)
-        for i, p in enumerate(schema.properties)
-        if p.primary_key
-    ]
-    return [p for _, _, p in sorted(keyed, key=lambda t: (t[0], t[1]))]
+    """The primary key's columns by position; those without one last, in document order."""
+    return sorted(
+        (p for p in schema.properties if p.primary_key),
+        key=lambda p: math.inf if p.primary_key_position is None else p.primary_key_position,
+    )
 
 
 class PropertyDiff(OptionsDiff, QualityDiff):
