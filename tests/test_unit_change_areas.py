@@ -1224,3 +1224,13 @@ def test_a_server_change_is_informational_only_for_its_metadata(key: str, value:
         else f"server 'warehouse': {key} changed from 5432 to 5433"
     )
     assert changes == [(rule, f"/servers/1/{key}", message)]
+
+
+def test_a_schema_objects_type_change_carries_both_values() -> None:
+    old, new = base_doc(), base_doc()
+    schema(new).update(physicalType="view", logicalType="object")
+    changes = diff_contracts(contract(old, "old.odcs.yaml"), contract(new))
+    assert [(c.rule_id, c.path, c.old, c.new) for c in changes] == [
+        ("MGV105", "/schema/0/physicalType", "table", "view"),
+        ("MGV105", "/schema/0/logicalType", None, "object"),
+    ]
