@@ -21,6 +21,7 @@ The policy engine's share is printed apart: each size also runs with
 (summed over the worker processes) come from the JSON result.
 
     python benchmarks/mesh.py [--runs 3] [--sizes 1000,5000,10000] [--data-products 1000]
+                              [--baseline OLD/src]
 """
 
 from __future__ import annotations
@@ -153,14 +154,15 @@ def generate(repo: Path, n: int, with_data: bool, seed: int = 7) -> str:
     return f"{DOMAINS[planted % len(DOMAINS)]}-product-{planted:05d}"
 
 
-def run_check(repo: Path, extra: list[str]) -> dict[str, Any]:
-    """One whole ``meshguard check`` process: wall seconds, peak RSS (MiB), exit code; its JSON
+def run_check(repo: Path, extra: list[str], src: Path = ROOT / "src") -> dict[str, Any]:
+    """One whole ``meshguard check`` process (meshguard from ``src``): wall seconds, CPU seconds
+    (user + sys, the process and its worker processes), peak RSS (MiB), exit code; its JSON
     result is left in ``repo/out.json``."""
     shutil.rmtree(repo / "reports", ignore_errors=True)
     shutil.rmtree(repo / "out", ignore_errors=True)
     outputs = [a for f in FORMATS for a in ("--output", f"{f}=out/results.{f}")]
     cmd = [sys.executable, "-m", "meshguard", "check", "--format", "json", *outputs, "--no-history", *extra]
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env = {**os.environ, "PYTHONPATH": str(src)}
     with (repo / "out.json").open("wb") as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=repo, env=env, stdout=out, stderr=err)
@@ -170,7 +172,8 @@ def run_check(repo: Path, extra: list[str]) -> dict[str, Any]:
         err.seek(0)
         if code not in (0, 1):
             raise SystemExit(f"meshguard check exited {code}: {err.read().decode().strip()[-800:]}")
-    return {"wall": wall, "peak": usage.ru_maxrss / 1024, "exit": code}
+    cpu = usage.ru_utime + usage.ru_stime
+    return {"wall": wall, "cpu": cpu, "peak": usage.ru_maxrss / 1024, "exit": code}
 
 
 def summarise(path: Path) -> dict[str, Any]:
@@ -225,34 +228,48 @@ def verify_no_policy(repo: Path, n: int) -> None:
         raise SystemExit("the --no-policy run should check every product without the policy stage")
 
 
-def contracts_mesh(work: Path, sizes: list[int], runs: int) -> None:
+def contracts_mesh(work: Path, sizes: list[int], runs: int, baseline: Path | None = None) -> None:
     print("1) lint + policy + versioning + every report (--no-data), whole processes")
     print(
-        f"{'contracts':>10} {'wall s':>8} {'s/1000':>7} {'no-policy s':>12} {'s/1000':>7} "
+        f"{'contracts':>10} {'wall s':>8} {'s/1000':>7} {'cpu s':>7} {'no-policy s':>12} {'cpu s':>7} "
         f"{'policy s':>9} {'peak MiB':>9} {'html MiB':>9}"
     )
     base = None
     for n in sizes:
         repo = work / f"mesh-{n}"
         planted = generate(repo, n, with_data=False)
-        full, bare, policy = [], [], []
-        for _ in range(runs):  # interleaved: both see the same machine
+        full, bare, policy, old = [], [], [], []
+        for _ in range(runs):  # interleaved: all see the same machine
             got = run_check(repo, ["--no-data"])
             policy.append(verify(repo, got, planted, None, n))
             full.append(got)
+            html = sum(p.stat().st_size for p in (repo / "reports").rglob("*") if p.is_file()) / 2**20
             bare.append(run_check(repo, ["--no-data", "--no-policy"]))
             verify_no_policy(repo, n)
+            if baseline is not None:
+                old.append(run_check(repo, ["--no-data"], src=baseline))
+                verify(repo, old[-1], planted, None, n)
         wall = statistics.median(g["wall"] for g in full)
         nopol = statistics.median(g["wall"] for g in bare)
-        html = sum(p.stat().st_size for p in (repo / "reports").rglob("*") if p.is_file()) / 2**20
         per_k = wall / n * 1000
         base = base or per_k
         print(
-            f"{n:>10} {wall:>8.2f} {per_k:>7.2f} {nopol:>12.2f} {nopol / n * 1000:>7.2f} "
+            f"{n:>10} {wall:>8.2f} {per_k:>7.2f} {statistics.median(g['cpu'] for g in full):>7.2f} "
+            f"{nopol:>12.2f} {statistics.median(g['cpu'] for g in bare):>7.2f} "
             f"{statistics.median(policy):>9.2f} {max(g['peak'] for g in full):>9.0f} {html:>9.1f}"
             f"   (time per contract x{per_k / base:.2f} vs {sizes[0]})"
         )
+        if old:
+            print(
+                f"{'baseline':>10} {statistics.median(g['wall'] for g in old):>8.2f} {'':>7} "
+                f"{statistics.median(g['cpu'] for g in old):>7.2f} {'':>12} {'':>7} {'':>9} "
+                f"{max(g['peak'] for g in old):>9.0f}   this/baseline: wall "
+                f"{statistics.median(a['wall'] / b['wall'] for a, b in zip(full, old, strict=True)):.2f}x, cpu "
+                f"{statistics.median(a['cpu'] / b['cpu'] for a, b in zip(full, old, strict=True)):.2f}x "
+                "(medians of the per-round ratios)"
+            )
         shutil.rmtree(repo)
+    print("   cpu s: user + sys of the process and its workers; under load it moves less than wall")
     print("   policy s: the products' policy-stage seconds summed over the worker processes")
 
 
@@ -284,6 +301,11 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--sizes", default="1000,5000,10000")
     ap.add_argument("--data-products", type=int, default=1000, help="0: skip the data mesh")
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout's src/ (e.g. from `git archive <old> src`), timed in the same rounds",
+    )
     ap.add_argument("--summarise", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.summarise:
@@ -293,7 +315,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="meshguard-mesh-") as tmp:
         sizes = [int(s) for s in args.sizes.split(",") if s]
         if sizes:
-            contracts_mesh(Path(tmp), sizes, args.runs)
+            contracts_mesh(Path(tmp), sizes, args.runs, args.baseline)
         if args.data_products:
             data_mesh(Path(tmp), args.data_products, args.runs)
     print(f"load average {os.getloadavg()[0]:.1f} at the end")

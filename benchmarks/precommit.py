@@ -10,15 +10,26 @@ the built-in policy pack, so the timed commit passes (exit 0 is checked); before
 same hook must block a planted violation (a personal-data field without a classification,
 exit 1 naming GDPR-001). `--baseline SRC` times another checkout's src/ in the same rounds
 (e.g. `git archive main src | tar -x -C /tmp/base`, then `--baseline /tmp/base/src`).
+`--wheel` also times the package as a user installs it: a wheel built from this checkout,
+installed with its dependencies in a clean virtual environment (benchmarks/_work/wheel-venv,
+created on first use; later runs reinstall only the wheel).
+
+Every side runs from bytecode, as an installed package does: each src/ is byte-compiled
+before timing and the children run without PYTHONDONTWRITEBYTECODE (with it, a checkout
+whose .pyc files are stale or missing would compile its modules on every run). Besides the
+wall time, each command's CPU time (user + sys, its own child processes included) is
+printed: on a loaded machine it moves much less than the wall time.
 The repo is generated under benchmarks/_work/ (git, 200 contracts that reference each other).
 
-    python benchmarks/precommit.py [--runs 15] [--contracts 200] [--baseline SRC]
+    python benchmarks/precommit.py [--runs 15] [--contracts 200] [--baseline SRC] [--wheel]
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
+import resource
 import shlex
 import shutil
 import statistics
@@ -32,6 +43,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "benchmarks" / "_work" / "precommit-repo"
+WHEEL_DIR = ROOT / "benchmarks" / "_work" / "wheel"
+WHEEL_VENV = ROOT / "benchmarks" / "_work" / "wheel-venv"
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "bench",
     "GIT_AUTHOR_EMAIL": "bench@example.com",
@@ -132,6 +145,42 @@ def hook_entry(hook_id: str) -> list[str]:
     return argv[1:]
 
 
+def installed_wheel() -> Path:
+    """The ``meshguard`` console script of a clean virtual environment holding the wheel of
+    this checkout (built from its tracked and new files, nothing ignored)."""
+    import tempfile
+
+    WHEEL_DIR.mkdir(parents=True, exist_ok=True)
+    for old in WHEEL_DIR.glob("*.whl"):
+        old.unlink()
+    files = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    with tempfile.TemporaryDirectory() as tmp:
+        for rel in filter(None, files.split("\0")):
+            if (ROOT / rel).is_file():
+                (Path(tmp) / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(ROOT / rel, Path(tmp) / rel)
+        subprocess.run(
+            [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(WHEEL_DIR), "."],
+            cwd=tmp,
+            capture_output=True,
+            check=True,
+        )
+    (wheel,) = WHEEL_DIR.glob("meshguard_odcs-*.whl")
+    python = WHEEL_VENV / "bin" / "python"
+    pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(WHEEL_VENV)], check=True)
+        subprocess.run([*pip, str(wheel)], check=True)  # its dependencies, as a user installs it
+    else:
+        subprocess.run([*pip, "--no-deps", "--force-reinstall", str(wheel)], check=True)
+    return WHEEL_VENV / "bin" / "meshguard"
+
+
 def meshguard_exe() -> list[str]:
     """The ``meshguard`` console script next to this interpreter (what pre-commit runs), else
     ``python -m meshguard``."""
@@ -147,17 +196,26 @@ class Case:
     argv: list[str]
     src: Path | None = None  # PYTHONPATH: the checkout whose meshguard runs (None: the bare interpreter)
     samples: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # user + sys, the command's children included
     codes: set[int] = field(default_factory=set)
     output: str = ""
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_once(case: Case, cwd: Path) -> None:
     env = {**os.environ, "PRE_COMMIT": "1"}  # pre-commit sets it: the hook's own mode
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as a user runs it: from bytecode
     if case.src is not None:
         env["PYTHONPATH"] = str(case.src)
+    cpu0 = _children_cpu()
     t0 = time.perf_counter()
     proc = subprocess.run(case.argv, cwd=cwd, capture_output=True, text=True, env=env)
     case.samples.append(time.perf_counter() - t0)
+    case.cpu.append(_children_cpu() - cpu0)
     case.codes.add(proc.returncode)
     case.output = (proc.stdout + proc.stderr).strip()
 
@@ -167,6 +225,7 @@ def interleaved(cases: list[Case], cwd: Path, runs: int) -> None:
     for case in cases:
         run_once(case, cwd)
         case.samples.clear()
+        case.cpu.clear()
     for _ in range(runs):
         for case in cases:
             run_once(case, cwd)
@@ -218,6 +277,11 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--contracts", type=int, default=200)
     ap.add_argument(
+        "--wheel",
+        action="store_true",
+        help="also time a wheel of this checkout installed in a clean virtual environment",
+    )
+    ap.add_argument(
         "--baseline",
         type=Path,
         default=None,
@@ -231,11 +295,16 @@ def main() -> None:
     rel = changed.relative_to(repo).as_posix()
     exe, hook = meshguard_exe(), hook_entry("meshguard-check")
     sources = [("", ROOT / "src")] + ([(" [baseline]", args.baseline.resolve())] if args.baseline else [])
+    for _, src in sources:  # both sides from bytecode, as an installed package runs
+        compileall.compile_dir(src, quiet=1)
+    sides = [(tag, [*exe], src) for tag, src in sources]
+    if args.wheel:
+        sides.append((" [wheel]", [str(installed_wheel())], None))
 
     # the planted violation first: each side's hook must block it, naming the rule
     changed.write_text(original.replace("version: 1.3.0", "version: 1.4.0") + PLANTED)
-    for tag, src in sources:
-        case = Case("planted" + tag, [*exe, *hook, rel], src)
+    for tag, cmd, src in sides:
+        case = Case("planted" + tag, [*cmd, *hook, rel], src)
         run_once(case, repo)
         assert case.codes == {1} and PLANTED_RULE in case.output, (
             f"the hook{tag} did not block:\n{case.output}"
@@ -243,9 +312,9 @@ def main() -> None:
     # the timed commit: a compliant patch bump of one contract
     changed.write_text(original.replace("version: 1.3.0", "version: 1.3.1"))
     cases = [Case("python -c pass (start-up, reference)", [sys.executable, "-c", "pass"])]
-    for tag, src in sources:
-        cases.append(Case("meshguard lint, changed contract" + tag, [*exe, "lint", rel], src))
-        cases.append(Case("meshguard-check hook, changed contract" + tag, [*exe, *hook, rel], src))
+    for tag, cmd, src in sides:
+        cases.append(Case("meshguard lint, changed contract" + tag, [*cmd, "lint", rel], src))
+        cases.append(Case("meshguard-check hook, changed contract" + tag, [*cmd, *hook, rel], src))
     interleaved(cases, repo, args.runs)
     load = os.getloadavg()[0]
     print(f"repo: {args.contracts} contracts, one changed; policies: the built-in pack; load {load:.1f}")
@@ -254,13 +323,18 @@ def main() -> None:
     for case in cases:
         med = statistics.median(case.samples)
         codes = ",".join(map(str, sorted(case.codes)))
-        print(f"{case.label:<52} median {med * 1000:7.1f} ms  {med / bare:5.1f}x start-up  (exit {codes})")
+        cpu = statistics.median(case.cpu)
+        print(
+            f"{case.label:<52} median {med * 1000:7.1f} ms  {med / bare:5.1f}x start-up  "
+            f"cpu {cpu * 1000:7.1f} ms  (exit {codes})"
+        )
     for case in cases[1:]:
         assert case.codes == {0}, f"{case.label} failed on a compliant change:\n{case.output[-2000:]}"
-    if args.baseline:
-        for now, before in ((cases[1], cases[3]), (cases[2], cases[4])):
-            ratio = statistics.median(a / b for a, b in zip(now.samples, before.samples, strict=True))
-            print(f"{now.label}: {ratio:.2f}x the baseline (median of the per-round ratios)")
+    for i, (tag, _, _) in enumerate(sides[1:], start=1):
+        for now, other in ((cases[1], cases[1 + 2 * i]), (cases[2], cases[2 + 2 * i])):
+            wall = statistics.median(a / b for a, b in zip(now.samples, other.samples, strict=True))
+            cpu = statistics.median(a / b for a, b in zip(now.cpu, other.cpu, strict=True))
+            print(f"{now.label}: {wall:.2f}x{tag} wall, {cpu:.2f}x cpu (medians of the per-round ratios)")
     print("budgets: lint < 150 ms, hook < 300 ms (on a quiet 2-core machine)")
     lazy, eager = context_side_by_side(repo, changed, args.runs)
     print(f"in-process lint of the changed contract, lazy repo context  median {lazy * 1000:6.1f} ms")

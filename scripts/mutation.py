@@ -181,7 +181,40 @@ class Score:
         return self.killed / self.counted if self.counted else 1.0
 
 
-def run_module(key: str, target: Target, timeout: float, show: bool, keep: bool) -> Score | None:
+def _statuses(work: Path) -> dict[str, str]:
+    """Each mutant's status in a working copy (killed, survived, timeout, not checked, …)."""
+    listing = subprocess.run(
+        [sys.executable, "-m", "mutmut", "results", "--all", "true"], cwd=work, capture_output=True, text=True
+    )
+    statuses: dict[str, str] = {}
+    for line in listing.stdout.splitlines():
+        name, sep, status = line.strip().rpartition(": ")
+        if sep and "__mutmut_" in name:
+            statuses[name] = status
+    return statuses
+
+
+def _mutmut_run(work: Path, names: list[str], deadline: float) -> tuple[int, str]:
+    """``mutmut run`` (the mutants not checked yet, or ``names`` again) until ``deadline``."""
+    # the fast tests need no pytest plugin: not loading them saves a third of each mutant's run
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    try:
+        run = subprocess.run(
+            [sys.executable, "-m", "mutmut", "run", "--max-children", "1", *names],
+            cwd=work,
+            capture_output=True,
+            text=True,
+            timeout=max(1.0, deadline - time.monotonic()),
+            env=env,
+        )
+        return run.returncode, run.stderr
+    except subprocess.TimeoutExpired as exc:  # count what ran; the rest is reported as not run
+        return -1, str(exc.stderr or "")
+
+
+def run_module(
+    key: str, target: Target, timeout: float, show: bool, keep: bool, again: Path | None = None
+) -> Score | None:
     found = module_file(target)
     if found is None:
         print(f"{key}: none of {', '.join(target.names)} exists; skipped", file=sys.stderr)
@@ -192,35 +225,26 @@ def run_module(key: str, target: Target, timeout: float, show: bool, keep: bool)
         print(f"{key}: tests missing: {', '.join(missing)}; skipped", file=sys.stderr)
         return None
     equivalent = equivalent_mutants()
-    work = Path(tempfile.mkdtemp(prefix=f"mutation-{key}-"))
+    work = again or Path(tempfile.mkdtemp(prefix=f"mutation-{key}-"))
+    keep = keep or again is not None
     try:
+        # again: the survivors of the kept copy, to run with the code and tests of now
+        before = (
+            [n for n, s in _statuses(work).items() if s == "survived" and n not in equivalent]
+            if again
+            else []
+        )
         _copy_repo(work)
         (work / "setup.cfg").write_text(_config(sources, target.tests, target.forkserver), encoding="utf-8")
         t0 = time.monotonic()
-        mutmut = [sys.executable, "-m", "mutmut"]
-        # the fast tests need no pytest plugin: not loading them saves a third of each mutant's run
-        env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-        try:
-            run = subprocess.run(
-                [*mutmut, "run", "--max-children", "1"],
-                cwd=work,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                env=env,
-            )
-            returncode, stderr = run.returncode, run.stderr
-        except subprocess.TimeoutExpired as exc:  # count what ran; the rest is reported as not run
-            returncode, stderr = -1, str(exc.stderr or "")
+        deadline = t0 + timeout
+        returncode, stderr = 0, ""
+        if before:  # first (a few, and each test added for them runs): mutmut mutates changed functions anew
+            returncode, stderr = _mutmut_run(work, before, deadline)
+        if returncode != -1:  # then those not checked yet: all, or those a time-out left and new ones
+            returncode, stderr = _mutmut_run(work, [], deadline)
         seconds = time.monotonic() - t0
-        listing = subprocess.run(
-            [*mutmut, "results", "--all", "true"], cwd=work, capture_output=True, text=True
-        )
-        statuses: dict[str, str] = {}
-        for line in listing.stdout.splitlines():
-            name, sep, status = line.strip().rpartition(": ")
-            if sep and "__mutmut_" in name:
-                statuses[name] = status
+        statuses = _statuses(work)
         if not statuses:
             print(
                 f"{key}: mutmut produced no results (exit {returncode}):\n{stderr[-2000:]}",
@@ -241,7 +265,7 @@ def run_module(key: str, target: Target, timeout: float, show: bool, keep: bool)
         if show:
             for name in survivors:
                 diff = subprocess.run(
-                    [*mutmut, "show", name], cwd=work, capture_output=True, text=True
+                    [sys.executable, "-m", "mutmut", "show", name], cwd=work, capture_output=True, text=True
                 ).stdout
                 print(f"--- {name} ({statuses[name]})\n{diff.strip()}\n")
     finally:
@@ -259,10 +283,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show-survivors", action="store_true", help="print the diff of each survivor")
     parser.add_argument("--keep", action="store_true", help="keep each working copy (to inspect mutants)")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per module (default 1800)")
+    parser.add_argument(
+        "--again",
+        type=Path,
+        metavar="DIR",
+        help="in the working copy a --keep run of ONE module left: run the mutants it did not reach and"
+        " its survivors again, with the code and tests of now (functions changed since are mutated anew)",
+    )
     args = parser.parse_args(argv)
     unknown = [m for m in args.modules if m not in MODULES]
     if unknown:
         print(f"mutation.py: unknown module {unknown[0]!r} (known: {', '.join(MODULES)})", file=sys.stderr)
+        return 2
+    if args.again is not None and (len(args.modules) != 1 or not (args.again / "mutants").is_dir()):
+        print("mutation.py: --again needs one module and the working copy a --keep run left", file=sys.stderr)
         return 2
     if args.list:
         for key, target in MODULES.items():
@@ -272,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     scores: list[Score] = []
     for key in args.modules or list(MODULES):
-        score = run_module(key, MODULES[key], args.timeout, args.show_survivors, args.keep)
+        score = run_module(key, MODULES[key], args.timeout, args.show_survivors, args.keep, args.again)
         if score is not None:
             scores.append(score)
             print(

@@ -72,3 +72,45 @@ def test_json_text_is_what_the_standard_library_writes() -> None:
     assert json.loads(report) == json.loads(json.dumps(doc, default=str))
     big = {"n": 2**70, "s": "é"}
     assert jsontext.dumps(big) == json.dumps(big, indent=2, ensure_ascii=False)
+
+
+def test_json_and_junit_files_are_written_in_pieces_with_the_rendered_text(tmp_path) -> None:
+    """A file gets the reporter's pieces one by one (never the whole document at once), and they
+    make exactly the document ``render`` returns; an empty mesh too."""
+    mesh = build_mesh()
+    empty = MeshResult(
+        run_id="0" * 32, timestamp="2026-03-01T10:00:00+00:00", meshguard_version="0", engine="e"
+    )
+    for name in ("json", "junit"):
+        reporter = formats.get(name)
+        pieces = list(reporter.chunks(mesh, CTX))
+        assert len(pieces) > len(mesh.products), "one piece per product at least"
+        for m in (mesh, empty):
+            path = tmp_path / f"{name}-{len(m.products)}"
+            formats.write_report(reporter, m, CTX, path)
+            assert path.read_text(encoding="utf-8") == reporter.render(m, CTX)
+    assert json.loads(formats.get("json").render(empty, CTX))["products"] == []
+
+
+def test_checks_written_as_objects_are_their_to_dict() -> None:
+    """The JSON reporter lets orjson write the checks and findings themselves: the same text as
+    their ``to_dict`` (samples with dates and decimals, locations, waivers, details included)."""
+    import datetime
+    import decimal
+
+    mesh = build_mesh()
+    p = mesh.products[0]
+    odd = replace(
+        p.checks[0],
+        samples=({"day": datetime.date(2026, 1, 2), "amount": decimal.Decimal("-0.0004"), "n": None},),
+        details={"when": datetime.datetime(2026, 1, 2, 3, 4, tzinfo=datetime.UTC), "ids": (1, 2), "s": {3}},
+    )
+    p.checks.append(odd)
+    assert any(f.location for q in mesh.products for f in q.findings)
+    assert any(f.waiver for q in mesh.products for f in q.findings)
+    for q in mesh.products:
+        assert jsontext.dumps_objects(q.to_dict(objects=True)) == jsontext.dumps(q.to_dict())
+    assert jsontext.dumps_objects({"n": 2**70}) is None  # refused: the reporter writes the plain form
+    huge = replace(p.checks[0], measured=2**70)
+    p.checks.append(huge)
+    assert json.loads(formats.get("json").render(mesh, CTX))["products"][0]["checks"][-1]["measured"] == 2**70

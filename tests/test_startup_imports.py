@@ -127,6 +127,8 @@ def test_the_hook_without_data_imports_no_data_module(tmp_path: Path) -> None:
     }
     assert data_modules - {"meshguard.quality"} == set()
     assert _loaded(modules, ("multiprocessing",)) == set()  # one product: no process pool
+    # shutil and tempfile (with bz2, lzma) serve only a clone of git policies or CI's changed files
+    assert _loaded(modules, ("shutil", "tempfile")) == set()
 
 
 def test_the_same_probe_sees_a_data_run_import_the_data_modules(tmp_path: Path) -> None:

@@ -44,6 +44,7 @@ EDITS: list[tuple[str, Callable[[Doc], None]]] = [
         lambda d: prop(d, "amount").update(customProperties=[{"property": "x", "value": 1}]),
     ),
     ("schema description", lambda d: schema(d).update(description="All orders.")),
+    ("granularity", lambda d: schema(d).update(dataGranularityDescription="One row per order.")),
     ("schema tags", lambda d: schema(d).update(tags=["sales"])),
     ("schema physicalType", lambda d: schema(d).update(physicalType="view")),
     ("multipleOf", _opts("amount", multipleOf=0.01)),
@@ -99,6 +100,17 @@ EXPECTED: dict[str, list[tuple[str, str, str, str]]] = dict(
             "schema description",
             [
                 ("MGV181", "informational", "/schema/0/description", "orders: description changed"),
+            ],
+        ),
+        (
+            "granularity",
+            [
+                (
+                    "MGV181",
+                    "informational",
+                    "/schema/0/dataGranularityDescription",
+                    "orders: dataGranularityDescription changed",
+                ),
             ],
         ),
         (
@@ -517,3 +529,708 @@ def test_service_level_values_in_seconds(value: Any, unit: str | None, seconds: 
 )
 def test_bounds_compare_as_numbers_then_as_text(a: Any, b: Any, order: int | None) -> None:
     assert compare(a, b) == order
+
+
+def _options(name: str, **kw: Any) -> Callable[[Doc], None]:
+    def go(d: Doc) -> None:
+        prop(d, name)["logicalTypeOptions"] = dict(kw)
+
+    return go
+
+
+def _changes(edit_old: Callable[[Doc], Any], edit_new: Callable[[Doc], Any]) -> list[tuple[str, str, str]]:
+    old, new = base_doc(), base_doc()
+    edit_old(old)
+    edit_new(new)
+    changes = diff_contracts(contract(old, "old.odcs.yaml"), contract(new))
+    return [(c.rule_id, c.path, c.message) for c in changes]
+
+
+OPTS = "/schema/0/properties/{}/logicalTypeOptions"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        pytest.param(
+            {"multipleOf": 0.01},
+            {"multipleOf": 0.02},
+            [("MGV146", "/multipleOf", "multipleOf changed from 0.01 to 0.02")],
+            id="a step changed is a narrowing whichever way",
+        ),
+        pytest.param(
+            {"maxLength": 200},
+            {"maxLength": "big"},
+            [("MGV146", "/maxLength", "maxLength narrowed from 200 to 'big'")],
+            id="a length no longer comparable",
+        ),
+        pytest.param(
+            {"minLength": 6},
+            {"minLength": "6"},
+            [("MGV147", "/minLength", "minLength widened from 6 to '6'")],
+            id="a lower length respelled",
+        ),
+        pytest.param(
+            {"maxLength": 200},
+            {"maxLength": "200"},
+            [("MGV147", "/maxLength", "maxLength widened from 200 to '200'")],
+            id="an upper length respelled",
+        ),
+        pytest.param(
+            {"maxLength": 200},
+            {"maxLength": None},
+            [("MGV147", "/maxLength", "maxLength 200 removed")],
+            id="a length set to null points at its key",
+        ),
+        pytest.param(
+            {"maxLength": 200},
+            {},
+            [("MGV147", "", "maxLength 200 removed")],
+            id="a length dropped points at the options",
+        ),
+        pytest.param(
+            {"maximum": 100},
+            {"exclusiveMaximum": 100},
+            [("MGV146", "/exclusiveMaximum", "narrowed: maximum 100 → exclusiveMaximum 100")],
+            id="an upper bound made exclusive",
+        ),
+        pytest.param(
+            {"exclusiveMaximum": 100},
+            {"maximum": 100},
+            [("MGV147", "/maximum", "widened: exclusiveMaximum 100 → maximum 100")],
+            id="an upper bound made inclusive",
+        ),
+        pytest.param(
+            {"exclusiveMinimum": 0, "minimum": 5},
+            {"exclusiveMinimum": 1, "minimum": 0},
+            [("MGV146", "/exclusiveMinimum", "narrowed: exclusiveMinimum 0 → exclusiveMinimum 1")],
+            id="the exclusive bound of a pair counts",
+        ),
+        pytest.param(
+            {"maximum": 10},
+            {},
+            [("MGV147", "/maximum", "maximum 10 removed")],
+            id="an upper bound removed",
+        ),
+        pytest.param(
+            {},
+            {"timezone": "UTC"},
+            [("MGV148", "/timezone", "timezone added 'UTC'")],
+            id="a timezone added",
+        ),
+        pytest.param(
+            {"defaultTimezone": "UTC"},
+            {"defaultTimezone": "Europe/Paris"},
+            [("MGV148", "/defaultTimezone", "defaultTimezone changed from 'UTC' to 'Europe/Paris'")],
+            id="a default timezone changed",
+        ),
+        pytest.param(
+            {"enum": ["A", "B"]},
+            {"enum": ["A"]},
+            [("MGV140", "/enum", "allowed value(s) removed: 'B'")],
+            id="allowed values in the options",
+        ),
+    ],
+)
+def test_each_option_edit_gives_exactly_its_changes(
+    old: dict[str, Any], new: dict[str, Any], expected: list[tuple[str, str, str]]
+) -> None:
+    # on a property without other options: the coupon code, with its pattern dropped on both sides
+    path = OPTS.format(6)
+    assert _changes(_options("coupon_code", **old), _options("coupon_code", **new)) == [
+        (rule, path + suffix, "orders.coupon_code: " + message) for rule, suffix, message in expected
+    ]
+
+
+def _items(type_: str) -> Callable[[Doc], None]:
+    def go(d: Doc) -> None:
+        schema(d)["properties"].append(
+            {"id": "labels_prop", "name": "labels", "logicalType": "array", "items": {"logicalType": type_}}
+        )
+
+    return go
+
+
+def _remove_props(*names: str) -> Callable[[Doc], None]:
+    def go(d: Doc) -> None:
+        schema(d)["properties"] = [p for p in schema(d)["properties"] if p["name"] not in names]
+
+    return go
+
+
+def _array_of_objects(d: Doc) -> None:
+    schema(d)["properties"].append(
+        {
+            "id": "lines_prop",
+            "name": "lines",
+            "logicalType": "array",
+            "items": {"logicalType": "object", "properties": [{"name": "sku", "logicalType": "string"}]},
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("edit_old", "edit_new", "expected"),
+    [
+        pytest.param(
+            _items("string"),
+            _items("integer"),
+            [
+                (
+                    "MGV120",
+                    "/schema/0/properties/9/items/logicalType",
+                    "orders.labels: items logicalType changed (incompatible) from 'string' to 'integer'",
+                )
+            ],
+            id="the type of an array's items",
+        ),
+        pytest.param(
+            lambda d: _items("string")(d) or prop(d, "labels").pop("items"),
+            _items("string"),
+            [
+                (
+                    "MGV121",
+                    "/schema/0/properties/9/items/logicalType",
+                    "orders.labels: items logicalType declared (None → 'string')",
+                )
+            ],
+            id="items typed where they were not",
+        ),
+        pytest.param(
+            _items("string"),
+            lambda d: _items("string")(d) or prop(d, "labels").update(items="string"),
+            [
+                (
+                    "MGV122",
+                    "/schema/0/properties/9/items/logicalType",
+                    "orders.labels: items logicalType dropped ('string' → None)",
+                )
+            ],
+            id="items no longer typed",
+        ),
+        pytest.param(
+            lambda d: None,
+            _remove_props("shipping"),
+            [("MGV110", "/schema/0/properties/8", "property orders.shipping removed")],
+            id="an object removed with its properties: one change",
+        ),
+        pytest.param(
+            _array_of_objects,
+            lambda d: None,
+            [("MGV110", "/schema/0/properties/9", "property orders.lines removed")],
+            id="an array of objects removed with its items' properties: one change",
+        ),
+        pytest.param(
+            _remove_props("shipping"),
+            lambda d: None,
+            [("MGV111", "/schema/0/properties/8", "optional property orders.shipping added")],
+            id="an object added with its properties: one change",
+        ),
+        pytest.param(
+            lambda d: None,
+            _array_of_objects,
+            [("MGV111", "/schema/0/properties/9", "optional property orders.lines added")],
+            id="an array of objects added with its items' properties: one change",
+        ),
+        pytest.param(
+            lambda d: None,
+            lambda d: schema(d).update(logicalType="object"),
+            [("MGV105", "/schema/0/logicalType", "orders: logicalType changed from None to 'object'")],
+            id="a schema object's logical type",
+        ),
+        pytest.param(
+            lambda d: None,
+            lambda d: prop(d, "order_id").update(name="id"),
+            [("MGV113", "/schema/0/properties/0/name", "property orders.order_id renamed to orders.id")],
+            id="a key renamed stays the key",
+        ),
+        pytest.param(
+            lambda d: None,
+            lambda d: prop(d, "customer_id").update(name="client_id"),
+            [
+                (
+                    "MGV113",
+                    "/schema/0/properties/1/name",
+                    "property orders.customer_id renamed to orders.client_id",
+                )
+            ],
+            id="a relationship follows its renamed property",
+        ),
+        pytest.param(
+            lambda d: schema(d).update(
+                relationships=[{"from": "customer_id", "to": "customers.customer_id"}]
+            ),
+            lambda d: (
+                prop(d, "customer_id").update(name="client_id"),
+                schema(d).update(relationships=[{"from": "client_id", "to": "customers.customer_id"}]),
+            ),
+            [
+                (
+                    "MGV113",
+                    "/schema/0/properties/1/name",
+                    "property orders.customer_id renamed to orders.client_id",
+                )
+            ],
+            id="a schema's relationship follows a renamed column",
+        ),
+        pytest.param(
+            lambda d: None,
+            lambda d: prop(d, "customer_id")["relationships"][0].update(type="reference"),
+            [
+                (
+                    "MGV152",
+                    "/schema/0/properties/1/relationships/0",
+                    "relationship orders.customer_id now points to customers.customer_id"
+                    " (was customers.customer_id)",
+                )
+            ],
+            id="a relationship of another type",
+        ),
+        pytest.param(
+            lambda d: None,
+            lambda d: prop(d, "order_id").update(primaryKey=False),
+            [
+                ("MGV134", "/schema/0", "orders: primary key changed from ['order_id'] to none"),
+            ],
+            id="the primary key dropped",
+        ),
+        pytest.param(
+            lambda d: prop(d, "order_id").update(primaryKey=False),
+            lambda d: None,
+            [
+                ("MGV134", "/schema/0", "orders: primary key changed from none to ['order_id']"),
+            ],
+            id="a primary key declared",
+        ),
+        pytest.param(
+            lambda d: None,
+            lambda d: (
+                prop(d, "order_id").pop("primaryKeyPosition"),
+                prop(d, "customer_id").update(primaryKey=True, primaryKeyPosition=1),
+            ),
+            [
+                (
+                    "MGV134",
+                    "/schema/0",
+                    "orders: primary key changed from ['order_id'] to ['customer_id', 'order_id']",
+                ),
+            ],
+            id="a key column without a position comes last",
+        ),
+        pytest.param(
+            lambda d: None,
+            lambda d: (
+                prop(d, "order_id").pop("primaryKeyPosition"),
+                prop(d, "customer_id").update(primaryKey=True, primaryKeyPosition=2_000_000),
+            ),
+            [
+                (
+                    "MGV134",
+                    "/schema/0",
+                    "orders: primary key changed from ['order_id'] to ['customer_id', 'order_id']",
+                ),
+            ],
+            id="after any position",
+        ),
+        pytest.param(
+            lambda d: prop(d, "order_id").pop("primaryKeyPosition"),
+            lambda d: (
+                prop(d, "order_id").pop("primaryKeyPosition"),
+                prop(d, "amount").update(primaryKey=True),
+                prop(d, "customer_id").update(primaryKey=True),
+            ),
+            [
+                (
+                    "MGV134",
+                    "/schema/0",
+                    "orders: primary key changed from ['order_id'] to ['order_id', 'customer_id', 'amount']",
+                ),
+            ],
+            id="key columns without positions in document order",
+        ),
+    ],
+)
+def test_each_property_edit_gives_exactly_its_changes(
+    edit_old: Callable[[Doc], Any], edit_new: Callable[[Doc], Any], expected: list[tuple[str, str, str]]
+) -> None:
+    assert _changes(edit_old, edit_new) == expected
+
+
+def _valid(name: str, values: Any) -> Callable[[Doc], None]:
+    def go(d: Doc) -> None:
+        prop(d, name)["quality"] = [
+            {"metric": "invalidValues", "arguments": {"validValues": values}, "mustBe": 0}
+        ]
+
+    return go
+
+
+def _plain_email(d: Doc) -> None:
+    prop(d, "customer_email").update(tags=[], classification="internal")
+
+
+EMAIL = "/schema/0/properties/2"
+
+
+@pytest.mark.parametrize(
+    ("edit_old", "edit_new", "expected"),
+    [
+        pytest.param(
+            lambda d: None,
+            _valid("customer_email", ["a@example.com", "b@example.com"]),
+            [
+                (
+                    "MGV142",
+                    EMAIL + "/quality/0/arguments/validValues",
+                    "orders.customer_email: allowed values introduced (2 values)",
+                    None,
+                    None,
+                )
+            ],
+            id="allowed values of personal data introduced: counted, not shown",
+        ),
+        pytest.param(
+            _valid("customer_email", ["a@example.com"]),
+            _valid("customer_email", ["a@example.com", "b@example.com", "c@example.com"]),
+            [
+                (
+                    "MGV141",
+                    EMAIL + "/quality/0/arguments/validValues",
+                    "orders.customer_email: allowed value(s) added: 2 value(s)",
+                    None,
+                    None,
+                )
+            ],
+            id="allowed values of personal data added",
+        ),
+        pytest.param(
+            _valid("customer_email", ["a@example.com", "b@example.com"]),
+            _each(_plain_email, _valid("customer_email", ["a@example.com"])),
+            [
+                ("MGV172", EMAIL, "orders.customer_email: sensitive category removed: pii", ["pii"], None),
+                (
+                    "MGV170",
+                    EMAIL + "/classification",
+                    "orders.customer_email: classification 'restricted' → 'internal'",
+                    "restricted",
+                    "internal",
+                ),
+                (
+                    "MGV180",
+                    EMAIL + "/tags",
+                    "orders.customer_email: tags changed from ['pii'] to []",
+                    ["pii"],
+                    [],
+                ),
+                (
+                    "MGV140",
+                    EMAIL + "/quality/0/arguments/validValues",
+                    "orders.customer_email: allowed value(s) removed: 1 value(s)",
+                    None,
+                    None,
+                ),
+            ],
+            id="values stay hidden when only the old version was personal data",
+        ),
+        pytest.param(
+            _each(_plain_email, _valid("customer_email", ["a@example.com"])),
+            _valid("customer_email", ["a@example.com", "b@example.com"]),
+            [
+                ("MGV173", EMAIL, "orders.customer_email: sensitive category added: pii", None, ["pii"]),
+                (
+                    "MGV171",
+                    EMAIL + "/classification",
+                    "orders.customer_email: classification 'internal' → 'restricted'",
+                    "internal",
+                    "restricted",
+                ),
+                (
+                    "MGV180",
+                    EMAIL + "/tags",
+                    "orders.customer_email: tags changed from [] to ['pii']",
+                    [],
+                    ["pii"],
+                ),
+                (
+                    "MGV141",
+                    EMAIL + "/quality/0/arguments/validValues",
+                    "orders.customer_email: allowed value(s) added: 1 value(s)",
+                    None,
+                    None,
+                ),
+            ],
+            id="values stay hidden when only the new version is personal data",
+        ),
+        pytest.param(
+            lambda d: prop(d, "status")["quality"][0].update(validValues=["placed"], arguments=None),
+            lambda d: prop(d, "status")["quality"][0].update(validValues=["placed", "paid"], arguments=None),
+            [
+                (
+                    "MGV141",
+                    "/schema/0/properties/5/quality/0/validValues",
+                    "orders.status: allowed value(s) added: 'paid'",
+                    None,
+                    ["paid"],
+                )
+            ],
+            id="allowed values written on the rule itself",
+        ),
+        pytest.param(
+            _valid("status", "placed"),
+            _valid("status", "paid"),
+            [
+                (
+                    "MGV162",
+                    "/schema/0/properties/5/quality/0",
+                    "orders.status: quality rule 'orders.status.invalidValues.0' changed",
+                    None,
+                    None,
+                )
+            ],
+            id="allowed values that are no list: a quality rule like another",
+        ),
+        pytest.param(
+            _valid("status", ["placed"]),
+            _valid("status", ["placed", "paid"]),
+            [
+                (
+                    "MGV141",
+                    "/schema/0/properties/5/quality/0/arguments/validValues",
+                    "orders.status: allowed value(s) added: 'paid'",
+                    None,
+                    ["paid"],
+                )
+            ],
+            id="allowed values of other data are shown",
+        ),
+        pytest.param(
+            lambda d: prop(d, "status").pop("quality"),
+            _valid("status", ["placed", 2]),
+            [
+                (
+                    "MGV142",
+                    "/schema/0/properties/5/quality/0/arguments/validValues",
+                    "orders.status: allowed values introduced (placed, 2)",
+                    None,
+                    ["placed", 2],
+                )
+            ],
+            id="allowed values introduced are shown",
+        ),
+        pytest.param(
+            lambda d: None,
+            lambda d: prop(d, "customer_email").update(tags=["phi"]),
+            [
+                (
+                    "MGV173",
+                    EMAIL,
+                    "orders.customer_email: sensitive categories added: phi, special",
+                    None,
+                    ["phi", "special"],
+                ),
+                (
+                    "MGV180",
+                    EMAIL + "/tags",
+                    "orders.customer_email: tags changed from ['pii'] to ['phi']",
+                    ["pii"],
+                    ["phi"],
+                ),
+            ],
+            id="two categories added",
+        ),
+        pytest.param(
+            lambda d: prop(d, "customer_email").update(tags=["phi"]),
+            lambda d: None,
+            [
+                (
+                    "MGV172",
+                    EMAIL,
+                    "orders.customer_email: sensitive categories removed: phi, special",
+                    ["phi", "special"],
+                    None,
+                ),
+                (
+                    "MGV180",
+                    EMAIL + "/tags",
+                    "orders.customer_email: tags changed from ['phi'] to ['pii']",
+                    ["phi"],
+                    ["pii"],
+                ),
+            ],
+            id="two categories removed",
+        ),
+        pytest.param(
+            lambda d: None,
+            lambda d: prop(d, "customer_email").update(classification="confidential-ish"),
+            [
+                (
+                    "MGV174",
+                    EMAIL + "/classification",
+                    "orders.customer_email: classification 'restricted' → 'confidential-ish'",
+                    "restricted",
+                    "confidential-ish",
+                )
+            ],
+            id="a known classification to an unknown one",
+        ),
+        pytest.param(
+            lambda d: prop(d, "customer_email").update(classification="confidential-ish"),
+            lambda d: None,
+            [
+                (
+                    "MGV174",
+                    EMAIL + "/classification",
+                    "orders.customer_email: classification 'confidential-ish' → 'restricted'",
+                    "confidential-ish",
+                    "restricted",
+                )
+            ],
+            id="an unknown classification to a known one",
+        ),
+        pytest.param(
+            lambda d: None,
+            lambda d: prop(d, "customer_email").update(classification=" Restricted "),
+            [
+                (
+                    "MGV171",
+                    EMAIL + "/classification",
+                    "orders.customer_email: classification 'restricted' → ' Restricted '",
+                    "restricted",
+                    " Restricted ",
+                )
+            ],
+            id="a classification respelled is no downgrade",
+        ),
+    ],
+)
+def test_each_values_or_sensitivity_edit_gives_exactly_its_changes(
+    edit_old: Callable[[Doc], None], edit_new: Callable[[Doc], None], expected: list[tuple[Any, ...]]
+) -> None:
+    old, new = base_doc(), base_doc()
+    edit_old(old)
+    edit_new(new)
+    changes = diff_contracts(contract(old, "old.odcs.yaml"), contract(new))
+    assert [(c.rule_id, c.path, c.message, c.old, c.new) for c in changes] == expected
+
+
+def _sla_list(*rows: dict[str, Any]) -> Callable[[Doc], None]:
+    def go(d: Doc) -> None:
+        d["slaProperties"] = [dict(r) for r in rows]
+
+    return go
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        pytest.param(
+            {"property": "availability", "value": 99.9},
+            {"property": "availability", "value": 99.5},
+            ("MGV200", "/slaProperties/0/value", "service level weakened: availability: 99.9 → 99.5"),
+            id="a service level without unit, larger is stronger",
+        ),
+        pytest.param(
+            {"property": "time_to_repair", "value": 4, "unit": "h"},
+            {"property": "time_to_repair", "value": 2, "unit": "h"},
+            ("MGV201", "/slaProperties/0/value", "service level strengthened: time_to_repair: 4 h → 2 h"),
+            id="a spelling with underscores, smaller is stronger",
+        ),
+        pytest.param(
+            {"property": "error-rate", "value": 0.01},
+            {"property": "error-rate", "value": 0.02},
+            ("MGV200", "/slaProperties/0/value", "service level weakened: error-rate: 0.01 → 0.02"),
+            id="a spelling with dashes",
+        ),
+        pytest.param(
+            {"property": "endOfSupport", "value": "2027-01-01"},
+            {"property": "endOfSupport", "value": "2028-06-30"},
+            (
+                "MGV201",
+                "/slaProperties/0/value",
+                "service level strengthened: endOfSupport: 2027-01-01 → 2028-06-30",
+            ),
+            id="dates compare as text",
+        ),
+        pytest.param(
+            {"property": "endOfLife", "value": "2028-06-30"},
+            {"property": "endOfLife", "value": "2027-01-01"},
+            (
+                "MGV200",
+                "/slaProperties/0/value",
+                "service level weakened: endOfLife: 2028-06-30 → 2027-01-01",
+            ),
+            id="an earlier end of life",
+        ),
+        pytest.param(
+            {"property": "colour", "value": "blue"},
+            {"property": "colour", "value": "red"},
+            ("MGV204", "/slaProperties/0/value", "service level changed: colour: blue → red"),
+            id="no known direction, comparable text",
+        ),
+        pytest.param(
+            {"property": "Latency", "value": 4, "unit": "h"},
+            {"property": "latency", "value": 240, "unit": "min"},
+            ("MGV189", "/slaProperties/0/value", "service level respelled: Latency: 4 h → 240 min"),
+            id="the property's case does not matter",
+        ),
+        pytest.param(
+            {"property": "latency", "value": 4, "element": "orders.ordered_at"},
+            {"property": "latency", "value": 4, "element": "orders.amount"},
+            ("MGV203", "/slaProperties/0", "service level 'latency' added"),
+            id="another element is another service level",
+        ),
+        pytest.param(
+            {"property": "latency", "value": 4, "element": "XXXX"},
+            {"property": "latency", "value": 4},
+            ("MGV203", "/slaProperties/0", "service level 'latency' added"),
+            id="no element is no element of any name",
+        ),
+        pytest.param(
+            {"property": "latency", "value": 4},
+            {"property": "latency", "value": 4, "unit": None},
+            ("MGV189", "/slaProperties/0", "service level 'latency': details changed"),
+            id="the same value, other details",
+        ),
+    ],
+)
+def test_each_service_level_edit_gives_exactly_its_change(
+    old: dict[str, Any], new: dict[str, Any], expected: tuple[str, str, str]
+) -> None:
+    def no_default(rows: dict[str, Any]) -> Callable[[Doc], None]:
+        return lambda d: (d.pop("slaDefaultElement"), _sla_list(rows)(d))
+
+    changes = _changes(no_default(old), no_default(new))
+    if expected[0] == "MGV203":  # not the same service level: one removed, one added
+        assert changes == [("MGV202", "/slaProperties/0", "service level 'latency' removed"), expected]
+    else:
+        assert changes == [expected]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "rule"),
+    [
+        ("description", "the warehouse", "MGV189"),
+        ("customProperties", [{"property": "tier", "value": "gold"}], "MGV189"),
+        ("roles", [{"role": "reader"}], "MGV189"),
+        ("environment", "prod", "MGV189"),
+        ("port", 5433, "MGV212"),
+    ],
+)
+def test_a_server_change_is_informational_only_for_its_metadata(key: str, value: Any, rule: str) -> None:
+    changes = _changes(lambda d: None, lambda d: d["servers"][1].update({key: value}))
+    message = (
+        f"server 'warehouse': {key} changed"
+        if rule == "MGV189"
+        else f"server 'warehouse': {key} changed from 5432 to 5433"
+    )
+    assert changes == [(rule, f"/servers/1/{key}", message)]
+
+
+def test_a_schema_objects_type_change_carries_both_values() -> None:
+    old, new = base_doc(), base_doc()
+    schema(new).update(physicalType="view", logicalType="object")
+    changes = diff_contracts(contract(old, "old.odcs.yaml"), contract(new))
+    assert [(c.rule_id, c.path, c.old, c.new) for c in changes] == [
+        ("MGV105", "/schema/0/physicalType", "table", "view"),
+        ("MGV105", "/schema/0/logicalType", None, "object"),
+    ]

@@ -10,10 +10,11 @@ import polars as pl
 import pytest
 
 from check_tables import PATH, RULE_POINTER, contract, rule, table
-from meshguard.contracts.model import QualityRule
+from meshguard.contracts.model import Contract, QualityRule
 from meshguard.quality.library import library_check
 from meshguard.quality.results import Table, check, location, severity_of, status_of
 from meshguard.results.model import CheckResult, Location
+from meshguard.yamlio import LineMap
 
 ROWS: dict[str, list[Any]] = {
     "id": [1, 2, 3, 3, None],
@@ -412,3 +413,48 @@ def test_location_falls_back_to_the_nearest_known_key() -> None:
     assert location(c, RULE_POINTER) == Location(PATH, 13, 7, "/schema/0/properties/1/quality/0")
     assert location(c, ("schema", 1, "quality", 3)) == Location(PATH, 14, 3, "/schema/1/quality/3")
     assert location(c, ()) == Location(PATH, 1, 1, "/")
+
+
+class FailingTable(Table):
+    """An engine whose duplicate count fails (a database that cannot compare these columns)."""
+
+    def duplicates(self, columns: list[str], *, skip_nulls: bool) -> Any:
+        raise pl.exceptions.ComputeError("cannot compare " + "values of these types " * 10 + "\nsecond line")
+
+
+def test_an_engine_error_names_every_column_and_is_cut_at_120_characters() -> None:
+    c = contract()
+    t = FailingTable(c, c.schemas[0], frame(), frozenset(), 5, False)
+    r = library_check(t, rule(metric="duplicateValues", arguments={"properties": ["id", "code"]}))
+    assert r.status == "errored"
+    head = "rule cannot run (id is Int64, code is String): "
+    assert r.message == head + ("cannot compare " + "values of these types " * 10)[:120]
+
+
+class RecordingTable(Table):
+    """An engine that fetches samples by check id (as the ones fetching them late do)."""
+
+    asked: ClassVar[list[str]] = []
+
+    def failing_samples(self, check_id: str, failing: Any) -> tuple[dict[str, Any], ...]:
+        self.asked.append(check_id)
+        return ()
+
+
+def test_samples_are_asked_for_by_the_checks_id() -> None:
+    c = contract()
+    t = RecordingTable(c, c.schemas[0], frame(), frozenset(), 5, False)
+    RecordingTable.asked = []
+    library_check(t, rule(metric="nullValues", id="email-present"))
+    library_check(t, rule(metric="nullValues", mustBeLessThan=5))  # passes: no samples asked
+    assert RecordingTable.asked == ["email-present"]
+
+
+def test_a_check_without_message_has_none() -> None:
+    assert build(ok=False).message == ""
+
+
+def test_a_contract_without_positions_has_no_line() -> None:
+    c = contract()
+    bare = Contract(c.path, c.doc, LineMap())
+    assert location(bare, RULE_POINTER) == Location(PATH, None, None, "/schema/0/properties/1/quality/0")

@@ -193,8 +193,13 @@ def test_a_column_without_values_is_errored() -> None:
 
 def test_dates_out_of_range_are_errored() -> None:
     far = customers().with_columns(pl.col("joined") + pl.duration(days=3_000_000))
-    (c,) = run({"property": "freshness", "value": 1, "element": "joined"}, frame=far)
+    c, after = run(
+        {"property": "freshness", "value": 1, "element": "joined"},
+        {"property": "retention", "value": 100, "element": "signed_up"},
+        frame=far,
+    )
     assert outcome(c) == ("errored", None, None, "SLA freshness: joined holds dates out of range")
+    assert after.status == "passed"
 
 
 class TextTable(Table):
@@ -205,10 +210,13 @@ class TextTable(Table):
 
 
 def test_an_extreme_that_is_not_a_date_is_errored() -> None:
-    c = contract(slaProperties=[{"property": "freshness", "value": 1, "element": "signed_up"}])
+    twice = {"property": "freshness", "value": 1, "element": "signed_up"}
+    c = contract(slaProperties=[twice, twice])
     t = TextTable(c, c.schemas[0], customers(), frozenset(), 5, False)
-    (r,) = sla_checks(c, {"customers": t}, NOW)
-    assert outcome(r) == ("errored", None, None, "SLA freshness: signed_up is not a date or timestamp column")
+    message = "SLA freshness: signed_up is not a date or timestamp column"
+    assert [outcome(r) for r in sla_checks(c, {"customers": t}, NOW)] == [
+        ("errored", None, None, message)
+    ] * 2
 
 
 def test_repeated_properties_get_their_index_in_the_id() -> None:
@@ -397,3 +405,32 @@ def test_a_bad_instant_is_a_usage_error() -> None:
         parse_instant("yesterday", "--as-of")
     assert str(err.value) == "--as-of: 'yesterday' is not an ISO date or timestamp"
     assert err.value.__cause__ is None
+
+
+def test_every_kind_of_outcome_lets_the_next_sla_run() -> None:
+    checks = run(
+        {"property": "latency", "value": 1, "element": "signed_up"},
+        {"property": "availability", "value": "99.9"},
+        {"property": "retention", "value": 1},
+        {"property": "frequency", "value": 1, "element": "when"},
+        {"property": "freshness", "value": 1, "element": "when"},
+        {"property": "freshness", "value": 1, "unit": "parsec", "element": "signed_up"},
+        {"property": "freshness", "value": 1, "element": "email"},
+        {"property": "freshness", "value": 1, "element": "nothing"},
+        {"property": "retention", "value": 1, "element": "joined"},
+        {"property": "latency", "value": 1, "element": "signed_up, loaded_at"},
+        {"property": "freshness", "value": 1, "element": "signed_up"},
+    )
+    assert [(c.id, c.status) for c in checks] == [
+        ("sla.latency.0", "info"),
+        ("sla.availability", "info"),
+        ("sla.retention.2", "unsupported"),
+        ("sla.frequency", "info"),
+        ("sla.freshness.4", "errored"),
+        ("sla.freshness.5", "errored"),
+        ("sla.freshness.6", "errored"),
+        ("sla.freshness.7", "errored"),
+        ("sla.retention.8", "failed"),
+        ("sla.latency.9", "passed"),
+        ("sla.freshness.10", "passed"),
+    ]

@@ -1,8 +1,10 @@
 """Products checked concurrently in a pool of worker processes (``meshguard check --jobs N``).
 
 Each worker receives one :class:`Checker` (the pipeline's product checker) when it
-starts (so the policy engine is compiled once per worker, not per product) and
-then checks the products it is handed, by index. Results come back in the
+starts (so a policy engine it needs is compiled once per worker, not per product; an engine
+that takes batches stays in the parent, see :meth:`Checker.finish`) and
+then checks the products it is handed, a contiguous slice per task, sent with the task
+(each product is pickled once per run, not once per worker). Results come back in the
 order of the products, so a run with N jobs gives exactly what ``--jobs 1``
 gives. Workers are started with ``spawn``: forking a process whose polars
 thread pool is already running can deadlock. The steps a worker announces
@@ -16,7 +18,7 @@ import os
 import pickle
 import queue
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from meshguard import progress
@@ -37,7 +39,15 @@ class Checker(Protocol):
         """Open what the checks need, once per worker process."""
         ...
 
-    def check(self, lc: LintedContract) -> ProductResult: ...
+    def work(self, products: Sequence[LintedContract]) -> list[Any]:
+        """A worker's task: what it hands back for each product, in order."""
+        ...
+
+    def finish(
+        self, products: Sequence[LintedContract], handed: Iterable[Any], jobs: int
+    ) -> Iterator[ProductResult]:
+        """The parent's side: each product's result from what the workers handed back, in order."""
+        ...
 
     def usage(self) -> Any:
         """What the worker's checks saw that the run's totals need (waiver usage)."""
@@ -48,16 +58,18 @@ class Checker(Protocol):
         ...
 
 
+#: most products in one task of a worker
+TASK = 32
+
 _checker: Checker | None = None
-_products: Sequence[LintedContract] = ()
 _failed: Exception | None = None
 
 
-def _start(checker: Checker, products: Sequence[LintedContract], steps: Any = None) -> None:
-    global _checker, _products, _failed
+def _start(checker: Checker, steps: Any = None) -> None:
+    global _checker, _failed
     # one polars thread per worker: the workers are the parallelism (polars is not imported yet)
     os.environ.setdefault("POLARS_MAX_THREADS", "1")
-    _checker, _products = checker, products
+    _checker = checker
     if steps is not None:
         steps.cancel_join_thread()  # steps not yet sent when the worker ends are not worth a wait
         progress.listen(steps.put)  # to the parent's listener (see _forward)
@@ -69,12 +81,13 @@ def _start(checker: Checker, products: Sequence[LintedContract], steps: Any = No
         _failed = _portable(exc)
 
 
-def _check(index: int) -> tuple[ProductResult, Any]:
+def _check(task: Sequence[LintedContract]) -> tuple[list[Any], Any]:
+    """What the worker hands back for the products of one task, and the usage."""
     assert _checker is not None, "worker not initialised"
     if _failed is not None:
         raise _failed
     try:
-        return _checker.check(_products[index]), _checker.usage()
+        return _checker.work(task), _checker.usage()
     except Exception as exc:
         raise _portable(exc) from None
 
@@ -106,11 +119,28 @@ def check_in_pool(
     jobs: int,
     listener: progress.Listener | None = None,
 ) -> Iterator[ProductResult]:
-    """Each product's result, in the order of ``products``, computed by ``jobs`` processes;
-    the steps the workers reach go to ``listener`` (called in this process, from a thread)."""
+    """Each product's result, in the order of ``products``, computed by ``jobs`` processes
+    (and :meth:`Checker.finish` here); the steps the workers reach go to ``listener`` (called in
+    this process, from a thread)."""
+    handed = _handed(checker, products, jobs, listener)
+    try:
+        yield from checker.finish(products, handed, jobs)
+    finally:
+        handed.close()  # the pool stops now, even when the parent's side failed
+
+
+def _handed(
+    checker: Checker,
+    products: Sequence[LintedContract],
+    jobs: int,
+    listener: progress.Listener | None,
+) -> Generator[Any, None, None]:
     shipped = checker.for_worker()
     ctx = multiprocessing.get_context("spawn")
-    chunk = max(1, min(16, len(products) // (jobs * 8)))
+    # products per task: a batch for the policy engine, yet enough tasks to balance the workers
+    size = max(1, min(TASK, len(products) // (jobs * 4)))
+    # each task carries its products: a product is pickled once per run, not once per worker
+    tasks = [products[i : i + size] for i in range(0, len(products), size)]
     steps = ctx.Queue() if listener is not None else None
     stop = threading.Event()
     relay = None
@@ -120,10 +150,10 @@ def check_in_pool(
         )
         relay.start()
     try:
-        with ctx.Pool(jobs, initializer=_start, initargs=(shipped, list(products), steps)) as pool:
-            for product, usage in pool.imap(_check, range(len(products)), chunksize=chunk):
+        with ctx.Pool(jobs, initializer=_start, initargs=(shipped, steps)) as pool:
+            for handed, usage in pool.imap(_check, tasks):
                 checker.absorb(usage)  # waivers a worker saw used: the mesh-level findings need them
-                yield product
+                yield from handed
     finally:
         stop.set()
         if relay is not None and steps is not None:

@@ -6,7 +6,6 @@ are left out (there is nothing to check in them).
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +20,8 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _toplevel(root: Path) -> Path:
+    import shutil  # only here: the hook's command imports this module and never calls it
+
     if shutil.which("git") is None:
         raise UsageError("--changed-only needs git on PATH")
     proc = _git(root, "rev-parse", "--show-toplevel")

@@ -6,7 +6,7 @@ import json
 import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +38,15 @@ class LoadedContract:
 
 def display_path(path: Path, root: Path | None) -> str:
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix() if root else path.as_posix()
+        return path.resolve().relative_to(_resolved(root)).as_posix() if root else path.as_posix()
     except ValueError:
         return path.as_posix()
+
+
+@lru_cache(maxsize=16)
+def _resolved(root: Path) -> Path:
+    """The repo root, resolved once (every contract of a run is shown relative to it)."""
+    return root.resolve()
 
 
 def discover(paths: Iterable[Path], globs: Iterable[str] = DEFAULT_GLOBS) -> list[Path]:

@@ -205,7 +205,6 @@ class EmbeddedEngine:
         self.timeout = timeout
         self._local = threading.local()
         self._workers: list[Worker] = []
-        self._batch_workers: list[Worker] = []  # used by evaluate_many (one caller at a time)
         self._lock = threading.Lock()
         self._worker()  # load now: syntax errors surface before any product is evaluated
 
@@ -270,8 +269,14 @@ class EmbeddedEngine:
             worker.close()
 
     def _pool(self, n: int) -> list[Worker]:
-        pool = self._batch_workers
+        """The calling thread's ``n`` batch workers: its own :meth:`evaluate` worker first (a run
+        that batches needs no second process), then more, kept for the thread's next batches."""
+        pool: list[Worker] | None = getattr(self._local, "batch", None)
+        if pool is None:
+            pool = self._local.batch = []
         pool[:] = [w for w in pool if w._proc.poll() is None]
+        if not pool:
+            pool.append(self._worker())
         while len(pool) < n:
             worker = Worker(self.bundle, self.timeout, core=self.core)
             pool.append(worker)
@@ -284,7 +289,6 @@ class EmbeddedEngine:
             for w in self._workers:
                 w.close()
             self._workers.clear()
-            self._batch_workers.clear()
 
 
 def open_embedded(bundle: PolicyBundle, config: Config, run: PolicyContext) -> EmbeddedEngine:

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import subprocess
-import tempfile
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -62,6 +60,8 @@ def _clone(url: str, ref: str | None, dest: Path) -> None:
     else:
         proc = _git("clone", "--quiet", "--depth", "1", "--branch", ref, url, str(dest))
         if proc.returncode != 0:  # not a branch or tag: a commit, which needs the history
+            import shutil
+
             shutil.rmtree(dest, ignore_errors=True)
             proc = _git("clone", "--quiet", url, str(dest))
             if proc.returncode == 0:
@@ -74,11 +74,15 @@ def _clone(url: str, ref: str | None, dest: Path) -> None:
 
 def fetch(url: str, ref: str | None, root: Path | None = None) -> Path:
     """The checkout of ``url`` at ``ref``, cloned on first use."""
+    import shutil  # not at the top: a run whose policies are not in git does without it
+
     if shutil.which("git") is None:
         raise UnavailableError("policies from a git repo need git on PATH")
     dest = cache_dir(url, ref, root)
     if (dest / MARKER).exists():
         return dest
+    import tempfile  # only to clone: a hook reusing the cached checkout does without it
+
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".fetch-", dir=dest.parent))
     try:

@@ -11,9 +11,10 @@ import itertools
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any, cast
+from typing import Any, Generic, TypeVar, cast
 
 from meshguard.config import Config
 from meshguard.contracts.model import Contract
@@ -34,6 +35,34 @@ from meshguard.stages import PolicyContext, PolicyOutcome, QualityOutcome, Versi
 
 #: what :meth:`PolicyStage.evaluate_many` takes per product
 Product = tuple[Contract, QualityOutcome | None, VersionInfo | None]
+T = TypeVar("T")
+#: products per request to a batching engine: large enough that the request's fixed cost
+#: (a round trip through a pipe, a wake-up of the engine's process) is spread thin
+BATCH = 32
+
+
+@dataclass
+class _Batch(Generic[T]):
+    """The products of one request to a batching engine, and (once submitted) their decisions."""
+
+    tags: list[T] = field(default_factory=list)
+    contracts: list[Contract] = field(default_factory=list)
+    docs: list[dict[str, Any]] = field(default_factory=list)
+    payloads: list[bytes] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+    collect: Callable[[], list[Decisions]] = field(default=list)
+
+    def add(self, tag: T, contract: Contract, doc: dict[str, Any], payload: bytes, seconds: float) -> None:
+        self.tags.append(tag)
+        self.contracts.append(contract)
+        self.docs.append(doc)
+        self.payloads.append(payload)
+        self.seconds.append(seconds)
+
+    def submit(self, engine: BatchingEngine, workers: int) -> _Batch[T]:
+        self.collect = engine.submit(self.payloads, workers)
+        self.payloads = []
+        return self
 
 
 def _display(path: Path, root: Path) -> str:
@@ -122,6 +151,12 @@ class PolicyStage:
         doc = self.input_for(contract, quality, versions)
         t0 = time.perf_counter_ns()
         decisions = self.engine.evaluate(doc)
+        return self._outcome(contract, doc, decisions, time.perf_counter_ns() - t0)
+
+    def _outcome(
+        self, contract: Contract, doc: dict[str, Any], decisions: Decisions, eval_ns: int
+    ) -> PolicyOutcome:
+        """The decisions of one product as checks and findings; its input hash; its decision-log line."""
         digest = input_hash(doc)
         if self.log is not None:
             self.log.write(
@@ -133,39 +168,73 @@ class PolicyStage:
                 digest=digest,
                 result=decisions.values,
                 errors=decisions.errors,
-                eval_ns=time.perf_counter_ns() - t0,
+                eval_ns=eval_ns,
             )
         outcome = self.decide(contract, decisions)
         outcome.input_hash = digest
         return outcome
 
-    def evaluate_many(
-        self, products: Iterable[Product], *, workers: int = 1, chunk: int = 64
-    ) -> Iterator[PolicyOutcome]:
-        """Outcomes for many products, in order, with ``workers`` engine processes.
+    @property
+    def batches(self) -> bool:
+        """Whether the engine takes many products per request (:meth:`evaluate_tagged` batches them)."""
+        return self.engine.capabilities.batches
 
-        Engines that can (the embedded one) get the input documents in batches;
-        while they evaluate one batch this process builds the next inputs and
-        turns the previous decisions into outcomes. Decisions are the same as
-        :meth:`evaluate` gives product by product.
+    def evaluate_many(
+        self, products: Iterable[Product], *, workers: int = 1, chunk: int = BATCH
+    ) -> Iterator[PolicyOutcome]:
+        """Outcomes for many products, in order (see :meth:`evaluate_tagged`)."""
+        tagged = ((None, product) for product in products)
+        return (outcome for _, outcome, _ in self.evaluate_tagged(tagged, workers=workers, chunk=chunk))
+
+    def evaluate_tagged(
+        self, items: Iterable[tuple[T, Product]], *, workers: int = 1, chunk: int = BATCH
+    ) -> Iterator[tuple[T, PolicyOutcome, float]]:
+        """``(tag, outcome, seconds)`` for many products, in order, with ``workers`` engine processes;
+        ``seconds`` is the product's share of the stage's time (its input, its decisions' mapping,
+        and its share of the wait for its batch).
+
+        Engines that can (the embedded one) get the input documents in batches of ``chunk``,
+        one request per batch instead of one per product; while they evaluate one batch this
+        process pulls the next items (``items`` may be a generator doing the product's earlier
+        stages), builds their inputs and turns the previous decisions into outcomes. Outcomes,
+        input hashes and decision-log lines are the same as :meth:`evaluate` gives product by product.
         """
         if not self.engine.capabilities.batches:
-            for contract, quality, versions in products:
-                yield self.evaluate(contract, quality, versions)
+            for tag, (contract, quality, versions) in items:
+                t0 = time.perf_counter()
+                outcome = self.evaluate(contract, quality, versions)
+                yield tag, outcome, time.perf_counter() - t0
             return
         batching = cast(BatchingEngine, self.engine)
-        items = iter(products)
-        pending: tuple[list[Contract], Callable[[], list[Decisions]]] | None = None
+        source = iter(items)
+        pending: _Batch[T] | None = None
         while True:
-            batch: list[Contract] = []
-            payloads: list[bytes] = []
-            for contract, quality, versions in itertools.islice(items, chunk):
-                batch.append(contract)
-                payloads.append(json.dumps(self.input_for(contract, quality, versions)).encode())
-            ready = list(zip(pending[0], pending[1](), strict=True)) if pending else []
-            pending = (batch, batching.submit(payloads, workers)) if batch else None
-            for contract, decisions in ready:  # the workers evaluate the next batch meanwhile
-                yield self.decide(contract, decisions)
+            batch: _Batch[T] = _Batch()
+            for tag, (contract, quality, versions) in itertools.islice(source, chunk):
+                t0 = time.perf_counter()
+                doc = self.input_for(contract, quality, versions)
+                batch.add(tag, contract, doc, json.dumps(doc).encode(), time.perf_counter() - t0)
+            ready: list[tuple[T, Contract, dict[str, Any], float, Decisions]] = []
+            wait = 0.0
+            if pending is not None:
+                t0 = time.perf_counter()
+                decided = pending.collect()
+                wait = time.perf_counter() - t0
+                ready = list(
+                    zip(pending.tags, pending.contracts, pending.docs, pending.seconds, decided, strict=True)
+                )
+            pending = batch.submit(batching, workers) if batch.tags else None
+            share = wait / len(ready) if ready else 0.0
+            for (
+                tag,
+                contract,
+                doc,
+                seconds,
+                decisions,
+            ) in ready:  # the workers evaluate the next batch meanwhile
+                t0 = time.perf_counter()
+                outcome = self._outcome(contract, doc, decisions, int(share * 1e9))
+                yield tag, outcome, seconds + share + time.perf_counter() - t0
             if pending is None:
                 return
 

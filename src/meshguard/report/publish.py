@@ -115,6 +115,7 @@ def publish(
     for out in outputs:
         written += formats.write_report(formats.get(out.format), mesh, plain, out.path)
     if stdout_format:
-        stream.write(formats.get(stdout_format).render(mesh, ctx))
+        for piece in formats.get(stdout_format).chunks(mesh, ctx):
+            stream.write(piece)
         stream.flush()
     return written

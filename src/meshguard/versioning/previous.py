@@ -92,11 +92,23 @@ def _out(proc: subprocess.CompletedProcess[bytes]) -> str:
 
 def toplevel(path: Path) -> Path | None:
     """The work tree containing ``path``, or None outside git."""
+    return toplevel_and_head(path)[0]
+
+
+def toplevel_and_head(path: Path) -> tuple[Path | None, str | None]:
+    """The work tree containing ``path`` (None outside git) and the commit its ``HEAD`` names
+    (None before the first commit), from one git call: the pre-commit hook compares with
+    ``HEAD``, and every git process is paid on every commit."""
     where = path if path.is_dir() else path.parent
     while not where.exists() and where != where.parent:
         where = where.parent
-    proc = git(["rev-parse", "--show-toplevel"], where)
-    return Path(_out(proc)) if proc.returncode == 0 and _out(proc) else None
+    proc = git(
+        ["rev-parse", "--show-toplevel", "--verify", "--quiet", "--end-of-options", "HEAD^{commit}"], where
+    )
+    lines = _out(proc).splitlines()
+    if proc.returncode not in (0, 1) or not lines:  # 1: HEAD names no commit yet
+        return None, None
+    return Path(lines[0]), (lines[1] if proc.returncode == 0 and len(lines) > 1 else None)
 
 
 def _commit(top: Path, ref: str) -> str | None:
@@ -175,8 +187,9 @@ class GitBase:
     untracked: frozenset[str] = frozenset()
 
     @classmethod
-    def open(cls, top: Path, ref: str) -> GitBase:
-        commit = resolve_ref(top, ref)
+    def open(cls, top: Path, ref: str, commit: str | None = None) -> GitBase:
+        """The comparison with ``ref`` (``commit``: what it names, when already known)."""
+        commit = commit or resolve_ref(top, ref)
         base = cls(top, ref, commit)
         if commit is None:
             return base
@@ -238,13 +251,20 @@ def _memo(key: tuple[Any, ...], compute: Any) -> Any:
 
 def git_base(top: Path, ref: str, run: Any) -> GitBase:
     """One :class:`GitBase` per (repository, ref, run)."""
-    base: GitBase = _memo(("base", top, ref, run), lambda: GitBase.open(top, ref))
+    head = _MEMO.get(("head", top, run)) if ref == "HEAD" else None  # found with the work tree
+    base: GitBase = _memo(("base", top, ref, run), lambda: GitBase.open(top, ref, head))
     return base
 
 
 def _toplevel(file: Path, run: Any) -> Path | None:
-    where = file.parent.resolve()
-    top: Path | None = _memo(("top", where, run), lambda: toplevel(where))
+    # the contracts of a run share a few folders: each is resolved once per run
+    where: Path = (
+        _memo(("dir", file.parent, run), file.parent.resolve) if run is not None else file.parent.resolve()
+    )
+    found: tuple[Path | None, str | None] = _memo(("top", where, run), lambda: toplevel_and_head(where))
+    top, head = found
+    if top is not None and head is not None:
+        _MEMO.setdefault(("head", top, run), head)
     return top
 
 

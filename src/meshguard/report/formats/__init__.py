@@ -9,7 +9,7 @@ reads data or calls an engine. Adding a format is one module plus one line in
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -74,6 +74,11 @@ class Reporter(Protocol):
         """Extra files, as (path relative to the main document's folder, text)."""
         ...
 
+    def chunks(self, mesh: MeshResult, ctx: RenderContext) -> Iterable[str]:
+        """The main document in pieces, in order: what a file or stdout receives, so a large
+        document is never whole in memory (:class:`BaseReporter`: ``render()`` in one piece)."""
+        ...
+
 
 def names() -> list[str]:
     """Every format: the built-in ones, then the plugins'."""
@@ -99,8 +104,9 @@ def current_umask() -> int:
     return mask
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write through a temporary file in the same folder and rename it over ``path``."""
+def write_atomic(path: Path, text: str | Iterable[str]) -> None:
+    """Write ``text`` (or its pieces) through a temporary file in the same folder and rename it
+    over ``path``."""
     import tempfile  # only when a file is written: lint to stdout does without
 
     try:
@@ -111,7 +117,11 @@ def write_atomic(path: Path, text: str) -> None:
     try:
         os.fchmod(fd, 0o666 & ~current_umask())  # mkstemp makes 0600; a report is as readable as any file
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+            if isinstance(text, str):
+                fh.write(text)
+            else:
+                for piece in text:
+                    fh.write(piece)
         os.replace(tmp, path)
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
@@ -130,16 +140,23 @@ def write_report(reporter: Reporter, mesh: MeshResult, ctx: RenderContext, path:
         target = path.parent / rel
         write_atomic(target, text)
         written.append(target)
-    write_atomic(path, reporter.render(mesh, ctx))
+    write_atomic(path, reporter.chunks(mesh, ctx))
     written.append(path)
     return written
 
 
 class BaseReporter:
-    """Convenience base: a single-document reporter has no extra pages."""
+    """Convenience base: a single-document reporter has no extra pages. A subclass overrides
+    ``render()`` (its document in one piece) or ``chunks()`` (in pieces), each made of the other."""
 
     name = ""
     default_filename = ""
 
+    def render(self, mesh: MeshResult, ctx: RenderContext) -> str:
+        return "".join(self.chunks(mesh, ctx))
+
     def pages(self, mesh: MeshResult, ctx: RenderContext) -> Iterator[tuple[str, str]]:
         return iter(())
+
+    def chunks(self, mesh: MeshResult, ctx: RenderContext) -> Iterable[str]:
+        yield self.render(mesh, ctx)

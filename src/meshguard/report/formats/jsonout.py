@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from meshguard.report.formats import BaseReporter, RenderContext
 from meshguard.report.formats.jsontext import dumps as _dumps
+from meshguard.report.formats.jsontext import dumps_objects
 from meshguard.results.model import MeshResult
 
 
@@ -11,14 +14,18 @@ class JsonReporter(BaseReporter):
     name = "json"
     default_filename = "results.json"
 
-    def render(self, mesh: MeshResult, ctx: RenderContext) -> str:
-        """``json.dumps(mesh.to_dict(), indent=2)``, built product by product: the text is the
-        same, but the dictionaries of only one product are alive at a time (those of a whole
+    def chunks(self, mesh: MeshResult, ctx: RenderContext) -> Iterator[str]:
+        """``json.dumps(mesh.to_dict(), indent=2)``, product by product: the same text, but the
+        dictionaries and the text of only one product are alive at a time (those of a whole
         10,000-product mesh took gigabytes)."""
         head = _dumps({**mesh.to_dict(with_products=False), "products": []})
         if not mesh.products:
-            return head + "\n"
+            yield head + "\n"
+            return
         assert head.endswith('"products": []\n}'), "products is the last key"
-        # one level deeper: every line of a product moves 4 spaces right (JSON strings hold no newline)
-        body = ",\n    ".join(_dumps(p.to_dict()).replace("\n", "\n    ") for p in mesh.products)
-        return head[: -len("[]\n}")] + "[\n    " + body + "\n  ]\n}\n"
+        yield head[: -len("[]\n}")] + "["
+        for i, p in enumerate(mesh.products):
+            # one level deeper: every line of a product moves 4 spaces right (JSON strings hold no newline)
+            text = dumps_objects(p.to_dict(objects=True)) or _dumps(p.to_dict())
+            yield ("\n    " if i == 0 else ",\n    ") + text.replace("\n", "\n    ")
+        yield "\n  ]\n}\n"

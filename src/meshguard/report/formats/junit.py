@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import socket
+from collections.abc import Iterator
 from xml.etree import ElementTree as ET
 
 from meshguard.report.formats import BaseReporter, RenderContext
@@ -91,15 +92,21 @@ class JunitReporter(BaseReporter):
     name = "junit"
     default_filename = "junit.xml"
 
-    def render(self, mesh: MeshResult, ctx: RenderContext) -> str:
-        root = ET.Element("testsuites")
+    def chunks(self, mesh: MeshResult, ctx: RenderContext) -> Iterator[str]:
+        """The document suite by suite: the text ``ET.indent`` and ``ET.tostring`` give for the
+        whole tree, but only one product's elements are alive at a time."""
+        yield '<?xml version="1.0" encoding="UTF-8"?>\n'
+        if not mesh.products:
+            yield "<testsuites />\n"
+            return
+        yield "<testsuites>"
         timestamp = mesh.timestamp[:19]
         host = _hostname()
         for index, p in enumerate(mesh.products):
-            root.append(self._suite(p, index, timestamp, host))
-        ET.indent(root)
-        body = _NOT_XML.sub("\ufffd", ET.tostring(root, encoding="unicode"))
-        return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+            suite = self._suite(p, index, timestamp, host)
+            ET.indent(suite, level=1)
+            yield "\n  " + _NOT_XML.sub("\ufffd", ET.tostring(suite, encoding="unicode"))
+        yield "\n</testsuites>\n"
 
     def _suite(self, p: ProductResult, index: int, timestamp: str, host: str) -> ET.Element:
         suite = ET.Element(

@@ -8,8 +8,6 @@ from typing import Any
 from meshguard.contracts.model import Property
 from meshguard.versioning.areas.base import DifferBase, compare, short
 
-_LOWER = {"minimum": "exclusiveMinimum", "exclusiveMinimum": "minimum"}
-_UPPER = {"maximum": "exclusiveMaximum", "exclusiveMaximum": "maximum"}
 _MIN_KEYS = ("minLength", "minItems", "minProperties")
 _MAX_KEYS = ("maxLength", "maxItems", "maxProperties")
 _FORMAT_KEYS = ("format", "timezone", "defaultTimezone")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -53,9 +54,14 @@ def _allowed_values(p: Property) -> tuple[list[Any] | None, Pointer | None]:
         return enum, (*p.pointer, "logicalTypeOptions", "enum")
     for q in p.quality:
         values = valid_values(q)
-        if values is not None:
-            return values, (*q.pointer, "arguments", "validValues")
+        if values is not None:  # under the rule's arguments, or on the rule itself (as ODCS 3.0 had it)
+            under = ("arguments",) if isinstance(q.raw.get("arguments"), Mapping) else ()
+            return values, (*q.pointer, *under, "validValues")
     return None, None
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def _level(classification: str | None) -> int | None:
@@ -66,12 +72,11 @@ def _level(classification: str | None) -> int | None:
 
 
 def _pk(schema: SchemaObject) -> list[Property]:
-    keyed = [
-        (p.primary_key_position if p.primary_key_position is not None else 10**6, i, p)
-        for i, p in enumerate(schema.properties)
-        if p.primary_key
-    ]
-    return [p for _, _, p in sorted(keyed, key=lambda t: (t[0], t[1]))]
+    """The primary key's columns by position; those without one last, in document order."""
+    return sorted(
+        (p for p in schema.properties if p.primary_key),
+        key=lambda p: math.inf if p.primary_key_position is None else p.primary_key_position,
+    )
 
 
 class PropertyDiff(OptionsDiff, QualityDiff):
@@ -130,8 +135,8 @@ class PropertyDiff(OptionsDiff, QualityDiff):
             )
         self.types(p.raw, q.raw, ptr, field, "")
         items_a, items_b = p.raw.get("items"), q.raw.get("items")
-        if isinstance(items_a, Mapping) and isinstance(items_b, Mapping):
-            self.types(items_a, items_b, (*ptr, "items"), field, "items ")
+        if isinstance(items_a, Mapping) or isinstance(items_b, Mapping):  # items typed on one side too
+            self.types(_mapping(items_a), _mapping(items_b), (*ptr, "items"), field, "items ")
         for key, added, removed in (("required", "MGV130", "MGV131"), ("unique", "MGV132", "MGV133")):
             was, now = getattr(p, key), getattr(q, key)
             if was != now:

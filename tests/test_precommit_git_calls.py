@@ -1,0 +1,83 @@
+"""The git processes the pre-commit hook starts: every one is paid on every commit.
+
+A ``git`` on PATH that records its arguments, then runs the real git, shows what the hook's
+versioning asks: the work tree and the commit ``HEAD`` names come from one ``rev-parse``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import PROJECT
+from usage_helpers import contract, git, init_repo
+
+HOOK = ["check", "--changed-only", "--no-data", "--no-policy", "--no-reports", "--no-history"]
+
+
+def _recording_git(tmp_path: Path) -> tuple[Path, Path]:
+    real = shutil.which("git")
+    assert real is not None
+    folder, log = tmp_path / "bin", tmp_path / "git-calls.log"
+    folder.mkdir()
+    shim = folder / "git"
+    shim.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> "{log}"\nexec "{real}" "$@"\n')
+    shim.chmod(0o755)
+    return folder, log
+
+
+def _hook(repo: Path, rel: str, tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    folder, log = _recording_git(tmp_path)
+    env = {
+        **os.environ,
+        "PATH": f"{folder}{os.pathsep}{os.environ['PATH']}",
+        "PYTHONPATH": str(PROJECT / "src"),
+        "PRE_COMMIT": "1",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "meshguard", *HOOK, "--format", "json", rel],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    calls = log.read_text().splitlines() if log.exists() else []
+    return proc, calls
+
+
+def test_the_work_tree_and_head_come_from_one_git_call(tmp_path: Path) -> None:
+    rel = "contracts/orders.odcs.yaml"
+    repo = init_repo(
+        tmp_path / "repo", {rel: contract("orders"), "meshguard.yaml": "contracts: {dir: contracts}\n"}
+    )
+    path = repo / rel
+    # a breaking change (a property removed) without a major bump: found only against HEAD
+    text = path.read_text()
+    kept = (
+        text[: text.index("      - name: orders_id")] + "      - name: other\n        logicalType: string\n"
+    )
+    path.write_text(kept.replace("version: 1.0.0", "version: 1.0.1"))
+    git(repo, "add", "-A")
+    proc, calls = _hook(repo, rel, tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "orders_id" in proc.stdout  # the change against the committed version was found
+    heads = [c for c in calls if "HEAD^{commit}" in c]
+    assert len(heads) == 1 and "--show-toplevel" in heads[0], calls
+    assert not [c for c in calls if c == "rev-parse --show-toplevel"], calls
+
+
+def test_a_first_commit_has_no_previous_version(tmp_path: Path) -> None:
+    rel = "contracts/orders.odcs.yaml"
+    repo = init_repo(
+        tmp_path / "repo",
+        {rel: contract("orders"), "meshguard.yaml": "contracts: {dir: contracts}\n"},
+        commit=False,
+    )
+    git(repo, "add", "-A")
+    proc, calls = _hook(repo, rel, tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert any("--show-toplevel" in c for c in calls), calls
