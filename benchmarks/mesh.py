@@ -243,6 +243,7 @@ def contracts_mesh(work: Path, sizes: list[int], runs: int, baseline: Path | Non
             got = run_check(repo, ["--no-data"])
             policy.append(verify(repo, got, planted, None, n))
             full.append(got)
+            html = sum(p.stat().st_size for p in (repo / "reports").rglob("*") if p.is_file()) / 2**20
             bare.append(run_check(repo, ["--no-data", "--no-policy"]))
             verify_no_policy(repo, n)
             if baseline is not None:
@@ -250,7 +251,6 @@ def contracts_mesh(work: Path, sizes: list[int], runs: int, baseline: Path | Non
                 verify(repo, old[-1], planted, None, n)
         wall = statistics.median(g["wall"] for g in full)
         nopol = statistics.median(g["wall"] for g in bare)
-        html = sum(p.stat().st_size for p in (repo / "reports").rglob("*") if p.is_file()) / 2**20
         per_k = wall / n * 1000
         base = base or per_k
         print(
