@@ -404,3 +404,11 @@ def test_the_scan_narrows_with_the_detectors_that_test_values_and_uses_the_answe
     calls.clear()
     d.scan_column("born", d.TEMPORAL, ["2001-01-01"], narrow=narrow)  # no detector tests dates
     assert calls == []
+
+
+def test_the_shortest_card_and_iban_are_found() -> None:
+    assert (DETECTORS["payment_card"]("4222222222222"), DETECTORS["payment_card"]("422222222222")) == (
+        True,
+        False,
+    )
+    assert (DETECTORS["iban"]("NO9386011117947"), DETECTORS["iban"]("NO938601111794")) == (True, False)
