@@ -685,6 +685,30 @@ def _array_of_objects(d: Doc) -> None:
             id="the type of an array's items",
         ),
         pytest.param(
+            lambda d: _items("string")(d) or prop(d, "labels").pop("items"),
+            _items("string"),
+            [
+                (
+                    "MGV121",
+                    "/schema/0/properties/9/items/logicalType",
+                    "orders.labels: items logicalType declared (None → 'string')",
+                )
+            ],
+            id="items typed where they were not",
+        ),
+        pytest.param(
+            _items("string"),
+            lambda d: _items("string")(d) or prop(d, "labels").update(items="string"),
+            [
+                (
+                    "MGV122",
+                    "/schema/0/properties/9/items/logicalType",
+                    "orders.labels: items logicalType dropped ('string' → None)",
+                )
+            ],
+            id="items no longer typed",
+        ),
+        pytest.param(
             lambda d: None,
             _remove_props("shipping"),
             [("MGV110", "/schema/0/properties/8", "property orders.shipping removed")],
@@ -1156,6 +1180,12 @@ def _sla_list(*rows: dict[str, Any]) -> Callable[[Doc], None]:
             id="another element is another service level",
         ),
         pytest.param(
+            {"property": "latency", "value": 4, "element": "XXXX"},
+            {"property": "latency", "value": 4},
+            ("MGV203", "/slaProperties/0", "service level 'latency' added"),
+            id="no element is no element of any name",
+        ),
+        pytest.param(
             {"property": "latency", "value": 4},
             {"property": "latency", "value": 4, "unit": None},
             ("MGV189", "/slaProperties/0", "service level 'latency': details changed"),
@@ -1166,7 +1196,10 @@ def _sla_list(*rows: dict[str, Any]) -> Callable[[Doc], None]:
 def test_each_service_level_edit_gives_exactly_its_change(
     old: dict[str, Any], new: dict[str, Any], expected: tuple[str, str, str]
 ) -> None:
-    changes = _changes(_sla_list(old), _sla_list(new))
+    def no_default(rows: dict[str, Any]) -> Callable[[Doc], None]:
+        return lambda d: (d.pop("slaDefaultElement"), _sla_list(rows)(d))
+
+    changes = _changes(no_default(old), no_default(new))
     if expected[0] == "MGV203":  # not the same service level: one removed, one added
         assert changes == [("MGV202", "/slaProperties/0", "service level 'latency' removed"), expected]
     else:
@@ -1191,3 +1224,13 @@ def test_a_server_change_is_informational_only_for_its_metadata(key: str, value:
         else f"server 'warehouse': {key} changed from 5432 to 5433"
     )
     assert changes == [(rule, f"/servers/1/{key}", message)]
+
+
+def test_a_schema_objects_type_change_carries_both_values() -> None:
+    old, new = base_doc(), base_doc()
+    schema(new).update(physicalType="view", logicalType="object")
+    changes = diff_contracts(contract(old, "old.odcs.yaml"), contract(new))
+    assert [(c.rule_id, c.path, c.old, c.new) for c in changes] == [
+        ("MGV105", "/schema/0/physicalType", "table", "view"),
+        ("MGV105", "/schema/0/logicalType", None, "object"),
+    ]

@@ -273,7 +273,9 @@ def scan_column(
     tested: Mapping[str, Sequence[str]] = {}
     if narrow is not None and sample:
         narrowed = [d for d in registry() if d.candidates is not None and d.tests_values(family)]
-        tested = narrow(sample, narrowed) if narrowed else {}
+        # one pass for several detectors pays; for one (a whole-number column: card numbers),
+        # the pass costs more than the test it saves
+        tested = narrow(sample, narrowed) if len(narrowed) > 1 else {}
     for d in registry():
         n = d.hits(name, family, sample, min_fraction, tested.get(d.name))
         if n is not None:

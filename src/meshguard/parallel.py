@@ -1,7 +1,8 @@
 """Products checked concurrently in a pool of worker processes (``meshguard check --jobs N``).
 
 Each worker receives one :class:`Checker` (the pipeline's product checker) when it
-starts (so the policy engine is compiled once per worker, not per product) and
+starts (so a policy engine it needs is compiled once per worker, not per product; an engine
+that takes batches stays in the parent, see :meth:`Checker.finish`) and
 then checks the products it is handed, a contiguous slice per task, sent with the task
 (each product is pickled once per run, not once per worker). Results come back in the
 order of the products, so a run with N jobs gives exactly what ``--jobs 1``
@@ -17,7 +18,7 @@ import os
 import pickle
 import queue
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from meshguard import progress
@@ -38,8 +39,14 @@ class Checker(Protocol):
         """Open what the checks need, once per worker process."""
         ...
 
-    def check_all(self, products: Iterable[LintedContract]) -> Iterator[ProductResult]:
-        """Each product's result, in order (the policy engine may take them in batches)."""
+    def work(self, products: Sequence[LintedContract]) -> list[Any]:
+        """A worker's task: what it hands back for each product, in order."""
+        ...
+
+    def finish(
+        self, products: Sequence[LintedContract], handed: Iterable[Any], jobs: int
+    ) -> Iterator[ProductResult]:
+        """The parent's side: each product's result from what the workers handed back, in order."""
         ...
 
     def usage(self) -> Any:
@@ -74,13 +81,13 @@ def _start(checker: Checker, steps: Any = None) -> None:
         _failed = _portable(exc)
 
 
-def _check(task: Sequence[LintedContract]) -> tuple[list[ProductResult], Any]:
-    """The products of one task (one batch for the policy engine), and the usage."""
+def _check(task: Sequence[LintedContract]) -> tuple[list[Any], Any]:
+    """What the worker hands back for the products of one task, and the usage."""
     assert _checker is not None, "worker not initialised"
     if _failed is not None:
         raise _failed
     try:
-        return list(_checker.check_all(task)), _checker.usage()
+        return _checker.work(task), _checker.usage()
     except Exception as exc:
         raise _portable(exc) from None
 
@@ -112,8 +119,22 @@ def check_in_pool(
     jobs: int,
     listener: progress.Listener | None = None,
 ) -> Iterator[ProductResult]:
-    """Each product's result, in the order of ``products``, computed by ``jobs`` processes;
-    the steps the workers reach go to ``listener`` (called in this process, from a thread)."""
+    """Each product's result, in the order of ``products``, computed by ``jobs`` processes
+    (and :meth:`Checker.finish` here); the steps the workers reach go to ``listener`` (called in
+    this process, from a thread)."""
+    handed = _handed(checker, products, jobs, listener)
+    try:
+        yield from checker.finish(products, handed, jobs)
+    finally:
+        handed.close()  # the pool stops now, even when the parent's side failed
+
+
+def _handed(
+    checker: Checker,
+    products: Sequence[LintedContract],
+    jobs: int,
+    listener: progress.Listener | None,
+) -> Generator[Any, None, None]:
     shipped = checker.for_worker()
     ctx = multiprocessing.get_context("spawn")
     # products per task: a batch for the policy engine, yet enough tasks to balance the workers
@@ -130,9 +151,9 @@ def check_in_pool(
         relay.start()
     try:
         with ctx.Pool(jobs, initializer=_start, initargs=(shipped, steps)) as pool:
-            for done, usage in pool.imap(_check, tasks):
+            for handed, usage in pool.imap(_check, tasks):
                 checker.absorb(usage)  # waivers a worker saw used: the mesh-level findings need them
-                yield from done
+                yield from handed
     finally:
         stop.set()
         if relay is not None and steps is not None:

@@ -99,6 +99,10 @@ class StageContexts:
         )
 
 
+#: a product checked up to the policy stage: its result so far, and the policy input's other parts
+Handed = tuple[ProductResult, QualityOutcome | None, VersionInfo | None]
+
+
 @dataclass
 class ProductChecker:
     """Checks one product: lint findings → versioning → data + quality → policy.
@@ -114,6 +118,11 @@ class ProductChecker:
     older: dict[str, list[Path]]
     policy: PolicyStage | None = None
     with_policy: bool = False
+    #: a worker's copy when the run's own policy stage takes batches: the worker stops before
+    #: the policy stage and hands back what the policy input needs; the parent decides (its
+    #: engine runs one process per job), so no worker opens an engine, and the results that
+    #: cross back carry no policy checks
+    policy_in_parent: bool = False
 
     def prepare(self) -> None:
         if self.with_policy and self.policy is None and self.stages.policy is not None:
@@ -128,7 +137,38 @@ class ProductChecker:
         stages = self.stages
         if self.policy is not None and stages.policy is not None:
             stages = replace(stages, policy=replace(stages.policy, push_policies=False))
-        return replace(self, policy=None, stages=stages)
+        parent = self.policy is not None and self.policy.batches
+        return replace(
+            self,
+            policy=None,
+            stages=stages,
+            with_policy=self.with_policy and not parent,
+            policy_in_parent=parent,
+        )
+
+    def work(self, products: Sequence[LintedContract]) -> list[Handed]:
+        """A worker's task: each product checked (see :attr:`policy_in_parent`), for :meth:`finish`."""
+        if self.policy_in_parent:
+            return [self._before_policy(lc) for lc in products]
+        return [(product, None, None) for product in self.check_all(products)]
+
+    def finish(
+        self, products: Sequence[LintedContract], handed: Iterable[Handed], jobs: int
+    ) -> Iterator[ProductResult]:
+        """The parent's side of :meth:`work` (``handed``: the workers' items, in the order of
+        ``products``): the policy stage, when the workers left it to this process, with ``jobs``
+        engine processes."""
+        policy = self.policy
+        if policy is None or not policy.batches:  # the workers checked everything
+            yield from (product for product, _, _ in handed)
+            return
+
+        def staged() -> Iterator[tuple[ProductResult, Product]]:
+            for lc, (product, quality, versions) in zip(products, handed, strict=True):
+                progress.step(lc.contract.id, "policy")
+                yield product, (lc.contract, quality, versions)
+
+        yield from self._decided(policy.evaluate_tagged(staged(), workers=jobs))
 
     def usage(self) -> WaiverUsage:
         if self.policy is None:
@@ -165,7 +205,12 @@ class ProductChecker:
                 progress.step(lc.contract.id, "policy")
                 yield product, (lc.contract, quality, versions)
 
-        for product, decided, seconds in policy.evaluate_tagged(staged()):
+        yield from self._decided(policy.evaluate_tagged(staged()))
+
+    def _decided(
+        self, outcomes: Iterable[tuple[ProductResult, PolicyOutcome, float]]
+    ) -> Iterator[ProductResult]:
+        for product, decided, seconds in outcomes:
             self._attach(product, decided, seconds)
             progress.step(product.id, "done")
             yield product
@@ -177,7 +222,7 @@ class ProductChecker:
         product.input_hash = decided.input_hash
         product.timings["policy"] = seconds
 
-    def _before_policy(self, lc: LintedContract) -> tuple[ProductResult, QualityOutcome | None, VersionInfo]:
+    def _before_policy(self, lc: LintedContract) -> Handed:
         """The product's lint findings, versioning, data and quality: everything before policy."""
         config, stages = self.config, self.stages
         configure_detectors(config.data.pii_min_fraction)  # here: pool workers run this too

@@ -57,6 +57,7 @@ class FileSource:
         self.format = fmt
         self.typing: Typing = _TYPING[fmt]
         self.columnar = fmt == "parquet"
+        self._resolved: dict[str, list[Path]] = {}
 
     @classmethod
     def from_server(
@@ -88,8 +89,13 @@ class FileSource:
         return f"{self.format}:{self.raw_path}"
 
     def _paths(self, table: str) -> list[Path]:
-        raw = self.raw_path.replace("{model}", table).replace("{object}", table)
-        return resolve_data_paths(raw, self.root, self.allowed_roots, self.product, self.base)
+        """The files of ``table``, resolved once per source (its size is asked, then it is read)."""
+        if table not in self._resolved:
+            raw = self.raw_path.replace("{model}", table).replace("{object}", table)
+            self._resolved[table] = resolve_data_paths(
+                raw, self.root, self.allowed_roots, self.product, self.base
+            )
+        return list(self._resolved[table])
 
     def read(self, table: str, options: ReadOptions) -> pl.LazyFrame | pl.DataFrame:
         import polars as pl

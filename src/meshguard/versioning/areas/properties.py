@@ -60,6 +60,10 @@ def _allowed_values(p: Property) -> tuple[list[Any] | None, Pointer | None]:
     return None, None
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def _level(classification: str | None) -> int | None:
     if not classification:
         return None
@@ -131,8 +135,8 @@ class PropertyDiff(OptionsDiff, QualityDiff):
             )
         self.types(p.raw, q.raw, ptr, field, "")
         items_a, items_b = p.raw.get("items"), q.raw.get("items")
-        if isinstance(items_a, Mapping) and isinstance(items_b, Mapping):
-            self.types(items_a, items_b, (*ptr, "items"), field, "items ")
+        if isinstance(items_a, Mapping) or isinstance(items_b, Mapping):  # items typed on one side too
+            self.types(_mapping(items_a), _mapping(items_b), (*ptr, "items"), field, "items ")
         for key, added, removed in (("required", "MGV130", "MGV131"), ("unique", "MGV132", "MGV133")):
             was, now = getattr(p, key), getattr(q, key)
             if was != now:
