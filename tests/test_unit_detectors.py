@@ -399,11 +399,10 @@ def test_the_scan_narrows_with_the_detectors_that_test_values_and_uses_the_answe
     assert calls == [(["ann@x.org", "bob@y.org", "cid@z.org"], with_candidates)]
     assert "date_of_birth" not in with_candidates
     calls.clear()
-    d.scan_column("card", d.INTEGER, ["4111111111111111"], narrow=narrow)
-    assert calls == [(["4111111111111111"], ["payment_card"])]
-    calls.clear()
-    d.scan_column("born", d.TEMPORAL, ["2001-01-01"], narrow=narrow)  # no detector tests dates
-    assert calls == []
+    # one detector (whole numbers: the card number test) is not worth a pass; none (dates) neither
+    card = d.scan_column("card", d.INTEGER, ["4111111111111111"], narrow=narrow)
+    d.scan_column("born", d.TEMPORAL, ["2001-01-01"], narrow=narrow)
+    assert (calls, card.counts) == ([], {"payment_card": 1})
 
 
 def test_the_shortest_card_and_iban_are_found() -> None:
