@@ -243,6 +243,7 @@ def contracts_mesh(work: Path, sizes: list[int], runs: int, baseline: Path | Non
             got = run_check(repo, ["--no-data"])
             policy.append(verify(repo, got, planted, None, n))
             full.append(got)
+            html = sum(p.stat().st_size for p in (repo / "reports").rglob("*") if p.is_file()) / 2**20
             bare.append(run_check(repo, ["--no-data", "--no-policy"]))
             verify_no_policy(repo, n)
             if baseline is not None:
@@ -250,7 +251,6 @@ def contracts_mesh(work: Path, sizes: list[int], runs: int, baseline: Path | Non
                 verify(repo, old[-1], planted, None, n)
         wall = statistics.median(g["wall"] for g in full)
         nopol = statistics.median(g["wall"] for g in bare)
-        html = sum(p.stat().st_size for p in (repo / "reports").rglob("*") if p.is_file()) / 2**20
         per_k = wall / n * 1000
         base = base or per_k
         print(
@@ -273,26 +273,41 @@ def contracts_mesh(work: Path, sizes: list[int], runs: int, baseline: Path | Non
     print("   policy s: the products' policy-stage seconds summed over the worker processes")
 
 
-def data_mesh(work: Path, n: int, runs: int) -> None:
+def data_mesh(work: Path, n: int, runs: int, baseline: Path | None = None) -> None:
     print(f"\n2) {n} products, every one with sample data: --jobs 2 (budget < 5 s) and --jobs 1")
     repo = work / f"data-{n}"
     planted = generate(repo, n, with_data=True)
-    walls: dict[int, list[float]] = {1: [], 2: []}
-    policy: dict[int, list[float]] = {1: [], 2: []}
-    peaks: dict[int, list[float]] = {1: [], 2: []}
-    for _ in range(runs):  # alternating, so both see the same machine
-        for jobs in (2, 1):
-            got = run_check(repo, ["--jobs", str(jobs)])
-            policy[jobs].append(verify(repo, got, planted, "amount.minimum", n))
-            walls[jobs].append(got["wall"])
-            peaks[jobs].append(got["peak"])
-    for jobs in (2, 1):
+    sides: dict[str, tuple[list[str], Path]] = {
+        "--jobs 2": (["--jobs", "2"], ROOT / "src"),
+        "--jobs 1": (["--jobs", "1"], ROOT / "src"),
+    }
+    if baseline is not None:  # the other checkout, --jobs 2, in the same rounds
+        sides["baseline --jobs 2"] = (["--jobs", "2"], baseline)
+    got: dict[str, list[dict[str, Any]]] = {side: [] for side in sides}
+    for _ in range(runs):  # alternating, so all see the same machine
+        for side, (extra, src) in sides.items():
+            one = run_check(repo, extra, src=src)
+            one["policy"] = verify(repo, one, planted, "amount.minimum", n)
+            got[side].append(one)
+    for side, runs_of in got.items():
         print(
-            f"  --jobs {jobs}: {statistics.median(walls[jobs]):6.2f} s  policy s {statistics.median(policy[jobs]):6.2f}"
-            f"  peak MiB {max(peaks[jobs]):.0f}"
+            f"  {side:>17}: {statistics.median(g['wall'] for g in runs_of):7.2f} s"
+            f"  cpu s {statistics.median(g['cpu'] for g in runs_of):7.2f}"
+            f"  policy s {statistics.median(g['policy'] for g in runs_of):6.2f}"
+            f"  peak MiB {max(g['peak'] for g in runs_of):.0f}"
         )
-    pairs = statistics.median(a / b for a, b in zip(walls[1], walls[2], strict=True))
-    print(f"  speed-up of --jobs 2: {pairs:.2f}x (median of the interleaved pairs)")
+
+    def ratio(a: str, b: str, key: str) -> float:
+        return statistics.median(x[key] / y[key] for x, y in zip(got[a], got[b], strict=True))
+
+    print(
+        f"  speed-up of --jobs 2: {ratio('--jobs 1', '--jobs 2', 'wall'):.2f}x (median of the interleaved pairs)"
+    )
+    if baseline is not None:
+        print(
+            f"  --jobs 2 / baseline --jobs 2: wall {ratio('--jobs 2', 'baseline --jobs 2', 'wall'):.2f}x, "
+            f"cpu {ratio('--jobs 2', 'baseline --jobs 2', 'cpu'):.2f}x (medians of the per-round ratios)"
+        )
     shutil.rmtree(repo)
 
 
@@ -317,7 +332,7 @@ def main() -> None:
         if sizes:
             contracts_mesh(Path(tmp), sizes, args.runs, args.baseline)
         if args.data_products:
-            data_mesh(Path(tmp), args.data_products, args.runs)
+            data_mesh(Path(tmp), args.data_products, args.runs, args.baseline)
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 

@@ -85,7 +85,9 @@ MODULES: dict[str, Target] = {
     ),
     "lint": Target(("meshguard.contracts.lint",), ("tests/test_unit_lint.py",)),
     "detectors": Target(
-        ("meshguard.detectors", "meshguard.quality.detectors"), ("tests/test_unit_detectors.py",)
+        ("meshguard.detectors", "meshguard.quality.detectors"),
+        ("tests/test_unit_detectors.py",),
+        forkserver=True,  # the candidates tests narrow values with polars
     ),
     "masking": Target(("meshguard.quality.masking", "meshguard.masking"), ("tests/test_unit_masking.py",)),
     "decisions": Target(

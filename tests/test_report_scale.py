@@ -90,3 +90,27 @@ def test_json_and_junit_files_are_written_in_pieces_with_the_rendered_text(tmp_p
             formats.write_report(reporter, m, CTX, path)
             assert path.read_text(encoding="utf-8") == reporter.render(m, CTX)
     assert json.loads(formats.get("json").render(empty, CTX))["products"] == []
+
+
+def test_checks_written_as_objects_are_their_to_dict() -> None:
+    """The JSON reporter lets orjson write the checks and findings themselves: the same text as
+    their ``to_dict`` (samples with dates and decimals, locations, waivers, details included)."""
+    import datetime
+    import decimal
+
+    mesh = build_mesh()
+    p = mesh.products[0]
+    odd = replace(
+        p.checks[0],
+        samples=({"day": datetime.date(2026, 1, 2), "amount": decimal.Decimal("-0.0004"), "n": None},),
+        details={"when": datetime.datetime(2026, 1, 2, 3, 4, tzinfo=datetime.UTC), "ids": (1, 2), "s": {3}},
+    )
+    p.checks.append(odd)
+    assert any(f.location for q in mesh.products for f in q.findings)
+    assert any(f.waiver for q in mesh.products for f in q.findings)
+    for q in mesh.products:
+        assert jsontext.dumps_objects(q.to_dict(objects=True)) == jsontext.dumps(q.to_dict())
+    assert jsontext.dumps_objects({"n": 2**70}) is None  # refused: the reporter writes the plain form
+    huge = replace(p.checks[0], measured=2**70)
+    p.checks.append(huge)
+    assert json.loads(formats.get("json").render(mesh, CTX))["products"][0]["checks"][-1]["measured"] == 2**70

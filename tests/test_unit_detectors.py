@@ -3,6 +3,8 @@ that cut false positives, the share-of-the-sample threshold (and its setting) an
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from meshguard import detectors as d
@@ -366,3 +368,65 @@ def test_a_candidates_pattern_polars_cannot_run_tests_every_value() -> None:
 
     broken = d.Detector("x", "x", value=lambda v: v == "a", candidates="(")
     assert narrow(["a", "b"], [broken]) == {}
+
+
+def test_which_detectors_test_values_one_by_one() -> None:
+    def value(v: str) -> bool:
+        return v == "x"
+
+    def column(name: str, family: str, sample: Sequence[str]) -> bool:
+        return True
+
+    by_value = d.Detector("v", "v", value=value)
+    assert (by_value.tests_values(d.STRING), by_value.tests_values(d.INTEGER)) == (True, False)
+    assert d.Detector("c", "c", column=column).tests_values(d.STRING) is False
+    assert d.Detector("cv", "cv", column=column, value=value).tests_values(d.STRING) is False
+    assert d.Detector("n", "n").tests_values(d.STRING) is False
+
+
+def test_the_scan_narrows_with_the_detectors_that_test_values_and_uses_the_answer() -> None:
+    calls: list[tuple[list[str], list[str]]] = []
+
+    def narrow(sample: Sequence[str], detectors: Sequence[d.Detector]) -> dict[str, list[str]]:
+        calls.append((list(sample), [x.name for x in detectors]))
+        return {"email": ["ann@x.org"]}
+
+    values = ["ann@x.org", " bob@y.org ", "cid@z.org", ""]
+    found = d.scan_column("contact", d.STRING, values, narrow=narrow)
+    # only the value the narrowing kept is tested: one e-mail counted, not three
+    assert (found.kinds, found.counts, found.sampled) == (["email"], {"email": 1}, 3)
+    with_candidates = [x.name for x in d.registry() if x.candidates is not None and x.tests_values(d.STRING)]
+    assert calls == [(["ann@x.org", "bob@y.org", "cid@z.org"], with_candidates)]
+    assert "date_of_birth" not in with_candidates
+    calls.clear()
+    # one detector (whole numbers: the card number test) is not worth a pass; none (dates) neither
+    card = d.scan_column("card", d.INTEGER, ["4111111111111111"], narrow=narrow)
+    d.scan_column("born", d.TEMPORAL, ["2001-01-01"], narrow=narrow)
+    assert (calls, card.counts) == ([], {"payment_card": 1})
+
+
+def test_the_shortest_card_and_iban_are_found() -> None:
+    assert (DETECTORS["payment_card"]("4222222222222"), DETECTORS["payment_card"]("422222222222")) == (
+        True,
+        False,
+    )
+    assert (DETECTORS["iban"]("NO9386011117947"), DETECTORS["iban"]("NO938601111794")) == (True, False)
+
+
+def test_two_detectors_are_worth_a_narrowing_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    def digits(v: str) -> bool:
+        return v.isdigit()
+
+    pair = tuple(
+        d.Detector(n, n, value=digits, families=frozenset({d.INTEGER}), candidates="[0-9]")
+        for n in ("a", "b")
+    )
+    monkeypatch.setattr(d, "registry", lambda: pair)
+    calls: list[list[str]] = []
+
+    def narrow(sample: Sequence[str], detectors: Sequence[d.Detector]) -> dict[str, list[str]]:
+        calls.append([x.name for x in detectors])
+        return {}
+
+    found = d.scan_column("n", d.INTEGER, ["1", "2"], narrow=narrow)
+    assert (calls, found.counts) == ([["a", "b"]], {"a": 2, "b": 2})

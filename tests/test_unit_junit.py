@@ -334,3 +334,23 @@ def test_the_hostname_falls_back_to_localhost(monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setattr(socket, "gethostname", unavailable)
     assert _hostname() == "localhost"
+
+
+def _mesh(*products: ProductResult) -> MeshResult:
+    mesh = MeshResult(run_id="r1", timestamp="2026-01-01T00:00:00Z", meshguard_version="t", engine="embedded")
+    mesh.products = list(products)
+    return mesh
+
+
+def test_a_mesh_without_products_is_one_empty_element() -> None:
+    text = formats.get("junit").render(_mesh(), RenderContext())
+    assert text == '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites />\n'
+
+
+def test_each_suite_is_indented_one_level_under_testsuites() -> None:
+    lines = formats.get("junit").render(_mesh(_product()), RenderContext()).splitlines()
+    assert lines[:2] == ['<?xml version="1.0" encoding="UTF-8"?>', "<testsuites>"]
+    assert lines[2].startswith("  <testsuite ")
+    assert lines[3] == "    <properties>"
+    assert lines[4].startswith("      <property ")
+    assert lines[-2:] == ["  </testsuite>", "</testsuites>"]

@@ -57,6 +57,8 @@ class DecisionMap:
         self._static: dict[str, tuple[RuleInfo, str, dict[str, Any]]] = {}
         #: per rule: its article and its scope (``applies_to`` sensitivity categories), from METADATA
         self._scope: dict[str, dict[str, Any]] = {}
+        #: per rule: its id and its pack (a property and a string test each, once per rule, not per product)
+        self._id: dict[str, tuple[str, str]] = {}
 
     def decide(self, contract: Contract, decisions: Decisions) -> PolicyOutcome:
         """Turn raw engine decisions into one check per rule and one finding per violation."""
@@ -65,17 +67,18 @@ class DecisionMap:
         outcome = PolicyOutcome()
         for key in sorted(keys):
             rule, severity, common = self._rule_static(key)
+            rule_id, pack = self._id[key]
             if key in decisions.errors:
                 outcome.checks.append(
                     CheckResult(
-                        id=rule.id,
+                        id=rule_id,
                         name=rule.title or key,
                         stage=Stage.POLICY,
                         status=Status.ERRORED,
                         severity=severity,
                         dimension="compliance",
                         message=decisions.errors[key],
-                        details={"rule": key, "pack": pack_of(rule.path), **self._scope[key]},
+                        details={"rule": key, "pack": pack, **self._scope[key]},
                         **common,
                     )
                 )
@@ -96,7 +99,7 @@ class DecisionMap:
                 message = open_[0].message + (f" (and {len(open_) - 1} more)" if len(open_) > 1 else "")
             outcome.checks.append(
                 CheckResult(
-                    id=rule.id,
+                    id=rule_id,
                     name=rule.title or key,
                     stage=Stage.POLICY,
                     status=status,
@@ -105,7 +108,7 @@ class DecisionMap:
                     message=message,
                     details={
                         "rule": key,
-                        "pack": pack_of(rule.path),
+                        "pack": pack,
                         "findings": len(findings),
                         "waived": len(findings) - len(open_),
                         **self._scope[key],
@@ -140,6 +143,7 @@ class DecisionMap:
                     {applies} if isinstance(applies, str) else set(map(str, applies))
                 )
             self._scope[key] = scope
+            self._id[key] = (rule.id, pack_of(rule.path))
             static = self._static[key] = (rule, severity, common)
         return static
 

@@ -10,7 +10,7 @@ number of jobs per table (:mod:`meshguard.quality.spark_jobs`):
 2. one ``agg``: the row count, every value check (pandera's checks as Spark column
    expressions, same null semantics) and the library metrics (nullValues, missingValues,
    invalidValues);
-3. one ``groupBy`` per uniqueness key (primary key, ``unique``, duplicateValues);
+3. one job per uniqueness key (primary key, ``unique``, duplicateValues): a window per key;
 4. one bounded job for the failing samples of every failed check (the first rows of each
    in data order, masked as everywhere).
 
@@ -191,36 +191,43 @@ class SparkTable(Table):
         return self.count(mask), mask
 
     def duplicates(self, columns: list[str], *, skip_nulls: bool) -> Duplicates:
-        """One ``groupBy`` job: the rows sharing a key, the surplus rows, and the keys of the first
-        duplicated rows (their mask is a column mask, so their samples join the samples job)."""
+        """One job: the rows sharing a key (a window per key: Spark sorts the rows by key instead
+        of building a hash table of every key twice, partial and final, as a ``groupBy`` does),
+        their count, the count of keys, and the keys of the first duplicated rows in data order
+        (their mask is a column mask, so their samples join the samples job)."""
         from pyspark.sql import Window
         from pyspark.sql import functions as F
 
         keep = F.lit(True)
         for c in columns:
             keep = keep & F.col(quoted(c)).isNotNull() if skip_nulls else keep
-        groups = (
+        same = Window.partitionBy(*[quoted(c) for c in columns])
+        shared = (
             self.df.filter(keep)
-            .groupBy(*[quoted(c) for c in columns])
-            .agg(F.count(F.lit(1)).alias("__n"), F.min(ROW).alias("__first"))
+            .select(
+                *[quoted(c) for c in columns],
+                F.col(ROW),
+                F.count(F.lit(1)).over(same).alias("__n"),
+                F.min(ROW).over(same).alias("__first"),
+            )
             .filter(F.col("__n") > 1)
         )
         every = Window.partitionBy()
-        top = groups.select(
+        top = shared.select(
             *[quoted(c) for c in columns],
-            F.col("__first"),
-            F.sum("__n").over(every).alias("__rows"),
-            F.count(F.lit(1)).over(every).alias("__groups"),
+            F.col(ROW),
+            F.count(F.lit(1)).over(every).alias("__rows"),
+            F.sum(F.when(F.col(ROW) == F.col("__first"), 1).otherwise(0)).over(every).alias("__groups"),
         )
-        first = run(top.orderBy("__first").limit(max(1, self.samples)).collect)
+        first = run(top.orderBy(ROW).limit(max(1, self.samples)).collect)
         rows = int(first[0]["__rows"]) if first else 0
         dup_groups = int(first[0]["__groups"]) if first else 0
         found = F.lit(False)
-        for r in first:
-            same = F.lit(True)
+        for r in first:  # the first duplicated rows' keys: their rows in data order start with them
+            same_key = F.lit(True)
             for i, c in enumerate(columns):
-                same = same & F.col(quoted(c)).eqNullSafe(F.lit(r[i]))
-            found = found | same
+                same_key = same_key & F.col(quoted(c)).eqNullSafe(F.lit(r[i]))
+            found = found | same_key
         return Duplicates(rows, rows - dup_groups, found & keep)
 
     def value_failures(

@@ -196,6 +196,9 @@ def _assets() -> tuple[Any, str, str, str]:
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=False,
+        # the templates ship with the package: never stat them again (a page extends base and
+        # imports the macros: two stats per page without this)
+        auto_reload=False,
     )
     env.filters["wrap"] = wrap
     env.filters["codespans"] = codespans
@@ -409,7 +412,7 @@ class HtmlReporter(BaseReporter):
                     product_waivers=[r for r in common["register"] if r.get("product") == p.id],
                     check_rows=Markup(
                         "".join(
-                            check_row(c) + "\n"
+                            f"{check_row(c)}\n"  # each row is markup already: joined as text
                             for c in sorted(p.checks, key=lambda c: ATTENTION.get(c.status, len(ATTENTION)))
                         )
                     ),

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from meshguard.report.formats import BaseReporter, RenderContext
 from meshguard.report.formats.jsontext import dumps as _dumps
+from meshguard.report.formats.jsontext import dumps_objects
 from meshguard.results.model import MeshResult
 
 
@@ -25,5 +26,6 @@ class JsonReporter(BaseReporter):
         yield head[: -len("[]\n}")] + "["
         for i, p in enumerate(mesh.products):
             # one level deeper: every line of a product moves 4 spaces right (JSON strings hold no newline)
-            yield ("\n    " if i == 0 else ",\n    ") + _dumps(p.to_dict()).replace("\n", "\n    ")
+            text = dumps_objects(p.to_dict(objects=True)) or _dumps(p.to_dict())
+            yield ("\n    " if i == 0 else ",\n    ") + text.replace("\n", "\n    ")
         yield "\n  ]\n}\n"

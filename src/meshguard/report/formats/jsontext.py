@@ -30,3 +30,17 @@ def dumps(value: Any) -> str:
         return orjson.dumps(value, default=str, option=_OPTIONS).decode("utf-8")
     except (orjson.JSONEncodeError, TypeError):
         return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+
+
+#: as above, but a dataclass is written as its fields, in order (what ``results.model``'s
+#: ``to_dict`` of a check or finding gives)
+_OBJECT_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+
+
+def dumps_objects(value: Any) -> str | None:
+    """``value`` with its dataclasses written as their fields; None when orjson refuses it (the
+    caller then writes the plain form through :func:`dumps`)."""
+    try:
+        return orjson.dumps(value, default=str, option=_OBJECT_OPTIONS).decode("utf-8")
+    except (orjson.JSONEncodeError, TypeError):
+        return None
