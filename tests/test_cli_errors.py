@@ -110,6 +110,8 @@ def test_an_error_a_pool_worker_cannot_send_back_does_not_hang(tmp_path: Path) -
         "def broken(self, lc):\n"
         "    raise Odd('unpicklable', 2)\n"
         "pipeline.ProductChecker.check = broken\n"
+        # with the policy stage taking batches, a worker runs the stages before policy itself
+        "pipeline.ProductChecker._before_policy = broken\n"
     )
     # spawned workers import the patch through the main module: put it in sitecustomize
     site = tmp_path / "site"

@@ -411,3 +411,22 @@ def test_the_shortest_card_and_iban_are_found() -> None:
         False,
     )
     assert (DETECTORS["iban"]("NO9386011117947"), DETECTORS["iban"]("NO938601111794")) == (True, False)
+
+
+def test_two_detectors_are_worth_a_narrowing_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    def digits(v: str) -> bool:
+        return v.isdigit()
+
+    pair = tuple(
+        d.Detector(n, n, value=digits, families=frozenset({d.INTEGER}), candidates="[0-9]")
+        for n in ("a", "b")
+    )
+    monkeypatch.setattr(d, "registry", lambda: pair)
+    calls: list[list[str]] = []
+
+    def narrow(sample: Sequence[str], detectors: Sequence[d.Detector]) -> dict[str, list[str]]:
+        calls.append([x.name for x in detectors])
+        return {}
+
+    found = d.scan_column("n", d.INTEGER, ["1", "2"], narrow=narrow)
+    assert (calls, found.counts) == ([["a", "b"]], {"a": 2, "b": 2})

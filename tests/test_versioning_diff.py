@@ -392,5 +392,6 @@ def test_to_dict_carries_kind_path_severity_and_bump() -> None:
 def test_unknown_perspective_is_bad_input() -> None:
     from meshguard.errors import UsageError
 
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError) as raised:
         diff_contracts(contract(base_doc()), contract(base_doc()), "auditor")
+    assert str(raised.value) == "unknown perspective 'auditor' (expected consumer or producer)"
