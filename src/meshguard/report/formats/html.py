@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlparse
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from meshguard.report.formats import BaseReporter, RenderContext
+from meshguard.report.formats.html_filters import ANCHOR, badge, by_state, codespans, linked, wrap
 from meshguard.report.formats.matrix import matrix_csv, matrix_json
 from meshguard.report.formats.svg import counts_chart, gauge, hbars, sparkline, trend_chart
 from meshguard.results.model import CheckResult, MeshResult, ProductResult, Status
@@ -41,92 +42,10 @@ ATTENTION = {
 VERDICT_RANK = {"error": 0, "fail": 1, "warn": 2, "pass": 3}
 VERDICT_COLOUR = {"pass": "#1a7f37", "warn": "#9a6700", "fail": "#cf222e", "error": "#8250df"}
 SAFE_SCHEMES = ("http", "https", "mailto")
-#: a line may break after each of these: each is followed by <wbr>
-_BREAKS = str.maketrans({c: c + "<wbr>" for c in "/\\._:@-"})
-_CODE = re.compile(r"`([^`]+)`")
 
 
 def _sha256(text: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
-
-
-def wrap(text: object) -> Markup:
-    """Escaped text that may break after a separator (paths, ids, e-mail addresses), not mid-word."""
-    if type(text) is str:
-        return _wrap_str(text)  # ids, paths and names repeat across the pages: computed once each
-    return Markup(str(escape("" if text is None else text)).translate(_BREAKS))
-
-
-@lru_cache(maxsize=65536)
-def _wrap_str(text: str) -> Markup:
-    return Markup(str(escape(text)).translate(_BREAKS))
-
-
-def codespans(text: object) -> Markup:
-    """Escaped text with its Markdown-style `code` spans shown as code (remediation texts)."""
-    return Markup(_CODE.sub(r"<code>\1</code>", str(escape("" if text is None else text))))
-
-
-def by_state(products: dict[str, str]) -> dict[str, list[str]]:
-    """A compliance matrix row's products grouped by their state (in the row's order)."""
-    out: dict[str, list[str]] = {}
-    for pid, state in products.items():
-        out.setdefault(state, []).append(pid)
-    return out
-
-
-def linked(pids: list[str], anchors: dict[str, Markup]) -> Markup:
-    """Products as a comma-separated list, each linked to its page when it has one."""
-    return Markup(", ").join(anchors.get(pid) or wrap(pid) for pid in pids)
-
-
-#: the icon beside each state in a badge (it never stands alone: the state's word follows it)
-ICONS = {
-    "pass": "✓",
-    "passed": "✓",
-    "warn": "!",
-    "warned": "!",
-    "warning": "!",
-    "fail": "✗",
-    "failed": "✗",
-    "error": "‼",
-    "errored": "‼",
-    "waived": "~",
-    "unsupported": "?",
-    "info": "i",
-    "note": "i",
-    "n/a": "–",
-    "not_applicable": "–",
-    "active": "✓",
-    "expiring": "⏳",
-    "expired": "✗",
-    "stale": "?",
-}
-_ANCHOR = Markup('<a href="{}">{}</a>')
-_BADGE = Markup('<span class="badge {}">{} {}</span>')
-
-
-def badge(value: object, kind: str | None = None) -> Markup:
-    """A state as a coloured badge: its icon and its word (a template global: a product page shows
-    dozens, and a Python function renders them several times faster than a Jinja macro). The
-    states are a handful of words: each badge is built once."""
-    if isinstance(value, str):  # str enums too: equal to their word, and shown as it
-        return _badge_str(value, kind)
-    return _badge(value, kind)
-
-
-@lru_cache(maxsize=1024)
-def _badge_str(value: str, kind: str | None) -> Markup:
-    return _badge(value, kind)
-
-
-def _badge(value: object, kind: str | None) -> Markup:
-    css = "verdict-error" if kind == "verdict" and value == "error" else str(value).replace("/", "")
-    return _BADGE.format(
-        css,
-        ICONS.get(value, "") if isinstance(value, str) else "",
-        "n/a" if value == "not_applicable" else value,
-    )
 
 
 def _row_key(c: CheckResult) -> tuple[Any, ...] | None:
@@ -370,7 +289,7 @@ class HtmlReporter(BaseReporter):
             MATRIX_PAGE,
             env.get_template("compliance.html.j2").render(
                 **common,
-                anchors={pid: _ANCHOR.format(href, wrap(pid)) for pid, href in links.items()},
+                anchors={pid: ANCHOR.format(href, wrap(pid)) for pid, href in links.items()},
                 script="",
                 home="index.html",
                 up="",
