@@ -1234,3 +1234,32 @@ def test_a_schema_objects_type_change_carries_both_values() -> None:
         ("MGV105", "/schema/0/physicalType", "table", "view"),
         ("MGV105", "/schema/0/logicalType", None, "object"),
     ]
+
+
+def test_every_service_level_is_compared_with_its_values() -> None:
+    old = _sla_list(
+        {"property": "latency", "value": 4, "unit": "h"},
+        {"property": "colour", "value": 1},
+        {"property": "freshness", "value": 1, "unit": "d"},
+        {"property": "availability", "value": 99},
+        {"property": "retention", "value": 3, "unit": "y"},
+    )
+    new = _sla_list(
+        {"property": "latency", "value": 4, "unit": "h", "description": "p99"},
+        {"property": "colour", "value": 2},
+        {"property": "freshness", "value": 24, "unit": "h"},
+        {"property": "availability", "value": "1e2"},
+        {"property": "retention", "value": 2, "unit": "y"},
+    )
+    o, n = base_doc(), base_doc()
+    old(o)
+    new(n)
+    changes = diff_contracts(contract(o, "old.odcs.yaml"), contract(n))
+    assert [(c.rule_id, c.path, c.message, c.old, c.new) for c in changes] == [
+        ("MGV189", "/slaProperties/0", "service level 'latency': details changed", None, None),
+        ("MGV204", "/slaProperties/1/value", "service level changed: colour: 1 → 2", 1, 2),
+        ("MGV189", "/slaProperties/2/value", "service level respelled: freshness: 1 d → 24 h", 1, 24),
+        # a number the service-level syntax does not read: no direction is assumed
+        ("MGV204", "/slaProperties/3/value", "service level changed: availability: 99 → 1e2", 99, "1e2"),
+        ("MGV200", "/slaProperties/4/value", "service level weakened: retention: 3 y → 2 y", 3, 2),
+    ]
