@@ -1263,3 +1263,54 @@ def test_every_service_level_is_compared_with_its_values() -> None:
         ("MGV204", "/slaProperties/3/value", "service level changed: availability: 99 → 1e2", 99, "1e2"),
         ("MGV200", "/slaProperties/4/value", "service level weakened: retention: 3 y → 2 y", 3, 2),
     ]
+
+
+def _add_notes(d: Doc) -> None:
+    schema(d)["properties"].append({"id": "notes_prop", "name": "notes", "logicalType": "string"})
+
+
+def test_changes_after_a_skipped_or_declared_one_are_still_found() -> None:
+    # removed/added parents skip their children, and go on with the properties after them
+    assert _diff(_add_notes, _remove_props("shipping", "notes")) == [
+        ("MGV110", "property orders.shipping removed"),
+        ("MGV110", "property orders.notes removed"),
+    ]
+    assert _diff(_remove_props("shipping", "notes"), _add_notes) == [
+        ("MGV111", "optional property orders.shipping added"),
+        ("MGV111", "optional property orders.notes added"),
+    ]
+    # a logical type dropped, and the physical type changed too
+    assert _diff(
+        lambda d: None,
+        lambda d: (
+            prop(d, "amount").pop("logicalType"),
+            prop(d, "amount").update(physicalType="decimal(14,2)"),
+        ),
+    ) == [
+        ("MGV122", "orders.amount: logicalType dropped ('number' → None)"),
+        ("MGV122", "orders.amount: physicalType widened from 'decimal(12,2)' to 'decimal(14,2)'"),
+    ]
+    # the key column removed: the old key is named, not lost
+    assert _diff(lambda d: None, _remove_props("order_id")) == [
+        ("MGV134", "orders: primary key changed from ['order_id'] to none"),
+        ("MGV110", "property orders.order_id removed"),
+    ]
+    # several allowed values removed and added at once, unmasked
+    assert _diff(_valid("status", ["a", "b", "c"]), _valid("status", ["a", "d", "e"])) == [
+        ("MGV140", "orders.status: allowed value(s) removed: 'b', 'c'"),
+        ("MGV141", "orders.status: allowed value(s) added: 'd', 'e'"),
+    ]
+    # a schema object's business name is a description, not other metadata
+    assert _diff(lambda d: None, lambda d: schema(d).update(businessName="Web orders")) == [
+        ("MGV181", "orders: businessName changed"),
+    ]
+    # other metadata equal on both sides is no change; a change names its field
+    same = [{"property": "owner", "value": "x"}]
+    old, new = base_doc(), base_doc()
+    for d in (old, new):
+        prop(d, "amount")["customProperties"] = same
+    prop(new, "amount")["x-note"] = 1
+    changes = diff_contracts(contract(old, "old.odcs.yaml"), contract(new))
+    assert [(c.rule_id, c.message, c.field) for c in changes] == [
+        ("MGV189", "orders.amount: x-note changed", "orders.amount")
+    ]
