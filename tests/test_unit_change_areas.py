@@ -1314,3 +1314,13 @@ def test_changes_after_a_skipped_or_declared_one_are_still_found() -> None:
     assert [(c.rule_id, c.message, c.field) for c in changes] == [
         ("MGV189", "orders.amount: x-note changed", "orders.amount")
     ]
+
+
+def test_a_property_quality_rule_removed_names_its_field_and_the_propertys_line() -> None:
+    old, new = base_doc(), base_doc()
+    prop(old, "amount")["quality"] = [{"metric": "nullValues", "mustBe": 0}]
+    after = contract(new)
+    (change,) = diff_contracts(contract(old, "old.odcs.yaml"), after)
+    where = after.lines.locate(("schema", 0, "properties", 3), key=True)
+    assert where is not None
+    assert (change.rule_id, change.field, change.line) == ("MGV161", "orders.amount", where[0])
