@@ -1324,3 +1324,143 @@ def test_a_property_quality_rule_removed_names_its_field_and_the_propertys_line(
     where = after.lines.locate(("schema", 0, "properties", 3), key=True)
     assert where is not None
     assert (change.rule_id, change.field, change.line) == ("MGV161", "orders.amount", where[0])
+
+
+def _relations(*rows: dict[str, Any]) -> Callable[[Doc], None]:
+    return lambda d: schema(d).update(relationships=list(rows))
+
+
+def _client(d: Doc) -> None:
+    prop(d, "customer_id").update(name="client_id")
+
+
+_PAIR = {"from": ["order_id", "customer_id"], "to": ["sales.order_id", "sales.customer_id"]}
+_REPOINTED = {"from": ["order_id", "customer_id"], "to": ["sales.order_id", "sales.client_id"]}
+_RELS = "/schema/0/relationships/0"
+_RENAMED = (
+    "MGV113",
+    "/schema/0/properties/1/name",
+    "property orders.customer_id renamed to orders.client_id",
+)
+
+
+@pytest.mark.parametrize(
+    ("edit_old", "edit_new", "expected"),
+    [
+        pytest.param(
+            _relations(_PAIR),
+            lambda d: None,
+            [
+                (
+                    "MGV150",
+                    _RELS,
+                    "relationship order_id, customer_id → sales.order_id, sales.customer_id removed",
+                )
+            ],
+            id="a relationship of two columns removed",
+        ),
+        pytest.param(
+            lambda d: None,
+            _relations(_PAIR),
+            [
+                (
+                    "MGV151",
+                    _RELS,
+                    "relationship order_id, customer_id → sales.order_id, sales.customer_id added",
+                )
+            ],
+            id="a relationship of two columns added",
+        ),
+        pytest.param(
+            _relations(_PAIR),
+            _relations(_REPOINTED),
+            [
+                (
+                    "MGV152",
+                    _RELS,
+                    "relationship order_id, customer_id now points to sales.order_id, sales.client_id"
+                    " (was sales.order_id, sales.customer_id)",
+                )
+            ],
+            id="a relationship of two columns repointed",
+        ),
+        pytest.param(
+            _relations({"from": ["orders.customer_id", "orders.amount"], "to": ["c.a", "c.b"]}),
+            _each(_client, _relations({"from": ["orders.client_id", "orders.amount"], "to": ["c.a", "c.b"]})),
+            [_RENAMED],
+            id="qualified columns: one renamed, one kept",
+        ),
+        pytest.param(
+            _relations({"from": ["customer_id", "amount"], "to": ["c.a", "c.b"]}),
+            _each(_client, _relations({"from": ["client_id", "amount"], "to": ["c.a", "c.b"]})),
+            [_RENAMED],
+            id="plain columns: one renamed, one kept",
+        ),
+        pytest.param(
+            _relations({"from": "customer_id", "to": "c.a"}),
+            _each(_client, _relations({"from": "customer_id", "to": "c.a"})),
+            [
+                ("MGV150", _RELS, "relationship client_id → c.a removed"),
+                _RENAMED,
+                ("MGV151", _RELS, "relationship customer_id → c.a added"),
+            ],
+            id="the new side's columns are not renamed again",
+        ),
+    ],
+)
+def test_each_relationship_edit_gives_exactly_its_changes(
+    edit_old: Callable[[Doc], Any], edit_new: Callable[[Doc], Any], expected: list[tuple[str, str, str]]
+) -> None:
+    assert _changes(edit_old, edit_new) == expected
+
+
+def _amount_rule(**kw: Any) -> Callable[[Doc], None]:
+    return lambda d: prop(d, "amount").update(quality=[{"metric": "nullValues", "mustBe": 0, **kw}])
+
+
+@pytest.mark.parametrize(
+    ("edit_old", "edit_new", "expected"),
+    [
+        pytest.param(
+            lambda d: None,
+            _amount_rule(),
+            (
+                "MGV160",
+                "/schema/0/properties/3/quality/0",
+                "orders.amount: quality rule 'orders.amount.nullValues.0' added",
+                "orders.amount",
+            ),
+            id="added",
+        ),
+        pytest.param(
+            _amount_rule(),
+            _amount_rule(mustBe=1),
+            (
+                "MGV162",
+                "/schema/0/properties/3/quality/0",
+                "orders.amount: quality rule 'orders.amount.nullValues.0' changed",
+                "orders.amount",
+            ),
+            id="changed",
+        ),
+        pytest.param(
+            _amount_rule(name="no_nulls"),
+            _amount_rule(name="no_nulls", description="Never empty."),
+            (
+                "MGV181",
+                "/schema/0/properties/3/quality/0",
+                "orders.amount: quality rule 'no_nulls' description changed",
+                "orders.amount",
+            ),
+            id="description changed",
+        ),
+    ],
+)
+def test_a_property_quality_rule_change_names_its_field(
+    edit_old: Callable[[Doc], Any], edit_new: Callable[[Doc], Any], expected: tuple[str, str, str, str]
+) -> None:
+    old, new = base_doc(), base_doc()
+    edit_old(old)
+    edit_new(new)
+    (change,) = diff_contracts(contract(old, "old.odcs.yaml"), contract(new))
+    assert (change.rule_id, change.path, change.message, change.field) == expected
