@@ -1464,3 +1464,96 @@ def test_a_property_quality_rule_change_names_its_field(
     edit_new(new)
     (change,) = diff_contracts(contract(old, "old.odcs.yaml"), contract(new))
     assert (change.rule_id, change.path, change.message, change.field) == expected
+
+
+_ONE = ("orders.quantity",)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        pytest.param(
+            {"exclusiveMinimum": 1, "maximum": 9},
+            {"maximum": 10},
+            [
+                ("MGV147", "/exclusiveMinimum", "exclusiveMinimum 1 removed", 1, None, *_ONE),
+                ("MGV147", "/maximum", "widened: maximum 9 → maximum 10", 9, 10, *_ONE),
+            ],
+            id="an exclusive bound removed, the next bound still compared",
+        ),
+        pytest.param(
+            {"minimum": "low", "maximum": 9},
+            {"minimum": 1, "maximum": 8},
+            [
+                ("MGV146", "/minimum", "minimum changed from 'low' to 1", "low", 1, *_ONE),
+                ("MGV146", "/maximum", "narrowed: maximum 9 → maximum 8", 9, 8, *_ONE),
+            ],
+            id="a bound not comparable, the next bound still compared",
+        ),
+        pytest.param(
+            {"minimum": 1, "maximum": 9},
+            {"minimum": 2, "maximum": 10},
+            [
+                ("MGV146", "/minimum", "narrowed: minimum 1 → minimum 2", 1, 2, *_ONE),
+                ("MGV147", "/maximum", "widened: maximum 9 → maximum 10", 9, 10, *_ONE),
+            ],
+            id="bounds narrowed and widened",
+        ),
+        pytest.param(
+            {"minLength": 1, "maxLength": 9},
+            {"maxLength": 8},
+            [
+                ("MGV146", "/maxLength", "maxLength narrowed from 9 to 8", 9, 8, *_ONE),
+                ("MGV147", "", "minLength 1 removed", 1, None, *_ONE),
+            ],
+            id="a length removed, the next length still compared",
+        ),
+        pytest.param(
+            {},
+            {"minLength": 2, "maxLength": 8},
+            [
+                ("MGV146", "/minLength", "minLength 2 added", None, 2, *_ONE),
+                ("MGV146", "/maxLength", "maxLength 8 added", None, 8, *_ONE),
+            ],
+            id="a length added, the next length still compared",
+        ),
+        pytest.param(
+            {"minLength": 1, "maxItems": 9},
+            {"minLength": 2, "maxItems": 10},
+            [
+                ("MGV146", "/minLength", "minLength narrowed from 1 to 2", 1, 2, *_ONE),
+                ("MGV147", "/maxItems", "maxItems widened from 9 to 10", 9, 10, *_ONE),
+            ],
+            id="a lower length raised narrows, an upper one raised widens",
+        ),
+        pytest.param(
+            {"precisionHint": 2, "other": 1},
+            {"other": 2, "extra": 3},
+            [
+                ("MGV149", "/other", "logicalTypeOptions.other changed", 1, 2, *_ONE),
+                ("MGV149", "/precisionHint", "logicalTypeOptions.precisionHint changed", 2, None, *_ONE),
+                ("MGV149", "/extra", "logicalTypeOptions.extra changed", None, 3, *_ONE),
+            ],
+            id="other options changed, removed, added",
+        ),
+    ],
+)
+def test_each_option_change_carries_its_values_and_field(
+    old: dict[str, Any], new: dict[str, Any], expected: list[tuple[Any, ...]]
+) -> None:
+    a, b = base_doc(), base_doc()
+    _options("quantity", **old)(a)
+    _options("quantity", **new)(b)
+    at = "/schema/0/properties/4/logicalTypeOptions"
+    got = [
+        (
+            c.rule_id,
+            c.path.removeprefix(at),
+            c.message.removeprefix("orders.quantity: "),
+            c.old,
+            c.new,
+            c.field,
+        )
+        for c in diff_contracts(contract(a, "old.odcs.yaml"), contract(b))
+    ]
+    assert got == expected
