@@ -1557,3 +1557,20 @@ def test_each_option_change_carries_its_values_and_field(
         for c in diff_contracts(contract(a, "old.odcs.yaml"), contract(b))
     ]
     assert got == expected
+
+
+def test_a_property_quality_rule_removed_beside_a_kept_one_gets_the_propertys_line() -> None:
+    old, new = base_doc(), base_doc()
+    kept = {"name": "no_nulls", "metric": "nullValues", "mustBe": 0}
+    prop(old, "amount")["quality"] = [kept, {"name": "few_dups", "metric": "duplicateValues", "mustBe": 0}]
+    prop(new, "amount")["quality"] = [kept]
+    after = contract(new)
+    (change,) = diff_contracts(contract(old, "old.odcs.yaml"), after)
+    where = after.lines.locate(("schema", 0, "properties", 3), key=True)
+    rules_key = after.lines.locate(("schema", 0, "properties", 3, "quality"), key=True)
+    assert where is not None and rules_key is not None and where[0] != rules_key[0]
+    assert (change.rule_id, change.path, change.line) == (
+        "MGV161",
+        "/schema/0/properties/3/quality/1",
+        where[0],
+    )
