@@ -1397,6 +1397,18 @@ _RENAMED = (
             id="plain columns: one renamed, one kept",
         ),
         pytest.param(
+            _relations({"from": ["orders.customer_id", "orders.gone"], "to": ["c.a", "c.b"]}),
+            _each(_client, _relations({"from": ["orders.client_id", "orders.gone"], "to": ["c.a", "c.b"]})),
+            [_RENAMED],
+            id="qualified columns: one renamed, one of no property",
+        ),
+        pytest.param(
+            _relations({"from": ["customer_id", "gone"], "to": ["c.a", "c.b"]}),
+            _each(_client, _relations({"from": ["client_id", "gone"], "to": ["c.a", "c.b"]})),
+            [_RENAMED],
+            id="plain columns: one renamed, one of no property",
+        ),
+        pytest.param(
             _relations({"from": "customer_id", "to": "c.a"}),
             _each(_client, _relations({"from": "customer_id", "to": "c.a"})),
             [
@@ -1498,6 +1510,21 @@ _ONE = ("orders.quantity",)
                 ("MGV147", "/maximum", "widened: maximum 9 → maximum 10", 9, 10, *_ONE),
             ],
             id="bounds narrowed and widened",
+        ),
+        pytest.param(
+            {"maximum": 9},
+            {"minimum": 1, "maximum": 10},
+            [
+                ("MGV146", "/minimum", "minimum 1 added", None, 1, *_ONE),
+                ("MGV147", "/maximum", "widened: maximum 9 → maximum 10", 9, 10, *_ONE),
+            ],
+            id="a bound added, the next bound still compared",
+        ),
+        pytest.param(
+            {"multipleOf": 0.01},
+            {"multipleOf": 0.02},
+            [("MGV146", "/multipleOf", "multipleOf changed from 0.01 to 0.02", 0.01, 0.02, *_ONE)],
+            id="a step changed",
         ),
         pytest.param(
             {"minLength": 1, "maxLength": 9},
