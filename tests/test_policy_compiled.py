@@ -131,3 +131,23 @@ def test_the_program_is_compiled_after_the_decisions_it_waits_for() -> None:
         assert core.evaluate(text) == plain.evaluate(text)
         compiled_before.append(core._compiled is not None)
     assert compiled_before == [False, False, True, True]
+
+
+def test_an_answer_with_the_programs_undefined_marker_goes_to_the_interpreter(
+    cores: tuple[RegoCore, RegoCore],
+) -> None:
+    """A failed blocking quality check without an id: the interpreter makes no finding (the
+    message needs the id), the program puts an undefined value in the rule's set. The answer is
+    not taken; the interpreter decides."""
+    plain, compiled = cores
+    doc = _inputs()[0]
+    doc["quality"] = {"checks": [{"name": "q", "status": "failed", "severity": "error"}]}
+    text = json.dumps(doc)
+    assert compiled._compiled is not None
+    compiled._compiled._vm.set_input_json(text)
+    raw = compiled._compiled._vm.execute_entry_point("data.meshguard_compiled.decisions")
+    assert json.loads(raw)["quality"]["deny_failed_quality"] == ["<undefined>"]
+    assert compiled._compiled.tree(text) is None
+    decided = compiled.evaluate(text)
+    assert decided == plain.evaluate(text)
+    assert decided.values["meshguard.quality.deny_failed_quality"] == []
