@@ -90,10 +90,14 @@ MODULES: dict[str, Target] = {
         forkserver=True,  # the candidates tests narrow values with polars
     ),
     "masking": Target(("meshguard.quality.masking", "meshguard.masking"), ("tests/test_unit_masking.py",)),
+    "sensitivity": Target(("meshguard.sensitivity",), ("tests/test_unit_sensitivity.py",)),
     "decisions": Target(
         ("meshguard.policy.decide", "meshguard.policy.stage"), ("tests/test_unit_decisions.py",)
     ),
 }
+
+#: the module names line up in what the script prints
+WIDTH = max(map(len, MODULES))
 
 _ROW = re.compile(r"^\|\s*`([\w.]+__mutmut_\d+)`\s*\|")
 
@@ -304,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
         for key, target in MODULES.items():
             found = module_file(target)
             files = " ".join(map(str, found[1])) if found else "(missing)"
-            print(f"{key:10} {files}  <- {' '.join(target.tests)}")
+            print(f"{key:{WIDTH}} {files}  <- {' '.join(target.tests)}")
         return 0
     scores: list[Score] = []
     for key in args.modules or list(MODULES):
@@ -312,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         if score is not None:
             scores.append(score)
             print(
-                f"{key:10} {score.ratio:6.1%} killed  {score.killed}/{score.counted}"
+                f"{key:{WIDTH}} {score.ratio:6.1%} killed  {score.killed}/{score.counted}"
                 f"  ({score.equivalent} equivalent left out, {score.timeouts} killed by time-out,"
                 f" {score.seconds:.0f} s)"
                 + (f"  PARTIAL: {score.not_run} not run before the time-out" if score.not_run else ""),
