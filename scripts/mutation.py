@@ -166,6 +166,18 @@ def _config(sources: list[Path], tests: tuple[str, ...], forkserver: bool = Fals
     return "\n".join(lines) + "\n"
 
 
+def stale_equivalents(statuses: dict[str, str], equivalent: set[str], sources: list[Path]) -> list[str]:
+    """Equivalent rows of the mutated files that name no surviving mutant of this run.
+
+    Rows name mutants by number, and mutmut numbers a function's mutants anew when it changes:
+    a row then names another mutant (killed, or a survivor the table does not describe) or
+    none. A listed mutant a run killed or did not make is such a row; it is worth reading again.
+    """
+    modules = {".".join(f.with_suffix("").parts[1:]).removesuffix(".__init__") for f in sources}
+    mine = [n for n in equivalent if n.rpartition(".")[0] in modules]
+    return sorted(n for n in mine if statuses.get(n, "missing") not in ("survived", "not checked"))
+
+
 @dataclass
 class Score:
     module: str
@@ -263,6 +275,9 @@ def run_module(
             return None
         not_run = sum(1 for s in statuses.values() if s == "not checked")
         timeouts = sum(1 for n, s in statuses.items() if s == "timeout" and n not in equivalent)
+        for name in stale_equivalents(statuses, equivalent, sources):
+            status = statuses.get(name, "not made by this run")
+            print(f"{key}: stale equivalent row in {DOC.name}: {name} ({status})", file=sys.stderr)
         survivors = sorted(
             n
             for n, s in statuses.items()
