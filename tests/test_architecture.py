@@ -41,6 +41,7 @@ LAYERS: list[tuple[str, ...]] = [
         "plugins",
         "progress",
         "scaffold",
+        "forked",
     ),  # ground floor
 ]
 
