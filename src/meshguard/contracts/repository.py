@@ -31,6 +31,7 @@ class ContractRepository:
         self._parsed: dict[Path, Contract | None] = {}
         self._files: list[Path] | None = None
         self._split: VersionSplit | None = None
+        self._named: dict[tuple[Path, ...], VersionSplit] = {}
 
     # -- files --------------------------------------------------------------------------------
     def files(self) -> list[Path]:
@@ -48,6 +49,17 @@ class ContractRepository:
         if self._split is None:
             self._split = split_versions(self.files())
         return self._split
+
+    def named(self, paths: Sequence[Path]) -> VersionSplit:
+        """The files ``paths`` name, as current contracts and older versions (discovered once)."""
+        key = tuple(paths)
+        if key not in self._named:
+            self._named[key] = split_versions(discover(paths, self.config.contract_globs))
+        return self._named[key]
+
+    def count(self, paths: Sequence[Path]) -> int:
+        """How many current contracts ``paths`` name (before any is read)."""
+        return len(self.named(paths).current)
 
     # -- loading --------------------------------------------------------------------------------
     def load(self, path: Path) -> LoadedContract:
@@ -89,7 +101,7 @@ class ContractRepository:
     ) -> tuple[list[LoadedContract], list[ContractError], dict[str, list[Path]]]:
         """The current contracts named by ``paths`` (older side-by-side versions left out),
         the files that could not be read, and contract path → its older versions."""
-        split = split_versions(discover(paths, self.config.contract_globs))
+        split = self.named(paths)
         loaded: list[LoadedContract] = []
         errors: list[ContractError] = []
         older: dict[str, list[Path]] = {}
