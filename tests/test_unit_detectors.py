@@ -430,3 +430,24 @@ def test_two_detectors_are_worth_a_narrowing_pass(monkeypatch: pytest.MonkeyPatc
 
     found = d.scan_column("n", d.INTEGER, ["1", "2"], narrow=narrow)
     assert (calls, found.counts) == ([["a", "b"]], {"a": 2, "b": 2})
+
+
+@pytest.mark.parametrize("lazy", [False, True], ids=["frame", "lazy"])
+def test_the_profile_reads_values_as_python_writes_them(lazy: bool) -> None:
+    """Whole numbers are written by polars (no call per value): the text is ``str``'s, at every width."""
+    import polars as pl
+
+    from meshguard.quality.profile import _head
+
+    columns = {
+        "i8": pl.Series([-128, 127, None, 0], dtype=pl.Int8),
+        "i64": pl.Series([-(2**63), 2**63 - 1, 4111111111111111, None], dtype=pl.Int64),
+        "u64": pl.Series([2**64 - 1, 0, None, 5], dtype=pl.UInt64),
+        "text": pl.Series([" a ", None, "b", ""], dtype=pl.String),
+        "num": pl.Series([1e20, 1e-7, None, -2.5], dtype=pl.Float64),
+        "f32": pl.Series([1.1, None, 3.0, 0.5], dtype=pl.Float32),
+    }
+    frame = pl.DataFrame(columns)
+    for name, series in columns.items():
+        got = _head(frame.lazy() if lazy else frame, name, series.dtype)
+        assert got == [str(v) for v in series.drop_nulls().to_list()], name

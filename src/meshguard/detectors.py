@@ -267,7 +267,7 @@ def scan_column(
     """Kinds of sensitive content found in the column ``name`` from a sample of its values (as text),
     with how many values matched: counts, never values. ``narrow`` picks the values each detector
     may match first (the same result, fewer values tested one by one)."""
-    sample = [v.strip() for v in values[:SAMPLE] if v and v.strip()]
+    sample = [s for v in values[:SAMPLE] if v and (s := v.strip())]
     kinds: list[str] = []
     counts: dict[str, int] = {}
     tested: Mapping[str, Sequence[str]] = {}
