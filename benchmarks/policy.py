@@ -10,7 +10,9 @@ the same N generated products, side by side, as medians of interleaved runs:
     (PolicyStage.evaluate_many, 1 and 2 workers). The clock covers building the
     input document and deciding (input -> outcome).
   - the bare evaluators in this process (prebuilt input JSON -> data.meshguard):
-    regorus vs OPA, what each interpreter costs per product.
+    regorus vs OPA, what each interpreter costs per product; and regorus's compiled
+    program (its Rego virtual machine), which the embedded engine runs first for the
+    standard pack (meshguard.policy.compiled), against regorus's interpreter.
 
 Both engines are first checked to reach identical outcomes on every product.
 Then a breakdown of the time per product: building the input, each evaluator,
@@ -49,6 +51,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from meshguard.config import Config  # noqa: E402
 from meshguard.contracts.model import Contract  # noqa: E402
 from meshguard.policy.bundle import load_bundle  # noqa: E402
+from meshguard.policy.compiled import compilable  # noqa: E402
 from meshguard.policy.engine import open_engine  # noqa: E402
 from meshguard.policy.input import build_input  # noqa: E402
 from meshguard.policy.opa_inprocess import OpaCore  # noqa: E402
@@ -207,6 +210,16 @@ def main() -> None:
     docs = [json.dumps(build_input(c)) for c in contracts]
     build_us = (time.perf_counter() - t0) / len(contracts) * 1e6
     cores = {"bare regorus (this process)": RegoCore.load(bundle.modules, bundle.data, rules)}
+    # what the embedded engine runs for the standard pack: the compiled program first
+    program = RegoCore.load(bundle.modules, bundle.data, rules, compiled=compilable(bundle))
+    if program._compiled is None:
+        raise SystemExit("the pack was not compiled: regorus's compiled program is not measured")
+    for d in docs:  # the same decisions, from the program itself (no product left to the interpreter)
+        if program._compiled.tree(d) is None or program.evaluate(d) != cores[
+            "bare regorus (this process)"
+        ].evaluate(d):
+            raise SystemExit("the compiled program decides differently from the interpreter")
+    cores["bare regorus, compiled program"] = program
     cores["bare OPA evaluator (this process)"] = OpaCore.load(bundle.modules, bundle.data, rules)
     if args.compare_pack:
         other = load_bundle(args.compare_pack)
@@ -242,6 +255,19 @@ def main() -> None:
     print(
         f"{'bare evaluator, CPU us per product':<40} {e_cpu:9.0f} {o_cpu:9.0f}  "
         f"x{statistics.median(o / e for o, e in zip(cpu_results['bare OPA evaluator (this process)'], cpu_results['bare regorus (this process)'], strict=True)):.2f} (OPA/embedded CPU)"
+    )
+    p_cpu = cpu["bare regorus, compiled program"]
+    ratios = [
+        p / i
+        for p, i in zip(
+            cpu_results["bare regorus, compiled program"],
+            cpu_results["bare regorus (this process)"],
+            strict=True,
+        )
+    ]
+    print(
+        f"bare regorus CPU us per product: compiled program {p_cpu:.0f}, interpreter {e_cpu:.0f}: "
+        f"x{statistics.median(ratios):.2f} (median of per-run ratios)"
     )
     if args.compare_pack:
         c_cpu = cpu["bare regorus, --compare-pack"]

@@ -90,10 +90,14 @@ MODULES: dict[str, Target] = {
         forkserver=True,  # the candidates tests narrow values with polars
     ),
     "masking": Target(("meshguard.quality.masking", "meshguard.masking"), ("tests/test_unit_masking.py",)),
+    "sensitivity": Target(("meshguard.sensitivity",), ("tests/test_unit_sensitivity.py",)),
     "decisions": Target(
         ("meshguard.policy.decide", "meshguard.policy.stage"), ("tests/test_unit_decisions.py",)
     ),
 }
+
+#: the module names line up in what the script prints
+WIDTH = max(map(len, MODULES))
 
 _ROW = re.compile(r"^\|\s*`([\w.]+__mutmut_\d+)`\s*\|")
 
@@ -160,6 +164,18 @@ def _config(sources: list[Path], tests: tuple[str, ...], forkserver: bool = Fals
     )
     lines.append("use_git_change_detection = false")
     return "\n".join(lines) + "\n"
+
+
+def stale_equivalents(statuses: dict[str, str], equivalent: set[str], sources: list[Path]) -> list[str]:
+    """Equivalent rows of the mutated files that name no surviving mutant of this run.
+
+    Rows name mutants by number, and mutmut numbers a function's mutants anew when it changes:
+    a row then names another mutant (killed, or a survivor the table does not describe) or
+    none. A listed mutant a run killed or did not make is such a row; it is worth reading again.
+    """
+    modules = {".".join(f.with_suffix("").parts[1:]).removesuffix(".__init__") for f in sources}
+    mine = [n for n in equivalent if n.rpartition(".")[0] in modules]
+    return sorted(n for n in mine if statuses.get(n, "missing") not in ("survived", "not checked"))
 
 
 @dataclass
@@ -259,6 +275,9 @@ def run_module(
             return None
         not_run = sum(1 for s in statuses.values() if s == "not checked")
         timeouts = sum(1 for n, s in statuses.items() if s == "timeout" and n not in equivalent)
+        for name in stale_equivalents(statuses, equivalent, sources):
+            status = statuses.get(name, "not made by this run")
+            print(f"{key}: stale equivalent row in {DOC.name}: {name} ({status})", file=sys.stderr)
         survivors = sorted(
             n
             for n, s in statuses.items()
@@ -304,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         for key, target in MODULES.items():
             found = module_file(target)
             files = " ".join(map(str, found[1])) if found else "(missing)"
-            print(f"{key:10} {files}  <- {' '.join(target.tests)}")
+            print(f"{key:{WIDTH}} {files}  <- {' '.join(target.tests)}")
         return 0
     scores: list[Score] = []
     for key in args.modules or list(MODULES):
@@ -312,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
         if score is not None:
             scores.append(score)
             print(
-                f"{key:10} {score.ratio:6.1%} killed  {score.killed}/{score.counted}"
+                f"{key:{WIDTH}} {score.ratio:6.1%} killed  {score.killed}/{score.counted}"
                 f"  ({score.equivalent} equivalent left out, {score.timeouts} killed by time-out,"
                 f" {score.seconds:.0f} s)"
                 + (f"  PARTIAL: {score.not_run} not run before the time-out" if score.not_run else ""),

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from meshguard.policy.bundle import Module, PolicyBundle, load_bundle
+from meshguard.policy.compiled import compilable
 from meshguard.policy.engine import Decisions
 from meshguard.policy.opa_inprocess import OpaCore
 from meshguard.policy.rego import RegoCore
@@ -45,15 +46,26 @@ def normalize(d: Decisions) -> dict[str, Any]:
 class EnginePair:
     """regorus and OPA's evaluator, loaded with the same modules and data."""
 
-    def __init__(self, modules: Iterable[Module], data: dict[str, Any], rules: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        modules: Iterable[Module],
+        data: dict[str, Any],
+        rules: Iterable[str] = (),
+        *,
+        compiled: bool = False,
+    ) -> None:
         mods, names = list(modules), list(rules)
         self.regorus = RegoCore.load(mods, data, names)
         self.opa = OpaCore.load(mods, data, names)
+        #: regorus deciding through its compiled program first, as the embedded engine does for
+        #: the standard pack (meshguard.policy.compiled); held to the interpreter and so to OPA
+        self.compiled = RegoCore.load(mods, data, names, compiled=True) if compiled else None
 
     @classmethod
     def of(cls, bundle: PolicyBundle, *, with_tests: bool = False) -> EnginePair:
         modules = [*bundle.modules, *(bundle.tests if with_tests else ())]
-        return cls(modules, bundle.data, [f"{r.package}.{r.name}" for r in bundle.rules])
+        compiled = not with_tests and compilable(bundle)
+        return cls(modules, bundle.data, [f"{r.package}.{r.name}" for r in bundle.rules], compiled=compiled)
 
     @classmethod
     def of_dir(cls, policies: Path, *, with_tests: bool = False) -> EnginePair:
@@ -72,4 +84,9 @@ class EnginePair:
                 out[rule] = (a["values"].get(rule), b["values"].get(rule))
         if a["errored"] != b["errored"]:
             out["<errors>"] = (a["errored"], b["errored"])
+        if self.compiled is not None and self.compiled._compiled is not None:
+            text = json.dumps(doc, ensure_ascii=False)
+            c = normalize(self.compiled.evaluate(text))
+            if c != a:
+                out["<compiled>"] = (c, a)
         return out

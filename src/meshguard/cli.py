@@ -40,6 +40,9 @@ class LazyGroup(click.Group):
         if target is None:
             return None
         module, _, attr = target.partition(":")
+        from meshguard.codecache import install
+
+        install()  # before the command's modules define their dataclasses
         command = getattr(importlib.import_module(module), attr)
         assert isinstance(command, click.Command)
         from meshguard.commands.examples import with_examples

@@ -1,14 +1,20 @@
 """Products checked concurrently in a pool of worker processes (``meshguard check --jobs N``).
 
-Each worker receives one :class:`Checker` (the pipeline's product checker) when it
-starts (so a policy engine it needs is compiled once per worker, not per product; an engine
-that takes batches stays in the parent, see :meth:`Checker.finish`) and
-then checks the products it is handed, a contiguous slice per task, sent with the task
+The pool starts before the contracts are linted (:meth:`WorkerPool.start`): a worker's
+start-up (a new interpreter, meshguard's imports and, with data, polars and pandera's,
+about a second of CPU each) then overlaps the parent's lint instead of following it. Each
+worker first runs the run's ``warm`` function (those imports), then waits for its
+:class:`Checker` (the pipeline's product checker, known once the contracts are linted),
+sent once per worker (so a policy engine it needs is compiled once per worker, not per
+product; an engine that takes batches stays in the parent, see :meth:`Checker.finish`).
+It then checks the products it is handed, a contiguous slice per task, sent with the task
 (each product is pickled once per run, not once per worker). Results come back in the
-order of the products, so a run with N jobs gives exactly what ``--jobs 1``
-gives. Workers are started with ``spawn``: forking a process whose polars
-thread pool is already running can deadlock. The steps a worker announces
-(:mod:`meshguard.progress`) travel back through a queue to the parent's listener.
+order of the products, so a run with N jobs gives exactly what ``--jobs 1`` gives.
+Workers are started with ``spawn``: forking a process whose polars thread pool is
+already running can deadlock. The steps a worker announces (:mod:`meshguard.progress`)
+travel back through a queue to the parent's listener.
+
+Whether a pool pays for its start is the pipeline's call (``pipeline.pool_pays``).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import os
 import pickle
 import queue
 import threading
-from collections.abc import Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from meshguard import progress
@@ -65,16 +71,19 @@ _checker: Checker | None = None
 _failed: Exception | None = None
 
 
-def _start(checker: Checker, steps: Any = None) -> None:
+def _start(setup: Any, steps: Any, warm: Callable[[], None] | None) -> None:
+    """A worker's start: the run's imports, then (blocking until the parent sends it) its checker."""
     global _checker, _failed
     # one polars thread per worker: the workers are the parallelism (polars is not imported yet)
     os.environ.setdefault("POLARS_MAX_THREADS", "1")
-    _checker = checker
     if steps is not None:
         steps.cancel_join_thread()  # steps not yet sent when the worker ends are not worth a wait
         progress.listen(steps.put)  # to the parent's listener (see _forward)
     try:
-        checker.prepare()
+        if warm is not None:
+            warm()
+        _checker = pickle.loads(setup.get())
+        _checker.prepare()
     except Exception as exc:
         # an initializer that raises makes the pool start a new worker, forever, while the
         # parent waits for a result: the worker's first task raises the error instead
@@ -83,9 +92,9 @@ def _start(checker: Checker, steps: Any = None) -> None:
 
 def _check(task: Sequence[LintedContract]) -> tuple[list[Any], Any]:
     """What the worker hands back for the products of one task, and the usage."""
-    assert _checker is not None, "worker not initialised"
     if _failed is not None:
         raise _failed
+    assert _checker is not None, "worker not initialised"
     try:
         return _checker.work(task), _checker.usage()
     except Exception as exc:
@@ -113,50 +122,83 @@ def _forward(steps: Any, listener: progress.Listener, stop: threading.Event) -> 
         listener(item)
 
 
+class WorkerPool:
+    """``jobs`` worker processes, started early; :meth:`check` hands them the products."""
+
+    def __init__(
+        self,
+        jobs: int,
+        listener: progress.Listener | None = None,
+        warm: Callable[[], None] | None = None,
+    ) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.jobs = jobs
+        self._setup = ctx.Queue()  # a feeder thread: putting a large checker never blocks the parent
+        self._steps = ctx.Queue() if listener is not None else None
+        self._stop = threading.Event()
+        self._relay: threading.Thread | None = None
+        if self._steps is not None and listener is not None:
+            self._relay = threading.Thread(
+                target=_forward, args=(self._steps, listener, self._stop), name="meshguard-steps", daemon=True
+            )
+            self._relay.start()
+        self._pool = ctx.Pool(jobs, initializer=_start, initargs=(self._setup, self._steps, warm))
+
+    @classmethod
+    def start(
+        cls, jobs: int, listener: progress.Listener | None = None, warm: Callable[[], None] | None = None
+    ) -> WorkerPool:
+        """The workers, starting now (``warm``: a picklable function each runs first, its imports)."""
+        return cls(jobs, listener, warm)
+
+    def check(self, checker: Checker, products: Sequence[LintedContract]) -> Iterator[ProductResult]:
+        """Each product's result, in the order of ``products`` (the policy stage, when the
+        workers leave it to this process, in :meth:`Checker.finish`, with ``jobs`` engine
+        processes); the steps the workers reach go to the listener (called from a thread)."""
+        handed = self._handed(checker, products)
+        try:
+            yield from checker.finish(products, handed, self.jobs)
+        finally:
+            handed.close()
+
+    def _handed(self, checker: Checker, products: Sequence[LintedContract]) -> Generator[Any, None, None]:
+        blob = pickle.dumps(checker.for_worker())  # pickled once, read once by each worker
+        for _ in range(self.jobs):
+            self._setup.put(blob)
+        # products per task: a batch for the policy engine, yet enough tasks to balance the workers
+        size = max(1, min(TASK, len(products) // (self.jobs * 4)))
+        # each task carries its products: a product is pickled once per run, not once per worker
+        tasks = [products[i : i + size] for i in range(0, len(products), size)]
+        for handed, usage in self._pool.imap(_check, tasks):
+            checker.absorb(usage)  # waivers a worker saw used: the mesh-level findings need them
+            yield from handed
+
+    def close(self) -> None:
+        """Stop the workers (whether or not they were used) and the steps' relay."""
+        self._pool.terminate()
+        self._pool.join()
+        self._setup.cancel_join_thread()  # copies of the checker no worker read are not waited for
+        self._setup.close()
+        self._stop.set()
+        if self._relay is not None and self._steps is not None:
+            self._relay.join(timeout=5)  # it looks at ``stop`` every 0.1 s
+            if not self._relay.is_alive():
+                self._steps.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def check_in_pool(
     checker: Checker,
     products: Sequence[LintedContract],
     jobs: int,
     listener: progress.Listener | None = None,
+    warm: Callable[[], None] | None = None,
 ) -> Iterator[ProductResult]:
-    """Each product's result, in the order of ``products``, computed by ``jobs`` processes
-    (and :meth:`Checker.finish` here); the steps the workers reach go to ``listener`` (called in
-    this process, from a thread)."""
-    handed = _handed(checker, products, jobs, listener)
-    try:
-        yield from checker.finish(products, handed, jobs)
-    finally:
-        handed.close()  # the pool stops now, even when the parent's side failed
-
-
-def _handed(
-    checker: Checker,
-    products: Sequence[LintedContract],
-    jobs: int,
-    listener: progress.Listener | None,
-) -> Generator[Any, None, None]:
-    shipped = checker.for_worker()
-    ctx = multiprocessing.get_context("spawn")
-    # products per task: a batch for the policy engine, yet enough tasks to balance the workers
-    size = max(1, min(TASK, len(products) // (jobs * 4)))
-    # each task carries its products: a product is pickled once per run, not once per worker
-    tasks = [products[i : i + size] for i in range(0, len(products), size)]
-    steps = ctx.Queue() if listener is not None else None
-    stop = threading.Event()
-    relay = None
-    if steps is not None and listener is not None:
-        relay = threading.Thread(
-            target=_forward, args=(steps, listener, stop), name="meshguard-steps", daemon=True
-        )
-        relay.start()
-    try:
-        with ctx.Pool(jobs, initializer=_start, initargs=(shipped, steps)) as pool:
-            for handed, usage in pool.imap(_check, tasks):
-                checker.absorb(usage)  # waivers a worker saw used: the mesh-level findings need them
-                yield from handed
-    finally:
-        stop.set()
-        if relay is not None and steps is not None:
-            relay.join(timeout=5)  # it looks at ``stop`` every 0.1 s
-            if not relay.is_alive():
-                steps.close()
+    """:meth:`WorkerPool.check` in a pool started for these products alone."""
+    with WorkerPool.start(jobs, listener, warm) as pool:
+        yield from pool.check(checker, products)

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from meshguard import progress
 from meshguard.config import Config
@@ -37,6 +38,9 @@ from meshguard.stages import (
 )
 from meshguard.version import __version__
 from meshguard.versioning.stage import run_versioning
+
+if TYPE_CHECKING:
+    from meshguard.parallel import WorkerPool
 
 
 def _policies_configured(config: Config, options: RunOptions) -> bool:
@@ -80,6 +84,17 @@ def effective_jobs(jobs: int, products: int) -> int:
     if jobs <= 0:
         jobs = os.cpu_count() or 1
     return max(1, min(jobs, products))
+
+
+def pool_pays(stages: StageContexts, policy: PolicyStage | None) -> bool:
+    """Whether worker processes are worth their start: each costs about half a second of CPU
+    (an interpreter, meshguard's imports; a second with polars and pandera). They pay when a
+    product is real work: its data read and checked (milliseconds per product), or a policy
+    engine called once per product (a remote server's round trips). Without data, with the
+    embedded engine (it takes batches, in its own processes) or no policy, what is left per
+    product (its lint findings, versioning) is a fraction of a millisecond: it runs here,
+    whatever ``--jobs`` says (the results are the same either way)."""
+    return stages.quality is not None or (policy is not None and not policy.batches)
 
 
 @dataclass(frozen=True)
@@ -252,6 +267,16 @@ class ProductChecker:
         return product, quality, versions
 
 
+def _start_pool(jobs: int, stages: StageContexts, options: RunOptions) -> WorkerPool | None:
+    """``jobs`` workers (None for one: the products are checked here), importing what the run needs."""
+    if jobs <= 1:
+        return None
+    from meshguard.parallel import WorkerPool
+    from meshguard.quality.warm import warm
+
+    return WorkerPool.start(jobs, options.steps, warm if stages.quality is not None else None)
+
+
 def run(
     config: Config,
     paths: Sequence[Path],
@@ -272,9 +297,13 @@ def run(
     stages = StageContexts.of(replace(options, run_id=mesh.run_id))
     with progress.listening(options.steps):
         policy = _open_policy(config, options, stages, mesh)
+        pool = None
         try:
-            progress.step("", "linting contracts")
             repository = repository or ContractRepository(config)
+            if options.jobs != 1 and pool_pays(stages, policy):
+                # started before the lint: the workers' imports overlap it
+                pool = _start_pool(effective_jobs(options.jobs, repository.count(paths)), stages, options)
+            progress.step("", "linting contracts")
             repo = lint_repo(paths, config, repository=repository)
             mesh.findings.extend(_unreadable(e) for e in repo.unreadable)
             named = [lc.contract for lc in repo.contracts]
@@ -285,14 +314,9 @@ def run(
             checker = ProductChecker(
                 config, stages, contracts, repo.older, policy, with_policy=policy is not None
             )
-            jobs = effective_jobs(options.jobs, len(repo.contracts))
             progress.step("", "products", total=len(repo.contracts))
-            if jobs > 1:
-                from meshguard.parallel import check_in_pool
-
-                results: Iterable[ProductResult] = check_in_pool(
-                    checker, repo.contracts, jobs, listener=options.steps
-                )
+            if pool is not None:
+                results: Iterable[ProductResult] = pool.check(checker, repo.contracts)
             else:
                 results = checker.check_all(repo.contracts)
             for product in results:  # in repo order, whatever the number of jobs
@@ -300,6 +324,8 @@ def run(
                 if options.progress is not None:
                     options.progress(len(mesh.products), len(repo.contracts))
         finally:
+            if pool is not None:
+                pool.close()
             if policy is not None:
                 policy.close()
     if policy is not None:

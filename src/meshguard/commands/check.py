@@ -163,7 +163,8 @@ def run_options(fn: F) -> F:
             "-j",
             type=click.IntRange(min=1),
             default=None,
-            help="Products checked concurrently (worker processes). Default: the number of cores.",
+            help="Products checked concurrently (worker processes) when they pay: with data, or a remote "
+            "policy engine. Default: the number of cores.",
         ),
         click.option(
             "--sample",

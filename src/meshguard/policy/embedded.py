@@ -27,6 +27,7 @@ from typing import Any
 from meshguard.config import Config
 from meshguard.errors import EngineUnavailable, PolicyError
 from meshguard.policy.bundle import PolicyBundle
+from meshguard.policy.compiled import compilable
 from meshguard.policy.engine import Decisions, EngineCapabilities
 from meshguard.policy.worker import split_frame, write_frame
 from meshguard.stages import PolicyContext
@@ -114,6 +115,8 @@ class Worker:
             "data": bundle.data,
             "rules": [f"{r.package}.{r.name}" for r in bundle.rules],
             "core": core,
+            # regorus's compiled program decides too, where it cannot differ (meshguard.policy.compiled)
+            "compiled": core is None and not with_tests and compilable(bundle),
         }
         # Loading is sent now and its answer read before the first decision, so the
         # worker's start-up overlaps with the stages that run before the policy stage.

@@ -19,6 +19,7 @@ from meshguard.policy.engine import ROOT, Decisions, decide_per_rule, flatten_tr
 
 if TYPE_CHECKING:
     from meshguard.policy.bundle import Module
+    from meshguard.policy.compiled import CompiledTree
 
 #: builtins that could reach outside the process; each is replaced by a failing function
 DISABLED_BUILTINS: dict[str, int] = {"http.send": 1}
@@ -72,13 +73,35 @@ def _disabled(name: str) -> Any:
 class RegoCore:
     """A loaded regorus engine: modules + data, ready to evaluate inputs."""
 
-    def __init__(self, engine: Any, rules: tuple[str, ...], tree_query: str = f"data.{ROOT}") -> None:
+    def __init__(
+        self,
+        engine: Any,
+        rules: tuple[str, ...],
+        tree_query: str = f"data.{ROOT}",
+        compiled: CompiledTree | None = None,
+    ) -> None:
         self._engine = engine
         self.rules = rules  # "meshguard.pkg.rule" of every decision rule
         self._tree_query = tree_query
+        self._compiled = compiled
+        self._pending: str | None = None  # the input the compiled program last decided
+        #: modules, data and how many more decisions before the program is compiled
+        self._sources: tuple[list[Module], dict[str, Any], int] | None = None
 
     @classmethod
-    def load(cls, modules: Iterable[Module], data: dict[str, Any], rules: Iterable[str] = ()) -> RegoCore:
+    def load(
+        cls,
+        modules: Iterable[Module],
+        data: dict[str, Any],
+        rules: Iterable[str] = (),
+        *,
+        compiled: bool = False,
+        compile_after: int = 0,
+    ) -> RegoCore:
+        """``compiled``: decide through regorus's compiled program too (only for bundles
+        :func:`meshguard.policy.compiled.compilable` accepts: see that module), compiled once
+        ``compile_after`` decisions were made by the interpreter (compiling costs about as
+        much as 15 decisions: a run of one product, the pre-commit hook's, does not pay it)."""
         import regorus
 
         modules = list(modules)
@@ -93,14 +116,36 @@ class RegoCore:
                 raise PolicyError(message, path=path or m.path, line=line, column=col) from None
         if data:
             engine.add_data_json(json.dumps(data))
-        return cls(engine, tuple(rules), tree_query(modules))
+        core = cls(engine, tuple(rules), tree_query(modules))
+        if compiled:
+            core._sources = (modules, data, compile_after)
+            if compile_after <= 0:
+                core._compile_when_due()
+        return core
+
+    def _compile_when_due(self) -> None:
+        assert self._sources is not None
+        modules, data, left = self._sources
+        if left > 0:
+            self._sources = (modules, data, left - 1)
+            return
+        from meshguard.policy.compiled import CompiledTree
+
+        self._sources = None
+        self._compiled = CompiledTree.compile(modules, data, self._tree_query)
 
     def clone(self) -> RegoCore:
+        """An independent copy of the interpreter (the compiled program is not copied)."""
+        if self._pending is not None:
+            self._engine.set_input_json(self._pending)
         return RegoCore(self._engine.clone(), self.rules, self._tree_query)
 
     def query(self, query: str, input_json: str | None = None) -> Any:
         """Evaluate ``query``; returns its value, or None when undefined. Errors raise RuntimeError
         with the cleaned message."""
+        if input_json is None:
+            input_json = self._pending  # the input of the last evaluate(), when the program decided it
+        self._pending = None
         if input_json is not None:
             self._engine.set_input_json(input_json)
         try:
@@ -117,13 +162,21 @@ class RegoCore:
 
         When the query fails (a builtin error in some rule), each rule is
         evaluated on its own so the failing ones are reported as errored and
-        the others still give their findings.
+        the others still give their findings. The compiled program, when there is one,
+        answers first; the interpreter decides what it cannot answer.
         """
-        self._engine.set_input_json(input_json)
-        try:
-            tree = self.query(self._tree_query)
-        except RuntimeError:
-            return self._per_rule()
+        if self._sources is not None:
+            self._compile_when_due()
+        tree = self._compiled.tree(input_json) if self._compiled is not None else None
+        if tree is not None:
+            self._pending = input_json
+        else:
+            self._pending = None
+            self._engine.set_input_json(input_json)
+            try:
+                tree = self.query(self._tree_query)
+            except RuntimeError:
+                return self._per_rule()
         values = flatten_tree(tree if tree is not None else {})
         if values is None:
             raise RuntimeError(f"data.{ROOT} is not an object of rule sets")

@@ -6,8 +6,9 @@ small child process and kills it when a deadline passes. Frames on
 stdin/stdout: a 4-byte big-endian length, then a one-line JSON header, a
 newline and a raw payload (the input document or the answer, as JSON).
 
-Requests: ``{"op": "load", ...}`` (payload: ``{"modules", "data", "rules", "core"}``; core
-null for regorus, or the "module:Class" of another core with the same interface),
+Requests: ``{"op": "load", ...}`` (payload: ``{"modules", "data", "rules", "core", "compiled"}``;
+core null for regorus, or the "module:Class" of another core with the same interface; compiled:
+regorus decides through its compiled program too, :mod:`meshguard.policy.compiled`),
 ``{"op": "eval"}`` (payload: the input document),
 ``{"op": "eval_many"}`` (payload: input documents, one JSON document per line; one answer
 frame per document, in order),
@@ -25,6 +26,8 @@ import sys
 from typing import IO, Any
 
 _HEADER = struct.Struct(">I")
+#: decisions a worker makes with the interpreter before compiling the standard pack
+COMPILE_AFTER = 15
 
 
 def write_frame(stream: IO[bytes], header: dict[str, Any], payload: bytes = b"") -> None:
@@ -68,11 +71,13 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> None:
             if op == "load":
                 spec = json.loads(payload)
                 loader: Any = RegoCore
+                options = {"compiled": True, "compile_after": COMPILE_AFTER} if spec.get("compiled") else {}
                 if spec.get("core"):  # "module:Class" of another core (opa-inprocess: OPA's own)
                     module, _, name = str(spec["core"]).partition(":")
                     loader = getattr(importlib.import_module(module), name)
+                    options = {}
                 core = loader.load(
-                    (Module(p, t) for p, t in spec["modules"]), spec["data"], spec.get("rules", ())
+                    (Module(p, t) for p, t in spec["modules"]), spec["data"], spec.get("rules", ()), **options
                 )
                 write_frame(out, {"ok": True})
             elif core is None:

@@ -6,19 +6,22 @@ written atomically (temporary file + rename), so a reader never sees half a repo
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from meshguard.errors import UsageError
+from meshguard.errors import OutputUnavailable, UsageError
 from meshguard.report import formats
 from meshguard.report.formats import RenderContext, TrendPoint
 from meshguard.results.model import MeshResult
 
 if TYPE_CHECKING:
+    from meshguard import forked
     from meshguard.config import Config
     from meshguard.history import HistoryStore
 
@@ -96,6 +99,15 @@ def context(
     )
 
 
+def _writer_died(code: int) -> OutputUnavailable:
+    return OutputUnavailable(f"the report writer stopped before it finished (exit status {code})")
+
+
+def _write_site(mesh: MeshResult, ctx: RenderContext, folder: Path) -> list[Path]:
+    html = formats.get("html")
+    return formats.write_report(html, mesh, ctx, folder / html.default_filename)
+
+
 def publish(
     mesh: MeshResult,
     ctx: RenderContext,
@@ -107,13 +119,32 @@ def publish(
 ) -> list[Path]:
     """Write every requested rendering; returns the files written."""
     stream = stream or sys.stdout
-    written: list[Path] = []
+    site: Callable[[], list[Path]] | None = None
     if reports_dir is not None:
-        html = formats.get("html")
-        written += formats.write_report(html, mesh, ctx, reports_dir / html.default_filename)
+        site = partial(_write_site, mesh, ctx, reports_dir)
     plain = replace(ctx, color=False)
-    for out in outputs:
-        written += formats.write_report(formats.get(out.format), mesh, plain, out.path)
+    pending: forked.Pending[list[Path]] | None = None
+    if site is not None and outputs:
+        # the HTML site (the largest) in a forked child, the other files here, on the other core
+        from meshguard import forked
+
+        pending, site = forked.start(site, _writer_died), None
+    written: list[Path] = site() if site is not None else []
+    others: list[Path] = []
+    try:
+        for out in outputs:
+            others += formats.write_report(formats.get(out.format), mesh, plain, out.path)
+    except BaseException as exc:
+        if pending is not None:
+            if isinstance(exc, Exception):  # the site is written whole, as when it came first
+                with contextlib.suppress(Exception):
+                    pending.result()
+            else:
+                pending.cancel()
+        raise
+    if pending is not None:
+        written += pending.result()  # its error, if any, before anything reaches stdout
+    written += others
     if stdout_format:
         for piece in formats.get(stdout_format).chunks(mesh, ctx):
             stream.write(piece)

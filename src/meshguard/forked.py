@@ -1,0 +1,106 @@
+"""One part of the work done by a forked child while this process does the rest.
+
+Loading contracts and rendering reports are pure Python: done one after the other they use
+one core. A forked child has everything the parent had (the fork shares it), so it costs no
+pickling of its input and no start-up: it runs its part, sends back what it returns (or the
+error it raised) through a pipe and leaves with ``os._exit`` (none of the parent's buffers,
+finalisers or open stores are touched twice). Where ``fork`` does not exist the part runs in
+this process.
+
+Used for the HTML site (written beside the other reports) and for half of a large repo's
+contracts (loaded beside the other half). A child never imports polars or starts a thread.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+#: the error raised when a child ends without an answer (killed, out of memory), from its exit status
+Died = Callable[[int], Exception]
+
+
+class Pending(Generic[T]):
+    """A part started by :func:`start`: :meth:`result` waits for it and returns (or raises) its outcome."""
+
+    def __init__(self, pid: int | None, fd: int | None, died: Died | None = None) -> None:
+        self._pid, self._fd, self._died = pid, fd, died
+        self._value: T | None = None
+        self._error: BaseException | None = None
+
+    def result(self) -> T:
+        if self._pid is not None and self._fd is not None:
+            with os.fdopen(self._fd, "rb") as fh:
+                data = fh.read()
+            _, status = os.waitpid(self._pid, 0)
+            self._pid = self._fd = None
+            try:
+                ok, payload = pickle.loads(data)
+            except Exception:
+                code = os.waitstatus_to_exitcode(status)
+                assert self._died is not None
+                self._error = self._died(code)
+            else:
+                if ok:
+                    self._value = payload
+                else:
+                    self._error = payload
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]
+
+    def cancel(self) -> None:
+        """Stop the child if it still runs (the parent failed first)."""
+        if self._pid is not None:
+            try:
+                os.kill(self._pid, signal.SIGTERM)
+                os.waitpid(self._pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+            self._pid = None
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """``exc``, or an error naming it when it cannot be pickled to the parent."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
+
+
+def start(part: Callable[[], T], died: Died) -> Pending[T]:
+    """Run ``part`` in a forked child (here, at once, when the platform cannot fork); ``died``
+    makes the error of a child that ends without answering."""
+    if not hasattr(os, "fork"):
+        done: Pending[T] = Pending(None, None)
+        try:
+            done._value = part()
+        except Exception as exc:
+            done._error = exc
+        return done
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into the caller's code
+        code = 0
+        try:
+            os.close(read)
+            try:
+                outcome: tuple[bool, object] = (True, part())
+            except BaseException as exc:
+                outcome = (False, _portable(exc))
+            with os.fdopen(write, "wb") as fh:
+                fh.write(pickle.dumps(outcome))
+        except BaseException:
+            code = 4
+        finally:
+            os._exit(code)
+    os.close(write)
+    return Pending(pid, read, died)

@@ -1,0 +1,124 @@
+"""The standard pack's decisions through regorus's compiled form (its Rego virtual machine).
+
+regorus compiles Rego modules into a program for its virtual machine (RVM): the
+pack's decisions for one product then cost about half the interpreter's CPU.
+The two evaluators decide alike wherever evaluation does not fail; where a rule
+fails (a builtin error, conflicting values of a complete rule) the interpreter
+raises, and meshguard reports the rule as errored, but the VM makes the failing
+expression undefined, as OPA's non-strict mode does: a failing ``deny`` would
+pass in silence. So the VM only decides for bundles whose evaluation cannot
+fail: the standard pack's own modules, unchanged (a subset of them is fine),
+with data of the shipped shape. The pack is written to decide every input,
+never to fail (``lib.rego``), and the tests hold its decisions through the VM
+to OPA's own evaluator on generated inputs. Every other bundle is decided by
+the interpreter alone, and so is any product the VM cannot answer: the VM
+stops after a fixed number of instructions (products of ~100 fields and
+more), or a decision rule of its answer holds its marker of an undefined value.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from meshguard.policy.metadata import is_decision_rule
+
+if TYPE_CHECKING:
+    from meshguard.policy.bundle import Module, PolicyBundle
+
+#: the package of the one rule the program runs (outside ``data.meshguard``, so not a decision)
+ENTRY = "meshguard_compiled"
+#: how the VM writes an undefined value inside an answer
+_UNDEFINED = '"<undefined>"'
+
+
+def _shape(value: Any) -> Any:
+    """The JSON types of ``value``, key by key (lists: the set of their items' shapes)."""
+    if isinstance(value, dict):
+        return {k: _shape(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return ("list", frozenset(json.dumps(_shape(v), sort_keys=True, default=str) for v in value))
+    if isinstance(value, bool) or value is None:
+        return type(value).__name__
+    if isinstance(value, int | float):
+        return "number"
+    return type(value).__name__
+
+
+@functools.cache
+def _standard() -> tuple[frozenset[str], Any]:
+    """The texts of the standard pack's modules and the shape of its data, read from its files."""
+    from meshguard.policy.bundle import DATA_FILES, builtin_pack_path
+    from meshguard.yamlio import load_yaml_file
+
+    pack = builtin_pack_path()
+    texts = frozenset(
+        p.read_text(encoding="utf-8") for p in pack.glob("*.rego") if not p.name.endswith("_test.rego")
+    )
+    data: Any = next(
+        (load_yaml_file(p, p.name).data for p in map(pack.joinpath, DATA_FILES) if p.exists()), {}
+    )
+    return texts, _shape(data or {})
+
+
+def compilable(bundle: PolicyBundle) -> bool:
+    """Whether the VM may decide for ``bundle``: only the standard pack's modules, unchanged,
+    and data of the shipped shape (see the module's docstring)."""
+    texts, shape = _standard()
+    return (
+        bool(bundle.modules) and all(m.text in texts for m in bundle.modules) and _shape(bundle.data) == shape
+    )
+
+
+class CompiledTree:
+    """One compiled program and its VM: the decisions tree of one input document at a time."""
+
+    def __init__(self, vm: Any) -> None:
+        self._vm = vm
+
+    @classmethod
+    def compile(cls, modules: Iterable[Module], data: dict[str, Any], query: str) -> CompiledTree | None:
+        """The program answering ``query`` (the interpreter's tree query), or None when regorus
+        cannot compile the modules (the interpreter then decides alone)."""
+        import regorus
+
+        sources = [(m.path, m.text) for m in modules]
+        sources.append((f"{ENTRY}.rego", f"package {ENTRY}\n\ndecisions := {query}\n"))
+        try:
+            program = regorus.Program.compile_from_modules(
+                json.dumps(data), sources, [f"data.{ENTRY}.decisions"]
+            )
+            vm = regorus.Rvm()
+            vm.load_program(program)
+            vm.set_data_json(json.dumps(data))
+        except Exception:  # regorus raises plain RuntimeError for what its compiler lacks
+            return None
+        return cls(vm)
+
+    def tree(self, input_json: str) -> Any | None:
+        """The decisions tree for one input, or None when the VM cannot answer it."""
+        try:
+            self._vm.set_input_json(input_json)
+            raw: str = self._vm.execute_entry_point(f"data.{ENTRY}.decisions")
+        except Exception:  # its instruction limit, or anything else: the interpreter decides
+            return None
+        tree = json.loads(raw)
+        if _UNDEFINED in raw and not _defined(tree):
+            return None
+        return tree
+
+
+def _defined(tree: Any) -> bool:
+    """Whether no decision rule of the tree holds the VM's undefined marker (helper rules may:
+    an undefined helper is left out of the interpreter's answer, and ignored)."""
+    if not isinstance(tree, dict):
+        return True
+    for key, value in tree.items():
+        if is_decision_rule(key) and not isinstance(value, dict):
+            if _UNDEFINED in json.dumps(value):
+                return False
+        elif not _defined(value):
+            return False
+    return True

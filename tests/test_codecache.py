@@ -1,0 +1,136 @@
+"""The cache of the code ``dataclasses`` generates (``meshguard.codecache``): the CLI installs it
+before a command's modules define their classes, a second interpreter compiles nothing, and the
+classes it builds are the ones ``dataclasses`` builds without it (same code, same behaviour)."""
+
+from __future__ import annotations
+
+import json
+import marshal
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import PROJECT
+from usage_helpers import contract, init_repo
+
+#: a frozen dataclass with defaults, a factory and a keyword-only field: every generated method
+CLASS = """
+from dataclasses import dataclass, field, KW_ONLY
+@dataclass(frozen=True, order=True)
+class Point:
+    x: int
+    y: int = 0
+    tags: list[str] = field(default_factory=list, compare=False)
+    _: KW_ONLY
+    label: str = "p"
+"""
+
+PROBE = """
+import dataclasses, json, sys
+from pathlib import Path
+METHODS = ("__init__", "__repr__", "__eq__", "__lt__", "__setattr__", "__delattr__", "__hash__")
+def codes(cls):
+    out = {}
+    for name in METHODS:
+        c = getattr(cls, name).__code__
+        out[name] = [c.co_code.hex(), repr(c.co_consts), c.co_names, c.co_varnames, c.co_freevars,
+                     c.co_filename, c.co_flags]
+    return out
+def behaviour(ns):
+    P = ns["Point"]
+    p = P(1, 2, ["a"], label="q")
+    out = [repr(p), p == P(1, 2, ["b"], label="q"), hash(p) == hash(P(1, 2, label="q")), p < P(2)]
+    try:
+        p.x = 5
+    except dataclasses.FrozenInstanceError as exc:
+        out.append(type(exc).__name__)
+    return out
+plain = {}
+exec(CLASS, plain)
+from meshguard.codecache import install
+cache = install(Path(sys.argv[1]))
+cached = {}
+exec(CLASS, cached)
+cache.save()
+print(json.dumps({"same_code": codes(plain["Point"]) == codes(cached["Point"]),
+                  "plain": behaviour(plain), "cached": behaviour(cached),
+                  "compiled": cache.compiled, "used": len(cache.used)}))
+"""
+
+
+def _run(code: str, *args: str, cwd: Path = PROJECT, write_bytecode: bool = True) -> str:
+    env = {**os.environ, "PYTHONPATH": str(PROJECT / "src")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if not write_bytecode:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=120
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout.strip().splitlines()[-1]
+
+
+def _probe(path: Path, write_bytecode: bool = True) -> dict[str, object]:
+    out: dict[str, object] = json.loads(
+        _run(f"CLASS = {CLASS!r}\n{PROBE}", str(path), write_bytecode=write_bytecode)
+    )
+    return out
+
+
+def test_a_second_interpreter_runs_the_stored_code_and_builds_the_same_class(tmp_path: Path) -> None:
+    path = tmp_path / "codes.marshal"
+    first = _probe(path)
+    assert first["compiled"] == 10 and path.is_file()  # init, repr, eq, 4 order, 2 frozen, hash
+    second = _probe(path)
+    assert second["compiled"] == 0 and second["used"] == 10
+    for run in (first, second):
+        assert run["same_code"] is True
+        assert (
+            run["cached"]
+            == run["plain"]
+            == [
+                "Point(x=1, y=2, tags=['a'], label='q')",
+                True,
+                True,
+                True,
+                "FrozenInstanceError",
+            ]
+        )
+
+
+def test_no_file_under_dont_write_bytecode_and_another_interpreters_file_is_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "codes.marshal"
+    assert _probe(path, write_bytecode=False)["compiled"] == 10
+    assert not path.exists()
+    _probe(path)
+    _header, codes = marshal.loads(path.read_bytes())
+    path.write_bytes(marshal.dumps(("another interpreter", codes)))
+    assert _probe(path)["compiled"] == 10
+    path.write_bytes(b"not marshal data")
+    assert _probe(path)["compiled"] == 10
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return init_repo(tmp_path, {"contracts/orders.odcs.yaml": contract("orders")})
+
+
+def test_the_cli_installs_the_cache_before_a_commands_modules_load(repo: Path) -> None:
+    code = (
+        "import dataclasses, json, sys\n"
+        "from meshguard.cli import main\n"
+        "try:\n"
+        "    main(['lint', 'contracts/orders.odcs.yaml'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "import meshguard.codecache as cc\n"
+        "cache = cc._INSTALLED\n"
+        "print(json.dumps([cache is not None and getattr(dataclasses.exec, '__self__', None) is cache,\n"
+        "                  len(cache.used) if cache else 0]))\n"
+    )
+    installed, used = json.loads(_run(code, cwd=repo, write_bytecode=False))
+    assert installed is True
+    assert used > 50  # the config, contract and results models went through it

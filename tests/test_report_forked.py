@@ -1,0 +1,109 @@
+"""The HTML site is written by a forked child while the other reports are written here.
+
+What the child writes, returns and raises must be what the same writing in this process
+gives: the same files and bytes, the files listed in the same order, its error raised here
+(before anything reaches stdout), one clear error when it dies without answering.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+from meshguard import forked
+from meshguard.errors import OutputUnavailable
+from meshguard.report.formats import RenderContext
+from meshguard.report.publish import OutputSpec, _writer_died, publish
+from meshkit import build_mesh
+
+CTX = RenderContext(source_link="..")
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def test_the_site_written_beside_other_outputs_is_the_site_written_alone(tmp_path: Path) -> None:
+    mesh = build_mesh()
+    alone = publish(mesh, CTX, stdout_format=None, reports_dir=tmp_path / "a")
+    out = io.StringIO()
+    both = publish(
+        mesh,
+        CTX,
+        stdout_format="json",
+        outputs=[OutputSpec("junit", tmp_path / "b" / "r.xml"), OutputSpec("json", tmp_path / "r.json")],
+        reports_dir=tmp_path / "b" / "site",
+        stream=out,
+    )
+    assert _tree(tmp_path / "a") == _tree(tmp_path / "b" / "site")
+    # the site's files first, in the order they were written, then the other outputs
+    assert [p.relative_to(tmp_path / "b" / "site") for p in both[: len(alone)]] == [
+        p.relative_to(tmp_path / "a") for p in alone
+    ]
+    assert both[len(alone) :] == [tmp_path / "b" / "r.xml", tmp_path / "r.json"]
+    assert (tmp_path / "r.json").read_text(encoding="utf-8") == out.getvalue()
+
+
+def test_the_sites_error_is_raised_here_before_stdout(tmp_path: Path) -> None:
+    mesh = build_mesh()
+    blocked = tmp_path / "site"
+    blocked.write_text("a file where the reports folder should be")
+    out = io.StringIO()
+    with pytest.raises(OutputUnavailable, match="cannot write the report"):
+        publish(
+            mesh,
+            CTX,
+            stdout_format="text",
+            outputs=[OutputSpec("json", tmp_path / "r.json")],
+            reports_dir=blocked,
+            stream=out,
+        )
+    assert out.getvalue() == ""  # nothing printed for a run that did not complete
+
+
+def test_the_parents_error_wins_and_the_site_is_still_whole(tmp_path: Path) -> None:
+    mesh = build_mesh()
+    (tmp_path / "blocked").write_text("a file, not a folder")
+    with pytest.raises(OutputUnavailable):
+        publish(
+            mesh,
+            CTX,
+            stdout_format=None,
+            outputs=[OutputSpec("json", tmp_path / "blocked" / "r.json")],
+            reports_dir=tmp_path / "site",
+        )
+    alone = publish(mesh, CTX, stdout_format=None, reports_dir=tmp_path / "again")
+    assert _tree(tmp_path / "site") == _tree(tmp_path / "again") and alone
+
+
+def _boom() -> None:
+    raise OutputUnavailable("cannot write the report: disk full", path="x/index.html")
+
+
+class _Unpicklable(Exception):
+    def __reduce__(self) -> str | tuple[object, ...]:
+        raise TypeError("not picklable")
+
+
+def _unpicklable() -> None:
+    raise _Unpicklable("a lock inside")
+
+
+def test_a_part_returns_its_value_and_raises_its_error() -> None:
+    assert forked.start(lambda: [os.getpid(), "x"], _writer_died).result()[1] == "x"
+    assert forked.start(os.getpid, _writer_died).result() != os.getpid()  # it did run in another process
+    with pytest.raises(OutputUnavailable, match="disk full") as err:
+        forked.start(_boom, _writer_died).result()
+    assert err.value.path == "x/index.html"
+    with pytest.raises(RuntimeError, match="_Unpicklable: a lock inside"):
+        forked.start(_unpicklable, _writer_died).result()
+
+
+def test_a_child_that_dies_without_answering_is_one_clear_error() -> None:
+    with pytest.raises(OutputUnavailable, match=r"stopped before it finished \(exit status 7\)"):
+        forked.start(lambda: os._exit(7), _writer_died).result()
