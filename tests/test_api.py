@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import meshguard
-from conftest import PROJECT, run_cli
+from conftest import PROJECT, invoke
 from meshguard.errors import ContractError, MeshguardError, UsageError
 
 NOW = "2026-11-25T00:00:00Z"
@@ -68,7 +68,7 @@ def test_check_returns_what_the_cli_prints() -> None:
     mesh = meshguard.check(PROJECT, options=options)
     assert isinstance(mesh, meshguard.MeshResult)
     assert {p.id for p in mesh.products} >= {"orders", "customers", "patients"}
-    r = run_cli("check", "--format", "json", "--no-history", "--no-reports", "--jobs", "1", "--now", NOW)
+    r = invoke("check", "--format", "json", "--no-history", "--no-reports", "--jobs", "1", "--now", NOW)
     assert r.returncode in (0, 1), r.stderr
     assert _stable(mesh.to_dict()) == _stable(json.loads(r.stdout))
     assert meshguard.gate(mesh) == r.returncode
@@ -98,7 +98,7 @@ def test_check_gate_follows_fail_on(tmp_path: Path) -> None:
 def test_lint_returns_what_the_cli_prints() -> None:
     result = meshguard.lint(PROJECT)
     assert isinstance(result, meshguard.LintResult)
-    r = run_cli("lint", "--format", "json")
+    r = invoke("lint", "--format", "json")
     cli = json.loads(r.stdout)
     assert cli["summary"]["errors"] == result.error_count
     assert cli["summary"]["warnings"] == result.warning_count
@@ -121,7 +121,7 @@ def test_diff_returns_what_the_cli_prints() -> None:
     old, new = sorted(ORDERS.glob("*.odcs.yaml"))[:2]
     change = meshguard.diff(old, new, root=PROJECT)
     assert isinstance(change, meshguard.DiffResult) and change.versions.changes
-    r = run_cli("diff", str(old), str(new), "--format", "json")
+    r = invoke("diff", str(old), str(new), "--format", "json")
     cli = json.loads(r.stdout)
     (product,) = cli["products"]
     assert product["changes"] == [c.to_dict() for c in change.versions.changes]

@@ -15,7 +15,7 @@ import pytest
 from lxml import etree
 
 import meshguard
-from conftest import PROJECT, run_cli
+from conftest import PROJECT, invoke
 from meshguard.results.gate import exit_code
 from meshguard.results.load import mesh_from_dict, results_schema
 from policykit import POLICIES, compliant, make_repo, prop
@@ -53,7 +53,7 @@ def run_outputs(command: str, tmp_path: Path, *extra: str) -> tuple[Any, dict[st
     args = [*COMMANDS[command], "--format", "json", *extra]
     for fmt, name in FILES.items():
         args += ["--output", f"{fmt}={tmp_path / name}"]
-    proc = run_cli(*args, cwd=PROJECT, env={"CI": ""}, timeout=600)
+    proc = invoke(*args, cwd=PROJECT, env={"CI": ""}, timeout=600)
     assert proc.returncode in (0, 1), proc.stdout[-2000:] + proc.stderr
     return proc, json.loads(proc.stdout)
 
@@ -88,7 +88,7 @@ def test_every_machine_format_validates_and_the_gate_decides(command: str, tmp_p
 
 
 def test_lint_json_is_the_api_result() -> None:
-    proc = run_cli("lint", "--format", "json", cwd=PROJECT)
+    proc = invoke("lint", "--format", "json", cwd=PROJECT)
     doc = json.loads(proc.stdout)
     api = meshguard.lint(PROJECT)
     assert [p["contract_path"] for p in doc["products"]] == [lc.contract.path for lc in api.contracts]
@@ -100,7 +100,7 @@ def test_lint_json_is_the_api_result() -> None:
 
 def test_diff_json_is_the_api_result() -> None:
     old, new = ORDERS / "1.1.0.odcs.yaml", ORDERS / "2.0.0.odcs.yaml"
-    (product,) = json.loads(run_cli("diff", str(old), str(new), "--format", "json", cwd=PROJECT).stdout)[
+    (product,) = json.loads(invoke("diff", str(old), str(new), "--format", "json", cwd=PROJECT).stdout)[
         "products"
     ]
     api = meshguard.diff(old, new, root=PROJECT)
@@ -137,7 +137,7 @@ def test_exit_code_is_the_gate_for_every_fail_on(args: tuple[str, ...], tmp_path
     codes = {}
     for fail_on in ("error", "warn", "never"):
         extra = () if args[:2] == ("policy", "test") else ("--fail-on", fail_on)
-        proc = run_cli(*args, "--format", "json", *extra, cwd=repo)
+        proc = invoke(*args, "--format", "json", *extra, cwd=repo)
         assert proc.returncode in (0, 1, 2), proc.stderr
         mesh = mesh_from_dict(json.loads(proc.stdout))
         expected = exit_code(mesh, "error" if args[:2] == ("policy", "test") else fail_on)
@@ -168,7 +168,7 @@ def test_policy_lint_warnings_are_findings_and_the_gate_decides(tmp_path: Path) 
         args = ["policy", "lint", "--format", "json", "--fail-on", fail_on]
         for fmt, name in FILES.items():
             args += ["--output", f"{fmt}={tmp_path / name}"]
-        proc = run_cli(*args, cwd=repo)
+        proc = invoke(*args, cwd=repo)
         doc = json.loads(proc.stdout)
         jsonschema.Draft202012Validator(results_schema()).validate(doc)
         (product,) = doc["products"]
@@ -182,11 +182,11 @@ def test_policy_lint_warnings_are_findings_and_the_gate_decides(tmp_path: Path) 
         assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["PORT001", "PORT002"]
         assert len(validate_junit(tmp_path / "out.xml").findall("testsuite")) == 1
     assert codes == {"error": 0, "warn": 1, "never": 0}, codes
-    strict = run_cli("policy", "lint", "--strict", cwd=repo)
+    strict = invoke("policy", "lint", "--strict", cwd=repo)
     assert strict.returncode == 1, strict.stdout + strict.stderr
     assert "policies/mine.rego:3: warning PORT001" in strict.stdout
     assert "1 modules: 2 portability warning(s)" in strict.stdout
-    both = run_cli("policy", "lint", "--strict", "--fail-on", "never", cwd=repo)
+    both = invoke("policy", "lint", "--strict", "--fail-on", "never", cwd=repo)
     assert both.returncode == 2 and both.stderr.count("\n") == 1, both.stderr
 
 
@@ -195,7 +195,7 @@ def test_policy_lint_in_a_repo_without_policies_lints_the_builtin_pack(tmp_path:
     pack a check would run, not a usage error about a missing folder."""
     repo = make_repo(tmp_path / "gov", {"ok": compliant()})
     shutil.rmtree(repo / "policies")
-    proc = run_cli("policy", "lint", "--strict", "--format", "json", cwd=repo)
+    proc = invoke("policy", "lint", "--strict", "--format", "json", cwd=repo)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["summary"]["warnings"] == 0
@@ -205,7 +205,7 @@ def test_policy_lint_in_a_repo_without_policies_lints_the_builtin_pack(tmp_path:
 def test_an_unreadable_contract_is_exit_2_whatever_fail_on_says(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "gov", {"ok": compliant()})
     (repo / "contracts" / "broken.odcs.yaml").write_text("id: [unclosed\n", encoding="utf-8")
-    proc = run_cli("lint", "--fail-on", "never", "--output", f"sarif={tmp_path / 'l.sarif'}", cwd=repo)
+    proc = invoke("lint", "--fail-on", "never", "--output", f"sarif={tmp_path / 'l.sarif'}", cwd=repo)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "[MG000 error]" in proc.stdout
     sarif = json.loads((tmp_path / "l.sarif").read_text())
@@ -224,22 +224,22 @@ def test_an_unreadable_contract_is_exit_2_whatever_fail_on_says(tmp_path: Path) 
 def test_a_format_that_does_not_apply_is_a_usage_error(
     args: tuple[str, ...], option: tuple[str, ...]
 ) -> None:
-    proc = run_cli(*args, *option, cwd=PROJECT)
+    proc = invoke(*args, *option, cwd=PROJECT)
     assert proc.returncode == 2
     err = proc.stderr.strip()
     assert err.count("\n") == 0 and "'html' does not apply" in err and "json" in err and "sarif" in err, err
 
 
 def test_a_bad_output_spec_fails_before_any_work(tmp_path: Path) -> None:
-    proc = run_cli("lint", "--output", "sarif", cwd=PROJECT)
+    proc = invoke("lint", "--output", "sarif", cwd=PROJECT)
     assert proc.returncode == 2 and "--output expects FORMAT=PATH" in proc.stderr
-    proc = run_cli("test", "--output", "nope=x.txt", cwd=PROJECT)
+    proc = invoke("test", "--output", "nope=x.txt", cwd=PROJECT)
     assert proc.returncode == 2 and "unknown format 'nope'" in proc.stderr
 
 
 def test_html_scorecards_for_lint(tmp_path: Path) -> None:
     site = tmp_path / "site" / "index.html"
-    proc = run_cli("lint", "--output", f"html={site}", cwd=PROJECT)
+    proc = invoke("lint", "--output", f"html={site}", cwd=PROJECT)
     assert proc.returncode == 0, proc.stderr
     text = site.read_text()
     assert "<html" in text.lower() and "customers" in text

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from conftest import PROJECT, run_cli
+from conftest import PROJECT, invoke
 from quality_repo import CUSTOMERS, customers_contract, make_repo, write_contract, write_csv
 
 
@@ -26,15 +26,15 @@ def _results(proc: Any) -> dict[str, str]:
 
 def test_config_is_found_from_a_subfolder(tmp_path: Path) -> None:
     sub = PROJECT / "contracts" / "healthcare"
-    here = run_cli("lint", "--format", "json", cwd=sub)
-    top = run_cli("lint", "--format", "json", cwd=PROJECT)
+    here = invoke("lint", "--format", "json", cwd=sub)
+    top = invoke("lint", "--format", "json", cwd=PROJECT)
     assert here.returncode == top.returncode, here.stderr
     volatile = ("run_id", "timestamp")  # each run has its own
     same = [{k: v for k, v in json.loads(p.stdout).items() if k not in volatile} for p in (here, top)]
     assert same[0] == same[1]  # the whole repo, with paths relative to its root
     assert "contracts/ecommerce/" in here.stdout
     # --root overrides the search
-    elsewhere = run_cli("lint", "--root", str(tmp_path), cwd=sub)
+    elsewhere = invoke("lint", "--root", str(tmp_path), cwd=sub)
     assert "contracts/ecommerce/" not in elsewhere.stdout + elsewhere.stderr
 
 
@@ -46,13 +46,13 @@ def test_a_sample_next_to_its_contract(tmp_path: Path) -> None:
     (root / "contracts" / "customers.odcs.yaml").unlink()
     doc = customers_contract({"server": "s", "type": "local", "path": "./customers.csv", "format": "csv"})
     write_contract(folder / "customers.odcs.yaml", doc)
-    proc = run_cli("test", "customers", "--format", "json", cwd=root)
+    proc = invoke("test", "customers", "--format", "json", cwd=root)
     statuses = _results(proc)
     assert statuses["customers.email.pattern"] == "failed"  # the data was read: its defect is found
     # a path that is not there names where it was looked for
     doc["servers"][0]["path"] = "./nope.csv"
     write_contract(folder / "customers.odcs.yaml", doc)
-    missing = run_cli("test", "customers", cwd=root)
+    missing = invoke("test", "customers", cwd=root)
     assert "sample file './nope.csv' not found (looked for contracts/crm/nope.csv or nope.csv)" in (
         missing.stdout + missing.stderr
     )
@@ -61,7 +61,7 @@ def test_a_sample_next_to_its_contract(tmp_path: Path) -> None:
     write_csv(outside, CUSTOMERS)
     doc["servers"][0]["path"] = "../../../secret.csv"
     write_contract(folder / "customers.odcs.yaml", doc)
-    escaped = run_cli("test", "customers", cwd=root)
+    escaped = invoke("test", "customers", cwd=root)
     assert "is outside the governance repo" in escaped.stdout + escaped.stderr
     assert "ann.lee@example.com" not in escaped.stdout + escaped.stderr
 
@@ -98,7 +98,7 @@ def test_what_meshguard_cannot_evaluate_does_not_fail_the_product(tmp_path: Path
     doc["schema"][0].pop("quality", None)
     doc["slaProperties"] = [{"property": "retention", "value": 5, "unit": "y"}]  # no element: optional
     write_contract(root / "contracts" / "customers.odcs.yaml", doc)
-    proc = run_cli("test", "customers", "--format", "json", cwd=root)
+    proc = invoke("test", "customers", "--format", "json", cwd=root)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     (product,) = json.loads(proc.stdout)["products"]
     by_id = {c["id"]: c for c in product["checks"]}
@@ -108,7 +108,7 @@ def test_what_meshguard_cannot_evaluate_does_not_fail_the_product(tmp_path: Path
     custom = next(c for c in product["checks"] if "soda" in (c.get("message") or ""))
     assert custom["status"] == "unsupported" and "not run by meshguard" in custom["message"]
     assert not [c for c in product["checks"] if c["status"] in ("errored", "failed")]
-    text = run_cli("test", "customers", cwd=root)
+    text = invoke("test", "customers", cwd=root)
     assert "UNSUPPORTED sla.retention  — SLA retention names no element" in text.stdout
 
 
@@ -118,7 +118,7 @@ def _customers_from(root: Path, name: str, text: str, fmt: str, **server: Any) -
         {"server": "s", "type": "local", "path": f"data/{name}", "format": fmt, **server}
     )
     write_contract(root / "contracts" / "customers.odcs.yaml", doc)
-    return _results(run_cli("test", "customers", "--format", "json", cwd=root))
+    return _results(invoke("test", "customers", "--format", "json", cwd=root))
 
 
 def test_json_as_one_object_an_array_or_ndjson(tmp_path: Path) -> None:
@@ -151,7 +151,7 @@ def test_csv_delimiter_declared_or_sniffed_and_missing_columns_listed(tmp_path: 
         {"server": "s", "type": "local", "path": "data/semi.csv", "format": "csv", "delimiter": ","}
     )
     write_contract(root / "contracts" / "customers.odcs.yaml", doc)
-    proc = run_cli("test", "customers", cwd=root)
+    proc = invoke("test", "customers", cwd=root)
     assert (
         "column customer_id is missing from the data "
         "(columns found: 'customer_id;email;age;country;tier;signed_up')" in proc.stdout
@@ -164,21 +164,21 @@ def test_init_scaffolds_a_repo_that_runs_end_to_end(tmp_path: Path) -> None:
     import sys
 
     target = tmp_path / "governance"
-    made = run_cli("init", str(target), cwd=tmp_path)
+    made = invoke("init", str(target), cwd=tmp_path)
     assert made.returncode == 0, made.stderr
     assert "initialised a git repository" in made.stdout
     assert (target / ".git").is_dir()
     assert "reports/" in (target / ".gitignore").read_text().splitlines()
     assert (target / "contracts/example/example.csv").is_file()  # the sample sits next to its contract
     for command in (("lint",), ("check",), ("policy", "test")):
-        proc = run_cli(*command, cwd=target)
+        proc = invoke(*command, cwd=target)
         assert proc.returncode == 0, (command, proc.stdout + proc.stderr)
     assert (target / "reports" / "index.html").is_file()
     from meshguard.policy.bundle import load_builtin
     from meshguard.policy.testing import discover_tests
 
     builtin = len(discover_tests(load_builtin()))  # the repo's own two tests run with the pack's
-    summary = run_cli("policy", "test", cwd=target).stdout.strip().splitlines()[-1]
+    summary = invoke("policy", "test", cwd=target).stdout.strip().splitlines()[-1]
     assert (
         summary
         == f"{builtin + 2} tests: {builtin + 2} passed, 0 failed, 0 errored ({builtin} of the built-in pack)"
@@ -199,14 +199,14 @@ def test_init_scaffolds_a_repo_that_runs_end_to_end(tmp_path: Path) -> None:
     assert "meshguard lint" in hooks.stdout and "Passed" in hooks.stdout
     # an existing repo keeps its own hook config and .gitignore lines
     (target / "policies" / "org.rego").unlink()
-    again = run_cli("init", str(target), "--no-git", cwd=tmp_path)
+    again = invoke("init", str(target), "--no-git", cwd=tmp_path)
     assert again.returncode == 2 and "--force" in again.stderr
     shutil.rmtree(target / "contracts")
     (target / "meshguard.yaml").unlink()
     (target / "waivers.yaml").unlink()
     (target / "policies" / "org_test.rego").unlink()
     (target / ".gitignore").write_text("*.pyc\n")
-    merged = run_cli("init", str(target), cwd=tmp_path)
+    merged = invoke("init", str(target), cwd=tmp_path)
     assert merged.returncode == 0, merged.stderr
     assert (target / ".pre-commit-config.meshguard.yaml").is_file()
     assert (target / ".gitignore").read_text().startswith("*.pyc\n")
@@ -218,7 +218,7 @@ def test_each_schema_violation_is_reported_once(tmp_path: Path, monkeypatch: Any
 
     doc = customers_contract({"server": "s", "type": "local", "path": "x.csv", "nope": 1, "bad": 2, "odd": 3})
     write_contract(tmp_path / "contracts" / "c.odcs.yaml", doc)
-    proc = run_cli("lint", "--format", "json", cwd=tmp_path)
+    proc = invoke("lint", "--format", "json", cwd=tmp_path)
     (contract,) = json.loads(proc.stdout)["products"]
     shown = [
         (f["message"], f["location"]["pointer"]) for f in contract["findings"] if f["rule_id"] == "MG001"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import invoke
 
 GOOD = """\
 apiVersion: v3.1.0
@@ -156,7 +156,7 @@ def test_broken_contract(
         f.write_bytes(content)
     else:
         f.write_text(content, encoding="utf-8")
-    proc = run_cli("lint", "--root", str(tmp_path), str(f))
+    proc = invoke("lint", "--root", str(tmp_path), str(f))
     out = proc.stdout + proc.stderr
     assert "Traceback" not in out
     assert proc.returncode == code, out
@@ -167,7 +167,7 @@ def test_broken_contract(
         if line is not None:
             assert f"{name}.odcs.yaml:{line}:" in out, out
         return
-    proc_json = run_cli("lint", "--root", str(tmp_path), "--format", "json", str(f))
+    proc_json = invoke("lint", "--root", str(tmp_path), "--format", "json", str(f))
     doc = json.loads(proc_json.stdout)
     findings = [x for c in doc["products"] for x in c["findings"] if x["rule_id"] == rule]
     assert findings, doc
@@ -178,14 +178,14 @@ def test_broken_contract(
 
 def test_directory_without_contracts(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("hello")
-    proc = run_cli("lint", "--root", str(tmp_path), str(tmp_path))
+    proc = invoke("lint", "--root", str(tmp_path), str(tmp_path))
     assert proc.returncode == 2
     assert "no contracts found" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 
 def test_missing_path(tmp_path: Path) -> None:
-    proc = run_cli("lint", "--root", str(tmp_path), str(tmp_path / "nope.odcs.yaml"))
+    proc = invoke("lint", "--root", str(tmp_path), str(tmp_path / "nope.odcs.yaml"))
     assert proc.returncode == 2
     assert "no such file or directory" in proc.stderr
 
@@ -196,7 +196,7 @@ def test_every_violation_is_reported_not_only_the_first(tmp_path: Path) -> None:
     )
     f = tmp_path / "c.odcs.yaml"
     f.write_text(bad)
-    doc = json.loads(run_cli("lint", "--root", str(tmp_path), "--format", "json", str(f)).stdout)
+    doc = json.loads(invoke("lint", "--root", str(tmp_path), "--format", "json", str(f)).stdout)
     messages = [x["message"] for x in doc["products"][0]["findings"] if x["rule_id"] == "MG001"]
     assert any("foo" in m for m in messages) and any("bar" in m for m in messages)
     assert any(m.startswith("version") for m in messages), messages
@@ -205,7 +205,7 @@ def test_every_violation_is_reported_not_only_the_first(tmp_path: Path) -> None:
 def test_clean_contract_passes(tmp_path: Path) -> None:
     f = tmp_path / "ok.odcs.yaml"
     f.write_text(GOOD)
-    proc = run_cli("lint", "--root", str(tmp_path), str(f))
+    proc = invoke("lint", "--root", str(tmp_path), str(f))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "0 error(s)" in proc.stdout
 
@@ -213,15 +213,15 @@ def test_clean_contract_passes(tmp_path: Path) -> None:
 def test_fail_on_warn_makes_warnings_fail(tmp_path: Path) -> None:
     f = tmp_path / "w.odcs.yaml"
     f.write_text(GOOD.replace("status: active", "status: production"))
-    assert run_cli("lint", "--root", str(tmp_path), str(f)).returncode == 0
-    assert run_cli("lint", "--root", str(tmp_path), "--fail-on", "warn", str(f)).returncode == 1
+    assert invoke("lint", "--root", str(tmp_path), str(f)).returncode == 0
+    assert invoke("lint", "--root", str(tmp_path), "--fail-on", "warn", str(f)).returncode == 1
 
 
 def test_a_contract_id_used_twice_is_mg020_on_both_files(tmp_path: Path) -> None:
     (tmp_path / "a.odcs.yaml").write_text(GOOD)
     (tmp_path / "b.odcs.yaml").write_text(GOOD.replace("name: Orders", "name: Orders copy"))
     (tmp_path / "c.odcs.yaml").write_text(GOOD.replace("id: orders", "id: invoices"))
-    proc = run_cli("lint", "--root", str(tmp_path), "--format", "json", str(tmp_path))
+    proc = invoke("lint", "--root", str(tmp_path), "--format", "json", str(tmp_path))
     assert proc.returncode == 1, proc.stdout + proc.stderr
     doc = json.loads(proc.stdout)
     mg020 = {
@@ -233,5 +233,5 @@ def test_a_contract_id_used_twice_is_mg020_on_both_files(tmp_path: Path) -> None
     message = "contract id 'orders' is used by more than one contract in the repo"
     assert mg020 == {("a.odcs.yaml", 3, message), ("b.odcs.yaml", 3, message)}
     (tmp_path / "b.odcs.yaml").write_text(GOOD.replace("id: orders", "id: orders-v2"))
-    proc = run_cli("lint", "--root", str(tmp_path), str(tmp_path))
+    proc = invoke("lint", "--root", str(tmp_path), str(tmp_path))
     assert proc.returncode == 0, proc.stdout + proc.stderr  # three ids, each used once

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import PROJECT, run_cli
+from conftest import PROJECT, invoke
 from meshguard.detectors import scan, suspect
 from policykit import compliant, make_repo
 
@@ -45,18 +45,18 @@ def test_unclassified_email_field_blocked_by_the_pre_commit_hook(tmp_path: Path)
     repo = make_repo(tmp_path / "domain", {"good": compliant()})
     _git_repo(repo)
     contract = repo / "contracts" / "good.odcs.yaml"
-    clean = run_cli(*_hook_command("meshguard-check"), "contracts/good.odcs.yaml", cwd=repo)
+    clean = invoke(*_hook_command("meshguard-check"), "contracts/good.odcs.yaml", cwd=repo)
     assert clean.returncode == 0, clean.stdout + clean.stderr
     contract.write_text(yaml.safe_dump(_with_email_field(compliant()), sort_keys=False), encoding="utf-8")
     subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
-    blocked = run_cli(*_hook_command("meshguard-check"), "contracts/good.odcs.yaml", cwd=repo)
+    blocked = invoke(*_hook_command("meshguard-check"), "contracts/good.odcs.yaml", cwd=repo)
     assert blocked.returncode == 1, blocked.stdout + blocked.stderr
     assert "GDPR-008" in blocked.stdout and "contact_email" in blocked.stdout
 
 
 def test_unclassified_email_field_blocked_by_check(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "gov", {"good": _with_email_field(compliant())})
-    r = run_cli("check", "--no-data", "--no-reports", "--no-history", "--format", "json", cwd=repo)
+    r = invoke("check", "--no-data", "--no-reports", "--no-history", "--format", "json", cwd=repo)
     assert r.returncode == 1, r.stderr
     found = {(f["rule_id"], f.get("field")) for p in json.loads(r.stdout)["products"] for f in p["findings"]}
     assert ("GDPR-008", "patients.contact_email") in found
@@ -80,7 +80,7 @@ def _minority_repo(root: Path, config: str = "") -> Path:
 
 def test_phone_numbers_in_one_value_in_ten_are_flagged_with_counts(tmp_path: Path) -> None:
     repo = _minority_repo(tmp_path / "gov")
-    r = run_cli("check", "--no-reports", "--no-history", "--format", "json", cwd=repo)
+    r = invoke("check", "--no-reports", "--no-history", "--format", "json", cwd=repo)
     assert r.returncode == 1, r.stderr
     findings = [
         f for p in json.loads(r.stdout)["products"] for f in p["findings"] if f["rule_id"] == "GDPR-007"
@@ -91,7 +91,7 @@ def test_phone_numbers_in_one_value_in_ten_are_flagged_with_counts(tmp_path: Pat
 
 def test_minority_threshold_is_configurable(tmp_path: Path) -> None:
     repo = _minority_repo(tmp_path / "gov", "contracts: {dir: contracts}\ndata: {pii_min_fraction: 0.25}\n")
-    r = run_cli("check", "--no-reports", "--no-history", "--format", "json", cwd=repo)
+    r = invoke("check", "--no-reports", "--no-history", "--format", "json", cwd=repo)
     rules = {f["rule_id"] for p in json.loads(r.stdout)["products"] for f in p["findings"]}
     assert "GDPR-007" not in rules, r.stdout
 
@@ -112,7 +112,7 @@ def test_no_detected_value_in_any_output_byte(tmp_path: Path) -> None:
         f"{fmt}={repo / 'out' / ('r.' + fmt)}" for fmt in ("json", "sarif", "junit", "markdown", "html")
     ]
     args = ["check", "--decision-log", str(log), "--format", "text", "--reports", str(repo / "reports")]
-    r = run_cli(*args, *[a for o in outputs for a in ("--output", o)], cwd=repo)
+    r = invoke(*args, *[a for o in outputs for a in ("--output", o)], cwd=repo)
     assert r.returncode == 1, r.stderr
     files = [p for p in repo.rglob("*") if p.is_file() and p.suffix not in (".csv", ".yaml", ".rego")]
     assert log in files and len(files) >= 7

@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import run_cli
+from conftest import invoke
 from meshguard.errors import PolicyError, WaiverError
 from meshguard.policy.bundle import load_builtin
 from meshguard.policy.input import build_input, input_schema
@@ -123,7 +123,7 @@ def test_malformed_waivers_are_clear_errors(tmp_path: Path, text: str, message: 
 
 def test_malformed_waivers_exit_2_through_the_cli(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "gov", {"good": compliant()}, waivers="waivers:\n  - policy: X\n")
-    proc = run_cli("check", cwd=repo)
+    proc = invoke("check", cwd=repo)
     assert proc.returncode == 2 and "waivers.yaml:2: waiver is missing 'product'" in proc.stderr
 
 
@@ -138,7 +138,7 @@ def test_waiver_lifecycle(tmp_path: Path) -> None:
         "  - {policy: OWN-001, product: elsewhere, reason: r, approved_by: a, expires: 2027-01-01}\n"
     )
     repo = make_repo(tmp_path / "gov", {"bad": bad}, waivers=waivers)
-    valid = run_cli("policy", "eval", "bad", "--format", "json", "--now", "2026-01-01", cwd=repo)
+    valid = invoke("policy", "eval", "bad", "--format", "json", "--now", "2026-01-01", cwd=repo)
     assert valid.returncode == 0, valid.stdout + valid.stderr  # the only deny is waived
     doc = json.loads(valid.stdout)
     (finding,) = doc["products"][0]["findings"]
@@ -147,10 +147,10 @@ def test_waiver_lifecycle(tmp_path: Path) -> None:
         ("MG-WAIVER-EXPIRING", "OWN-003"),  # 9 days left
         ("MG-WAIVER-STALE", "OWN-001"),  # bad has an owner: nothing to waive
     }
-    last_day = run_cli("policy", "eval", "bad", "--format", "json", "--now", "2026-01-10", cwd=repo)
+    last_day = invoke("policy", "eval", "bad", "--format", "json", "--now", "2026-01-10", cwd=repo)
     assert last_day.returncode == 0, last_day.stdout  # valid through its expiry day
     assert json.loads(last_day.stdout)["products"][0]["findings"][0]["status"] == "waived"
-    expired = run_cli("policy", "eval", "bad", "--format", "json", "--now", "2026-01-11", cwd=repo)
+    expired = invoke("policy", "eval", "bad", "--format", "json", "--now", "2026-01-11", cwd=repo)
     assert expired.returncode == 1
     doc = json.loads(expired.stdout)
     assert doc["products"][0]["findings"][0]["status"] == "failed"
@@ -172,7 +172,7 @@ def test_expired_waiver_blocks_through_its_finding_not_by_itself(tmp_path: Path)
     lean = ("check", "--no-data", "--no-reports", "--no-history", "--format", "json", "--now", "2026-02-01")
 
     def gate(*extra: str) -> tuple[int, set[tuple[str, str]], set[tuple[str, str]]]:
-        r = run_cli(*lean, *extra, cwd=repo)
+        r = invoke(*lean, *extra, cwd=repo)
         assert r.returncode in (0, 1), r.stderr
         doc = json.loads(r.stdout)
         mesh = {(f["rule_id"], f["status"]) for f in doc["findings"]}
@@ -196,7 +196,7 @@ def test_policy_test_fails_on_a_failing_test(tmp_path: Path) -> None:
         'test_ok if { count(a.deny) == 1 with input as {"x": true} }\n\n'
         "test_wrong if { count(a.deny) == 1 with input as {} }\n"
     )
-    proc = run_cli("policy", "test", str(pol), cwd=tmp_path)
+    proc = invoke("policy", "test", str(pol), cwd=tmp_path)
     assert proc.returncode == 1
     assert "FAILED  data.meshguard.a_test.test_wrong" in proc.stdout
     # the built-in pack's tests run with the folder's (all of them pass)
@@ -208,7 +208,7 @@ def test_policy_test_fails_on_a_failing_test(tmp_path: Path) -> None:
     assert proc.stdout.strip().endswith(summary)
     # with the built-in pack off, only the folder's own tests
     (tmp_path / "meshguard.yaml").write_text("policies: {builtin: false}\n")
-    alone = run_cli("policy", "test", str(pol), cwd=tmp_path)
+    alone = invoke("policy", "test", str(pol), cwd=tmp_path)
     assert alone.returncode == 1
     assert alone.stdout.strip().endswith("2 tests: 1 passed, 1 failed, 0 errored")
 
@@ -218,11 +218,11 @@ def test_policy_eval_on_an_input_file(tmp_path: Path) -> None:
     doc = build_input(contract_of(repo, "good"))
     doc["product"]["owner"] = None
     (repo / "in.json").write_text(json.dumps(doc))
-    proc = run_cli("policy", "eval", "--input", "in.json", "--format", "json", cwd=repo)
+    proc = invoke("policy", "eval", "--input", "in.json", "--format", "json", cwd=repo)
     assert proc.returncode == 1, proc.stderr
     (product,) = json.loads(proc.stdout)["products"]
     said = [(f["rule_id"], f["details"]["value"]) for f in product["findings"]]
     assert said == [("OWN-001", {"msg": "no owner team", "pointer": "/team"})]
     assert {c["id"]: c["status"] for c in product["checks"]}["OWN-001"] == "failed"
-    unknown = run_cli("policy", "eval", "nope", cwd=repo)
+    unknown = invoke("policy", "eval", "nope", cwd=repo)
     assert unknown.returncode == 2 and "no data product 'nope'" in unknown.stderr

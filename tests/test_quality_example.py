@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from conftest import PROJECT, run_cli
+from conftest import PROJECT, invoke
 from meshguard.config import load_config
 from meshguard.pipeline import run
 from meshguard.quality.stage import sla_now
@@ -98,7 +98,7 @@ def test_undeclared_email_column_is_detected_for_policies() -> None:
 
 
 def test_example_json_output_never_shows_guarded_values() -> None:
-    r = run_cli("test", "--format", "json", "--root", str(PROJECT))
+    r = invoke("test", "--format", "json", "--root", str(PROJECT))
     assert r.returncode == 1, r.stderr
     doc = json.loads(r.stdout)
     samples = [s for p in doc["products"] for c in p["checks"] for s in c["samples"]]

@@ -16,7 +16,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from conftest import run_cli
+from conftest import invoke
 from pg_server import postgres
 from policykit import POLICIES
 from quality_repo import customers_contract, write_contract, write_csv
@@ -146,7 +146,7 @@ def test_canaries_never_leave_meshguard(tmp_path: Path) -> None:
     plant(root)
     args = [a for f in FORMATS for a in ("--output", f"{f}=out/results.{f}")]
     env = {"MESHGUARD_PG_PASSWORD": PG_PASSWORD, "MESHGUARD_OPA_TOKEN": OPA_TOKEN}
-    r = run_cli("check", *args, "--format", "json", cwd=root, env=env)
+    r = invoke("check", *args, "--format", "json", cwd=root, env=env)
     assert r.returncode == 1, r.stderr[-3000:]
     result = json.loads(r.stdout)
     checks = {c["id"]: c for p in result["products"] for c in p["checks"]}
@@ -163,7 +163,7 @@ def test_canaries_never_leave_meshguard(tmp_path: Path) -> None:
     assert leaks({"x": f"<td>{canary('PHI', 3)}</td>"}) and leaks({"y": f"Bearer {OPA_TOKEN}"})
     # the text report and the test command show the same results masked
     for cmd in (("test",), ("lint",), ("history", "list"), ("report", "--from-history", "latest")):
-        r = run_cli(*cmd, cwd=root, env=env)
+        r = invoke(*cmd, cwd=root, env=env)
         assert leaks({" ".join(cmd): r.stdout + r.stderr}) == [], cmd
 
 
@@ -189,13 +189,13 @@ def test_postgres_errors_show_host_not_password(tmp_path: Path) -> None:
         write_contract(tmp_path / "contracts" / "customers.odcs.yaml", hostile_contract(server))
         (tmp_path / "meshguard.yaml").write_text("data:\n  as_of: '2025-01-18T00:00:00Z'\n", encoding="utf-8")
         env = {"MESHGUARD_PG_USER": str(pg["user"]), "MESHGUARD_PG_PASSWORD": PG_PASSWORD}
-        r = run_cli("test", "--format", "json", cwd=tmp_path, env=env)
+        r = invoke("test", "--format", "json", cwd=tmp_path, env=env)
         assert r.returncode == 1, r.stderr
         assert leaks({"pg": r.stdout + r.stderr}) == []
         # unreachable server with a password in the environment and in a history URL
-        r = run_cli("test", cwd=tmp_path, env={**env, "MESHGUARD_PG_USER": "nobody-here"})
+        r = invoke("test", cwd=tmp_path, env={**env, "MESHGUARD_PG_USER": "nobody-here"})
         assert r.returncode == 3 and f"{pg['host']}:{pg['port']}" in r.stderr
         assert PG_PASSWORD not in r.stdout + r.stderr
         url = f"postgresql://{pg['user']}:{PG_PASSWORD}@{pg['host']}:1/none"
-        r = run_cli("check", "--no-data", "--no-policy", "--history-url", url, cwd=tmp_path, env=env)
+        r = invoke("check", "--no-data", "--no-policy", "--history-url", url, cwd=tmp_path, env=env)
         assert r.returncode == 3 and ":***@" in r.stderr and PG_PASSWORD not in r.stdout + r.stderr

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from conftest import run_cli
+from conftest import invoke
 from quality_repo import CUSTOMERS, customers_contract, make_repo, write_contract
 
 SECRET = "outside-secret-canary-71"
@@ -30,7 +30,7 @@ def _run(root: Path, server: dict[str, Any] | None = None, config: str = "") -> 
         write_contract(root / "contracts" / "customers.odcs.yaml", customers_contract(server))
     if config:
         (root / "meshguard.yaml").write_text(config, encoding="utf-8")
-    r = run_cli("test", "customers", "--root", str(root), "--format", "json")
+    r = invoke("test", "customers", "--root", str(root), "--format", "json")
     out = r.stdout + r.stderr
     assert "Traceback" not in out and SECRET not in out
     if r.returncode == 1:
@@ -81,7 +81,7 @@ def test_configured_sample_paths_stay_inside(tmp_path: Path) -> None:
         config=base + f"  allowed_roots: [{tmp_path}/outside]\n  samples:\n    customers: ../outside/c.csv\n",
     )
     assert code == 1  # read: the two-column file fails the customers contract, it is not refused
-    r = run_cli("test", "customers", "--root", str(root), "--format", "json")
+    r = invoke("test", "customers", "--root", str(root), "--format", "json")
     assert "outside the governance repo" not in r.stdout
 
 
@@ -95,7 +95,7 @@ def test_refs_are_never_followed(tmp_path: Path) -> None:
         {"type": "businessDefinition", "url": f"file://{tmp_path}/outside/c.csv"}
     ]
     write_contract(root / "contracts" / "customers.odcs.yaml", doc)
-    lint = run_cli("lint", "--format", "json", cwd=root)
+    lint = invoke("lint", "--format", "json", cwd=root)
     assert lint.returncode == 1 and SECRET not in lint.stdout + lint.stderr, lint.stdout + lint.stderr
     refs = {
         (f["location"]["line"], f["message"])
@@ -104,7 +104,7 @@ def test_refs_are_never_followed(tmp_path: Path) -> None:
         if f["rule_id"] == "MG001" and "'$ref' was unexpected" in f["message"]
     }
     assert {line for line, _ in refs} == {27, 39}  # a $ref is not ODCS: an error, never a lookup
-    check = run_cli("check", "--no-history", "--no-reports", "--format", "json", cwd=root)
+    check = invoke("check", "--no-history", "--no-reports", "--format", "json", cwd=root)
     assert check.returncode == 1 and SECRET not in check.stdout + check.stderr, check.stderr
     product = next(p for p in json.loads(check.stdout)["products"] if p["id"] == "customers")
     # the data is the repo's own file, and the properties keep the types the contract gives them

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from browser import Browser, chromium_binary, serve
-from conftest import PROJECT, run_cli
+from conftest import PROJECT, invoke
 from meshkit import copy_example_repo
 
 ARTIFACTS = PROJECT / "tests" / "artifacts"
@@ -47,10 +47,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     if example.is_dir() and any(example.rglob("*.odcs.yaml")):
         copy_example_repo(PROJECT, root)
     else:
-        assert run_cli("init", cwd=root).returncode == 0
+        assert invoke("init", cwd=root).returncode == 0
     scaffold = (PROJECT / "src" / "meshguard" / "scaffold" / "contract.odcs.yaml").read_text()
     (root / "contracts" / "hostile.odcs.yaml").write_text(hostile_contract(scaffold))
-    r = run_cli("check", "--format", "json", "--no-history", cwd=root)
+    r = invoke("check", "--format", "json", "--no-history", cwd=root)
     assert r.returncode in (0, 1), r.stderr
     return root / "reports", json.loads(r.stdout)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT, run_cli
+from conftest import PROJECT, invoke
 from meshguard.report.formats import RenderContext, get
 from meshguard.results.council import fold_consequences
 from meshguard.results.model import CheckResult, Finding, Location, MeshResult, ProductResult
@@ -148,7 +148,7 @@ def test_a_breaking_change_is_one_finding_end_to_end(tmp_path: Path) -> None:
 
     root = tmp_path / "repo"
     root.mkdir()
-    assert run_cli("init", cwd=root).returncode == 0
+    assert invoke("init", cwd=root).returncode == 0
     git = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t"]
     subprocess.run([*git, "add", "-A"], cwd=root, check=True, capture_output=True)
     subprocess.run([*git, "commit", "-qm", "init"], cwd=root, check=True, capture_output=True)
@@ -158,7 +158,7 @@ def test_a_breaking_change_is_one_finding_end_to_end(tmp_path: Path) -> None:
     end = text.index("    quality:", start)
     path.write_text(text[:start] + text[end:], encoding="utf-8")
     path.write_text(path.read_text(encoding="utf-8").replace("version: 1.0.0", "version: 1.1.0", 1))
-    r = run_cli(
+    r = invoke(
         "check", "--changed-only", "--no-data", "--no-reports", "--no-history", "--format", "json", cwd=root
     )
     assert r.returncode == 1, r.stderr
@@ -227,7 +227,7 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def check_json(root: Path, *args: str) -> dict:
-    r = run_cli("check", "--format", "json", "--no-reports", "--fail-on", "never", *args, cwd=root)
+    r = invoke("check", "--format", "json", "--no-reports", "--fail-on", "never", *args, cwd=root)
     assert r.returncode == 0, r.stderr
     return json.loads(r.stdout)
 
@@ -289,7 +289,7 @@ def test_changes_since_the_previous_run(example: Path, tmp_path: Path) -> None:
 
 
 def test_matrix_exports(example: Path) -> None:
-    r = run_cli("check", "--no-history", "--fail-on", "never", "--format", "json", cwd=example)
+    r = invoke("check", "--no-history", "--fail-on", "never", "--format", "json", cwd=example)
     doc = json.loads(r.stdout)
     reports = example / "reports"
     rows = list(csv.DictReader(io.StringIO((reports / "compliance.csv").read_text())))

@@ -25,7 +25,7 @@ import jsonschema
 import pytest
 from lxml import etree
 
-from conftest import PROJECT, SHARED, run_cli
+from conftest import PROJECT, SHARED, invoke
 from meshguard.report import formats
 from meshguard.report.formats import RenderContext
 from meshguard.results.model import CheckResult, Finding, Location, MeshResult, ProductResult, Waiver
@@ -134,7 +134,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
     root = copy_example_repo(PROJECT, tmp_path_factory.mktemp("mesh"))
     out = []
     for i in range(2):
-        r = run_cli(
+        r = invoke(
             "check",
             "--no-history",
             "--no-reports",

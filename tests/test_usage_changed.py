@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import invoke
 from meshguard.ci.gitfiles import changed_files
 from meshguard.ci.scope import select
 from meshguard.config import load_config
@@ -37,7 +37,7 @@ def repo(tmp_path: Path) -> Path:
 
 def _check(repo: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, list[str], str]:
     """Exit code, checked product ids and all output of `meshguard check ARGS --format json`."""
-    proc = run_cli(
+    proc = invoke(
         "check",
         *args,
         "--format",
@@ -54,7 +54,7 @@ def _check(repo: Path, *args: str, env: dict[str, str] | None = None) -> tuple[i
 
 
 def test_nothing_changed_checks_nothing(repo: Path) -> None:
-    proc = run_cli("check", "--changed-only", "--no-data", cwd=repo, env=LOCAL)
+    proc = invoke("check", "--changed-only", "--no-data", cwd=repo, env=LOCAL)
     assert proc.returncode == 0, proc.stderr
     assert "no changed contract or sample data" in proc.stdout
     assert not (repo / "reports").exists()
@@ -111,11 +111,11 @@ def test_base_ref_compares_against_the_merge_base(repo: Path) -> None:
 def test_unknown_base_ref_and_no_repo_are_usage_errors(repo: Path, tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="not in this clone"):
         changed_files(repo, ("origin/nope",))
-    proc = run_cli("check", "--changed-only", "--base", "nope", cwd=repo, env=LOCAL)
+    proc = invoke("check", "--changed-only", "--base", "nope", cwd=repo, env=LOCAL)
     assert proc.returncode == 2 and "nope" in proc.stderr and "Traceback" not in proc.stderr
     plain = tmp_path / "plain"
     plain.mkdir()
-    proc = run_cli("check", "--changed-only", cwd=plain, env=LOCAL)
+    proc = invoke("check", "--changed-only", cwd=plain, env=LOCAL)
     assert proc.returncode == 2 and "git repository" in proc.stderr
 
 
@@ -134,5 +134,5 @@ def test_in_ci_without_a_base_ref_everything_is_checked(repo: Path) -> None:
         assert ids == ["alpha", "beta", "orders"], out
         assert "no base ref in this CI environment" in out and "checking every contract" in out
     # outside CI the working tree is compared with HEAD, as documented
-    proc = run_cli("check", "--changed-only", "--no-data", cwd=repo, env=LOCAL)
+    proc = invoke("check", "--changed-only", "--no-data", cwd=repo, env=LOCAL)
     assert proc.returncode == 0 and "no changed contract" in proc.stdout

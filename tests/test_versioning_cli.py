@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import run_cli
+from conftest import invoke
 from meshguard.config import load_config
 from meshguard.pipeline import run
 from meshguard.stages import RunOptions
@@ -28,7 +28,7 @@ def pair(tmp_path: Path, new_version: str) -> tuple[Path, Path]:
 
 def test_diff_text_fails_without_major_bump(tmp_path: Path) -> None:
     old, new = pair(tmp_path, "1.2.0")
-    proc = run_cli("diff", str(old), str(new), "--root", str(tmp_path), env=LOCAL)
+    proc = invoke("diff", str(old), str(new), "--root", str(tmp_path), env=LOCAL)
     assert proc.returncode == 1, proc.stderr
     out = proc.stdout
     assert "1.1.0 → 1.2.0" in out
@@ -39,7 +39,7 @@ def test_diff_text_fails_without_major_bump(tmp_path: Path) -> None:
 
 def test_diff_passes_with_major_bump_and_json(tmp_path: Path) -> None:
     old, new = pair(tmp_path, "2.0.0")
-    proc = run_cli("diff", str(old), str(new), "--format", "json", "--root", str(tmp_path), env=LOCAL)
+    proc = invoke("diff", str(old), str(new), "--format", "json", "--root", str(tmp_path), env=LOCAL)
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     (product,) = doc["products"]
@@ -57,8 +57,8 @@ def test_producer_perspective(tmp_path: Path) -> None:
     prop(doc, "quantity")["required"] = True
     doc["version"] = "1.2.0"
     new.write_text(dump(doc), encoding="utf-8")
-    consumer = run_cli("diff", str(old), str(new), "--root", str(tmp_path), env=LOCAL)
-    producer = run_cli(
+    consumer = invoke("diff", str(old), str(new), "--root", str(tmp_path), env=LOCAL)
+    producer = invoke(
         "diff", str(old), str(new), "--perspective", "producer", "--root", str(tmp_path), env=LOCAL
     )
     assert consumer.returncode == 0 and "non-breaking   MGV130" in consumer.stdout
@@ -68,7 +68,7 @@ def test_producer_perspective(tmp_path: Path) -> None:
 def test_changelog_markdown(tmp_path: Path) -> None:
     old, new = pair(tmp_path, "2.0.0")
     out_file = tmp_path / "CHANGELOG.md"
-    proc = run_cli("changelog", str(old), str(new), "-o", str(out_file), "--root", str(tmp_path), env=LOCAL)
+    proc = invoke("changelog", str(old), str(new), "-o", str(out_file), "--root", str(tmp_path), env=LOCAL)
     assert proc.returncode == 0, proc.stderr
     text = out_file.read_text(encoding="utf-8")
     assert text.startswith("# Changelog: Orders 1.1.0 → 2.0.0")
@@ -91,7 +91,7 @@ def test_bad_input_exits_2(tmp_path: Path) -> None:
         ("changelog", str(not_odcs), str(new)),
     ]
     for args in cases:
-        proc = run_cli(*args, "--root", str(tmp_path), env=LOCAL)
+        proc = invoke(*args, "--root", str(tmp_path), env=LOCAL)
         assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
         assert "Traceback" not in proc.stderr and proc.stderr.strip()
 
@@ -112,7 +112,7 @@ def side_by_side(tmp_path: Path) -> Path:
 
 def test_side_by_side_previous_file(tmp_path: Path) -> None:
     folder = side_by_side(tmp_path)
-    proc = run_cli(
+    proc = invoke(
         "diff", str(folder / "2.0.0.odcs.yaml"), "--format", "json", "--root", str(tmp_path), env=LOCAL
     )
     assert proc.returncode == 0, proc.stderr
@@ -120,7 +120,7 @@ def test_side_by_side_previous_file(tmp_path: Path) -> None:
     assert doc["summary"]["previous"] == {"path": "contracts/orders/1.1.0.odcs.yaml", "version": "1.1.0"}
     assert [c["rule_id"] for c in doc["products"][0]["changes"]] == ["MGV110"]
     # an older file's previous is the next lower version
-    proc = run_cli(
+    proc = invoke(
         "diff", str(folder / "1.1.0.odcs.yaml"), "--format", "json", "--root", str(tmp_path), env=LOCAL
     )
     assert json.loads(proc.stdout)["summary"]["previous"]["version"] == "1.0.0"

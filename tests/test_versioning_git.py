@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import invoke
 from meshguard.config import load_config
 from meshguard.pipeline import run
 from meshguard.stages import RunOptions
@@ -61,7 +61,7 @@ def repo(tmp_path: Path) -> Path:
 
 
 def diff_json(repo: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, dict]:
-    proc = run_cli(
+    proc = invoke(
         "diff", *args, "--format", "json", "--root", str(repo), cwd=repo, env={**LOCAL, **(env or {})}
     )
     assert proc.returncode in (0, 1), proc.stderr
@@ -175,29 +175,29 @@ def test_shallow_clone_without_the_base_is_a_clear_error(repo: Path, tmp_path: P
     git(repo, "commit", "-qam", "2.0.0")
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", "--depth", "1", "--branch", "feature", f"file://{repo}", str(clone))
-    proc = run_cli("diff", CONTRACT, "--base", "main", "--root", str(clone), cwd=clone, env=LOCAL)
+    proc = invoke("diff", CONTRACT, "--base", "main", "--root", str(clone), cwd=clone, env=LOCAL)
     assert proc.returncode == 2, proc.stderr
     assert "shallow clone" in proc.stderr and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
 def test_unknown_ref_and_not_a_repo_are_bad_input(repo: Path, tmp_path: Path) -> None:
-    proc = run_cli("diff", CONTRACT, "--base", "no-such-branch", "--root", str(repo), cwd=repo, env=LOCAL)
+    proc = invoke("diff", CONTRACT, "--base", "no-such-branch", "--root", str(repo), cwd=repo, env=LOCAL)
     assert proc.returncode == 2 and "unknown git ref 'no-such-branch'" in proc.stderr
     quiet = ("--no-data", "--no-policy", "--no-reports", "--no-history")
-    proc = run_cli("check", "--base", "no-such-branch", *quiet, "--root", str(repo), cwd=repo, env=LOCAL)
+    proc = invoke("check", "--base", "no-such-branch", *quiet, "--root", str(repo), cwd=repo, env=LOCAL)
     assert proc.returncode == 2 and "unknown git ref 'no-such-branch'" in proc.stderr
-    proc = run_cli(
+    proc = invoke(
         "check", "--base", "HEAD", "--format", "json", *quiet, "--root", str(repo), cwd=repo, env=LOCAL
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["products"][0]["previous_version"] == "1.1.0"
     plain = tmp_path / "plain"
     write(plain, base_doc())
-    proc = run_cli("diff", CONTRACT, "--base", "main", "--root", str(plain), cwd=plain, env=LOCAL)
+    proc = invoke("diff", CONTRACT, "--base", "main", "--root", str(plain), cwd=plain, env=LOCAL)
     assert proc.returncode == 2 and "not inside a git repository" in proc.stderr
     # without --base outside git: no previous version, no error
-    proc = run_cli("diff", CONTRACT, "--root", str(plain), cwd=plain, env=LOCAL)
+    proc = invoke("diff", CONTRACT, "--root", str(plain), cwd=plain, env=LOCAL)
     assert proc.returncode == 0 and "no previous version" in proc.stdout
 
 

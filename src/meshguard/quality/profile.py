@@ -99,18 +99,25 @@ def _ordered(dtype: pl.DataType) -> bool:
     return dtype.is_numeric() or dtype in (pl.Date, pl.Time) or isinstance(dtype, pl.Datetime)
 
 
-def _head(frame: pl.DataFrame | pl.LazyFrame, column: str) -> list[Any]:
+def _head(frame: pl.DataFrame | pl.LazyFrame, column: str, dtype: pl.DataType) -> list[str]:
+    """The first non-null values of ``column`` as Python's ``str`` writes them."""
     import polars as pl
 
     if isinstance(frame, pl.DataFrame):  # in memory: no query per column (10,000 columns stay fast)
-        return frame.get_column(column).drop_nulls().head(SAMPLE).to_list()
-    values = frame.lazy().select(pl.col(column).drop_nulls().head(SAMPLE)).collect(engine="streaming")
-    return values.get_column(column).to_list()
+        head = frame.get_column(column).drop_nulls().head(SAMPLE)
+    else:
+        lazy = frame.lazy().select(pl.col(column).drop_nulls().head(SAMPLE))
+        head = lazy.collect(engine="streaming").get_column(column)
+    if dtype == pl.String:
+        return head.to_list()
+    if dtype.is_integer():  # the digits ``str`` writes, without a call per value
+        return head.cast(pl.String).to_list()
+    return [str(v) for v in head.to_list()]
 
 
 def _detect(frame: pl.DataFrame | pl.LazyFrame, column: str, dtype: pl.DataType) -> Detection:
     family = family_of(dtype)
-    values = [str(v) for v in _head(frame, column)] if reads_values(family) else []
+    values = _head(frame, column, dtype) if reads_values(family) else []
     return scan_column(column, family, values, narrow=narrow)
 
 
