@@ -353,6 +353,29 @@ def test_candidates_keep_every_value_the_detector_accepts(kind: str) -> None:
     assert len(kept) < len(values)
 
 
+@pytest.mark.parametrize("kind", [x.name for x in d.BUILTIN if x.exact])
+def test_an_exact_candidates_pattern_keeps_exactly_what_the_detector_accepts(kind: str) -> None:
+    """polars' regex and Python's agree on every generated value and near miss (letters beyond
+    ASCII that case-fold into it, Unicode digits, whitespace, a newline inside)."""
+    import random
+
+    r = random.Random(kind)
+    yes, no = KINDS[kind]
+    alphabet = _ALPHABET + "cmoxyz.@\u212a"
+    made = ["".join(r.choice(alphabet) for _ in range(r.randint(1, 24))) for _ in range(20_000)]
+
+    def part(chars: str, odd: str = "\u212a\u017f\u0131\u0663 \n@") -> str:
+        return "".join(r.choice(odd if r.random() < 0.03 else chars) for _ in range(r.randint(1, 6)))
+
+    # e-mail shaped: local part, domain, top level, with an odd character now and then
+    shaped = [f"{part('aZ9._%+-')}@{part('aZ9.-')}.{part('abZ')}" for _ in range(5_000)]
+    mutated = [v[:i] + r.choice(alphabet) + v[i + 1 :] for v in yes for i in range(len(v))]
+    values = [v.strip() for v in [*yes, *no, *made, *shaped, *mutated] if v.strip()]
+    accepted = [v for v in values if DETECTORS[kind](v)]
+    assert len(accepted) > 1_000 and len(values) - len(accepted) > 20_000
+    assert _narrowed(values, kind) == accepted
+
+
 def test_scan_with_narrowing_equals_the_scan_of_every_value() -> None:
     from meshguard.quality.profile import narrow
     from piicorpus import columns
@@ -451,3 +474,18 @@ def test_the_profile_reads_values_as_python_writes_them(lazy: bool) -> None:
     for name, series in columns.items():
         got = _head(frame.lazy() if lazy else frame, name, series.dtype)
         assert got == [str(v) for v in series.drop_nulls().to_list()], name
+
+
+def test_an_exact_detector_counts_what_the_narrowing_kept() -> None:
+    """No value is tested one by one after an exact narrowing (the count is the kept values');
+    without a narrowing, or with an inexact one, each value is tested."""
+
+    def never(v: str) -> bool:
+        return False
+
+    exact = d.Detector("x", "x", value=never, candidates="x", exact=True)
+    inexact = d.Detector("y", "y", value=never, candidates="y")
+    sample = ["x1", "x2", "z"]
+    assert exact.hits("c", d.STRING, sample, 0.05, ["x1", "x2"]) == 2
+    assert exact.hits("c", d.STRING, sample, 0.05) is None
+    assert inexact.hits("c", d.STRING, sample, 0.05, ["x1", "x2"]) is None

@@ -122,6 +122,9 @@ class Detector:
     #: a necessary condition only, so a column's values are narrowed in one vectorised pass and
     #: ``value`` tests the few that are left (see :data:`Narrow`); None: every value is tested
     candidates: str | None = None
+    #: ``candidates`` accepts exactly the (stripped) values ``value`` accepts, not only a superset:
+    #: the values the narrowing keeps are the hits, none is tested one by one
+    exact: bool = False
 
     def tests_values(self, family: str) -> bool:
         """Whether this detector tests the values of a column of ``family`` one by one."""
@@ -141,7 +144,10 @@ class Detector:
             return 0 if self.column(name, family, sample) else None
         if self.value is None or family not in self.families or not sample:
             return None
-        n = sum(1 for v in (sample if tested is None else tested) if self.value(v))
+        if tested is not None and self.exact:
+            n = len(tested)
+        else:
+            n = sum(1 for v in (sample if tested is None else tested) if self.value(v))
         limit = _settings["min_fraction"] if share is None else share
         return n if n and n / len(sample) >= limit else None
 
@@ -159,9 +165,16 @@ def _date_of_birth(name: str, family: str, sample: Sequence[str]) -> bool:
 
 # The candidates of each built-in detector name only ASCII characters, which mean the same to
 # Python's ``re`` and to polars: a value the detector accepts never holds one it excludes (nor
-# does its upper case, for the IBAN), and it is at least as long (tests/test_unit_detectors.py).
+# does its upper case, for the IBAN), and it is at least as long; the e-mail pattern is the
+# detector's own test (tests/test_unit_detectors.py).
 BUILTIN: tuple[Detector, ...] = (
-    Detector("email", "e-mail addresses", value=lambda v: bool(_EMAIL.match(v)), candidates="@"),
+    Detector(
+        "email",
+        "e-mail addresses",
+        value=lambda v: bool(_EMAIL.match(v)),
+        candidates=_EMAIL.pattern,  # ``$`` is the end here: a stripped value never ends in a newline
+        exact=True,
+    ),
     Detector("phone", "phone numbers", value=_is_phone, candidates=r"^[^A-Za-z@]{7,}$"),
     Detector(
         "national_id",
