@@ -41,6 +41,8 @@ LAYERS: list[tuple[str, ...]] = [
         "plugins",
         "progress",
         "scaffold",
+        "forked",
+        "codecache",
     ),  # ground floor
 ]
 

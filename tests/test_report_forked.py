@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from meshguard import forked
 from meshguard.errors import OutputUnavailable
-from meshguard.report import forked
 from meshguard.report.formats import RenderContext
-from meshguard.report.publish import OutputSpec, publish
+from meshguard.report.publish import OutputSpec, _writer_died, publish
 from meshkit import build_mesh
 
 CTX = RenderContext(source_link="..")
@@ -95,15 +95,15 @@ def _unpicklable() -> None:
 
 
 def test_a_part_returns_its_value_and_raises_its_error() -> None:
-    assert forked.start(lambda: [os.getpid(), "x"]).result()[1] == "x"
-    assert forked.start(os.getpid).result() != os.getpid()  # it did run in another process
+    assert forked.start(lambda: [os.getpid(), "x"], _writer_died).result()[1] == "x"
+    assert forked.start(os.getpid, _writer_died).result() != os.getpid()  # it did run in another process
     with pytest.raises(OutputUnavailable, match="disk full") as err:
-        forked.start(_boom).result()
+        forked.start(_boom, _writer_died).result()
     assert err.value.path == "x/index.html"
     with pytest.raises(RuntimeError, match="_Unpicklable: a lock inside"):
-        forked.start(_unpicklable).result()
+        forked.start(_unpicklable, _writer_died).result()
 
 
 def test_a_child_that_dies_without_answering_is_one_clear_error() -> None:
     with pytest.raises(OutputUnavailable, match=r"stopped before it finished \(exit status 7\)"):
-        forked.start(lambda: os._exit(7)).result()
+        forked.start(lambda: os._exit(7), _writer_died).result()

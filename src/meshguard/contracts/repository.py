@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 from meshguard.config import Config
@@ -18,6 +19,13 @@ from meshguard.contracts.load import LoadedContract, discover, load_contract
 from meshguard.contracts.model import Contract
 from meshguard.contracts.versions import VersionSplit, split_versions
 from meshguard.errors import ContractError, UsageError
+
+#: a repo with fewer current contracts than this is loaded by this process alone
+FORK_FROM = 200
+
+
+def _loader_died(code: int) -> RuntimeError:
+    return RuntimeError(f"the contract loader stopped before it finished (exit status {code})")
 
 
 def _version_key(c: Contract) -> tuple[int, ...]:
@@ -102,6 +110,7 @@ class ContractRepository:
         """The current contracts named by ``paths`` (older side-by-side versions left out),
         the files that could not be read, and contract path → its older versions."""
         split = self.named(paths)
+        self._load_in_halves(split.current)
         loaded: list[LoadedContract] = []
         errors: list[ContractError] = []
         older: dict[str, list[Path]] = {}
@@ -115,6 +124,37 @@ class ContractRepository:
             if split.older.get(f):
                 older[lc.contract.path] = split.older[f]
         return loaded, errors, older
+
+    def _load_in_halves(self, files: Sequence[Path]) -> None:
+        """A large repo's files loaded by two processes: the second half by a forked child (which
+        sends back what it loaded), the first half here meanwhile; each file is then in the
+        cache, as when loaded here (same contracts, same findings, same errors)."""
+        todo = [f for f in files if f not in self._validated]
+        if len(todo) < FORK_FROM:
+            return
+        from meshguard import forked  # only for a large repo: the hook and lint never fork
+
+        half = (len(todo) + 1) // 2
+        self._load_quietly(todo[:1])  # the schemas and validators compiled once, before the fork
+        pending = forked.start(partial(self._load_quietly, todo[half:]), _loader_died)
+        try:
+            self._load_quietly(todo[1:half])
+        except BaseException:
+            pending.cancel()
+            raise
+        for f, got in zip(todo[half:], pending.result(), strict=True):
+            self._validated[f] = got
+            if isinstance(got, LoadedContract):
+                self._parsed.setdefault(f, got.contract)
+
+    def _load_quietly(self, files: Sequence[Path]) -> list[LoadedContract | ContractError]:
+        out: list[LoadedContract | ContractError] = []
+        for f in files:
+            try:
+                out.append(self.load(f))
+            except ContractError as exc:
+                out.append(exc)
+        return out
 
     # -- indexes --------------------------------------------------------------------------------
     def by_id(self, named: Sequence[Contract] = ()) -> dict[str, Contract]:

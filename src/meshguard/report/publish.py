@@ -15,15 +15,15 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from meshguard.errors import UsageError
+from meshguard.errors import OutputUnavailable, UsageError
 from meshguard.report import formats
 from meshguard.report.formats import RenderContext, TrendPoint
 from meshguard.results.model import MeshResult
 
 if TYPE_CHECKING:
+    from meshguard import forked
     from meshguard.config import Config
     from meshguard.history import HistoryStore
-    from meshguard.report import forked
 
 TREND_RUNS = 30
 SPARKLINE_RUNS = 20
@@ -99,6 +99,10 @@ def context(
     )
 
 
+def _writer_died(code: int) -> OutputUnavailable:
+    return OutputUnavailable(f"the report writer stopped before it finished (exit status {code})")
+
+
 def _write_site(mesh: MeshResult, ctx: RenderContext, folder: Path) -> list[Path]:
     html = formats.get("html")
     return formats.write_report(html, mesh, ctx, folder / html.default_filename)
@@ -122,9 +126,9 @@ def publish(
     pending: forked.Pending[list[Path]] | None = None
     if site is not None and outputs:
         # the HTML site (the largest) in a forked child, the other files here, on the other core
-        from meshguard.report import forked
+        from meshguard import forked
 
-        pending, site = forked.start(site), None
+        pending, site = forked.start(site, _writer_died), None
     written: list[Path] = site() if site is not None else []
     others: list[Path] = []
     try:

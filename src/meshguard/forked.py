@@ -1,10 +1,14 @@
-"""One piece of report writing done by a forked child while this process does the rest.
+"""One part of the work done by a forked child while this process does the rest.
 
-Rendering is pure Python: two reports written one after the other use one core. A forked
-child has the scored result already (the fork shares it), so it costs no pickling and no
-start-up: it runs its part, sends back what it returns (or the error it raised) through a
-pipe and leaves with ``os._exit`` (none of the parent's buffers, finalisers or open
-stores are touched twice). Where ``fork`` does not exist the part runs in this process.
+Loading contracts and rendering reports are pure Python: done one after the other they use
+one core. A forked child has everything the parent had (the fork shares it), so it costs no
+pickling of its input and no start-up: it runs its part, sends back what it returns (or the
+error it raised) through a pipe and leaves with ``os._exit`` (none of the parent's buffers,
+finalisers or open stores are touched twice). Where ``fork`` does not exist the part runs in
+this process.
+
+Used for the HTML site (written beside the other reports) and for half of a large repo's
+contracts (loaded beside the other half). A child never imports polars or starts a thread.
 """
 
 from __future__ import annotations
@@ -15,18 +19,18 @@ import signal
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from meshguard.errors import OutputUnavailable
-
 T = TypeVar("T")
+#: the error raised when a child ends without an answer (killed, out of memory), from its exit status
+Died = Callable[[int], Exception]
 
 
 class Pending(Generic[T]):
     """A part started by :func:`start`: :meth:`result` waits for it and returns (or raises) its outcome."""
 
-    def __init__(
-        self, pid: int | None, fd: int | None, value: T | None = None, error: BaseException | None = None
-    ):
-        self._pid, self._fd, self._value, self._error = pid, fd, value, error
+    def __init__(self, pid: int | None, fd: int | None, died: Died | None = None) -> None:
+        self._pid, self._fd, self._died = pid, fd, died
+        self._value: T | None = None
+        self._error: BaseException | None = None
 
     def result(self) -> T:
         if self._pid is not None and self._fd is not None:
@@ -38,9 +42,8 @@ class Pending(Generic[T]):
                 ok, payload = pickle.loads(data)
             except Exception:
                 code = os.waitstatus_to_exitcode(status)
-                self._error = OutputUnavailable(
-                    f"the report writer stopped before it finished (exit status {code})"
-                )
+                assert self._died is not None
+                self._error = self._died(code)
             else:
                 if ok:
                     self._value = payload
@@ -73,13 +76,16 @@ def _portable(exc: BaseException) -> BaseException:
     return exc
 
 
-def start(part: Callable[[], T]) -> Pending[T]:
-    """Run ``part`` in a forked child (here, at once, when the platform cannot fork)."""
+def start(part: Callable[[], T], died: Died) -> Pending[T]:
+    """Run ``part`` in a forked child (here, at once, when the platform cannot fork); ``died``
+    makes the error of a child that ends without answering."""
     if not hasattr(os, "fork"):
+        done: Pending[T] = Pending(None, None)
         try:
-            return Pending(None, None, value=part())
+            done._value = part()
         except Exception as exc:
-            return Pending(None, None, error=exc)
+            done._error = exc
+        return done
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns into the caller's code
@@ -97,4 +103,4 @@ def start(part: Callable[[], T]) -> Pending[T]:
         finally:
             os._exit(code)
     os.close(write)
-    return Pending(pid, read)
+    return Pending(pid, read, died)
