@@ -20,8 +20,10 @@ on Python 3.11, every run, for the same inputs:
   the one ``re`` built, with the same groups.
 
 So classes and patterns are exactly those built without the cache. The file is written at exit
-only when something new was compiled, not at all under ``PYTHONDONTWRITEBYTECODE`` (like
-``.pyc`` files), and ignored when another interpreter wrote it or it can't be read.
+only when something new was compiled, by the process that loaded it (not by a forked child or
+a pool's worker, which its parent may stop mid-write), not at all under
+``PYTHONDONTWRITEBYTECODE`` (like ``.pyc`` files), and ignored when another interpreter wrote
+it or it can't be read.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class CodeCache:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.pid = os.getpid()
         self.codes: dict[str, CodeType] = {}
         self.programs: dict[tuple[str | bytes, int], Program] = {}
         self.used: set[Any] = set()
@@ -128,6 +131,9 @@ class CodeCache:
         """Write the cache when this run compiled something new (atomically; errors ignored)."""
         if not (self.compiled or self.compiled_patterns) or sys.dont_write_bytecode:
             return
+        process = sys.modules.get("multiprocessing.process")
+        if os.getpid() != self.pid or (process is not None and process.parent_process() is not None):
+            return  # a forked child, or a pool's worker: its parent may stop it in the middle of a write
         codes: dict[str, CodeType] = self.codes
         programs: dict[tuple[str | bytes, int], Program] = self.programs
         if len(codes) > MAX_ENTRIES:
