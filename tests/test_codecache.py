@@ -210,3 +210,26 @@ def test_patterns_from_the_cache_equal_the_ones_re_builds_and_match_the_same(tmp
         == first["found"]
         == [[list(m.span()) for t in TEXTS for m in re.compile(p, f).finditer(t)] for p, f in PATTERNS]
     )
+
+
+def test_what_marshal_cannot_store_goes_around_the_cache_and_the_rest_is_still_saved(tmp_path: Path) -> None:
+    path = tmp_path / "codes.marshal"
+    code = (
+        "import json, re, sys\n"
+        "from pathlib import Path\n"
+        "from re import _compiler\n"
+        "from meshguard.codecache import install_regexes\n"
+        "cache = install_regexes(Path(sys.argv[1]))\n"
+        "class Text(str):\n"
+        "    pass\n"
+        "found = [bool(_compiler.compile(Text('a+b'), 0).match('aab')),\n"
+        "         bool(_compiler.compile('x+', re.IGNORECASE).match('XX')),\n"
+        "         bool(re.compile('(?i)q+').match('QQ'))]\n"
+        "cache.save()\n"
+        "print(json.dumps([found, cache.compiled_patterns]))\n"
+    )
+    found, compiled = json.loads(_run(code, str(path)))
+    assert found == [True, True, True]
+    assert compiled == 1  # the plain str with int flags; the str subclass and the RegexFlag went around
+    _header, _codes, programs = marshal.loads(path.read_bytes())
+    assert list(programs) == [("(?i)q+", 0)]

@@ -91,8 +91,8 @@ class CodeCache:
         programs = self.programs
 
         def compile_pattern(p: Any, flags: int = 0) -> Any:
-            if not isinstance(p, (str, bytes)) or flags & debug:
-                return original(p, flags)
+            if type(p) not in (str, bytes) or type(flags) is not int or flags & debug:
+                return original(p, flags)  # only what marshal stores as it is: no subclasses
             key = (p, flags)
             program = programs.get(key)
             if program is not None:
