@@ -272,3 +272,15 @@ def test_a_forked_child_or_a_pool_worker_never_writes_the_file(tmp_path: Path) -
         == "False False 0"
     )
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_another_pythons_re_internals_mean_no_caching_not_an_error(tmp_path: Path) -> None:
+    code = (
+        "import json, re, sys, types\n"
+        "from pathlib import Path\n"
+        "sys.modules['re._parser'] = types.SimpleNamespace()  # a parser without parse()\n"
+        "from meshguard.codecache import install_regexes\n"
+        "cache = install_regexes(Path(sys.argv[1]))\n"
+        "print(json.dumps([bool(re.compile('ab+c', re.I).search('xABBC')), cache.compiled_patterns]))\n"
+    )
+    assert json.loads(_run(code, str(tmp_path / "codes.marshal"))) == [True, 0]

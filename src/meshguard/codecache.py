@@ -93,6 +93,21 @@ class CodeCache:
         debug = _compiler.SRE_FLAG_DEBUG
         programs = self.programs
 
+        def derive(p: str | bytes, flags: int) -> Program:
+            """What ``re._compiler.compile`` passes to ``_sre.compile`` after the pattern."""
+            parsed = _parser.parse(p, flags)
+            groupindex = dict(parsed.state.groupdict)
+            indexgroup: list[str | None] = [None] * parsed.state.groups
+            for name, i in groupindex.items():
+                indexgroup[i] = name
+            return (
+                int(flags | parsed.state.flags),
+                [int(op) for op in _compiler._code(parsed, flags)],
+                parsed.state.groups - 1,
+                groupindex,
+                tuple(indexgroup),
+            )
+
         def compile_pattern(p: Any, flags: int = 0) -> Any:
             if type(p) not in (str, bytes) or type(flags) is not int or flags & debug:
                 return original(p, flags)  # only what marshal stores as it is: no subclasses
@@ -102,19 +117,11 @@ class CodeCache:
                 self.used.add(key)
                 return _sre.compile(p, *program)
             pattern = original(p, flags)
-            parsed = _parser.parse(p, flags)
-            groupindex = dict(parsed.state.groupdict)
-            indexgroup: list[str | None] = [None] * parsed.state.groups
-            for name, i in groupindex.items():
-                indexgroup[i] = name
-            program = (
-                int(flags | parsed.state.flags),
-                [int(op) for op in _compiler._code(parsed, flags)],
-                parsed.state.groups - 1,
-                groupindex,
-                tuple(indexgroup),
-            )
-            rebuilt = _sre.compile(p, *program)
+            try:
+                program = derive(p, flags)
+                rebuilt = _sre.compile(p, *program)
+            except Exception:  # internals this module doesn't know (another Python): no caching
+                return pattern
             if (
                 rebuilt == pattern
                 and rebuilt.groups == pattern.groups
@@ -169,9 +176,13 @@ def install_regexes(path: Path | None = None) -> CodeCache:
     if "re" not in _PATCHED:
         import importlib
 
-        _compiler: Any = importlib.import_module("re._compiler")
-        _compiler.compile = cache.regex_compiler(_compiler.compile)  # re._compile calls it by this name
         _PATCHED.add("re")
+        try:
+            _compiler: Any = importlib.import_module("re._compiler")
+            patched = cache.regex_compiler(_compiler.compile)
+        except (ImportError, AttributeError):  # another Python's re: compile as it does
+            return cache
+        _compiler.compile = patched  # re._compile calls it by this name
     return cache
 
 
