@@ -233,3 +233,54 @@ def test_what_marshal_cannot_store_goes_around_the_cache_and_the_rest_is_still_s
     assert compiled == 1  # the plain str with int flags; the str subclass and the RegexFlag went around
     _header, _codes, programs = marshal.loads(path.read_bytes())
     assert list(programs) == [("(?i)q+", 0)]
+
+
+def test_a_forked_child_or_a_pool_worker_never_writes_the_file(tmp_path: Path) -> None:
+    """A pool's workers are stopped by their parent at the end of a run: one stopped while
+    writing left a partial file behind."""
+    path = tmp_path / "codes.marshal"
+    code = (
+        "import multiprocessing, os, re, sys\n"
+        "from pathlib import Path\n"
+        "from meshguard.codecache import install_regexes\n"
+        "def child(path):\n"
+        "    cache = install_regexes(Path(path))\n"
+        "    re.compile('in a spawned worker+')\n"
+        "    cache.save()\n"
+        "if __name__ == '__main__':\n"
+        "    cache = install_regexes(Path(sys.argv[1]))\n"
+        "    re.compile('in the parent+')\n"
+        "    pid = os.fork()\n"
+        "    if pid == 0:\n"
+        "        cache.save()\n"
+        "        os._exit(0)\n"
+        "    os.waitpid(pid, 0)\n"
+        "    forked = Path(sys.argv[1]).exists()\n"
+        "    worker = multiprocessing.get_context('spawn').Process(target=child, args=(sys.argv[1],))\n"
+        "    worker.start()\n"
+        "    worker.join()\n"
+        "    print(forked, Path(sys.argv[1]).exists(), worker.exitcode)\n"
+    )
+    script = tmp_path / "probe.py"
+    script.write_text(code, encoding="utf-8")
+    assert (
+        _run(
+            f"import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path({str(script)!r}, run_name='__main__')",
+            str(script),
+            str(path),
+        )
+        == "False False 0"
+    )
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_another_pythons_re_internals_mean_no_caching_not_an_error(tmp_path: Path) -> None:
+    code = (
+        "import json, re, sys, types\n"
+        "from pathlib import Path\n"
+        "sys.modules['re._parser'] = types.SimpleNamespace()  # a parser without parse()\n"
+        "from meshguard.codecache import install_regexes\n"
+        "cache = install_regexes(Path(sys.argv[1]))\n"
+        "print(json.dumps([bool(re.compile('ab+c', re.I).search('xABBC')), cache.compiled_patterns]))\n"
+    )
+    assert json.loads(_run(code, str(tmp_path / "codes.marshal"))) == [True, 0]

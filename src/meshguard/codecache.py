@@ -20,8 +20,10 @@ on Python 3.11, every run, for the same inputs:
   the one ``re`` built, with the same groups.
 
 So classes and patterns are exactly those built without the cache. The file is written at exit
-only when something new was compiled, not at all under ``PYTHONDONTWRITEBYTECODE`` (like
-``.pyc`` files), and ignored when another interpreter wrote it or it can't be read.
+only when something new was compiled, by the process that loaded it (not by a forked child or
+a pool's worker, which its parent may stop mid-write), not at all under
+``PYTHONDONTWRITEBYTECODE`` (like ``.pyc`` files), and ignored when another interpreter wrote
+it or it can't be read.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class CodeCache:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.pid = os.getpid()
         self.codes: dict[str, CodeType] = {}
         self.programs: dict[tuple[str | bytes, int], Program] = {}
         self.used: set[Any] = set()
@@ -90,6 +93,21 @@ class CodeCache:
         debug = _compiler.SRE_FLAG_DEBUG
         programs = self.programs
 
+        def derive(p: str | bytes, flags: int) -> Program:
+            """What ``re._compiler.compile`` passes to ``_sre.compile`` after the pattern."""
+            parsed = _parser.parse(p, flags)
+            groupindex = dict(parsed.state.groupdict)
+            indexgroup: list[str | None] = [None] * parsed.state.groups
+            for name, i in groupindex.items():
+                indexgroup[i] = name
+            return (
+                int(flags | parsed.state.flags),
+                [int(op) for op in _compiler._code(parsed, flags)],
+                parsed.state.groups - 1,
+                groupindex,
+                tuple(indexgroup),
+            )
+
         def compile_pattern(p: Any, flags: int = 0) -> Any:
             if type(p) not in (str, bytes) or type(flags) is not int or flags & debug:
                 return original(p, flags)  # only what marshal stores as it is: no subclasses
@@ -99,19 +117,11 @@ class CodeCache:
                 self.used.add(key)
                 return _sre.compile(p, *program)
             pattern = original(p, flags)
-            parsed = _parser.parse(p, flags)
-            groupindex = dict(parsed.state.groupdict)
-            indexgroup: list[str | None] = [None] * parsed.state.groups
-            for name, i in groupindex.items():
-                indexgroup[i] = name
-            program = (
-                int(flags | parsed.state.flags),
-                [int(op) for op in _compiler._code(parsed, flags)],
-                parsed.state.groups - 1,
-                groupindex,
-                tuple(indexgroup),
-            )
-            rebuilt = _sre.compile(p, *program)
+            try:
+                program = derive(p, flags)
+                rebuilt = _sre.compile(p, *program)
+            except Exception:  # internals this module doesn't know (another Python): no caching
+                return pattern
             if (
                 rebuilt == pattern
                 and rebuilt.groups == pattern.groups
@@ -128,6 +138,9 @@ class CodeCache:
         """Write the cache when this run compiled something new (atomically; errors ignored)."""
         if not (self.compiled or self.compiled_patterns) or sys.dont_write_bytecode:
             return
+        process = sys.modules.get("multiprocessing.process")
+        if os.getpid() != self.pid or (process is not None and process.parent_process() is not None):
+            return  # a forked child, or a pool's worker: its parent may stop it in the middle of a write
         codes: dict[str, CodeType] = self.codes
         programs: dict[tuple[str | bytes, int], Program] = self.programs
         if len(codes) > MAX_ENTRIES:
@@ -163,9 +176,13 @@ def install_regexes(path: Path | None = None) -> CodeCache:
     if "re" not in _PATCHED:
         import importlib
 
-        _compiler: Any = importlib.import_module("re._compiler")
-        _compiler.compile = cache.regex_compiler(_compiler.compile)  # re._compile calls it by this name
         _PATCHED.add("re")
+        try:
+            _compiler: Any = importlib.import_module("re._compiler")
+            patched = cache.regex_compiler(_compiler.compile)
+        except (ImportError, AttributeError):  # another Python's re: compile as it does
+            return cache
+        _compiler.compile = patched  # re._compile calls it by this name
     return cache
 
 
