@@ -14,6 +14,12 @@ SHARED = PROJECT.parent / "shared"
 ODCS_EXAMPLES = SHARED / "conformance" / "odcs"
 
 
+#: ``check`` in one process: for tests of what a run's results and reports say. The worker pool
+#: gives the same results (tests/test_pool_pays.py; tests/test_scale_parallel.py byte for byte) and
+#: each of its workers costs an interpreter start with polars and pandera imported.
+SERIAL = ("--jobs", "1")
+
+
 def run_cli(
     *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
@@ -41,12 +47,18 @@ def invoke(
     installed command (:func:`meshguard.cli.main`: its one-line errors and exit codes), and
     return what :func:`run_cli` returns: exit status, stdout and stderr as text.
 
+    What the command's own child processes (policy workers, pool workers, a forked report
+    writer) write to the inherited descriptors 1 and 2 is captured too and follows what this
+    process printed, so a leak or a second line from a child still shows.
+
     For tests of what a command does. A test whose subject is the process itself (start-up,
     imports, signals, a hang bounded by ``timeout``, the installed entry point) uses
-    :func:`run_cli`. ``timeout`` is accepted for the same signature and not enforced here.
-    The environment and working directory are restored afterwards; nothing is a TTY, as in
-    :func:`run_cli`."""
+    :func:`run_cli`, and so does a test that runs a server in a thread of the test process
+    (whatever that thread prints would land in the command's stderr). ``timeout`` is accepted
+    for the same signature and not enforced here. The environment and working directory are
+    restored afterwards; nothing is a TTY, as in :func:`run_cli`."""
     import io
+    import tempfile
     import traceback
 
     from click.testing import CliRunner
@@ -55,10 +67,17 @@ def invoke(
 
     saved_env, saved_cwd = dict(os.environ), os.getcwd()
     code: int = 0
-    with CliRunner().isolation(env=env) as (out, err, _):
+    with (
+        tempfile.TemporaryFile() as fd_out,
+        tempfile.TemporaryFile() as fd_err,
+        CliRunner().isolation(env=env) as (out, err, _),
+    ):
         if "MESHGUARD_DEBUG" not in (env or {}):
             os.environ.pop("MESHGUARD_DEBUG", None)
         os.chdir(cwd or PROJECT)
+        saved_fds = os.dup(1), os.dup(2)
+        os.dup2(fd_out.fileno(), 1)
+        os.dup2(fd_err.fileno(), 2)
         try:
             main(list(args))
         except SystemExit as exc:
@@ -71,13 +90,17 @@ def invoke(
         finally:
             sys.stdout.flush()
             sys.stderr.flush()
+            for fd, saved in zip((1, 2), saved_fds, strict=True):
+                os.dup2(saved, fd)
+                os.close(saved)
             os.chdir(saved_cwd)
             os.environ.clear()
             os.environ.update(saved_env)
-        texts = [
-            io.TextIOWrapper(io.BytesIO(s.getvalue()), encoding="utf-8", newline=None).read()
-            for s in (out, err)
-        ]
+        texts = []
+        for stream, fd_file in ((out, fd_out), (err, fd_err)):
+            fd_file.seek(0)
+            data = stream.getvalue() + fd_file.read()
+            texts.append(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline=None).read())
     return subprocess.CompletedProcess(["meshguard", *args], code, texts[0], texts[1])
 
 

@@ -9,7 +9,7 @@ import sys
 import click
 import pytest
 
-from conftest import PROJECT, run_cli
+from conftest import PROJECT, invoke
 from meshguard.cli import COMMANDS, cli
 from meshguard.commands.examples import EXAMPLES
 
@@ -28,7 +28,7 @@ def _commands() -> list[tuple[str, click.Command]]:
 
 @pytest.mark.parametrize("path", [p for p, _ in _commands()])
 def test_help_has_examples_that_use_real_options(path: str) -> None:
-    proc = run_cli(*path.split(), "--help")
+    proc = invoke(*path.split(), "--help")
     assert proc.returncode == 0, proc.stderr
     assert "Examples:" in proc.stdout and f"meshguard {path}" in proc.stdout
     command = dict(_commands())[path]

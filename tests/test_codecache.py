@@ -1,15 +1,18 @@
-"""The cache of the code ``dataclasses`` generates (``meshguard.codecache``): the CLI installs it
-before a command's modules define their classes, a second interpreter compiles nothing, and the
-classes it builds are the ones ``dataclasses`` builds without it (same code, same behaviour)."""
+"""The cache of what the interpreter compiles on every start (``meshguard.codecache``): the code
+``dataclasses`` generates and ``re``'s pattern programs. The CLI installs it before click and a
+command's modules load, a second interpreter compiles nothing, and the classes and patterns it
+builds are the ones the standard library builds without it (same code, same behaviour)."""
 
 from __future__ import annotations
 
 import json
 import marshal
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -57,7 +60,7 @@ exec(CLASS, cached)
 cache.save()
 print(json.dumps({"same_code": codes(plain["Point"]) == codes(cached["Point"]),
                   "plain": behaviour(plain), "cached": behaviour(cached),
-                  "compiled": cache.compiled, "used": len(cache.used)}))
+                  "compiled": cache.compiled, "used": sum(isinstance(k, str) for k in cache.used)}))
 """
 
 
@@ -106,8 +109,8 @@ def test_no_file_under_dont_write_bytecode_and_another_interpreters_file_is_igno
     assert _probe(path, write_bytecode=False)["compiled"] == 10
     assert not path.exists()
     _probe(path)
-    _header, codes = marshal.loads(path.read_bytes())
-    path.write_bytes(marshal.dumps(("another interpreter", codes)))
+    _header, codes, programs = marshal.loads(path.read_bytes())
+    path.write_bytes(marshal.dumps(("another interpreter", codes, programs)))
     assert _probe(path)["compiled"] == 10
     path.write_bytes(b"not marshal data")
     assert _probe(path)["compiled"] == 10
@@ -118,19 +121,166 @@ def repo(tmp_path: Path) -> Path:
     return init_repo(tmp_path, {"contracts/orders.odcs.yaml": contract("orders")})
 
 
-def test_the_cli_installs_the_cache_before_a_commands_modules_load(repo: Path) -> None:
+def test_the_cli_installs_the_cache_before_click_and_a_commands_modules_load(repo: Path) -> None:
     code = (
-        "import dataclasses, json, sys\n"
+        "import dataclasses, json, re, sys\n"
         "from meshguard.cli import main\n"
         "try:\n"
         "    main(['lint', 'contracts/orders.odcs.yaml'])\n"
         "except SystemExit:\n"
         "    pass\n"
+        "import click._compat\n"
         "import meshguard.codecache as cc\n"
-        "cache = cc._INSTALLED\n"
+        "cache = cc._CACHE\n"
+        "ansi = (click._compat._ansi_re.pattern, 0)\n"
         "print(json.dumps([cache is not None and getattr(dataclasses.exec, '__self__', None) is cache,\n"
-        "                  len(cache.used) if cache else 0]))\n"
+        "                  sum(isinstance(k, str) for k in cache.used) if cache else 0,\n"
+        "                  sum(isinstance(k, tuple) for k in cache.used) if cache else 0,\n"
+        "                  bool(cache) and ansi in cache.used]))\n"
     )
-    installed, used = json.loads(_run(code, cwd=repo, write_bytecode=False))
+    installed, texts, patterns, click_pattern = json.loads(_run(code, cwd=repo, write_bytecode=False))
     assert installed is True
-    assert used > 50  # the config, contract and results models went through it
+    assert texts > 50  # the config, contract and results models went through it
+    assert patterns > 20  # PyYAML's resolver, the lint rules...
+    assert click_pattern is True  # ...and click's, compiled when click is imported
+
+
+TEXTS = [
+    "Contact: Ann.Lee+x@mail.example.org, aab EMAIL camelCase",
+    "1.2.3-rc.1",
+    "On",
+    "aaabc",
+    "\x01",
+    ".inf",
+]
+
+#: patterns of every shape: groups (named, non-capturing), classes, flags, bytes, lookarounds
+PATTERNS = [
+    (r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?$", 0),
+    (r"(?P<user>[\w.+-]+)@(?P<host>[\w-]+(\.[\w-]+)+)", 0),
+    (r"\b(e ?mail|phone|date of birth)\b", int(re.IGNORECASE)),
+    (r"(?<=[a-z0-9])(?=[A-Z])", 0),
+    (r"[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010ffff]", 0),
+    (r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.(?:inf|Inf|INF))$", int(re.X)),
+    (r"(?i)^(yes|no|true|false|on|off)$", 0),
+    (r"a{2,5}?b*+c", int(re.M | re.S)),
+]
+
+REGEX_PROBE = """
+import json, re, sys
+from pathlib import Path
+from re import _compiler
+original = _compiler.compile
+from meshguard.codecache import install_regexes
+cache = install_regexes(Path(sys.argv[1]))
+re.purge()
+same = []
+for source, flags in PATTERNS:
+    for p in (source, source.encode("ascii", "backslashreplace")) if flags == 0 else (source,):
+        try:
+            plain = original(p, flags)
+        except re.error:
+            continue
+        cached = re.compile(p, flags)
+        same.append(cached == plain and cached.groupindex == plain.groupindex and cached.groups == plain.groups)
+found = [[list(m.span()) for t in TEXTS for m in re.compile(p, f).finditer(t)] for p, f in PATTERNS]
+cache.save()
+print(json.dumps({"same": same, "found": found, "compiled": cache.compiled_patterns}))
+"""
+
+
+def _regex_probe(path: Path) -> dict[str, Any]:
+    out: dict[str, Any] = json.loads(
+        _run(f"PATTERNS = {PATTERNS!r}\nTEXTS = {TEXTS!r}\n{REGEX_PROBE}", str(path))
+    )
+    return out
+
+
+def test_patterns_from_the_cache_equal_the_ones_re_builds_and_match_the_same(tmp_path: Path) -> None:
+    path = tmp_path / "codes.marshal"
+    first = _regex_probe(path)
+    assert first["compiled"] >= len(PATTERNS) and path.is_file()
+    second = _regex_probe(path)
+    assert second["compiled"] == 0
+    assert first["same"] == second["same"] == [True] * len(first["same"])
+    assert len(first["same"]) > len(PATTERNS)  # the bytes forms too
+    assert all(first["found"])  # every pattern matches somewhere
+    assert (
+        second["found"]
+        == first["found"]
+        == [[list(m.span()) for t in TEXTS for m in re.compile(p, f).finditer(t)] for p, f in PATTERNS]
+    )
+
+
+def test_what_marshal_cannot_store_goes_around_the_cache_and_the_rest_is_still_saved(tmp_path: Path) -> None:
+    path = tmp_path / "codes.marshal"
+    code = (
+        "import json, re, sys\n"
+        "from pathlib import Path\n"
+        "from re import _compiler\n"
+        "from meshguard.codecache import install_regexes\n"
+        "cache = install_regexes(Path(sys.argv[1]))\n"
+        "class Text(str):\n"
+        "    pass\n"
+        "found = [bool(_compiler.compile(Text('a+b'), 0).match('aab')),\n"
+        "         bool(_compiler.compile('x+', re.IGNORECASE).match('XX')),\n"
+        "         bool(re.compile('(?i)q+').match('QQ'))]\n"
+        "cache.save()\n"
+        "print(json.dumps([found, cache.compiled_patterns]))\n"
+    )
+    found, compiled = json.loads(_run(code, str(path)))
+    assert found == [True, True, True]
+    assert compiled == 1  # the plain str with int flags; the str subclass and the RegexFlag went around
+    _header, _codes, programs = marshal.loads(path.read_bytes())
+    assert list(programs) == [("(?i)q+", 0)]
+
+
+def test_a_forked_child_or_a_pool_worker_never_writes_the_file(tmp_path: Path) -> None:
+    """A pool's workers are stopped by their parent at the end of a run: one stopped while
+    writing left a partial file behind."""
+    path = tmp_path / "codes.marshal"
+    code = (
+        "import multiprocessing, os, re, sys\n"
+        "from pathlib import Path\n"
+        "from meshguard.codecache import install_regexes\n"
+        "def child(path):\n"
+        "    cache = install_regexes(Path(path))\n"
+        "    re.compile('in a spawned worker+')\n"
+        "    cache.save()\n"
+        "if __name__ == '__main__':\n"
+        "    cache = install_regexes(Path(sys.argv[1]))\n"
+        "    re.compile('in the parent+')\n"
+        "    pid = os.fork()\n"
+        "    if pid == 0:\n"
+        "        cache.save()\n"
+        "        os._exit(0)\n"
+        "    os.waitpid(pid, 0)\n"
+        "    forked = Path(sys.argv[1]).exists()\n"
+        "    worker = multiprocessing.get_context('spawn').Process(target=child, args=(sys.argv[1],))\n"
+        "    worker.start()\n"
+        "    worker.join()\n"
+        "    print(forked, Path(sys.argv[1]).exists(), worker.exitcode)\n"
+    )
+    script = tmp_path / "probe.py"
+    script.write_text(code, encoding="utf-8")
+    assert (
+        _run(
+            f"import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path({str(script)!r}, run_name='__main__')",
+            str(script),
+            str(path),
+        )
+        == "False False 0"
+    )
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_another_pythons_re_internals_mean_no_caching_not_an_error(tmp_path: Path) -> None:
+    code = (
+        "import json, re, sys, types\n"
+        "from pathlib import Path\n"
+        "sys.modules['re._parser'] = types.SimpleNamespace()  # a parser without parse()\n"
+        "from meshguard.codecache import install_regexes\n"
+        "cache = install_regexes(Path(sys.argv[1]))\n"
+        "print(json.dumps([bool(re.compile('ab+c', re.I).search('xABBC')), cache.compiled_patterns]))\n"
+    )
+    assert json.loads(_run(code, str(tmp_path / "codes.marshal"))) == [True, 0]

@@ -18,7 +18,7 @@ import duckdb
 import psycopg
 import pytest
 
-from conftest import run_cli
+from conftest import invoke
 from meshguard.config import load_config
 from meshguard.contracts.load import load_contract
 from meshguard.quality.stage import run_quality
@@ -159,7 +159,7 @@ def test_minority_phone_numbers_flagged_and_never_printed(
         f"{fmt}={repo / 'out' / ('r.' + fmt)}" for fmt in ("json", "sarif", "junit", "markdown", "html")
     ]
     args = ["check", "--decision-log", str(log), "--format", "text", "--reports", str(repo / "reports")]
-    r = run_cli(
+    r = invoke(
         *args, *[a for o in outputs for a in ("--output", o)], cwd=repo, env={"MESHGUARD_PG_USER": pg["user"]}
     )
     assert r.returncode == 1, r.stdout + r.stderr

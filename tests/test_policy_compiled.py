@@ -151,3 +151,21 @@ def test_an_answer_with_the_programs_undefined_marker_goes_to_the_interpreter(
     decided = compiled.evaluate(text)
     assert decided == plain.evaluate(text)
     assert decided.values["meshguard.quality.deny_failed_quality"] == []
+
+
+def test_engine_compiled_false_in_meshguard_yaml_keeps_the_interpreter(tmp_path: Any) -> None:
+    """The opt-out: ``engine: {compiled: false}`` and the embedded engine's workers never compile."""
+    from meshguard.config import load_config
+    from meshguard.policy.embedded import open_embedded
+    from meshguard.stages import PolicyContext
+
+    decided = []
+    for setting in ("", "engine:\n  compiled: false\n"):
+        (tmp_path / "meshguard.yaml").write_text(setting)
+        config = load_config(tmp_path)
+        engine = open_embedded(PACK, config, PolicyContext())
+        try:
+            decided.append((config.engine.compiled, [w.compiled for w in engine._workers]))
+        finally:
+            engine.close()
+    assert decided == [(True, [True]), (False, [False])]

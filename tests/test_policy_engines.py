@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT, run_cli
+from conftest import PROJECT, invoke, run_cli
 from meshguard.errors import EngineUnavailable
 from meshguard.policy.bundle import load_bundle
 from meshguard.policy.engine import open_engine
@@ -136,12 +136,12 @@ def test_opa_faults_fail_closed(repo: Path, opa: OpaStandIn, fault: str, reason:
 
 
 def test_opa_unreachable_fails_closed(repo: Path) -> None:
-    proc = run_cli("policy", "eval", "good", "--engine", "opa", "--opa-url", "http://127.0.0.1:9", cwd=repo)
+    proc = invoke("policy", "eval", "good", "--engine", "opa", "--opa-url", "http://127.0.0.1:9", cwd=repo)
     assert proc.returncode == 3 and "OPA at http://127.0.0.1:9" in proc.stderr
 
 
 def test_opa_without_url_is_a_usage_error(repo: Path) -> None:
-    proc = run_cli("check", "--engine", "opa", cwd=repo)
+    proc = invoke("check", "--engine", "opa", cwd=repo)
     assert proc.returncode == 2 and "--opa-url" in proc.stderr
 
 
@@ -149,7 +149,7 @@ def test_policy_syntax_error_gives_file_line_col(repo: Path) -> None:
     (repo / "policies" / "broken.rego").write_text(
         "package meshguard.broken\n\ndeny contains msg if {\n  msg := \n}\n", encoding="utf-8"
     )
-    proc = run_cli("check", cwd=repo)
+    proc = invoke("check", cwd=repo)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "meshguard: error: policies/broken.rego:4:7: " in proc.stderr, proc.stderr
     assert proc.stderr.count("\n") == 1
@@ -182,7 +182,7 @@ def test_builtin_error_errors_one_rule_and_keeps_the_others(repo: Path) -> None:
         'deny_net contains msg if {\n  r := http.send({"method": "get", "url": "http://127.0.0.1:9/"})\n  msg := "x"\n}\n',
         encoding="utf-8",
     )
-    proc = run_cli("policy", "eval", "bad", "--format", "json", cwd=repo, env={"RUST_BACKTRACE": "1"})
+    proc = invoke("policy", "eval", "bad", "--format", "json", cwd=repo, env={"RUST_BACKTRACE": "1"})
     assert proc.returncode == 1, proc.stderr
     (result,) = json.loads(proc.stdout)["products"]
     status = {c["id"]: c for c in result["checks"]}

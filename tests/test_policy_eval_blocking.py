@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import invoke
 
 POLICY = """package meshguard.demo
 
@@ -34,7 +34,7 @@ def _eval(tmp_path: Path, severity: str, doc: dict[str, bool]) -> int:
     (tmp_path / "policies" / "demo.rego").write_text(POLICY.format(severity=severity), encoding="utf-8")
     (tmp_path / "meshguard.yaml").write_text("policies:\n  builtin: false\n", encoding="utf-8")
     (tmp_path / "in.json").write_text(json.dumps(doc), encoding="utf-8")
-    r = run_cli("policy", "eval", "--input", "in.json", "--format", "json", cwd=tmp_path)
+    r = invoke("policy", "eval", "--input", "in.json", "--format", "json", cwd=tmp_path)
     assert r.returncode in (0, 1), r.stderr
     (product,) = json.loads(r.stdout)["products"]
     found = {f["rule_id"] for f in product["findings"]}

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import jsonschema
 import pytest
 
-from conftest import PROJECT, run_cli
+from conftest import PROJECT, invoke
 from meshguard.config import load_config
 from meshguard.contracts.repo import lint_repo
 from meshguard.policy.input import build_input, input_schema
@@ -55,7 +55,7 @@ EXPECTED_MESH_FINDINGS = {
 
 @pytest.mark.slow
 def test_example_mesh_policy_findings_are_exactly_the_expected_ones() -> None:
-    proc = run_cli("check", "--format", "json", "--now", NOW, "--no-reports", "--no-history", cwd=PROJECT)
+    proc = invoke("check", "--format", "json", "--now", NOW, "--no-reports", "--no-history", cwd=PROJECT)
     assert proc.returncode == 1, proc.stderr
     mesh = json.loads(proc.stdout)
     assert mesh["engine"] == "embedded" and mesh["policy_bundle_hash"].startswith("sha256:")
@@ -109,7 +109,7 @@ def test_every_example_input_validates_against_the_schema() -> None:
 
 
 def test_policy_input_command_prints_the_document() -> None:
-    proc = run_cli("policy", "input", "patients", cwd=PROJECT)
+    proc = invoke("policy", "input", "patients", cwd=PROJECT)
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     jsonschema.validate(doc, input_schema())
@@ -119,7 +119,7 @@ def test_policy_input_command_prints_the_document() -> None:
 
 def test_policy_test_command_passes_on_the_pack() -> None:
     # the example repo has no policies/ folder: the built-in pack's own tests run
-    proc = run_cli("policy", "test", "-v", cwd=PROJECT)
+    proc = invoke("policy", "test", "-v", cwd=PROJECT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     summary = proc.stdout.strip().splitlines()[-1]
     n = int(summary.split()[0])

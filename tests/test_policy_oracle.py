@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import odcs_examples, run_cli
+from conftest import invoke, odcs_examples
 from meshguard.config import Config
 from meshguard.contracts.load import load_contract
 from meshguard.policy.bundle import Module, load_bundle
@@ -71,7 +71,7 @@ def _decision_inputs(log: Path) -> list[dict[str, Any]]:
 def test_example_mesh_decided_identically(pair: EnginePair, tmp_path: Path) -> None:
     """Every example product with its data and quality results, as the pipeline builds the input."""
     log = tmp_path / "decisions.jsonl"
-    r = run_cli("check", "--no-reports", "--no-history", "--format", "json", "--decision-log", str(log))
+    r = invoke("check", "--no-reports", "--no-history", "--format", "json", "--decision-log", str(log))
     assert r.returncode in (0, 1), r.stderr
     docs = _decision_inputs(log)
     assert len(docs) >= 8 and any("data" in d for d in docs)
@@ -301,15 +301,15 @@ def test_policy_lint_warns_about_a_pattern_the_evaluators_disagree_on(tmp_path: 
     (repo / "policies").mkdir(parents=True)
     (repo / "meshguard.yaml").write_text("contracts: {dir: contracts}\n", encoding="utf-8")
     (repo / "policies" / "mine.rego").write_text(NEGATED_LOOKUP, encoding="utf-8")
-    r = run_cli("policy", "lint", "--strict", cwd=repo)
+    r = invoke("policy", "lint", "--strict", cwd=repo)
     assert r.returncode == 1 and "policies/mine.rego:3: warning PORT001" in r.stdout, r.stdout + r.stderr
     (repo / "policies" / "mine.rego").write_text(PORTABLE, encoding="utf-8")
-    r = run_cli("policy", "lint", "--strict", cwd=repo)
+    r = invoke("policy", "lint", "--strict", cwd=repo)
     assert r.returncode == 0 and "0 portability warning(s)" in r.stdout, r.stdout + r.stderr
 
 
 def test_the_pack_has_no_portability_warning() -> None:
-    r = run_cli("policy", "lint", "--strict", str(POLICIES))
+    r = invoke("policy", "lint", "--strict", str(POLICIES))
     assert r.returncode == 0, r.stdout
 
 
@@ -318,7 +318,7 @@ def test_the_opa_inprocess_engine_decides_the_example_mesh_like_the_embedded_one
     """``--engine opa-inprocess``: OPA's own evaluator as a user-facing engine, no server."""
 
     def decisions(engine: str) -> list[tuple[str, str, str, str]]:
-        r = run_cli("check", "--no-reports", "--no-history", "--format", "json", "--engine", engine)
+        r = invoke("check", "--no-reports", "--no-history", "--format", "json", "--engine", engine)
         assert r.returncode == 1, r.stderr
         doc = json.loads(r.stdout)
         assert doc["engine"] == engine

@@ -12,7 +12,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from conftest import PROJECT, run_cli
+from conftest import PROJECT, invoke
 from meshguard import __version__
 from meshguard.results.load import results_schema
 from meshkit import copy_example_repo
@@ -37,7 +37,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, list[dict[
     out = []
     for i in range(2):
         log = root / f"decisions-{i}.jsonl"
-        r = run_cli("check", "--format", "json", "--no-history", "--decision-log", str(log), cwd=root)
+        r = invoke("check", "--format", "json", "--no-history", "--decision-log", str(log), cwd=root)
         assert r.returncode in (0, 1), r.stderr
         out.append((r.stdout, [json.loads(line) for line in log.read_text().splitlines()]))
     return out
@@ -121,8 +121,8 @@ def test_decision_log_from_config_and_unwritable(tmp_path: Path) -> None:
         {"good": compliant()},
         config="contracts: {dir: contracts}\ndecision_log: logs/d.jsonl\n",
     )
-    r = run_cli("check", "--no-data", "--no-history", cwd=repo)
+    r = invoke("check", "--no-data", "--no-history", cwd=repo)
     assert r.returncode in (0, 1), r.stderr
     assert len((repo / "logs" / "d.jsonl").read_text().splitlines()) == 1
-    r = run_cli("check", "--no-data", "--no-history", "--decision-log", "/proc/nope/d.jsonl", cwd=repo)
+    r = invoke("check", "--no-data", "--no-history", "--decision-log", "/proc/nope/d.jsonl", cwd=repo)
     assert r.returncode == 3 and "cannot open the decision log" in r.stderr and r.stderr.count("\n") == 1

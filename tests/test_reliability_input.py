@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 import yaml
 
-from conftest import run_cli
+from conftest import invoke, run_cli
 from fuzzkit import SEED_DOCS, Workdir
 from quality_repo import CUSTOMERS, make_repo, write_contract
 
@@ -140,7 +140,7 @@ def test_limits_are_configurable(tmp_path: Path) -> None:
 )
 def test_hostile_config_is_one_clear_line(tmp_path: Path, config: str, expect: str) -> None:
     (tmp_path / "meshguard.yaml").write_text(config, encoding="utf-8")
-    r = run_cli("lint", cwd=tmp_path)
+    r = invoke("lint", cwd=tmp_path)
     assert r.returncode == 2 and expect in r.stderr and "meshguard.yaml" in r.stderr, r.stderr
     assert "Traceback" not in r.stderr and r.stderr.count("\n") == 1
 
@@ -334,7 +334,7 @@ def test_corrupt_parquet_through_the_cli_is_one_clear_line(tmp_path: Path) -> No
     doc = copy.deepcopy(SEED_DOCS[0])
     doc["servers"] = [{"server": "s", "type": "local", "path": "data/c.parquet", "format": "parquet"}]
     write_contract(root / "contracts" / "customers.odcs.yaml", doc)
-    r = run_cli("test", "customers", "--root", str(root), "--format", "json")
+    r = invoke("test", "customers", "--root", str(root), "--format", "json")
     assert r.returncode == 1, r.stderr[-2000:]
     product = json.loads(r.stdout)["products"][0]
     data = next(c for c in product["checks"] if c["id"].endswith(".data"))
@@ -346,11 +346,11 @@ def test_waivers_share_the_yaml_limits(tmp_path: Path) -> None:
     from policykit import make_repo as policy_repo
 
     repo = policy_repo(tmp_path / "gov", {"good": compliant()}, waivers=BOMB)
-    r = run_cli("check", "--no-data", cwd=repo)
+    r = invoke("check", "--no-data", cwd=repo)
     assert r.returncode == 2 and "waivers.yaml:1:1: document expands to more than 1000000 nodes" in r.stderr
     (repo / "meshguard.yaml").write_text("contracts: {dir: contracts}\nlimits: {max_bytes: 100}\n")
     (repo / "waivers.yaml").write_text("waivers: []\n" + "# pad\n" * 50, encoding="utf-8")
-    r = run_cli("check", "--no-data", cwd=repo)
+    r = invoke("check", "--no-data", cwd=repo)
     assert r.returncode == 2 and "waivers.yaml: file is 312 bytes, over the 100-byte limit" in r.stderr, (
         r.stderr
     )
@@ -383,5 +383,5 @@ def test_error_messages_stay_on_one_line_whatever_they_quote(tmp_path: Path) -> 
     (tmp_path / "meshguard.yaml").write_text(
         "sensitivity:\n  ? 'two\n\n    lines'\n  : [null]\n", encoding="utf-8"
     )
-    r = run_cli("lint", cwd=tmp_path)
+    r = invoke("lint", cwd=tmp_path)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "sensitivity.two\\nlines" in r.stderr, r.stderr

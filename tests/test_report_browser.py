@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from browser import Browser, chromium_binary, serve
-from conftest import PROJECT, invoke
+from conftest import PROJECT, SERIAL, invoke
 from meshkit import copy_example_repo
 
 ARTIFACTS = PROJECT / "tests" / "artifacts"
@@ -50,7 +50,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
         assert invoke("init", cwd=root).returncode == 0
     scaffold = (PROJECT / "src" / "meshguard" / "scaffold" / "contract.odcs.yaml").read_text()
     (root / "contracts" / "hostile.odcs.yaml").write_text(hostile_contract(scaffold))
-    r = invoke("check", "--format", "json", "--no-history", cwd=root)
+    r = invoke("check", "--format", "json", "--no-history", *SERIAL, cwd=root)
     assert r.returncode in (0, 1), r.stderr
     return root / "reports", json.loads(r.stdout)
 

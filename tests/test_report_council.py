@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT, invoke
+from conftest import PROJECT, SERIAL, invoke
 from meshguard.report.formats import RenderContext, get
 from meshguard.results.council import fold_consequences
 from meshguard.results.model import CheckResult, Finding, Location, MeshResult, ProductResult
@@ -227,7 +227,7 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def check_json(root: Path, *args: str) -> dict:
-    r = invoke("check", "--format", "json", "--no-reports", "--fail-on", "never", *args, cwd=root)
+    r = invoke("check", "--format", "json", "--no-reports", "--fail-on", "never", *SERIAL, *args, cwd=root)
     assert r.returncode == 0, r.stderr
     return json.loads(r.stdout)
 
@@ -289,7 +289,7 @@ def test_changes_since_the_previous_run(example: Path, tmp_path: Path) -> None:
 
 
 def test_matrix_exports(example: Path) -> None:
-    r = invoke("check", "--no-history", "--fail-on", "never", "--format", "json", cwd=example)
+    r = invoke("check", "--no-history", "--fail-on", "never", "--format", "json", *SERIAL, cwd=example)
     doc = json.loads(r.stdout)
     reports = example / "reports"
     rows = list(csv.DictReader(io.StringIO((reports / "compliance.csv").read_text())))

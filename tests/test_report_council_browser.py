@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from browser import Browser, chromium_binary, serve
-from conftest import PROJECT, invoke
+from conftest import PROJECT, SERIAL, invoke
 from meshkit import copy_example_repo
 
 pytestmark = pytest.mark.skipif(
@@ -44,7 +44,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     root = copy_example_repo(PROJECT, tmp_path_factory.mktemp("mesh"))
 
     def check() -> dict:
-        r = invoke("check", "--format", "json", "--fail-on", "never", cwd=root)
+        r = invoke("check", "--format", "json", "--fail-on", "never", *SERIAL, cwd=root)
         assert r.returncode == 0, r.stderr
         return json.loads(r.stdout)
 

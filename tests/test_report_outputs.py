@@ -25,7 +25,7 @@ import jsonschema
 import pytest
 from lxml import etree
 
-from conftest import PROJECT, SHARED, invoke
+from conftest import PROJECT, SERIAL, SHARED, invoke
 from meshguard.report import formats
 from meshguard.report.formats import RenderContext
 from meshguard.results.model import CheckResult, Finding, Location, MeshResult, ProductResult, Waiver
@@ -136,6 +136,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
     for i in range(2):
         r = invoke(
             "check",
+            *SERIAL,
             "--no-history",
             "--no-reports",
             "--fail-on",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT, run_cli
+from conftest import PROJECT, invoke
 from meshguard.config import load_config
 from meshguard.contracts.repo import load_all
 from meshkit import copy_example_repo
@@ -55,7 +55,7 @@ def guarded_values(root: Path) -> dict[str, set[str]]:
 def test_no_guarded_value_in_any_output(tmp_path: Path) -> None:
     root = copy_example_repo(PROJECT, tmp_path / "mesh")
     args = [a for f in FORMATS for a in ("--output", f"{f}=out/results.{f}")]
-    r = run_cli("check", *args, cwd=root)
+    r = invoke("check", *args, cwd=root)
     assert r.returncode in (0, 1), r.stderr
     guarded = guarded_values(root)
     assert guarded, "the example data has guarded columns"

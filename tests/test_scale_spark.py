@@ -87,6 +87,32 @@ def test_spark_sampling_is_seeded_and_reported(repos: tuple[Path, Path]) -> None
         assert _comparable(first[rel]) == _comparable(again[rel])
 
 
+def test_keys_of_duplicates_counted_by_a_job_of_their_own_past_the_exact_sum(
+    repos: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The keys that rows share are counted by a double sum of 1/n, exact below EXACT_SUM_ROWS
+    shared rows; past it one more job counts them: the same results as the polars path."""
+    import meshguard.quality.spark as spark_backend
+
+    calls: list[int] = []
+    real_run = spark_backend.run
+
+    def run(action: Any) -> Any:
+        calls.append(1)
+        return real_run(action)
+
+    monkeypatch.setattr(spark_backend, "run", run)
+    one = PARQUET[:1]
+    summed = _run(repos[1], one)
+    by_sum = len(calls)
+    calls.clear()
+    monkeypatch.setattr(spark_backend, "EXACT_SUM_ROWS", 1)
+    recounted, polars_side = _run(repos[1], one), _run(repos[0], one)
+    assert len(calls) > by_sum  # the recount ran: the sample data has rows sharing a key
+    for rel in one:
+        assert _comparable(recounted[rel]) == _comparable(polars_side[rel]) == _comparable(summed[rel])
+
+
 def test_one_aggregation_and_one_samples_job_per_table(
     repos: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -489,3 +489,12 @@ def test_an_exact_detector_counts_what_the_narrowing_kept() -> None:
     assert exact.hits("c", d.STRING, sample, 0.05, ["x1", "x2"]) == 2
     assert exact.hits("c", d.STRING, sample, 0.05) is None
     assert inexact.hits("c", d.STRING, sample, 0.05, ["x1", "x2"]) is None
+
+
+def test_an_inexact_detector_tests_only_the_values_the_narrowing_kept() -> None:
+    """With an inexact narrowing, each kept value is tested and only those: a value left out by
+    the narrowing is never counted, even one the detector's test would accept."""
+    inexact = d.Detector("y", "y", value=lambda v: v != "b", candidates="y")
+    sample = ["a", "b", "c", "e"]
+    assert inexact.hits("c", d.STRING, sample, 0.05, ["a", "b"]) == 1
+    assert inexact.hits("c", d.STRING, sample, 0.05) == 3

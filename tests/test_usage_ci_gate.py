@@ -6,7 +6,7 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from conftest import run_cli
+from conftest import invoke
 from usage_helpers import contract, git, init_repo
 
 BROKEN = "      - name: notes\n"  # no logicalType: MG013 error
@@ -34,7 +34,7 @@ def test_ci_on_github_actions_writes_summary_annotations_junit_and_sarif(tmp_pat
         "GITHUB_BASE_REF": "main",
         "GITHUB_STEP_SUMMARY": str(summary),
     }
-    proc = run_cli("check", "--ci", "--no-data", "--no-history", cwd=repo, env=env)
+    proc = invoke("check", "--ci", "--no-data", "--no-history", cwd=repo, env=env)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     # annotations: one workflow command per blocking finding, with file and line
     line = next(ln for ln in proc.stderr.splitlines() if ln.startswith("::error ") and "MG013" in ln)
@@ -65,7 +65,7 @@ def test_ci_changed_only_on_gitlab_uses_the_merge_request_base(tmp_path: Path) -
         "CI_MERGE_REQUEST_DIFF_BASE_SHA": base,
         "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
     }
-    proc = run_cli(
+    proc = invoke(
         "check", "--ci", "--changed-only", "--no-data", "--no-history", "--format", "json", cwd=repo, env=env
     )
     assert proc.returncode == 1, proc.stdout + proc.stderr
@@ -79,7 +79,7 @@ def test_without_ci_nothing_extra_is_written(tmp_path: Path) -> None:
     repo = _repo(tmp_path)
     summary = tmp_path / "summary.md"
     env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)}
-    proc = run_cli("check", "--no-data", "--no-history", "--no-reports", cwd=repo, env=env)
+    proc = invoke("check", "--no-data", "--no-history", "--no-reports", cwd=repo, env=env)
     assert proc.returncode == 1
     assert not summary.exists()
     assert not (repo / "reports").exists()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import PROJECT, run_cli
+from conftest import PROJECT, invoke
 from meshguard.config import load_config
 from meshguard.pipeline import run
 from meshguard.stages import RunOptions
@@ -24,7 +24,7 @@ def documented_changelog() -> str:
 
 
 def test_orders_changelog_matches_the_docs() -> None:
-    proc = run_cli(
+    proc = invoke(
         "changelog", f"{ORDERS}/1.1.0.odcs.yaml", f"{ORDERS}/2.0.0.odcs.yaml", cwd=PROJECT, env={"CI": ""}
     )
     assert proc.returncode == 0, proc.stderr
@@ -33,7 +33,7 @@ def test_orders_changelog_matches_the_docs() -> None:
 
 
 def test_orders_major_bump_passes_diff() -> None:
-    proc = run_cli("diff", f"{ORDERS}/2.0.0.odcs.yaml", "--format", "json", cwd=PROJECT, env={"CI": ""})
+    proc = invoke("diff", f"{ORDERS}/2.0.0.odcs.yaml", "--format", "json", cwd=PROJECT, env={"CI": ""})
     assert proc.returncode == 0, proc.stderr
     assert '"version": "1.1.0"' in proc.stdout and '"findings": []' in proc.stdout
 

@@ -11,10 +11,13 @@ import os
 import sys
 from typing import Any, NoReturn
 
-import click
-
+from meshguard import codecache
 from meshguard.errors import ExitCode, MeshguardError, missing_extra
 from meshguard.version import __version__
+
+codecache.install_regexes()  # before click, PyYAML and the rest compile their patterns
+
+import click  # noqa: E402
 
 #: command name → "module:attribute" of a click.Command
 COMMANDS: dict[str, str] = {
@@ -40,9 +43,7 @@ class LazyGroup(click.Group):
         if target is None:
             return None
         module, _, attr = target.partition(":")
-        from meshguard.codecache import install
-
-        install()  # before the command's modules define their dataclasses
+        codecache.install()  # before the command's modules define their dataclasses
         command = getattr(importlib.import_module(module), attr)
         assert isinstance(command, click.Command)
         from meshguard.commands.examples import with_examples

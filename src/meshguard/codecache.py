@@ -1,18 +1,29 @@
-"""A cache of the code ``dataclasses`` generates, kept beside the package's bytecode.
+"""What the interpreter compiles on every start, compiled once and kept beside the package's bytecode.
 
-On Python 3.11, ``@dataclass`` writes the source of each class's ``__init__``, ``__repr__``,
-``__eq__`` (and, when frozen, ``__setattr__``, ``__delattr__`` and ``__hash__``) and compiles
-it with ``exec`` on every start of the interpreter. The ~70 dataclasses the pre-commit hook
-defines spent about a quarter of its process compiling those methods.
+Two pure computations of the standard library took about 40 % of a pre-commit hook's process
+on Python 3.11, every run, for the same inputs:
 
-:func:`install` gives the ``dataclasses`` module an ``exec`` that compiles each generated text
-once and keeps the code object (``marshal``, the format of ``.pyc`` files) in
-``__pycache__/dataclass-code.<tag>.marshal``; a later start executes the stored code object.
-The code is what ``exec`` would have compiled from the same text (same file name
-``<string>``, no inherited ``__future__`` flags, the interpreter's optimisation level), so the
-classes behave exactly the same. The file is written at exit only when something new was
-compiled, not at all under ``PYTHONDONTWRITEBYTECODE`` (like ``.pyc`` files), and ignored when
-another interpreter wrote it or it can't be read.
+- ``@dataclass`` writes the source of each class's ``__init__``, ``__repr__``, ``__eq__`` (and,
+  when frozen, ``__setattr__``, ``__delattr__`` and ``__hash__``) and compiles it with ``exec``;
+- ``re.compile`` parses each pattern and generates its matching program (PyYAML's resolver,
+  click, the detectors and the lint rules compile about 60 at import).
+
+:func:`install` memoises both and keeps the results in
+``__pycache__/compiled.<tag>.marshal`` (``marshal``, the format of ``.pyc`` files):
+
+- ``dataclasses`` gets an ``exec`` that compiles each generated text once and keeps the code
+  object; it is what ``exec`` compiles from the same text (file name ``<string>``, no inherited
+  ``__future__`` flags, the interpreter's optimisation level);
+- ``re``'s compiler keeps, per (pattern, flags), the arguments it passes to ``_sre.compile``
+  (final flags, program, groups, group names); a later start calls ``_sre.compile`` with them.
+  A record is kept only when the pattern it builds equals (``==``: flags, pattern and program)
+  the one ``re`` built, with the same groups.
+
+So classes and patterns are exactly those built without the cache. The file is written at exit
+only when something new was compiled, by the process that loaded it (not by a forked child or
+a pool's worker, which its parent may stop mid-write), not at all under
+``PYTHONDONTWRITEBYTECODE`` (like ``.pyc`` files), and ignored when another interpreter wrote
+it or it can't be read.
 """
 
 from __future__ import annotations
@@ -20,18 +31,20 @@ from __future__ import annotations
 import marshal
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import CodeType
 from typing import Any
 
-#: entries kept across runs; past this, a run writes back only the entries it used
+#: entries kept across runs, per kind; past this, a run writes back only the entries it used
 MAX_ENTRIES = 2000
 
-_DIR = Path(__file__).with_name("__pycache__")
+#: (flags, program, groups - 1, group index, index group): ``_sre.compile``'s arguments after the pattern
+Program = tuple[int, list[int], int, dict[str, int], tuple[str | None, ...]]
 
 
 def _default_path() -> Path:
-    return _DIR / f"dataclass-code.{sys.implementation.cache_tag}.marshal"
+    return Path(__file__).with_name("__pycache__") / f"compiled.{sys.implementation.cache_tag}.marshal"
 
 
 def _header() -> str:
@@ -39,19 +52,23 @@ def _header() -> str:
 
 
 class CodeCache:
-    """Source text of a generated method → its compiled code, loaded from and saved to ``path``."""
+    """Generated source → code object, and (pattern, flags) → program; loaded from and saved to ``path``."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.pid = os.getpid()
         self.codes: dict[str, CodeType] = {}
-        self.used: set[str] = set()
+        self.programs: dict[tuple[str | bytes, int], Program] = {}
+        self.used: set[Any] = set()
+        #: code objects and regex programs compiled (not found) in this run
         self.compiled = 0
+        self.compiled_patterns = 0
         try:
-            header, codes = marshal.loads(path.read_bytes())
-            if header == _header() and isinstance(codes, dict):
-                self.codes = codes
+            header, codes, programs = marshal.loads(path.read_bytes())
+            if header == _header() and isinstance(codes, dict) and isinstance(programs, dict):
+                self.codes, self.programs = codes, programs
         except (OSError, ValueError, EOFError, TypeError):
-            pass  # no cache yet, or an unreadable one: compile as dataclasses does
+            pass  # no cache yet, or an unreadable one: compile as the standard library does
 
     def exec(self, source: Any, globals: Any = None, locals: Any = None) -> None:
         """``exec`` for ``dataclasses``: the same code, compiled once per text."""
@@ -65,34 +82,117 @@ class CodeCache:
         self.used.add(source)
         exec(code, globals, locals)
 
+    def regex_compiler(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        """``re._compiler.compile`` through the cache; ``original`` builds what isn't cached."""
+        import importlib
+
+        _compiler: Any = importlib.import_module("re._compiler")
+        _parser: Any = importlib.import_module("re._parser")
+        _sre = _compiler._sre
+
+        debug = _compiler.SRE_FLAG_DEBUG
+        programs = self.programs
+
+        def derive(p: str | bytes, flags: int) -> Program:
+            """What ``re._compiler.compile`` passes to ``_sre.compile`` after the pattern."""
+            parsed = _parser.parse(p, flags)
+            groupindex = dict(parsed.state.groupdict)
+            indexgroup: list[str | None] = [None] * parsed.state.groups
+            for name, i in groupindex.items():
+                indexgroup[i] = name
+            return (
+                int(flags | parsed.state.flags),
+                [int(op) for op in _compiler._code(parsed, flags)],
+                parsed.state.groups - 1,
+                groupindex,
+                tuple(indexgroup),
+            )
+
+        def compile_pattern(p: Any, flags: int = 0) -> Any:
+            if type(p) not in (str, bytes) or type(flags) is not int or flags & debug:
+                return original(p, flags)  # only what marshal stores as it is: no subclasses
+            key = (p, flags)
+            program = programs.get(key)
+            if program is not None:
+                self.used.add(key)
+                return _sre.compile(p, *program)
+            pattern = original(p, flags)
+            try:
+                program = derive(p, flags)
+                rebuilt = _sre.compile(p, *program)
+            except Exception:  # internals this module doesn't know (another Python): no caching
+                return pattern
+            if (
+                rebuilt == pattern
+                and rebuilt.groups == pattern.groups
+                and rebuilt.groupindex == pattern.groupindex
+            ):
+                programs[key] = program
+                self.used.add(key)
+                self.compiled_patterns += 1
+            return pattern
+
+        return compile_pattern
+
     def save(self) -> None:
         """Write the cache when this run compiled something new (atomically; errors ignored)."""
-        if not self.compiled or sys.dont_write_bytecode:
+        if not (self.compiled or self.compiled_patterns) or sys.dont_write_bytecode:
             return
-        codes = self.codes
+        process = sys.modules.get("multiprocessing.process")
+        if os.getpid() != self.pid or (process is not None and process.parent_process() is not None):
+            return  # a forked child, or a pool's worker: its parent may stop it in the middle of a write
+        codes: dict[str, CodeType] = self.codes
+        programs: dict[tuple[str | bytes, int], Program] = self.programs
         if len(codes) > MAX_ENTRIES:
             codes = {k: v for k, v in codes.items() if k in self.used}
+        if len(programs) > MAX_ENTRIES:
+            programs = {k: v for k, v in programs.items() if k in self.used}
         tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
         try:
             self.path.parent.mkdir(exist_ok=True)
-            tmp.write_bytes(marshal.dumps((_header(), codes)))
+            tmp.write_bytes(marshal.dumps((_header(), codes, programs)))
             os.replace(tmp, self.path)
-        except OSError:
+        except (OSError, ValueError):
             tmp.unlink(missing_ok=True)
 
 
-_INSTALLED: CodeCache | None = None
+_CACHE: CodeCache | None = None
+_PATCHED: set[str] = set()
+
+
+def _cache(path: Path | None) -> CodeCache:
+    global _CACHE
+    if _CACHE is None:
+        import atexit
+
+        _CACHE = CodeCache(path or _default_path())
+        atexit.register(_CACHE.save)
+    return _CACHE
+
+
+def install_regexes(path: Path | None = None) -> CodeCache:
+    """Route ``re``'s pattern compiler through the cache (once per process)."""
+    cache = _cache(path)
+    if "re" not in _PATCHED:
+        import importlib
+
+        _PATCHED.add("re")
+        try:
+            _compiler: Any = importlib.import_module("re._compiler")
+            patched = cache.regex_compiler(_compiler.compile)
+        except (ImportError, AttributeError):  # another Python's re: compile as it does
+            return cache
+        _compiler.compile = patched  # re._compile calls it by this name
+    return cache
 
 
 def install(path: Path | None = None) -> CodeCache:
-    """Route ``dataclasses``' compiles through the cache at ``path`` (once per process)."""
-    global _INSTALLED
-    if _INSTALLED is None:
-        import atexit
+    """Route ``re``'s and ``dataclasses``' compiles through the cache at ``path`` (once per process)."""
+    cache = install_regexes(path)
+    if "dataclasses" not in _PATCHED:
         import dataclasses
 
-        _INSTALLED = CodeCache(path or _default_path())
         # dataclasses calls the name ``exec``: a module global shadows the builtin there
-        setattr(dataclasses, "exec", _INSTALLED.exec)  # noqa: B010
-        atexit.register(_INSTALLED.save)
-    return _INSTALLED
+        setattr(dataclasses, "exec", cache.exec)  # noqa: B010
+        _PATCHED.add("dataclasses")
+    return cache

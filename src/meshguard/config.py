@@ -65,6 +65,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
             "properties": {
                 "kind": {"type": "string", "enum": ["embedded", "opa", "opa-inprocess"]},
                 "timeout": {"type": "number", "exclusiveMinimum": 0},
+                "compiled": {"type": "boolean"},
                 "opa": {
                     "type": "object",
                     "additionalProperties": False,
@@ -167,6 +168,8 @@ class EngineConfig:
 
     kind: str = "embedded"
     timeout: float = 10.0
+    #: the embedded engine may decide the standard pack through regorus's compiled program
+    compiled: bool = True
     opa: OpaConfig = field(default_factory=OpaConfig)
 
 

@@ -105,18 +105,25 @@ class Worker:
     """One child process holding one loaded regorus engine."""
 
     def __init__(
-        self, bundle: PolicyBundle, timeout: float, *, with_tests: bool = False, core: str | None = None
+        self,
+        bundle: PolicyBundle,
+        timeout: float,
+        *,
+        with_tests: bool = False,
+        core: str | None = None,
+        compiled: bool = True,
     ) -> None:
         self.timeout = timeout
         self._proc = _spare() or _spawn()
         modules = [*bundle.modules, *(bundle.tests if with_tests else ())]
+        #: regorus's compiled program decides too, where it cannot differ (meshguard.policy.compiled)
+        self.compiled = compiled and core is None and not with_tests and compilable(bundle)
         spec = {
             "modules": [[m.path, m.text] for m in modules],
             "data": bundle.data,
             "rules": [f"{r.package}.{r.name}" for r in bundle.rules],
             "core": core,
-            # regorus's compiled program decides too, where it cannot differ (meshguard.policy.compiled)
-            "compiled": core is None and not with_tests and compilable(bundle),
+            "compiled": self.compiled,
         }
         # Loading is sent now and its answer read before the first decision, so the
         # worker's start-up overlaps with the stages that run before the policy stage.
@@ -200,10 +207,17 @@ class EmbeddedEngine:
     capabilities = EngineCapabilities(batches=True)
 
     def __init__(
-        self, bundle: PolicyBundle, timeout: float, *, core: str | None = None, name: str = "embedded"
+        self,
+        bundle: PolicyBundle,
+        timeout: float,
+        *,
+        core: str | None = None,
+        name: str = "embedded",
+        compiled: bool = True,
     ) -> None:
         self.name = name
         self.core = core
+        self.compiled = compiled
         self.bundle = bundle
         self.timeout = timeout
         self._local = threading.local()
@@ -214,7 +228,7 @@ class EmbeddedEngine:
     def _worker(self) -> Worker:
         worker: Worker | None = getattr(self._local, "worker", None)
         if worker is None or worker._proc.poll() is not None:
-            worker = Worker(self.bundle, self.timeout, core=self.core)
+            worker = Worker(self.bundle, self.timeout, core=self.core, compiled=self.compiled)
             self._local.worker = worker
             with self._lock:
                 self._workers.append(worker)
@@ -281,7 +295,7 @@ class EmbeddedEngine:
         if not pool:
             pool.append(self._worker())
         while len(pool) < n:
-            worker = Worker(self.bundle, self.timeout, core=self.core)
+            worker = Worker(self.bundle, self.timeout, core=self.core, compiled=self.compiled)
             pool.append(worker)
             with self._lock:
                 self._workers.append(worker)
@@ -295,4 +309,4 @@ class EmbeddedEngine:
 
 
 def open_embedded(bundle: PolicyBundle, config: Config, run: PolicyContext) -> EmbeddedEngine:
-    return EmbeddedEngine(bundle, config.engine.timeout)
+    return EmbeddedEngine(bundle, config.engine.timeout, compiled=config.engine.compiled)

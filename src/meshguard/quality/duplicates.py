@@ -29,6 +29,15 @@ class Duplicates:
     mask: Any  # the duplicated rows (a polars expression, or the table engine's mask)
 
 
+def duplicated(column: str) -> pl.Expr:
+    """The rows of an in-memory table whose ``column`` value (null included) another row holds:
+    the mask :func:`duplicates` gives for one column without ``skip_nulls``, as an aggregate's
+    input (the count then joins the other checks' pass)."""
+    import polars as pl
+
+    return pl.col(column).is_duplicated()
+
+
 def duplicates(table: PolarsTable, columns: list[str], *, skip_nulls: bool) -> Duplicates:
     """Duplicated keys over ``columns``; ``skip_nulls``: a key with a null is never a duplicate."""
     import polars as pl

@@ -55,6 +55,8 @@ if TYPE_CHECKING:
 #: a failing-row mask on Spark: a boolean Column, or a function DataFrame → failing rows
 Mask = Any
 ROWS = "__rows"
+#: fewer rows sharing a key than this: the double sum counting their keys is exact once rounded
+EXACT_SUM_ROWS = 2**26
 
 _SPARK_TYPES = {"Int64": "bigint", "Float64": "double", "String": "string", "Boolean": "boolean"}
 
@@ -194,7 +196,13 @@ class SparkTable(Table):
         """One job: the rows sharing a key (a window per key: Spark sorts the rows by key instead
         of building a hash table of every key twice, partial and final, as a ``groupBy`` does),
         their count, the count of keys, and the keys of the first duplicated rows in data order
-        (their mask is a column mask, so their samples join the samples job)."""
+        (their mask is a column mask, so their samples join the samples job).
+
+        The window counts the rows of each key and nothing else (a second function per key, the
+        first row number, cost about 15 % more CPU at 5M keys); the keys are counted from the
+        shared rows: a key of ``n`` rows adds ``1/n`` to a sum, exact once rounded while fewer
+        than :data:`EXACT_SUM_ROWS` rows share a key (a double sum of ``k`` terms errs by less
+        than ``k² × 2⁻⁵³``); beyond, one more job counts the distinct keys."""
         from pyspark.sql import Window
         from pyspark.sql import functions as F
 
@@ -208,7 +216,6 @@ class SparkTable(Table):
                 *[quoted(c) for c in columns],
                 F.col(ROW),
                 F.count(F.lit(1)).over(same).alias("__n"),
-                F.min(ROW).over(same).alias("__first"),
             )
             .filter(F.col("__n") > 1)
         )
@@ -217,11 +224,13 @@ class SparkTable(Table):
             *[quoted(c) for c in columns],
             F.col(ROW),
             F.count(F.lit(1)).over(every).alias("__rows"),
-            F.sum(F.when(F.col(ROW) == F.col("__first"), 1).otherwise(0)).over(every).alias("__groups"),
+            F.sum(F.lit(1.0) / F.col("__n")).over(every).alias("__groups"),
         )
         first = run(top.orderBy(ROW).limit(max(1, self.samples)).collect)
         rows = int(first[0]["__rows"]) if first else 0
-        dup_groups = int(first[0]["__groups"]) if first else 0
+        dup_groups = round(first[0]["__groups"]) if first else 0
+        if rows >= EXACT_SUM_ROWS:
+            dup_groups = int(run(shared.select(*[quoted(c) for c in columns]).distinct().count))
         found = F.lit(False)
         for r in first:  # the first duplicated rows' keys: their rows in data order start with them
             same_key = F.lit(True)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from meshguard.quality.duplicates import duplicates
+from meshguard.quality.duplicates import duplicated, duplicates
 from meshguard.quality.tableview import PolarsTable
 from meshguard.quality.types import Normalised
 from meshguard.sources.base import scrub
@@ -82,6 +82,11 @@ def streamed_failures(
         return mask & ~(bad if isinstance(bad, pl.Expr) else pl.lit(bad))
 
     masks, keys, errors = plan_masks(planned, builtin, pk, skip, required, violation)
+    if not table.streaming:  # a one-column key in memory: its duplicated rows counted in the same pass
+        for sid, cols in list(keys.items()):
+            if len(cols) == 1:
+                masks[sid] = duplicated(cols[0])
+                del keys[sid]
     counts = _count_all(table, masks, errors)
     out = {sid: Streamed(counts[sid], masks[sid]) for sid in counts}
     for sid, cols in keys.items():
