@@ -184,21 +184,3 @@ class WorkerPool:
             self._relay.join(timeout=5)  # it looks at ``stop`` every 0.1 s
             if not self._relay.is_alive():
                 self._steps.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def check_in_pool(
-    checker: Checker,
-    products: Sequence[LintedContract],
-    jobs: int,
-    listener: progress.Listener | None = None,
-    warm: Callable[[], None] | None = None,
-) -> Iterator[ProductResult]:
-    """:meth:`WorkerPool.check` in a pool started for these products alone."""
-    with WorkerPool.start(jobs, listener, warm) as pool:
-        yield from pool.check(checker, products)
