@@ -23,7 +23,8 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from meshguard.policy.metadata import is_decision_rule
+from meshguard.policy.engine import ROOT
+from meshguard.policy.metadata import collect_rules, is_decision_rule
 
 if TYPE_CHECKING:
     from meshguard.policy.bundle import Module, PolicyBundle
@@ -63,6 +64,29 @@ def _standard() -> tuple[frozenset[str], Any]:
     return texts, _shape(data or {})
 
 
+def decisions_query(modules: Iterable[Module]) -> str | None:
+    """An object of every decision rule of ``modules`` (``{"gdpr": {"deny_region":
+    data.meshguard.gdpr.deny_region, …}, …}``): the decisions of the interpreter's tree query
+    without its helper rules, so the program evaluates a helper only where a decision needs it
+    (about 3/4 of the tree's cost on the pack). None when the modules hold no decision rule
+    under ``data.meshguard``. One entry per line: regorus refuses lines over 1,024 columns."""
+    tree: dict[str, Any] = {}
+    for rule in collect_rules((m.path, m.text) for m in modules):
+        parts = rule.package.split(".")
+        if parts[0] != ROOT:
+            continue
+        node = tree
+        for part in parts[1:]:
+            node = node.setdefault(part, {})
+        node[rule.name] = f"data.{rule.package}.{rule.name}"
+
+    def literal(node: dict[str, Any]) -> str:
+        items = (f"{json.dumps(k)}: {literal(v) if isinstance(v, dict) else v}" for k, v in node.items())
+        return "{\n" + ",\n".join(items) + "\n}"
+
+    return literal(tree) if tree else None
+
+
 def compilable(bundle: PolicyBundle) -> bool:
     """Whether the VM may decide for ``bundle``: only the standard pack's modules, unchanged,
     and data of the shipped shape (see the module's docstring)."""
@@ -80,10 +104,13 @@ class CompiledTree:
 
     @classmethod
     def compile(cls, modules: Iterable[Module], data: dict[str, Any], query: str) -> CompiledTree | None:
-        """The program answering ``query`` (the interpreter's tree query), or None when regorus
-        cannot compile the modules (the interpreter then decides alone)."""
+        """The program answering the decisions of ``query`` (the interpreter's tree query: its
+        decision rules alone, :func:`decisions_query`), or None when regorus cannot compile the
+        modules (the interpreter then decides alone)."""
         import regorus
 
+        modules = list(modules)
+        query = decisions_query(modules) or query
         sources = [(m.path, m.text) for m in modules]
         sources.append((f"{ENTRY}.rego", f"package {ENTRY}\n\ndecisions := {query}\n"))
         try:
