@@ -109,6 +109,9 @@ def test_lint_imports_no_data_engine_or_pipeline_module(tmp_path: Path) -> None:
         _loaded(modules, ("subprocess", "tomllib", "importlib.resources", "tempfile", "multiprocessing"))
         == set()
     )
+    # jsonschema-rs (with email, socket, decimal) loads in the forked schema helper, not here;
+    # `signal` and `pickle` would cost more than the helper saves
+    assert _loaded(modules, ("jsonschema_rs", "email", "socket", "decimal", "signal", "pickle")) == set()
 
 
 def test_the_hook_without_data_imports_no_data_module(tmp_path: Path) -> None:
@@ -127,6 +130,7 @@ def test_the_hook_without_data_imports_no_data_module(tmp_path: Path) -> None:
     }
     assert data_modules - {"meshguard.quality"} == set()
     assert _loaded(modules, ("multiprocessing",)) == set()  # one product: no process pool
+    assert _loaded(modules, ("jsonschema_rs",)) == set()  # validity: the forked schema helper
     # shutil and tempfile (with bz2, lzma) serve only a clone of git policies or CI's changed files
     assert _loaded(modules, ("shutil", "tempfile")) == set()
 
