@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 import socket
 from collections.abc import Iterator, Sequence
-from xml.sax.saxutils import escape
 
 from meshguard.report.formats import BaseReporter, RenderContext
 from meshguard.report.formats.common import Item, items, where
@@ -75,21 +74,35 @@ def _hostname() -> str:
         return "localhost"
 
 
-#: what an attribute value escapes besides ``& < >`` (as ElementTree writes it: line breaks and
-#: tabs kept as character references, so a reader gets them back)
-_ATTRIBUTE = {'"': "&quot;", "\r": "&#13;", "\n": "&#10;", "\t": "&#09;"}
+#: what ElementTree escapes in text, and in an attribute value (line breaks and tabs kept as
+#: character references there, so a reader gets them back); ``&`` first
+_TEXT = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
+_ATTRIBUTE = (*_TEXT, ('"', "&quot;"), ("\r", "&#13;"), ("\n", "&#10;"), ("\t", "&#09;"))
+#: a value with none of these is written as it is (most are)
+_TEXT_SPECIAL = re.compile("[&<>]")
+_ATTRIBUTE_SPECIAL = re.compile('[&<>"\r\n\t]')
+
+
+def _escape(text: str, special: re.Pattern[str], table: tuple[tuple[str, str], ...]) -> str:
+    if special.search(text) is None:
+        return text
+    for char, reference in table:
+        text = text.replace(char, reference)
+    return text
+
+
 #: ElementTree.indent's indentation of a suite's children and grandchildren (suites one level in)
 _IN1, _IN2 = "\n    ", "\n      "
 
 
 def _attrs(pairs: Sequence[tuple[str, str]]) -> str:
-    return "".join(f' {k}="{escape(v, _ATTRIBUTE)}"' for k, v in pairs)
+    return "".join(f' {k}="{_escape(v, _ATTRIBUTE_SPECIAL, _ATTRIBUTE)}"' for k, v in pairs)
 
 
 def _leaf(tag: str, pairs: Sequence[tuple[str, str]], text: str = "") -> str:
     """An element without children, as ElementTree writes it (empty: one ``<tag … />``)."""
     if text:
-        return f"<{tag}{_attrs(pairs)}>{escape(text)}</{tag}>"
+        return f"<{tag}{_attrs(pairs)}>{_escape(text, _TEXT_SPECIAL, _TEXT)}</{tag}>"
     return f"<{tag}{_attrs(pairs)} />"
 
 
