@@ -175,3 +175,63 @@ def test_the_cli_warms_the_schema_lint_asks_for_on_a_new_contract(monkeypatch: o
     api = next(ln.split(":", 1)[1].strip() for ln in scaffold.splitlines() if ln.startswith("apiVersion:"))
     assert load._is_valid({}, load.schema_version(api)) is True
     assert asked == [str(cli.NEWEST_SCHEMA)] and cli.NEWEST_SCHEMA.is_file()
+
+
+def test_lint_says_the_same_with_and_without_the_helper(tmp_path: Path) -> None:
+    from usage_helpers import contract
+
+    good = contract("orders")
+    files = {
+        "good.odcs.yaml": good,
+        "unknown-field.odcs.yaml": contract("unknown", extra="colour: blue\n"),
+        "wrong-type.odcs.yaml": good.replace("id: orders", "id: [1, 2]"),
+        "old-api.odcs.yaml": good.replace("apiVersion: v3.1.0", "apiVersion: v3.0.2"),
+        "no-kind.odcs.yaml": good.replace("kind: DataContract\n", ""),
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    (tmp_path / "meshguard.yaml").write_text("contracts: {dir: .}\n")
+    outs = []
+    for free in (True, False):
+        out = _run(
+            f"schemacheck.core_free = lambda: {free}\n"
+            "asked = []\n"
+            "ask = schemacheck._ask\n"
+            "schemacheck._ask = lambda *a: asked.append(a[1]) or ask(*a)\n"
+            "import contextlib, io\n"
+            f"os.chdir({str(tmp_path)!r})\n"
+            "from meshguard.cli import main\n"
+            "buf = io.StringIO()\n"
+            "with contextlib.redirect_stdout(buf):\n"
+            "    try:\n"
+            f"        main(['lint', '--format', 'json', *{sorted(files)!r}])\n"
+            "    except SystemExit as exc:\n"
+            "        out['code'] = exc.code\n"
+            "out['stdout'] = buf.getvalue()\n"
+            "out['asked'] = len(asked)\n"
+        )
+        outs.append(out)
+    assert outs[0]["asked"] == 1 + len(files) and outs[1]["asked"] == 0  # the configuration, each file
+    assert outs[0]["code"] == outs[1]["code"] == 1
+    def stable(stdout: object) -> list[str]:  # without the run's id, clock and durations
+        volatile = ('"run_id"', '"timestamp"', "seconds", "duration", '"started', '"finished')
+        return [ln for ln in str(stdout).splitlines() if not any(v in ln for v in volatile)]
+
+    assert stable(outs[0]["stdout"]) == stable(outs[1]["stdout"])
+    findings = str(outs[0]["stdout"])
+    assert "MG001" in findings and "colour" in findings
+
+
+def test_a_core_is_free_when_the_load_leaves_one_idle(monkeypatch: object) -> None:
+    import pytest
+
+    from meshguard import schemacheck
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    for load, free in ((0.2, True), (1.0, True), (1.3, False), (7.5, False)):
+        monkeypatch.setattr(os, "getloadavg", lambda load=load: (load, load, load))
+        assert schemacheck.core_free() is free, load
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert schemacheck.core_free() is False  # one core: nothing to overlap with

@@ -52,7 +52,7 @@ class LazyGroup(click.Group):
         if target is None:
             return None
         module, _, attr = target.partition(":")
-        if _HELPED and cmd_name in VALIDATING:
+        if _HELPED and cmd_name in VALIDATING and schemacheck.core_free():
             # jsonschema-rs loads in a forked helper while this process imports the command
             schemacheck.prestart([(str(NEWEST_SCHEMA), str(NEWEST_SCHEMA))])
         codecache.install()  # before the command's modules define their dataclasses

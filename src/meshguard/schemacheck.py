@@ -5,7 +5,8 @@ jsonschema-rs answers "valid?" for a contract in a fraction of a millisecond, bu
 attributes of them there, so a lazy import cannot defer them) and building the ODCS validator
 cost about 60 M instructions: 15 % of ``meshguard lint`` on one contract, all on one core.
 
-:func:`prestart` forks a helper as soon as a command knows it will validate documents: while
+:func:`prestart` forks a helper as soon as a command knows it will validate documents (when
+:func:`core_free` finds a core for it): while
 this process imports the command's modules, the helper imports jsonschema-rs and builds the
 validators it is told to warm. :func:`is_valid` then sends it the schema's key and source (a
 JSON file's path or the schema itself) and the document (with ``marshal``: YAML gives plain
@@ -97,6 +98,17 @@ def _serve(requests: int, answers: int, warm: Sequence[tuple[str, Source]]) -> N
         except Exception:
             answer = b"E"
         os.write(answers, answer)
+
+
+def core_free() -> bool:
+    """Whether a core is free for the helper (the last minute's load average leaves one idle):
+    on a busy machine the helper would wait for a core and only add its own start-up."""
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return False
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return cores >= 2 and load <= cores - 1
 
 
 def prestart(warm: Sequence[tuple[str, Source]] = ()) -> None:
