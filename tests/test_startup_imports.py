@@ -143,23 +143,63 @@ def test_the_same_probe_sees_a_data_run_import_the_data_modules(tmp_path: Path) 
     assert "meshguard.quality.stage" in modules
 
 
-def test_the_policy_worker_imports_neither_yaml_nor_the_config(tmp_path: Path) -> None:
-    """The worker starts beside every policy run: what it imports is paid per run."""
+def _worker_frames(tmp_path: Path) -> Path:
+    """The frames the embedded engine sends a worker for one product of the standard pack
+    (load, then one eval), written to a file."""
+    import io
+
+    from meshguard.policy.bundle import load_builtin
+    from meshguard.policy.worker import write_frame
+
+    bundle = load_builtin()
+    spec = {
+        "modules": [[m.path, m.text] for m in bundle.modules],
+        "data": bundle.data,
+        "rules": [f"{r.package}.{r.name}" for r in bundle.rules],
+        "core": None,
+        "compiled": True,
+    }
+    doc = {"meshguard": {"version": "1", "mode": "pre-commit"}, "contract": {}, "fields": [], "changes": []}
+    frames = io.BytesIO()
+    write_frame(frames, {"op": "load"}, json.dumps(spec).encode())
+    write_frame(frames, {"op": "eval"}, json.dumps(doc).encode())
+    path = tmp_path / "frames.bin"
+    path.write_bytes(frames.getvalue())
+    return path
+
+
+def test_the_policy_worker_imports_only_what_it_uses(tmp_path: Path) -> None:
+    """The worker starts beside every policy run, the hook's included: what it imports is paid
+    per run. It serves the standard pack without typing, dataclasses, pathlib, hashlib or enum's
+    signal table, and without the engine, bundle, config or YAML modules of the parent."""
+    frames = _worker_frames(tmp_path)
     code = (
-        "from meshguard.policy import worker\n"
-        "from meshguard.policy.bundle import Module\n"
-        "from meshguard.policy.rego import RegoCore\n"
-        "RegoCore.load([Module('p.rego', 'package meshguard.p\\ndeny contains 1 if input.x\\n')], {})"
+        "import io\n"
+        "from meshguard.policy.worker import serve\n"
+        "out = io.BytesIO()\n"
+        f"serve(open({str(frames)!r}, 'rb'), out)\n"
+        "answers = out.getvalue()\n"
+        "assert answers.count(b'\"ok\": true') == 2, answers\n"
     )
     exit_code, modules = _probe(code, tmp_path)
     assert exit_code == 0
     assert "regorus" in modules
     heavy = (
+        "typing",
+        "dataclasses",
+        "inspect",
+        "pathlib",
+        "hashlib",
+        "signal",
+        "runpy",
         "yaml",
         "meshguard.config",
         "meshguard.yamlio",
         "meshguard.stages",
         "meshguard.results",
+        "meshguard.policy.engine",
+        "meshguard.policy.bundle",
+        "meshguard.policy.metadata",
         "jsonschema_rs",
     )
     assert _loaded(modules, heavy) == set()

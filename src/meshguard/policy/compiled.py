@@ -20,13 +20,16 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
 
-from meshguard.policy.metadata import is_decision_rule
+from meshguard.policy.tree import is_decision_rule
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the policy worker imports this module, and typing is costly
 if TYPE_CHECKING:
-    from meshguard.policy.bundle import Module, PolicyBundle
+    from collections.abc import Iterable
+    from typing import Any
+
+    from meshguard.policy.bundle import PolicyBundle
+    from meshguard.policy.tree import Module
 
 #: the package of the one rule the program runs (outside ``data.meshguard``, so not a decision)
 ENTRY = "meshguard_compiled"

@@ -11,15 +11,20 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
 
 from meshguard.errors import PolicyError
-from meshguard.policy.engine import ROOT, Decisions, decide_per_rule, flatten_tree
+from meshguard.policy.tree import ROOT, flatten_tree, per_rule
 
+# The policy worker imports this module: no typing, dataclasses or engine module at run time.
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing would double the worker's imports
 if TYPE_CHECKING:
-    from meshguard.policy.bundle import Module
+    from collections.abc import Iterable
+    from typing import Any
+
     from meshguard.policy.compiled import CompiledTree
+    from meshguard.policy.engine import Decisions
+    from meshguard.policy.tree import Module
+
 
 #: builtins that could reach outside the process; each is replaced by a failing function
 DISABLED_BUILTINS: dict[str, int] = {"http.send": 1}
@@ -158,7 +163,15 @@ class RegoCore:
         return result[0]["expressions"][0]["value"]
 
     def evaluate(self, input_json: str) -> Decisions:
-        """Every decision rule under ``data.meshguard`` for one input, in one query.
+        """Every decision rule under ``data.meshguard`` for one input (see :meth:`decide`)."""
+        from meshguard.policy.engine import Decisions
+
+        values, errors = self.decide(input_json)
+        return Decisions(values=values, errors=errors)
+
+    def decide(self, input_json: str) -> tuple[dict[str, list[Any]], dict[str, str]]:
+        """Every decision rule under ``data.meshguard`` for one input, in one query:
+        (findings by rule, errors by rule).
 
         When the query fails (a builtin error in some rule), each rule is
         evaluated on its own so the failing ones are reported as errored and
@@ -176,11 +189,8 @@ class RegoCore:
             try:
                 tree = self.query(self._tree_query)
             except RuntimeError:
-                return self._per_rule()
+                return per_rule(self.rules, self.query, lambda e: error_summary(e)[0])
         values = flatten_tree(tree if tree is not None else {})
         if values is None:
             raise RuntimeError(f"data.{ROOT} is not an object of rule sets")
-        return Decisions(values=values)
-
-    def _per_rule(self) -> Decisions:
-        return decide_per_rule(self.rules, self.query, lambda e: error_summary(e)[0])
+        return values, {}
