@@ -213,6 +213,7 @@ def test_lint_says_the_same_with_and_without_the_helper(tmp_path: Path) -> None:
         outs.append(out)
     assert outs[0]["asked"] == 1 + len(files) and outs[1]["asked"] == 0  # the configuration, each file
     assert outs[0]["code"] == outs[1]["code"] == 1
+
     def stable(stdout: object) -> list[str]:  # without the run's id, clock and durations
         volatile = ('"run_id"', '"timestamp"', "seconds", "duration", '"started', '"finished')
         return [ln for ln in str(stdout).splitlines() if not any(v in ln for v in volatile)]
