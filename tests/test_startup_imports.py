@@ -59,6 +59,12 @@ def _modules_after(argv: list[str], cwd: Path) -> tuple[int, set[str]]:
     return _probe(f"from meshguard.cli import main\nmain({argv!r})", cwd)
 
 
+def _modules_after_with_a_free_core(argv: list[str], cwd: Path) -> tuple[int, set[str]]:
+    """:func:`_modules_after` as on an idle machine (the schema helper starts whatever the load)."""
+    free = "from meshguard import schemacheck\nschemacheck.core_free = lambda: True\n"
+    return _probe(f"{free}from meshguard.cli import main\nmain({argv!r})", cwd)
+
+
 def _loaded(modules: set[str], names: tuple[str, ...]) -> set[str]:
     return {m for m in modules for n in names if m == n or m.startswith(n + ".")}
 
@@ -76,7 +82,7 @@ def _repo(tmp_path: Path) -> tuple[Path, str]:
 
 def test_lint_imports_no_data_engine_or_pipeline_module(tmp_path: Path) -> None:
     repo, rel = _repo(tmp_path)
-    code, modules = _modules_after(["lint", rel], repo)
+    code, modules = _modules_after_with_a_free_core(["lint", rel], repo)
     assert code in (0, 1)
     assert _loaded(modules, DATA_AND_ENGINES) == set()
     # what `check` needs but lint does not: the stages, the API's run options, policies, reports
@@ -109,6 +115,9 @@ def test_lint_imports_no_data_engine_or_pipeline_module(tmp_path: Path) -> None:
         _loaded(modules, ("subprocess", "tomllib", "importlib.resources", "tempfile", "multiprocessing"))
         == set()
     )
+    # jsonschema-rs (with email, socket, decimal) loads in the forked schema helper, not here;
+    # `signal` and `pickle` would cost more than the helper saves
+    assert _loaded(modules, ("jsonschema_rs", "email", "socket", "decimal", "signal", "pickle")) == set()
 
 
 def test_the_hook_without_data_imports_no_data_module(tmp_path: Path) -> None:
@@ -116,7 +125,7 @@ def test_the_hook_without_data_imports_no_data_module(tmp_path: Path) -> None:
     hooks = yaml.safe_load((PROJECT / ".pre-commit-hooks.yaml").read_text())
     entry = next(h["entry"] for h in hooks if h["id"] == "meshguard-check").split()
     assert entry[:2] == ["meshguard", "check"] and "--no-data" in entry
-    code, modules = _modules_after([*entry[1:], rel], repo)
+    code, modules = _modules_after_with_a_free_core([*entry[1:], rel], repo)
     assert code in (0, 1)
     assert "meshguard.policy.stage" in modules  # it did decide policies
     assert _loaded(modules, DATA_AND_ENGINES) == set()  # regorus runs in the worker process
@@ -127,6 +136,7 @@ def test_the_hook_without_data_imports_no_data_module(tmp_path: Path) -> None:
     }
     assert data_modules - {"meshguard.quality"} == set()
     assert _loaded(modules, ("multiprocessing",)) == set()  # one product: no process pool
+    assert _loaded(modules, ("jsonschema_rs",)) == set()  # validity: the forked schema helper
     # shutil and tempfile (with bz2, lzma) serve only a clone of git policies or CI's changed files
     assert _loaded(modules, ("shutil", "tempfile")) == set()
 
