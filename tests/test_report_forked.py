@@ -107,3 +107,54 @@ def test_a_part_returns_its_value_and_raises_its_error() -> None:
 def test_a_child_that_dies_without_answering_is_one_clear_error() -> None:
     with pytest.raises(OutputUnavailable, match=r"stopped before it finished \(exit status 7\)"):
         forked.start(lambda: os._exit(7), _writer_died).result()
+
+
+def test_shared_items_go_once_each_to_whichever_process_asks() -> None:
+    for count in (0, 1, 5, forked.MAX_CHUNKS * 3 + 7):
+        shared = forked.Shared(count)
+        child = forked.start(lambda s=shared: list(s.take()), _writer_died)  # type: ignore[misc]
+        here = list(shared.take())
+        there = child.result()
+        shared.close()
+        assert sorted(here + there) == list(range(count))  # each item once, none lost
+        assert here == sorted(here) and there == sorted(there)
+
+
+@pytest.mark.parametrize("with_outputs", [True, False])
+def test_product_pages_the_child_has_not_taken_are_written_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_outputs: bool
+) -> None:
+    """While the child is busy (held back here), this process writes the product pages it has
+    not taken: the same files and bytes, listed in the same order, as one process writing the site."""
+    from meshguard.report import publish as pub
+    from meshguard.report.formats.html import HtmlReporter
+
+    mesh = build_mesh()
+    alone = publish(mesh, CTX, stdout_format=None, reports_dir=tmp_path / "a")
+    parent, log = os.getpid(), tmp_path / "who.log"
+    site_pages, product_pages = HtmlReporter.site_pages, HtmlReporter.product_pages
+
+    def slow_site_pages(self, mesh, ctx):  # type: ignore[no-untyped-def]
+        if os.getpid() != parent:
+            import time
+
+            time.sleep(1.0)
+        yield from site_pages(self, mesh, ctx)
+
+    def logged_product_pages(self, mesh, ctx, indices):  # type: ignore[no-untyped-def]
+        for rel, text in product_pages(self, mesh, ctx, indices):
+            with log.open("a") as fh:
+                fh.write(f"{'here' if os.getpid() == parent else 'child'} {rel}\n")
+            yield rel, text
+
+    monkeypatch.setattr(HtmlReporter, "site_pages", slow_site_pages)
+    monkeypatch.setattr(HtmlReporter, "product_pages", logged_product_pages)
+    monkeypatch.setattr(pub, "SHARE_FROM", 1)
+    outputs = [OutputSpec("json", tmp_path / "r.json")] if with_outputs else []
+    both = publish(mesh, CTX, stdout_format=None, outputs=outputs, reports_dir=tmp_path / "b")
+    assert _tree(tmp_path / "a") == _tree(tmp_path / "b")
+    assert [p.relative_to(tmp_path / "b") for p in both[: len(alone)]] == [
+        p.relative_to(tmp_path / "a") for p in alone
+    ]
+    writers = [line.split()[0] for line in log.read_text().splitlines()]
+    assert len(writers) == len(mesh.products) and "here" in writers  # each page once, some here

@@ -498,3 +498,25 @@ def test_an_inexact_detector_tests_only_the_values_the_narrowing_kept() -> None:
     sample = ["a", "b", "c", "e"]
     assert inexact.hits("c", d.STRING, sample, 0.05, ["a", "b"]) == 1
     assert inexact.hits("c", d.STRING, sample, 0.05) == 3
+
+
+def test_narrowing_several_detectors_at_once_keeps_what_each_alone_keeps() -> None:
+    """The inexact detectors' candidates are asked together first (their union), then each of
+    what the union kept: per detector, the same values as a narrowing by that detector alone."""
+    import random
+
+    from meshguard.quality.profile import narrow
+    from piicorpus import columns
+
+    detectors = d.narrowing(d.STRING)
+    assert len([x for x in detectors if not x.exact]) > 1
+    r = random.Random(3)
+    made = ["".join(r.choice(_ALPHABET) for _ in range(r.randint(1, 24))) for _ in range(3_000)]
+    samples = [[v.strip() for v in c.values if v.strip()] for c in columns(per_kind=4)] + [made]
+    kept_by_several = 0
+    for sample in samples:
+        together = narrow(sample, detectors)
+        alone = {x.name: narrow(sample, [x])[x.name] for x in detectors}
+        assert together == alone
+        kept_by_several += sum(1 for x in detectors if not x.exact and alone[x.name]) > 1
+    assert kept_by_several > 10  # columns where the union kept values of several detectors

@@ -354,3 +354,54 @@ def test_each_suite_is_indented_one_level_under_testsuites() -> None:
     assert lines[3] == "    <properties>"
     assert lines[4].startswith("      <property ")
     assert lines[-2:] == ["  </testsuite>", "</testsuites>"]
+
+
+HOSTILE = "a&b <c> \"d\" 'e' f\r\ng\th ]]> &amp; \x01 é \U0001f600 <!-- x -->"
+
+
+def test_the_text_is_what_elementtree_writes_for_the_same_tree() -> None:
+    """Written as text, each suite must still be ElementTree's serialisation: re-serialising the
+    parsed document gives the same characters (so every escape is ElementTree's), and every hostile
+    string comes back whole from the parse (line breaks and tabs in attributes included)."""
+    hostile = _bare(
+        HOSTILE,
+        version=HOSTILE,
+        domain=HOSTILE,
+        owner=HOSTILE,
+        contract_path=HOSTILE,
+        errors=[HOSTILE, HOSTILE],
+        timings={"lint": 0.5},
+        findings=[
+            Finding(
+                rule_id=HOSTILE,
+                stage="lint",
+                severity=severity,
+                status=status,
+                message=HOSTILE,
+                title=HOSTILE,
+                field=HOSTILE,
+                regulation=HOSTILE,
+                remediation=HOSTILE,
+            )
+            for severity, status in (("error", "failed"), ("warning", "failed"), ("error", "waived"))
+        ],
+        checks=[
+            CheckResult(id=f"C{status}", name=HOSTILE, stage="quality", status=status, message=HOSTILE)
+            for status in ("errored", "failed", "passed", "unsupported")
+        ],
+    )
+    text = _render(_product(), hostile)
+    root = ET.fromstring(text.encode())
+    # (a parser reads a raw CR LF in text as LF: attributes keep theirs as references)
+    again = '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    assert text.replace("\r\n", "\n") == again
+    carried = HOSTILE.replace("\x01", "\ufffd")
+    in_text = carried.replace("\r\n", "\n")
+    s = root.findall("testsuite")[1]
+    assert s.find("properties/property[@name='owner']").get("value") == carried  # type: ignore[union-attr]
+    failure = s.find("testcase/failure")
+    assert failure is not None and failure.get("message") == carried and in_text in (failure.text or "")
+    error = s.find("testcase/error")
+    assert error is not None and error.get("message") == carried
+    assert s.findtext("system-err") == f"{in_text}\n{in_text}"
+    assert s.findtext("system-out") == f"warning {in_text}: {in_text}"

@@ -285,7 +285,7 @@ def scan_column(
     counts: dict[str, int] = {}
     tested: Mapping[str, Sequence[str]] = {}
     if narrow is not None and sample:
-        narrowed = [d for d in registry() if d.candidates is not None and d.tests_values(family)]
+        narrowed = narrowing(family)
         # one pass for several detectors pays; for one (a whole-number column: card numbers),
         # the pass costs more than the test it saves
         tested = narrow(sample, narrowed) if len(narrowed) > 1 else {}
@@ -296,6 +296,11 @@ def scan_column(
             if n:
                 counts[d.name] = n
     return Detection(kinds, counts, len(sample))
+
+
+def narrowing(family: str) -> list[Detector]:
+    """The detectors that test a ``family`` column's values one by one and can be narrowed first."""
+    return [d for d in registry() if d.candidates is not None and d.tests_values(family)]
 
 
 def detect_column(name: str, family: str, values: Sequence[str]) -> list[str]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import pickle
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -104,3 +104,36 @@ def start(part: Callable[[], T], died: Died) -> Pending[T]:
             os._exit(code)
     os.close(write)
     return Pending(pid, read, died)
+
+
+#: the most chunks a :class:`Shared` hands out: 4-byte numbers filling one 4 KiB pipe buffer, the
+#: least any pipe holds, so writing them all never blocks
+MAX_CHUNKS = 1024
+
+
+class Shared:
+    """``count`` items (0 … count-1) shared out between this process and a child forked after it
+    was made: each takes the next chunk when it is ready for more, so the one that finishes its
+    own work first does more of these. A pipe holds the chunk numbers (its writing end closed at
+    once); a read of one 4-byte number is atomic, so no chunk is handed out twice."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self._size = max(1, -(-count // MAX_CHUNKS))
+        read, write = os.pipe()
+        try:
+            os.write(write, b"".join(k.to_bytes(4, "little") for k in range(-(-count // self._size))))
+        finally:
+            os.close(write)
+        self._fd: int | None = read
+
+    def take(self) -> Iterator[int]:
+        """The items of each chunk this process gets, until none is left."""
+        while self._fd is not None and len(got := os.read(self._fd, 4)) == 4:
+            first = int.from_bytes(got, "little") * self._size
+            yield from range(first, min(first + self._size, self.count))
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None

@@ -123,17 +123,40 @@ def _detect(frame: pl.DataFrame | pl.LazyFrame, column: str, dtype: pl.DataType)
 
 def narrow(sample: Sequence[str], detectors: Sequence[Detector]) -> dict[str, list[str]]:
     """Per detector, the values of ``sample`` holding a match of its ``candidates``: one polars
-    pass over the sample instead of each detector's test on every value (detectors.Narrow)."""
+    pass over the sample instead of each detector's test on every value (detectors.Narrow).
+
+    An exact detector's candidates are its test, so it is asked on its own; the others' are
+    asked together first (one pattern, their union), each then only of the values that union
+    kept, usually none: a value holding a match of one pattern holds a match of the union."""
     import polars as pl
 
     values = pl.Series("v", sample, dtype=pl.String)
+    exact = [d for d in detectors if d.exact]
+    rest = [d for d in detectors if not d.exact]
+    union = "|".join(f"(?:{d.candidates or ''})" for d in rest)
     try:
         found = values.to_frame().select(
-            pl.col("v").str.contains(d.candidates or "").alias(d.name) for d in detectors
+            *(pl.col("v").str.contains(d.candidates or "").alias(f"{i}") for i, d in enumerate(exact)),
+            *([pl.col("v").str.contains(union).alias("rest")] if rest else []),
         )
+        out = {d.name: values.filter(found.get_column(f"{i}")).to_list() for i, d in enumerate(exact)}
+        if rest:
+            out.update(_each(values.filter(found.get_column("rest")), rest))
     except pl.exceptions.PolarsError:  # a plugin's pattern polars cannot run: test every value
         return {}
-    return {d.name: values.filter(found.get_column(d.name)).to_list() for d in detectors}
+    return {d.name: out[d.name] for d in detectors}
+
+
+def _each(values: pl.Series, detectors: Sequence[Detector]) -> dict[str, list[str]]:
+    """Per detector, the ``values`` holding a match of its ``candidates``."""
+    import polars as pl
+
+    if len(detectors) == 1 or values.is_empty():  # what the union kept is the answer
+        return {d.name: values.to_list() for d in detectors}
+    found = values.to_frame().select(
+        pl.col("v").str.contains(d.candidates or "").alias(f"{i}") for i, d in enumerate(detectors)
+    )
+    return {d.name: values.filter(found.get_column(f"{i}")).to_list() for i, d in enumerate(detectors)}
 
 
 def detected_in_sample(sample: Path, rows: int = PROFILE_ROWS) -> dict[str, list[str]]:

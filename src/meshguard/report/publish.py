@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -103,9 +103,48 @@ def _writer_died(code: int) -> OutputUnavailable:
     return OutputUnavailable(f"the report writer stopped before it finished (exit status {code})")
 
 
-def _write_site(mesh: MeshResult, ctx: RenderContext, folder: Path) -> list[Path]:
+#: a site of this many products is written by two processes even without other outputs
+SHARE_FROM = 200
+
+
+def _write_site(
+    mesh: MeshResult, ctx: RenderContext, folder: Path, shared: forked.Shared | None = None
+) -> list[Path]:
+    """The site; with ``shared``, only the product pages this process takes from it."""
     html = formats.get("html")
-    return formats.write_report(html, mesh, ctx, folder / html.default_filename)
+    index = folder / html.default_filename
+    if shared is None:
+        return formats.write_report(html, mesh, ctx, index)
+    from meshguard.report.formats.html import HtmlReporter
+
+    assert isinstance(html, HtmlReporter)
+    written = formats.write_pages(html.site_pages(mesh, ctx), folder)
+    written += formats.write_pages(html.product_pages(mesh, ctx, shared.take()), folder)
+    formats.write_atomic(index, html.chunks(mesh, ctx))
+    return [*written, index]
+
+
+def _share(mesh: MeshResult) -> forked.Shared | None:
+    """The product pages to share out, when the site is written by the built-in HTML reporter."""
+    from meshguard import forked
+    from meshguard.report.formats.html import HtmlReporter
+
+    return forked.Shared(len(mesh.products)) if isinstance(formats.get("html"), HtmlReporter) else None
+
+
+def _in_order(mesh: MeshResult, folder: Path, site: list[Path], mine: list[Path]) -> list[Path]:
+    """The site's files as one process writes them: ``site`` (the child's: the other pages, its
+    product pages, the index last) with the product pages written here put in the products' order."""
+    if not mine:
+        return site
+    from meshguard.report.formats.html import HtmlReporter
+
+    html = formats.get("html")
+    assert isinstance(html, HtmlReporter)
+    position = {folder / rel: i for i, rel in enumerate(html.product_paths(mesh))}
+    others = [p for p in site if p not in position]
+    pages = sorted([p for p in site if p in position] + mine, key=position.__getitem__)
+    return [*others[:-1], *pages, *others[-1:]]
 
 
 def publish(
@@ -119,21 +158,30 @@ def publish(
 ) -> list[Path]:
     """Write every requested rendering; returns the files written."""
     stream = stream or sys.stdout
-    site: Callable[[], list[Path]] | None = None
-    if reports_dir is not None:
-        site = partial(_write_site, mesh, ctx, reports_dir)
     plain = replace(ctx, color=False)
     pending: forked.Pending[list[Path]] | None = None
-    if site is not None and outputs:
-        # the HTML site (the largest) in a forked child, the other files here, on the other core
+    shared: forked.Shared | None = None
+    written: list[Path] = []
+    if reports_dir is not None and (outputs or len(mesh.products) >= SHARE_FROM):
+        # the HTML site (the largest) in a forked child, the other files here, on the other core;
+        # then the product pages the child has not taken yet, here
         from meshguard import forked
 
-        pending, site = forked.start(site, _writer_died), None
-    written: list[Path] = site() if site is not None else []
+        shared = _share(mesh)
+        pending = forked.start(partial(_write_site, mesh, ctx, reports_dir, shared), _writer_died)
+    elif reports_dir is not None:
+        written = _write_site(mesh, ctx, reports_dir)
     others: list[Path] = []
+    mine: list[Path] = []
     try:
         for out in outputs:
             others += formats.write_report(formats.get(out.format), mesh, plain, out.path)
+        if shared is not None and reports_dir is not None:
+            from meshguard.report.formats.html import HtmlReporter
+
+            html = formats.get("html")
+            assert isinstance(html, HtmlReporter)
+            mine = formats.write_pages(html.product_pages(mesh, ctx, shared.take()), reports_dir)
     except BaseException as exc:
         if pending is not None:
             if isinstance(exc, Exception):  # the site is written whole, as when it came first
@@ -142,8 +190,12 @@ def publish(
             else:
                 pending.cancel()
         raise
-    if pending is not None:
-        written += pending.result()  # its error, if any, before anything reaches stdout
+    finally:
+        if shared is not None:
+            shared.close()
+    if pending is not None and reports_dir is not None:
+        # its error, if any, before anything reaches stdout
+        written += _in_order(mesh, reports_dir, pending.result(), mine)
     written += others
     if stdout_format:
         for piece in formats.get(stdout_format).chunks(mesh, ctx):

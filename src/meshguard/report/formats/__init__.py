@@ -133,13 +133,19 @@ def write_atomic(path: Path, text: str | Iterable[str]) -> None:
         raise
 
 
-def write_report(reporter: Reporter, mesh: MeshResult, ctx: RenderContext, path: Path) -> list[Path]:
-    """Render to ``path`` (and the reporter's extra pages beside it); returns the files written."""
+def write_pages(pages: Iterable[tuple[str, str]], folder: Path) -> list[Path]:
+    """Write each (path relative to ``folder``, text); returns the files written."""
     written: list[Path] = []
-    for rel, text in reporter.pages(mesh, ctx):
-        target = path.parent / rel
+    for rel, text in pages:
+        target = folder / rel
         write_atomic(target, text)
         written.append(target)
+    return written
+
+
+def write_report(reporter: Reporter, mesh: MeshResult, ctx: RenderContext, path: Path) -> list[Path]:
+    """Render to ``path`` (and the reporter's extra pages beside it); returns the files written."""
+    written = write_pages(reporter.pages(mesh, ctx), path.parent)
     write_atomic(path, reporter.chunks(mesh, ctx))
     written.append(path)
     return written

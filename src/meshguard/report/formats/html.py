@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -282,6 +282,11 @@ class HtmlReporter(BaseReporter):
         )
 
     def pages(self, mesh: MeshResult, ctx: RenderContext) -> Iterator[tuple[str, str]]:
+        yield from self.site_pages(mesh, ctx)
+        yield from self.product_pages(mesh, ctx, range(len(mesh.products)))
+
+    def site_pages(self, mesh: MeshResult, ctx: RenderContext) -> Iterator[tuple[str, str]]:
+        """The pages beside the index that are not a product's: the compliance matrix and its data."""
         env = _assets()[0]
         common = self._common(mesh, ctx)
         links = self._links(mesh)
@@ -297,13 +302,27 @@ class HtmlReporter(BaseReporter):
         )
         yield "compliance.csv", matrix_csv(mesh)
         yield "compliance.json", matrix_json(mesh)
+
+    def product_paths(self, mesh: MeshResult) -> list[str]:
+        """The page of each product, in the products' order."""
+        return [f"{PRODUCTS_DIR}/{slug}.html" for slug in slugs(mesh.products)]
+
+    def product_pages(
+        self, mesh: MeshResult, ctx: RenderContext, indices: Iterable[int]
+    ) -> Iterator[tuple[str, str]]:
+        """The pages of the products at ``indices`` (taken one at a time: the pages of a large
+        mesh are shared out between two processes)."""
+        env = _assets()[0]
+        common = self._common(mesh, ctx)
         template = env.get_template("product.html.j2")
-        for p, slug in zip(mesh.products, slugs(mesh.products), strict=True):
+        paths = self.product_paths(mesh)
+        for i in indices:
+            p = mesh.products[i]
             dims = {d.name: d for d in p.dimensions}
             history = ctx.sparklines.get(p.id, ())
             previous = p.previous_version if p.previous_version not in (None, p.version) else None
             yield (
-                f"{PRODUCTS_DIR}/{slug}.html",
+                paths[i],
                 template.render(
                     **common,
                     p=p,

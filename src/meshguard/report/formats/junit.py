@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import re
 import socket
-from collections.abc import Iterator
-from xml.etree import ElementTree as ET
+from collections.abc import Iterator, Sequence
 
 from meshguard.report.formats import BaseReporter, RenderContext
 from meshguard.report.formats.common import Item, items, where
@@ -75,6 +74,38 @@ def _hostname() -> str:
         return "localhost"
 
 
+#: what ElementTree escapes in text, and in an attribute value (line breaks and tabs kept as
+#: character references there, so a reader gets them back); ``&`` first
+_TEXT = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
+_ATTRIBUTE = (*_TEXT, ('"', "&quot;"), ("\r", "&#13;"), ("\n", "&#10;"), ("\t", "&#09;"))
+#: a value with none of these is written as it is (most are)
+_TEXT_SPECIAL = re.compile("[&<>]")
+_ATTRIBUTE_SPECIAL = re.compile('[&<>"\r\n\t]')
+
+
+def _escape(text: str, special: re.Pattern[str], table: tuple[tuple[str, str], ...]) -> str:
+    if special.search(text) is None:
+        return text
+    for char, reference in table:
+        text = text.replace(char, reference)
+    return text
+
+
+#: ElementTree.indent's indentation of a suite's children and grandchildren (suites one level in)
+_IN1, _IN2 = "\n    ", "\n      "
+
+
+def _attrs(pairs: Sequence[tuple[str, str]]) -> str:
+    return "".join(f' {k}="{_escape(v, _ATTRIBUTE_SPECIAL, _ATTRIBUTE)}"' for k, v in pairs)
+
+
+def _leaf(tag: str, pairs: Sequence[tuple[str, str]], text: str = "") -> str:
+    """An element without children, as ElementTree writes it (empty: one ``<tag … />``)."""
+    if text:
+        return f"<{tag}{_attrs(pairs)}>{_escape(text, _TEXT_SPECIAL, _TEXT)}</{tag}>"
+    return f"<{tag}{_attrs(pairs)} />"
+
+
 def _describe(it: Item) -> str:
     lines = [f"{it.title} ({it.rule_id})", it.message]
     if it.location:
@@ -93,8 +124,8 @@ class JunitReporter(BaseReporter):
     default_filename = "junit.xml"
 
     def chunks(self, mesh: MeshResult, ctx: RenderContext) -> Iterator[str]:
-        """The document suite by suite: the text ``ET.indent`` and ``ET.tostring`` give for the
-        whole tree, but only one product's elements are alive at a time."""
+        """The document suite by suite, as ``ET.indent`` and ``ET.tostring`` write the whole tree
+        (written as text: an element tree per suite cost more than the rest of the report)."""
         yield '<?xml version="1.0" encoding="UTF-8"?>\n'
         if not mesh.products:
             yield "<testsuites />\n"
@@ -103,30 +134,20 @@ class JunitReporter(BaseReporter):
         timestamp = mesh.timestamp[:19]
         host = _hostname()
         for index, p in enumerate(mesh.products):
-            suite = self._suite(p, index, timestamp, host)
-            ET.indent(suite, level=1)
-            yield "\n  " + _NOT_XML.sub("\ufffd", ET.tostring(suite, encoding="unicode"))
+            yield "\n  " + _NOT_XML.sub("\ufffd", self._suite(p, index, timestamp, host))
         yield "\n</testsuites>\n"
 
-    def _suite(self, p: ProductResult, index: int, timestamp: str, host: str) -> ET.Element:
-        suite = ET.Element(
-            "testsuite",
-            {
-                "name": _token(f"{p.id} {p.version}"),
-                "package": _token(p.domain or "mesh"),
-                "id": str(index),
-                "timestamp": timestamp,
-                "hostname": host,
-            },
+    def _suite(self, p: ProductResult, index: int, timestamp: str, host: str) -> str:
+        properties = "".join(
+            _IN2 + _leaf("property", (("name", key), ("value", value)))
+            for key, value in (
+                ("contract", p.contract_path),
+                ("owner", p.owner or ""),
+                ("verdict", p.verdict),
+                ("score", f"{p.score:.1f}"),
+            )
         )
-        props = ET.SubElement(suite, "properties")
-        for key, value in (
-            ("contract", p.contract_path),
-            ("owner", p.owner or ""),
-            ("verdict", p.verdict),
-            ("score", f"{p.score:.1f}"),
-        ):
-            ET.SubElement(props, "property", {"name": key, "value": value})
+        body = [f"<properties>{properties}{_IN1}</properties>"]
         classname = _token(f"{p.domain or 'mesh'}.{p.id}")
         tests = failures = errors = skipped = 0
         out_lines: list[str] = []
@@ -148,35 +169,45 @@ class JunitReporter(BaseReporter):
         times = case_times(stages, p.timings)
         for (rule_id, title, it, check), name, seconds in zip(cases, names, times, strict=True):
             tests += 1
-            case = ET.SubElement(
-                suite,
-                "testcase",
-                {"name": name, "classname": classname, "time": f"{seconds:.6f}"},
-            )
+            case = (("name", name), ("classname", classname), ("time", f"{seconds:.6f}"))
             status = it.status if it else str(check.status if check else Status.PASSED)
             text = _describe(it) if it else self._check_text(check)
             message = (it.message if it else (check.message if check else "")) or title
+            outcome = None
             if status in (Status.WAIVED, Status.UNSUPPORTED, Status.NOT_APPLICABLE):
                 skipped += 1
-                ET.SubElement(case, "skipped", {"message": f"{status}: {message}"}).text = text
+                outcome = _leaf("skipped", (("message", f"{status}: {message}"),), text)
             elif status == Status.ERRORED:
                 errors += 1
-                ET.SubElement(case, "error", {"message": message, "type": rule_id}).text = text
+                outcome = _leaf("error", (("message", message), ("type", rule_id)), text)
             elif (it and it.level == "error") or (
                 check is not None and status == Status.FAILED and check.severity == "error"
             ):
                 failures += 1
-                ET.SubElement(case, "failure", {"message": message, "type": rule_id}).text = text
+                outcome = _leaf("failure", (("message", message), ("type", rule_id)), text)
             elif status in (Status.FAILED, Status.WARNED):
                 out_lines.append(f"warning {rule_id}: {message}")
-        suite.set("tests", str(tests))
-        suite.set("failures", str(failures))
-        suite.set("errors", str(errors))
-        suite.set("skipped", str(skipped))
-        suite.set("time", f"{sum(p.timings.values()):.6f}")
-        ET.SubElement(suite, "system-out").text = "\n".join(out_lines)
-        ET.SubElement(suite, "system-err").text = "\n".join(p.errors)
-        return suite
+            if outcome is None:
+                body.append(_leaf("testcase", case))
+            else:
+                body.append(f"<testcase{_attrs(case)}>{_IN2}{outcome}{_IN1}</testcase>")
+        body.append(_leaf("system-out", (), "\n".join(out_lines)))
+        body.append(_leaf("system-err", (), "\n".join(p.errors)))
+        head = _attrs(
+            (
+                ("name", _token(f"{p.id} {p.version}")),
+                ("package", _token(p.domain or "mesh")),
+                ("id", str(index)),
+                ("timestamp", timestamp),
+                ("hostname", host),
+                ("tests", str(tests)),
+                ("failures", str(failures)),
+                ("errors", str(errors)),
+                ("skipped", str(skipped)),
+                ("time", f"{sum(p.timings.values()):.6f}"),
+            )
+        )
+        return f"<testsuite{head}>{_IN1}{_IN1.join(body)}\n  </testsuite>"
 
     @staticmethod
     def _check_text(check: CheckResult | None) -> str:
