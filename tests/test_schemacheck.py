@@ -177,7 +177,47 @@ def test_the_cli_warms_the_schema_lint_asks_for_on_a_new_contract(monkeypatch: o
     assert asked == [str(cli.NEWEST_SCHEMA)] and cli.NEWEST_SCHEMA.is_file()
 
 
-def test_lint_says_the_same_with_and_without_the_helper(tmp_path: Path) -> None:
+def _with_and_without(folder: Path, argv: list[str]) -> list[dict[str, object]]:
+    """``meshguard ARGV`` in ``folder``, with the helper (as on an idle machine), then without."""
+    outs = []
+    for free in (True, False):
+        outs.append(
+            _run(
+                f"schemacheck.core_free = lambda: {free}\n"
+                "asked = []\n"
+                "ask = schemacheck._ask\n"
+                "schemacheck._ask = lambda *a: asked.append(a[1]) or ask(*a)\n"
+                "import contextlib, io\n"
+                f"os.chdir({str(folder)!r})\n"
+                "from meshguard.cli import main\n"
+                "buf = io.StringIO()\n"
+                "with contextlib.redirect_stdout(buf):\n"
+                "    try:\n"
+                f"        main({argv!r})\n"
+                "    except SystemExit as exc:\n"
+                "        out['code'] = exc.code\n"
+                "out['stdout'] = buf.getvalue()\n"
+                "out['asked'] = len(asked)\n"
+            )
+        )
+    return outs
+
+
+def _stable(stdout: object) -> object:
+    """The JSON output without the run's id, clock and timings."""
+
+    def strip(value: object) -> object:
+        if isinstance(value, dict):
+            volatile = ("run_id", "timestamp", "elapsed_s", "timings", "seconds", "started", "finished")
+            return {k: strip(v) for k, v in value.items() if k not in volatile}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return strip(json.loads(str(stdout)))
+
+
+def _repo(folder: Path) -> list[str]:
     from usage_helpers import contract
 
     good = contract("orders")
@@ -185,52 +225,43 @@ def test_lint_says_the_same_with_and_without_the_helper(tmp_path: Path) -> None:
         "good.odcs.yaml": good,
         "unknown-field.odcs.yaml": contract("unknown", extra="colour: blue\n"),
         "wrong-type.odcs.yaml": good.replace("id: orders", "id: [1, 2]"),
-        "old-api.odcs.yaml": good.replace("apiVersion: v3.1.0", "apiVersion: v3.0.2"),
-        "no-kind.odcs.yaml": good.replace("kind: DataContract\n", ""),
+        "old-api.odcs.yaml": contract("old").replace("apiVersion: v3.1.0", "apiVersion: v3.0.2"),
+        "no-kind.odcs.yaml": contract("nokind").replace("kind: DataContract\n", ""),
     }
     for name, text in files.items():
-        (tmp_path / name).write_text(text)
-    (tmp_path / "meshguard.yaml").write_text("contracts: {dir: .}\n")
-    outs = []
-    for free in (True, False):
-        out = _run(
-            f"schemacheck.core_free = lambda: {free}\n"
-            "asked = []\n"
-            "ask = schemacheck._ask\n"
-            "schemacheck._ask = lambda *a: asked.append(a[1]) or ask(*a)\n"
-            "import contextlib, io\n"
-            f"os.chdir({str(tmp_path)!r})\n"
-            "from meshguard.cli import main\n"
-            "buf = io.StringIO()\n"
-            "with contextlib.redirect_stdout(buf):\n"
-            "    try:\n"
-            f"        main(['lint', '--format', 'json', *{sorted(files)!r}])\n"
-            "    except SystemExit as exc:\n"
-            "        out['code'] = exc.code\n"
-            "out['stdout'] = buf.getvalue()\n"
-            "out['asked'] = len(asked)\n"
-        )
-        outs.append(out)
-    assert outs[0]["asked"] == 1 + len(files) and outs[1]["asked"] == 0  # the configuration, each file
-    assert outs[0]["code"] == outs[1]["code"] == 1
+        (folder / name).write_text(text)
+    (folder / "meshguard.yaml").write_text("contracts: {dir: .}\n")
+    return sorted(files)
 
-    def stable(stdout: object) -> list[str]:  # without the run's id, clock and durations
-        volatile = ('"run_id"', '"timestamp"', "seconds", "duration", '"started', '"finished')
-        return [ln for ln in str(stdout).splitlines() if not any(v in ln for v in volatile)]
 
-    assert stable(outs[0]["stdout"]) == stable(outs[1]["stdout"])
-    findings = str(outs[0]["stdout"])
+def test_lint_says_the_same_with_and_without_the_helper(tmp_path: Path) -> None:
+    files = _repo(tmp_path)
+    helped, alone = _with_and_without(tmp_path, ["lint", "--format", "json", *files])
+    assert helped["asked"] == 1 + len(files) and alone["asked"] == 0  # the configuration, each file
+    assert helped["code"] == alone["code"] == 1
+    assert _stable(helped["stdout"]) == _stable(alone["stdout"])
+    findings = str(helped["stdout"])
     assert "MG001" in findings and "colour" in findings
 
 
-def test_a_core_is_free_when_the_load_leaves_one_idle(monkeypatch: object) -> None:
+def test_check_says_the_same_with_and_without_the_helper(tmp_path: Path) -> None:
+    files = _repo(tmp_path)
+    argv = ["check", "--no-data", "--no-reports", "--no-history", "--format", "json"]
+    helped, alone = _with_and_without(tmp_path, argv)
+    assert helped["asked"] == 1 + len(files) and alone["asked"] == 0
+    assert helped["code"] == alone["code"] == 1
+    assert _stable(helped["stdout"]) == _stable(alone["stdout"])
+    assert "MG001" in str(helped["stdout"]) and "GDPR" in str(helped["stdout"])
+
+
+def test_a_core_is_free_while_the_load_is_under_the_cores(monkeypatch: object) -> None:
     import pytest
 
     from meshguard import schemacheck
 
     assert isinstance(monkeypatch, pytest.MonkeyPatch)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
-    for load, free in ((0.2, True), (1.0, True), (1.3, False), (7.5, False)):
+    for load, free in ((0.2, True), (1.0, True), (1.9, True), (2.0, False), (7.5, False)):
         monkeypatch.setattr(os, "getloadavg", lambda load=load: (load, load, load))
         assert schemacheck.core_free() is free, load
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})

@@ -125,6 +125,7 @@ class Worker:
             "rules": [f"{r.package}.{r.name}" for r in bundle.rules],
             "core": core,
             "compiled": self.compiled,
+            "program": bundle.hash if self.compiled else None,
         }
         # Loading is sent now and its answer read before the first decision, so the
         # worker's start-up overlaps with the stages that run before the policy stage.

@@ -6,9 +6,10 @@ small child process and kills it when a deadline passes. Frames on
 stdin/stdout: a 4-byte big-endian length, then a one-line JSON header, a
 newline and a raw payload (the input document or the answer, as JSON).
 
-Requests: ``{"op": "load", ...}`` (payload: ``{"modules", "data", "rules", "core", "compiled"}``;
+Requests: ``{"op": "load", ...}`` (payload: ``{"modules", "data", "rules", "core", "compiled", "program"}``;
 core null for regorus, or the "module:Class" of another core with the same interface; compiled:
-regorus decides through its compiled program too, :mod:`meshguard.policy.compiled`),
+regorus decides through its compiled program too, :mod:`meshguard.policy.compiled`; program: the
+bundle's hash, for :mod:`meshguard.policy.programcache`),
 ``{"op": "eval"}`` (payload: the input document),
 ``{"op": "eval_many"}`` (payload: input documents, one JSON document per line; one answer
 frame per document, in order),
@@ -86,7 +87,14 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> None:
             if op == "load":
                 spec = json.loads(payload)
                 loader: Any = RegoCore
-                options = {"compiled": True, "compile_after": COMPILE_AFTER} if spec.get("compiled") else {}
+                options: dict[str, Any] = {}
+                if spec.get("compiled"):
+                    # program: the bundle's hash, under which its compiled program is kept between runs
+                    options = {
+                        "compiled": True,
+                        "compile_after": COMPILE_AFTER,
+                        "program": spec.get("program"),
+                    }
                 if spec.get("core"):  # "module:Class" of another core (opa-inprocess: OPA's own)
                     import importlib
 
