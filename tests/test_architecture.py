@@ -43,6 +43,7 @@ LAYERS: list[tuple[str, ...]] = [
         "scaffold",
         "forked",
         "codecache",
+        "schemacheck",
     ),  # ground floor
 ]
 

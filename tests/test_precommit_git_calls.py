@@ -6,6 +6,7 @@ versioning asks: the work tree and the commit ``HEAD`` names come from one ``rev
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -18,19 +19,24 @@ from usage_helpers import contract, git, init_repo
 HOOK = ["check", "--changed-only", "--no-data", "--no-policy", "--no-reports", "--no-history"]
 
 
-def _recording_git(tmp_path: Path) -> tuple[Path, Path]:
+def _recording_git(tmp_path: Path, slow: str = "") -> tuple[Path, Path]:
+    """A git that logs its arguments as it starts; ``slow``: a shell pattern of arguments
+    (``diff*``) for which it waits half a second first."""
     real = shutil.which("git")
     assert real is not None
     folder, log = tmp_path / "bin", tmp_path / "git-calls.log"
     folder.mkdir()
     shim = folder / "git"
-    shim.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> "{log}"\nexec "{real}" "$@"\n')
+    wait = f'case "$*" in {slow}) sleep 0.5;; esac\n' if slow else ""
+    shim.write_text(f'#!/bin/sh\n{wait}printf "%s\\n" "$*" >> "{log}"\nexec "{real}" "$@"\n')
     shim.chmod(0o755)
     return folder, log
 
 
-def _hook(repo: Path, rel: str, tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], list[str]]:
-    folder, log = _recording_git(tmp_path)
+def _hook(
+    repo: Path, rel: str, tmp_path: Path, slow: str = ""
+) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    folder, log = _recording_git(tmp_path, slow)
     env = {
         **os.environ,
         "PATH": f"{folder}{os.pathsep}{os.environ['PATH']}",
@@ -81,3 +87,25 @@ def test_a_first_commit_has_no_previous_version(tmp_path: Path) -> None:
     proc, calls = _hook(repo, rel, tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert any("--show-toplevel" in c for c in calls), calls
+
+
+def test_the_slow_git_calls_overlap(tmp_path: Path) -> None:
+    """The commit recorded in the result is asked before the pipeline runs and read after it,
+    and the untracked files are listed while the diff runs: with the diff and the work-tree
+    lookup made slow, those two calls start (and are logged) before them. One after the
+    other, the commit would be asked last and the listing after the diff."""
+    rel = "contracts/orders.odcs.yaml"
+    repo = init_repo(
+        tmp_path / "repo", {rel: contract("orders"), "meshguard.yaml": "contracts: {dir: contracts}\n"}
+    )
+    path = repo / rel
+    path.write_text(path.read_text().replace("version: 1.0.0", "version: 1.0.1"))
+    proc, calls = _hook(repo, rel, tmp_path, slow="diff*|*--show-toplevel*")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert json.loads(proc.stdout)["git_commit"] == git(repo, "rev-parse", "HEAD").stdout.strip()
+    first = {
+        p: next(i for i, c in enumerate(calls) if c.startswith(p)) for p in ("rev-parse", "diff", "ls-files")
+    }
+    assert calls[first["rev-parse"]] == "rev-parse HEAD", calls  # the commit first
+    assert first["ls-files"] < first["diff"], calls  # the listing before the diff
+    assert len(calls) == 5, calls

@@ -59,6 +59,12 @@ def _modules_after(argv: list[str], cwd: Path) -> tuple[int, set[str]]:
     return _probe(f"from meshguard.cli import main\nmain({argv!r})", cwd)
 
 
+def _modules_after_with_a_free_core(argv: list[str], cwd: Path) -> tuple[int, set[str]]:
+    """:func:`_modules_after` as on an idle machine (the schema helper starts whatever the load)."""
+    free = "from meshguard import schemacheck\nschemacheck.core_free = lambda: True\n"
+    return _probe(f"{free}from meshguard.cli import main\nmain({argv!r})", cwd)
+
+
 def _loaded(modules: set[str], names: tuple[str, ...]) -> set[str]:
     return {m for m in modules for n in names if m == n or m.startswith(n + ".")}
 
@@ -76,7 +82,7 @@ def _repo(tmp_path: Path) -> tuple[Path, str]:
 
 def test_lint_imports_no_data_engine_or_pipeline_module(tmp_path: Path) -> None:
     repo, rel = _repo(tmp_path)
-    code, modules = _modules_after(["lint", rel], repo)
+    code, modules = _modules_after_with_a_free_core(["lint", rel], repo)
     assert code in (0, 1)
     assert _loaded(modules, DATA_AND_ENGINES) == set()
     # what `check` needs but lint does not: the stages, the API's run options, policies, reports
@@ -109,6 +115,9 @@ def test_lint_imports_no_data_engine_or_pipeline_module(tmp_path: Path) -> None:
         _loaded(modules, ("subprocess", "tomllib", "importlib.resources", "tempfile", "multiprocessing"))
         == set()
     )
+    # jsonschema-rs (with email, socket, decimal) loads in the forked schema helper, not here;
+    # `signal` and `pickle` would cost more than the helper saves
+    assert _loaded(modules, ("jsonschema_rs", "email", "socket", "decimal", "signal", "pickle")) == set()
 
 
 def test_the_hook_without_data_imports_no_data_module(tmp_path: Path) -> None:
@@ -116,7 +125,7 @@ def test_the_hook_without_data_imports_no_data_module(tmp_path: Path) -> None:
     hooks = yaml.safe_load((PROJECT / ".pre-commit-hooks.yaml").read_text())
     entry = next(h["entry"] for h in hooks if h["id"] == "meshguard-check").split()
     assert entry[:2] == ["meshguard", "check"] and "--no-data" in entry
-    code, modules = _modules_after([*entry[1:], rel], repo)
+    code, modules = _modules_after_with_a_free_core([*entry[1:], rel], repo)
     assert code in (0, 1)
     assert "meshguard.policy.stage" in modules  # it did decide policies
     assert _loaded(modules, DATA_AND_ENGINES) == set()  # regorus runs in the worker process
@@ -127,6 +136,7 @@ def test_the_hook_without_data_imports_no_data_module(tmp_path: Path) -> None:
     }
     assert data_modules - {"meshguard.quality"} == set()
     assert _loaded(modules, ("multiprocessing",)) == set()  # one product: no process pool
+    assert _loaded(modules, ("jsonschema_rs",)) == set()  # validity: the forked schema helper
     # shutil and tempfile (with bz2, lzma) serve only a clone of git policies or CI's changed files
     assert _loaded(modules, ("shutil", "tempfile")) == set()
 
@@ -143,23 +153,63 @@ def test_the_same_probe_sees_a_data_run_import_the_data_modules(tmp_path: Path) 
     assert "meshguard.quality.stage" in modules
 
 
-def test_the_policy_worker_imports_neither_yaml_nor_the_config(tmp_path: Path) -> None:
-    """The worker starts beside every policy run: what it imports is paid per run."""
+def _worker_frames(tmp_path: Path) -> Path:
+    """The frames the embedded engine sends a worker for one product of the standard pack
+    (load, then one eval), written to a file."""
+    import io
+
+    from meshguard.policy.bundle import load_builtin
+    from meshguard.policy.worker import write_frame
+
+    bundle = load_builtin()
+    spec = {
+        "modules": [[m.path, m.text] for m in bundle.modules],
+        "data": bundle.data,
+        "rules": [f"{r.package}.{r.name}" for r in bundle.rules],
+        "core": None,
+        "compiled": True,
+    }
+    doc = {"meshguard": {"version": "1", "mode": "pre-commit"}, "contract": {}, "fields": [], "changes": []}
+    frames = io.BytesIO()
+    write_frame(frames, {"op": "load"}, json.dumps(spec).encode())
+    write_frame(frames, {"op": "eval"}, json.dumps(doc).encode())
+    path = tmp_path / "frames.bin"
+    path.write_bytes(frames.getvalue())
+    return path
+
+
+def test_the_policy_worker_imports_only_what_it_uses(tmp_path: Path) -> None:
+    """The worker starts beside every policy run, the hook's included: what it imports is paid
+    per run. It serves the standard pack without typing, dataclasses, pathlib, hashlib or enum's
+    signal table, and without the engine, bundle, config or YAML modules of the parent."""
+    frames = _worker_frames(tmp_path)
     code = (
-        "from meshguard.policy import worker\n"
-        "from meshguard.policy.bundle import Module\n"
-        "from meshguard.policy.rego import RegoCore\n"
-        "RegoCore.load([Module('p.rego', 'package meshguard.p\\ndeny contains 1 if input.x\\n')], {})"
+        "import io\n"
+        "from meshguard.policy.worker import serve\n"
+        "out = io.BytesIO()\n"
+        f"serve(open({str(frames)!r}, 'rb'), out)\n"
+        "answers = out.getvalue()\n"
+        "assert answers.count(b'\"ok\": true') == 2, answers\n"
     )
     exit_code, modules = _probe(code, tmp_path)
     assert exit_code == 0
     assert "regorus" in modules
     heavy = (
+        "typing",
+        "dataclasses",
+        "inspect",
+        "pathlib",
+        "hashlib",
+        "signal",
+        "runpy",
         "yaml",
         "meshguard.config",
         "meshguard.yamlio",
         "meshguard.stages",
         "meshguard.results",
+        "meshguard.policy.engine",
+        "meshguard.policy.bundle",
+        "meshguard.policy.metadata",
         "jsonschema_rs",
     )
     assert _loaded(modules, heavy) == set()

@@ -21,6 +21,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from meshguard.config import Config, load_config
 from meshguard.contracts.model import Contract
@@ -28,6 +29,9 @@ from meshguard.contracts.repo import RepoLint, lint_repo
 from meshguard.errors import UsageError
 from meshguard.results.model import MeshResult, Severity
 from meshguard.stages import RunOptions, VersionInfo
+
+if TYPE_CHECKING:
+    import subprocess
 
 PathLike = str | os.PathLike[str]
 
@@ -63,24 +67,57 @@ def contract_paths(config: Config, paths: Sequence[PathLike]) -> list[Path]:
 
 def git_commit(root: Path) -> str | None:
     """The commit checked out at ``root`` (recorded in the result), None outside git."""
+    return _git_commit_of(_start_git_commit(root))
+
+
+def _start_git_commit(root: Path) -> subprocess.Popen[str] | None:
+    """``git rev-parse HEAD`` at ``root``, started (see :func:`_git_commit_of`)."""
     import subprocess
 
     try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10, check=False
+        return subprocess.Popen(
+            ["git", "rev-parse", "HEAD"],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
         )
-    except (OSError, subprocess.SubprocessError):
+    except OSError:
         return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def _git_commit_of(proc: subprocess.Popen[str] | None) -> str | None:
+    """What a started ``git rev-parse HEAD`` answered, None outside git (or after 10 s)."""
+    import subprocess
+
+    if proc is None:
+        return None
+    try:
+        out, _ = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        return None
+    return out.strip() or None if proc.returncode == 0 else None
 
 
 def check_config(config: Config, paths: Sequence[PathLike], options: RunOptions) -> MeshResult:
     """:func:`check` for a configuration already loaded, its central policies resolved."""
     from meshguard import pipeline
 
-    mesh = pipeline.run(config, contract_paths(config, paths), options)
+    # the commit is asked first and read last: git answers while the pipeline runs
+    # (one process fewer to wait for on every pre-commit hook)
+    commit = _start_git_commit(config.root)
+    try:
+        mesh = pipeline.run(config, contract_paths(config, paths), options)
+    except BaseException:
+        if commit is not None:
+            commit.kill()
+            commit.communicate()
+        raise
+    found = _git_commit_of(commit)
     if mesh.git_commit is None:
-        mesh.git_commit = git_commit(config.root)
+        mesh.git_commit = found
     return mesh
 
 

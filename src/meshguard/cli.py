@@ -9,9 +9,10 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from pathlib import Path
 from typing import Any, NoReturn
 
-from meshguard import codecache
+from meshguard import codecache, schemacheck
 from meshguard.errors import ExitCode, MeshguardError, missing_extra
 from meshguard.version import __version__
 
@@ -34,6 +35,14 @@ COMMANDS: dict[str, str] = {
 }
 
 
+#: commands that validate contracts (and the configuration) against their JSON Schemas
+VALIDATING = frozenset({"lint", "check"})
+#: the schema of the apiVersion ``meshguard init`` writes, built by the helper before it is asked
+NEWEST_SCHEMA = Path(__file__).parent / "contracts" / "schemas" / "odcs-json-schema-v3.1.0.json"
+#: whether commands may fork the schema helper: only a run through :func:`main`
+_HELPED = False
+
+
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -43,6 +52,9 @@ class LazyGroup(click.Group):
         if target is None:
             return None
         module, _, attr = target.partition(":")
+        if _HELPED and cmd_name in VALIDATING and schemacheck.core_free():
+            # jsonschema-rs loads in a forked helper while this process imports the command
+            schemacheck.prestart([(str(NEWEST_SCHEMA), str(NEWEST_SCHEMA))])
         codecache.install()  # before the command's modules define their dataclasses
         command = getattr(importlib.import_module(module), attr)
         assert isinstance(command, click.Command)
@@ -70,6 +82,16 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the group and maps every error to one line and an exit code."""
+    global _HELPED
+    _HELPED = True
+    try:
+        _main(argv)
+    finally:
+        _HELPED = False
+        schemacheck.stop()
+
+
+def _main(argv: list[str] | None) -> None:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or bool(
         os.environ.get("MESHGUARD_DEBUG")
     )

@@ -7,10 +7,10 @@ default, so a repo with no config file works.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
+from meshguard import schemacheck
 from meshguard.errors import ConfigError
 from meshguard.sensitivity import CATEGORIES, SensitivityMap
 from meshguard.yamlio import DEFAULT_LIMITS, Limits, YamlError, load_yaml_file
@@ -262,15 +262,8 @@ class Config:
         return self.root / self.waivers_file
 
 
-@cache
-def _fast_validator() -> Any:
-    import jsonschema_rs
-
-    return jsonschema_rs.validator_for(CONFIG_SCHEMA)
-
-
 def _validate(raw: Any, display: str, lines: Any = None) -> None:
-    if _fast_validator().is_valid(raw):
+    if schemacheck.is_valid("config", CONFIG_SCHEMA, raw):
         return
     import jsonschema
 

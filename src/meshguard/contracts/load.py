@@ -10,6 +10,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+from meshguard import schemacheck
 from meshguard.contracts import legacy as legacy_format
 from meshguard.contracts.model import Contract
 from meshguard.errors import ContractError, UsageError
@@ -94,8 +95,7 @@ def _schema_text(version: str) -> dict[str, Any]:
 
         pkg = resources.files("open_data_contract_standard")
         return json.loads(pkg.joinpath("schema.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
-    here = Path(__file__).with_name("schemas") / f"odcs-json-schema-{version}.json"
-    return json.loads(here.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    return json.loads(schema_file(version).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
 def schema_version(api_version: str) -> str:
@@ -151,11 +151,17 @@ def _pretty(pointer: Pointer) -> str:
     return out or "(top level)"
 
 
-@cache
-def _fast_validator(minor: str) -> Any:
-    import jsonschema_rs
+def schema_file(version: str) -> Path:
+    """The bundled JSON Schema file of ``version`` (one of :data:`BUNDLED_SCHEMAS`)."""
+    return Path(__file__).with_name("schemas") / f"odcs-json-schema-{version}.json"
 
-    return jsonschema_rs.validator_for(_schema_text(minor))
+
+def _is_valid(doc: Any, version: str) -> bool:
+    """jsonschema-rs's verdict (through the forked helper when one runs: see :mod:`meshguard.schemacheck`)."""
+    if version in BUNDLED_SCHEMAS:  # the file's path names it (the helper may have built it already)
+        path = str(schema_file(version))
+        return schemacheck.is_valid(path, path, doc)
+    return schemacheck.is_valid(f"odcs-{version}", _schema_text(version), doc)
 
 
 def _schema_findings(doc: Any, path: str, lines: LineMap, minor: str) -> Iterator[Finding]:
@@ -171,7 +177,7 @@ def _schema_findings(doc: Any, path: str, lines: LineMap, minor: str) -> Iterato
 def _schema_violations(doc: Any, path: str, lines: LineMap, minor: str) -> Iterator[Finding]:
     # jsonschema-rs answers "valid?" in ~0.1 ms; the pure-Python validator (~100x
     # slower on ODCS's unevaluatedProperties) only runs to explain an invalid file.
-    if _fast_validator(minor).is_valid(doc):
+    if _is_valid(doc, minor):
         return
     from jsonschema.exceptions import best_match
 

@@ -20,13 +20,16 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
 
-from meshguard.policy.metadata import is_decision_rule
+from meshguard.policy.tree import is_decision_rule
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the policy worker imports this module, and typing is costly
 if TYPE_CHECKING:
-    from meshguard.policy.bundle import Module, PolicyBundle
+    from collections.abc import Iterable
+    from typing import Any
+
+    from meshguard.policy.bundle import PolicyBundle
+    from meshguard.policy.tree import Module
 
 #: the package of the one rule the program runs (outside ``data.meshguard``, so not a decision)
 ENTRY = "meshguard_compiled"
@@ -72,6 +75,26 @@ def compilable(bundle: PolicyBundle) -> bool:
     )
 
 
+def sources(modules: Iterable[Module], query: str) -> list[tuple[str, str]]:
+    """What the program is compiled from: the modules, and the one rule answering ``query``."""
+    out = [(m.path, m.text) for m in modules]
+    out.append((f"{ENTRY}.rego", f"package {ENTRY}\n\ndecisions := {query}\n"))
+    return out
+
+
+def build(modules: Iterable[Module], data: dict[str, Any], query: str) -> Any | None:
+    """regorus's program answering ``query`` over ``modules`` and ``data``, or None when its
+    compiler refuses them."""
+    import regorus
+
+    try:
+        return regorus.Program.compile_from_modules(
+            json.dumps(data), sources(modules, query), [f"data.{ENTRY}.decisions"]
+        )
+    except Exception:  # regorus raises plain RuntimeError for what its compiler lacks
+        return None
+
+
 class CompiledTree:
     """One compiled program and its VM: the decisions tree of one input document at a time."""
 
@@ -82,18 +105,20 @@ class CompiledTree:
     def compile(cls, modules: Iterable[Module], data: dict[str, Any], query: str) -> CompiledTree | None:
         """The program answering ``query`` (the interpreter's tree query), or None when regorus
         cannot compile the modules (the interpreter then decides alone)."""
+        program = build(modules, data, query)
+        return cls.run(program, data) if program is not None else None
+
+    @classmethod
+    def run(cls, program: Any, data: dict[str, Any]) -> CompiledTree | None:
+        """A VM running ``program`` (compiled here, or read back by :mod:`meshguard.policy.programcache`)
+        over ``data``; None when regorus refuses it."""
         import regorus
 
-        sources = [(m.path, m.text) for m in modules]
-        sources.append((f"{ENTRY}.rego", f"package {ENTRY}\n\ndecisions := {query}\n"))
         try:
-            program = regorus.Program.compile_from_modules(
-                json.dumps(data), sources, [f"data.{ENTRY}.decisions"]
-            )
             vm = regorus.Rvm()
             vm.load_program(program)
             vm.set_data_json(json.dumps(data))
-        except Exception:  # regorus raises plain RuntimeError for what its compiler lacks
+        except Exception:  # regorus raises plain RuntimeError
             return None
         return cls(vm)
 

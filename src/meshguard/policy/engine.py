@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from meshguard import plugins
 from meshguard.errors import UsageError
-from meshguard.policy.metadata import is_decision_rule
+from meshguard.policy.tree import ROOT as ROOT
+from meshguard.policy.tree import flatten_tree as flatten_tree
+from meshguard.policy.tree import per_rule
 
-if TYPE_CHECKING:  # the policy worker imports this module: it stays light
+if TYPE_CHECKING:
     from meshguard.config import Config
     from meshguard.policy.bundle import PolicyBundle
     from meshguard.stages import PolicyContext
-
-ROOT = "meshguard"
 
 
 @dataclass
@@ -40,20 +40,8 @@ def decide_per_rule(
 ) -> Decisions:
     """Each rule queried on its own (after the whole tree failed): a rule that errors or is
     not a set of findings is recorded in ``errors`` with ``summarise``'s line, the others decide."""
-    out = Decisions()
-    for rule in rules:
-        try:
-            value = query(f"data.{rule}")
-        except RuntimeError as exc:
-            out.errors[rule] = summarise(str(exc))
-            continue
-        if value is None:
-            continue
-        if not isinstance(value, list):
-            out.errors[rule] = "a decision rule must be a set of findings"
-            continue
-        out.values[rule] = value
-    return out
+    values, errors = per_rule(rules, query, summarise)
+    return Decisions(values=values, errors=errors)
 
 
 @dataclass(frozen=True)
@@ -103,26 +91,3 @@ def open_engine(kind: str, bundle: PolicyBundle, config: Config, run: PolicyCont
         raise UsageError(f"unknown policy engine {kind!r} (known: {', '.join(engine_names())})")
     factory: EngineFactory = plugins.load(target, group=plugins.ENGINES, name=kind)
     return factory(bundle, config, run)
-
-
-def flatten_tree(tree: Any, prefix: str = ROOT) -> dict[str, list[Any]] | None:
-    """``data.meshguard`` as returned by an engine → ``{"meshguard.pkg.rule": [findings]}``.
-
-    Returns None when the tree is not an object (a malformed answer). Decision
-    rules must be sets (JSON arrays); anything else is malformed too.
-    """
-    if not isinstance(tree, dict):
-        return None
-    out: dict[str, list[Any]] = {}
-    for key, value in tree.items():
-        name = f"{prefix}.{key}"
-        if is_decision_rule(key) and not isinstance(value, dict):
-            if not isinstance(value, list):
-                return None
-            out[name] = value
-        elif isinstance(value, dict):
-            sub = flatten_tree(value, name)
-            if sub is None:
-                return None
-            out.update(sub)
-    return out

@@ -16,18 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from meshguard.errors import PolicyError
+from meshguard.policy.tree import is_decision_rule
 
 _PACKAGE = re.compile(r"^package\s+([A-Za-z_][\w.]*)\s*$")
 _RULE = re.compile(r"^(?:default\s+)?([A-Za-z_]\w*)\b")
 _KEYWORDS = frozenset({"package", "import", "default"})
 _SCOPES = frozenset({"rule", "document", "package", "subpackages"})
-
-#: rule names the policy stage reports (conftest's convention)
-_DECISION = re.compile(r"^(deny|warn|violation)(_\w+)?$")
-
-
-def is_decision_rule(name: str) -> bool:
-    return bool(_DECISION.match(name))
 
 
 def decision_kind(name: str) -> str:
@@ -92,7 +86,7 @@ class _FileScan:
 
 
 def _parse_block(lines: list[str], path: str, line: int) -> dict[str, Any]:
-    import yaml  # here: the policy worker imports this module for is_decision_rule alone
+    import yaml  # here: only a bundle's loading parses METADATA blocks
 
     text = "\n".join(lines)
     try:

@@ -1,4 +1,4 @@
-"""The embedded engine's worker process: ``python -m meshguard.policy.worker``.
+"""The embedded engine's worker process (:func:`meshguard.policy.embedded._spawn` starts it).
 
 regorus holds the GIL while it evaluates, so a runaway policy cannot be
 interrupted from a thread; the embedded engine therefore evaluates in this
@@ -6,9 +6,10 @@ small child process and kills it when a deadline passes. Frames on
 stdin/stdout: a 4-byte big-endian length, then a one-line JSON header, a
 newline and a raw payload (the input document or the answer, as JSON).
 
-Requests: ``{"op": "load", ...}`` (payload: ``{"modules", "data", "rules", "core", "compiled"}``;
+Requests: ``{"op": "load", ...}`` (payload: ``{"modules", "data", "rules", "core", "compiled", "program"}``;
 core null for regorus, or the "module:Class" of another core with the same interface; compiled:
-regorus decides through its compiled program too, :mod:`meshguard.policy.compiled`),
+regorus decides through its compiled program too, :mod:`meshguard.policy.compiled`; program: the
+bundle's hash, for :mod:`meshguard.policy.programcache`),
 ``{"op": "eval"}`` (payload: the input document),
 ``{"op": "eval_many"}`` (payload: input documents, one JSON document per line; one answer
 frame per document, in order),
@@ -18,12 +19,17 @@ Answers: ``{"ok": true}`` + payload, or ``{"error": {message, path, line, column
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import struct
 import sys
-from typing import IO, Any
+
+# Started beside every policy run (the pre-commit hook's too): it imports only what it uses,
+# no typing or dataclasses (tests/test_startup_imports.py holds it to that).
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing would cost more than this module
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import IO, Any
 
 _HEADER = struct.Struct(">I")
 #: decisions a worker makes with the interpreter before compiling the standard pack
@@ -52,12 +58,22 @@ def _read_exact(stream: IO[bytes], n: int) -> bytes | None:
     return buf
 
 
+class _Module:
+    """A Rego module as the request names it (path, text): what the cores read of a module."""
+
+    __slots__ = ("path", "text")
+
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path
+        self.text = text
+
+
 def serve(inp: IO[bytes], out: IO[bytes]) -> None:
     from meshguard.errors import PolicyError
-    from meshguard.policy.bundle import Module
     from meshguard.policy.rego import RegoCore
 
     core: Any = None
+    decide: Callable[[str], tuple[dict[str, Any], dict[str, str]]] | None = None
     while True:
         size = _read_exact(inp, _HEADER.size)
         if size is None:
@@ -71,34 +87,45 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> None:
             if op == "load":
                 spec = json.loads(payload)
                 loader: Any = RegoCore
-                options = {"compiled": True, "compile_after": COMPILE_AFTER} if spec.get("compiled") else {}
+                options: dict[str, Any] = {}
+                if spec.get("compiled"):
+                    # program: the bundle's hash, under which its compiled program is kept between runs
+                    options = {
+                        "compiled": True,
+                        "compile_after": COMPILE_AFTER,
+                        "program": spec.get("program"),
+                    }
                 if spec.get("core"):  # "module:Class" of another core (opa-inprocess: OPA's own)
+                    import importlib
+
                     module, _, name = str(spec["core"]).partition(":")
                     loader = getattr(importlib.import_module(module), name)
                     options = {}
                 core = loader.load(
-                    (Module(p, t) for p, t in spec["modules"]), spec["data"], spec.get("rules", ()), **options
+                    (_Module(p, t) for p, t in spec["modules"]),
+                    spec["data"],
+                    spec.get("rules", ()),
+                    **options,
                 )
+                decide = core.decide if loader is RegoCore else _decisions(core)
                 write_frame(out, {"ok": True})
-            elif core is None:
+            elif core is None or decide is None:
                 write_frame(out, {"error": {"message": "no policies loaded"}})
             elif op == "eval":
-                d = core.evaluate(payload.decode())
-                write_frame(out, {"ok": True}, json.dumps({"values": d.values, "errors": d.errors}).encode())
+                values, errors = decide(payload.decode())
+                write_frame(out, {"ok": True}, json.dumps({"values": values, "errors": errors}).encode())
             elif op == "eval_many":
                 # one answer frame per input (newline-separated JSON documents), so the
                 # caller applies its deadline to every product, not to the whole batch
                 for doc in payload.split(b"\n") if payload else ():
                     try:
-                        d = core.evaluate(doc.decode())
+                        values, errors = decide(doc.decode())
                     except Exception as exc:
                         write_frame(
                             out, {"error": {"message": str(exc) or type(exc).__name__}, "kind": "eval"}
                         )
                         continue
-                    write_frame(
-                        out, {"ok": True}, json.dumps({"values": d.values, "errors": d.errors}).encode()
-                    )
+                    write_frame(out, {"ok": True}, json.dumps({"values": values, "errors": errors}).encode())
             elif op == "query":
                 value = core.query(header["query"], payload.decode() if payload else None)
                 write_frame(out, {"ok": True}, json.dumps(value).encode())
@@ -111,6 +138,16 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> None:
             write_frame(out, {"error": {"message": str(exc) or type(exc).__name__}, "kind": "eval"})
 
 
+def _decisions(core: Any) -> Callable[[str], tuple[dict[str, Any], dict[str, str]]]:
+    """(values, errors) from a core whose ``evaluate`` answers a Decisions object."""
+
+    def decide(input_json: str) -> tuple[dict[str, Any], dict[str, str]]:
+        d = core.evaluate(input_json)
+        return d.values, d.errors
+
+    return decide
+
+
 def _die_with_parent() -> None:
     """Ask Linux to kill this worker when the process that started it dies.
 
@@ -121,12 +158,11 @@ def _die_with_parent() -> None:
     if not sys.platform.startswith("linux"):
         return
     import ctypes
-    import signal
 
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+        pr_set_pdeathsig, sigkill = 1, 9  # Linux's values (the signal module would import enum)
+        libc.prctl(pr_set_pdeathsig, sigkill, 0, 0, 0)
     except (OSError, AttributeError):
         return
     if os.getppid() == 1:  # the parent is already gone

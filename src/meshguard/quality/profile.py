@@ -9,9 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
-from meshguard.detectors import SAMPLE, Detection, Detector, family_of, reads_values, scan_column
+from meshguard.detectors import (
+    INTEGER,
+    SAMPLE,
+    Detection,
+    Detector,
+    family_of,
+    narrowing,
+    reads_values,
+    scan_column,
+    scan_sample,
+)
 from meshguard.errors import DataError
 from meshguard.quality.masking import jsonable
 
@@ -103,11 +113,7 @@ def _head(frame: pl.DataFrame | pl.LazyFrame, column: str, dtype: pl.DataType) -
     """The first non-null values of ``column`` as Python's ``str`` writes them."""
     import polars as pl
 
-    if isinstance(frame, pl.DataFrame):  # in memory: no query per column (10,000 columns stay fast)
-        head = frame.get_column(column).drop_nulls().head(SAMPLE)
-    else:
-        lazy = frame.lazy().select(pl.col(column).drop_nulls().head(SAMPLE))
-        head = lazy.collect(engine="streaming").get_column(column)
+    head = _first(frame, column)
     if dtype == pl.String:
         return head.to_list()
     if dtype.is_integer():  # the digits ``str`` writes, without a call per value
@@ -115,25 +121,107 @@ def _head(frame: pl.DataFrame | pl.LazyFrame, column: str, dtype: pl.DataType) -
     return [str(v) for v in head.to_list()]
 
 
+def _first(frame: pl.DataFrame | pl.LazyFrame, column: str) -> pl.Series:
+    """The first :data:`SAMPLE` non-null values of ``column``."""
+    import polars as pl
+
+    if isinstance(frame, pl.DataFrame):  # in memory: no query per column (10,000 columns stay fast)
+        return frame.get_column(column).drop_nulls().head(SAMPLE)
+    lazy = frame.lazy().select(pl.col(column).drop_nulls().head(SAMPLE))
+    return lazy.collect(engine="streaming").get_column(column)
+
+
 def _detect(frame: pl.DataFrame | pl.LazyFrame, column: str, dtype: pl.DataType) -> Detection:
     family = family_of(dtype)
+    if family == INTEGER and reads_values(family):
+        return _whole_numbers(frame, column)
     values = _head(frame, column, dtype) if reads_values(family) else []
     return scan_column(column, family, values, narrow=narrow)
 
 
+def _whole_numbers(frame: pl.DataFrame | pl.LazyFrame, column: str) -> Detection:
+    """:func:`scan_column`'s answer for a whole-number column, its values kept in polars: the
+    digits polars writes are ``str``'s, never empty nor padded (nothing to strip), and each
+    detector's candidates narrow them there: only what a detector then tests comes to Python."""
+    import polars as pl
+
+    text = _first(frame, column).cast(pl.String)
+    detectors = narrowing(INTEGER)
+    tested: dict[str, Sequence[str]] = {}
+    if detectors and text.len():
+        try:
+            found = text.to_frame("v").select(
+                pl.col("v").str.contains(d.candidates or "").alias(f"{i}") for i, d in enumerate(detectors)
+            )
+            tested = {d.name: _Values(text.filter(found.get_column(f"{i}"))) for i, d in enumerate(detectors)}
+        except pl.exceptions.PolarsError:  # a plugin's pattern polars cannot run: test every value
+            tested = {}
+    return scan_sample(column, INTEGER, _Values(text), tested=tested)
+
+
+class _Values(Sequence[str]):
+    """The values of a polars Series of text: its length without a copy, the values copied
+    into Python on first use."""
+
+    def __init__(self, series: pl.Series) -> None:
+        self._series = series
+        self._values: list[str] | None = None
+
+    def __len__(self) -> int:
+        return self._series.len()
+
+    def _list(self) -> list[str]:
+        if self._values is None:
+            self._values = self._series.to_list()
+        return self._values
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[str]: ...
+    def __getitem__(self, i: int | slice) -> str | Sequence[str]:
+        return self._list()[i]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._list())
+
+
 def narrow(sample: Sequence[str], detectors: Sequence[Detector]) -> dict[str, list[str]]:
     """Per detector, the values of ``sample`` holding a match of its ``candidates``: one polars
-    pass over the sample instead of each detector's test on every value (detectors.Narrow)."""
+    pass over the sample instead of each detector's test on every value (detectors.Narrow).
+
+    An exact detector's candidates are its test, so it is asked on its own; the others' are
+    asked together first (one pattern, their union), each then only of the values that union
+    kept, usually none: a value holding a match of one pattern holds a match of the union."""
     import polars as pl
 
     values = pl.Series("v", sample, dtype=pl.String)
+    exact = [d for d in detectors if d.exact]
+    rest = [d for d in detectors if not d.exact]
+    union = "|".join(f"(?:{d.candidates or ''})" for d in rest)
     try:
         found = values.to_frame().select(
-            pl.col("v").str.contains(d.candidates or "").alias(d.name) for d in detectors
+            *(pl.col("v").str.contains(d.candidates or "").alias(f"{i}") for i, d in enumerate(exact)),
+            *([pl.col("v").str.contains(union).alias("rest")] if rest else []),
         )
+        out = {d.name: values.filter(found.get_column(f"{i}")).to_list() for i, d in enumerate(exact)}
+        if rest:
+            out.update(_each(values.filter(found.get_column("rest")), rest))
     except pl.exceptions.PolarsError:  # a plugin's pattern polars cannot run: test every value
         return {}
-    return {d.name: values.filter(found.get_column(d.name)).to_list() for d in detectors}
+    return {d.name: out[d.name] for d in detectors}
+
+
+def _each(values: pl.Series, detectors: Sequence[Detector]) -> dict[str, list[str]]:
+    """Per detector, the ``values`` holding a match of its ``candidates``."""
+    import polars as pl
+
+    if len(detectors) == 1 or values.is_empty():  # what the union kept is the answer
+        return {d.name: values.to_list() for d in detectors}
+    found = values.to_frame().select(
+        pl.col("v").str.contains(d.candidates or "").alias(f"{i}") for i, d in enumerate(detectors)
+    )
+    return {d.name: values.filter(found.get_column(f"{i}")).to_list() for i, d in enumerate(detectors)}
 
 
 def detected_in_sample(sample: Path, rows: int = PROFILE_ROWS) -> dict[str, list[str]]:

@@ -194,6 +194,8 @@ def normalise(frame: pl.DataFrame | pl.LazyFrame, props: Mapping[str, Property],
     out = Normalised(frame)
     exprs: list[pl.Expr] = []
     parsed_cols: dict[str, pl.Expr] = {}
+    #: column → the rows whose value did not convert, in the columns' order
+    failed: dict[str, pl.Expr] = {}
     schema = frame.collect_schema()
     for path, prop in props.items():
         if path not in schema:
@@ -207,7 +209,7 @@ def normalise(frame: pl.DataFrame | pl.LazyFrame, props: Mapping[str, Property],
                 # Int128 / UInt64 values beyond Int64 do not fit: a type failure of those rows
                 cast = col.cast(target_dtype(kind), strict=False)
                 exprs.append(cast)
-                exprs.append((col.is_not_null() & cast.is_null()).alias(f"__bad__{path}"))
+                failed[path] = col.is_not_null() & cast.is_null()
             elif kind == "string" and target_dtype(kind) != dtype:
                 exprs.append(col.cast(target_dtype(kind)))
             elif kind == "timestamp":
@@ -233,11 +235,21 @@ def normalise(frame: pl.DataFrame | pl.LazyFrame, props: Mapping[str, Property],
                 parsed_cols[path] = parsed
             else:
                 exprs.append(parsed.alias(path))
-            exprs.append((col.is_not_null() & parsed.is_null()).alias(f"__bad__{path}"))
+            failed[path] = col.is_not_null() & parsed.is_null()
         else:
             out.mismatched[path] = fam
+    # in memory, a converted column's failures are read off the result (Series, no query): as an
+    # expression beside it, each conversion would run twice; timestamps are converted twice over
+    later = {p: e for p, e in failed.items() if p in parsed_cols or isinstance(frame, pl.LazyFrame)}
+    before = frame
+    exprs.extend(e.alias(f"__bad__{p}") for p, e in later.items())
     if exprs:
         frame = frame.with_columns(exprs)
+    if isinstance(frame, pl.DataFrame) and isinstance(before, pl.DataFrame):
+        for p in failed:
+            if p not in later:
+                mask = before.get_column(p).is_not_null() & frame.get_column(p).is_null()
+                out.parse_failures[p] = mask.alias(f"__bad__{p}")
     if parsed_cols:  # timestamps: the parsed dtype (naive or zoned) is known only after parsing
         frame = frame.with_columns([e.alias(p) for p, e in parsed_cols.items()])
         parsed_schema = frame.collect_schema()
@@ -249,5 +261,6 @@ def normalise(frame: pl.DataFrame | pl.LazyFrame, props: Mapping[str, Property],
         return out
     for c in bad:
         out.parse_failures[c.removeprefix("__bad__")] = frame.get_column(c)
+    out.parse_failures = {p: out.parse_failures[p] for p in failed}  # the columns' order
     out.frame = frame.drop(bad) if bad else frame
     return out

@@ -71,19 +71,35 @@ def parse_previous(text: str, display: str, sensitivity: SensitivityMap) -> Prev
 
 
 def git(args: Sequence[str], cwd: Path, *, check: bool = False) -> subprocess.CompletedProcess[bytes]:
+    return _finish(_start(args, cwd), args, check=check)
+
+
+def _start(args: Sequence[str], cwd: Path) -> subprocess.Popen[bytes]:
+    """A git process, started: :func:`_finish` reads its answer (two can run at once)."""
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
     try:
-        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, env=env, timeout=120)
+        return subprocess.Popen(
+            ["git", *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+        )
     except FileNotFoundError:
         raise UsageError(
             "the git command is not installed", hint="install git to compare with a git ref"
         ) from None
+
+
+def _finish(
+    proc: subprocess.Popen[bytes], args: Sequence[str], *, check: bool = False
+) -> subprocess.CompletedProcess[bytes]:
+    try:
+        stdout, stderr = proc.communicate(timeout=120)
     except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
         raise UsageError(f"git {' '.join(args)} timed out") from None
     if check and proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        message = stderr.decode("utf-8", "replace").strip().splitlines()
         raise UsageError(f"git {args[0]} failed: {message[-1] if message else proc.returncode}")
-    return proc
+    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
 
 
 def _out(proc: subprocess.CompletedProcess[bytes]) -> str:
@@ -193,7 +209,16 @@ class GitBase:
         base = cls(top, ref, commit)
         if commit is None:
             return base
-        out = git(["diff", "-M", "--name-status", "-z", commit, "--"], top, check=True).stdout
+        # both asked at once: the untracked files are listed while the diff is computed
+        diff_args = ["diff", "-M", "--name-status", "-z", commit, "--"]
+        others_args = ["ls-files", "-z", "--others", "--exclude-standard"]
+        diff, listing = _start(diff_args, top), _start(others_args, top)
+        try:
+            out = _finish(diff, diff_args, check=True).stdout
+        except BaseException:
+            listing.kill()
+            listing.communicate()
+            raise
         parts = out.decode("utf-8", "surrogateescape").split("\0")
         i = 0
         while i < len(parts) and parts[i]:
@@ -206,7 +231,7 @@ class GitBase:
             path = parts[i + 1]
             base.changed[path] = None if status[0] == "A" else path
             i += 2
-        others = git(["ls-files", "-z", "--others", "--exclude-standard"], top).stdout
+        others = _finish(listing, others_args).stdout
         base.untracked = frozenset(p for p in others.decode("utf-8", "surrogateescape").split("\0") if p)
         return base
 
