@@ -520,3 +520,47 @@ def test_narrowing_several_detectors_at_once_keeps_what_each_alone_keeps() -> No
         assert together == alone
         kept_by_several += sum(1 for x in detectors if not x.exact and alone[x.name]) > 1
     assert kept_by_several > 10  # columns where the union kept values of several detectors
+
+
+@pytest.mark.parametrize("lazy", [False, True], ids=["frame", "lazy"])
+def test_a_whole_number_column_is_scanned_as_its_text_is(lazy: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A whole-number column's values stay in polars (narrowed there): the answer is scan_column's
+    on the values as ``str`` writes them, at every width, with cards, near misses and nulls; and a
+    detector without candidates (a plugin's) still tests every value."""
+    import random
+
+    import polars as pl
+
+    from meshguard.quality.profile import _detect
+
+    r = random.Random(11)
+    cards = [4111111111111111, 4222222222222, 5555555555554444, 378282246310005]
+    near = [c + 1 for c in cards] + [-c for c in cards] + [10**12, 10**18, 2**63 - 1, -(2**63)]
+    columns: dict[str, list[int | None]] = {
+        "few_cards": [r.randint(0, 10**6) for _ in range(900)] + cards * 10 + [None] * 5,
+        "cards": cards * 100 + near,
+        "near": near * 50,
+        "small": [r.randint(-128, 127) for _ in range(50)],
+        "empty": [None, None],
+        "long": [r.randint(0, 10**19) for _ in range(1_500)],  # past the sample
+    }
+    widths = {"small": pl.Int8, "long": pl.UInt64}
+    height = max(len(v) for v in columns.values())  # the shorter columns end in nulls
+    frame = pl.DataFrame(
+        {
+            c: pl.Series(c, [*v, *[None] * (height - len(v))], dtype=widths.get(c, pl.Int64))
+            for c, v in columns.items()
+        }
+    )
+    odd = d.Detector("odd", "odd", value=lambda v: v.endswith("7"), families=frozenset({d.INTEGER}))
+    registries = (d.registry(), (*d.registry(), odd))
+    for registry in registries:
+        monkeypatch.setattr(d, "registry", lambda registry=registry: registry)
+        for name, series in frame.to_dict().items():
+            text = [str(v) for v in series.drop_nulls().to_list()]
+            got = _detect(frame.lazy() if lazy else frame, name, series.dtype)
+            assert got == d.scan_column(name, d.INTEGER, text), name
+    monkeypatch.undo()
+    found = _detect(frame, "cards", pl.Int64)
+    # the cards, and their negatives (the test drops a dash): 4 x 100 + 4
+    assert (found.kinds, found.counts, found.sampled) == (["payment_card"], {"payment_card": 404}, 412)

@@ -281,14 +281,28 @@ def scan_column(
     with how many values matched: counts, never values. ``narrow`` picks the values each detector
     may match first (the same result, fewer values tested one by one)."""
     sample = [s for v in values[:SAMPLE] if v and (s := v.strip())]
-    kinds: list[str] = []
-    counts: dict[str, int] = {}
     tested: Mapping[str, Sequence[str]] = {}
     if narrow is not None and sample:
         narrowed = narrowing(family)
         # one pass for several detectors pays; for one (a whole-number column: card numbers),
         # the pass costs more than the test it saves
         tested = narrow(sample, narrowed) if len(narrowed) > 1 else {}
+    return scan_sample(name, family, sample, min_fraction=min_fraction, tested=tested)
+
+
+def scan_sample(
+    name: str,
+    family: str,
+    sample: Sequence[str],
+    *,
+    min_fraction: float | None = None,
+    tested: Mapping[str, Sequence[str]] | None = None,
+) -> Detection:
+    """:func:`scan_column` of a sample already taken (the first :data:`SAMPLE` values, stripped,
+    the empty ones dropped); ``tested``: per detector, the values of ``sample`` it may match."""
+    tested = tested or {}
+    kinds: list[str] = []
+    counts: dict[str, int] = {}
     for d in registry():
         n = d.hits(name, family, sample, min_fraction, tested.get(d.name))
         if n is not None:

@@ -113,8 +113,64 @@ def _read_data(path: Path, shown: str) -> dict[str, Any]:
 
 
 def load_builtin() -> PolicyBundle:
-    """The standard pack, its files shown as ``builtin:NAME``."""
-    return load_bundle(builtin_pack_path(), label=BUILTIN)
+    """The standard pack, its files shown as ``builtin:NAME``: as stored by an earlier run
+    when its files are byte for byte the same (:mod:`meshguard.policy.packcache`)."""
+    from meshguard.policy import packcache
+
+    path = builtin_pack_path()
+    contents = _contents(path)
+    stored = packcache.fetch("pack", contents) if contents is not None else None
+    if stored is not None:
+        try:
+            return _restored(path, stored)
+        except (TypeError, ValueError):  # a stored tuple of another shape: load as before
+            pass
+    bundle = load_bundle(path, label=BUILTIN)
+    if contents is not None and _contents(path) == contents:  # not edited while it was loaded
+        packcache.store("pack", contents, _stored(bundle))
+    return bundle
+
+
+def _contents(path: Path) -> list[tuple[str, bytes]] | None:
+    """The relative path and bytes of every file a bundle of ``path`` is made of."""
+    try:
+        return [(rel, f.read_bytes()) for f, rel in bundle_files(path)]
+    except OSError:
+        return None
+
+
+def _stored(bundle: PolicyBundle) -> tuple[Any, ...]:
+    rules = [
+        (r.package, r.name, r.path, r.line, r.title, r.description, dict(r.custom)) for r in bundle.rules
+    ]
+    modules = [(m.path, m.text) for m in bundle.modules]
+    return (modules, [(m.path, m.text) for m in bundle.tests], bundle.data, rules, bundle.hash)
+
+
+def _restored(root: Path, stored: tuple[Any, ...]) -> PolicyBundle:
+    modules, tests, data, rules, digest = stored
+    return PolicyBundle(
+        root=root,
+        modules=tuple(Module(p, t) for p, t in modules),
+        tests=tuple(Module(p, t) for p, t in tests),
+        data=data,
+        rules=tuple(RuleInfo(*r) for r in rules),
+        hash=digest,
+    )
+
+
+def bundle_files(path: Path) -> list[tuple[Path, str]]:
+    """The files a bundle of ``path`` (a policies folder, or one file) is made of, with their
+    relative paths: ``.rego`` and data files, sorted, none under a folder or name starting with a dot."""
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    out: list[tuple[Path, str]] = []
+    for f in files:
+        rel = f.relative_to(path).as_posix() if path.is_dir() else f.name
+        if any(part.startswith(".") for part in Path(rel).parts):
+            continue
+        if f.suffix == ".rego" or f.name in DATA_FILES:
+            out.append((f, rel))
+    return out
 
 
 def load_bundle(path: Path, display_base: Path | None = None, *, label: str | None = None) -> PolicyBundle:
@@ -124,15 +180,11 @@ def load_bundle(path: Path, display_base: Path | None = None, *, label: str | No
     """
     if not path.exists():
         raise PolicyError("policies directory not found", path=_display(path, display_base))
-    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
     digest = hashlib.sha256()
     modules: list[Module] = []
     tests: list[Module] = []
     data: dict[str, Any] = {}
-    for f in files:
-        rel = f.relative_to(path).as_posix() if path.is_dir() else f.name
-        if any(part.startswith(".") for part in Path(rel).parts):
-            continue
+    for f, rel in bundle_files(path):
         shown = label + rel if label is not None else _display(f, display_base)
         if f.suffix == ".rego":
             try:
@@ -140,10 +192,8 @@ def load_bundle(path: Path, display_base: Path | None = None, *, label: str | No
             except (OSError, UnicodeDecodeError) as exc:
                 raise PolicyError(f"cannot read policy: {exc}", path=shown) from None
             (tests if f.name.endswith("_test.rego") else modules).append(Module(shown, text))
-        elif f.name in DATA_FILES:
-            _merge(data, _read_data(f, shown), shown)
         else:
-            continue
+            _merge(data, _read_data(f, shown), shown)
         digest.update(rel.encode() + b"\0" + f.read_bytes() + b"\0")
     if not modules and not tests:
         raise PolicyError("no .rego policy files found", path=_display(path, display_base))

@@ -9,9 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
-from meshguard.detectors import SAMPLE, Detection, Detector, family_of, reads_values, scan_column
+from meshguard.detectors import (
+    INTEGER,
+    SAMPLE,
+    Detection,
+    Detector,
+    family_of,
+    narrowing,
+    reads_values,
+    scan_column,
+    scan_sample,
+)
 from meshguard.errors import DataError
 from meshguard.quality.masking import jsonable
 
@@ -103,11 +113,7 @@ def _head(frame: pl.DataFrame | pl.LazyFrame, column: str, dtype: pl.DataType) -
     """The first non-null values of ``column`` as Python's ``str`` writes them."""
     import polars as pl
 
-    if isinstance(frame, pl.DataFrame):  # in memory: no query per column (10,000 columns stay fast)
-        head = frame.get_column(column).drop_nulls().head(SAMPLE)
-    else:
-        lazy = frame.lazy().select(pl.col(column).drop_nulls().head(SAMPLE))
-        head = lazy.collect(engine="streaming").get_column(column)
+    head = _first(frame, column)
     if dtype == pl.String:
         return head.to_list()
     if dtype.is_integer():  # the digits ``str`` writes, without a call per value
@@ -115,10 +121,69 @@ def _head(frame: pl.DataFrame | pl.LazyFrame, column: str, dtype: pl.DataType) -
     return [str(v) for v in head.to_list()]
 
 
+def _first(frame: pl.DataFrame | pl.LazyFrame, column: str) -> pl.Series:
+    """The first :data:`SAMPLE` non-null values of ``column``."""
+    import polars as pl
+
+    if isinstance(frame, pl.DataFrame):  # in memory: no query per column (10,000 columns stay fast)
+        return frame.get_column(column).drop_nulls().head(SAMPLE)
+    lazy = frame.lazy().select(pl.col(column).drop_nulls().head(SAMPLE))
+    return lazy.collect(engine="streaming").get_column(column)
+
+
 def _detect(frame: pl.DataFrame | pl.LazyFrame, column: str, dtype: pl.DataType) -> Detection:
     family = family_of(dtype)
+    if family == INTEGER and reads_values(family):
+        return _whole_numbers(frame, column)
     values = _head(frame, column, dtype) if reads_values(family) else []
     return scan_column(column, family, values, narrow=narrow)
+
+
+def _whole_numbers(frame: pl.DataFrame | pl.LazyFrame, column: str) -> Detection:
+    """:func:`scan_column`'s answer for a whole-number column, its values kept in polars: the
+    digits polars writes are ``str``'s, never empty nor padded (nothing to strip), and each
+    detector's candidates narrow them there: only what a detector then tests comes to Python."""
+    import polars as pl
+
+    text = _first(frame, column).cast(pl.String)
+    detectors = narrowing(INTEGER)
+    tested: dict[str, Sequence[str]] = {}
+    if detectors and text.len():
+        try:
+            found = text.to_frame("v").select(
+                pl.col("v").str.contains(d.candidates or "").alias(f"{i}") for i, d in enumerate(detectors)
+            )
+            tested = {d.name: _Values(text.filter(found.get_column(f"{i}"))) for i, d in enumerate(detectors)}
+        except pl.exceptions.PolarsError:  # a plugin's pattern polars cannot run: test every value
+            tested = {}
+    return scan_sample(column, INTEGER, _Values(text), tested=tested)
+
+
+class _Values(Sequence[str]):
+    """The values of a polars Series of text: its length without a copy, the values copied
+    into Python on first use."""
+
+    def __init__(self, series: pl.Series) -> None:
+        self._series = series
+        self._values: list[str] | None = None
+
+    def __len__(self) -> int:
+        return self._series.len()
+
+    def _list(self) -> list[str]:
+        if self._values is None:
+            self._values = self._series.to_list()
+        return self._values
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[str]: ...
+    def __getitem__(self, i: int | slice) -> str | Sequence[str]:
+        return self._list()[i]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._list())
 
 
 def narrow(sample: Sequence[str], detectors: Sequence[Detector]) -> dict[str, list[str]]:

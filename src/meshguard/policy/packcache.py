@@ -1,0 +1,62 @@
+"""The standard pack as loaded, kept between runs (its rules' METADATA, its data, its hash).
+
+Every run, the pre-commit hook's included, loads the built-in pack: it reads the files,
+parses the ``# METADATA`` block of every rule and the data file (YAML) and hashes the
+contents, about a tenth of the hook's work beyond lint. :func:`meshguard.policy.bundle.load_builtin`
+keeps what it loaded in ``__pycache__/pack.<tag>.marshal`` beside this module together with
+the bytes of every file it was made from. A later run reads the pack's files (as it always
+did) and takes the stored bundle only when they are the same files with the same bytes, for
+the same Python; otherwise (a file edited, added or removed, another interpreter, a truncated
+or unreadable cache file) the pack is loaded as before and the file rewritten. Written like
+a ``.pyc`` file: atomically, never under ``PYTHONDONTWRITEBYTECODE``, not at all where the
+package's folder is read-only.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+#: layout of the stored tuple; bump when it (or what a stored bundle holds) changes
+FORMAT = 1
+DIRECTORY = Path(__file__).resolve().parent / "__pycache__"
+
+
+def _tag() -> str:
+    return f"{FORMAT}|{sys.version}"
+
+
+def cache_file(name: str) -> Path:
+    return DIRECTORY / f"{name}.{sys.implementation.cache_tag}.marshal"
+
+
+def fetch(name: str, contents: list[tuple[str, bytes]]) -> Any | None:
+    """What was stored for exactly these files (relative path, bytes), or None."""
+    try:
+        stored = marshal.loads(cache_file(name).read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if isinstance(stored, tuple) and len(stored) == 3 and stored[0] == _tag() and stored[1] == contents:
+        return stored[2]
+    return None
+
+
+def store(name: str, contents: list[tuple[str, bytes]], payload: Any) -> None:
+    """Keep ``payload`` (made from ``contents``) for later runs; never fails the run."""
+    if sys.dont_write_bytecode:
+        return
+    target = cache_file(name)
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    try:
+        data = marshal.dumps((_tag(), contents, payload))
+        target.parent.mkdir(exist_ok=True)
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    except (OSError, ValueError):  # a read-only folder; values marshal cannot hold (dates)
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:  # the folder is not ours to write
+            return
