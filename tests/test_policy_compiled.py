@@ -99,6 +99,19 @@ def test_the_program_decides_the_pack_like_the_interpreter(cores: tuple[RegoCore
     assert len(fired) >= 8
 
 
+def test_the_program_answers_the_decision_rules_alone(cores: tuple[RegoCore, RegoCore]) -> None:
+    """The program's entry is an object of the pack's decision rules, not the whole tree:
+    helper rules (``config``, ``gdpr.columns``, ``ownership.team_members``…) are evaluated
+    only where a decision needs them, and never sent back."""
+    _, compiled = cores
+    assert compiled._compiled is not None
+    tree = compiled._compiled.tree(json.dumps(_inputs()[1]))
+    assert tree is not None
+    leaves = {f"meshguard.{pkg}.{rule}" for pkg, rules in tree.items() for rule in rules}
+    assert leaves == set(RULES)
+    assert all(isinstance(found, list) for rules in tree.values() for found in rules.values())
+
+
 def test_a_query_after_a_compiled_decision_reads_that_input(cores: tuple[RegoCore, RegoCore]) -> None:
     _, compiled = cores
     first, second = _inputs()[:2]

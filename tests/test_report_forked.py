@@ -158,3 +158,34 @@ def test_product_pages_the_child_has_not_taken_are_written_here(
     ]
     writers = [line.split()[0] for line in log.read_text().splitlines()]
     assert len(writers) == len(mesh.products) and "here" in writers  # each page once, some here
+
+
+def test_the_templates_are_compiled_once_for_both_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Compiled here before the fork, the templates are inherited by the child: each is compiled
+    once in the run, not once per process."""
+    import jinja2
+
+    from meshguard.report import publish as pub
+    from meshguard.report.formats import html
+
+    log, compile_ = tmp_path / "compiled.log", jinja2.Environment.compile
+
+    def logged(self, source, name=None, filename=None, raw=False, defer_init=False):  # type: ignore[no-untyped-def]
+        with log.open("a") as fh:
+            fh.write(f"{os.getpid()} {name}\n")
+        return compile_(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", logged)
+    monkeypatch.setattr(pub, "SHARE_FROM", 1)
+    html._assets.cache_clear()
+    html._row_macro.cache_clear()
+    try:
+        publish(build_mesh(), CTX, stdout_format=None, reports_dir=tmp_path / "site")
+    finally:
+        html._assets.cache_clear()
+        html._row_macro.cache_clear()
+    names = [line.split()[1] for line in log.read_text().splitlines()]
+    assert "product.html.j2" in names and "index.html.j2" in names
+    assert len(names) == len(set(names)), names

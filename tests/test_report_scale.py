@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from typing import ClassVar
 
 from meshguard.report import formats
 from meshguard.report.formats import RenderContext, html, jsontext
@@ -114,3 +115,44 @@ def test_checks_written_as_objects_are_their_to_dict() -> None:
     huge = replace(p.checks[0], measured=2**70)
     p.checks.append(huge)
     assert json.loads(formats.get("json").render(mesh, CTX))["products"][0]["checks"][-1]["measured"] == 2**70
+
+
+class _Recording(dict):  # type: ignore[type-arg]
+    """A dict that notes each attribute asked of it that it does not have (what a template's
+    ``f.path`` costs on a dict: a failed attribute look-up, then the item)."""
+
+    asked: ClassVar[list[str]] = []
+
+    def __getattr__(self, name: str) -> object:
+        _Recording.asked.append(name)
+        raise AttributeError(name)
+
+
+def test_a_product_pages_dict_rows_are_read_by_key() -> None:
+    """The fields, contacts and reasons of a product page are dicts: the
+    template reads them by key (an attribute look-up fails first on each, a raised and caught
+    error per value of every row), and the page is the same."""
+    mesh = build_mesh()
+    p = mesh.products[0]
+    field = {
+        "path": f"t.{HOSTILE_SCRIPT}",
+        "description": HOSTILE_SCRIPT,
+        "logical_type": "string",
+        "classification": "restricted",
+        "categories": ["pii"],
+        "purpose": "billing",
+        "retention": None,
+        "line": 12,
+    }
+    contact = {"name": HOSTILE_SCRIPT, "role": "owner", "email": "a@example.org"}
+    p.catalogue = {"fields": [field, {**field, "path": "t.b", "line": None}], "retention": "10 y"}
+    p.catalogue["contacts"] = [contact, {**contact, "email": None, "role": None}]
+    assert p.reasons and p.support
+    before = _page(mesh, p.id)
+    assert "t.<wbr>b" in before and "&lt;script&gt;" in before and HOSTILE_SCRIPT not in before
+    p.catalogue["fields"] = [_Recording(f) for f in p.catalogue["fields"]]
+    p.catalogue["contacts"] = [_Recording(c) for c in p.catalogue["contacts"]]
+    p.reasons = [_Recording(r) for r in p.reasons]
+    _Recording.asked.clear()
+    assert _page(mesh, p.id) == before
+    assert _Recording.asked == []

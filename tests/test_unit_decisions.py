@@ -109,6 +109,19 @@ def test_no_finding_passes_every_rule(setup: tuple[Path, Contract]) -> None:
     }
 
 
+def test_a_rule_without_findings_has_one_check_shared_by_every_product(setup: tuple[Path, Contract]) -> None:
+    """The passing check of a rule is the same for every product: built once per rule (24 checks
+    per product were most of the mapping's time), and the same as a fresh mapping builds."""
+    policies, contract = setup
+    mapping = _stage(policies)
+    first = mapping.decide(contract, Decisions())
+    second = mapping.decide(contract, Decisions(values={"meshguard.probe.warn": ["w"]}))
+    deny = [next(c for c in o.checks if c.id == "PROBE-1") for o in (first, second)]
+    assert deny[0] is deny[1]
+    assert deny[0] == _stage(policies).decide(contract, Decisions()).checks[0]
+    assert [str(c.status) for c in second.checks] == ["passed", "warned"]
+
+
 def test_deny_fails_and_warn_warns_one_finding_per_violation(setup: tuple[Path, Contract]) -> None:
     policies, contract = setup
     decisions = Decisions(

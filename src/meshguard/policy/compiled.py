@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 
-from meshguard.policy.tree import is_decision_rule
+from meshguard.policy.tree import ROOT, is_decision_rule
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the policy worker imports this module, and typing is costly
 if TYPE_CHECKING:
@@ -35,6 +36,9 @@ if TYPE_CHECKING:
 ENTRY = "meshguard_compiled"
 #: how the VM writes an undefined value inside an answer
 _UNDEFINED = '"<undefined>"'
+_PACKAGE = re.compile(r"^package\s+([A-Za-z_][\w.]*)\s*$", re.MULTILINE)
+#: the head of a decision rule: at the start of a line, as the METADATA scanner reads rule heads
+_DECISION_HEAD = re.compile(r"^(?:default\s+)?([A-Za-z_]\w*)\b", re.MULTILINE)
 
 
 def _shape(value: Any) -> Any:
@@ -75,10 +79,38 @@ def compilable(bundle: PolicyBundle) -> bool:
     )
 
 
+def decisions_query(modules: Iterable[Module]) -> str | None:
+    """An object of every decision rule of ``modules`` (``{"gdpr": {"deny_region":
+    data.meshguard.gdpr.deny_region, …}, …}``): the decisions of the interpreter's tree query
+    without its helper rules, so the program evaluates a helper only where a decision needs it
+    (the tree cost about 1.4x as much on the pack). None when the modules hold no decision rule
+    under ``data.meshguard``. One entry per line: regorus refuses lines over 1,024 columns."""
+    tree: dict[str, Any] = {}
+    for m in modules:
+        package = _PACKAGE.search(m.text)
+        parts = package.group(1).split(".") if package else []
+        if not parts or parts[0] != ROOT:
+            continue
+        for name in _DECISION_HEAD.findall(m.text):
+            if is_decision_rule(name):
+                node = tree
+                for part in parts[1:]:
+                    node = node.setdefault(part, {})
+                node[name] = f"data.{'.'.join(parts)}.{name}"
+
+    def literal(node: dict[str, Any]) -> str:
+        items = (f"{json.dumps(k)}: {literal(v) if isinstance(v, dict) else v}" for k, v in node.items())
+        return "{\n" + ",\n".join(items) + "\n}"
+
+    return literal(tree) if tree else None
+
+
 def sources(modules: Iterable[Module], query: str) -> list[tuple[str, str]]:
-    """What the program is compiled from: the modules, and the one rule answering ``query``."""
+    """What the program is compiled from: the modules, and the one rule answering the decisions
+    of ``query`` (the interpreter's tree query): its decision rules alone, :func:`decisions_query`."""
     out = [(m.path, m.text) for m in modules]
-    out.append((f"{ENTRY}.rego", f"package {ENTRY}\n\ndecisions := {query}\n"))
+    entry = decisions_query(modules) or query
+    out.append((f"{ENTRY}.rego", f"package {ENTRY}\n\ndecisions := {entry}\n"))
     return out
 
 

@@ -59,16 +59,29 @@ class DecisionMap:
         self._scope: dict[str, dict[str, Any]] = {}
         #: per rule: its id and its pack (a property and a string test each, once per rule, not per product)
         self._id: dict[str, tuple[str, str]] = {}
+        #: per rule: its check when it has no finding (see :meth:`_passed`)
+        self._passing: dict[str, CheckResult] = {}
+        #: the keys of an answer deciding every rule (and no other): sorted once
+        self._keys = sorted(self._rules.keys() - bundle.disabled)
+        self._answerable = self._rules.keys() | bundle.disabled
 
     def decide(self, contract: Contract, decisions: Decisions) -> PolicyOutcome:
         """Turn raw engine decisions into one check per rule and one finding per violation."""
         self.waivers.products_seen.add(contract.id)
-        keys = (self._rules.keys() | decisions.values.keys() | decisions.errors.keys()) - self.bundle.disabled
+        values, errors = decisions.values, decisions.errors
+        if errors or not values.keys() <= self._answerable:
+            keys = sorted((self._rules.keys() | values.keys() | errors.keys()) - self.bundle.disabled)
+        else:  # the usual answer: every decision rule of the bundle, nothing else
+            keys = self._keys
         outcome = PolicyOutcome()
-        for key in sorted(keys):
+        for key in keys:
+            raw_findings = values.get(key)
+            if not raw_findings and key not in errors:
+                outcome.checks.append(self._passed(key))
+                continue
             rule, severity, common = self._rule_static(key)
             rule_id, pack = self._id[key]
-            if key in decisions.errors:
+            if key in errors:
                 outcome.checks.append(
                     CheckResult(
                         id=rule_id,
@@ -77,46 +90,51 @@ class DecisionMap:
                         status=Status.ERRORED,
                         severity=severity,
                         dimension="compliance",
-                        message=decisions.errors[key],
+                        message=errors[key],
                         details={"rule": key, "pack": pack, **self._scope[key]},
                         **common,
                     )
                 )
                 continue
             findings = [
-                self._finding(contract, rule, severity, _normalise(raw), common)
-                for raw in decisions.values.get(key, [])
+                self._finding(contract, rule, severity, _normalise(raw), common) for raw in raw_findings or ()
             ]
             findings.sort(key=lambda f: (f.field or "", f.message))
             outcome.findings.extend(findings)
             open_ = [f for f in findings if f.status != Status.WAIVED]
-            if not findings:
-                status, message = Status.PASSED, ""
-            elif not open_:
+            if not open_:
                 status, message = Status.WAIVED, f"{len(findings)} finding(s), all waived"
             else:
                 status = Status.FAILED if severity == Severity.ERROR else Status.WARNED
                 message = open_[0].message + (f" (and {len(open_) - 1} more)" if len(open_) > 1 else "")
             outcome.checks.append(
-                CheckResult(
-                    id=rule_id,
-                    name=rule.title or key,
-                    stage=Stage.POLICY,
-                    status=status,
-                    severity=severity,
-                    dimension="compliance",
-                    message=message,
-                    details={
-                        "rule": key,
-                        "pack": pack,
-                        "findings": len(findings),
-                        "waived": len(findings) - len(open_),
-                        **self._scope[key],
-                    },
-                    **common,
-                )
+                self._check(key, status, message, len(findings), len(findings) - len(open_))
             )
         return outcome
+
+    def _check(self, key: str, status: str, message: str, findings: int, waived: int) -> CheckResult:
+        rule, severity, common = self._rule_static(key)
+        rule_id, pack = self._id[key]
+        return CheckResult(
+            id=rule_id,
+            name=rule.title or key,
+            stage=Stage.POLICY,
+            status=status,
+            severity=severity,
+            dimension="compliance",
+            message=message,
+            details={"rule": key, "pack": pack, "findings": findings, "waived": waived, **self._scope[key]},
+            **common,
+        )
+
+    def _passed(self, key: str) -> CheckResult:
+        """The check of a rule without findings: the same for every product, so built once per
+        rule and shared (a CheckResult is frozen and nothing changes its details; 24 checks per
+        product were most of the mapping's time)."""
+        check = self._passing.get(key)
+        if check is None:
+            check = self._passing[key] = self._check(key, Status.PASSED, "", 0, 0)
+        return check
 
     def blocks(self, key: str) -> bool:
         """Whether a violation of the decision rule ``key`` ("meshguard.pkg.rule") blocks the gate:

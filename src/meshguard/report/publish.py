@@ -125,11 +125,16 @@ def _write_site(
 
 
 def _share(mesh: MeshResult) -> forked.Shared | None:
-    """The product pages to share out, when the site is written by the built-in HTML reporter."""
+    """The product pages to share out, when the site is written by the built-in HTML reporter
+    (its templates compiled here first: the child inherits them)."""
     from meshguard import forked
     from meshguard.report.formats.html import HtmlReporter
 
-    return forked.Shared(len(mesh.products)) if isinstance(formats.get("html"), HtmlReporter) else None
+    html = formats.get("html")
+    if not isinstance(html, HtmlReporter):
+        return None
+    html.prepare()
+    return forked.Shared(len(mesh.products))
 
 
 def _in_order(mesh: MeshResult, folder: Path, site: list[Path], mine: list[Path]) -> list[Path]:

@@ -281,6 +281,14 @@ class HtmlReporter(BaseReporter):
             )
         )
 
+    def prepare(self) -> None:
+        """Compile every template now: before a fork, so the child inherits them compiled (each
+        compilation is ~0.1 s of CPU)."""
+        env = _assets()[0]
+        for template in sorted(TEMPLATES.glob("*.j2")):
+            env.get_template(template.name)
+        _row_macro()
+
     def pages(self, mesh: MeshResult, ctx: RenderContext) -> Iterator[tuple[str, str]]:
         yield from self.site_pages(mesh, ctx)
         yield from self.product_pages(mesh, ctx, range(len(mesh.products)))
