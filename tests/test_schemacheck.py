@@ -30,7 +30,7 @@ DOCS = [
 ]
 
 
-def _run(code: str) -> dict[str, object]:
+def _run(code: str, timeout: float = 120) -> dict[str, object]:
     """Run ``code`` (which sets ``out``) in a fresh interpreter; ``out`` as JSON."""
     probe = (
         "import json, os, sys\n"
@@ -42,7 +42,9 @@ def _run(code: str) -> dict[str, object]:
         "out = {}\n" + code + "\nprint('OUT=' + json.dumps(out))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(PROJECT / "src")}
-    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=timeout
+    )
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("OUT=")), None)
     assert line is not None and proc.returncode == 0, proc.stdout + proc.stderr
     return json.loads(line.removeprefix("OUT="))  # type: ignore[no-any-return]
@@ -89,6 +91,29 @@ def test_a_dead_helper_means_this_process_decides() -> None:
     )
     assert out["verdicts"] == out["reference"]
     assert out["running"] is False  # no more asking a dead helper
+
+
+def test_a_helper_that_hangs_is_killed_and_this_process_decides() -> None:
+    # a stopped helper takes no request and gives no answer: without a bound the command hangs
+    out = _run(
+        "import signal\n"
+        "schemacheck.ANSWER_WITHIN = 0.5\n"
+        "schemacheck.prestart()\n"
+        "pid = schemacheck._HELPER.pid\n"
+        "os.kill(pid, signal.SIGSTOP)\n"
+        "out['verdicts'] = [schemacheck.is_valid('s', SCHEMA, d) for d in DOCS]\n"
+        "out['reference'] = reference\n"
+        "out['running'] = schemacheck.running()\n"
+        "try:\n"
+        "    os.waitpid(pid, os.WNOHANG)\n"
+        "    out['reaped'] = False\n"
+        "except ChildProcessError:\n"
+        "    out['reaped'] = True\n",
+        timeout=30,
+    )
+    assert out["verdicts"] == out["reference"]
+    assert out["running"] is False  # killed, not asked again
+    assert out["reaped"] is True  # and waited for: no zombie, no stopped process left
 
 
 def test_what_marshal_cannot_carry_is_checked_here_with_jsonschema_rs_s_own_error() -> None:

@@ -11,8 +11,9 @@ this process imports the command's modules, the helper imports jsonschema-rs and
 validators it is told to warm. :func:`is_valid` then sends it the schema's key and source (a
 JSON file's path or the schema itself) and the document (with ``marshal``: YAML gives plain
 data) and reads one byte back.
-Where the helper cannot answer (no ``fork``, it died, it was never started, the schema or the
-document makes jsonschema-rs raise) the same check runs in this process, so the verdicts and
+Where the helper cannot answer (no ``fork``, it died, it was never started, it has not answered
+within :data:`ANSWER_WITHIN` seconds: it is killed, the schema or the document makes
+jsonschema-rs raise) the same check runs in this process, so the verdicts and
 errors are those of jsonschema-rs in this process. :func:`stop` ends the helper
 (:func:`meshguard.cli.main` calls it on the way out).
 
@@ -26,6 +27,8 @@ from __future__ import annotations
 import contextlib
 import marshal
 import os
+import select
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -39,6 +42,10 @@ _LENGTH = 4
 #: costs more than the helper saves on a small run)
 _KILL = 9
 
+
+#: seconds the helper has to take a request and answer it; past them it is killed and this
+#: process decides (a helper stopped or starved must not hang the command)
+ANSWER_WITHIN = 5.0
 
 #: documents the helper checks; past them this process imports jsonschema-rs itself (a run over a
 #: whole repo: the import is then a small part, and a pipe round trip per document is not)
@@ -135,7 +142,15 @@ def prestart(warm: Sequence[tuple[str, Source]] = ()) -> None:
             os._exit(code)
     os.close(req_r)
     os.close(ans_w)
+    os.set_blocking(req_w, False)  # a request larger than the pipe cannot block past the bound
     _HELPER = _Helper(pid, req_w, ans_r)
+
+
+def _wait(fd: int, deadline: float, *, writing: bool) -> None:
+    """Until ``fd`` is ready, or :class:`TimeoutError` at ``deadline``."""
+    wanted = ([], [fd]) if writing else ([fd], [])
+    if not any(select.select(*wanted, [], max(0.0, deadline - time.monotonic()))[:2]):
+        raise TimeoutError
 
 
 def _ask(helper: _Helper, key: str, source: Source, doc: Any) -> bool | None:
@@ -145,11 +160,14 @@ def _ask(helper: _Helper, key: str, source: Source, doc: Any) -> bool | None:
     except ValueError:  # not plain data: this process checks it
         return None
     message = memoryview(len(payload).to_bytes(_LENGTH, "big") + payload)
+    deadline = time.monotonic() + ANSWER_WITHIN
     try:
         while message:
+            _wait(helper.requests, deadline, writing=True)
             message = message[os.write(helper.requests, message) :]
+        _wait(helper.answers, deadline, writing=False)
         answer = _read_exactly(helper.answers, 1)
-    except (OSError, EOFError):  # the helper died: ask no more
+    except (OSError, EOFError):  # the helper died or hangs (TimeoutError): ask no more
         stop()
         return None
     return {b"1": True, b"0": False}.get(answer)
