@@ -109,11 +109,25 @@ def test_no_file_under_dont_write_bytecode_and_another_interpreters_file_is_igno
     assert _probe(path, write_bytecode=False)["compiled"] == 10
     assert not path.exists()
     _probe(path)
-    _header, codes, programs = marshal.loads(path.read_bytes())
-    path.write_bytes(marshal.dumps(("another interpreter", codes, programs)))
+    _header, crc, blob = marshal.loads(path.read_bytes())
+    path.write_bytes(marshal.dumps(("another interpreter", crc, blob)))
     assert _probe(path)["compiled"] == 10
     path.write_bytes(b"not marshal data")
     assert _probe(path)["compiled"] == 10
+
+
+def test_a_damaged_file_is_ignored_not_run(tmp_path: Path) -> None:
+    # damaged bytes marshal still reads (a code object, a regex program) would run or crash
+    path = tmp_path / "codes.marshal"
+    _probe(path)
+    header, crc, blob = marshal.loads(path.read_bytes())
+    codes, programs = marshal.loads(blob)
+    wrong = compile("pass", "<string>", "exec")
+    damaged = marshal.dumps(({text: wrong for text in codes}, programs))
+    path.write_bytes(marshal.dumps((header, crc, damaged)))
+    run = _probe(path)
+    assert run["compiled"] == 10 and run["same_code"] is True
+    assert run["cached"] == run["plain"]
 
 
 @pytest.fixture
@@ -231,7 +245,7 @@ def test_what_marshal_cannot_store_goes_around_the_cache_and_the_rest_is_still_s
     found, compiled = json.loads(_run(code, str(path)))
     assert found == [True, True, True]
     assert compiled == 1  # the plain str with int flags; the str subclass and the RegexFlag went around
-    _header, _codes, programs = marshal.loads(path.read_bytes())
+    _codes, programs = marshal.loads(marshal.loads(path.read_bytes())[2])
     assert list(programs) == [("(?i)q+", 0)]
 
 

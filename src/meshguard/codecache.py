@@ -23,7 +23,7 @@ So classes and patterns are exactly those built without the cache. The file is w
 only when something new was compiled, by the process that loaded it (not by a forked child or
 a pool's worker, which its parent may stop mid-write), not at all under
 ``PYTHONDONTWRITEBYTECODE`` (like ``.pyc`` files), and ignored when another interpreter wrote
-it or it can't be read.
+it, it can't be read or its CRC-32 is not that of its contents (a damaged file).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from __future__ import annotations
 import marshal
 import os
 import sys
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from types import CodeType
@@ -64,9 +65,12 @@ class CodeCache:
         self.compiled = 0
         self.compiled_patterns = 0
         try:
-            header, codes, programs = marshal.loads(path.read_bytes())
-            if header == _header() and isinstance(codes, dict) and isinstance(programs, dict):
-                self.codes, self.programs = codes, programs
+            header, crc, blob = marshal.loads(path.read_bytes())
+            # the CRC first: code objects or regex programs damaged on disk crash the interpreter
+            if header == _header() and isinstance(blob, bytes) and zlib.crc32(blob) == crc:
+                codes, programs = marshal.loads(blob)
+                if isinstance(codes, dict) and isinstance(programs, dict):
+                    self.codes, self.programs = codes, programs
         except (OSError, ValueError, EOFError, TypeError):
             pass  # no cache yet, or an unreadable one: compile as the standard library does
 
@@ -150,7 +154,8 @@ class CodeCache:
         tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
         try:
             self.path.parent.mkdir(exist_ok=True)
-            tmp.write_bytes(marshal.dumps((_header(), codes, programs)))
+            blob = marshal.dumps((codes, programs))
+            tmp.write_bytes(marshal.dumps((_header(), zlib.crc32(blob), blob)))
             os.replace(tmp, self.path)
         except (OSError, ValueError):
             tmp.unlink(missing_ok=True)
