@@ -32,6 +32,32 @@ def input_hash(doc: dict[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def hashed_payload(doc: dict[str, Any]) -> tuple[str, bytes]:
+    """:func:`input_hash` of a policy input and the input as JSON for an engine, from one
+    serialisation: the canonical JSON is written member by member (sorted, as ``sort_keys``
+    writes it), the hash reads it with ``meshguard`` less ``now``, the engine with it (an engine
+    reads any key order). A document holding a value JSON cannot write goes the old way (the
+    hash writes it with ``str``, the engine's JSON refuses it)."""
+    try:
+        members = {
+            key: f"{json.dumps(key, ensure_ascii=False)}:{_canonical(doc[key])}" for key in sorted(doc)
+        }
+        meta = doc.get("meshguard")
+        hashed = members
+        if isinstance(meta, dict) and "now" in meta:
+            stable = {k: v for k, v in meta.items() if k != "now"}
+            hashed = {**members, "meshguard": f'"meshguard":{_canonical(stable)}'}
+    except TypeError:
+        return input_hash(doc), json.dumps(doc).encode()
+    text = "{" + ",".join(hashed.values()) + "}"
+    payload = "{" + ",".join(members.values()) + "}"
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest(), payload.encode("utf-8")
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 class DecisionLog:
     def __init__(self, path: Path) -> None:
         self.path = path

@@ -8,7 +8,6 @@ the run-level findings (expired and stale waivers).
 from __future__ import annotations
 
 import itertools
-import json
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from meshguard.policy.bundle import (
     with_rule_settings,
 )
 from meshguard.policy.decide import DecisionMap
-from meshguard.policy.decisionlog import DecisionLog, input_hash
+from meshguard.policy.decisionlog import DecisionLog, hashed_payload, input_hash
 from meshguard.policy.engine import BatchingEngine, Decisions, PolicyEngine, open_engine
 from meshguard.policy.input import build_input
 from meshguard.policy.waivers import WaiverSet, WaiverUsage, load_waivers
@@ -49,14 +48,18 @@ class _Batch(Generic[T]):
     contracts: list[Contract] = field(default_factory=list)
     docs: list[dict[str, Any]] = field(default_factory=list)
     payloads: list[bytes] = field(default_factory=list)
+    digests: list[str] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
     collect: Callable[[], list[Decisions]] = field(default=list)
 
-    def add(self, tag: T, contract: Contract, doc: dict[str, Any], payload: bytes, seconds: float) -> None:
+    def add(
+        self, tag: T, contract: Contract, doc: dict[str, Any], payload: bytes, digest: str, seconds: float
+    ) -> None:
         self.tags.append(tag)
         self.contracts.append(contract)
         self.docs.append(doc)
         self.payloads.append(payload)
+        self.digests.append(digest)
         self.seconds.append(seconds)
 
     def submit(self, engine: BatchingEngine, workers: int) -> _Batch[T]:
@@ -154,10 +157,16 @@ class PolicyStage:
         return self._outcome(contract, doc, decisions, time.perf_counter_ns() - t0)
 
     def _outcome(
-        self, contract: Contract, doc: dict[str, Any], decisions: Decisions, eval_ns: int
+        self,
+        contract: Contract,
+        doc: dict[str, Any],
+        decisions: Decisions,
+        eval_ns: int,
+        digest: str | None = None,
     ) -> PolicyOutcome:
-        """The decisions of one product as checks and findings; its input hash; its decision-log line."""
-        digest = input_hash(doc)
+        """The decisions of one product as checks and findings; its input hash (``digest``, when
+        the caller has it already); its decision-log line."""
+        digest = digest or input_hash(doc)
         if self.log is not None:
             self.log.write(
                 run_id=self.run.run_id,
@@ -213,15 +222,24 @@ class PolicyStage:
             for tag, (contract, quality, versions) in itertools.islice(source, chunk):
                 t0 = time.perf_counter()
                 doc = self.input_for(contract, quality, versions)
-                batch.add(tag, contract, doc, json.dumps(doc).encode(), time.perf_counter() - t0)
-            ready: list[tuple[T, Contract, dict[str, Any], float, Decisions]] = []
+                digest, payload = hashed_payload(doc)
+                batch.add(tag, contract, doc, payload, digest, time.perf_counter() - t0)
+            ready: list[tuple[T, Contract, dict[str, Any], str, float, Decisions]] = []
             wait = 0.0
             if pending is not None:
                 t0 = time.perf_counter()
                 decided = pending.collect()
                 wait = time.perf_counter() - t0
                 ready = list(
-                    zip(pending.tags, pending.contracts, pending.docs, pending.seconds, decided, strict=True)
+                    zip(
+                        pending.tags,
+                        pending.contracts,
+                        pending.docs,
+                        pending.digests,
+                        pending.seconds,
+                        decided,
+                        strict=True,
+                    )
                 )
             pending = batch.submit(batching, workers) if batch.tags else None
             share = wait / len(ready) if ready else 0.0
@@ -229,11 +247,12 @@ class PolicyStage:
                 tag,
                 contract,
                 doc,
+                digest,
                 seconds,
                 decisions,
             ) in ready:  # the workers evaluate the next batch meanwhile
                 t0 = time.perf_counter()
-                outcome = self._outcome(contract, doc, decisions, int(share * 1e9))
+                outcome = self._outcome(contract, doc, decisions, int(share * 1e9), digest)
                 yield tag, outcome, seconds + share + time.perf_counter() - t0
             if pending is None:
                 return
