@@ -130,6 +130,24 @@ def test_a_damaged_file_is_ignored_not_run(tmp_path: Path) -> None:
     assert run["cached"] == run["plain"]
 
 
+def test_a_folder_it_cannot_write_says_nothing_at_exit(tmp_path: Path) -> None:
+    # on a read-only file system even removing the temporary file fails (EROFS); a parent that is
+    # a file fails the same way (ENOTDIR) for any user: neither may print a traceback at exit
+    (tmp_path / "a-file").write_text("")
+    path = tmp_path / "a-file" / "codes.marshal"
+    env = {**os.environ, "PYTHONPATH": str(PROJECT / "src")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    proc = subprocess.run(
+        [sys.executable, "-c", f"CLASS = {CLASS!r}\n{PROBE}", str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    assert json.loads(proc.stdout)["compiled"] == 10
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     return init_repo(tmp_path, {"contracts/orders.odcs.yaml": contract("orders")})

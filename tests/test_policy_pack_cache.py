@@ -10,6 +10,7 @@ from __future__ import annotations
 import marshal
 import shutil
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
@@ -81,7 +82,7 @@ def test_a_file_outside_the_bundle_changes_nothing(pack: Path, monkeypatch: pyte
     assert bundle.load_builtin() == expected
 
 
-@pytest.mark.parametrize("damage", ["truncated", "garbage", "other python", "other shape"])
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "other python", "damaged", "other shape"])
 def test_a_damaged_or_foreign_cache_file_is_ignored_and_rewritten(
     pack: Path, monkeypatch: pytest.MonkeyPatch, damage: str
 ) -> None:
@@ -93,12 +94,20 @@ def test_a_damaged_or_foreign_cache_file_is_ignored_and_rewritten(
     elif damage == "garbage":
         stored.write_bytes(b"\x00not marshal")
     elif damage == "other python":  # another interpreter's (or format's) bundle is never used
-        tag, contents, payload = marshal.loads(raw)
-        foreign = (*payload[:4], "sha256:written-by-another-python")
-        stored.write_bytes(marshal.dumps((tag + "-other", contents, foreign)))
+        tag, _, blob = marshal.loads(raw)
+        contents, payload = marshal.loads(blob)
+        foreign = marshal.dumps((contents, (*payload[:4], "sha256:written-by-another-python")))
+        stored.write_bytes(marshal.dumps((tag + "-other", zlib.crc32(foreign), foreign)))
+    elif damage == "damaged":  # bytes changed on disk that marshal still reads: a module's text
+        tag, crc, blob = marshal.loads(raw)
+        contents, payload = marshal.loads(blob)
+        modules = [(p, t.replace("package", "packag\x00")) for p, t in payload[0]]
+        stored.write_bytes(marshal.dumps((tag, crc, marshal.dumps((contents, (modules, *payload[1:]))))))
     else:
-        tag, contents, _ = marshal.loads(raw)
-        stored.write_bytes(marshal.dumps((tag, contents, ("too", "short"))))
+        tag, _, blob = marshal.loads(raw)
+        contents, _ = marshal.loads(blob)
+        short = marshal.dumps((contents, ("too", "short")))
+        stored.write_bytes(marshal.dumps((tag, zlib.crc32(short), short)))
     assert bundle.load_builtin() == _fresh(pack)
     assert packcache.fetch("pack", bundle._contents(pack) or []) is not None  # rewritten whole
 

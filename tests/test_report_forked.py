@@ -178,6 +178,8 @@ def test_the_templates_are_compiled_once_for_both_processes(
         return compile_(self, source, name, filename, raw, defer_init)
 
     monkeypatch.setattr(jinja2.Environment, "compile", logged)
+    monkeypatch.setattr(html, "COMPILED", tmp_path / "empty")  # no template compiled by an earlier run
+    monkeypatch.setattr("sys.dont_write_bytecode", True)
     monkeypatch.setattr(pub, "SHARE_FROM", 1)
     html._assets.cache_clear()
     html._row_macro.cache_clear()

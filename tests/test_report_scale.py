@@ -156,3 +156,36 @@ def test_a_product_pages_dict_rows_are_read_by_key() -> None:
     _Recording.asked.clear()
     assert _page(mesh, p.id) == before
     assert _Recording.asked == []
+
+
+def test_compiled_templates_are_kept_between_runs(tmp_path, monkeypatch) -> None:
+    """A second run reads the templates compiled by the first (Jinja's bytecode cache, checked
+    against each template's source), and writes nothing where Python writes no bytecode."""
+    import jinja2
+
+    compiled: list[str] = []
+    compile_ = jinja2.Environment.compile
+
+    def counted(self, source, name=None, filename=None, raw=False, defer_init=False):  # type: ignore[no-untyped-def]
+        compiled.append(str(name))
+        return compile_(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    monkeypatch.setattr(html, "COMPILED", tmp_path / "compiled")
+
+    def one_run(write: bool) -> str:
+        monkeypatch.setattr("sys.dont_write_bytecode", not write)
+        html._assets.cache_clear()
+        html._row_macro.cache_clear()
+        compiled.clear()
+        return _page(build_mesh(), "customers")
+
+    try:
+        first = one_run(write=False)
+        assert "product.html.j2" in compiled and not (tmp_path / "compiled").exists()
+        assert one_run(write=True) == first and "product.html.j2" in compiled
+        assert list((tmp_path / "compiled").iterdir())
+        assert one_run(write=True) == first and compiled == []  # read back, nothing compiled
+    finally:
+        html._assets.cache_clear()
+        html._row_macro.cache_clear()

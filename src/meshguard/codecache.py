@@ -28,6 +28,7 @@ it, it can't be read or its CRC-32 is not that of its contents (a damaged file).
 
 from __future__ import annotations
 
+import contextlib
 import marshal
 import os
 import sys
@@ -158,7 +159,8 @@ class CodeCache:
             tmp.write_bytes(marshal.dumps((_header(), zlib.crc32(blob), blob)))
             os.replace(tmp, self.path)
         except (OSError, ValueError):
-            tmp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # a read-only file system refuses even this
+                tmp.unlink(missing_ok=True)
 
 
 _CACHE: CodeCache | None = None

@@ -7,7 +7,7 @@ keeps what it loaded in ``__pycache__/pack.<tag>.marshal`` beside this module to
 the bytes of every file it was made from. A later run reads the pack's files (as it always
 did) and takes the stored bundle only when they are the same files with the same bytes, for
 the same Python; otherwise (a file edited, added or removed, another interpreter, a truncated
-or unreadable cache file) the pack is loaded as before and the file rewritten. Written like
+or unreadable cache file, one whose CRC-32 is not that of its contents) the pack is loaded as before and the file rewritten. Written like
 a ``.pyc`` file: atomically, never under ``PYTHONDONTWRITEBYTECODE``, not at all where the
 package's folder is read-only.
 """
@@ -17,11 +17,12 @@ from __future__ import annotations
 import marshal
 import os
 import sys
+import zlib
 from pathlib import Path
 from typing import Any
 
 #: layout of the stored tuple; bump when it (or what a stored bundle holds) changes
-FORMAT = 1
+FORMAT = 2
 DIRECTORY = Path(__file__).resolve().parent / "__pycache__"
 
 
@@ -36,12 +37,14 @@ def cache_file(name: str) -> Path:
 def fetch(name: str, contents: list[tuple[str, bytes]]) -> Any | None:
     """What was stored for exactly these files (relative path, bytes), or None."""
     try:
-        stored = marshal.loads(cache_file(name).read_bytes())
+        tag, crc, blob = marshal.loads(cache_file(name).read_bytes())
+        # the CRC first: a damaged module text or rule would be used as the pack's
+        if tag != _tag() or not isinstance(blob, bytes) or zlib.crc32(blob) != crc:
+            return None
+        stored_contents, payload = marshal.loads(blob)
     except (OSError, EOFError, ValueError, TypeError):
         return None
-    if isinstance(stored, tuple) and len(stored) == 3 and stored[0] == _tag() and stored[1] == contents:
-        return stored[2]
-    return None
+    return payload if stored_contents == contents else None
 
 
 def store(name: str, contents: list[tuple[str, bytes]], payload: Any) -> None:
@@ -51,7 +54,8 @@ def store(name: str, contents: list[tuple[str, bytes]], payload: Any) -> None:
     target = cache_file(name)
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     try:
-        data = marshal.dumps((_tag(), contents, payload))
+        blob = marshal.dumps((contents, payload))
+        data = marshal.dumps((_tag(), zlib.crc32(blob), blob))
         target.parent.mkdir(exist_ok=True)
         tmp.write_bytes(data)
         os.replace(tmp, target)

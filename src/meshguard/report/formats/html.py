@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from functools import cache, lru_cache
 from pathlib import Path
@@ -29,6 +30,9 @@ from meshguard.results.model import CheckResult, MeshResult, ProductResult, Stat
 from meshguard.results.scoring import DIMENSIONS, FAIL_MARGIN
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+#: the compiled templates, kept between runs like ``.pyc`` files (Jinja's bytecode cache; each
+#: entry is checked against its template's source, so an edited template is compiled again)
+COMPILED = TEMPLATES / "__pycache__"
 PRODUCTS_DIR = "products"
 MATRIX_PAGE = "compliance.html"
 
@@ -106,6 +110,25 @@ def _render_row(c: CheckResult) -> Markup:
     return Markup(_row_macro()(c))
 
 
+def _bytecode_cache() -> Any:
+    """Jinja's file-system bytecode cache in :data:`COMPILED`, written only where Python writes
+    its own bytecode (not under ``PYTHONDONTWRITEBYTECODE`` or ``-B``), and never an error: a
+    folder that cannot be written only means the templates are compiled again next time."""
+    import jinja2
+
+    class Compiled(jinja2.FileSystemBytecodeCache):
+        def dump_bytecode(self, bucket: Any) -> None:
+            if sys.dont_write_bytecode:
+                return
+            try:
+                COMPILED.mkdir(exist_ok=True)
+                super().dump_bytecode(bucket)
+            except OSError:
+                pass
+
+    return Compiled(str(COMPILED))
+
+
 @cache
 def _assets() -> tuple[Any, str, str, str]:
     import jinja2
@@ -118,6 +141,7 @@ def _assets() -> tuple[Any, str, str, str]:
         # the templates ship with the package: never stat them again (a page extends base and
         # imports the macros: two stats per page without this)
         auto_reload=False,
+        bytecode_cache=_bytecode_cache(),
     )
     env.filters["wrap"] = wrap
     env.filters["codespans"] = codespans
