@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import io
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ import pytest
 from meshguard import forked, gcpause
 from meshguard.report import publish as publish_mod
 from meshguard.report.formats import RenderContext
-from meshkit import build_mesh
+from meshkit import build_mesh, copy_example_repo
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -75,17 +74,6 @@ def test_the_reports_are_rendered_with_the_collector_paused(
     assert gc.isenabled()
 
 
-def _example(tmp_path: Path) -> Path:
-    repo = tmp_path / "repo"
-    for part in ("contracts", "data", "meshguard.yaml"):
-        src = PROJECT / part
-        if src.is_dir():
-            shutil.copytree(src, repo / part)
-        elif src.exists():
-            shutil.copy(src, repo / part)
-    return repo
-
-
 def test_a_run_pauses_the_collector_and_the_data_stage_runs_with_it_on(
     collector_on: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -106,7 +94,7 @@ def test_a_run_pauses_the_collector_and_the_data_stage_runs_with_it_on(
 
     monkeypatch.setattr(pipeline, "score_mesh", scoring)
     monkeypatch.setattr(quality_stage, "run_quality", quality)
-    repo = _example(tmp_path)
+    repo = copy_example_repo(PROJECT, tmp_path / "repo")
     mesh = meshguard.check(repo, options=meshguard.CheckOptions(jobs=1, with_data=True, with_policy=False))
     assert mesh.products
     assert seen["scoring"] == [False]
