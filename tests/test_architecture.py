@@ -43,6 +43,7 @@ LAYERS: list[tuple[str, ...]] = [
         "progress",
         "scaffold",
         "forked",
+        "gcpause",
         "codecache",
         "schemacheck",
     ),  # ground floor

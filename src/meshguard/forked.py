@@ -13,6 +13,7 @@ contracts (loaded beside the other half). A child never imports polars or starts
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import signal
@@ -89,6 +90,9 @@ def start(part: Callable[[], T], died: Died) -> Pending[T]:
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns into the caller's code
+        # no cycle collection here: short-lived, and a collection would write to every page of
+        # the heap it shares with the parent (so the kernel would copy them): meshguard.gcpause
+        gc.disable()
         code = 0
         try:
             os.close(read)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from meshguard import progress
+from meshguard import gcpause, progress
 from meshguard.config import Config
 from meshguard.contracts.model import Contract
 from meshguard.contracts.products import product_result as _product
@@ -257,8 +257,9 @@ class ProductChecker:
             from meshguard.quality.stage import run_quality  # polars, pandera: only with data
 
             t0 = time.perf_counter()
-            # UnavailableError (exit 3) propagates
-            quality = run_quality(lc.contract, config, stages.quality, self.contracts)
+            # UnavailableError (exit 3) propagates; third-party code: the cycle collector on
+            with gcpause.resumed():
+                quality = run_quality(lc.contract, config, stages.quality, self.contracts)
             product.checks.extend(quality.checks)
             product.data_source, product.rows, product.sampled = quality.source, quality.rows, quality.sampled
             product.freshness = (quality.data or {}).get("freshness")
@@ -277,6 +278,7 @@ def _start_pool(jobs: int, stages: StageContexts, options: RunOptions) -> Worker
     return WorkerPool.start(jobs, options.steps, warm if stages.quality is not None else None)
 
 
+@gcpause.paused()  # the run's objects live until it ends: see meshguard.gcpause
 def run(
     config: Config,
     paths: Sequence[Path],

@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from meshguard import gcpause
 from meshguard.errors import OutputUnavailable, UsageError
 from meshguard.report import formats
 from meshguard.report.formats import RenderContext, TrendPoint
@@ -152,6 +153,7 @@ def _in_order(mesh: MeshResult, folder: Path, site: list[Path], mine: list[Path]
     return [*others[:-1], *pages, *others[-1:]]
 
 
+@gcpause.paused()  # rendering makes rows, not cycles: see meshguard.gcpause
 def publish(
     mesh: MeshResult,
     ctx: RenderContext,
