@@ -82,17 +82,17 @@ def test_a_run_pauses_the_collector_and_the_data_stage_runs_with_it_on(
     from meshguard.quality import stage as quality_stage
 
     seen: dict[str, list[bool]] = {"scoring": [], "quality": []}
-    score_mesh, run_quality = pipeline.score_mesh, quality_stage.run_quality
+    summarize, run_quality = pipeline.summarize, quality_stage.run_quality
 
     def scoring(*args: Any, **kwargs: Any) -> Any:
         seen["scoring"].append(gc.isenabled())
-        return score_mesh(*args, **kwargs)
+        return summarize(*args, **kwargs)
 
     def quality(*args: Any, **kwargs: Any) -> Any:
         seen["quality"].append(gc.isenabled())
         return run_quality(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "score_mesh", scoring)
+    monkeypatch.setattr(pipeline, "summarize", scoring)
     monkeypatch.setattr(quality_stage, "run_quality", quality)
     repo = copy_example_repo(PROJECT, tmp_path / "repo")
     mesh = meshguard.check(repo, options=meshguard.CheckOptions(jobs=1, with_data=True, with_policy=False))

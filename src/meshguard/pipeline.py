@@ -26,7 +26,7 @@ from meshguard.policy.stage import PolicyStage, Product
 from meshguard.policy.waivers import WaiverUsage
 from meshguard.quality.mesh import mesh_contracts
 from meshguard.results.model import Finding, MeshResult, ProductResult, Severity
-from meshguard.results.scoring import ScoringRules, score_mesh
+from meshguard.results.scoring import ScoringRules, score_product, summarize
 from meshguard.stages import (
     PolicyContext,
     PolicyOutcome,
@@ -297,6 +297,7 @@ def run(
     )
     # split once; the run's id goes with them: the decision log links decisions to the run
     stages = StageContexts.of(replace(options, run_id=mesh.run_id))
+    rules = ScoringRules.from_config(config)
     with progress.listening(options.steps):
         policy = _open_policy(config, options, stages, mesh)
         pool = None
@@ -322,6 +323,9 @@ def run(
             else:
                 results = checker.check_all(repo.contracts)
             for product in results:  # in repo order, whatever the number of jobs
+                # scored as it comes (a product's score is its own): here, while the policy
+                # engine's process evaluates the next batch, not in a serial pass afterwards
+                score_product(product, rules)
                 mesh.products.append(product)
                 if options.progress is not None:
                     options.progress(len(mesh.products), len(repo.contracts))
@@ -334,5 +338,5 @@ def run(
         mesh.findings.extend(policy.mesh_findings())
         mesh.policy_bundle_hash, mesh.engine = policy.bundle_hash, policy.engine_name
     mesh.summary["elapsed_s"] = round(time.perf_counter() - started, 3)
-    score_mesh(mesh, ScoringRules.from_config(config))  # results: scores, verdicts, summaries
+    summarize(mesh, rules)  # the mesh's summaries (score_mesh without the products, scored above)
     return mesh
