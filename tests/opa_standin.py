@@ -12,9 +12,10 @@ a function not loaded yet is refused with OPA's HTTP 400 answer
 (``{"code": "invalid_parameter", "message": ..., "errors": [{code, message,
 location}]}``). Like OPA, an undefined document is HTTP 200 without a
 ``result`` key. ``fault`` makes it misbehave: "slow", "500", "drop",
-"garbage", "undefined", or "vanish": the process exits, without an answer, on
-the first request after the first push (a module or data path uploaded again,
-or a query).
+"garbage", "undefined", "slow-push": the first module uploaded is answered after
+``slow_seconds`` (a compile on a loaded machine), or "vanish": the process exits,
+without an answer, on the first request after the first push (a module or data
+path uploaded again, or a query).
 
 Run as a script (``python tests/opa_standin.py [--fault NAME]``) it serves from
 its own process, so a test can kill it: it prints its URL, then one line per
@@ -35,6 +36,20 @@ from typing import Any
 from meshguard.errors import PolicyError
 from meshguard.policy.bundle import Module
 from meshguard.policy.opa_inprocess import OpaCore
+
+
+def opa_config(read_timeout: float) -> str:
+    """A meshguard.yaml for a test against the stand-in: a 2 s policy timeout, no retries, and
+    ``read_timeout`` seconds for each answer from OPA."""
+    return f"contracts: {{dir: contracts}}\nengine:\n  timeout: 2\n  opa: {{timeout: {read_timeout:g}, retries: 0}}\n"
+
+
+#: for tests of what the server decides, not of how long it may take: the stand-in compiles each
+#: uploaded module with OPA's evaluator, about 0.1 s on a quiet machine but over a second at a load
+#: of 15 on 2 cores. A server that never answers still fails such a test, after this long.
+PATIENT_OPA = opa_config(30)
+#: for tests that wait for the client's timeout to strike
+QUICK_OPA = opa_config(1)
 
 
 def compile_error_answer(exc: PolicyError) -> dict[str, Any]:
@@ -131,6 +146,8 @@ class OpaStandIn:
                 body = self._body()
                 if self.path.startswith("/v1/policies/"):
                     pid = self.path.removeprefix("/v1/policies/")
+                    if standin.fault == "slow-push" and not standin.policies:
+                        time.sleep(standin.slow_seconds)
                     with standin._lock:
                         before = standin.policies.get(pid)
                         standin.policies[pid] = body.decode()

@@ -1,4 +1,12 @@
-"""A throwaway PostgreSQL cluster from the system's binaries (initdb + pg_ctl), for tests."""
+"""A throwaway PostgreSQL cluster from the system's binaries (initdb + pg_ctl), for tests.
+
+A test run that is killed (SIGKILL, a timeout, a closed terminal) runs no ``finally`` and no
+``atexit``, and pg_ctl puts the server in a session of its own, so nothing would stop it. Each
+cluster's folder therefore names its owner (pid and start time, in ``owner``), and a guard
+process, in a session of its own too, stops the server and removes the folder once the owner is
+gone. Should the guard be killed as well, the next cluster started on the machine reaps every
+cluster whose owner is gone. (Run as ``python pg_server.py guard FOLDER``, this file is the guard.)
+"""
 
 from __future__ import annotations
 
@@ -8,7 +16,9 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -75,31 +85,92 @@ def _recreate_database(server: dict[str, str | int]) -> None:
         conn.execute("CREATE DATABASE postgres")
 
 
+PREFIX = "meshguard-pg-"
+#: how often the guard looks whether the owner is still there, in seconds
+GUARD_EVERY = 0.5
+
+
+def identity(pid: int) -> str:
+    """``pid`` with its start time (a reused pid is another process), or "" when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return ""
+    return "" if fields[0] == "Z" else f"{pid} {fields[19]}"  # a zombie is gone too
+
+
+def _owner_gone(base: Path) -> bool:
+    try:
+        owner = (base / "owner").read_text()
+    except OSError:
+        return False  # a cluster of an older checkout, or one being made: not ours to judge
+    return identity(int(owner.split()[0])) != owner
+
+
+def _remove(base: Path) -> None:
+    """Stop the cluster in ``base`` (if its server runs) and delete the folder."""
+    if (base / "data" / "postmaster.pid").exists():
+        stop(base / "data")
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def reap_orphans() -> list[Path]:
+    """Stop and remove every cluster whose owner is gone; returns their folders."""
+    reaped = [
+        base for base in Path(tempfile.gettempdir()).glob(f"{PREFIX}*") if base.is_dir() and _owner_gone(base)
+    ]
+    for base in reaped:
+        _remove(base)
+    return reaped
+
+
+def guard(base: Path) -> None:
+    """Wait while the cluster in ``base`` is in use; once its owner is gone, remove it."""
+    while base.is_dir():
+        if _owner_gone(base):
+            _remove(base)
+            return
+        time.sleep(GUARD_EVERY)
+
+
 @contextmanager
 def _cluster() -> Iterator[dict[str, str | int]]:
     """Start a cluster on a free port; yields {host, port, user, data}; stops and removes it after."""
-    base = Path(tempfile.mkdtemp(prefix="meshguard-pg-"))
-    base.chmod(0o777)
-    data = base / "data"
-    port = free_port()
-    if os.geteuid() == 0:
-        shutil.chown(base, "nobody")
-    subprocess.run(
-        _as_owner([_bin("initdb"), "-D", str(data), "-U", USER, "--auth=trust", "-E", "UTF8", "--no-sync"]),
-        check=True,
-        capture_output=True,
+    reap_orphans()
+    base = Path(tempfile.mkdtemp(prefix=PREFIX))
+    (base / "owner").write_text(identity(os.getpid()))
+    guarding = subprocess.Popen(
+        [sys.executable, __file__, "guard", str(base)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # a signal to this run's process group leaves the guard alone
     )
-    opts = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run(
-        _as_owner([_bin("pg_ctl"), "-D", str(data), "-o", opts, "-l", str(base / "log"), "-w", "start"]),
-        check=True,
-        capture_output=True,
-    )
+    (base / "guard.pid").write_text(str(guarding.pid))
     try:
+        base.chmod(0o777)
+        data = base / "data"
+        port = free_port()
+        if os.geteuid() == 0:
+            shutil.chown(base, "nobody")
+        subprocess.run(
+            _as_owner(
+                [_bin("initdb"), "-D", str(data), "-U", USER, "--auth=trust", "-E", "UTF8", "--no-sync"]
+            ),
+            check=True,
+            capture_output=True,
+        )
+        opts = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off"
+        subprocess.run(
+            _as_owner([_bin("pg_ctl"), "-D", str(data), "-o", opts, "-l", str(base / "log"), "-w", "start"]),
+            check=True,
+            capture_output=True,
+        )
         yield {"host": "127.0.0.1", "port": port, "user": USER, "data": str(data)}
     finally:
-        stop(data)
-        shutil.rmtree(base, ignore_errors=True)
+        _remove(base)
+        guarding.kill()
+        guarding.wait()
 
 
 def stop(data: str | Path) -> None:
@@ -108,3 +179,7 @@ def stop(data: str | Path) -> None:
         _as_owner([_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "-t", "60", "stop"]),
         capture_output=True,
     )
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["guard"]:
+    guard(Path(sys.argv[2]))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,6 +43,7 @@ LAYERS: list[tuple[str, ...]] = [
         "progress",
         "scaffold",
         "forked",
+        "gcpause",
         "codecache",
         "schemacheck",
     ),  # ground floor
@@ -223,17 +225,48 @@ def test_the_tracker_pattern() -> None:
     assert not TRACKER.search("OPA issue #7558 (upstream)") and not TRACKER.search("version 2")
 
 
+def project_files(root: Path, *folders: str) -> list[Path]:
+    """The files under ``folders`` that belong to the project: tracked by git, or new and not
+    ignored. Generated files (benchmarks/_work, __pycache__, build/) are the machine's, not the
+    project's. Outside a git checkout (an unpacked sdist) every file is the project's."""
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *folders],
+            cwd=root,
+            capture_output=True,
+            check=True,
+        ).stdout.decode()
+    except (OSError, subprocess.CalledProcessError):  # no git, or not a checkout
+        return sorted(p for folder in folders for p in (root / folder).rglob("*") if p.is_file())
+    return sorted(p for rel in set(listed.split("\0")) if rel and (p := root / rel).is_file())
+
+
+def test_project_files_leaves_out_what_git_ignores(tmp_path: Path) -> None:
+    checkout, unpacked = tmp_path / "checkout", tmp_path / "unpacked"
+    for root in (checkout, unpacked):
+        for rel in ("docs/kept.md", "docs/new.md", "docs/_work/made.md", "other/out.md"):
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text("x", encoding="utf-8")
+    subprocess.run(["git", "init", "-q", str(checkout)], check=True)
+    (checkout / ".gitignore").write_text("/docs/_work/\n", encoding="utf-8")
+    subprocess.run(["git", "add", "docs/kept.md"], cwd=checkout, check=True)
+    listed = [p.relative_to(checkout).as_posix() for p in project_files(checkout, "docs")]
+    assert listed == ["docs/kept.md", "docs/new.md"]
+    # not a git checkout (an unpacked sdist): every file under the folders counts
+    listed = [p.relative_to(unpacked).as_posix() for p in project_files(unpacked, "docs")]
+    assert listed == ["docs/_work/made.md", "docs/kept.md", "docs/new.md"]
+
+
 def test_no_comment_or_doc_refers_to_the_issue_tracker() -> None:
     hits = []
-    for folder in ("src", "tests", "benchmarks", "scripts", "docs"):
-        for path in (ROOT / folder).rglob("*"):
-            if path.suffix not in {".py", ".md", ".rego", ".yaml", ".yml", ".sh", ".j2", ".html"}:
-                continue
-            if path == Path(__file__):
-                continue
-            for n, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
-                if TRACKER.search(line):
-                    hits.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
+    for path in project_files(ROOT, "src", "tests", "benchmarks", "scripts", "docs"):
+        if path.suffix not in {".py", ".md", ".rego", ".yaml", ".yml", ".sh", ".j2", ".html"}:
+            continue
+        if path == Path(__file__):
+            continue
+        for n, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+            if TRACKER.search(line):
+                hits.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
     for name in ("README.md",):
         text = (ROOT / name).read_text(encoding="utf-8")
         hits += [f"{name}: {m.group(0)}" for m in TRACKER.finditer(text)]

@@ -23,10 +23,8 @@ from meshguard.policy.engine import open_engine
 from meshguard.policy.input import build_input
 from meshguard.policy.stage import PolicyStage
 from meshguard.stages import PolicyContext, PolicyOutcome
-from opa_standin import OpaStandIn
+from opa_standin import PATIENT_OPA, OpaStandIn, opa_config
 from policykit import compliant, config_of, contract_of, make_repo, prop
-
-FAST_OPA = "contracts: {dir: contracts}\nengine:\n  timeout: 2\n  opa: {timeout: 1, retries: 0}\n"
 
 
 def _products() -> dict[str, dict[str, object]]:
@@ -40,7 +38,7 @@ def _products() -> dict[str, dict[str, object]]:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    return make_repo(tmp_path / "gov", _products(), config=FAST_OPA)
+    return make_repo(tmp_path / "gov", _products(), config=PATIENT_OPA)
 
 
 @pytest.fixture
@@ -70,7 +68,10 @@ def test_embedded_and_opa_agree_on_every_product(repo: Path, opa: OpaStandIn) ->
 
 
 def test_check_with_opa_engine_matches_embedded(repo: Path, opa: OpaStandIn) -> None:
-    # --no-data: this compares engines on the contracts; the data stage is tested elsewhere
+    # --no-data: this compares engines on the contracts; the data stage is tested elsewhere.
+    # The first upload is answered late, as a compile on a loaded machine is: a test of what
+    # OPA decides must wait for it (a client timeout of 1 s used to fail here under load).
+    opa.fault, opa.slow_seconds = "slow-push", 1.5
     via_opa = run_cli(
         "check",
         "--format",
@@ -125,7 +126,7 @@ def test_opa_faults_fail_closed(repo: Path, opa: OpaStandIn, fault: str, reason:
     # the uploads must get through before the query meets the fault: the stand-in compiles each
     # one with OPA's evaluator, which takes over a second on a loaded machine, so the client waits
     # up to 5 s here and the slow answer comes after 8
-    (repo / "meshguard.yaml").write_text(FAST_OPA.replace("timeout: 1,", "timeout: 5,"), encoding="utf-8")
+    (repo / "meshguard.yaml").write_text(opa_config(5), encoding="utf-8")
     opa.fault = fault
     opa.slow_seconds = 8
     proc = run_cli("check", "--engine", "opa", "--opa-url", opa.url, "--push-policies", cwd=repo)

@@ -22,19 +22,19 @@ from pathlib import Path
 import pytest
 
 from conftest import PROJECT, run_cli
+from opa_standin import PATIENT_OPA, QUICK_OPA
 from policykit import compliant, make_repo
 
-FAST_OPA = "contracts: {dir: contracts}\nengine:\n  timeout: 2\n  opa: {timeout: 1, retries: 0}\n"
 HANG_BOUND = 120  # seconds; the runs below end in a few seconds when nothing hangs
 
 
-def _repo(tmp_path: Path, products: int) -> Path:
+def _repo(tmp_path: Path, products: int, config: str = PATIENT_OPA) -> Path:
     contracts = {}
     for i in range(products):
         doc = compliant()
         doc["id"] = f"product{i}"
         contracts[f"product{i}"] = doc
-    return make_repo(tmp_path / "gov", contracts, config=FAST_OPA)
+    return make_repo(tmp_path / "gov", contracts, config=config)
 
 
 class Server:
@@ -147,7 +147,7 @@ def test_server_gone_before_the_pool_workers_push(tmp_path: Path, servers: list[
 
 
 def test_server_that_accepts_and_never_answers(tmp_path: Path) -> None:
-    repo = _repo(tmp_path, 1)
+    repo = _repo(tmp_path, 1, QUICK_OPA)  # the client's timeout ends this run
     with socket.socket() as listener:  # the kernel completes each connection; nobody reads it
         listener.bind(("127.0.0.1", 0))
         listener.listen(8)

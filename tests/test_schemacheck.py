@@ -11,6 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
+import pytest
+
 from conftest import PROJECT
 
 SCHEMA = {
@@ -187,19 +190,34 @@ def test_a_schema_jsonschema_rs_rejects_raises_its_own_error_here() -> None:
     assert out["running"] is True  # one schema's error does not stop the helper
 
 
-def test_the_cli_warms_the_schema_lint_asks_for_on_a_new_contract(monkeypatch: object) -> None:
-    import pytest
-
+def test_the_cli_warms_the_schema_lint_asks_for_on_a_new_contract(monkeypatch: pytest.MonkeyPatch) -> None:
     from meshguard import cli, schemacheck
     from meshguard.contracts import load
 
-    assert isinstance(monkeypatch, pytest.MonkeyPatch)
     asked: list[str] = []
     monkeypatch.setattr(schemacheck, "is_valid", lambda key, source, doc: asked.append(key) or True)
     scaffold = (PROJECT / "src" / "meshguard" / "scaffold" / "contract.odcs.yaml").read_text()
     api = next(ln.split(":", 1)[1].strip() for ln in scaffold.splitlines() if ln.startswith("apiVersion:"))
     assert load._is_valid({}, load.schema_version(api)) is True
-    assert asked == [str(cli.NEWEST_SCHEMA)] and cli.NEWEST_SCHEMA.is_file()
+    warmed: list[list[tuple[str, str]]] = []
+    monkeypatch.setattr(schemacheck, "core_free", lambda: True)
+    monkeypatch.setattr(schemacheck, "prestart", lambda schemas=(): warmed.append(list(schemas)))
+    monkeypatch.setattr(cli, "_HELPED", True)
+    assert cli.cli.get_command(click.Context(cli.cli), "lint") is not None
+    assert warmed == [[(asked[0], asked[0])]] and Path(asked[0]).is_file()
+
+
+def test_the_cli_warms_the_schema_the_loader_names_newest(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One source of truth: a newer bundled schema is the one the command line warms up."""
+    from meshguard import cli, contracts, schemacheck
+
+    warmed: list[list[tuple[str, str]]] = []
+    monkeypatch.setattr(schemacheck, "core_free", lambda: True)
+    monkeypatch.setattr(schemacheck, "prestart", lambda schemas=(): warmed.append(list(schemas)))
+    monkeypatch.setattr(cli, "_HELPED", True)
+    monkeypatch.setattr(contracts, "NEWEST", "v9.9.9")
+    cli.cli.get_command(click.Context(cli.cli), "check")
+    assert warmed == [[(str(contracts.schema_file("v9.9.9")),) * 2]]
 
 
 def _with_and_without(folder: Path, argv: list[str]) -> list[dict[str, object]]:

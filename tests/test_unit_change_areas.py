@@ -512,7 +512,7 @@ def test_long_values_are_shortened_in_messages() -> None:
     ],
 )
 def test_service_level_values_in_seconds(value: Any, unit: str | None, seconds: float | None) -> None:
-    assert _sla_value(value, unit) == seconds
+    assert _sla_value(value, unit, "freshness") == seconds
 
 
 @pytest.mark.parametrize(
@@ -1172,6 +1172,18 @@ def _sla_list(*rows: dict[str, Any]) -> Callable[[Doc], None]:
             {"property": "latency", "value": 240, "unit": "min"},
             ("MGV189", "/slaProperties/0/value", "service level respelled: Latency: 4 h → 240 min"),
             id="the property's case does not matter",
+        ),
+        pytest.param(
+            {"property": "Maß", "value": 4, "unit": "h"},
+            {"property": "MASS", "value": 240, "unit": "MIN"},
+            ("MGV204", "/slaProperties/0/value", "service level changed: Maß: 4 h → 240 MIN"),
+            id="case folded, not only lowered: ß is SS, one service level",
+        ),
+        pytest.param(
+            {"property": "retention", "value": 24, "unit": "m"},
+            {"property": "retention", "value": 1, "unit": "y"},
+            ("MGV200", "/slaProperties/0/value", "service level weakened: retention: 24 m → 1 y"),
+            id="a retention in m is in months, as the data check reads it",
         ),
         pytest.param(
             {"property": "latency", "value": 4, "element": "orders.ordered_at"},

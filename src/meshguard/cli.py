@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from pathlib import Path
 from typing import Any, NoReturn
 
 from meshguard import codecache, schemacheck
@@ -37,8 +36,6 @@ COMMANDS: dict[str, str] = {
 
 #: commands that validate contracts (and the configuration) against their JSON Schemas
 VALIDATING = frozenset({"lint", "check"})
-#: the schema of the apiVersion ``meshguard init`` writes, built by the helper before it is asked
-NEWEST_SCHEMA = Path(__file__).parent / "contracts" / "schemas" / "odcs-json-schema-v3.1.0.json"
 #: whether commands may fork the schema helper: only a run through :func:`main`
 _HELPED = False
 
@@ -53,8 +50,12 @@ class LazyGroup(click.Group):
             return None
         module, _, attr = target.partition(":")
         if _HELPED and cmd_name in VALIDATING and schemacheck.core_free():
-            # jsonschema-rs loads in a forked helper while this process imports the command
-            schemacheck.prestart([(str(NEWEST_SCHEMA), str(NEWEST_SCHEMA))])
+            # jsonschema-rs loads in a forked helper while this process imports the command; it
+            # builds the schema of the apiVersion ``meshguard init`` writes before it is asked
+            from meshguard.contracts import NEWEST, schema_file
+
+            newest = str(schema_file(NEWEST))
+            schemacheck.prestart([(newest, newest)])
         codecache.install()  # before the command's modules define their dataclasses
         command = getattr(importlib.import_module(module), attr)
         assert isinstance(command, click.Command)

@@ -13,11 +13,14 @@ contracts (loaded beside the other half). A child never imports polars or starts
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import signal
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
+
+from meshguard.schemacheck import fork_child
 
 T = TypeVar("T")
 #: the error raised when a child ends without an answer (killed, out of memory), from its exit status
@@ -87,21 +90,20 @@ def start(part: Callable[[], T], died: Died) -> Pending[T]:
             done._error = exc
         return done
     read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns into the caller's code
-        code = 0
+
+    def run() -> None:
+        # no cycle collection here: short-lived, and a collection would write to every page of
+        # the heap it shares with the parent (so the kernel would copy them): meshguard.gcpause
+        gc.disable()
+        os.close(read)
         try:
-            os.close(read)
-            try:
-                outcome: tuple[bool, object] = (True, part())
-            except BaseException as exc:
-                outcome = (False, _portable(exc))
-            with os.fdopen(write, "wb") as fh:
-                fh.write(pickle.dumps(outcome))
-        except BaseException:
-            code = 4
-        finally:
-            os._exit(code)
+            outcome: tuple[bool, object] = (True, part())
+        except BaseException as exc:
+            outcome = (False, _portable(exc))
+        with os.fdopen(write, "wb") as fh:
+            fh.write(pickle.dumps(outcome))
+
+    pid = fork_child(run)
     os.close(write)
     return Pending(pid, read, died)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from meshguard import progress
+from meshguard import gcpause, progress
 from meshguard.config import Config
 from meshguard.contracts.model import Contract
 from meshguard.contracts.products import product_result as _product
@@ -26,7 +26,7 @@ from meshguard.policy.stage import PolicyStage, Product
 from meshguard.policy.waivers import WaiverUsage
 from meshguard.quality.mesh import mesh_contracts
 from meshguard.results.model import Finding, MeshResult, ProductResult, Severity
-from meshguard.results.scoring import ScoringRules, score_mesh
+from meshguard.results.scoring import ScoringRules, score_product, summarize
 from meshguard.stages import (
     PolicyContext,
     PolicyOutcome,
@@ -257,8 +257,9 @@ class ProductChecker:
             from meshguard.quality.stage import run_quality  # polars, pandera: only with data
 
             t0 = time.perf_counter()
-            # UnavailableError (exit 3) propagates
-            quality = run_quality(lc.contract, config, stages.quality, self.contracts)
+            # UnavailableError (exit 3) propagates; third-party code: the cycle collector on
+            with gcpause.resumed():
+                quality = run_quality(lc.contract, config, stages.quality, self.contracts)
             product.checks.extend(quality.checks)
             product.data_source, product.rows, product.sampled = quality.source, quality.rows, quality.sampled
             product.freshness = (quality.data or {}).get("freshness")
@@ -277,6 +278,7 @@ def _start_pool(jobs: int, stages: StageContexts, options: RunOptions) -> Worker
     return WorkerPool.start(jobs, options.steps, warm if stages.quality is not None else None)
 
 
+@gcpause.paused()  # the run's objects live until it ends: see meshguard.gcpause
 def run(
     config: Config,
     paths: Sequence[Path],
@@ -295,6 +297,7 @@ def run(
     )
     # split once; the run's id goes with them: the decision log links decisions to the run
     stages = StageContexts.of(replace(options, run_id=mesh.run_id))
+    rules = ScoringRules.from_config(config)
     with progress.listening(options.steps):
         policy = _open_policy(config, options, stages, mesh)
         pool = None
@@ -320,6 +323,9 @@ def run(
             else:
                 results = checker.check_all(repo.contracts)
             for product in results:  # in repo order, whatever the number of jobs
+                # scored as it comes (a product's score is its own): here, while the policy
+                # engine's process evaluates the next batch, not in a serial pass afterwards
+                score_product(product, rules)
                 mesh.products.append(product)
                 if options.progress is not None:
                     options.progress(len(mesh.products), len(repo.contracts))
@@ -332,5 +338,5 @@ def run(
         mesh.findings.extend(policy.mesh_findings())
         mesh.policy_bundle_hash, mesh.engine = policy.bundle_hash, policy.engine_name
     mesh.summary["elapsed_s"] = round(time.perf_counter() - started, 3)
-    score_mesh(mesh, ScoringRules.from_config(config))  # results: scores, verdicts, summaries
+    summarize(mesh, rules)  # the mesh's summaries (score_mesh without the products, scored above)
     return mesh

@@ -29,7 +29,7 @@ import marshal
 import os
 import select
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +107,26 @@ def _serve(requests: int, answers: int, warm: Sequence[tuple[str, Source]]) -> N
         os.write(answers, answer)
 
 
+def fork_child(body: Callable[[], object]) -> int:
+    """Fork; the child runs ``body`` and leaves with ``os._exit``: status 0 when ``body``
+    returned, 4 (an internal error) when it raised anything (``SystemExit`` and
+    ``KeyboardInterrupt`` too), so none of this process's ``finally`` blocks, buffers,
+    finalisers or ``atexit`` handlers runs twice. Returns the child's pid, in this process only.
+
+    The helper here and the forked parts of a run (:mod:`meshguard.forked`) both fork this way;
+    it lives in this module because ``meshguard lint`` imports it anyway, and only ``os``."""
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            body()
+        except BaseException:
+            code = 4
+        finally:
+            os._exit(code)
+    return pid
+
+
 def core_free() -> bool:
     """Whether a core is free for the helper: the last minute's load average is under the number
     of cores (this command's own runs count in it). On a saturated machine the helper waits for
@@ -126,20 +146,16 @@ def prestart(warm: Sequence[tuple[str, Source]] = ()) -> None:
         return
     req_r, req_w = os.pipe()
     ans_r, ans_w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the helper: never returns into the caller's code
-        code = 0
-        try:
-            os.close(req_w)
-            os.close(ans_r)
-            null = os.open(os.devnull, os.O_RDWR)
-            for fd in (0, 1, 2):
-                os.dup2(null, fd)
-            _serve(req_r, ans_w, warm)
-        except BaseException:
-            code = 4
-        finally:
-            os._exit(code)
+
+    def helper() -> None:
+        os.close(req_w)
+        os.close(ans_r)
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        _serve(req_r, ans_w, warm)
+
+    pid = fork_child(helper)
     os.close(req_r)
     os.close(ans_w)
     os.set_blocking(req_w, False)  # a request larger than the pipe cannot block past the bound

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from meshguard import gcpause
+
 if TYPE_CHECKING:  # the options are parsed before the run's heavier imports start
     from meshguard.ci.env import CIEnv
     from meshguard.config import Config
@@ -44,6 +46,7 @@ class CheckRun:
     written: list[Path] = field(default_factory=list)
 
 
+@gcpause.paused()  # one pause from the check to the last report: see meshguard.gcpause
 def run_check(
     config: Config,
     paths: Sequence[Path],

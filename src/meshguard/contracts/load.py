@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from meshguard import schemacheck
+from meshguard.contracts import BUNDLED_SCHEMAS, schema_file
 from meshguard.contracts import legacy as legacy_format
 from meshguard.contracts.model import Contract
 from meshguard.errors import ContractError, UsageError
@@ -26,7 +27,6 @@ DEFAULT_GLOBS = ("**/*.odcs.yaml", "**/*.odcs.yml")
 #: open-data-contract-standard package. A patch release without its own schema (v3.0.3)
 #: uses the newest schema of its minor line.
 SUPPORTED_API = ("v3.0", "v3.1", "v3.2")
-BUNDLED_SCHEMAS = ("v3.0.0", "v3.0.1", "v3.0.2", "v3.1.0")
 
 
 @dataclass(frozen=True)
@@ -149,11 +149,6 @@ def _pretty(pointer: Pointer) -> str:
     for p in pointer:
         out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
     return out or "(top level)"
-
-
-def schema_file(version: str) -> Path:
-    """The bundled JSON Schema file of ``version`` (one of :data:`BUNDLED_SCHEMAS`)."""
-    return Path(__file__).with_name("schemas") / f"odcs-json-schema-{version}.json"
 
 
 def _is_valid(doc: Any, version: str) -> bool:

@@ -16,22 +16,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from meshguard.contracts.model import Contract, SlaProperty
+from meshguard.contracts.periods import unit_seconds
 from meshguard.quality.results import Table, check
 from meshguard.quality.types import family
 from meshguard.results.model import CheckResult, Stage, Status
 
-_UNITS: dict[str, float] = {}
-for names, seconds in (
-    (("s", "sec", "secs", "second", "seconds"), 1),
-    (("min", "mins", "minute", "minutes"), 60),
-    (("h", "hr", "hrs", "hour", "hours"), 3600),
-    (("d", "day", "days"), 86400),
-    (("w", "wk", "week", "weeks"), 7 * 86400),
-    (("mo", "mon", "month", "months"), 30 * 86400),
-    (("y", "yr", "yrs", "year", "years"), 365 * 86400),
-):
-    for n in names:
-        _UNITS[n] = seconds
 AGE = {"freshness": "newest", "retention": "oldest"}
 
 
@@ -49,12 +38,10 @@ def parse_instant(text: str, where: str) -> dt.datetime:
 def period_seconds(value: Any, unit: str | None, prop: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"value {value!r} is not a number")
-    u = (unit or "d").strip().lower()
-    if u == "m":  # ambiguous in ODCS examples: months for retention, minutes otherwise
-        u = "month" if prop == "retention" else "min"
-    if u not in _UNITS:
+    seconds = unit_seconds(unit or "d", prop)
+    if seconds is None:
         raise ValueError(f"unknown unit {unit!r}")
-    return float(value) * _UNITS[u]
+    return float(value) * seconds
 
 
 def _element(sla: SlaProperty, tables: Mapping[str, Table]) -> tuple[Table, str] | None:

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from meshguard.contracts.identity import match
+from meshguard.contracts.periods import caseless, unit_seconds
 from meshguard.versioning.areas.base import DifferBase, as_number, compare
 
 #: service-level properties: +1 when a larger value is stronger, -1 when smaller is stronger
@@ -24,22 +25,10 @@ _SLA_DIRECTION: dict[str, int] = {
     "timetonotify": -1,
     "timetorepair": -1,
 }
-_UNIT_SECONDS: dict[str, float] = {}
-for _names, _secs in (
-    (("s", "sec", "secs", "second", "seconds"), 1),
-    (("m", "min", "mins", "minute", "minutes"), 60),
-    (("h", "hr", "hrs", "hour", "hours"), 3600),
-    (("d", "day", "days"), 86400),
-    (("w", "wk", "week", "weeks"), 7 * 86400),
-    (("mo", "mon", "month", "months"), 30 * 86400),
-    (("y", "yr", "yrs", "year", "years"), 365 * 86400),
-):
-    for _n in _names:
-        _UNIT_SECONDS[_n] = float(_secs)
 _NUMBER = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*([a-zA-Z%]*)\s*$")
 
 
-def _sla_value(value: Any, unit: str | None) -> float | None:
+def _sla_value(value: Any, unit: str | None, prop: str) -> float | None:
     if isinstance(value, str):
         m = _NUMBER.match(value)
         if not m:
@@ -52,7 +41,7 @@ def _sla_value(value: Any, unit: str | None) -> float | None:
             return None
         number = x
     if unit:
-        factor = _UNIT_SECONDS.get(unit.strip().lower())
+        factor = unit_seconds(unit, prop)
         if factor is not None:
             return number * factor
     return number
@@ -61,7 +50,7 @@ def _sla_value(value: Any, unit: str | None) -> float | None:
 class ServiceDiff(DifferBase):
     def sla(self) -> None:
         def key(s: Any) -> str:
-            return f"{s.property.lower()}@{s.element or ''}"
+            return f"{caseless(s.property)}@{s.element or ''}"
 
         pairs, removed, added = match(self.old.sla, self.new.sla, key)
         for s in removed:
@@ -80,8 +69,8 @@ class ServiceDiff(DifferBase):
                     self.add("MGV189", y.pointer, f"service level {y.property!r}: details changed")
                 continue
             shown = f"{x.property}: {x.value}{' ' + x.unit if x.unit else ''} → {y.value}{' ' + y.unit if y.unit else ''}"
-            direction = _SLA_DIRECTION.get(y.property.replace("_", "").replace("-", "").lower())
-            a, b = _sla_value(x.value, x.unit), _sla_value(y.value, y.unit)
+            direction = _SLA_DIRECTION.get(caseless(y.property.replace("_", "").replace("-", "")))
+            a, b = _sla_value(x.value, x.unit, x.property), _sla_value(y.value, y.unit, y.property)
             if direction is None or a is None or b is None:
                 c = compare(y.value, x.value) if direction is not None and isinstance(x.value, str) else None
                 if c is None or direction is None:
