@@ -9,14 +9,14 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from meshguard import gcpause
-from meshguard.errors import OutputUnavailable, UsageError
+from meshguard.errors import MeshguardError, OutputUnavailable, UsageError
 from meshguard.report import formats
 from meshguard.report.formats import RenderContext, TrendPoint
 from meshguard.results.model import MeshResult
@@ -153,6 +153,24 @@ def _in_order(mesh: MeshResult, folder: Path, site: list[Path], mine: list[Path]
     return [*others[:-1], *pages, *others[-1:]]
 
 
+def _noted(items: Iterator[int], into: list[int]) -> Iterator[int]:
+    """``items``, each put in ``into`` as it is handed out."""
+    for i in items:
+        into.append(i)
+        yield i
+
+
+def _unfinished(folder: Path, exc: BaseException) -> None:
+    """A site with product pages missing must not look complete: its index (this run's, or an
+    earlier run's) is removed, and the error says so."""
+    index = folder / formats.get("html").default_filename
+    with contextlib.suppress(OSError):
+        index.unlink(missing_ok=True)
+    if isinstance(exc, MeshguardError):
+        note = f"the HTML site in {folder} is incomplete: its {index.name} was removed"
+        exc.hint = f"{exc.hint}; {note}" if exc.hint else note
+
+
 @gcpause.paused()  # rendering makes rows, not cycles: see meshguard.gcpause
 def publish(
     mesh: MeshResult,
@@ -180,6 +198,7 @@ def publish(
         written = _write_site(mesh, ctx, reports_dir)
     others: list[Path] = []
     mine: list[Path] = []
+    taken: list[int] = []  # the product pages this process took to write
     try:
         for out in outputs:
             others += formats.write_report(formats.get(out.format), mesh, plain, out.path)
@@ -188,7 +207,9 @@ def publish(
 
             html = formats.get("html")
             assert isinstance(html, HtmlReporter)
-            mine = formats.write_pages(html.product_pages(mesh, ctx, shared.take()), reports_dir)
+            mine = formats.write_pages(
+                html.product_pages(mesh, ctx, _noted(shared.take(), taken)), reports_dir
+            )
     except BaseException as exc:
         if pending is not None:
             if isinstance(exc, Exception):  # the site is written whole, as when it came first
@@ -196,6 +217,8 @@ def publish(
                     pending.result()
             else:
                 pending.cancel()
+            if taken and reports_dir is not None:  # pages taken here are missing from the site
+                _unfinished(reports_dir, exc)
         raise
     finally:
         if shared is not None:
