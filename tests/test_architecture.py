@@ -46,6 +46,7 @@ LAYERS: list[tuple[str, ...]] = [
         "gcpause",
         "codecache",
         "schemacheck",
+        "digest",
     ),  # ground floor
 ]
 

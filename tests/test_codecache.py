@@ -316,3 +316,50 @@ def test_another_pythons_re_internals_mean_no_caching_not_an_error(tmp_path: Pat
         "print(json.dumps([bool(re.compile('ab+c', re.I).search('xABBC')), cache.compiled_patterns]))\n"
     )
     assert json.loads(_run(code, str(tmp_path / "codes.marshal"))) == [True, 0]
+
+
+def test_the_file_never_holds_more_than_max_entries_of_a_kind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every start loads the whole file: a run that alone compiled more than the bound (a test
+    session, an application) leaves it as it was; a run under the bound adds to it."""
+    from meshguard import codecache
+
+    monkeypatch.setattr(codecache, "MAX_ENTRIES", 3)
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    path = tmp_path / "compiled.marshal"
+    first = codecache.CodeCache(path)
+    for i in range(3):
+        first.exec(f"x{i} = {i}", {})
+    first.save()
+    kept = set(codecache.CodeCache(path).codes)
+    assert kept == {"x0 = 0", "x1 = 1", "x2 = 2"}
+    big = codecache.CodeCache(path)
+    for i in range(4):
+        big.exec(f"y{i} = {i}", {})
+    big.save()
+    assert set(codecache.CodeCache(path).codes) == kept
+    small = codecache.CodeCache(path)
+    small.exec("z = 0", {})
+    small.exec("x0 = 0", {})
+    small.save()
+    assert set(codecache.CodeCache(path).codes) == {"z = 0", "x0 = 0"}  # over the bound: what it used
+
+
+def test_this_test_process_keeps_its_own_code_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commands run in this process (conftest.invoke) compile through a cache file of the test
+    session's, never the package's (which every later command loads whole)."""
+    import dataclasses
+
+    from conftest import CODE_CACHE
+    from meshguard import codecache
+
+    package_file = codecache._default_path()
+    before = package_file.read_bytes() if package_file.exists() else None
+    cache = codecache.install()  # what an in-process command installs
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    dataclasses.make_dataclass("Fresh", [(f"a{os.getpid()}", int), ("b", str)])
+    assert cache.compiled
+    cache.save()
+    assert (package_file.read_bytes() if package_file.exists() else None) == before
+    assert CODE_CACHE.is_file()

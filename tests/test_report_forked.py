@@ -120,6 +120,22 @@ def test_shared_items_go_once_each_to_whichever_process_asks() -> None:
         assert here == sorted(here) and there == sorted(there)
 
 
+def _hold_the_child_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The forked site writer starts on its pages a second late, so this process takes some."""
+    from meshguard.report.formats.html import HtmlReporter
+
+    parent, site_pages = os.getpid(), HtmlReporter.site_pages
+
+    def slow_site_pages(self, mesh, ctx):  # type: ignore[no-untyped-def]
+        if os.getpid() != parent:
+            import time
+
+            time.sleep(1.0)
+        yield from site_pages(self, mesh, ctx)
+
+    monkeypatch.setattr(HtmlReporter, "site_pages", slow_site_pages)
+
+
 @pytest.mark.parametrize("with_outputs", [True, False])
 def test_product_pages_the_child_has_not_taken_are_written_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_outputs: bool
@@ -132,14 +148,7 @@ def test_product_pages_the_child_has_not_taken_are_written_here(
     mesh = build_mesh()
     alone = publish(mesh, CTX, stdout_format=None, reports_dir=tmp_path / "a")
     parent, log = os.getpid(), tmp_path / "who.log"
-    site_pages, product_pages = HtmlReporter.site_pages, HtmlReporter.product_pages
-
-    def slow_site_pages(self, mesh, ctx):  # type: ignore[no-untyped-def]
-        if os.getpid() != parent:
-            import time
-
-            time.sleep(1.0)
-        yield from site_pages(self, mesh, ctx)
+    product_pages = HtmlReporter.product_pages
 
     def logged_product_pages(self, mesh, ctx, indices):  # type: ignore[no-untyped-def]
         for rel, text in product_pages(self, mesh, ctx, indices):
@@ -147,7 +156,7 @@ def test_product_pages_the_child_has_not_taken_are_written_here(
                 fh.write(f"{'here' if os.getpid() == parent else 'child'} {rel}\n")
             yield rel, text
 
-    monkeypatch.setattr(HtmlReporter, "site_pages", slow_site_pages)
+    _hold_the_child_back(monkeypatch)
     monkeypatch.setattr(HtmlReporter, "product_pages", logged_product_pages)
     monkeypatch.setattr(pub, "SHARE_FROM", 1)
     outputs = [OutputSpec("json", tmp_path / "r.json")] if with_outputs else []
@@ -174,14 +183,7 @@ def test_a_site_this_process_could_not_finish_does_not_look_complete(
     if earlier_run:
         publish(mesh, CTX, stdout_format=None, reports_dir=site)
         assert (site / "index.html").is_file()
-    site_pages, product_pages = HtmlReporter.site_pages, HtmlReporter.product_pages
-
-    def slow_site_pages(self, mesh, ctx):  # type: ignore[no-untyped-def]
-        if os.getpid() != parent:
-            import time
-
-            time.sleep(1.0)
-        yield from site_pages(self, mesh, ctx)
+    product_pages = HtmlReporter.product_pages
 
     def failing_here(self, mesh, ctx, indices):  # type: ignore[no-untyped-def]
         for rel, text in product_pages(self, mesh, ctx, indices):
@@ -189,7 +191,7 @@ def test_a_site_this_process_could_not_finish_does_not_look_complete(
                 raise OutputUnavailable("cannot write the report: No space left on device", path=rel)
             yield rel, text
 
-    monkeypatch.setattr(HtmlReporter, "site_pages", slow_site_pages)
+    _hold_the_child_back(monkeypatch)
     monkeypatch.setattr(HtmlReporter, "product_pages", failing_here)
     monkeypatch.setattr(pub, "SHARE_FROM", 1)
     with pytest.raises(OutputUnavailable) as err:

@@ -139,6 +139,8 @@ def test_the_hook_without_data_imports_no_data_module(tmp_path: Path) -> None:
     assert _loaded(modules, ("jsonschema_rs",)) == set()  # validity: the forked schema helper
     # shutil and tempfile (with bz2, lzma) serve only a clone of git policies or CI's changed files
     assert _loaded(modules, ("shutil", "tempfile")) == set()
+    # a few kilobytes hashed (the policy input): the interpreter's own SHA-256, not OpenSSL's
+    assert _loaded(modules, ("hashlib", "_hashlib")) == set()
 
 
 def test_the_same_probe_sees_a_data_run_import_the_data_modules(tmp_path: Path) -> None:

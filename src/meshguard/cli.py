@@ -82,14 +82,51 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: runs the group and maps every error to one line and an exit code."""
+    """Entry point: runs the group and maps every error to one line and an exit code.
+
+    Run as the process's own command (``argv`` None: the console script, ``python -m
+    meshguard``), it then ends the process through :func:`_leave`; called with arguments
+    (the tests, a program embedding the command line) it raises :class:`SystemExit`."""
     global _HELPED
     _HELPED = True
+    code: str | int | None = 0
     try:
         _main(argv)
+    except SystemExit as exc:
+        if argv is not None:
+            raise
+        code = exc.code
     finally:
         _HELPED = False
         schemacheck.stop()
+    _leave(code)
+
+
+def _leave(code: str | int | None) -> NoReturn:
+    """End the process as the interpreter's exit does, less its teardown.
+
+    At exit the interpreter runs the ``atexit`` callbacks, flushes the standard streams, then
+    frees every module and object one by one: about a tenth of a `meshguard lint` or
+    pre-commit hook process (~33 M of its ~350 M instructions), for memory the operating
+    system takes back anyway. Here the callbacks run, a garbage collection finalizes what
+    only reference cycles still hold (an unclosed file flushes, as at exit), the streams are
+    flushed and the process ends with ``code``. An exit with a message, live threads to wait
+    for or a stream that cannot be flushed (a closed pipe) goes the interpreter's own way,
+    which reports it as it always did."""
+    threading = sys.modules.get("threading")
+    if not isinstance(code, int) or (threading is not None and threading.active_count() > 1):
+        sys.exit(code)
+    import atexit
+    import gc
+
+    atexit._run_exitfuncs()
+    gc.collect()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        sys.exit(code)
+    os._exit(code)
 
 
 def _main(argv: list[str] | None) -> None:

@@ -12,12 +12,12 @@ decision can be traced to the exact policies that made it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from meshguard.digest import sha256
 from meshguard.errors import PolicyError
 from meshguard.policy.metadata import RuleInfo, collect_rules, scan_file
 
@@ -180,7 +180,7 @@ def load_bundle(path: Path, display_base: Path | None = None, *, label: str | No
     """
     if not path.exists():
         raise PolicyError("policies directory not found", path=_display(path, display_base))
-    digest = hashlib.sha256()
+    hashed: list[bytes] = []
     modules: list[Module] = []
     tests: list[Module] = []
     data: dict[str, Any] = {}
@@ -194,7 +194,7 @@ def load_bundle(path: Path, display_base: Path | None = None, *, label: str | No
             (tests if f.name.endswith("_test.rego") else modules).append(Module(shown, text))
         else:
             _merge(data, _read_data(f, shown), shown)
-        digest.update(rel.encode() + b"\0" + f.read_bytes() + b"\0")
+        hashed.append(rel.encode() + b"\0" + f.read_bytes() + b"\0")
     if not modules and not tests:
         raise PolicyError("no .rego policy files found", path=_display(path, display_base))
     rules = collect_rules((m.path, m.text) for m in modules)
@@ -204,7 +204,7 @@ def load_bundle(path: Path, display_base: Path | None = None, *, label: str | No
         tests=tuple(tests),
         data=data,
         rules=tuple(rules),
-        hash="sha256:" + digest.hexdigest(),
+        hash="sha256:" + sha256(b"".join(hashed)).hexdigest(),
     )
 
 
@@ -240,18 +240,16 @@ def compose(builtin: PolicyBundle, repo: PolicyBundle) -> PolicyBundle:
     ]
     modules.extend(repo.modules)
     tests.extend(repo.tests)
-    digest = hashlib.sha256()
-    for m in (*modules, *tests):
-        digest.update(m.path.encode() + b"\0" + m.text.encode() + b"\0")
+    hashed = [m.path.encode() + b"\0" + m.text.encode() + b"\0" for m in (*modules, *tests)]
     data = _override(builtin.data, repo.data)
-    digest.update(json.dumps(data, sort_keys=True, default=str).encode())
+    hashed.append(json.dumps(data, sort_keys=True, default=str).encode())
     return PolicyBundle(
         root=repo.root,
         modules=tuple(modules),
         tests=tuple(tests),
         data=data,
         rules=tuple(collect_rules((m.path, m.text) for m in modules)),
-        hash="sha256:" + digest.hexdigest(),
+        hash="sha256:" + sha256(b"".join(hashed)).hexdigest(),
     )
 
 
@@ -277,7 +275,7 @@ def with_rule_settings(bundle: PolicyBundle, settings: dict[str, str], where: st
             rules.append(replace(r, custom={**r.custom, "severity": setting}))
         else:
             rules.append(r)
-    digest = hashlib.sha256((bundle.hash + json.dumps(settings, sort_keys=True)).encode())
+    digest = sha256((bundle.hash + json.dumps(settings, sort_keys=True)).encode())
     return replace(
         bundle, rules=tuple(rules), disabled=frozenset(disabled), hash="sha256:" + digest.hexdigest()
     )

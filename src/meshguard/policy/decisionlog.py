@@ -11,13 +11,13 @@ Lines are appended with one ``write`` each, so concurrent runs never interleave.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import uuid
 from pathlib import Path
 from typing import Any
 
+from meshguard.digest import sha256
 from meshguard.errors import OutputUnavailable
 from meshguard.version import __version__
 
@@ -29,7 +29,7 @@ def input_hash(doc: dict[str, Any]) -> str:
     if isinstance(stable.get("meshguard"), dict):
         stable["meshguard"] = {k: v for k, v in stable["meshguard"].items() if k != "now"}
     text = json.dumps(stable, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return "sha256:" + sha256(text.encode("utf-8")).hexdigest()
 
 
 def hashed_payload(doc: dict[str, Any]) -> tuple[str, bytes]:
@@ -51,7 +51,7 @@ def hashed_payload(doc: dict[str, Any]) -> tuple[str, bytes]:
         return input_hash(doc), json.dumps(doc).encode()
     text = "{" + ",".join(hashed.values()) + "}"
     payload = "{" + ",".join(members.values()) + "}"
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest(), payload.encode("utf-8")
+    return "sha256:" + sha256(text.encode("utf-8")).hexdigest(), payload.encode("utf-8")
 
 
 def _canonical(value: Any) -> str:

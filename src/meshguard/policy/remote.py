@@ -10,7 +10,6 @@ fails is an unavailable policy source (exit 3): the gate fails closed.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 from collections.abc import Mapping
@@ -18,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from meshguard.config import Config
+from meshguard.digest import sha256
 from meshguard.errors import ConfigError, UnavailableError
 
 MARKER = ".meshguard-fetched"
@@ -34,7 +34,7 @@ def cache_root(env: Mapping[str, str] | None = None) -> Path:
 
 
 def cache_dir(url: str, ref: str | None, root: Path | None = None) -> Path:
-    key = hashlib.sha256(f"{url}\0{ref or ''}".encode()).hexdigest()[:20]
+    key = sha256(f"{url}\0{ref or ''}".encode()).hexdigest()[:20]
     return (root or cache_root()) / "policies" / key
 
 

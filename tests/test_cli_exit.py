@@ -1,0 +1,132 @@
+"""How the ``meshguard`` process ends: as the interpreter's exit would, without its teardown.
+
+Freeing every module and object one by one at exit was about a tenth of a `meshguard lint`
+process; :func:`meshguard.cli.main` run as the process's command skips it. What the exit
+must still do is checked here on the real command in a fresh interpreter: the exit code and
+output, the ``atexit`` callbacks, garbage in reference cycles finalized, a live
+thread waited for; and called with arguments (as the tests' ``invoke`` does) it raises
+``SystemExit`` and leaves the caller's process alone.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import PROJECT
+from usage_helpers import contract, init_repo
+
+
+def _repo(tmp_path: Path) -> Path:
+    return init_repo(
+        tmp_path / "repo",
+        {"contracts/orders.odcs.yaml": contract("orders"), "meshguard.yaml": "contracts: {dir: contracts}\n"},
+    )
+
+
+def _run(code: str, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(PROJECT / "src")}
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+#: a module-level object whose finalizer runs only when the interpreter tears the module down
+TORN_DOWN = """
+import atexit, os, sys
+class Marker:
+    def __del__(self):
+        os.write(2, b"torn down\\n")
+marker = Marker()
+atexit.register(lambda: print("atexit ran", flush=True))
+"""
+
+
+def test_the_command_ends_without_the_interpreter_teardown(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    proc = _run(TORN_DOWN + "from meshguard.cli import main\nmain()\n", repo, "lint", "contracts")
+    assert proc.returncode == 0, proc.stderr
+    assert "1 contract: 0 error(s)" in proc.stdout
+    assert proc.stdout.rstrip().endswith("atexit ran")
+    assert "torn down" not in proc.stderr
+
+
+def test_a_failing_gate_keeps_its_exit_code(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    (repo / "contracts" / "broken.odcs.yaml").write_text("apiVersion: v3.1.0\nkind: DataContract\n")
+    proc = _run(TORN_DOWN + "from meshguard.cli import main\nmain()\n", repo, "lint", "contracts")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "torn down" not in proc.stderr
+
+
+def test_garbage_in_a_reference_cycle_is_finalized(tmp_path: Path) -> None:
+    """The interpreter's exit collects garbage one last time (its finalizers run); so does this one."""
+    repo = _repo(tmp_path)
+    out = tmp_path / "cycle.txt"
+    code = f"""
+    import gc
+    gc.disable()  # the cycle stays garbage until the exit
+    class Holder:
+        def __del__(self, path={str(out)!r}, open=open):
+            open(path, "w").write("finalized")
+    holder = Holder()
+    holder.me = holder
+    del holder
+    from meshguard.cli import main
+    main()
+    """
+    proc = _run(code, repo, "lint", "contracts")
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_text() == "finalized"
+
+
+def test_a_live_thread_is_waited_for(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    out = tmp_path / "thread.txt"
+    code = f"""
+    import threading, time
+    def late():
+        time.sleep(0.5)
+        open({str(out)!r}, "w").write("the thread finished")
+    threading.Thread(target=late).start()
+    from meshguard.cli import main
+    main()
+    """
+    proc = _run(code, repo, "lint", "contracts")
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_text() == "the thread finished"
+
+
+def test_with_arguments_it_raises_system_exit(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    code = """
+    import sys
+    from meshguard.cli import main
+    try:
+        main(sys.argv[1:])
+    except SystemExit as exc:
+        print("caller resumed with", exc.code)
+    """
+    proc = _run(code, repo, "lint", "contracts")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.rstrip().endswith("caller resumed with 0")
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["lint", "--no-such-option"]])
+def test_exit_codes_of_click_itself(tmp_path: Path, argv: list[str]) -> None:
+    """``--version`` and a usage error end through the same path with click's codes (0, 2)."""
+    proc = _run("from meshguard.cli import main\nmain()\n", tmp_path, *argv)
+    assert proc.returncode == (0 if argv == ["--version"] else 2), proc.stderr
+    assert (
+        ("meshguard" in proc.stdout) if argv == ["--version"] else ("no such option" in proc.stderr.lower())
+    )
