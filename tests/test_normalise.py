@@ -81,3 +81,37 @@ def test_in_memory_and_streamed_mark_the_same_rows(typing: str) -> None:
     if typing == "text":
         assert eager.parse_failures["n"].to_list() == [False, False, True, False, True, True]
     assert eager.parse_failures["big"].to_list() == [False, True, False, False, True, False]
+
+
+CLEAN = {  # nulls, blanks in strings that parse, and no failure: each mask is all false
+    "n": [" 1", None, "2", None],
+    "x": ["1.5", None, "-0", "nan"],
+    "d": ["2026-01-02", None, " 2026-02-03", "2026-02-28"],
+    "b": ["yes", None, "N", "0"],
+    "t": ["10:00:00", None, "00:00:01", "23:59:59"],
+}
+
+
+@pytest.mark.parametrize("rows", [4, 0])
+def test_a_column_that_converts_everywhere_has_an_all_false_mask(rows: int) -> None:
+    """The in-memory route skips the mask's queries when no row can have failed (as many nulls
+    after as before); its mask must equal the computed one, name, dtype and values."""
+    props = {p.path: p for p in _contract().properties if p.path in CLEAN}
+    frame = pl.DataFrame({k: pl.Series(k, v, dtype=pl.String) for k, v in CLEAN.items()}).head(rows)
+    frame = frame.with_columns(pl.Series("big", [1, None, 2**63 - 1, 0][:rows], dtype=pl.UInt64))
+    props["big"] = next(p for p in _contract().properties if p.path == "big")
+    eager = normalise(frame, props, "text")
+    lazy = normalise(frame.lazy(), props, "text")
+    streamed = lazy.frame.collect()  # type: ignore[union-attr]
+    assert list(eager.parse_failures) == ["n", "x", "d", "b", "t", "big"]
+    for path, mask in eager.parse_failures.items():
+        assert isinstance(mask, pl.Series)
+        computed = frame.get_column(path).is_not_null() & eager.frame.get_column(path).is_null()
+        assert mask.equals(computed.alias(f"__bad__{path}"), check_names=True, check_dtypes=True), path
+        assert mask.to_list() == streamed.select(lazy.parse_failures[path]).to_series().to_list(), path
+        assert not mask.any()
+    # one failure in one column: that column's mask is computed, the others stay all false
+    broken = frame.with_columns(pl.Series("x", ["1.5", None, "one", "2"][:rows], dtype=pl.String))
+    marked = normalise(broken, props, "text").parse_failures
+    assert marked["x"].to_list() == [False, False, True, False][:rows]
+    assert not marked["n"].any()

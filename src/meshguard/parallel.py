@@ -19,6 +19,7 @@ Whether a pool pays for its start is the pipeline's call (``pipeline.pool_pays``
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import pickle
@@ -66,6 +67,9 @@ class Checker(Protocol):
 
 #: most products in one task of a worker
 TASK = 32
+#: a worker's young-generation threshold: container objects allocated (net) between two
+#: collections (Python's default is 700; a product's data path allocates tens of thousands)
+YOUNG = 20_000
 
 _checker: Checker | None = None
 _failed: Exception | None = None
@@ -84,6 +88,11 @@ def _start(setup: Any, steps: Any, warm: Callable[[], None] | None) -> None:
             warm()
         _checker = pickle.loads(setup.get())
         _checker.prepare()
+        # what this worker keeps to its end (its imports, the checker) is never traced again,
+        # and its collections come at a pace for a process that frees almost everything by
+        # reference counting (polars' and pandera's rare cycles are still collected)
+        gc.freeze()
+        gc.set_threshold(YOUNG, *gc.get_threshold()[1:])
     except Exception as exc:
         # an initializer that raises makes the pool start a new worker, forever, while the
         # parent waits for a result: the worker's first task raises the error instead

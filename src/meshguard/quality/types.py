@@ -183,6 +183,20 @@ def _utc(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     return expr.dt.cast_time_unit("us").dt.replace_time_zone("UTC")
 
 
+def _failed_rows(was: pl.Series, now: pl.Series, name: str) -> pl.Series:
+    """The rows holding a value in ``was`` and none in ``now`` (its conversion), named ``name``.
+
+    Every conversion here keeps a null a null, so when both hold as many nulls (their counts
+    are kept with the Series: no pass over the values) no row failed, and the mask is all
+    false; built as a copy of one value, it costs a fraction of the three Series operations
+    (a query each) that compute it otherwise."""
+    import polars as pl
+
+    if now.null_count() == was.null_count():
+        return pl.Series(name, [False], dtype=pl.Boolean).new_from_index(0, now.len())
+    return (was.is_not_null() & now.is_null()).alias(name)
+
+
 def normalise(frame: pl.DataFrame | pl.LazyFrame, props: Mapping[str, Property], typing: str) -> Normalised:
     """Bring each contract column of ``frame`` to its logical type (see module doc).
 
@@ -248,8 +262,7 @@ def normalise(frame: pl.DataFrame | pl.LazyFrame, props: Mapping[str, Property],
     if isinstance(frame, pl.DataFrame) and isinstance(before, pl.DataFrame):
         for p in failed:
             if p not in later:
-                mask = before.get_column(p).is_not_null() & frame.get_column(p).is_null()
-                out.parse_failures[p] = mask.alias(f"__bad__{p}")
+                out.parse_failures[p] = _failed_rows(before.get_column(p), frame.get_column(p), f"__bad__{p}")
     if parsed_cols:  # timestamps: the parsed dtype (naive or zoned) is known only after parsing
         frame = frame.with_columns([e.alias(p) for p, e in parsed_cols.items()])
         parsed_schema = frame.collect_schema()
