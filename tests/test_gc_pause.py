@@ -100,3 +100,29 @@ def test_a_run_pauses_the_collector_and_the_data_stage_runs_with_it_on(
     assert seen["scoring"] == [False]
     assert seen["quality"] and all(seen["quality"])
     assert gc.isenabled()  # the caller's setting is back
+
+
+def test_an_engine_called_product_by_product_runs_with_the_collector_on(
+    collector_on: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import meshguard
+    from meshguard.policy.stage import PolicyStage
+    from opa_standin import PATIENT_OPA, OpaStandIn
+    from policykit import compliant, make_repo
+
+    seen: list[bool] = []
+    evaluate = PolicyStage.evaluate
+
+    def spy(self: PolicyStage, *args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return evaluate(self, *args, **kwargs)
+
+    monkeypatch.setattr(PolicyStage, "evaluate", spy)
+    repo = make_repo(tmp_path / "gov", {"good": compliant()}, config=PATIENT_OPA)
+    with OpaStandIn() as opa:
+        options = meshguard.CheckOptions(
+            jobs=1, with_data=False, engine="opa", opa_url=opa.url, push_policies=True
+        )
+        mesh = meshguard.check(repo, options=options)
+    assert [p.id for p in mesh.products] == ["good"]
+    assert seen == [True]
