@@ -6,6 +6,7 @@ when invoked, so ``meshguard lint`` never pays for polars, pandera or duckdb.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
@@ -14,6 +15,16 @@ from typing import Any, NoReturn
 from meshguard import codecache, schemacheck
 from meshguard.errors import ExitCode, MeshguardError, missing_extra
 from meshguard.version import __version__
+
+#: whether this process is the ``meshguard`` command (its console script, ``python -m
+#: meshguard``), not a program or a test that imports the command line
+COMMAND_PROCESS = os.path.basename(getattr(sys, "argv", [""])[0]).removesuffix(".exe") == "meshguard" or (
+    getattr(getattr(sys.modules.get("__main__"), "__spec__", None), "name", None) == "meshguard.__main__"
+)
+if COMMAND_PROCESS:
+    # no cyclic garbage collection while click and the command's modules load: it would only walk
+    # the objects they create, again and again (~12 M instructions of a lint); see LazyGroup
+    gc.disable()
 
 codecache.install_regexes()  # before click, PyYAML and the rest compile their patterns
 
@@ -58,6 +69,11 @@ class LazyGroup(click.Group):
             schemacheck.prestart([(newest, newest)])
         codecache.install()  # before the command's modules define their dataclasses
         command = getattr(importlib.import_module(module), attr)
+        if COMMAND_PROCESS:
+            # what is loaded now lives as long as the process: later collections (and the last
+            # one at exit) leave it alone, as do forked children's; then collect as usual
+            gc.freeze()
+            gc.enable()
         assert isinstance(command, click.Command)
         from meshguard.commands.examples import with_examples
 
