@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import atexit
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -18,14 +15,11 @@ PROJECT = Path(__file__).resolve().parents[1]
 SHARED = PROJECT.parent / "shared"
 ODCS_EXAMPLES = SHARED / "conformance" / "odcs"
 
-#: The code cache of the commands this test process runs in-process (``invoke``) is a file of
-#: its own, removed at exit (after the cache's save: atexit runs last-registered first). What this
-#: process compiles through it (pytest's patterns, the test modules' dataclasses, thousands of
-#: entries) is not what a command compiles, and every later command would load all of it from
-#: the package's ``__pycache__/compiled.*.marshal`` at start.
-CODE_CACHE = Path(tempfile.mkdtemp(prefix="meshguard-test-codecache-")) / "compiled.marshal"
-atexit.register(shutil.rmtree, CODE_CACHE.parent, ignore_errors=True)
-codecache.install_regexes(CODE_CACHE)
+#: The commands this test process runs in-process (``invoke``) read the package's code cache and
+#: never write it: what this process compiles through it (pytest's patterns, the test modules'
+#: dataclasses, thousands of entries) is not what a command compiles, and every later command
+#: would load all of it from ``__pycache__/compiled.*.marshal`` at its start.
+codecache.install_regexes(save=False)
 
 
 #: ``check`` in one process: for tests of what a run's results and reports say. The worker pool

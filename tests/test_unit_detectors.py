@@ -476,6 +476,29 @@ def test_the_profile_reads_values_as_python_writes_them(lazy: bool) -> None:
         assert got == [str(v) for v in series.drop_nulls().to_list()], name
 
 
+def test_the_first_values_of_a_column_with_and_without_nulls() -> None:
+    """In memory a column without nulls is not filtered (a query); the first SAMPLE values
+    must equal the streamed route's and ``drop_nulls().head()``'s: names, dtypes, values."""
+    import polars as pl
+
+    from meshguard.quality.profile import SAMPLE, _first
+
+    n = SAMPLE + 7
+    columns = {
+        "full": pl.Series([f"u{i}@x.org" for i in range(n)], dtype=pl.String),
+        "holes": pl.Series([None if i % 3 == 0 else i for i in range(n)], dtype=pl.Int64),
+        "late": pl.Series([*range(n - 1), None], dtype=pl.Int32),
+        "empty": pl.Series([None] * n, dtype=pl.String),
+    }
+    frame = pl.DataFrame(columns)
+    for name in columns:
+        want = frame.get_column(name).drop_nulls().head(SAMPLE)
+        got = _first(frame, name)
+        assert got.equals(want, check_names=True, check_dtypes=True), name
+        assert got.equals(_first(frame.lazy(), name), check_names=True, check_dtypes=True), name
+    assert _first(frame, "full").len() == SAMPLE and _first(frame, "holes").null_count() == 0
+
+
 def test_an_exact_detector_counts_what_the_narrowing_kept() -> None:
     """No value is tested one by one after an exact narrowing (the count is the kept values');
     without a narrowing, or with an inexact one, each value is tested."""

@@ -59,8 +59,10 @@ def _header() -> str:
 class CodeCache:
     """Generated source → code object, and (pattern, flags) → program; loaded from and saved to ``path``."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, save: bool = True) -> None:
         self.path = path
+        #: whether :meth:`save` writes the file (a test session reads it, never writes it)
+        self.saves = save
         self.pid = os.getpid()
         self.codes: dict[str, CodeType] = {}
         self.programs: dict[tuple[str | bytes, int], Program] = {}
@@ -144,7 +146,7 @@ class CodeCache:
 
     def save(self) -> None:
         """Write the cache when this run compiled something new (atomically; errors ignored)."""
-        if not (self.compiled or self.compiled_patterns) or sys.dont_write_bytecode:
+        if not (self.compiled or self.compiled_patterns) or sys.dont_write_bytecode or not self.saves:
             return
         process = sys.modules.get("multiprocessing.process")
         if os.getpid() != self.pid or (process is not None and process.parent_process() is not None):
@@ -172,19 +174,20 @@ _CACHE: CodeCache | None = None
 _PATCHED: set[str] = set()
 
 
-def _cache(path: Path | None) -> CodeCache:
+def _cache(path: Path | None, save: bool = True) -> CodeCache:
     global _CACHE
     if _CACHE is None:
         import atexit
 
-        _CACHE = CodeCache(path or _default_path())
+        _CACHE = CodeCache(path or _default_path(), save=save)
         atexit.register(_CACHE.save)
     return _CACHE
 
 
-def install_regexes(path: Path | None = None) -> CodeCache:
-    """Route ``re``'s pattern compiler through the cache (once per process)."""
-    cache = _cache(path)
+def install_regexes(path: Path | None = None, *, save: bool = True) -> CodeCache:
+    """Route ``re``'s pattern compiler through the cache (once per process); ``save=False``: a
+    process that reads the file and never writes it (what it compiles is not a command's)."""
+    cache = _cache(path, save)
     if "re" not in _PATCHED:
         import importlib
 

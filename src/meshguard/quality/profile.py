@@ -126,7 +126,9 @@ def _first(frame: pl.DataFrame | pl.LazyFrame, column: str) -> pl.Series:
     import polars as pl
 
     if isinstance(frame, pl.DataFrame):  # in memory: no query per column (10,000 columns stay fast)
-        return frame.get_column(column).drop_nulls().head(SAMPLE)
+        values = frame.get_column(column)
+        # dropping nulls is a query (~0.1 ms even on 1,000 values); the count is kept with the Series
+        return (values.drop_nulls() if values.null_count() else values).head(SAMPLE)
     lazy = frame.lazy().select(pl.col(column).drop_nulls().head(SAMPLE))
     return lazy.collect(engine="streaming").get_column(column)
 
