@@ -109,3 +109,79 @@ def test_the_slow_git_calls_overlap(tmp_path: Path) -> None:
     assert calls[first["rev-parse"]] == "rev-parse HEAD", calls  # the commit first
     assert first["ls-files"] < first["diff"], calls  # the listing before the diff
     assert len(calls) == 5, calls
+
+
+def _breaking(text: str) -> str:
+    """A property removed without a major bump: found only against the committed version."""
+    kept = (
+        text[: text.index("      - name: orders_id")] + "      - name: other\n        logicalType: string\n"
+    )
+    return kept.replace("version: 1.0.0", "version: 1.0.1")
+
+
+def test_the_changed_contract_is_read_while_the_diff_runs(tmp_path: Path) -> None:
+    """Its committed version is asked beside the diff: with the diff made slow, the ``show``
+    starts (and is logged) first; one after the other it would wait for the diff."""
+    rel = "contracts/orders.odcs.yaml"
+    repo = init_repo(
+        tmp_path / "repo", {rel: contract("orders"), "meshguard.yaml": "contracts: {dir: contracts}\n"}
+    )
+    path = repo / rel
+    path.write_text(_breaking(path.read_text()))
+    proc, calls = _hook(repo, rel, tmp_path, slow="diff*")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "orders_id" in proc.stdout  # compared with the committed version
+    shows = [i for i, c in enumerate(calls) if c.startswith("show ")]
+    diff = next(i for i, c in enumerate(calls) if c.startswith("diff"))
+    assert len(shows) == 1 and shows[0] < diff, calls
+    assert calls[shows[0]].endswith(":" + rel), calls
+    assert len(calls) == 5, calls
+
+
+def test_a_renamed_contract_is_still_compared_with_its_old_file(tmp_path: Path) -> None:
+    """The file read beside the diff is not at the base under its new name: the diff names the
+    old one, which is read then."""
+    old, new = "contracts/orders.odcs.yaml", "contracts/sales/orders.odcs.yaml"
+    repo = init_repo(
+        tmp_path / "repo", {old: contract("orders"), "meshguard.yaml": "contracts: {dir: contracts}\n"}
+    )
+    (repo / "contracts" / "sales").mkdir()
+    git(repo, "mv", old, new)
+    (repo / new).write_text(_breaking((repo / new).read_text()))
+    git(repo, "add", "-A")
+    proc, calls = _hook(repo, new, tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "orders_id" in proc.stdout
+    shows = [c for c in calls if c.startswith("show ")]
+    assert [s.rpartition(":")[2] for s in shows] == [new, old], calls
+
+
+def test_an_added_contract_has_no_previous_version(tmp_path: Path) -> None:
+    rel = "contracts/orders.odcs.yaml"
+    repo = init_repo(
+        tmp_path / "repo",
+        {"contracts/other.odcs.yaml": contract("other"), "meshguard.yaml": "contracts: {dir: contracts}\n"},
+    )
+    (repo / rel).write_text(contract("orders"))
+    git(repo, "add", "-A")
+    proc, _ = _hook(repo, rel, tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert json.loads(proc.stdout)["products"][0]["changes"] == [], proc.stdout
+
+
+def test_the_early_read_is_kept_only_for_a_file_changed_in_place(tmp_path: Path) -> None:
+    from meshguard.versioning.previous import GitBase
+
+    kept, old, new = "contracts/a.odcs.yaml", "contracts/b.odcs.yaml", "contracts/c.odcs.yaml"
+    repo = init_repo(
+        tmp_path / "repo", {kept: contract("a"), old: contract("b"), "meshguard.yaml": "contracts: {}\n"}
+    )
+    (repo / kept).write_text(_breaking(contract("a").replace("a_id", "orders_id")))
+    git(repo, "mv", old, new)
+    for expect, early in ((kept, True), (new, False), ("contracts/none.odcs.yaml", False)):
+        base = GitBase.open(repo, "HEAD", expect=expect)
+        assert (base.early is not None) == early, expect
+        if base.early is not None:
+            proc = base._show(expect)
+            assert proc.returncode == 0 and b"version: 1.0.0" in proc.stdout
+            assert base.early is None  # taken once

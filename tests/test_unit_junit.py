@@ -405,3 +405,28 @@ def test_the_text_is_what_elementtree_writes_for_the_same_tree() -> None:
     assert error is not None and error.get("message") == carried
     assert s.findtext("system-err") == f"{in_text}\n{in_text}"
     assert s.findtext("system-out") == f"warning {in_text}: {in_text}"
+
+
+def test_only_an_outcome_element_has_its_case_described(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A case that passes or only warns writes no description: none is made for it (most cases of
+    a large mesh pass, and describing each cost ~8 % of the report)."""
+    from meshguard.report.formats import junit
+
+    described: list[str] = []
+    check_text, describe = junit.JunitReporter._check_text, junit._describe
+
+    def spy_check(check: CheckResult | None) -> str:
+        described.append(check.id if check else "")
+        return check_text(check)
+
+    def spy_item(it: junit.Item) -> str:
+        described.append(it.rule_id)
+        return describe(it)
+
+    monkeypatch.setattr(junit.JunitReporter, "_check_text", staticmethod(spy_check))
+    monkeypatch.setattr(junit, "_describe", spy_item)
+    mesh = MeshResult(run_id="r", timestamp="2026-01-01T00:00:00", meshguard_version="t", engine="e")
+    mesh.products.append(_product())
+    "".join(formats.get("junit").chunks(mesh, RenderContext()))
+    with_outcome = {rid for rid, _, _, _, outcome in CASES if outcome in ("failure", "error", "skipped")}
+    assert sorted(described) == sorted(with_outcome)

@@ -201,23 +201,32 @@ class GitBase:
     #: work-tree path → base path (renamed or modified); None = added since the base
     changed: dict[str, str | None] = field(default_factory=dict)
     untracked: frozenset[str] = frozenset()
+    #: a ``git show`` of one file at the base, started beside the diff (see :meth:`open`)
+    early: tuple[str, subprocess.Popen[bytes]] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def open(cls, top: Path, ref: str, commit: str | None = None) -> GitBase:
-        """The comparison with ``ref`` (``commit``: what it names, when already known)."""
+    def open(cls, top: Path, ref: str, commit: str | None = None, expect: str | None = None) -> GitBase:
+        """The comparison with ``ref`` (``commit``: what it names, when already known).
+
+        ``expect``: a file (relative to ``top``) whose base version will be asked for; it is
+        read while the diff runs (the pre-commit hook's one changed contract waited for a
+        third git process otherwise) and kept only if the diff says it changed in place."""
         commit = commit or resolve_ref(top, ref)
         base = cls(top, ref, commit)
         if commit is None:
             return base
-        # both asked at once: the untracked files are listed while the diff is computed
+        # asked at once: the untracked files are listed (and the expected file read) while the
+        # diff is computed
         diff_args = ["diff", "-M", "--name-status", "-z", commit, "--"]
         others_args = ["ls-files", "-z", "--others", "--exclude-standard"]
         diff, listing = _start(diff_args, top), _start(others_args, top)
+        early = (expect, _start(["show", f"{commit}:{expect}"], top)) if expect else None
         try:
             out = _finish(diff, diff_args, check=True).stdout
         except BaseException:
-            listing.kill()
-            listing.communicate()
+            for proc in (listing, *([early[1]] if early else [])):
+                proc.kill()
+                proc.communicate()
             raise
         parts = out.decode("utf-8", "surrogateescape").split("\0")
         i = 0
@@ -233,15 +242,27 @@ class GitBase:
             i += 2
         others = _finish(listing, others_args).stdout
         base.untracked = frozenset(p for p in others.decode("utf-8", "surrogateescape").split("\0") if p)
+        if early is not None:
+            if base.changed.get(early[0]) == early[0] and early[0] not in base.untracked:
+                base.early = early
+            else:  # added, renamed or unchanged: not the version :meth:`previous` reads
+                early[1].kill()
+                early[1].communicate()
         return base
+
+    def _show(self, old: str) -> subprocess.CompletedProcess[bytes]:
+        args = ["show", f"{self.commit}:{old}"]
+        if self.early is not None and self.early[0] == old:
+            proc, self.early = self.early[1], None
+            return _finish(proc, args)
+        return git(args, self.top)
 
     def previous(self, file: Path, current: Contract, sensitivity: SensitivityMap) -> PreviousVersion | None:
         """The version of ``file`` at the base; None when it did not exist there."""
         if self.commit is None:
             return None
-        try:
-            rel = file.resolve().relative_to(self.top.resolve()).as_posix()
-        except ValueError:
+        rel = _relative(file, self.top)
+        if rel is None:
             return None
         short = self.ref if len(self.ref) < 40 else self.ref[:12]
         if rel in self.untracked:
@@ -251,7 +272,7 @@ class GitBase:
         old = self.changed[rel]
         if old is None:
             return None
-        proc = git(["show", f"{self.commit}:{old}"], self.top)
+        proc = self._show(old)
         display = f"{short}:{old}"
         if proc.returncode != 0:
             return None
@@ -274,11 +295,22 @@ def _memo(key: tuple[Any, ...], compute: Any) -> Any:
     return _MEMO[key]
 
 
-def git_base(top: Path, ref: str, run: Any) -> GitBase:
-    """One :class:`GitBase` per (repository, ref, run)."""
+def git_base(top: Path, ref: str, run: Any, file: Path | None = None) -> GitBase:
+    """One :class:`GitBase` per (repository, ref, run); ``file``: the contract asking first,
+    whose base version is read while the diff runs."""
     head = _MEMO.get(("head", top, run)) if ref == "HEAD" else None  # found with the work tree
-    base: GitBase = _memo(("base", top, ref, run), lambda: GitBase.open(top, ref, head))
+    base: GitBase = _memo(
+        ("base", top, ref, run),
+        lambda: GitBase.open(top, ref, head, _relative(file, top) if file is not None else None),
+    )
     return base
+
+
+def _relative(file: Path, top: Path) -> str | None:
+    try:
+        return file.resolve().relative_to(top.resolve()).as_posix()
+    except ValueError:
+        return None
 
 
 def _toplevel(file: Path, run: Any) -> Path | None:
@@ -333,7 +365,7 @@ def find_previous(
                 f"--base {base_ref}: {file.parent.as_posix() or '.'} is not inside a git repository",
                 hint="run from a git checkout, or compare two files: meshguard diff OLD NEW",
             )
-        found = git_base(top, base_ref, run).previous(file, contract, sensitivity)
+        found = git_base(top, base_ref, run, file).previous(file, contract, sensitivity)
         if found is not None:
             return found
     if older:
@@ -346,4 +378,4 @@ def find_previous(
     ref = _default_base(top, mode, run)
     if ref is None:
         return None
-    return git_base(top, ref, run).previous(file, contract, sensitivity)
+    return git_base(top, ref, run, file).previous(file, contract, sensitivity)

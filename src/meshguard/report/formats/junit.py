@@ -171,20 +171,20 @@ class JunitReporter(BaseReporter):
             tests += 1
             case = (("name", name), ("classname", classname), ("time", f"{seconds:.6f}"))
             status = it.status if it else str(check.status if check else Status.PASSED)
-            text = _describe(it) if it else self._check_text(check)
             message = (it.message if it else (check.message if check else "")) or title
             outcome = None
+            # the description only where an outcome element carries it (most cases pass: none)
             if status in (Status.WAIVED, Status.UNSUPPORTED, Status.NOT_APPLICABLE):
                 skipped += 1
-                outcome = _leaf("skipped", (("message", f"{status}: {message}"),), text)
+                outcome = _leaf("skipped", (("message", f"{status}: {message}"),), self._text(it, check))
             elif status == Status.ERRORED:
                 errors += 1
-                outcome = _leaf("error", (("message", message), ("type", rule_id)), text)
+                outcome = _leaf("error", (("message", message), ("type", rule_id)), self._text(it, check))
             elif (it and it.level == "error") or (
                 check is not None and status == Status.FAILED and check.severity == "error"
             ):
                 failures += 1
-                outcome = _leaf("failure", (("message", message), ("type", rule_id)), text)
+                outcome = _leaf("failure", (("message", message), ("type", rule_id)), self._text(it, check))
             elif status in (Status.FAILED, Status.WARNED):
                 out_lines.append(f"warning {rule_id}: {message}")
             if outcome is None:
@@ -208,6 +208,11 @@ class JunitReporter(BaseReporter):
             )
         )
         return f"<testsuite{head}>{_IN1}{_IN1.join(body)}\n  </testsuite>"
+
+    @classmethod
+    def _text(cls, it: Item | None, check: CheckResult | None) -> str:
+        """What a case's outcome element says: the finding or the check, described."""
+        return _describe(it) if it else cls._check_text(check)
 
     @staticmethod
     def _check_text(check: CheckResult | None) -> str:
