@@ -10,9 +10,12 @@ import json
 from dataclasses import replace
 from typing import ClassVar
 
+import pytest
+from markupsafe import Markup
+
 from meshguard.report import formats
 from meshguard.report.formats import RenderContext, html, jsontext
-from meshguard.results.model import MeshResult
+from meshguard.results.model import CheckResult, MeshResult
 from meshkit import HOSTILE_SCRIPT, build_mesh, policy_check
 
 CTX = RenderContext(source_link="..")
@@ -189,3 +192,26 @@ def test_compiled_templates_are_kept_between_runs(tmp_path, monkeypatch) -> None
     finally:
         html._assets.cache_clear()
         html._row_macro.cache_clear()
+
+
+def test_a_check_shared_by_many_products_gets_its_row_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A passing policy rule is one check object for the whole run: the pages of the products that
+    share it ask for its row once (the same row, so the same pages)."""
+    mesh = build_mesh()
+    shared = policy_check("SHARED-001", "Shared rule", "passed", "GDPR")
+    for p in mesh.products:
+        p.checks.append(shared)
+    want = {path: text for path, text in formats.get("html").pages(mesh, CTX) if path.startswith("products/")}
+    asked: list[str] = []
+    check_row = html.check_row
+
+    def spy(c: CheckResult) -> Markup:
+        asked.append(c.id)
+        return check_row(c)
+
+    monkeypatch.setattr(html, "check_row", spy)
+    reporter = html.HtmlReporter()
+    got = dict(reporter.product_pages(mesh, CTX, range(len(mesh.products))))
+    assert len(mesh.products) > 1
+    assert asked.count("SHARED-001") == 1
+    assert got == want

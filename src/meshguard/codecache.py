@@ -10,7 +10,8 @@ on Python 3.11, every run, for the same inputs:
 
 :func:`install` memoises both and keeps the results in
 ``__pycache__/compiled.<tag>.marshal`` (``marshal``, the format of ``.pyc`` files; at most
-:data:`MAX_ENTRIES` of each kind):
+:data:`MAX_ENTRIES` of each kind), or in the user's cache folder (``$XDG_CACHE_HOME`` or
+``~/.cache``, ``meshguard/``) where the package's folder can't be written:
 
 - ``dataclasses`` gets an ``exec`` that compiles each generated text once and keeps the code
   object; it is what ``exec`` compiles from the same text (file name ``<string>``, no inherited
@@ -49,7 +50,15 @@ Program = tuple[int, list[int], int, dict[str, int], tuple[str | None, ...]]
 
 
 def _default_path() -> Path:
-    return Path(__file__).with_name("__pycache__") / f"compiled.{sys.implementation.cache_tag}.marshal"
+    """Beside the package's bytecode; where this user can't write there (a package installed by
+    root or on a read-only image), in the user's cache folder, one file per installed copy."""
+    folder = Path(__file__).with_name("__pycache__")
+    name = f"compiled.{sys.implementation.cache_tag}.marshal"
+    if os.access(folder if folder.is_dir() else folder.parent, os.W_OK):
+        return folder / name
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    copy = zlib.crc32(os.fsencode(folder))
+    return Path(cache) / "meshguard" / f"{copy:08x}.{name}"
 
 
 def _header() -> str:
@@ -161,7 +170,7 @@ class CodeCache:
             return  # not a command's run (a test session, an application): later starts would pay for it
         tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
         try:
-            self.path.parent.mkdir(exist_ok=True)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             blob = marshal.dumps((codes, programs))
             tmp.write_bytes(marshal.dumps((_header(), zlib.crc32(blob), blob)))
             os.replace(tmp, self.path)

@@ -348,6 +348,17 @@ class HtmlReporter(BaseReporter):
         common = self._common(mesh, ctx)
         template = env.get_template("product.html.j2")
         paths = self.product_paths(mesh)
+        # a check object shared by many products (a policy rule that passes: one object for the
+        # whole run) gets its row once per call; the mesh holds every check meanwhile, so an id
+        # names one object here
+        rows: dict[int, Markup] = {}
+
+        def row(c: CheckResult) -> Markup:
+            got = rows.get(id(c))
+            if got is None:
+                got = rows[id(c)] = check_row(c)
+            return got
+
         for i in indices:
             p = mesh.products[i]
             dims = {d.name: d for d in p.dimensions}
@@ -382,7 +393,7 @@ class HtmlReporter(BaseReporter):
                     product_waivers=[r for r in common["register"] if r.get("product") == p.id],
                     check_rows=Markup(
                         "".join(
-                            f"{check_row(c)}\n"  # each row is markup already: joined as text
+                            f"{row(c)}\n"  # each row is markup already: joined as text
                             for c in sorted(p.checks, key=lambda c: ATTENTION.get(c.status, len(ATTENTION)))
                         )
                     ),
