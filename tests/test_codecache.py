@@ -402,3 +402,39 @@ def test_a_package_folder_it_cannot_write_keeps_the_cache_in_the_users_cache_fol
         assert sorted(p.name for p in mnt.iterdir()) == ["cc_copy.py"]
     finally:
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+CACHE_NAME_PROBE = """\
+import json, runpy, sys
+import meshguard.codecache as cc
+def report():
+    print(json.dumps(cc._CACHE.path.name if cc._CACHE else None), file=sys.stderr)
+import atexit
+atexit.register(report)
+sys.argv = ["meshguard", *sys.argv[1:]]
+runpy.run_module("meshguard", run_name="__main__", alter_sys=True)
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "file"),
+    [
+        (["lint", "contracts/orders.odcs.yaml"], "compiled.lint.{tag}.marshal"),
+        (["--debug", "check", "--no-data", "--no-reports", "--no-history"], "compiled.check.{tag}.marshal"),
+        (["--version"], "compiled.{tag}.marshal"),
+        (["lnt"], "compiled.{tag}.marshal"),
+    ],
+)
+def test_each_command_of_the_cli_loads_a_file_of_its_own(repo: Path, args: list[str], file: str) -> None:
+    """A run loads its whole file: lint's holds what lint compiles (~280 KB), not what check, test
+    and report compiled too (~1 MB together: ~18 M more instructions of lint's ~310 M)."""
+    env = {**os.environ, "PYTHONPATH": str(PROJECT / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-c", CACHE_NAME_PROBE, *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert json.loads(proc.stderr.strip().splitlines()[-1]) == file.format(tag=sys.implementation.cache_tag)
