@@ -45,6 +45,7 @@ LAYERS: list[tuple[str, ...]] = [
         "forked",
         "gcpause",
         "codecache",
+        "cachedir",
         "schemacheck",
         "digest",
     ),  # ground floor

@@ -10,8 +10,8 @@ on Python 3.11, every run, for the same inputs:
 
 :func:`install` memoises both and keeps the results in
 ``__pycache__/compiled.<command>.<tag>.marshal``, one file per command of the CLI (``marshal``,
-the format of ``.pyc`` files; at most :data:`MAX_ENTRIES` of each kind), or in the user's cache folder (``$XDG_CACHE_HOME`` or
-``~/.cache``, ``meshguard/``) where the package's folder can't be written:
+the format of ``.pyc`` files; at most :data:`MAX_ENTRIES` of each kind), or in the user's cache
+folder where the package's folder can't be written (:mod:`meshguard.cachedir`):
 
 - ``dataclasses`` gets an ``exec`` that compiles each generated text once and keeps the code
   object; it is what ``exec`` compiles from the same text (file name ``<string>``, no inherited
@@ -40,6 +40,8 @@ from pathlib import Path
 from types import CodeType
 from typing import Any
 
+from meshguard import cachedir
+
 #: entries kept across runs, per kind; past this, a run writes back only the entries it used, and
 #: a run that alone used more leaves the file as it was. Every start loads the whole file: the
 #: commands of the example repo use about 360 code objects and 110 patterns (500 KB) together.
@@ -50,17 +52,12 @@ Program = tuple[int, list[int], int, dict[str, int], tuple[str | None, ...]]
 
 
 def _default_path(command: str | None = None) -> Path:
-    """Beside the package's bytecode; where this user can't write there (a package installed by
-    root or on a read-only image), in the user's cache folder, one file per installed copy.
-    ``command``: the file of one command of the CLI (``compiled.lint.<tag>.marshal``): a run
-    loads the whole file, so it should hold what that command compiles, not every command's."""
-    folder = Path(__file__).with_name("__pycache__")
+    """In the package's cache folder (:func:`meshguard.cachedir.folder`: beside its bytecode, or
+    the user's cache folder where that can't be written). ``command``: the file of one command of
+    the CLI (``compiled.lint.<tag>.marshal``): a run loads the whole file, so it should hold what
+    that command compiles, not every command's."""
     name = f"compiled.{command + '.' if command else ''}{sys.implementation.cache_tag}.marshal"
-    if os.access(folder if folder.is_dir() else folder.parent, os.W_OK):
-        return folder / name
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    copy = zlib.crc32(os.fsencode(folder))
-    return Path(cache) / "meshguard" / f"{copy:08x}.{name}"
+    return Path(cachedir.folder(os.path.dirname(os.path.abspath(__file__)))) / name
 
 
 def _header() -> str:
