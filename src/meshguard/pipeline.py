@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -116,6 +117,10 @@ class StageContexts:
 
 #: a product checked up to the policy stage: its result so far, and the policy input's other parts
 Handed = tuple[ProductResult, QualityOutcome | None, VersionInfo | None]
+#: a product's data and quality stage, run with others' (``data.batch``), and its share of the seconds
+Ready = tuple[QualityOutcome, float]
+#: products whose data are checked together (``data.batch``): a worker's task at most
+BATCH = 32
 
 
 @dataclass
@@ -164,7 +169,7 @@ class ProductChecker:
     def work(self, products: Sequence[LintedContract]) -> list[Handed]:
         """A worker's task: each product checked (see :attr:`policy_in_parent`), for :meth:`finish`."""
         if self.policy_in_parent:
-            return [self._before_policy(lc) for lc in products]
+            return [self._before_policy(lc, ready) for lc, ready in self._batched(products)]
         return [(product, None, None) for product in self.check_all(products)]
 
     def finish(
@@ -195,8 +200,8 @@ class ProductChecker:
         if self.policy is not None:
             self.policy.absorb(usage)
 
-    def check(self, lc: LintedContract) -> ProductResult:
-        product, quality, versions = self._before_policy(lc)
+    def check(self, lc: LintedContract, ready: Ready | None = None) -> ProductResult:
+        product, quality, versions = self._before_policy(lc, ready)
         if self.policy is not None:
             t0 = time.perf_counter()
             progress.step(lc.contract.id, "policy")
@@ -212,12 +217,12 @@ class ProductChecker:
         next products' earlier stages (same results as :meth:`check`, fewer round trips)."""
         policy = self.policy
         if policy is None or not policy.batches:
-            yield from map(self.check, products)
+            yield from (self.check(lc, ready) for lc, ready in self._batched(products))
             return
 
         def staged() -> Iterator[tuple[ProductResult, Product]]:
-            for lc in products:
-                product, quality, versions = self._before_policy(lc)
+            for lc, ready in self._batched(products):
+                product, quality, versions = self._before_policy(lc, ready)
                 progress.step(lc.contract.id, "policy")
                 yield product, (lc.contract, quality, versions)
 
@@ -238,8 +243,28 @@ class ProductChecker:
         product.input_hash = decided.input_hash
         product.timings["policy"] = seconds
 
-    def _before_policy(self, lc: LintedContract) -> Handed:
-        """The product's lint findings, versioning, data and quality: everything before policy."""
+    def _batched(self, products: Iterable[LintedContract]) -> Iterator[tuple[LintedContract, Ready | None]]:
+        """Each product, with its data and quality stage already run when ``data.batch`` checks
+        the products' data :data:`BATCH` at a time (meshguard.quality.batch), else None."""
+        quality = self.stages.quality
+        if quality is None or not self.config.data.batch:
+            yield from ((lc, None) for lc in products)
+            return
+        from meshguard.quality.stage import run_qualities  # polars, pandera: only with data
+
+        it = iter(products)
+        while chunk := list(islice(it, BATCH)):
+            configure_detectors(self.config.data.pii_min_fraction)
+            t0 = time.perf_counter()
+            contracts = [lc.contract for lc in chunk]
+            with gcpause.resumed():  # third-party code: the cycle collector on
+                outcomes = list(run_qualities(contracts, self.config, quality, self.contracts))
+            share = (time.perf_counter() - t0) / len(chunk)
+            yield from ((lc, (q, share)) for lc, q in zip(chunk, outcomes, strict=True))
+
+    def _before_policy(self, lc: LintedContract, ready: Ready | None = None) -> Handed:
+        """The product's lint findings, versioning, data and quality: everything before policy
+        (``ready``: its data and quality stage, already run, and the seconds it took)."""
         config, stages = self.config, self.stages
         configure_detectors(config.data.pii_min_fraction)  # here: pool workers run this too
         t0 = time.perf_counter()
@@ -258,9 +283,12 @@ class ProductChecker:
             from meshguard.quality.stage import run_quality  # polars, pandera: only with data
 
             t0 = time.perf_counter()
-            # UnavailableError (exit 3) propagates; third-party code: the cycle collector on
-            with gcpause.resumed():
-                quality = run_quality(lc.contract, config, stages.quality, self.contracts)
+            if ready is not None:
+                quality, seconds = ready
+                t0 -= seconds
+            else:  # UnavailableError (exit 3) propagates; third-party code: the cycle collector on
+                with gcpause.resumed():
+                    quality = run_quality(lc.contract, config, stages.quality, self.contracts)
             product.checks.extend(quality.checks)
             product.data_source, product.rows, product.sampled = quality.source, quality.rows, quality.sampled
             product.freshness = (quality.data or {}).get("freshness")
