@@ -216,3 +216,23 @@ def test_a_failure_planted_in_one_product_of_a_batch_stays_in_it(
     assert samples and all(s["email"] in (None, "u***@***.org") for s in samples)
     contact = [c for c in products["shop-05"]["checks"] if c["samples"]]
     assert contact == []
+
+
+def test_a_tables_size_is_found_only_for_a_listener(mesh: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from meshguard import progress
+    from meshguard.contracts.repo import lint_repo
+    from meshguard.quality.stage import run_quality
+    from meshguard.sources.files import FileSource
+
+    sized: list[str] = []
+    real = FileSource.size
+    monkeypatch.setattr(FileSource, "size", lambda self, table: sized.append(table) or real(self, table))
+    config = _config(mesh, False)
+    contract = next(lc.contract for lc in lint_repo([config.contracts_path], config).contracts)
+    run_quality(contract, config, QualityContext(), {})
+    assert sized == ["t01"] and not progress.active()  # is it too large to load?
+    steps: list[progress.Step] = []
+    with progress.listening(steps.append):
+        run_quality(contract, config, QualityContext(), {})
+    assert sized == ["t01"] * 3  # and, for the listener, how large
+    assert [s.size for s in steps if s.what == "reading"] == [(mesh / "contracts" / "t01.csv").stat().st_size]

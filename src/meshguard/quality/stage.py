@@ -67,8 +67,10 @@ def run_quality(
     import polars as pl
 
     out = QualityOutcome()
-    try:
-        source = open_source(contract, config, run.server)
+    try:  # a batch opened the source to read its table
+        source = (
+            next(iter(prepared.values()))[0].source if prepared else open_source(contract, config, run.server)
+        )
     except NoSource as exc:
         out.checks.append(
             _product_check(contract, "data", Status.WARNED, f"{exc}: data checks not run", Severity.WARNING)
@@ -83,7 +85,9 @@ def run_quality(
     multi = len(contract.schemas) > 1
     prepare = backend(source.capabilities.backend)
     for obj in contract.schemas:
-        progress.step(contract.id, "reading", obj.name, size=_size(source, obj))
+        # the table's size is found (a file's stat, a path's resolution) only for a listener
+        size = _size(source, obj) if progress.active() else None
+        progress.step(contract.id, "reading", obj.name, size=size)
         try:
             if prepared is not None and obj.name in prepared:
                 table, norm, prof = prepared[obj.name]
