@@ -189,7 +189,7 @@ class DataConfig:
     #: share of a column's sampled values that must look like personal data to flag it
     pii_min_fraction: float = 0.05
     #: products whose tables have one layout are read and profiled together (quality/batch.py)
-    batch: bool = False
+    batch: bool = True
 
 
 @dataclass(frozen=True)
