@@ -9,17 +9,18 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from meshguard import gcpause, progress
+from meshguard import gcpause, halves, progress
 from meshguard.config import Config
 from meshguard.contracts.model import Contract
 from meshguard.contracts.products import product_result as _product
 from meshguard.contracts.products import unreadable_finding as _unreadable
-from meshguard.contracts.repo import LintedContract, lint_repo
+from meshguard.contracts.repo import LintedContract, lint_loaded, load_repo
 from meshguard.contracts.repository import ContractRepository
 from meshguard.detectors import configure as configure_detectors
 from meshguard.policy.stage import PolicyStage, Product
@@ -269,6 +270,14 @@ class ProductChecker:
         return product, quality, versions
 
 
+def _finished(
+    products: Iterable[ProductResult], finish: Callable[[ProductResult], None]
+) -> Iterator[ProductResult]:
+    for product in products:
+        finish(product)
+        yield product
+
+
 def _start_pool(jobs: int, stages: StageContexts, options: RunOptions) -> WorkerPool | None:
     """``jobs`` workers (None for one: the products are checked here), importing what the run needs."""
     if jobs <= 1:
@@ -308,28 +317,44 @@ def run(
                 # started before the lint: the workers' imports overlap it
                 pool = _start_pool(effective_jobs(options.jobs, repository.count(paths)), stages, options)
             progress.step("", "linting contracts")
-            repo = lint_repo(paths, config, repository=repository)
+            repo, loaded, lint_ctx = load_repo(paths, config, repository=repository)
             mesh.findings.extend(_unreadable(e) for e in repo.unreadable)
-            named = [lc.contract for lc in repo.contracts]
-            # the mesh a relationship may point into: read, and shipped to every worker, only
-            # when a product has relationships
-            related = options.with_data and any(c.relationships for c in named)
-            contracts = mesh_contracts(config, named, repository) if related else {}
-            checker = ProductChecker(
-                config, stages, contracts, repo.older, policy, with_policy=policy is not None
-            )
-            progress.step("", "products", total=len(repo.contracts))
-            if pool is not None:
-                results: Iterable[ProductResult] = pool.check(checker, repo.contracts)
+            # a product is scored as it comes (its score is its own): while the policy engine's
+            # process evaluates the next batch, not in a serial pass afterwards
+            scored = partial(score_product, rules=rules)
+            lint = partial(lint_loaded, ctx=lint_ctx, config=config)
+            if (
+                pool is None
+                and stages.quality is None
+                and options.jobs != 1
+                and halves.pays(len(loaded), policy is None or policy.batches)
+            ):
+                # no data: the second half linted, checked and scored by a forked child meanwhile
+                checker = ProductChecker(
+                    config, stages, {}, repo.older, policy, with_policy=policy is not None
+                )
+                results: Iterable[ProductResult] = halves.check(checker, loaded, lint, scored)
             else:
-                results = checker.check_all(repo.contracts)
+                repo.contracts.extend(map(lint, loaded))
+                named = [lc.contract for lc in repo.contracts]
+                # the mesh a relationship may point into: read, and shipped to every worker, only
+                # when a product has relationships
+                related = options.with_data and any(c.relationships for c in named)
+                contracts = mesh_contracts(config, named, repository) if related else {}
+                checker = ProductChecker(
+                    config, stages, contracts, repo.older, policy, with_policy=policy is not None
+                )
+                checked = (
+                    pool.check(checker, repo.contracts)
+                    if pool is not None
+                    else checker.check_all(repo.contracts)
+                )
+                results = _finished(checked, scored)
+            progress.step("", "products", total=len(loaded))
             for product in results:  # in repo order, whatever the number of jobs
-                # scored as it comes (a product's score is its own): here, while the policy
-                # engine's process evaluates the next batch, not in a serial pass afterwards
-                score_product(product, rules)
                 mesh.products.append(product)
                 if options.progress is not None:
-                    options.progress(len(mesh.products), len(repo.contracts))
+                    options.progress(len(mesh.products), len(loaded))
         finally:
             if pool is not None:
                 pool.close()
