@@ -200,9 +200,14 @@ def _prepare_group(group: Sequence[_Read], samples: int) -> list[Prepared]:
     first = group[0]
     heights = [item.frame.height for item in group]
     big = pl.concat([item.frame for item in group], how="vertical", rechunk=True)
-    norm = normalise(flatten(big, dict(first.props)), first.props, first.source.typing)
+    # each table's date formats inferred from its own values, as alone: normalised per product
+    per = "_".join(["", *big.columns, "table"])  # a name no column has
+    tables = pl.int_range(len(heights), dtype=pl.UInt32).repeat_by(pl.Series(heights, dtype=pl.UInt32))
+    big = big.with_columns(pl.select(tables.explode().alias(per)).to_series())
+    norm = normalise(flatten(big, dict(first.props)), first.props, first.source.typing, per)
     typed = norm.frame
     assert isinstance(typed, pl.DataFrame)
+    typed = typed.drop(per)
     spans = []
     start = 0
     for h in heights:
