@@ -34,7 +34,7 @@ from meshguard.quality.load import flatten, is_large
 from meshguard.quality.masking import guarded
 from meshguard.quality.profile import EXACT_DISTINCT_ROWS, LazyProfile, profile
 from meshguard.quality.results import Table
-from meshguard.quality.types import Normalised, expected_kind, normalise
+from meshguard.quality.types import Normalised, normalise
 from meshguard.sources.base import ReadOptions, Source
 from meshguard.sources.registry import open_source
 from meshguard.stages import QualityContext
@@ -227,14 +227,12 @@ def _reraise(exc: BaseException) -> None:
 
 def _layout(item: _Read) -> Hashable:
     """What decides the batch's shared work: the columns read and their types, how the source
-    types its values, and per property what normalising it reads."""
+    types its values, and the properties as written (their types, formats and every rule the
+    schema's checks are planned from: the tables of a batch ask for the same value checks)."""
     return (
         tuple(item.frame.schema.items()),
         item.source.typing,
-        tuple(
-            (path, expected_kind(p), repr(p.options.get("format")), p.logical_type, p.physical_type)
-            for path, p in item.props.items()
-        ),
+        tuple((path, repr(p.raw)) for path, p in item.props.items()),
     )
 
 
