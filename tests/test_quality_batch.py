@@ -48,7 +48,7 @@ schema:
         tags: [pii]
       - name: amount
         logicalType: number
-        logicalTypeOptions: {{minimum: 0}}
+        logicalTypeOptions: {{minimum: {minimum}}}
         classification: internal
       - name: signed_up
         logicalType: date
@@ -84,10 +84,13 @@ def _rows(n: int, start: int = 0, contact: bool = False, odd: int = 0) -> list[s
     ]
 
 
-def _product(root: Path, i: int, rows: list[str], contact: bool = False, header: str | None = None) -> str:
+def _product(
+    root: Path, i: int, rows: list[str], contact: bool = False, header: str | None = None, minimum: int = 0
+) -> str:
     pid, table = f"shop-{i:02d}", f"t{i:02d}"
     extra = CONTACT if contact else ""
-    (root / "contracts" / f"{pid}.odcs.yaml").write_text(CONTRACT.format(id=pid, table=table, extra=extra))
+    text = CONTRACT.format(id=pid, table=table, extra=extra, minimum=minimum)
+    (root / "contracts" / f"{pid}.odcs.yaml").write_text(text)
     head = header or ("id,email,amount,signed_up" + (",contact" if contact else ""))
     (root / "contracts" / f"{table}.csv").write_text("\n".join([head, *rows]) + "\n")
     return pid
@@ -126,9 +129,12 @@ def _mesh(root: Path, only: str | None = None) -> Path:
     for i, make in made.items():
         if only is None or f"shop-{i:02d}" == only:
             make()
-    if only is None:  # a file that is not text
+    if only is None:  # a file that is not text; one that breaks the CSV reader half way
         _product(root, 10, [])
         (root / "contracts" / "t10.csv").write_bytes(b"id,email\n\xff\xfe\x00\x81,\xc3\x28\n")
+        _product(root, 11, [*_rows(5), "6,a@b.org,1.0,2026-01-01,extra,fields", *_rows(5, 7)])
+        # the same columns and types as shop-01..04, another minimum: its own checks, not theirs
+        _product(root, 12, _rows(30), minimum=50)
     return root
 
 
@@ -159,7 +165,7 @@ def runs(mesh: Path) -> dict[bool, dict[str, Any]]:
 
 def test_the_batched_stage_gives_byte_identical_results(runs: dict[bool, dict[str, Any]]) -> None:
     alone, batched = runs[False], runs[True]
-    assert len(batched["products"]) == 10
+    assert len(batched["products"]) == 12
     assert json.dumps(batched, indent=1) == json.dumps(alone, indent=1)
     # the policy input (the profile, what was detected) is the same: its hash is in the result
     assert all(p["input_hash"] for p in batched["products"])
@@ -175,8 +181,8 @@ def test_tables_of_one_layout_are_prepared_together(mesh: Path) -> None:
     run = QualityContext()
     ready = prepare_batch(contracts, config, run, _read_options(config, run))
     ids = {contracts[at].id for at in ready}
-    # the empty table, the unreadable one, the one that does not read as the contract's: alone
-    assert ids == {f"shop-{i:02d}" for i in (1, 2, 3, 4, 5, 6, 9)}
+    # the empty table, the unreadable ones, the one that does not read as the contract's: alone
+    assert ids == {f"shop-{i:02d}" for i in (1, 2, 3, 4, 5, 6, 9, 12)}
     frames = {contracts[at].id: next(iter(t.values()))[0].frame for at, t in ready.items()}
     assert frames["shop-05"].columns == ["id", "email", "amount", "signed_up", "contact"]
     assert frames["shop-04"].columns == ["id", "email", "amount", "signed_up"]
@@ -205,8 +211,10 @@ def test_a_failure_planted_in_one_product_of_a_batch_stays_in_it(
         failed = [c["id"] for c in data_checks if c["status"] in ("failed", "errored")]
         if pid == PLANTED:
             assert {f.rsplit(".", 1)[1] for f in failed} >= {"minimum", "unique", "required", "type"}
-        elif pid in ("shop-07", "shop-08", "shop-10"):
+        elif pid in ("shop-07", "shop-08", "shop-10", "shop-11"):
             assert failed, pid  # no rows, a missing column, unreadable: reported as alone
+        elif pid == "shop-12":
+            assert failed == ["t12.amount.minimum"]
         else:
             assert failed == [], (pid, failed)
     alone = _stable(check_config(_config(_mesh(tmp_path / "alone", only=PLANTED), True), (), CheckOptions()))

@@ -29,15 +29,14 @@ from typing import TYPE_CHECKING, Any
 
 from meshguard.config import Config
 from meshguard.contracts.model import Contract, Property, SchemaObject
-from meshguard.errors import DataError
 from meshguard.quality.batch_detect import detected_many
-from meshguard.quality.load import flatten, is_large, read_table
+from meshguard.quality.load import flatten, is_large
 from meshguard.quality.masking import guarded
 from meshguard.quality.profile import EXACT_DISTINCT_ROWS, LazyProfile, profile
 from meshguard.quality.results import Table
-from meshguard.quality.types import Normalised, expected_kind, normalise
+from meshguard.quality.types import Normalised, normalise
 from meshguard.sources.base import ReadOptions, Source
-from meshguard.sources.registry import NoSource, open_source
+from meshguard.sources.registry import open_source
 from meshguard.stages import QualityContext
 
 if TYPE_CHECKING:
@@ -144,10 +143,10 @@ def prepare_batch(
     batch path covers (the others are left out: their stage prepares them alone)."""
     import polars as pl
 
+    opened = [_open(at, contract, config, run, read_opts) for at, contract in enumerate(contracts)]
     groups: dict[Hashable, list[_Read]] = defaultdict(list)
-    for at, contract in enumerate(contracts):
-        got = _read(at, contract, config, run, read_opts)
-        if got is not None:
+    for got in _collected([o for o in opened if o is not None]):
+        if 0 < got.frame.height <= EXACT_DISTINCT_ROWS:
             groups[_layout(got)].append(got)
     out: dict[int, dict[str, Prepared]] = {}
     for group in groups.values():
@@ -160,37 +159,80 @@ def prepare_batch(
     return out
 
 
-def _read(
+@dataclass
+class _Opened:
+    """One product's table, asked of its source (a lazy scan, or the rows a source read)."""
+
+    at: int
+    contract: Contract
+    obj: SchemaObject
+    source: Source
+    rows: pl.LazyFrame | pl.DataFrame
+
+
+def _open(
     at: int, contract: Contract, config: Config, run: QualityContext, read_opts: ReadOptions
-) -> _Read | None:
+) -> _Opened | None:
     import polars as pl
 
-    if len(contract.schemas) != 1:
-        return None
+    if len(contract.schemas) != 1 or read_opts.limit is not None or read_opts.fraction is not None:
+        return None  # a seeded sample is drawn by each table's own read
     obj = contract.schemas[0]
     try:
         source = open_source(contract, config, run.server)
         if source.capabilities.backend != "polars" or is_large(source, obj, read_opts):
             return None
-        frame, sampled = read_table(source, contract, obj, read_opts, stream=False)
-    except (NoSource, DataError, OSError):
+        rows = source.read(obj.physical_name or obj.name, read_opts)
+    except Exception:  # a table that cannot be read is read (and reported) on its own
         return None
-    if not isinstance(frame, pl.DataFrame) or not 0 < frame.height <= EXACT_DISTINCT_ROWS:
+    if not isinstance(rows, (pl.DataFrame, pl.LazyFrame)):
         return None
-    props = {p.path: p for p in contract.properties if p.schema == obj.name and "[]" not in p.path}
-    return _Read(at, contract, obj, source, props, frame, sampled)
+    return _Opened(at, contract, obj, source, rows)
+
+
+def _collected(opened: Sequence[_Opened]) -> list[_Read]:
+    """The tables of ``opened`` in memory: the lazy scans run together (one call, each scan its
+    own plan: a small table's read costs less than alone); a table that fails is left out."""
+    import polars as pl
+
+    lazy: list[tuple[int, pl.LazyFrame]] = [
+        (o.at, o.rows) for o in opened if isinstance(o.rows, pl.LazyFrame)
+    ]
+    frames: dict[int, pl.DataFrame] = {o.at: o.rows for o in opened if isinstance(o.rows, pl.DataFrame)}
+    try:
+        done = pl.collect_all([rows for _, rows in lazy], engine="streaming")
+        frames.update((at, f) for (at, _), f in zip(lazy, done, strict=True))
+    except BaseException as exc:  # one table broke the call (a panic of the native reader included)
+        _reraise(exc)
+        for at, rows in lazy:
+            try:
+                frames[at] = rows.collect(engine="streaming")
+            except BaseException as one:
+                _reraise(one)
+    out = []
+    for o in opened:
+        if o.at in frames:
+            props = {
+                p.path: p for p in o.contract.properties if p.schema == o.obj.name and "[]" not in p.path
+            }
+            out.append(_Read(o.at, o.contract, o.obj, o.source, props, frames[o.at], False))
+    return out
+
+
+def _reraise(exc: BaseException) -> None:
+    """Raises ``exc`` unless a table's read raised it (an error, or a panic of the native reader)."""
+    if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+        raise exc
 
 
 def _layout(item: _Read) -> Hashable:
     """What decides the batch's shared work: the columns read and their types, how the source
-    types its values, and per property what normalising it reads."""
+    types its values, and the properties as written (their types, formats and every rule the
+    schema's checks are planned from: the tables of a batch ask for the same value checks)."""
     return (
         tuple(item.frame.schema.items()),
         item.source.typing,
-        tuple(
-            (path, expected_kind(p), repr(p.options.get("format")), p.logical_type, p.physical_type)
-            for path, p in item.props.items()
-        ),
+        tuple((path, repr(p.raw)) for path, p in item.props.items()),
     )
 
 
