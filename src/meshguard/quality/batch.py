@@ -146,7 +146,8 @@ def prepare_batch(
     opened = [_open(at, contract, config, run, read_opts) for at, contract in enumerate(contracts)]
     groups: dict[Hashable, list[_Read]] = defaultdict(list)
     for got in _collected([o for o in opened if o is not None]):
-        if 0 < got.frame.height <= EXACT_DISTINCT_ROWS:
+        # a table with a column named as the batch's product column is checked alone
+        if 0 < got.frame.height <= EXACT_DISTINCT_ROWS and PRODUCT not in got.frame.columns:
             groups[_layout(got)].append(got)
     out: dict[int, dict[str, Prepared]] = {}
     for group in groups.values():
