@@ -185,7 +185,8 @@ def prepare_batch(
     opened = [_open(at, contract, config, run, read_opts) for at, contract in enumerate(contracts)]
     groups: dict[Hashable, list[_Read]] = defaultdict(list)
     for got in _collected([o for o in opened if o is not None]):
-        if 0 < got.frame.height <= EXACT_DISTINCT_ROWS:
+        # a table with a column named as the batch's product column is checked alone
+        if 0 < got.frame.height <= EXACT_DISTINCT_ROWS and PRODUCT not in got.frame.columns:
             groups[_layout(got)].append(got)
     out: dict[int, dict[str, Prepared]] = {}
     for group in groups.values():
@@ -281,9 +282,14 @@ def _prepare_group(group: Sequence[_Read], samples: int) -> list[Prepared]:
     first = group[0]
     heights = [item.frame.height for item in group]
     big = pl.concat([item.frame for item in group], how="vertical", rechunk=True)
-    norm = normalise(flatten(big, dict(first.props)), first.props, first.source.typing)
+    # each table's date formats inferred from its own values, as alone: normalised per product
+    per = "_".join(["", *big.columns, "table"])  # a name no column has
+    tables = pl.int_range(len(heights), dtype=pl.UInt32).repeat_by(pl.Series(heights, dtype=pl.UInt32))
+    big = big.with_columns(pl.select(tables.explode().alias(per)).to_series())
+    norm = normalise(flatten(big, dict(first.props)), first.props, first.source.typing, per)
     typed = norm.frame
     assert isinstance(typed, pl.DataFrame)
+    typed = typed.drop(per)
     spans = []
     start = 0
     for h in heights:
