@@ -41,7 +41,8 @@ opa_oracle .venv
 export PATH="$PWD/.venv/bin:$PATH"
 echo "== ruff"
 ruff check src tests benchmarks scripts
-ruff format --check src tests benchmarks scripts
+# docs and README.md: the Python code blocks of the Markdown files
+ruff format --check src tests benchmarks scripts docs README.md
 echo "== mypy (strict, src/)"
 mypy
 echo "== pytest"

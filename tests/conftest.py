@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,28 @@ ODCS_EXAMPLES = SHARED / "conformance" / "odcs"
 #: dataclasses, thousands of entries) is not what a command compiles, and every later command
 #: would load all of it from ``__pycache__/compiled.*.marshal`` at its start.
 codecache.install_regexes(save=False)
+
+
+@pytest.fixture
+def tmpfs(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MiB tmpfs mounted for the test: a disk that fills up, or, remounted with
+    :func:`read_only`, a read-only file system (which refuses writes to root too, as a root-owned
+    site-packages does to a user). Mounting needs root, as scripts/test.sh runs the suite: the
+    test fails without it, it is never skipped."""
+    mnt = tmp_path / "tmpfs"
+    mnt.mkdir()
+    mount = ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)]
+    if os.geteuid() != 0 or subprocess.run(mount, capture_output=True).returncode != 0:
+        pytest.fail("tmpfs could not be mounted (run the suite as root, as scripts/test.sh does)")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def read_only(mnt: Path) -> None:
+    """Remount the :func:`tmpfs` at ``mnt`` read-only."""
+    subprocess.run(["mount", "-o", "remount,ro", str(mnt)], check=True, capture_output=True)
 
 
 #: ``check`` in one process: for tests of what a run's results and reports say. The worker pool

@@ -22,7 +22,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("commands",),  # one module per command: options → API → reporters → gate
     ("ci",),
     ("__init__", "api", "outcomes"),  # the public Python API; every command's outcome as a MeshResult
-    ("pipeline", "parallel"),
+    ("pipeline", "parallel", "halves"),
     ("report",),
     ("history",),
     ("policy",),
@@ -45,6 +45,7 @@ LAYERS: list[tuple[str, ...]] = [
         "forked",
         "gcpause",
         "codecache",
+        "cachedir",
         "schemacheck",
         "digest",
     ),  # ground floor

@@ -112,6 +112,8 @@ def test_an_error_a_pool_worker_cannot_send_back_does_not_hang(tmp_path: Path) -
         "pipeline.ProductChecker.check = broken\n"
         # with the policy stage taking batches, a worker runs the stages before policy itself
         "pipeline.ProductChecker._before_policy = broken\n"
+        # and, its data checked with others' (data.batch), its lint and versioning first
+        "pipeline.ProductChecker._before_data = broken\n"
     )
     # spawned workers import the patch through the main module: put it in sitecustomize
     site = tmp_path / "site"

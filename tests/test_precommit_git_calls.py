@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from conftest import PROJECT
@@ -34,7 +35,7 @@ def _recording_git(tmp_path: Path, slow: str = "") -> tuple[Path, Path]:
 
 
 def _hook(
-    repo: Path, rel: str, tmp_path: Path, slow: str = ""
+    repo: Path, rel: str, tmp_path: Path, slow: str = "", options: Sequence[str] = HOOK
 ) -> tuple[subprocess.CompletedProcess[str], list[str]]:
     folder, log = _recording_git(tmp_path, slow)
     env = {
@@ -44,7 +45,7 @@ def _hook(
         "PRE_COMMIT": "1",
     }
     proc = subprocess.run(
-        [sys.executable, "-m", "meshguard", *HOOK, "--format", "json", rel],
+        [sys.executable, "-m", "meshguard", *options, "--format", "json", rel],
         cwd=repo,
         env=env,
         capture_output=True,
@@ -87,13 +88,13 @@ def test_a_first_commit_has_no_previous_version(tmp_path: Path) -> None:
     proc, calls = _hook(repo, rel, tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert any("--show-toplevel" in c for c in calls), calls
+    assert _commit_of(proc) is None  # HEAD names no commit yet
 
 
 def test_the_slow_git_calls_overlap(tmp_path: Path) -> None:
-    """The commit recorded in the result is asked before the pipeline runs and read after it,
-    and the untracked files are listed while the diff runs: with the diff and the work-tree
-    lookup made slow, those two calls start (and are logged) before them. One after the
-    other, the commit would be asked last and the listing after the diff."""
+    """The untracked files are listed while the diff runs: with the diff and the work-tree
+    lookup made slow, the listing starts (and is logged) before the diff. One after the other,
+    the listing would come after the diff."""
     rel = "contracts/orders.odcs.yaml"
     repo = init_repo(
         tmp_path / "repo", {rel: contract("orders"), "meshguard.yaml": "contracts: {dir: contracts}\n"}
@@ -103,12 +104,72 @@ def test_the_slow_git_calls_overlap(tmp_path: Path) -> None:
     proc, calls = _hook(repo, rel, tmp_path, slow="diff*|*--show-toplevel*")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert json.loads(proc.stdout)["git_commit"] == git(repo, "rev-parse", "HEAD").stdout.strip()
-    first = {
-        p: next(i for i, c in enumerate(calls) if c.startswith(p)) for p in ("rev-parse", "diff", "ls-files")
-    }
-    assert calls[first["rev-parse"]] == "rev-parse HEAD", calls  # the commit first
+    first = {p: next(i for i, c in enumerate(calls) if c.startswith(p)) for p in ("diff", "ls-files")}
     assert first["ls-files"] < first["diff"], calls  # the listing before the diff
-    assert len(calls) == 5, calls
+    assert len(calls) == 4, calls
+
+
+def _commit_of(proc: subprocess.CompletedProcess[str]) -> str | None:
+    commit: str | None = json.loads(proc.stdout)["git_commit"]
+    return commit
+
+
+def test_the_commit_recorded_is_the_one_versioning_found(tmp_path: Path) -> None:
+    """The commit ``HEAD`` names comes with the work tree from versioning's one ``rev-parse``:
+    no ``git rev-parse HEAD`` of its own for the result's ``git_commit``."""
+    rel = "contracts/orders.odcs.yaml"
+    repo = init_repo(
+        tmp_path / "repo", {rel: contract("orders"), "meshguard.yaml": "contracts: {dir: contracts}\n"}
+    )
+    proc, calls = _hook(repo, rel, tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert _commit_of(proc) == git(repo, "rev-parse", "HEAD").stdout.strip()
+    assert [c for c in calls if c.startswith("rev-parse")] == [
+        "rev-parse --show-toplevel --verify --quiet --end-of-options HEAD^{commit}"
+    ], calls
+
+
+def test_a_governance_repo_inside_a_larger_repository_records_its_commit(tmp_path: Path) -> None:
+    """The repo's root is a folder of a larger work tree: the work tree versioning found for the
+    contracts holds the root, so it is the root's repository too."""
+    rel = "governance/contracts/orders.odcs.yaml"
+    outer = init_repo(
+        tmp_path / "outer",
+        {
+            rel: contract("orders"),
+            "governance/meshguard.yaml": "contracts: {dir: contracts}\n",
+            "README": "x\n",
+        },
+    )
+    proc, calls = _hook(outer / "governance", "contracts/orders.odcs.yaml", tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert _commit_of(proc) == git(outer, "rev-parse", "HEAD").stdout.strip()
+    assert "rev-parse HEAD" not in calls, calls
+
+
+def test_contracts_in_a_nested_repository_do_not_name_the_roots_commit(tmp_path: Path) -> None:
+    """The contracts folder is a repository of its own inside the governance repo: what versioning
+    found there is not the root's commit, which is asked of git at the root."""
+    root = init_repo(tmp_path / "repo", {"meshguard.yaml": "contracts: {dir: contracts}\n"})
+    nested = init_repo(root / "contracts", {"orders.odcs.yaml": contract("orders"), "notes.md": "n\n"})
+    assert git(nested, "rev-parse", "HEAD").stdout != git(root, "rev-parse", "HEAD").stdout
+    proc, calls = _hook(root, "contracts/orders.odcs.yaml", tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert _commit_of(proc) == git(root, "rev-parse", "HEAD").stdout.strip()
+    assert "rev-parse HEAD" in calls, calls
+
+
+def test_without_versioning_the_commit_is_asked_before_the_pipeline_runs(tmp_path: Path) -> None:
+    """No versioning, no work-tree lookup: the commit is asked first (git answers while the
+    pipeline runs) and recorded."""
+    rel = "contracts/orders.odcs.yaml"
+    repo = init_repo(
+        tmp_path / "repo", {rel: contract("orders"), "meshguard.yaml": "contracts: {dir: contracts}\n"}
+    )
+    proc, calls = _hook(repo, rel, tmp_path, options=[*HOOK, "--no-versioning"])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert _commit_of(proc) == git(repo, "rev-parse", "HEAD").stdout.strip()
+    assert calls[0] == "rev-parse HEAD", calls
 
 
 def _breaking(text: str) -> str:
@@ -135,7 +196,7 @@ def test_the_changed_contract_is_read_while_the_diff_runs(tmp_path: Path) -> Non
     diff = next(i for i, c in enumerate(calls) if c.startswith("diff"))
     assert len(shows) == 1 and shows[0] < diff, calls
     assert calls[shows[0]].endswith(":" + rel), calls
-    assert len(calls) == 5, calls
+    assert len(calls) == 4, calls  # rev-parse (work tree and HEAD), ls-files, show, diff
 
 
 def test_a_renamed_contract_is_still_compared_with_its_old_file(tmp_path: Path) -> None:
@@ -189,3 +250,23 @@ def test_the_early_read_is_kept_only_for_a_file_changed_in_place(tmp_path: Path)
             proc = base._show(expect)
             assert proc.returncode == 0 and b"version: 1.0.0" in proc.stdout
             assert base.early is None  # taken once
+
+
+def test_each_run_records_the_commit_of_its_own_time(tmp_path: Path) -> None:
+    """Two runs in one process with a commit between them: the second records the new commit,
+    not what the first run's versioning found."""
+    import meshguard
+
+    rel = "contracts/orders.odcs.yaml"
+    repo = init_repo(
+        tmp_path / "repo", {rel: contract("orders"), "meshguard.yaml": "contracts: {dir: contracts}\n"}
+    )
+    options = meshguard.CheckOptions(with_data=False, with_policy=False)
+    commits = []
+    for n in range(2):
+        commits.append(meshguard.check(repo, options=options).git_commit)
+        (repo / "notes.md").write_text(f"note {n}\n")
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", f"note {n}")
+    assert commits[0] != commits[1]
+    assert commits[1] == git(repo, "rev-parse", "HEAD~1").stdout.strip()

@@ -215,6 +215,24 @@ def test_sla_freshness_and_retention_fail_when_late(repo: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize("prop", ["Freshness", "FRESHNESS"])
+def test_a_freshness_sla_in_another_case_is_the_freshness_of_the_data(repo: Path, prop: str) -> None:
+    def data(name: str) -> Any:
+        doc = customers_contract(CSV)
+        doc["slaProperties"][0]["property"] = name
+        config = load_config(repo)
+        path = repo / "contracts" / "customers.odcs.yaml"
+        write_contract(path, doc)
+        contract = load_contract(path, config.root, config.sensitivity).contract
+        out = run_quality(contract, config, QualityContext(now=NOW), {})
+        assert out.data is not None
+        return out.data["freshness"], [c.to_dict() for c in out.checks if c.stage == "sla"]
+
+    lower = data("freshness")
+    assert lower[0] is not None and lower[0]["age_hours"] == pytest.approx(9.0)
+    assert data(prop) == lower
+
+
 def test_contract_without_data_location_is_reported(repo: Path) -> None:
     doc = customers_contract(CSV)
     del doc["servers"]

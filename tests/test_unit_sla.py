@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 from check_tables import PATH, contract, table
+from meshguard.contracts.catalogue import catalogue
 from meshguard.errors import UsageError
 from meshguard.quality.results import Table
 from meshguard.quality.sla import parse_instant, period_seconds, sla_checks
@@ -434,3 +435,63 @@ def test_every_kind_of_outcome_lets_the_next_sla_run() -> None:
         ("sla.latency.9", "passed"),
         ("sla.freshness.10", "passed"),
     ]
+
+
+# --- the property's case: matched caselessly, as the version diff and the policies match it ---------
+
+
+def _as_written(c: CheckResult) -> tuple[Any, ...]:
+    return (c.id, c.name, c.status, c.measured, c.threshold, c.message, c.details)
+
+
+@pytest.mark.parametrize(
+    "sla",
+    [
+        {"value": 1, "unit": "d", "element": "customers.signed_up", "property": "freshness"},
+        {"value": 5, "unit": "h", "element": "signed_up", "property": "freshness"},
+        {"value": 30, "unit": "d", "element": "signed_up", "property": "retention"},
+        {"value": 2, "unit": "m", "element": "signed_up", "property": "retention"},
+        {"value": 2, "unit": "h", "element": "signed_up, loaded_at", "property": "latency"},
+        {"value": 1, "element": "signed_up", "property": "latency"},
+        {"value": 1, "property": "freshness"},
+    ],
+    ids=lambda s: f"{s['property']} {s['value']} {s.get('unit', '')}",
+)
+@pytest.mark.parametrize("spelt", [str.capitalize, str.upper])
+def test_a_measured_property_in_any_case_is_measured_as_in_lower_case(
+    sla: dict[str, Any], spelt: Any
+) -> None:
+    lower = one(**sla)
+    other = one(**{**sla, "property": spelt(sla["property"])})
+    assert _as_written(other) == _as_written(lower)
+    assert lower.status != "info" or sla["property"] == "latency"
+
+
+def test_freshness_capitalised_is_measured_not_documented_only() -> None:
+    c = one(property="Freshness", value=5, unit="h", element="signed_up")
+    message = f"newest signed_up is 6.0 h old at {NOW_TEXT}, limit 5 h"
+    assert (c.id, *outcome(c)) == ("sla.freshness", "failed", 6.0, "<= 5.0 h", message)
+
+
+def test_one_measured_property_in_two_cases_is_repeated() -> None:
+    checks = run(
+        {"property": "freshness", "value": 1, "element": "signed_up"},
+        {"property": "Freshness", "value": 2, "unit": "h", "element": "placed"},
+        {"property": "Availability", "value": "99.9"},
+        {"property": "availability", "value": "99.5"},
+    )
+    assert [(c.id, c.status) for c in checks] == [
+        ("sla.freshness.0", "passed"),
+        ("sla.freshness.1", "passed"),
+        ("sla.Availability", "info"),  # a property meshguard does not measure keeps its id as written
+        ("sla.availability", "info"),
+    ]
+    assert checks[2].message == "SLA 'Availability' is not measurable from the data (documented only)"
+
+
+@pytest.mark.parametrize("prop", ["retention", "Retention", "RETENTION"])
+def test_the_council_catalogue_reads_a_retention_sla_in_any_case(prop: str) -> None:
+    c = contract(
+        slaProperties=[{"property": "freshness", "value": 1}, {"property": prop, "value": 2, "unit": "y"}]
+    )
+    assert catalogue(c)["retention"] == "2 y"

@@ -105,9 +105,11 @@ def check_config(config: Config, paths: Sequence[PathLike], options: RunOptions)
     """:func:`check` for a configuration already loaded, its central policies resolved."""
     from meshguard import pipeline
 
-    # the commit is asked first and read last: git answers while the pipeline runs
-    # (one process fewer to wait for on every pre-commit hook)
-    commit = _start_git_commit(config.root)
+    # versioning asks git for the commit HEAD names (with the work tree) and its answer is
+    # taken where it covers the repo's root (one git process fewer on every pre-commit hook).
+    # Without versioning the commit is asked first and read last: git answers while the
+    # pipeline runs.
+    commit = None if options.with_versioning else _start_git_commit(config.root)
     try:
         mesh = pipeline.run(config, contract_paths(config, paths), options)
     except BaseException:
@@ -115,7 +117,14 @@ def check_config(config: Config, paths: Sequence[PathLike], options: RunOptions)
             commit.kill()
             commit.communicate()
         raise
-    found = _git_commit_of(commit)
+    if options.with_versioning:
+        from meshguard.versioning.previous import known_head
+
+        known, found = known_head(config.root, mesh.run_id)
+        if not known:
+            found = git_commit(config.root)
+    else:
+        found = _git_commit_of(commit)
     if mesh.git_commit is None:
         mesh.git_commit = found
     return mesh

@@ -26,10 +26,6 @@ if COMMAND_PROCESS:
     # the objects they create, again and again (~12 M instructions of a lint); see LazyGroup
     gc.disable()
 
-codecache.install_regexes()  # before click, PyYAML and the rest compile their patterns
-
-import click  # noqa: E402
-
 #: command name → "module:attribute" of a click.Command
 COMMANDS: dict[str, str] = {
     "lint": "meshguard.commands.lint:lint",
@@ -44,6 +40,22 @@ COMMANDS: dict[str, str] = {
     "policy": "meshguard.commands.policy:policy",
 }
 
+
+def _command_named(args: list[str]) -> str | None:
+    """The command a command line runs (``lint`` of ``meshguard --debug lint x``), or None
+    (``--help``, ``--version``, a typo): it names that command's own code cache file."""
+    for arg in args:
+        if not arg.startswith("-"):
+            return arg if arg in COMMANDS else None
+    return None
+
+
+# before click, PyYAML and the rest compile their patterns; each command keeps its own file, so a
+# run loads what its command compiles, not every command's (lint's ~280 KB of a cache that grows
+# to ~1 MB once check, test and report have run)
+codecache.install_regexes(command=_command_named(sys.argv[1:]) if COMMAND_PROCESS else None)
+
+import click  # noqa: E402
 
 #: commands that validate contracts (and the configuration) against their JSON Schemas
 VALIDATING = frozenset({"lint", "check"})

@@ -9,9 +9,9 @@ on Python 3.11, every run, for the same inputs:
   click, the detectors and the lint rules compile about 60 at import).
 
 :func:`install` memoises both and keeps the results in
-``__pycache__/compiled.<tag>.marshal`` (``marshal``, the format of ``.pyc`` files; at most
-:data:`MAX_ENTRIES` of each kind), or in the user's cache folder (``$XDG_CACHE_HOME`` or
-``~/.cache``, ``meshguard/``) where the package's folder can't be written:
+``__pycache__/compiled.<command>.<tag>.marshal``, one file per command of the CLI (``marshal``,
+the format of ``.pyc`` files; at most :data:`MAX_ENTRIES` of each kind), or in the user's cache
+folder where the package's folder can't be written (:mod:`meshguard.cachedir`):
 
 - ``dataclasses`` gets an ``exec`` that compiles each generated text once and keeps the code
   object; it is what ``exec`` compiles from the same text (file name ``<string>``, no inherited
@@ -40,6 +40,8 @@ from pathlib import Path
 from types import CodeType
 from typing import Any
 
+from meshguard import cachedir
+
 #: entries kept across runs, per kind; past this, a run writes back only the entries it used, and
 #: a run that alone used more leaves the file as it was. Every start loads the whole file: the
 #: commands of the example repo use about 360 code objects and 110 patterns (500 KB) together.
@@ -49,16 +51,13 @@ MAX_ENTRIES = 1000
 Program = tuple[int, list[int], int, dict[str, int], tuple[str | None, ...]]
 
 
-def _default_path() -> Path:
-    """Beside the package's bytecode; where this user can't write there (a package installed by
-    root or on a read-only image), in the user's cache folder, one file per installed copy."""
-    folder = Path(__file__).with_name("__pycache__")
-    name = f"compiled.{sys.implementation.cache_tag}.marshal"
-    if os.access(folder if folder.is_dir() else folder.parent, os.W_OK):
-        return folder / name
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    copy = zlib.crc32(os.fsencode(folder))
-    return Path(cache) / "meshguard" / f"{copy:08x}.{name}"
+def _default_path(command: str | None = None) -> Path:
+    """In the package's cache folder (:func:`meshguard.cachedir.folder`: beside its bytecode, or
+    the user's cache folder where that can't be written). ``command``: the file of one command of
+    the CLI (``compiled.lint.<tag>.marshal``): a run loads the whole file, so it should hold what
+    that command compiles, not every command's."""
+    name = f"compiled.{command + '.' if command else ''}{sys.implementation.cache_tag}.marshal"
+    return Path(cachedir.folder(os.path.dirname(os.path.abspath(__file__)))) / name
 
 
 def _header() -> str:
@@ -183,20 +182,21 @@ _CACHE: CodeCache | None = None
 _PATCHED: set[str] = set()
 
 
-def _cache(path: Path | None, save: bool = True) -> CodeCache:
+def _cache(path: Path | None, save: bool = True, command: str | None = None) -> CodeCache:
     global _CACHE
     if _CACHE is None:
         import atexit
 
-        _CACHE = CodeCache(path or _default_path(), save=save)
+        _CACHE = CodeCache(path or _default_path(command), save=save)
         atexit.register(_CACHE.save)
     return _CACHE
 
 
-def install_regexes(path: Path | None = None, *, save: bool = True) -> CodeCache:
+def install_regexes(path: Path | None = None, *, save: bool = True, command: str | None = None) -> CodeCache:
     """Route ``re``'s pattern compiler through the cache (once per process); ``save=False``: a
-    process that reads the file and never writes it (what it compiles is not a command's)."""
-    cache = _cache(path, save)
+    process that reads the file and never writes it (what it compiles is not a command's);
+    ``command``: the CLI command this process runs, which has a file of its own."""
+    cache = _cache(path, save, command)
     if "re" not in _PATCHED:
         import importlib
 

@@ -93,6 +93,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
                 "allow_urls": {"type": "boolean"},
                 "as_of": {"type": "string"},
                 "pii_min_fraction": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+                "batch": {"type": "boolean"},
             },
         },
         "scoring": {
@@ -187,6 +188,8 @@ class DataConfig:
     as_of: str | None = None
     #: share of a column's sampled values that must look like personal data to flag it
     pii_min_fraction: float = 0.05
+    #: products whose tables have one layout are read and profiled together (quality/batch.py)
+    batch: bool = True
 
 
 @dataclass(frozen=True)

@@ -280,7 +280,7 @@ def scan_column(
     """Kinds of sensitive content found in the column ``name`` from a sample of its values (as text),
     with how many values matched: counts, never values. ``narrow`` picks the values each detector
     may match first (the same result, fewer values tested one by one)."""
-    sample = [s for v in values[:SAMPLE] if v and (s := v.strip())]
+    sample = sample_of(values)
     tested: Mapping[str, Sequence[str]] = {}
     if narrow is not None and sample:
         narrowed = narrowing(family)
@@ -288,6 +288,12 @@ def scan_column(
         # the pass costs more than the test it saves
         tested = narrow(sample, narrowed) if len(narrowed) > 1 else {}
     return scan_sample(name, family, sample, min_fraction=min_fraction, tested=tested)
+
+
+def sample_of(values: Sequence[str]) -> list[str]:
+    """What :func:`scan_column` tests of a column's values: the first :data:`SAMPLE`, stripped,
+    the empty ones dropped."""
+    return [s for v in values[:SAMPLE] if v and (s := v.strip())]
 
 
 def scan_sample(

@@ -9,17 +9,19 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from meshguard import gcpause, progress
+from meshguard import gcpause, halves, progress
 from meshguard.config import Config
 from meshguard.contracts.model import Contract
 from meshguard.contracts.products import product_result as _product
 from meshguard.contracts.products import unreadable_finding as _unreadable
-from meshguard.contracts.repo import LintedContract, lint_repo
+from meshguard.contracts.repo import LintedContract, lint_loaded, load_repo
 from meshguard.contracts.repository import ContractRepository
 from meshguard.detectors import configure as configure_detectors
 from meshguard.policy.stage import PolicyStage, Product
@@ -116,6 +118,8 @@ class StageContexts:
 
 #: a product checked up to the policy stage: its result so far, and the policy input's other parts
 Handed = tuple[ProductResult, QualityOutcome | None, VersionInfo | None]
+#: products whose data are checked together (``data.batch``): a worker's task at most
+BATCH = 32
 
 
 @dataclass
@@ -164,7 +168,7 @@ class ProductChecker:
     def work(self, products: Sequence[LintedContract]) -> list[Handed]:
         """A worker's task: each product checked (see :attr:`policy_in_parent`), for :meth:`finish`."""
         if self.policy_in_parent:
-            return [self._before_policy(lc) for lc in products]
+            return [handed for _, handed in self._staged(products)]
         return [(product, None, None) for product in self.check_all(products)]
 
     def finish(
@@ -195,8 +199,9 @@ class ProductChecker:
         if self.policy is not None:
             self.policy.absorb(usage)
 
-    def check(self, lc: LintedContract) -> ProductResult:
-        product, quality, versions = self._before_policy(lc)
+    def check(self, lc: LintedContract, handed: Handed | None = None) -> ProductResult:
+        """One product checked (``handed``: its stages before policy, already run)."""
+        product, quality, versions = handed or self._before_policy(lc)
         if self.policy is not None:
             t0 = time.perf_counter()
             progress.step(lc.contract.id, "policy")
@@ -212,12 +217,11 @@ class ProductChecker:
         next products' earlier stages (same results as :meth:`check`, fewer round trips)."""
         policy = self.policy
         if policy is None or not policy.batches:
-            yield from map(self.check, products)
+            yield from (self.check(lc, handed) for lc, handed in self._staged(products))
             return
 
         def staged() -> Iterator[tuple[ProductResult, Product]]:
-            for lc in products:
-                product, quality, versions = self._before_policy(lc)
+            for lc, (product, quality, versions) in self._staged(products):
                 progress.step(lc.contract.id, "policy")
                 yield product, (lc.contract, quality, versions)
 
@@ -238,8 +242,47 @@ class ProductChecker:
         product.input_hash = decided.input_hash
         product.timings["policy"] = seconds
 
+    def _staged(self, products: Iterable[LintedContract]) -> Iterator[tuple[LintedContract, Handed]]:
+        """Each product with :meth:`_before_policy`'s answer, in order. With ``data.batch`` the
+        products' data are checked :data:`BATCH` at a time (meshguard.quality.batch): each
+        product's lint findings and versioning first, then the batch's data and quality stage."""
+        quality = self.stages.quality
+        if quality is None or not self.config.data.batch:
+            yield from ((lc, self._before_policy(lc)) for lc in products)
+            return
+        from meshguard.quality.stage import run_qualities  # polars, pandera: only with data
+
+        it = iter(products)
+        while chunk := list(islice(it, BATCH)):
+            early = [self._before_data(lc) for lc in chunk]
+            configure_detectors(self.config.data.pii_min_fraction)
+            t0 = time.perf_counter()
+            contracts = [lc.contract for lc in chunk]
+            with (
+                gcpause.resumed()
+            ):  # UnavailableError (exit 3) propagates; third-party code: the collector on
+                outcomes = list(run_qualities(contracts, self.config, quality, self.contracts))
+            share = (time.perf_counter() - t0) / len(chunk)
+            for lc, (product, versions), outcome in zip(chunk, early, outcomes, strict=True):
+                _with_quality(product, outcome, share)
+                yield lc, (product, outcome, versions)
+
     def _before_policy(self, lc: LintedContract) -> Handed:
         """The product's lint findings, versioning, data and quality: everything before policy."""
+        product, versions = self._before_data(lc)
+        quality = None
+        if self.stages.quality is not None:
+            from meshguard.quality.stage import run_quality  # polars, pandera: only with data
+
+            t0 = time.perf_counter()
+            # UnavailableError (exit 3) propagates; third-party code: the cycle collector on
+            with gcpause.resumed():
+                quality = run_quality(lc.contract, self.config, self.stages.quality, self.contracts)
+            _with_quality(product, quality, time.perf_counter() - t0)
+        return product, quality, versions
+
+    def _before_data(self, lc: LintedContract) -> tuple[ProductResult, VersionInfo]:
+        """The product's lint findings and versioning."""
         config, stages = self.config, self.stages
         configure_detectors(config.data.pii_min_fraction)  # here: pool workers run this too
         t0 = time.perf_counter()
@@ -253,20 +296,24 @@ class ProductChecker:
         product.findings.extend(versions.findings)
         product.previous_version = versions.previous_version
         product.timings["versioning"] = time.perf_counter() - t0
-        quality = None
-        if stages.quality is not None:
-            from meshguard.quality.stage import run_quality  # polars, pandera: only with data
+        return product, versions
 
-            t0 = time.perf_counter()
-            # UnavailableError (exit 3) propagates; third-party code: the cycle collector on
-            with gcpause.resumed():
-                quality = run_quality(lc.contract, config, stages.quality, self.contracts)
-            product.checks.extend(quality.checks)
-            product.data_source, product.rows, product.sampled = quality.source, quality.rows, quality.sampled
-            product.freshness = (quality.data or {}).get("freshness")
-            product.errors.extend(quality.errors)
-            product.timings["quality"] = time.perf_counter() - t0
-        return product, quality, versions
+
+def _with_quality(product: ProductResult, quality: QualityOutcome, seconds: float) -> None:
+    """``product`` with what its data and quality stage found (in ``seconds``)."""
+    product.checks.extend(quality.checks)
+    product.data_source, product.rows, product.sampled = quality.source, quality.rows, quality.sampled
+    product.freshness = (quality.data or {}).get("freshness")
+    product.errors.extend(quality.errors)
+    product.timings["quality"] = seconds
+
+
+def _finished(
+    products: Iterable[ProductResult], finish: Callable[[ProductResult], None]
+) -> Iterator[ProductResult]:
+    for product in products:
+        finish(product)
+        yield product
 
 
 def _start_pool(jobs: int, stages: StageContexts, options: RunOptions) -> WorkerPool | None:
@@ -308,28 +355,44 @@ def run(
                 # started before the lint: the workers' imports overlap it
                 pool = _start_pool(effective_jobs(options.jobs, repository.count(paths)), stages, options)
             progress.step("", "linting contracts")
-            repo = lint_repo(paths, config, repository=repository)
+            repo, loaded, lint_ctx = load_repo(paths, config, repository=repository)
             mesh.findings.extend(_unreadable(e) for e in repo.unreadable)
-            named = [lc.contract for lc in repo.contracts]
-            # the mesh a relationship may point into: read, and shipped to every worker, only
-            # when a product has relationships
-            related = options.with_data and any(c.relationships for c in named)
-            contracts = mesh_contracts(config, named, repository) if related else {}
-            checker = ProductChecker(
-                config, stages, contracts, repo.older, policy, with_policy=policy is not None
-            )
-            progress.step("", "products", total=len(repo.contracts))
-            if pool is not None:
-                results: Iterable[ProductResult] = pool.check(checker, repo.contracts)
+            # a product is scored as it comes (its score is its own): while the policy engine's
+            # process evaluates the next batch, not in a serial pass afterwards
+            scored = partial(score_product, rules=rules)
+            lint = partial(lint_loaded, ctx=lint_ctx, config=config)
+            if (
+                pool is None
+                and stages.quality is None
+                and options.jobs != 1
+                and halves.pays(len(loaded), policy is None or policy.batches)
+            ):
+                # no data: the second half linted, checked and scored by a forked child meanwhile
+                checker = ProductChecker(
+                    config, stages, {}, repo.older, policy, with_policy=policy is not None
+                )
+                results: Iterable[ProductResult] = halves.check(checker, loaded, lint, scored)
             else:
-                results = checker.check_all(repo.contracts)
+                repo.contracts.extend(map(lint, loaded))
+                named = [lc.contract for lc in repo.contracts]
+                # the mesh a relationship may point into: read, and shipped to every worker, only
+                # when a product has relationships
+                related = options.with_data and any(c.relationships for c in named)
+                contracts = mesh_contracts(config, named, repository) if related else {}
+                checker = ProductChecker(
+                    config, stages, contracts, repo.older, policy, with_policy=policy is not None
+                )
+                checked = (
+                    pool.check(checker, repo.contracts)
+                    if pool is not None
+                    else checker.check_all(repo.contracts)
+                )
+                results = _finished(checked, scored)
+            progress.step("", "products", total=len(loaded))
             for product in results:  # in repo order, whatever the number of jobs
-                # scored as it comes (a product's score is its own): here, while the policy
-                # engine's process evaluates the next batch, not in a serial pass afterwards
-                score_product(product, rules)
                 mesh.products.append(product)
                 if options.progress is not None:
-                    options.progress(len(mesh.products), len(repo.contracts))
+                    options.progress(len(mesh.products), len(loaded))
         finally:
             if pool is not None:
                 pool.close()

@@ -52,6 +52,11 @@ def step(
         _listener(Step(product, what, table, rows, size, done, total))
 
 
+def active() -> bool:
+    """Whether anyone listens (a step's details that cost something to find are then worth it)."""
+    return _listener is not None
+
+
 def listen(listener: Listener | None) -> None:
     """Send every step of this process to ``listener`` from now on (a pool worker, for its life)."""
     global _listener

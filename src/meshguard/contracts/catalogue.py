@@ -35,8 +35,10 @@ def _first(values: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
 
 
 def _retention_sla(contract: Contract) -> str | None:
+    """The contract's retention SLA; its property matched without regard to case, as the data
+    check and the version diff match it (``casefold``, as ``contracts.periods.caseless``)."""
     for sla in contract.sla:
-        if sla.property == "retention" and sla.value is not None:
+        if sla.property.casefold() == "retention" and sla.value is not None:
             return f"{sla.value} {sla.unit}".strip() if sla.unit else str(sla.value)
     return None
 

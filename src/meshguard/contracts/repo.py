@@ -96,14 +96,17 @@ def repo_context(
     return LazyRepoContext(contracts, others, repository) if others else LintContext(contracts)
 
 
-def lint_repo(
+def load_repo(
     paths: Sequence[Path],
     config: Config,
     *,
     with_repo_context: bool = True,
     repository: ContractRepository | None = None,
-) -> RepoLint:
-    """Load and lint the contracts named by ``paths``, through ``repository`` (a new one by default)."""
+) -> tuple[RepoLint, list[LoadedContract], LintContext]:
+    """The contracts named by ``paths`` loaded, not linted yet: a :class:`RepoLint` without
+    contracts (the unreadable files, the older versions), the loaded contracts and the context
+    the cross-contract rules read (built from all of them, so each may be linted apart, by
+    :func:`lint_loaded`, in any process that has the context)."""
     repository = repository or ContractRepository(config)
     older: dict[str, list[Path]] = {}
     loaded, errors = load_all(paths, config, older, repository)
@@ -112,12 +115,24 @@ def lint_repo(
         if with_repo_context
         else LintContext([lc.contract for lc in loaded])
     )
-    out = RepoLint(unreadable=errors, older=older, repository=repository)
-    for lc in loaded:
-        out.contracts.append(
-            LintedContract(
-                lc.contract,
-                [*lc.findings, *lint_contract(lc.contract, ctx, severities=config.lint_rules)],
-            )
-        )
+    return RepoLint(unreadable=errors, older=older, repository=repository), loaded, ctx
+
+
+def lint_loaded(lc: LoadedContract, ctx: LintContext, config: Config) -> LintedContract:
+    """One loaded contract with its findings: the loader's and the lint rules' against ``ctx``."""
+    return LintedContract(
+        lc.contract, [*lc.findings, *lint_contract(lc.contract, ctx, severities=config.lint_rules)]
+    )
+
+
+def lint_repo(
+    paths: Sequence[Path],
+    config: Config,
+    *,
+    with_repo_context: bool = True,
+    repository: ContractRepository | None = None,
+) -> RepoLint:
+    """Load and lint the contracts named by ``paths``, through ``repository`` (a new one by default)."""
+    out, loaded, ctx = load_repo(paths, config, with_repo_context=with_repo_context, repository=repository)
+    out.contracts.extend(lint_loaded(lc, ctx, config) for lc in loaded)
     return out

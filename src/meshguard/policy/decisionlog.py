@@ -95,8 +95,12 @@ class DecisionLog:
             "metrics": {"timer_eval_ns": eval_ns},
         }
         line = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str) + "\n"
+        self.put(line.encode("utf-8"))
+
+    def put(self, line: bytes) -> None:
+        """Append one line as written (a forked child's, kept by :class:`KeptLog`)."""
         try:
-            os.write(self._fd, line.encode("utf-8"))
+            os.write(self._fd, line)
         except OSError as exc:
             raise OutputUnavailable(
                 f"cannot write the decision log: {exc.strerror}", path=str(self.path)
@@ -104,3 +108,18 @@ class DecisionLog:
 
     def close(self) -> None:
         os.close(self._fd)
+
+
+class KeptLog(DecisionLog):
+    """A decision log whose lines are kept in memory: a forked child's, for its parent to
+    append after its own (one file, the products' order)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lines: list[bytes] = []
+
+    def put(self, line: bytes) -> None:
+        self.lines.append(line)
+
+    def close(self) -> None:
+        pass

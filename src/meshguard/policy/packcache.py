@@ -3,13 +3,13 @@
 Every run, the pre-commit hook's included, loads the built-in pack: it reads the files,
 parses the ``# METADATA`` block of every rule and the data file (YAML) and hashes the
 contents, about a tenth of the hook's work beyond lint. :func:`meshguard.policy.bundle.load_builtin`
-keeps what it loaded in ``__pycache__/pack.<tag>.marshal`` beside this module together with
+keeps what it loaded in ``pack.<tag>.marshal`` (in ``__pycache__`` beside this module, or the
+user's cache folder where that can't be written: :mod:`meshguard.cachedir`) together with
 the bytes of every file it was made from. A later run reads the pack's files (as it always
 did) and takes the stored bundle only when they are the same files with the same bytes, for
 the same Python; otherwise (a file edited, added or removed, another interpreter, a truncated
 or unreadable cache file, one whose CRC-32 is not that of its contents) the pack is loaded as before and the file rewritten. Written like
-a ``.pyc`` file: atomically, never under ``PYTHONDONTWRITEBYTECODE``, not at all where the
-package's folder is read-only.
+a ``.pyc`` file: atomically, never under ``PYTHONDONTWRITEBYTECODE``.
 """
 
 from __future__ import annotations
@@ -21,9 +21,11 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+from meshguard import cachedir
+
 #: layout of the stored tuple; bump when it (or what a stored bundle holds) changes
 FORMAT = 2
-DIRECTORY = Path(__file__).resolve().parent / "__pycache__"
+DIRECTORY = Path(cachedir.folder(os.path.dirname(os.path.abspath(__file__))))
 
 
 def _tag() -> str:
@@ -49,14 +51,14 @@ def fetch(name: str, contents: list[tuple[str, bytes]]) -> Any | None:
 
 def store(name: str, contents: list[tuple[str, bytes]], payload: Any) -> None:
     """Keep ``payload`` (made from ``contents``) for later runs; never fails the run."""
-    if sys.dont_write_bytecode:
+    if not cachedir.writable(str(DIRECTORY)):
         return
     target = cache_file(name)
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     try:
         blob = marshal.dumps((contents, payload))
         data = marshal.dumps((_tag(), zlib.crc32(blob), blob))
-        target.parent.mkdir(exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_bytes(data)
         os.replace(tmp, target)
     except (OSError, ValueError):  # a read-only folder; values marshal cannot hold (dates)

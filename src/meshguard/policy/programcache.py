@@ -6,22 +6,23 @@ looks for it here first, under the bundle's content hash; on a miss it compiles 
 stores it, so every later run, the pre-commit hook's included, decides through the program
 from its first product, and loads regorus's interpreter only if the program cannot answer.
 
-The file (``__pycache__/program.<hash>.marshal`` beside this module) is used only when what
+The file (``program.<hash>.marshal``, in ``__pycache__`` beside this module, or the user's cache
+folder where that can't be written: :mod:`meshguard.cachedir`) is used only when what
 it was compiled from is exactly what is asked now: the same module paths and texts, the same
 entry rule, the same data (as JSON) and the same regorus extension (its file's size and
 modification time: another regorus version, or a reinstall, is a miss); the program's bytes
 carry a CRC-32, and regorus must read them back whole. Anything else (another bundle, a
 truncated or corrupt file, another regorus) is a miss: compiled again and rewritten. Files are
-written like ``.pyc`` files: atomically, never under ``PYTHONDONTWRITEBYTECODE``, and nothing
-is written where the package's folder is read-only.
+written like ``.pyc`` files: atomically, never under ``PYTHONDONTWRITEBYTECODE``.
 """
 
 from __future__ import annotations
 
 import marshal
 import os
-import sys
 import zlib
+
+from meshguard import cachedir
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the policy worker imports this module
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 FORMAT = 1
 #: program files kept (one per bundle hash); older ones are removed past this
 KEEP = 8
-DIRECTORY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__")
+DIRECTORY = cachedir.folder(os.path.dirname(os.path.abspath(__file__)))
 
 
 def engine_id() -> tuple[int, int]:
@@ -53,10 +54,7 @@ def path(bundle_hash: str, directory: str | None = None) -> str:
 
 
 def writable(directory: str | None = None) -> bool:
-    directory = directory or DIRECTORY
-    return not sys.dont_write_bytecode and os.access(
-        directory if os.path.isdir(directory) else os.path.dirname(directory), os.W_OK
-    )
+    return cachedir.writable(directory or DIRECTORY)
 
 
 def fetch(bundle_hash: str, wanted: tuple[Any, ...], directory: str | None = None) -> Any | None:

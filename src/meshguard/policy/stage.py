@@ -11,6 +11,7 @@ import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Generic, TypeVar, cast
@@ -25,7 +26,7 @@ from meshguard.policy.bundle import (
     with_rule_settings,
 )
 from meshguard.policy.decide import DecisionMap
-from meshguard.policy.decisionlog import DecisionLog, hashed_payload, input_hash
+from meshguard.policy.decisionlog import DecisionLog, KeptLog, hashed_payload, input_hash
 from meshguard.policy.engine import BatchingEngine, Decisions, PolicyEngine, open_engine
 from meshguard.policy.input import build_input
 from meshguard.policy.waivers import WaiverSet, WaiverUsage, load_waivers
@@ -103,6 +104,28 @@ class PolicyStage:
         self.run = run
         self.log: DecisionLog | None = None
         self.mapping = DecisionMap(bundle, waivers)
+        self._reopen: Callable[[], PolicyEngine] | None = None
+        self._parents: list[object] = []
+
+    def forked_here(self) -> None:
+        """This stage, copied into a forked child that checks part of the mesh: the child gets
+        its own engine process (the parent's stays the parent's: never used or closed here), and
+        its decision-log lines are kept (:attr:`kept`) for the parent to append after its own."""
+        assert self._reopen is not None, "a stage made by PolicyStage.open"
+        self._parents.append((self.engine, self.log))  # referenced: nothing of the parent's is finalised here
+        self.engine = self._reopen()
+        if self.log is not None:
+            self.log = KeptLog(self.log.path)
+
+    def kept(self) -> list[bytes]:
+        """The decision-log lines a forked child kept (see :meth:`forked_here`)."""
+        return self.log.lines if isinstance(self.log, KeptLog) else []
+
+    def append_kept(self, lines: list[bytes]) -> None:
+        """A forked child's decision-log lines, after this process's own."""
+        if self.log is not None:
+            for line in lines:
+                self.log.put(line)
 
     @classmethod
     def open(cls, config: Config, run: PolicyContext) -> PolicyStage:
@@ -113,6 +136,7 @@ class PolicyStage:
         kind = run.engine or config.engine.kind
         engine = open_engine(kind, bundle, config, run)
         stage = cls(bundle, engine, waivers, run)
+        stage._reopen = partial(open_engine, kind, bundle, config, run)
         log = run.decision_log or (Path(config.decision_log) if config.decision_log else None)
         if log is not None:
             stage.log = DecisionLog(log if log.is_absolute() else config.root / log)

@@ -39,8 +39,10 @@ def profile(
     masked: Collection[str],
     rows: int | None = None,
     found: Mapping[str, Detection] | None = None,
+    stats: Mapping[str, Any] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """The profile of every column of ``frame`` (a LazyFrame is aggregated in one streaming pass)."""
+    """The profile of every column of ``frame`` (a LazyFrame is aggregated in one streaming pass);
+    ``stats``: the aggregation's answer, already computed (by a batch of tables, quality/batch.py)."""
     import polars as pl
 
     schema = frame.collect_schema()
@@ -51,31 +53,8 @@ def profile(
         rows = (
             frame.height if isinstance(frame, pl.DataFrame) else int(frame.select(pl.len()).collect().item())
         )
-    exprs: list[pl.Expr] = []
-    for c in ordered:
-        col = pl.col(c)
-        exprs.append(col.null_count().alias(f"n|{c}"))
-        if not _hashable(schema[c]):
-            exprs.append(pl.lit(None).alias(f"d|{c}"))
-        elif rows > EXACT_DISTINCT_ROWS:  # HyperLogLog estimate on large frames
-            exprs.append(col.approx_n_unique().alias(f"d|{c}"))
-        else:
-            exprs.append(col.n_unique().alias(f"d|{c}"))
-        if _ordered(schema[c]) and c not in masked:
-            exprs.append(col.min().alias(f"lo|{c}"))
-            exprs.append(col.max().alias(f"hi|{c}"))
-
-    def aggregate(exprs: list[pl.Expr]) -> dict[str, Any]:
-        if isinstance(frame, pl.DataFrame):  # in memory: one eager select (30,000 expressions stay fast)
-            return frame.select(exprs).row(0, named=True)
-        return frame.lazy().select(exprs).collect(engine="streaming").row(0, named=True)
-
-    try:
-        stats = aggregate(exprs) if rows else {}
-    except (OverflowError, ValueError):  # a date beyond Python's range (year > 9999): min/max as text
-        stats = aggregate(
-            [e.cast(pl.String) if e.meta.output_name().startswith(("lo|", "hi|")) else e for e in exprs]
-        )
+    if stats is None:
+        stats = _statistics(frame, schema, ordered, masked, rows)
     out: dict[str, dict[str, Any]] = {}
     for c in ordered:
         dtype = schema[c]
@@ -97,6 +76,56 @@ def profile(
     return out
 
 
+def profile_exprs(
+    schema: pl.Schema, ordered: Sequence[str], masked: Collection[str], rows: int, *, grouped: bool = False
+) -> list[pl.Expr] | None:
+    """The profile's aggregations of the ``ordered`` columns (``grouped``: to run per group of a
+    ``group_by``, None when a column cannot be profiled that way)."""
+    import polars as pl
+
+    exprs: list[pl.Expr] = []
+    for c in ordered:
+        col = pl.col(c)
+        exprs.append(col.null_count().alias(f"n|{c}"))
+        if not _hashable(schema[c]):
+            if grouped:
+                return None
+            exprs.append(pl.lit(None).alias(f"d|{c}"))
+        elif rows > EXACT_DISTINCT_ROWS:  # HyperLogLog estimate on large frames
+            exprs.append(col.approx_n_unique().alias(f"d|{c}"))
+        else:
+            exprs.append(col.n_unique().alias(f"d|{c}"))
+        if _ordered(schema[c]) and c not in masked:
+            exprs.append(col.min().alias(f"lo|{c}"))
+            exprs.append(col.max().alias(f"hi|{c}"))
+    return exprs
+
+
+def _statistics(
+    frame: pl.DataFrame | pl.LazyFrame,
+    schema: pl.Schema,
+    ordered: Sequence[str],
+    masked: Collection[str],
+    rows: int,
+) -> dict[str, Any]:
+    import polars as pl
+
+    exprs = profile_exprs(schema, ordered, masked, rows)
+    assert exprs is not None
+
+    def aggregate(exprs: list[pl.Expr]) -> dict[str, Any]:
+        if isinstance(frame, pl.DataFrame):  # in memory: one eager select (30,000 expressions stay fast)
+            return frame.select(exprs).row(0, named=True)
+        return frame.lazy().select(exprs).collect(engine="streaming").row(0, named=True)
+
+    try:
+        return aggregate(exprs) if rows else {}
+    except (OverflowError, ValueError):  # a date beyond Python's range (year > 9999): min/max as text
+        return aggregate(
+            [e.cast(pl.String) if e.meta.output_name().startswith(("lo|", "hi|")) else e for e in exprs]
+        )
+
+
 def _hashable(dtype: pl.DataType) -> bool:
     import polars as pl
 
@@ -111,14 +140,7 @@ def _ordered(dtype: pl.DataType) -> bool:
 
 def _head(frame: pl.DataFrame | pl.LazyFrame, column: str, dtype: pl.DataType) -> list[str]:
     """The first non-null values of ``column`` as Python's ``str`` writes them."""
-    import polars as pl
-
-    head = _first(frame, column)
-    if dtype == pl.String:
-        return head.to_list()
-    if dtype.is_integer():  # the digits ``str`` writes, without a call per value
-        return head.cast(pl.String).to_list()
-    return [str(v) for v in head.to_list()]
+    return _as_text(_first(frame, column), dtype)
 
 
 def _first(frame: pl.DataFrame | pl.LazyFrame, column: str) -> pl.Series:
@@ -126,9 +148,7 @@ def _first(frame: pl.DataFrame | pl.LazyFrame, column: str) -> pl.Series:
     import polars as pl
 
     if isinstance(frame, pl.DataFrame):  # in memory: no query per column (10,000 columns stay fast)
-        values = frame.get_column(column)
-        # dropping nulls is a query (~0.1 ms even on 1,000 values); the count is kept with the Series
-        return (values.drop_nulls() if values.null_count() else values).head(SAMPLE)
+        return _leading(frame.get_column(column))
     lazy = frame.lazy().select(pl.col(column).drop_nulls().head(SAMPLE))
     return lazy.collect(engine="streaming").get_column(column)
 
@@ -271,3 +291,20 @@ def detected(frame: pl.DataFrame | pl.LazyFrame) -> dict[str, Detection]:
     """Column → the sensitive content found in its first values (what masks failing samples)."""
     schema = frame.collect_schema()
     return {c: _detect(frame, c, schema[c]) for c in schema.names() if not c.startswith("__bad__")}
+
+
+def _leading(values: pl.Series) -> pl.Series:
+    """:func:`_first` of an in-memory column."""
+    # dropping nulls is a query (~0.1 ms even on 1,000 values); the count is kept with the Series
+    return (values.drop_nulls() if values.null_count() else values).head(SAMPLE)
+
+
+def _as_text(head: pl.Series, dtype: pl.DataType) -> list[str]:
+    """The values ``head`` holds as Python's ``str`` writes them."""
+    import polars as pl
+
+    if dtype == pl.String:
+        return head.to_list()
+    if dtype.is_integer():
+        return head.cast(pl.String).to_list()  # the digits ``str`` writes, without a call per value
+    return [str(v) for v in head.to_list()]

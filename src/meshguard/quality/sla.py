@@ -6,6 +6,8 @@
   ``"t.event_ts, t.loaded_at"`` the largest ``loaded_at - event_ts``; with one element
   it is not measurable from one timestamp and is reported as ``info``.
 
+The property is matched without regard to case, as the version diff matches it
+(``Freshness`` is measured as ``freshness``, under the check id ``sla.freshness``).
 "now" is the run's clock (``--as-of`` / ``data.as_of`` for reproducible runs).
 """
 
@@ -16,12 +18,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from meshguard.contracts.model import Contract, SlaProperty
-from meshguard.contracts.periods import unit_seconds
+from meshguard.contracts.periods import caseless, unit_seconds
 from meshguard.quality.results import Table, check
 from meshguard.quality.types import family
 from meshguard.results.model import CheckResult, Stage, Status
 
 AGE = {"freshness": "newest", "retention": "oldest"}
+MEASURED = frozenset({*AGE, "latency"})
+
+
+def kind(prop: str) -> str:
+    """The SLA property as meshguard names its check: a measured one in lower case, whatever
+    its case in the contract; any other as written."""
+    folded = caseless(prop)
+    return folded if folded in MEASURED else prop
 
 
 def parse_instant(text: str, where: str) -> dt.datetime:
@@ -70,9 +80,9 @@ def sla_checks(contract: Contract, tables: Mapping[str, Table], now: dt.datetime
     if not tables:
         return out
     any_table = next(iter(tables.values()))
-    repeated = {s.property for s in contract.sla if sum(o.property == s.property for o in contract.sla) > 1}
-    for sla in contract.sla:
-        prop = sla.property
+    kinds = [kind(s.property) for s in contract.sla]
+    repeated = {k for k in kinds if kinds.count(k) > 1}
+    for sla, prop in zip(contract.sla, kinds, strict=True):
         cid = f"sla.{prop}.{sla.pointer[-1]}" if prop in repeated else f"sla.{prop}"
         name = f"SLA {prop} {sla.value} {sla.unit or ''}".strip()
         base: dict[str, Any] = dict(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
@@ -26,6 +26,8 @@ from meshguard.stages import QualityContext, QualityOutcome
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from meshguard.quality.batch import Prepared
 
 
 def _read_options(config: Config, run: QualityContext) -> ReadOptions:
@@ -54,14 +56,21 @@ def _props(contract: Contract, schema: str) -> dict[str, Property]:
 
 
 def run_quality(
-    contract: Contract, config: Config, run: QualityContext, mesh: Mapping[str, Contract]
+    contract: Contract,
+    config: Config,
+    run: QualityContext,
+    mesh: Mapping[str, Contract],
+    prepared: Mapping[str, Prepared] | None = None,
 ) -> QualityOutcome:
-    """Validate ``contract``'s data; :class:`UnavailableError` (exit 3) propagates."""
+    """Validate ``contract``'s data; :class:`UnavailableError` (exit 3) propagates. ``prepared``:
+    schema object → its table, already read and profiled with a batch (:func:`run_qualities`)."""
     import polars as pl
 
     out = QualityOutcome()
-    try:
-        source = open_source(contract, config, run.server)
+    try:  # a batch opened the source to read its table
+        source = (
+            next(iter(prepared.values()))[0].source if prepared else open_source(contract, config, run.server)
+        )
     except NoSource as exc:
         out.checks.append(
             _product_check(contract, "data", Status.WARNED, f"{exc}: data checks not run", Severity.WARNING)
@@ -76,11 +85,16 @@ def run_quality(
     multi = len(contract.schemas) > 1
     prepare = backend(source.capabilities.backend)
     for obj in contract.schemas:
-        progress.step(contract.id, "reading", obj.name, size=_size(source, obj))
+        # the table's size is found (a file's stat, a path's resolution) only for a listener
+        size = _size(source, obj) if progress.active() else None
+        progress.step(contract.id, "reading", obj.name, size=size)
         try:
-            table, norm, prof = prepare(
-                contract, obj, source, _props(contract, obj.name), read_opts, config.data.failing_samples
-            )
+            if prepared is not None and obj.name in prepared:
+                table, norm, prof = prepared[obj.name]
+            else:
+                table, norm, prof = prepare(
+                    contract, obj, source, _props(contract, obj.name), read_opts, config.data.failing_samples
+                )
             sampled = table.sampled
         except DataError as exc:
             out.checks.append(
@@ -122,6 +136,22 @@ def run_quality(
     if tables:
         out.data = {"source": out.source, "rows": out.rows, "columns": columns, "freshness": _freshness(sla)}
     return out
+
+
+def run_qualities(
+    contracts: Sequence[Contract], config: Config, run: QualityContext, mesh: Mapping[str, Contract]
+) -> Iterator[QualityOutcome]:
+    """:func:`run_quality` of each contract, in order; with ``data.batch`` the tables of products
+    of one layout are read and profiled together (meshguard.quality.batch), the rest alone."""
+    if not config.data.batch or len(contracts) < 2:
+        for contract in contracts:
+            yield run_quality(contract, config, run, mesh)
+        return
+    from meshguard.quality.batch import prepare_batch
+
+    ready = prepare_batch(contracts, config, run, _read_options(config, run))
+    for at, contract in enumerate(contracts):
+        yield run_quality(contract, config, run, mesh, ready.pop(at, None))
 
 
 def _size(source: Source, obj: SchemaObject) -> int | None:

@@ -70,29 +70,52 @@ def streamed_failures(
     skip: Collection[str],
 ) -> tuple[dict[str, Streamed], dict[str, str]]:
     """(spec id → failing count and mask, spec id → error) for every value check of ``table``."""
-    import polars as pl
-
-    def required(path: str) -> pl.Expr:
-        mask = pl.col(path).is_null()
-        if table.dtype(path).is_float():
-            mask = mask | pl.col(path).is_nan()
-        bad = norm.parse_failures.get(path)  # unparsable values are counted by the type check
-        if bad is None:
-            return mask
-        return mask & ~(bad if isinstance(bad, pl.Expr) else pl.lit(bad))
-
-    masks, keys, errors = plan_masks(planned, builtin, pk, skip, required, violation)
-    if not table.streaming:  # a one-column key in memory: its duplicated rows counted in the same pass
-        for sid, cols in list(keys.items()):
-            if len(cols) == 1:
-                masks[sid] = duplicated(cols[0])
-                del keys[sid]
+    masks, keys, errors = value_masks(table, parse_failure(norm), planned, builtin, pk, skip)
     counts = _count_all(table, masks, errors)
     out = {sid: Streamed(counts[sid], masks[sid]) for sid in counts}
     for sid, cols in keys.items():
         found = duplicates(table, cols, skip_nulls=False)
         out[sid] = Streamed(found.rows, found.mask)
     return out, errors
+
+
+def parse_failure(norm: Normalised) -> Callable[[str], pl.Expr | None]:
+    """A column's rows whose value did not parse (as :class:`Normalised` holds them), as an expression."""
+    import polars as pl
+
+    def rows(path: str) -> pl.Expr | None:
+        bad = norm.parse_failures.get(path)
+        return bad if bad is None or isinstance(bad, pl.Expr) else pl.lit(bad)
+
+    return rows
+
+
+def value_masks(
+    table: PolarsTable,
+    failed: Callable[[str], pl.Expr | None],
+    planned: Mapping[str, Sequence[_Spec]],
+    builtin: Mapping[tuple[str, str], _Spec],
+    pk: tuple[_Spec, list[str]] | None,
+    skip: Collection[str],
+) -> tuple[dict[str, Any], dict[str, list[str]], dict[str, str]]:
+    """:func:`plan_masks` of ``table`` (``failed``: a column's rows whose value did not parse);
+    in memory, a one-column key's duplicated rows are a mask counted in the same pass."""
+    import polars as pl
+
+    def required(path: str) -> pl.Expr:
+        mask = pl.col(path).is_null()
+        if table.dtype(path).is_float():
+            mask = mask | pl.col(path).is_nan()
+        bad = failed(path)  # unparsable values are counted by the type check
+        return mask if bad is None else mask & ~bad
+
+    masks, keys, errors = plan_masks(planned, builtin, pk, skip, required, violation)
+    if not table.streaming:
+        for sid, cols in list(keys.items()):
+            if len(cols) == 1:
+                masks[sid] = duplicated(cols[0])
+                del keys[sid]
+    return masks, keys, errors
 
 
 def plan_masks(

@@ -136,8 +136,14 @@ class Normalised:
     mismatched: dict[str, str] = field(default_factory=dict)
 
 
-def _parse(col: pl.Expr, kind: str, fmt: str | None) -> pl.Expr | None:
+def _parse(col: pl.Expr, kind: str, fmt: str | None, per: str | None = None) -> pl.Expr | None:
+    """``col`` (strings) parsed as ``kind``; a date or time without a format takes the format
+    polars infers from the column's first value: with ``per``, from the first value of each
+    group of rows with one value of that column (the tables of a batch: see :func:`normalise`)."""
     import polars as pl
+
+    def inferred(expr: pl.Expr) -> pl.Expr:
+        return expr.over(per) if per is not None and fmt is None else expr
 
     s = col.str.strip_chars()
     if kind == "integer":
@@ -154,7 +160,7 @@ def _parse(col: pl.Expr, kind: str, fmt: str | None) -> pl.Expr | None:
             .otherwise(None)
         )
     if kind == "date":
-        return s.str.to_date(format=fmt, strict=False)
+        return inferred(s.str.to_date(format=fmt, strict=False))
     if kind == "timestamp":
         if fmt and "%:z" in fmt:
             return s.str.replace(r"Z$", "+00:00").str.to_datetime(
@@ -171,7 +177,7 @@ def _parse(col: pl.Expr, kind: str, fmt: str | None) -> pl.Expr | None:
         ]
         return pl.coalesce([aware, *naive])
     if kind == "time":
-        return s.str.to_time(format=fmt, strict=False)
+        return inferred(s.str.to_time(format=fmt, strict=False))
     return None
 
 
@@ -197,11 +203,15 @@ def _failed_rows(was: pl.Series, now: pl.Series, name: str) -> pl.Series:
     return (was.is_not_null() & now.is_null()).alias(name)
 
 
-def normalise(frame: pl.DataFrame | pl.LazyFrame, props: Mapping[str, Property], typing: str) -> Normalised:
+def normalise(
+    frame: pl.DataFrame | pl.LazyFrame, props: Mapping[str, Property], typing: str, per: str | None = None
+) -> Normalised:
     """Bring each contract column of ``frame`` to its logical type (see module doc).
 
     A ``LazyFrame`` stays lazy: it keeps its ``__bad__<column>`` columns, which
-    :class:`Normalised.parse_failures` refers to.
+    :class:`Normalised.parse_failures` refers to. ``per``: a column of ``frame`` telling the
+    tables of several products apart (stacked rows of one layout): what is inferred from the
+    values (a date's format) is inferred for each table, as if it were normalised alone.
     """
     import polars as pl
 
@@ -241,7 +251,7 @@ def normalise(frame: pl.DataFrame | pl.LazyFrame, props: Mapping[str, Property],
             fmt = strftime_format(
                 prop.options.get("format") if isinstance(prop.options.get("format"), str) else None
             )
-            parsed = _parse(col, kind, fmt)
+            parsed = _parse(col, kind, fmt, per)
             if parsed is None:
                 out.mismatched[path] = fam
                 continue

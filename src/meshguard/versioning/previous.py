@@ -27,6 +27,7 @@ from meshguard.contracts.load import display_path
 from meshguard.contracts.model import Contract
 from meshguard.errors import UsageError
 from meshguard.sensitivity import SensitivityMap
+from meshguard.stages import VersioningContext
 from meshguard.yamlio import YamlError, parse_yaml
 
 #: environment variables CI systems use to name the target / default branch
@@ -323,6 +324,21 @@ def _toplevel(file: Path, run: Any) -> Path | None:
     if top is not None and head is not None:
         _MEMO.setdefault(("head", top, run), head)
     return top
+
+
+def known_head(root: Path, run_id: str) -> tuple[bool, str | None]:
+    """The commit ``HEAD`` names in the repository holding ``root``, when the run ``run_id`` has
+    already asked git about a folder inside ``root`` whose work tree holds ``root``: git's search
+    upwards from ``root`` is then the end of the search from that folder, so it finds the same
+    work tree. ``(True, commit)`` (the commit None before the first commit), else ``(False, None)``."""
+    here = root.resolve()
+    for key, found in list(_MEMO.items()):
+        if key[0] != "top" or not isinstance(key[2], VersioningContext) or key[2].run_id != run_id:
+            continue
+        top, head = found
+        if top is not None and key[1].is_relative_to(here) and here.is_relative_to(top):
+            return True, head
+    return False, None
 
 
 def _default_base(top: Path, mode: str, run: Any) -> str | None:

@@ -1,0 +1,130 @@
+"""A large mesh without data is checked by two processes, each its half from lint to score.
+
+What comes out must be what one process gives: the same products (findings, checks,
+scores, in order), the same mesh-level waiver findings (a waiver matched or a product seen
+by the child counts), the same decision-log lines in the same order; the second half
+really ran in a forked child; a child that dies is one clear error. The threshold is
+lowered here so that the example repo counts as large.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import meshguard
+from conftest import PROJECT
+from meshguard import halves, pipeline
+from meshguard.results import scoring
+from meshkit import copy_example_repo
+
+NOW = datetime(2026, 11, 29, tzinfo=UTC)
+
+
+def _checked(repo: Path, jobs: int, log: Path) -> dict[str, Any]:
+    mesh = meshguard.check(
+        repo, options=meshguard.CheckOptions(jobs=jobs, with_data=False, decision_log=log, now=NOW)
+    ).to_dict()
+    for key in ("run_id", "summary"):
+        mesh.pop(key)
+    for p in mesh["products"]:
+        p.pop("timings")
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    for line in lines:
+        line.pop("decision_id"), line.pop("run_id"), line.pop("metrics")
+    return {"mesh": mesh, "log": lines}
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(halves, "SPLIT_FROM", 4)
+    return copy_example_repo(PROJECT, tmp_path / "repo")
+
+
+def test_two_processes_check_what_one_checks(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scored_by = tmp_path / "scored-by"
+    score = scoring.score_product
+
+    def noting(product: Any, rules: Any) -> None:
+        with scored_by.open("a") as fh:  # the child's lines too: one file
+            fh.write(f"{os.getpid()} {product.id}\n")
+        score(product, rules)
+
+    monkeypatch.setattr(pipeline, "score_product", noting)
+    before, here = pipeline.ProductChecker._before_policy, os.getpid()
+
+    hold: list[int] = []  # the second half's size, while the split run holds this process back
+
+    def late_here(self: pipeline.ProductChecker, lc: Any) -> Any:
+        if hold and os.getpid() == here and lc.contract.id == "customers":
+            # the child finishes its half first: its decisions must still come after these
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                if scored_by.exists() and len(scored_by.read_text().splitlines()) >= hold[0]:
+                    break
+                time.sleep(0.02)
+        return before(self, lc)
+
+    monkeypatch.setattr(pipeline.ProductChecker, "_before_policy", late_here)
+    alone = _checked(repo, 1, tmp_path / "alone.jsonl")
+    scored_by.unlink()
+    count = len(alone["mesh"]["products"])
+    hold.append(count - (count + 1) // 2)
+    split = _checked(repo, 2, tmp_path / "split.jsonl")
+    assert split == alone
+    products = [p["id"] for p in alone["mesh"]["products"]]
+    assert len(products) >= 8 and len(alone["log"]) == len(products)
+    # a waiver of a product of each half is in the mesh-level findings (one stale: seen by the child)
+    assert any(
+        f["rule_id"] == "MG-WAIVER-STALE" and "patients" in f["message"] for f in alone["mesh"]["findings"]
+    )
+    # the second half was checked and scored by another process, after the first half here
+    lines = [line.split() for line in scored_by.read_text().splitlines()]
+    by = {i: pid for pid, i in lines}
+    half = (len(products) + 1) // 2
+    assert len(lines) == len(by) == len(products) and set(by) == set(products)
+    assert {by[i] for i in products[:half]} == {str(os.getpid())}
+    assert len({by[i] for i in products[half:]}) == 1 and str(os.getpid()) not in {
+        by[i] for i in products[half:]
+    }
+    # while this process waited, the child checked its half (in order): it did not wait for this one
+    assert [i for _, i in lines][: len(products) - half] == products[half:]
+
+
+def test_a_small_mesh_or_one_job_stays_in_one_process(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def never(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("split")
+
+    monkeypatch.setattr(halves, "check", never)
+    meshguard.check(repo, options=meshguard.CheckOptions(jobs=1, with_data=False))
+    monkeypatch.setattr(halves, "SPLIT_FROM", 10**6)
+    meshguard.check(repo, options=meshguard.CheckOptions(jobs=2, with_data=False))
+
+
+def test_a_half_that_dies_is_one_clear_error(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def killed(*args: Any) -> Any:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    monkeypatch.setattr(halves, "_second", killed)
+    with pytest.raises(RuntimeError, match=r"second half stopped before it finished \(exit status -9\)"):
+        meshguard.check(repo, options=meshguard.CheckOptions(jobs=2, with_data=False))
+
+
+def test_a_halfs_error_is_raised_here(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from meshguard.errors import EngineUnavailable
+
+    def failing(*args: Any) -> Any:
+        raise EngineUnavailable("the engine stopped")
+
+    monkeypatch.setattr(halves, "_second", failing)
+    with pytest.raises(EngineUnavailable, match="the engine stopped"):
+        meshguard.check(repo, options=meshguard.CheckOptions(jobs=2, with_data=False))
