@@ -159,6 +159,29 @@ def test_one_aggregation_and_one_samples_job_per_table(
     assert {sid for ids in sample_jobs for sid in ids} == sampled
 
 
+def test_the_one_aggregation_counts_each_mask_with_count_not_sum(
+    repos: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each failing-row count is ``count(when(mask, 1))``: half the JVM's CPU of
+    ``sum(when(mask, 1, 0))`` for the same number (the results equal the polars path's in the
+    tests above); the profile's null counts too."""
+    import meshguard.quality.spark as spark_backend
+    import meshguard.quality.spark_jobs as jobs
+
+    seen: list[tuple[str, str]] = []
+    real_aggregate = jobs.aggregate
+
+    def aggregate(df: Any, named: Any) -> Any:
+        seen.extend((name, str(expr)) for name, expr in named)
+        return real_aggregate(df, named)
+
+    for module in (spark_backend, jobs):
+        monkeypatch.setattr(module, "aggregate", aggregate)
+    _run(repos[1], PARQUET[:1], profile=True)
+    counted = [expr for name, expr in seen if name.startswith(("m|", "n|"))]
+    assert counted and all(expr.startswith("Column<'count(CASE WHEN") for expr in counted), counted
+
+
 def _minority_rows(root: Path) -> Path:
     """A patients Parquet file with a free-text ``notes`` column, one value in ten a phone number."""
     import polars as pl

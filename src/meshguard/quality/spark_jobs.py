@@ -92,10 +92,15 @@ def aggregate(df: Any, named: Sequence[tuple[str, Any]]) -> pl.DataFrame:
 
 
 def failing_count(mask: Any) -> Any:
-    """The aggregate counting the rows where ``mask`` is true (a null mask counts as false)."""
+    """The aggregate counting the rows where ``mask`` is true (a null mask counts as false).
+
+    ``count`` of a value present only there, not ``sum`` of 1 or 0: the same number, at half
+    the JVM's CPU (5M rows, the benchmark's 10 masks in one aggregation, warm: 3.8–5.1 s
+    against 8.7–10.6 s; not the JIT's huge-method limit: lifting it changes neither).
+    Zero rows counted is 0, not null."""
     from pyspark.sql import functions as F
 
-    return F.sum(F.when(mask, 1).otherwise(0))
+    return F.count(F.when(mask, F.lit(1)))
 
 
 def bucket_of(column: str) -> Any:

@@ -42,14 +42,14 @@ def profile_aggregates(table: Any, *, exact: bool) -> list[tuple[str, Any]]:
     ordered columns whose values are not masked ("lo|col", "hi|col")."""
     from pyspark.sql import functions as F
 
-    from meshguard.quality.spark_jobs import quoted
+    from meshguard.quality.spark_jobs import failing_count, quoted
 
     schema = table.frame.collect_schema()
     count = F.count_distinct if exact else F.approx_count_distinct
     out: list[tuple[str, Any]] = []
     for c in table.columns:
         col = F.col(quoted(c))
-        out.append((f"n|{c}", F.sum(F.when(col.isNull(), 1).otherwise(0))))
+        out.append((f"n|{c}", failing_count(col.isNull())))
         if _hashable(schema[c]):
             out.append((f"d|{c}", count(col)))
         if _ordered(schema[c]) and c not in table.masked:
