@@ -1,6 +1,7 @@
 """``data.batch``: a date or time without a format is read in the format polars infers from the
 column's first value. Each product of a batch infers it from its own values, as alone: two
-products of one layout that write their dates (or times) differently get what they get alone."""
+products of one layout that write their dates (or times) differently get what they get alone.
+And a table whose column is named as the batch's own product column gets what it gets alone."""
 
 from __future__ import annotations
 
@@ -112,3 +113,22 @@ def test_a_batch_normalised_per_table_infers_each_tables_format(kind: str) -> No
             together.filter(pl.col("table") == i).get_column(column).to_list()
             == own.get_column(column).to_list()
         )
+
+
+def test_a_column_named_as_the_batchs_product_column_is_its_own(tmp_path: Path) -> None:
+    from meshguard.quality.batch import PRODUCT
+
+    root = _repo(tmp_path)
+    for pid in PRODUCTS:
+        path = root / "contracts" / f"{pid}.odcs.yaml"
+        extra = f"      - name: {PRODUCT}\n        logicalType: integer\n        logicalTypeOptions: {{minimum: 100}}\n"
+        path.write_text(path.read_text().replace("servers:", extra + "servers:"))
+        csv = root / "contracts" / f"{pid}.csv"
+        lines = csv.read_text().splitlines()
+        csv.write_text(
+            "\n".join([f"{lines[0]},{PRODUCT}", *(f"{row},{500 + i}" for i, row in enumerate(lines[1:]))])
+            + "\n"
+        )
+    alone, batched = _outcomes(root, False), _outcomes(root, True)
+    assert batched == alone
+    assert all(c["status"] == "passed" for checks, _ in alone.values() for c in checks if PRODUCT in c["id"])

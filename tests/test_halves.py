@@ -62,14 +62,23 @@ def test_two_processes_check_what_one_checks(
     monkeypatch.setattr(pipeline, "score_product", noting)
     before, here = pipeline.ProductChecker._before_policy, os.getpid()
 
+    hold: list[int] = []  # the second half's size, while the split run holds this process back
+
     def late_here(self: pipeline.ProductChecker, lc: Any) -> Any:
-        if os.getpid() == here and lc.contract.id == "customers":
-            time.sleep(1)  # the child is done first: its decisions must still come after these
+        if hold and os.getpid() == here and lc.contract.id == "customers":
+            # the child finishes its half first: its decisions must still come after these
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                if scored_by.exists() and len(scored_by.read_text().splitlines()) >= hold[0]:
+                    break
+                time.sleep(0.02)
         return before(self, lc)
 
     monkeypatch.setattr(pipeline.ProductChecker, "_before_policy", late_here)
     alone = _checked(repo, 1, tmp_path / "alone.jsonl")
     scored_by.unlink()
+    count = len(alone["mesh"]["products"])
+    hold.append(count - (count + 1) // 2)
     split = _checked(repo, 2, tmp_path / "split.jsonl")
     assert split == alone
     products = [p["id"] for p in alone["mesh"]["products"]]

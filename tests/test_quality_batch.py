@@ -244,3 +244,32 @@ def test_a_tables_size_is_found_only_for_a_listener(mesh: Path, monkeypatch: pyt
         run_quality(contract, config, QualityContext(), {})
     assert sized == ["t01"] * 3  # and, for the listener, how large
     assert [s.size for s in steps if s.what == "reading"] == [(mesh / "contracts" / "t01.csv").stat().st_size]
+
+
+def test_a_batch_plans_its_value_checks_once(mesh: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tables of a batch ask for the same checks: they are planned over the batch once, and
+    a table plans its own masks only when a check fails in it (to show the failing rows)."""
+    from meshguard.contracts.repo import lint_repo
+    from meshguard.quality import streaming
+    from meshguard.quality.batch import prepare_batch
+    from meshguard.quality.stage import _read_options, run_quality
+
+    planned: list[str] = []
+    real = streaming.value_masks
+
+    def counting(table: Any, *args: Any) -> Any:
+        planned.append(table.schema.name)
+        return real(table, *args)
+
+    monkeypatch.setattr(streaming, "value_masks", counting)
+    config = _config(mesh, True)
+    contracts = [lc.contract for lc in lint_repo([config.contracts_path], config).contracts]
+    run = QualityContext()
+    ready = prepare_batch(contracts, config, run, _read_options(config, run))
+    group = [
+        at for at in ready if contracts[at].id in ("shop-01", "shop-02", "shop-03", "shop-04", "shop-09")
+    ]
+    outcomes = [run_quality(contracts[at], config, run, {}, ready[at]) for at in group]
+    assert planned == ["t01", "t03"]  # the batch's plan, then the planted table's own masks
+    failed = [sorted(c.id for c in o.checks if c.status == "failed") for o in outcomes]
+    assert failed[0] == [] and "t03.amount.minimum" in failed[2] and failed[3] == []

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Protocol
 
-from meshguard import forked, progress
+from meshguard import progress
 from meshguard.contracts.load import LoadedContract
 from meshguard.contracts.repo import LintedContract
 from meshguard.policy.stage import PolicyStage
@@ -107,6 +107,8 @@ def check(
 ) -> Iterator[ProductResult]:
     """Each of ``loaded`` linted (``lint``), checked and finished (``finish``: scored), in order:
     the first half here as it comes, the second half from a forked child once it is done."""
+    from meshguard import forked  # only for a large mesh: the hook never forks
+
     half = (len(loaded) + 1) // 2
     pending = forked.start(partial(_second, checker, loaded[half:], lint, finish), _died)
     try:

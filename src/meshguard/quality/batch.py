@@ -23,7 +23,7 @@ database or Spark), a readable non-empty table of at most
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -65,20 +65,41 @@ class BatchTable(Table):
     def value_failures(
         self, norm: Normalised, planned: Any, builtin: Any, pk: Any, skip: Any
     ) -> tuple[dict[str, Any], dict[str, str]]:
-        """:func:`meshguard.quality.streaming.streamed_failures`, each mask counted with the batch."""
+        """:func:`meshguard.quality.streaming.streamed_failures`, each check counted with the
+        batch: the batch's tables plan the same checks (one layout), so the first to ask plans
+        them over the batch and counts them for all; a table plans its own masks only to show
+        the rows that fail."""
+        import polars as pl
+
         from meshguard.quality.streaming import Streamed, parse_failure, value_masks
 
-        batch = self.batch
-        masks, keys, errors = value_masks(self, batch.parse_failure, planned, builtin, pk, skip)
         prefix = f"{self.schema.name}."
-        if keys or not all(sid.startswith(prefix) for sid in masks):  # a composite key: counted here
+        cut = len(prefix)
+        ids = [s.id for specs in planned.values() for s in specs] + [s.id for s in builtin.values()]
+        if pk is not None or not all(i.startswith(prefix) for i in ids):  # a composite key: counted here
             return super().value_failures(norm, planned, builtin, pk, skip)  # type: ignore[no-any-return]
-        got = batch.counts({sid.removeprefix(prefix): m for sid, m in masks.items()})
+        key = (
+            tuple(i[cut:] for i in ids),
+            tuple(planned),
+            tuple(builtin),
+            tuple(sorted(s[cut:] if s.startswith(prefix) else s for s in skip)),
+        )
+        batch = self.batch
+        got = batch.counted(
+            key, lambda: value_masks(self, batch.parse_failure, planned, builtin, pk, skip), cut
+        )
         if got is None:
             return super().value_failures(norm, planned, builtin, pk, skip)  # type: ignore[no-any-return]
-        own, _, _ = value_masks(self, parse_failure(norm), planned, builtin, pk, skip)
-        counted = got[self.index]
-        return {sid: Streamed(counted[sid.removeprefix(prefix)], m) for sid, m in own.items()}, errors
+        counts, errors = got
+        mine = counts[self.index]
+        own = (
+            value_masks(self, parse_failure(norm), planned, builtin, pk, skip)[0]
+            if any(mine.values())
+            else {}
+        )
+        none = pl.lit(False)  # the mask of a check no row fails: never asked for its rows
+        streamed = {prefix + sid: Streamed(n, own.get(prefix + sid, none)) for sid, n in mine.items()}
+        return streamed, {prefix + sid: why for sid, why in errors.items()}
 
 
 class _Batch:
@@ -88,6 +109,24 @@ class _Batch:
     def __init__(self, typed: pl.DataFrame, failures: Mapping[str, Any], spans: Sequence[tuple[int, int]]):
         self.typed, self.failures, self.spans = typed, failures, spans
         self._done: dict[tuple[str, ...], list[dict[str, int]] | None] = {}
+        self._plans: dict[Hashable, tuple[list[dict[str, int]], dict[str, str]] | None] = {}
+
+    def counted(
+        self,
+        key: Hashable,
+        plan: Callable[[], tuple[dict[str, Any], dict[str, Any], dict[str, str]]],
+        cut: int,
+    ) -> tuple[list[dict[str, int]], dict[str, str]] | None:
+        """Per table, each planned check's failing rows, and the checks that cannot run (their
+        ids without the table's ``cut`` characters of prefix): ``plan`` (the masks over the
+        batch) runs for the first table that asks with ``key``; None: count them per table."""
+        if key not in self._plans:
+            self._plans[key] = None
+            masks, keys, errors = plan()
+            found = None if keys else self.counts({sid[cut:]: m for sid, m in masks.items()})
+            if found is not None:
+                self._plans[key] = (found, {sid[cut:]: why for sid, why in errors.items()})
+        return self._plans[key]
 
     def counts(self, masks: Mapping[str, pl.Expr]) -> list[dict[str, int]] | None:
         """Per table, the rows each mask holds (masks over a table's own columns, its parse
@@ -146,7 +185,8 @@ def prepare_batch(
     opened = [_open(at, contract, config, run, read_opts) for at, contract in enumerate(contracts)]
     groups: dict[Hashable, list[_Read]] = defaultdict(list)
     for got in _collected([o for o in opened if o is not None]):
-        if 0 < got.frame.height <= EXACT_DISTINCT_ROWS:
+        # a table with a column named as the batch's product column is checked alone
+        if 0 < got.frame.height <= EXACT_DISTINCT_ROWS and PRODUCT not in got.frame.columns:
             groups[_layout(got)].append(got)
     out: dict[int, dict[str, Prepared]] = {}
     for group in groups.values():

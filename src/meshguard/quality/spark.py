@@ -36,12 +36,14 @@ from meshguard.quality.spark_jobs import (
     ROW,
     SparkQueryError,
     aggregate,
+    bucket_of,
     empty_frame,
     failing_count,
     first_failing,
     head_values,
     quoted,
     run,
+    shared_buckets,
     to_polars,
 )
 from meshguard.quality.spark_profile import plan_library, spark_profile
@@ -57,6 +59,8 @@ Mask = Any
 ROWS = "__rows"
 #: fewer rows sharing a key than this: the double sum counting their keys is exact once rounded
 EXACT_SUM_ROWS = 2**26
+#: more ranges of an integer key holding a shared value than this: the per-key job reads every row
+SHARED_RANGES = 4096
 
 _SPARK_TYPES = {"Int64": "bigint", "Float64": "double", "String": "string", "Boolean": "boolean"}
 
@@ -193,25 +197,48 @@ class SparkTable(Table):
         return self.count(mask), mask
 
     def duplicates(self, columns: list[str], *, skip_nulls: bool) -> Duplicates:
-        """One job: the rows sharing a key (a window per key: Spark sorts the rows by key instead
-        of building a hash table of every key twice, partial and final, as a ``groupBy`` does),
-        their count, the count of keys, and the keys of the first duplicated rows in data order
-        (their mask is a column mask, so their samples join the samples job).
+        """The rows sharing a key, their count, the count of keys, and the keys of the first
+        duplicated rows in data order (their mask is a column mask, so their samples join the
+        samples job).
 
-        The window counts the rows of each key and nothing else (a second function per key, the
-        first row number, cost about 15 % more CPU at 5M keys); the keys are counted from the
-        shared rows: a key of ``n`` rows adds ``1/n`` to a sum, exact once rounded while fewer
-        than :data:`EXACT_SUM_ROWS` rows share a key (a double sum of ``k`` terms errs by less
-        than ``k² × 2⁻⁵³``); beyond, one more job counts the distinct keys."""
-        from pyspark.sql import Window
+        An integer key is first checked by :func:`shared_buckets` (one cheap aggregation of a
+        64-value bitmap per range of the key): with no range holding a value twice, no row shares
+        a key and nothing more runs; else the per-key job below reads only the rows of those
+        ranges (every range, past :data:`SHARED_RANGES` of them). Other keys go to it directly.
+
+        The per-key job: a window per key (Spark sorts the rows by key instead of building a
+        hash table of every key twice, partial and final, as a ``groupBy`` does) counting the
+        rows of each key and nothing else; the keys are counted from the shared rows: a key of
+        ``n`` rows adds ``1/n`` to a sum, exact once rounded while fewer than
+        :data:`EXACT_SUM_ROWS` rows share a key (a double sum of ``k`` terms errs by less than
+        ``k² × 2⁻⁵³``); beyond, one more job counts the distinct keys."""
         from pyspark.sql import functions as F
 
         keep = F.lit(True)
         for c in columns:
             keep = keep & F.col(quoted(c)).isNotNull() if skip_nulls else keep
+        scope = keep
+        if len(columns) == 1 and self.dtype(columns[0]).is_integer():
+            ranges = shared_buckets(self.df.filter(keep), columns[0], SHARED_RANGES)
+            if ranges == []:
+                return Duplicates(0, 0, F.lit(False))
+            if ranges is not None:
+                bucket = bucket_of(columns[0])
+                within = bucket.isin([b for b in ranges if b is not None])
+                if None in ranges:
+                    within = within | F.col(quoted(columns[0])).isNull()
+                scope = keep & within
+        return self._shared(columns, keep, scope)
+
+    def _shared(self, columns: list[str], keep: Any, scope: Any) -> Duplicates:
+        """The per-key job of :meth:`duplicates` over the rows where ``scope`` holds (``keep``:
+        the rows whose key counts)."""
+        from pyspark.sql import Window
+        from pyspark.sql import functions as F
+
         same = Window.partitionBy(*[quoted(c) for c in columns])
         shared = (
-            self.df.filter(keep)
+            self.df.filter(scope)
             .select(
                 *[quoted(c) for c in columns],
                 F.col(ROW),

@@ -1,0 +1,142 @@
+"""Uniqueness on Spark: an integer key is first checked by a bitmap per 64-value range of the
+key (:func:`meshguard.quality.spark_jobs.shared_buckets`); only the ranges holding a value twice
+go to the per-key job. The results are the polars path's, exactly.
+
+Marked ``spark`` (run by scripts/test.sh in .venv-spark); one Spark session per process.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from meshguard.config import load_config
+from meshguard.contracts.load import load_contract
+from meshguard.quality.stage import run_quality
+from meshguard.stages import QualityContext
+
+pytestmark = pytest.mark.spark
+
+CONF = (
+    'contracts: {dir: contracts}\nspark:\n  master: local[2]\n  conf: {spark.sql.shuffle.partitions: "1"}\n'
+)
+
+CONTRACT = """\
+apiVersion: v3.1.0
+kind: DataContract
+id: keys
+name: keys
+version: 1.0.0
+status: active
+team: {name: data}
+servers:
+  - {server: s, type: KIND, path: keys.parquet, format: parquet}
+schema:
+  - name: keys
+    properties:
+      - {name: id, logicalType: integer, unique: true}
+      - name: code
+        logicalType: integer
+        quality:
+          - {metric: duplicateValues, mustBe: 0}
+      - {name: label, logicalType: string, unique: true}
+"""
+
+FAR = 2**62
+#: ids: 64 and 65 share a range with 65's three rows, -70 twice (a negative range), a far key
+#: twice beside its neighbour, two nulls (a shared null key); codes: a pair, nulls (skipped)
+IDS = [*range(60), 64, 65, 65, 65, 66, -70, -70, -1, FAR, FAR, FAR + 1, None, None, 200]
+CODES = [*range(1000, 1060), 7, 7, None, None, *range(2000, 2000 + len(IDS) - 64)]
+
+
+def _repo(root: Path, kind: str, ids: list[int | None], codes: list[int | None]) -> Path:
+    import polars as pl
+
+    (root / "contracts").mkdir(parents=True)
+    (root / "meshguard.yaml").write_text(CONF, encoding="utf-8")
+    (root / "contracts" / "keys.odcs.yaml").write_text(CONTRACT.replace("KIND", kind), encoding="utf-8")
+    labels = [f"l{i % (len(ids) - 3)}" for i in range(len(ids))]  # strings: the per-key job alone
+    frame = pl.DataFrame({"id": ids, "code": codes, "label": labels}, schema_overrides={"id": pl.Int64})
+    frame.write_parquet(root / "keys.parquet")
+    return root
+
+
+def _outcome(root: Path) -> str:
+    config = load_config(root)
+    contract = load_contract(root / "contracts" / "keys.odcs.yaml", root, config.sensitivity).contract
+    out = run_quality(contract, config, QualityContext(profile=True), {})
+    data = dict(out.data or {})
+    data.pop("source", None)
+    return json.dumps(
+        {"checks": [c.to_dict() for c in out.checks], "data": data}, sort_keys=True, default=str
+    )
+
+
+def _both(tmp_path: Path, ids: list[int | None], codes: list[int | None]) -> tuple[str, str]:
+    polars_side = _outcome(_repo(tmp_path / "polars", "local", ids, codes))
+    return polars_side, _outcome(_repo(tmp_path / "spark", "spark", ids, codes))
+
+
+@pytest.mark.parametrize("ranges", [4096, 0], ids=["shared-ranges", "every-row"])
+def test_integer_keys_sharing_a_value_found_as_on_polars(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ranges: int
+) -> None:
+    """Shared values within a range beside distinct ones, negative and far keys, two null keys,
+    a duplicateValues metric that skips nulls: the counts and samples of the polars path, whether
+    the per-key job reads the flagged ranges or (past SHARED_RANGES) every row."""
+    import meshguard.quality.spark as spark_backend
+
+    monkeypatch.setattr(spark_backend, "SHARED_RANGES", ranges)
+    polars_side, spark_side = _both(tmp_path, IDS, CODES)
+    checks = {c["id"]: c for c in json.loads(spark_side)["checks"]}
+    # rows sharing an id: 65 ×3, -70 ×2, FAR ×2, null ×2; a code: 7 ×2 (its nulls skipped)
+    assert (checks["keys.id.unique"]["status"], checks["keys.id.unique"]["failing_rows"]) == ("failed", 9)
+    assert checks["keys.code.duplicateValues.0"]["status"] == "failed"
+    assert spark_side == polars_side
+
+
+def test_a_unique_integer_key_runs_no_per_key_job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No range of the key holds a value twice: the bitmap pass decides, the per-key job (a
+    window over every row) does not run for it; a string key still goes to the per-key job."""
+    import meshguard.quality.spark as spark_backend
+
+    per_key: list[list[str]] = []
+    real = spark_backend.SparkTable._shared
+
+    def shared(self: Any, columns: list[str], keep: Any, scope: Any) -> Any:
+        per_key.append(columns)
+        return real(self, columns, keep, scope)
+
+    monkeypatch.setattr(spark_backend.SparkTable, "_shared", shared)
+    ids: list[int | None] = [*range(-5, 100), 5000]
+    codes: list[int | None] = [*range(len(ids) - 2), None, None]
+    polars_side, spark_side = _both(tmp_path, ids, codes)
+    assert spark_side == polars_side
+    assert per_key == [["label"]], per_key
+
+
+@pytest.mark.parametrize(
+    ("keys", "limit", "expected"),
+    [
+        ([0, 1, 2, 63, 64, 127], 10, []),  # two full ranges, nothing shared
+        ([0, 63, 63, 64, 200, 200, 201], 10, [0, 3]),
+        ([-1, -1, -64, -65], 10, [-1]),  # negative keys: arithmetic shift, low bits
+        ([None, 5, 6], 10, []),  # one null key is not shared
+        ([None, None, 5], 10, [None]),  # two are
+        ([FAR, FAR, FAR + 1], 10, [FAR >> 6]),
+        ([0, 0, 64, 64, 128, 128], 2, None),  # more ranges than the limit
+        ([0, 0, 64, 64], 2, [0, 1]),
+    ],
+)
+def test_shared_buckets_names_exactly_the_ranges_holding_a_value_twice(
+    keys: list[int | None], limit: int, expected: list[int | None] | None
+) -> None:
+    from meshguard.quality.spark_jobs import shared_buckets
+    from meshguard.sources.spark import session
+
+    spark = session({"master": "local[2]"})
+    df = spark.createDataFrame([(k,) for k in keys], "k bigint")
+    assert shared_buckets(df, "k", limit) == expected
