@@ -318,22 +318,35 @@ def test_failing_report_writer_is_one_clear_line(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- vanishing data
 
 
-def test_sample_file_deleted_mid_run(tmp_path: Path) -> None:
+@pytest.mark.parametrize("batch", [False, True], ids=["alone", "batched"])
+def test_sample_file_deleted_mid_run(tmp_path: Path, batch: bool) -> None:
+    """The second product's sample file goes when that product starts (after the first product
+    was checked alone; before the batch reads it with ``data.batch``): its data check errors
+    ("not found"), the first product is checked as usual."""
+    from dataclasses import replace
+
     from meshguard import pipeline
     from meshguard.config import load_config
+    from meshguard.progress import Step
     from meshguard.stages import RunOptions
     from quality_repo import make_repo as quality_repo
 
     root = quality_repo(tmp_path)
     config = load_config(root)
+    config = replace(config, data=replace(config.data, batch=batch))
+    started: list[str] = []
 
-    def vanish(done: int, total: int) -> None:
-        for f in (root / "data").iterdir():
-            f.unlink(missing_ok=True)
+    def vanish(step: Step) -> None:
+        if step.product and step.product not in started:  # "": a step of the whole run
+            started.append(step.product)
+            if len(started) == 2:  # files are named after their product (data/orders.csv)
+                (root / "data" / f"{step.product}.csv").unlink()
 
-    mesh = pipeline.run(config, [config.contracts_path], RunOptions(with_policy=False, progress=vanish))
+    mesh = pipeline.run(config, [config.contracts_path], RunOptions(with_policy=False, steps=vanish))
     first, second = mesh.products
+    assert [first.id, second.id] == started
     assert any(c.status == "passed" for c in first.checks)
+    assert not [c for c in first.checks if c.id.endswith(".data")]
     data = [c for c in second.checks if c.id.endswith(".data")]
     assert data and data[0].status == "errored" and "not found" in data[0].message
     assert second.verdict in ("fail", "error")

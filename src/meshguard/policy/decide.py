@@ -20,6 +20,9 @@ from meshguard.policy.waivers import WaiverSet
 from meshguard.results.model import CheckResult, Finding, Location, Severity, Stage, Status, Waiver
 from meshguard.stages import PolicyOutcome
 
+#: the keys of a finding object that are not its details
+_NOT_DETAILS = frozenset(("msg", "field", "pointer", "message"))
+
 
 def _normalise(raw: Any) -> dict[str, Any]:
     """A finding is a string or an object ``{msg, field?, pointer?, …}``."""
@@ -59,6 +62,8 @@ class DecisionMap:
         self._scope: dict[str, dict[str, Any]] = {}
         #: per rule: its id and its pack (a property and a string test each, once per rule, not per product)
         self._id: dict[str, tuple[str, str]] = {}
+        #: per rule: what each of its findings carries alike (see :meth:`_finding`)
+        self._per_finding: dict[str, tuple[str, tuple[str, str], tuple[str, str], str | None]] = {}
         #: per rule: its check when it has no finding (see :meth:`_passed`)
         self._passing: dict[str, CheckResult] = {}
         #: the keys of an answer deciding every rule (and no other): sorted once
@@ -97,7 +102,7 @@ class DecisionMap:
                 )
                 continue
             findings = [
-                self._finding(contract, rule, severity, _normalise(raw), common) for raw in raw_findings or ()
+                self._finding(contract, key, severity, _normalise(raw), common) for raw in raw_findings or ()
             ]
             findings.sort(key=lambda f: (f.field or "", f.message))
             outcome.findings.extend(findings)
@@ -162,14 +167,19 @@ class DecisionMap:
                 )
             self._scope[key] = scope
             self._id[key] = (rule.id, pack_of(rule.path))
+            rule_key = f"{rule.package}.{rule.name}"
+            article = str(rule.custom["article"]) if rule.custom.get("article") else None
+            self._per_finding[key] = (rule.id, (rule.id, rule_key), (rule_key, pack_of(rule.path)), article)
             static = self._static[key] = (rule, severity, common)
         return static
 
     def _finding(
-        self, contract: Contract, rule: RuleInfo, severity: str, item: dict[str, Any], common: dict[str, Any]
+        self, contract: Contract, key: str, severity: str, item: dict[str, Any], common: dict[str, Any]
     ) -> Finding:
+        """One violation of the rule ``key`` as a finding: its field's location, its waiver; the
+        rule's id, key, pack and article are read once per rule (:attr:`_per_finding`)."""
+        rule_id, ids, tail, article = self._per_finding[key]
         field_ = item.get("field") if isinstance(item.get("field"), str) else None
-        location = Location(contract.path)
         pointer: tuple[str | int, ...] | None = None
         if field_:
             schema, _, path = field_.partition(".")
@@ -184,21 +194,21 @@ class DecisionMap:
             pointer = ("schema",)  # a column the contract does not declare belongs in its schema
         if pointer is not None:
             pos = contract.lines.locate(pointer)
-            ptr = "".join(f"/{p}" for p in pointer)
+            ptr = "/" + "/".join(map(str, pointer)) if pointer else ""
             location = Location(contract.path, pos[0] if pos else None, pos[1] if pos else None, ptr)
-        ids = (rule.id, f"{rule.package}.{rule.name}")
+        else:
+            location = Location(contract.path)
         waiver: Waiver | None = self.waivers.match(ids, contract.id, field_)
         if waiver is not None:
             status = Status.WAIVED
         else:
             status = Status.FAILED if severity == Severity.ERROR else Status.WARNED
-        details = {k: v for k, v in item.items() if k not in ("msg", "field", "pointer", "message")}
-        details["rule"] = f"{rule.package}.{rule.name}"
-        details["pack"] = pack_of(rule.path)
-        if rule.custom.get("article"):
-            details.setdefault("article", str(rule.custom["article"]))
+        details = {k: v for k, v in item.items() if k not in _NOT_DETAILS}
+        details["rule"], details["pack"] = tail
+        if article is not None:
+            details.setdefault("article", article)  # a finding's own article wins
         return Finding(
-            rule_id=rule.id,
+            rule_id=rule_id,
             stage=Stage.POLICY,
             severity=severity,
             message=item["msg"],
