@@ -10,7 +10,9 @@ number of jobs per table (:mod:`meshguard.quality.spark_jobs`):
 2. one ``agg``: the row count, every value check (pandera's checks as Spark column
    expressions, same null semantics) and the library metrics (nullValues, missingValues,
    invalidValues);
-3. one job per uniqueness key (primary key, ``unique``, duplicateValues): a window per key;
+3. per uniqueness key (primary key, ``unique``, duplicateValues): for a whole-number key, one
+   aggregation of a bitmap per 64-value range of the key, then (only if a range holds a value
+   twice) a window per key over those ranges; for other keys, a window per key;
 4. one bounded job for the failing samples of every failed check (the first rows of each
    in data order, masked as everywhere).
 
