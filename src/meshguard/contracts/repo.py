@@ -67,6 +67,13 @@ def load_all(
     return loaded, errors
 
 
+def names_whole_repo(config: Config, paths: Sequence[Path]) -> bool:
+    """Whether ``paths`` name the whole contracts folder (or there is none): then the named
+    contracts are every contract the cross-contract rules may read."""
+    repo_dir = config.contracts_path
+    return not repo_dir.is_dir() or all(p.resolve() == repo_dir.resolve() for p in paths)
+
+
 def repo_context(
     config: Config,
     loaded: Sequence[LoadedContract],
@@ -78,9 +85,8 @@ def repo_context(
     repository = repository or ContractRepository(config)
     contracts = [lc.contract for lc in loaded]
     named = {Path(c.path).as_posix() for c in contracts}
-    repo_dir = config.contracts_path
     others: list[Path] = []
-    if repo_dir.is_dir() and not all(p.resolve() == repo_dir.resolve() for p in paths):
+    if not names_whole_repo(config, paths):
         split = repository.split()
         named_files = {p.resolve() for p in paths}
         for f in split.current:
