@@ -396,6 +396,7 @@ def run(
                 mesh.products.append(product)
                 if options.progress is not None:
                     options.progress(len(mesh.products), len(loaded))
+            repository.remember()  # what the lint learnt about the repo's files, for the next run
         finally:
             if pool is not None:
                 pool.close()
