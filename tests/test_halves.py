@@ -32,6 +32,10 @@ def _checked(repo: Path, jobs: int, log: Path) -> dict[str, Any]:
     mesh = meshguard.check(
         repo, options=meshguard.CheckOptions(jobs=jobs, with_data=False, decision_log=log, now=NOW)
     ).to_dict()
+    return _normalised(mesh, log)
+
+
+def _normalised(mesh: dict[str, Any], log: Path) -> dict[str, Any]:
     for key in ("run_id", "summary"):
         mesh.pop(key)
     for p in mesh["products"]:
@@ -105,16 +109,27 @@ def test_a_small_mesh_or_one_job_stays_in_one_process(repo: Path, monkeypatch: p
         raise AssertionError("split")
 
     monkeypatch.setattr(halves, "check", never)
+    monkeypatch.setattr(halves, "check_repo", never)
     meshguard.check(repo, options=meshguard.CheckOptions(jobs=1, with_data=False))
     monkeypatch.setattr(halves, "SPLIT_FROM", 10**6)
     meshguard.check(repo, options=meshguard.CheckOptions(jobs=2, with_data=False))
 
 
-def test_a_half_that_dies_is_one_clear_error(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("part", ["_second", "_checked"])
+def test_a_half_that_dies_is_one_clear_error(repo: Path, monkeypatch: pytest.MonkeyPatch, part: str) -> None:
+    """The child that loads its half, or (every contract needed whole) the one that checks it."""
+
     def killed(*args: Any) -> Any:
         os.kill(os.getpid(), signal.SIGKILL)
 
-    monkeypatch.setattr(halves, "_second", killed)
+    if part == "_checked":
+        _contract(
+            repo / "contracts" / "zz.odcs.yaml",
+            "zz",
+            "zz",
+            ["ecommerce/customers.odcs.yaml#/schema/customers/properties/customer_id"],
+        )
+    monkeypatch.setattr(halves, part, killed)
     with pytest.raises(RuntimeError, match=r"second half stopped before it finished \(exit status -9\)"):
         meshguard.check(repo, options=meshguard.CheckOptions(jobs=2, with_data=False))
 
@@ -128,3 +143,123 @@ def test_a_halfs_error_is_raised_here(repo: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(halves, "_second", failing)
     with pytest.raises(EngineUnavailable, match="the engine stopped"):
         meshguard.check(repo, options=meshguard.CheckOptions(jobs=2, with_data=False))
+
+
+SMALL = """apiVersion: v3.1.0
+kind: DataContract
+id: {id}
+version: {version}
+status: active
+domain: extra
+schema:
+  - name: {table}
+    properties:
+      - name: id
+        logicalType: integer
+        relationships:
+{targets}"""
+
+
+def _contract(path: Path, id: str, table: str, targets: list[str], version: str = "1.0.0") -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = "".join(f"          - to: {t}\n" for t in targets)
+    path.write_text(SMALL.format(id=id, table=table, targets=lines, version=version))
+
+
+@pytest.fixture
+def crossed(repo: Path) -> Path:
+    """The example repo and contracts whose lint needs the other half's: relationships into it
+    (to a property that exists and one that does not), an id the other half has too, an
+    unreadable file and a contract with an older side-by-side version in the second half."""
+    contracts = repo / "contracts"
+    _contract(
+        contracts / "aa" / "ref.odcs.yaml",
+        "patients",
+        "aa_ref",
+        ["patients.patient_id", "encounters.nope", "nowhere.x"],
+    )
+    _contract(
+        contracts / "zz" / "ref.odcs.yaml",
+        "zz-ref",
+        "zz_ref",
+        ["customers.customer_id", "customers.nope", "aa_ref.id"],
+    )
+    (contracts / "zz" / "broken.odcs.yaml").write_text("id: [unclosed\n")
+    for version in ("1.0.0", "1.1.0"):
+        _contract(
+            contracts / "zz" / "versioned" / f"{version}.odcs.yaml", "zz-v", "zz_v", ["aa_ref.id"], version
+        )
+    return repo
+
+
+def test_each_half_loads_its_own_contracts(
+    crossed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from meshguard.contracts.load import LoadedContract
+
+    alone = _checked(crossed, 1, tmp_path / "alone.jsonl")
+
+    def refused(self: Any, protocol: Any) -> Any:
+        raise AssertionError("a loaded contract crossed between the processes")
+
+    # the second half's contracts stay in the child: none is pickled (the fork shares the patch)
+    monkeypatch.setattr(LoadedContract, "__reduce_ex__", refused, raising=False)
+    apart = halves._apart
+    kinds: list[str] = []
+
+    def spied(*args: Any) -> Any:
+        got = apart(*args)
+        kinds.append(type(got).__name__)
+        return got
+
+    monkeypatch.setattr(halves, "_apart", spied)
+    seen: list[tuple[int, int]] = []
+    split = meshguard.check(
+        crossed,
+        options=meshguard.CheckOptions(
+            jobs=2,
+            with_data=False,
+            now=NOW,
+            decision_log=tmp_path / "split.jsonl",
+            progress=lambda done, total: seen.append((done, total)),
+        ),
+    )
+    assert _normalised(split.to_dict(), tmp_path / "split.jsonl") == alone
+    assert kinds == ["Checked"]  # loaded by two processes, each linting and checking its own
+    products = alone["mesh"]["products"]
+    assert seen[-1] == (len(products), len(products)) == (11, 11)  # the broken file is no product
+    found = {(f["rule_id"], f["message"]) for p in products for f in p["findings"]}
+    # what only the other half's outline tells: each side's relationships and the duplicate id
+    assert ("MG017", "relationship target 'encounters.nope': encounters has no property 'nope'") in found
+    assert ("MG017", "relationship target 'customers.nope': customers has no property 'nope'") in found
+    assert ("MG018", "relationship target 'nowhere.x' is not defined in this mesh") in found
+    assert not any(r == "MG018" and ("patients" in m or "aa_ref" in m or "customers" in m) for r, m in found)
+    assert sum(1 for r, _ in found if r == "MG020") >= 1
+    assert any("broken.odcs.yaml" in json.dumps(f) for f in alone["mesh"]["findings"])
+    assert any(p["id"] == "zz-v" and p["previous_version"] == "1.0.0" for p in products)
+
+
+def test_a_file_reference_checks_the_second_half_from_every_contract(
+    crossed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _contract(
+        crossed / "contracts" / "zz" / "file-ref.odcs.yaml",
+        "zz-file",
+        "zz_file",
+        ["ecommerce/customers.odcs.yaml#/schema/customers/properties/nope"],
+    )
+    alone = _checked(crossed, 1, tmp_path / "alone.jsonl")
+    whole = halves.check
+    used: list[int] = []
+
+    def spied(checker: Any, loaded: Any, *args: Any) -> Any:
+        used.append(len(loaded))
+        return whole(checker, loaded, *args)
+
+    monkeypatch.setattr(halves, "check", spied)
+    assert _checked(crossed, 2, tmp_path / "split.jsonl") == alone
+    assert used == [12]  # linted here against every contract, then the second half checked apart
+    found = [
+        f["message"] for p in alone["mesh"]["products"] for f in p["findings"] if f["rule_id"] == "MG017"
+    ]
+    assert any("ecommerce/customers.odcs.yaml#" in m for m in found)

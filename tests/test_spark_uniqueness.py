@@ -1,6 +1,7 @@
-"""Uniqueness on Spark: an integer key is first checked by a bitmap per 64-value range of the
-key (:func:`meshguard.quality.spark_jobs.shared_buckets`); only the ranges holding a value twice
-go to the per-key job. The results are the polars path's, exactly.
+"""Uniqueness on Spark: an integer key is first checked by bitmaps per 64-value range of the
+key (:func:`meshguard.quality.spark_keys.shared_ranges`); when every shared value is held by
+exactly two rows the bitmaps name them (:func:`meshguard.quality.spark_keys.pairs`), else only
+the ranges holding a value twice go to the per-key job. The results are the polars path's, exactly.
 
 Marked ``spark`` (run by scripts/test.sh in .venv-spark); one Spark session per process.
 """
@@ -98,9 +99,8 @@ def test_integer_keys_sharing_a_value_found_as_on_polars(
     assert spark_side == polars_side
 
 
-def test_a_unique_integer_key_runs_no_per_key_job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No range of the key holds a value twice: the bitmap pass decides, the per-key job (a
-    window over every row) does not run for it; a string key still goes to the per-key job."""
+def _per_key_jobs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The key columns of every per-key job (the window) run from now on."""
     import meshguard.quality.spark as spark_backend
 
     per_key: list[list[str]] = []
@@ -111,9 +111,49 @@ def test_a_unique_integer_key_runs_no_per_key_job(tmp_path: Path, monkeypatch: p
         return real(self, columns, keep, scope)
 
     monkeypatch.setattr(spark_backend.SparkTable, "_shared", shared)
+    return per_key
+
+
+def test_a_unique_integer_key_runs_no_per_key_job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No range of the key holds a value twice: the bitmap pass decides, the per-key job (a
+    window over every row) does not run for it; a string key still goes to the per-key job."""
+    per_key = _per_key_jobs(monkeypatch)
     ids: list[int | None] = [*range(-5, 100), 5000]
     codes: list[int | None] = [*range(len(ids) - 2), None, None]
     polars_side, spark_side = _both(tmp_path, ids, codes)
+    assert spark_side == polars_side
+    assert per_key == [["label"]], per_key
+
+
+#: ids: pairs only (two in one range, a negative one, bit 63 of a range, a far key) and three null
+#: keys; codes: a pair beside nulls (skipped)
+PAIRED = [*range(60), 5, 7, -70, -70, 63, 63, FAR, FAR, None, None, None, 200, 7]
+PAIRED_CODES = [*range(1000, 1060), 9, 9, None, None, *range(3000, 3000 + len(PAIRED) - 64)]
+
+
+def test_integer_keys_shared_in_pairs_are_named_by_the_bitmaps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each shared value held by exactly two rows (the null key by three): the bitmaps give the
+    counts and the shared rows, no per-key job runs for an integer key, and the results (counts,
+    samples in data order) are the polars path's."""
+    per_key = _per_key_jobs(monkeypatch)
+    polars_side, spark_side = _both(tmp_path, PAIRED, PAIRED_CODES)
+    checks = {c["id"]: c for c in json.loads(spark_side)["checks"]}
+    # 5, 7, -70, 63, FAR twice each (7: the last row too, so three times), nulls ×3
+    assert checks["keys.id.unique"]["failing_rows"] == 2 * 4 + 3 + 3
+    assert spark_side == polars_side
+    assert per_key == [["id"], ["label"]], per_key  # 7 is held three times: the window, once
+
+
+def test_integer_keys_held_exactly_twice_run_no_per_key_job(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    per_key = _per_key_jobs(monkeypatch)
+    polars_side, spark_side = _both(tmp_path, PAIRED[:-1], PAIRED_CODES[:-1])
+    checks = {c["id"]: c for c in json.loads(spark_side)["checks"]}
+    assert checks["keys.id.unique"]["failing_rows"] == 2 * 5 + 3
+    assert checks["keys.code.duplicateValues.0"]["status"] == "failed"
     assert spark_side == polars_side
     assert per_key == [["label"]], per_key
 
@@ -131,12 +171,37 @@ def test_a_unique_integer_key_runs_no_per_key_job(tmp_path: Path, monkeypatch: p
         ([0, 0, 64, 64], 2, [0, 1]),
     ],
 )
-def test_shared_buckets_names_exactly_the_ranges_holding_a_value_twice(
+def test_shared_ranges_names_exactly_the_ranges_holding_a_value_twice(
     keys: list[int | None], limit: int, expected: list[int | None] | None
 ) -> None:
-    from meshguard.quality.spark_jobs import shared_buckets
+    from meshguard.quality.spark_keys import shared_ranges
     from meshguard.sources.spark import session
 
     spark = session({"master": "local[2]"})
     df = spark.createDataFrame([(k,) for k in keys], "k bigint")
-    assert shared_buckets(df, "k", limit) == expected
+    got = shared_ranges(df, "k", limit)
+    assert (None if got is None else [r.bucket for r in got]) == expected
+
+
+@pytest.mark.parametrize(
+    ("keys", "expected"),
+    [
+        ([0, 0, 63, 63, 5], ([0, 63], 0)),  # place 63: the sign bit of the long
+        ([-70, -70, -1, -1, -2], ([-70, -1], 0)),
+        ([FAR, FAR, 1, 1, None, None, None], ([1, FAR], 3)),
+        ([4, 4, 4], None),  # three rows: not a pair
+        ([4, 4, 4, 4, 9, 9], None),  # four rows: even, but more rows beyond than pairs
+        ([4, 4, 4, 9, 9, 10, 10], None),  # a triple hidden among pairs of its range
+    ],
+)
+def test_pairs_are_named_only_when_every_shared_value_is_held_twice(
+    keys: list[int | None], expected: tuple[list[int], int] | None
+) -> None:
+    from meshguard.quality.spark_keys import pairs, shared_ranges
+    from meshguard.sources.spark import session
+
+    spark = session({"master": "local[2]"})
+    ranges = shared_ranges(spark.createDataFrame([(k,) for k in keys], "k bigint"), "k", 100)
+    assert ranges is not None
+    got = pairs(ranges)
+    assert (None if got is None else (sorted(got.values), got.null_rows)) == expected

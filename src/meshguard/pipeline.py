@@ -311,12 +311,26 @@ def _with_quality(product: ProductResult, quality: QualityOutcome, seconds: floa
     product.timings["quality"] = seconds
 
 
-def _finished(
-    products: Iterable[ProductResult], finish: Callable[[ProductResult], None]
-) -> Iterator[ProductResult]:
-    for product in products:
-        finish(product)
-        yield product
+def _check_here(
+    checker: ProductChecker,
+    paths: Sequence[Path],
+    repository: ContractRepository,
+    pool: WorkerPool | None,
+    finish: Callable[[ProductResult], None],
+) -> halves.Checked:
+    """The contracts named by ``paths`` loaded, linted, checked (by ``pool``'s workers, if any)
+    and finished (``finish``: scored), in order, by this process."""
+    config = checker.config
+    repo, loaded, lint_ctx = load_repo(paths, config, repository=repository)
+    checker.older.update(repo.older)
+    repo.contracts.extend(lint_loaded(lc, lint_ctx, config) for lc in loaded)
+    # the mesh a relationship may point into: read, and shipped to every worker, only when
+    # a product has relationships
+    named = [lc.contract for lc in repo.contracts]
+    if checker.stages.quality is not None and any(c.relationships for c in named):
+        checker.contracts = mesh_contracts(config, named, repository)
+    products = pool.check(checker, repo.contracts) if pool is not None else checker.check_all(repo.contracts)
+    return halves.Checked(halves.finished(products, finish), repo.unreadable, len(loaded))
 
 
 def _start_pool(jobs: int, stages: StageContexts, options: RunOptions) -> WorkerPool | None:
@@ -354,48 +368,30 @@ def run(
         pool = None
         try:
             repository = repository or ContractRepository(config)
+            count = repository.count(paths)
             if options.jobs != 1 and pool_pays(stages, policy):
                 # started before the lint: the workers' imports overlap it
-                pool = _start_pool(effective_jobs(options.jobs, repository.count(paths)), stages, options)
+                pool = _start_pool(effective_jobs(options.jobs, count), stages, options)
             progress.step("", "linting contracts")
-            repo, loaded, lint_ctx = load_repo(paths, config, repository=repository)
-            mesh.findings.extend(_unreadable(e) for e in repo.unreadable)
             # a product is scored as it comes (its score is its own): while the policy engine's
             # process evaluates the next batch, not in a serial pass afterwards
             scored = partial(score_product, rules=rules)
-            lint = partial(lint_loaded, ctx=lint_ctx, config=config)
-            if (
-                pool is None
-                and stages.quality is None
-                and options.jobs != 1
-                and halves.pays(len(loaded), policy is None or policy.batches)
+            checker = ProductChecker(config, stages, {}, {}, policy, with_policy=policy is not None)
+            batches = policy is None or policy.batches
+            if pool is None and halves.pays(
+                count, jobs=options.jobs, with_data=options.with_data, batches=batches
             ):
-                # no data: the second half linted, checked and scored by a forked child meanwhile
-                checker = ProductChecker(
-                    config, stages, {}, repo.older, policy, with_policy=policy is not None
-                )
-                results: Iterable[ProductResult] = halves.check(checker, loaded, lint, scored)
+                # no data: the second half loaded, linted, checked and scored by a forked child meanwhile
+                checked = halves.check_repo(checker, config, paths, repository, scored)
             else:
-                repo.contracts.extend(map(lint, loaded))
-                named = [lc.contract for lc in repo.contracts]
-                # the mesh a relationship may point into: read, and shipped to every worker, only
-                # when a product has relationships
-                related = options.with_data and any(c.relationships for c in named)
-                contracts = mesh_contracts(config, named, repository) if related else {}
-                checker = ProductChecker(
-                    config, stages, contracts, repo.older, policy, with_policy=policy is not None
-                )
-                checked = (
-                    pool.check(checker, repo.contracts)
-                    if pool is not None
-                    else checker.check_all(repo.contracts)
-                )
-                results = _finished(checked, scored)
-            progress.step("", "products", total=len(loaded))
-            for product in results:  # in repo order, whatever the number of jobs
+                checked = _check_here(checker, paths, repository, pool, scored)
+            mesh.findings.extend(_unreadable(e) for e in checked.unreadable)
+            total = checked.count
+            progress.step("", "products", total=total)
+            for product in checked.products:  # in repo order, whatever the number of jobs
                 mesh.products.append(product)
                 if options.progress is not None:
-                    options.progress(len(mesh.products), len(loaded))
+                    options.progress(len(mesh.products), total)
             repository.remember()  # what the lint learnt about the repo's files, for the next run
         finally:
             if pool is not None:

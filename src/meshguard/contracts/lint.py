@@ -74,6 +74,25 @@ class LintContext:
     def id_count(self, cid: str) -> int:
         return self._id_counts[cid]
 
+    def outline(self) -> Outline:
+        """What the cross-contract rules read of these contracts, for linting others elsewhere."""
+        return Outline(Counter(self._id_counts), {k: set(v) for k, v in self._schemas.items()})
+
+    def add(self, other: Outline) -> None:
+        """The ids and schemas of contracts linted elsewhere, counted as if they were here."""
+        self._id_counts.update(other.ids)
+        for name, paths in other.schemas.items():
+            self._schemas.setdefault(name, set()).update(paths)
+
+
+@dataclass
+class Outline:
+    """Contracts as the built-in cross-contract rules see them without a file reference: how
+    often each id occurs, and each schema name (and id) with its property paths (and ids)."""
+
+    ids: Counter[str]
+    schemas: dict[str, set[str]]
+
 
 RULES: list[Rule] = []
 

@@ -68,6 +68,13 @@ def load_all(
     return loaded, errors
 
 
+def names_whole_repo(config: Config, paths: Sequence[Path]) -> bool:
+    """Whether ``paths`` name the whole contracts folder (or there is none): then the named
+    contracts are every contract the cross-contract rules may read."""
+    repo_dir = config.contracts_path
+    return not repo_dir.is_dir() or all(p.resolve() == repo_dir.resolve() for p in paths)
+
+
 def repo_context(
     config: Config,
     loaded: Sequence[LoadedContract],
@@ -79,9 +86,8 @@ def repo_context(
     repository = repository or ContractRepository(config)
     contracts = [lc.contract for lc in loaded]
     named = {Path(c.path).as_posix() for c in contracts}
-    repo_dir = config.contracts_path
     others: list[str] = []
-    if repo_dir.is_dir() and not all(p.resolve() == repo_dir.resolve() for p in paths):
+    if not names_whole_repo(config, paths):
         _, current, older = repository.listing()  # by name: no Path for each of 200 files
         named_files: set[Path] | None = None
         for f in current:

@@ -169,19 +169,24 @@ class ContractRepository:
         from meshguard import forked  # only for a large repo: the hook and lint never fork
 
         half = (len(todo) + 1) // 2
-        self._load_quietly(todo[:1])  # the schemas and validators compiled once, before the fork
-        pending = forked.start(partial(self._load_quietly, todo[half:]), _loader_died)
+        self.load_each(todo[:1])  # the schemas and validators compiled once, before the fork
+        pending = forked.start(partial(self.load_each, todo[half:]), _loader_died)
         try:
-            self._load_quietly(todo[1:half])
+            self.load_each(todo[1:half])
         except BaseException:
             pending.cancel()
             raise
-        for f, got in zip(todo[half:], pending.result(), strict=True):
-            self._validated[f] = got
-            if isinstance(got, LoadedContract):
-                self._parsed.setdefault(f, got.contract)
+        self.keep(todo[half:], pending.result())
 
-    def _load_quietly(self, files: Sequence[Path]) -> list[LoadedContract | ContractError]:
+    def keep(self, files: Sequence[Path], got: Sequence[LoadedContract | ContractError]) -> None:
+        """What another process loaded of ``files`` (:meth:`load_each`), as if loaded here."""
+        for f, one in zip(files, got, strict=True):
+            self._validated[f] = one
+            if isinstance(one, LoadedContract):
+                self._parsed.setdefault(f, one.contract)
+
+    def load_each(self, files: Sequence[Path]) -> list[LoadedContract | ContractError]:
+        """Each of ``files`` loaded (:meth:`load`), or the error that it cannot be."""
         out: list[LoadedContract | ContractError] = []
         for f in files:
             try:

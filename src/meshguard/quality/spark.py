@@ -11,8 +11,9 @@ number of jobs per table (:mod:`meshguard.quality.spark_jobs`):
    expressions, same null semantics) and the library metrics (nullValues, missingValues,
    invalidValues);
 3. per uniqueness key (primary key, ``unique``, duplicateValues): for a whole-number key, one
-   aggregation of a bitmap per 64-value range of the key, then (only if a range holds a value
-   twice) a window per key over those ranges; for other keys, a window per key;
+   aggregation of bitmaps per 64-value range of the key (:mod:`meshguard.quality.spark_keys`),
+   which names the shared values when each is held twice; else (a value held by three rows or
+   more) a window per key over the ranges holding one; for other keys, a window per key;
 4. one bounded job for the failing samples of every failed check (the first rows of each
    in data order, masked as everywhere).
 
@@ -38,16 +39,15 @@ from meshguard.quality.spark_jobs import (
     ROW,
     SparkQueryError,
     aggregate,
-    bucket_of,
     empty_frame,
     failing_count,
     first_failing,
     head_values,
     quoted,
     run,
-    shared_buckets,
     to_polars,
 )
+from meshguard.quality.spark_keys import bucket_of, pairs, shared_ranges
 from meshguard.quality.spark_profile import plan_library, spark_profile
 from meshguard.quality.streaming import Streamed, plan_masks
 from meshguard.quality.types import Normalised, normalise
@@ -63,6 +63,8 @@ ROWS = "__rows"
 EXACT_SUM_ROWS = 2**26
 #: more ranges of an integer key holding a shared value than this: the per-key job reads every row
 SHARED_RANGES = 4096
+#: more shared values of an integer key (each held twice) than this: the per-key job finds them
+PAIRED_VALUES = 4096
 
 _SPARK_TYPES = {"Int64": "bigint", "Float64": "double", "String": "string", "Boolean": "boolean"}
 
@@ -203,10 +205,12 @@ class SparkTable(Table):
         duplicated rows in data order (their mask is a column mask, so their samples join the
         samples job).
 
-        An integer key is first checked by :func:`shared_buckets` (one cheap aggregation of a
-        64-value bitmap per range of the key): with no range holding a value twice, no row shares
-        a key and nothing more runs; else the per-key job below reads only the rows of those
-        ranges (every range, past :data:`SHARED_RANGES` of them). Other keys go to it directly.
+        An integer key is first checked by :func:`shared_ranges` (one cheap aggregation of
+        64-value bitmaps per range of the key): with no range holding a value twice, no row shares
+        a key and nothing more runs; when each shared value is held by exactly two rows (which the
+        bitmaps prove, :func:`meshguard.quality.spark_keys.pairs`), they name the values and nothing
+        more runs either; else the per-key job below reads only the rows of those ranges (every
+        range, past :data:`SHARED_RANGES` of them). Other keys go to it directly.
 
         The per-key job: a window per key (Spark sorts the rows by key instead of building a
         hash table of every key twice, partial and final, as a ``groupBy`` does) counting the
@@ -221,13 +225,20 @@ class SparkTable(Table):
             keep = keep & F.col(quoted(c)).isNotNull() if skip_nulls else keep
         scope = keep
         if len(columns) == 1 and self.dtype(columns[0]).is_integer():
-            ranges = shared_buckets(self.df.filter(keep), columns[0], SHARED_RANGES)
+            ranges = shared_ranges(self.df.filter(keep), columns[0], SHARED_RANGES)
             if ranges == []:
                 return Duplicates(0, 0, F.lit(False))
+            found = pairs(ranges) if ranges is not None else None
+            if found is not None and len(found.values) <= PAIRED_VALUES:
+                # the shared rows are the rows holding these values: the samples job's mask
+                column = F.col(quoted(columns[0]))
+                held = column.isin(found.values) if found.values else F.lit(False)
+                held = held | column.isNull() if found.null_rows else held
+                return Duplicates(found.rows, found.rows - found.keys, held & keep)
             if ranges is not None:
                 bucket = bucket_of(columns[0])
-                within = bucket.isin([b for b in ranges if b is not None])
-                if None in ranges:
+                within = bucket.isin([r.bucket for r in ranges if r.bucket is not None])
+                if any(r.bucket is None for r in ranges):
                     within = within | F.col(quoted(columns[0])).isNull()
                 scope = keep & within
         return self._shared(columns, keep, scope)

@@ -6,8 +6,6 @@ values for the personal-data detectors, the one aggregation, and the bounded sam
   rows (a mostly-null column asks for more);
 - :func:`aggregate`: every count of the table (row count, each check's failing rows, the
   profile's nulls, min and max) in one ``agg``;
-- :func:`shared_buckets`: which 64-value ranges of an integer key hold a value twice (one
-  grouped aggregation of a 64-bit bitmap per range: a cheap first pass of the uniqueness check);
 - :func:`first_failing`: the first ``n`` failing rows of every failed check in one job: the
   rows failing any check, one row per (check, row), ranked per check in data order and cut at
   ``n`` (Spark keeps only the first ``n`` per check and partition before the shuffle).
@@ -30,8 +28,6 @@ if TYPE_CHECKING:
 ROW = "__meshguard_row"
 CHECK = "__meshguard_check"
 RANK = "__meshguard_rank"
-#: the bits of an integer key that pick its place in its range's bitmap (a long: 64 values)
-BUCKET_BITS = 6
 #: how many times :func:`head_values` widens its read before reading a column on its own
 _WIDEN = 3
 
@@ -101,34 +97,6 @@ def failing_count(mask: Any) -> Any:
     from pyspark.sql import functions as F
 
     return F.count(F.when(mask, F.lit(1)))
-
-
-def bucket_of(column: str) -> Any:
-    """The 64-value range of an integer key (``key >> 6``: key = range × 64 + place, one to one)."""
-    from pyspark.sql import functions as F
-
-    return F.shiftright(F.col(quoted(column)).cast("bigint"), BUCKET_BITS)
-
-
-def shared_buckets(df: Any, column: str, limit: int) -> list[int | None] | None:
-    """The ranges (:func:`bucket_of`; ``None``: the null key) where two rows of ``df`` hold
-    the same value of the integer ``column``; ``None`` if more than ``limit`` do.
-
-    One grouped aggregation over the key alone: per range, the row count and the bitwise or
-    of ``1 << (key & 63)``, a bitmap of the values present; a range holds a value twice
-    exactly when it has more rows than bits set (two null keys: more than one row in the null
-    range). Dense keys (ids) make 64 times fewer groups than rows, so this costs a fraction of
-    grouping by the key; the rows sharing a key are then found among these ranges only."""
-    from pyspark.sql import functions as F
-
-    low = F.col(quoted(column)).cast("bigint").bitwiseAND(F.lit(63)).cast("int")
-    place = F.call_function("shiftleft", F.lit(1).cast("bigint"), low)
-    ranges = df.groupBy(bucket_of(column).alias("b")).agg(
-        F.count(F.lit(1)).alias("n"), F.bit_or(place).alias("m")
-    )
-    shared = ranges.filter(F.col("n") > F.coalesce(F.bit_count("m").cast("bigint"), F.lit(1)))
-    rows = run(shared.select("b").limit(limit + 1).collect)
-    return None if len(rows) > limit else sorted((r[0] for r in rows), key=lambda b: (b is None, b))
 
 
 def head_values(df: Any, columns: Sequence[str], *, ordered: bool) -> dict[str, list[str]]:
