@@ -234,3 +234,51 @@ def test_the_templates_are_compiled_once_for_both_processes(
     names = [line.split()[1] for line in log.read_text().splitlines()]
     assert "product.html.j2" in names and "index.html.j2" in names
     assert len(names) == len(set(names)), names
+
+
+@pytest.mark.parametrize("kernel", [True, False])
+def test_stdout_rendered_beside_the_site_is_what_is_printed_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kernel: bool
+) -> None:
+    """A real descriptor: the document is rendered into a temporary file while the child writes
+    pages and copied after the site (by the kernel; by Python where ``sendfile`` refuses)."""
+    mesh = build_mesh()
+    expected = io.StringIO()
+    publish(mesh, CTX, stdout_format="json", reports_dir=tmp_path / "a", stream=expected)
+    copied: list[int] = []
+    sendfile = os.sendfile
+
+    def counted(out: int, in_: int, offset: int, count: int) -> int:
+        if not kernel:
+            raise OSError(22, "Invalid argument")
+        copied.append(count)
+        return sendfile(out, in_, offset, count)
+
+    monkeypatch.setattr(os, "sendfile", counted)
+    with (tmp_path / "out.json").open("w", encoding="utf-8") as fh:
+        fh.write("before\n")  # what the stream held is kept, the document after it
+        publish(
+            mesh,
+            CTX,
+            stdout_format="json",
+            outputs=[OutputSpec("junit", tmp_path / "r.xml")],
+            reports_dir=tmp_path / "b",
+            stream=fh,
+        )
+    assert (tmp_path / "out.json").read_bytes() == b"before\n" + expected.getvalue().encode()
+    assert sum(copied) == (len(expected.getvalue().encode()) if kernel else 0)
+
+
+def test_the_sites_error_leaves_a_real_stdout_empty(tmp_path: Path) -> None:
+    blocked = tmp_path / "site"
+    blocked.write_text("a file where the reports folder should be")
+    with (tmp_path / "out.txt").open("w", encoding="utf-8") as fh, pytest.raises(OutputUnavailable):
+        publish(
+            build_mesh(),
+            CTX,
+            stdout_format="json",
+            outputs=[OutputSpec("junit", tmp_path / "r.xml")],
+            reports_dir=blocked,
+            stream=fh,
+        )
+    assert (tmp_path / "out.txt").read_text() == ""

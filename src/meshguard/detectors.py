@@ -35,6 +35,12 @@ from meshguard import plugins
 from meshguard.errors import UsageError
 
 SAMPLE = 1000
+#: the characters ``str.strip()`` removes (``str.isspace``), for an engine told them explicitly
+#: (polars' own whitespace is Unicode's, another set): tests/test_batch_detect.py computes it again
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 #: default share of sampled values that must match a kind for the column to be flagged
 MIN_FRACTION = 0.05
 THRESHOLD = MIN_FRACTION  # the name older callers use

@@ -7,13 +7,15 @@ written atomically (temporary file + rename), so a reader never sees half a repo
 from __future__ import annotations
 
 import contextlib
+import errno
+import io
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import IO, TYPE_CHECKING, TextIO
 
 from meshguard import gcpause
 from meshguard.errors import MeshguardError, OutputUnavailable, UsageError
@@ -171,6 +173,50 @@ def _unfinished(folder: Path, exc: BaseException) -> None:
         exc.hint = f"{exc.hint}; {note}" if exc.hint else note
 
 
+def _held(stream: TextIO) -> IO[bytes] | None:
+    """A temporary file for the stdout document, rendered while the site's child writes pages
+    (then the kernel copies it to ``stream``: :func:`_copy`), when ``stream`` is a file
+    descriptor with an encoding; else None (it is rendered to ``stream`` after the site)."""
+    if not hasattr(os, "sendfile") or not getattr(stream, "encoding", None) or not hasattr(stream, "buffer"):
+        return None
+    try:
+        stream.fileno()
+    except (OSError, ValueError):  # io.UnsupportedOperation is both
+        return None
+    import tempfile
+
+    return tempfile.TemporaryFile()
+
+
+def _render_held(held: IO[bytes], pieces: Iterable[str], stream: TextIO) -> None:
+    """``pieces`` into ``held``, encoded as ``stream`` encodes them (no newline translation:
+    a POSIX stream has none)."""
+    text = io.TextIOWrapper(held, encoding=stream.encoding, errors=stream.errors, newline="")
+    for piece in pieces:
+        text.write(piece)
+    text.flush()
+    text.detach()
+
+
+def _copy(held: IO[bytes], stream: TextIO) -> None:
+    """``held``'s bytes after what ``stream`` has written: copied by the kernel (``sendfile``),
+    by Python where the descriptor does not take it (an appending file on an old kernel)."""
+    stream.flush()
+    size, offset = held.seek(0, os.SEEK_END), 0
+    try:
+        while offset < size and (sent := os.sendfile(stream.fileno(), held.fileno(), offset, size - offset)):
+            offset += sent
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EAGAIN):
+            raise
+    if offset < size:
+        held.seek(offset)
+        buffer = stream.buffer
+        while chunk := held.read(1 << 20):
+            buffer.write(chunk)
+        buffer.flush()
+
+
 @gcpause.paused()  # rendering makes rows, not cycles: see meshguard.gcpause
 def publish(
     mesh: MeshResult,
@@ -199,9 +245,13 @@ def publish(
     others: list[Path] = []
     mine: list[Path] = []
     taken: list[int] = []  # the product pages this process took to write
+    # the stdout document rendered here while the child writes pages, printed after the site
+    held = _held(stream) if pending is not None and stdout_format else None
     try:
         for out in outputs:
             others += formats.write_report(formats.get(out.format), mesh, plain, out.path)
+        if held is not None and stdout_format:
+            _render_held(held, formats.get(stdout_format).chunks(mesh, ctx), stream)
         if shared is not None and reports_dir is not None:
             from meshguard.report.formats.html import HtmlReporter
 
@@ -211,6 +261,8 @@ def publish(
                 html.product_pages(mesh, ctx, _noted(shared.take(), taken)), reports_dir
             )
     except BaseException as exc:
+        if held is not None:
+            held.close()
         if pending is not None:
             if isinstance(exc, Exception):  # the site is written whole, as when it came first
                 with contextlib.suppress(Exception):
@@ -223,11 +275,14 @@ def publish(
     finally:
         if shared is not None:
             shared.close()
-    if pending is not None and reports_dir is not None:
-        # its error, if any, before anything reaches stdout
-        written += _in_order(mesh, reports_dir, pending.result(), mine)
+    with held or contextlib.nullcontext():
+        if pending is not None and reports_dir is not None:
+            # its error, if any, before anything reaches stdout
+            written += _in_order(mesh, reports_dir, pending.result(), mine)
+        if held is not None:
+            _copy(held, stream)
     written += others
-    if stdout_format:
+    if stdout_format and held is None:
         for piece in formats.get(stdout_format).chunks(mesh, ctx):
             stream.write(piece)
         stream.flush()
