@@ -394,6 +394,7 @@ def run(
                 mesh.products.append(product)
                 if options.progress is not None:
                     options.progress(len(mesh.products), total)
+            repository.remember()  # what the lint learnt about the repo's files, for the next run
         finally:
             if pool is not None:
                 pool.close()
