@@ -10,9 +10,12 @@ the built-in policy pack, so the timed commit passes (exit 0 is checked); before
 same hook must block a planted violation (a personal-data field without a classification,
 exit 1 naming GDPR-001). `--baseline SRC` times another checkout's src/ in the same rounds
 (e.g. `git archive main src | tar -x -C /tmp/base`, then `--baseline /tmp/base/src`).
-The hook of this checkout is also timed with its policy caches (the standard pack as loaded, its
-compiled program: meshguard/policy/__pycache__/{pack,program}.*) removed before each run, as
-the first commit after an install runs; the other hook lines are warm, as every later commit.
+The lint and the hook of this checkout are also timed with their caches (the standard pack as
+loaded, its compiled program: meshguard/policy/__pycache__/{pack,program}.*, and what earlier
+runs learnt about the repo's files: meshguard/contracts/__pycache__/repos/) removed before each
+run, as the first run after an install runs; the other lines are warm, as every later commit.
+(The repo is generated afresh: files changed less than 3 s before a run are not kept, so the
+warm-up round or the first timed one may still be cold.)
 `--wheel` also times the package as a user installs it: a wheel built from this checkout,
 installed with its dependencies in a clean virtual environment (benchmarks/_work/wheel-venv,
 created on first use; later runs reinstall only the wheel).
@@ -204,8 +207,9 @@ class Case:
     cpu: list[float] = field(default_factory=list)  # user + sys, the command's children included
     codes: set[int] = field(default_factory=set)
     output: str = ""
-    #: remove the policy caches of ``src`` before each run (the pack and its compiled program,
-    #: meshguard/policy/__pycache__/{pack,program}.*): the first commit after an install
+    #: remove the caches of ``src`` before each run (the pack and its compiled program,
+    #: meshguard/policy/__pycache__/{pack,program}.*, and what earlier runs learnt about the
+    #: repo's files, meshguard/contracts/__pycache__/repos/): the first run after an install
     cold: bool = False
 
 
@@ -223,6 +227,7 @@ def run_once(case: Case, cwd: Path) -> None:
         cached = case.src / "meshguard" / "policy" / "__pycache__"
         for f in [*cached.glob("pack.*"), *cached.glob("program.*")]:
             f.unlink()
+        shutil.rmtree(case.src / "meshguard" / "contracts" / "__pycache__" / "repos", ignore_errors=True)
     cpu0 = _children_cpu()
     t0 = time.perf_counter()
     proc = subprocess.run(case.argv, cwd=cwd, capture_output=True, text=True, env=env)
@@ -335,10 +340,11 @@ def main() -> None:
     for tag, cmd, src in sides:
         cases.append(Case("meshguard lint, changed contract" + tag, [*cmd, "lint", rel], src))
         cases.append(Case("meshguard-check hook, changed contract" + tag, [*cmd, *hook, rel], src))
-    # the same hook with its policy caches removed first (it writes them again: the next round's
-    # hook above finds them, as a user's second commit does)
+    # the same lint and hook with their caches removed first (they write them again: the next
+    # round's lint and hook above find them, as a user's second run does)
+    cases.append(Case("meshguard lint, caches cold", [*exe, "lint", rel], ROOT / "src", cold=True))
     cases.append(
-        Case("meshguard-check hook, policy caches cold", [*exe, *hook, rel], ROOT / "src", cold=True)
+        Case("meshguard-check hook, policy and repo caches cold", [*exe, *hook, rel], ROOT / "src", cold=True)
     )
     free = interleaved(cases, repo, args.runs)
     load = os.getloadavg()[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,21 +86,33 @@ def repo_context(
     repository = repository or ContractRepository(config)
     contracts = [lc.contract for lc in loaded]
     named = {Path(c.path).as_posix() for c in contracts}
-    others: list[Path] = []
+    others: list[str] = []
     if not names_whole_repo(config, paths):
-        split = repository.split()
-        named_files = {p.resolve() for p in paths}
-        for f in split.current:
-            # an older side-by-side version named on its own is not a duplicate of its newest file
-            if split.older.get(f) and any(o.resolve() in named_files for o in split.older[f]):
-                continue
-            try:  # discover() keeps the root prefix: no need to resolve 200 paths
-                shown = f.relative_to(config.root).as_posix()
-            except ValueError:
-                shown = display_path(f, config.root)
-            if shown not in named:
+        _, current, older = repository.listing()  # by name: no Path for each of 200 files
+        named_files: set[Path] | None = None
+        for f in current:
+            if older.get(f):
+                # an older side-by-side version named on its own is not a duplicate of its newest file
+                named_files = named_files or {p.resolve() for p in paths}
+                if any(Path(o).resolve() in named_files for o in older[f]):
+                    continue
+            if _shown(f, config.root) not in named:
                 others.append(f)
     return LazyRepoContext(contracts, others, repository) if others else LintContext(contracts)
+
+
+def _shown(f: str, root: Path) -> str:
+    """File ``f`` (as discovered: under the root's prefix) as a contract's path shows it."""
+    prefix = str(root)
+    if root.is_absolute() and os.path.isabs(f):  # discover() keeps the root prefix: no need to resolve
+        prefix = prefix if prefix.endswith(os.sep) else prefix + os.sep
+        if f.startswith(prefix):
+            return f[len(prefix) :].replace(os.sep, "/")
+    path = Path(f)
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return display_path(path, root)
 
 
 def load_repo(
@@ -141,4 +154,6 @@ def lint_repo(
     """Load and lint the contracts named by ``paths``, through ``repository`` (a new one by default)."""
     out, loaded, ctx = load_repo(paths, config, with_repo_context=with_repo_context, repository=repository)
     out.contracts.extend(lint_loaded(lc, ctx, config) for lc in loaded)
+    if out.repository is not None:
+        out.repository.remember()
     return out

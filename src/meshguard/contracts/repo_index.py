@@ -23,16 +23,18 @@ _TOP_ID = re.compile(r"^id:[ \t]*(?P<q>['\"]?)(?P<id>[^'\"#\r\n]*?)(?P=q)[ \t]*(
 
 
 class LazyRepoContext(LintContext):
-    """The named contracts, plus the rest of the repo (``others``) read only as rules ask."""
+    """The named contracts, plus the rest of the repo (``others``: file names as discovered)
+    read only as rules ask, or known from an earlier run while a file is unchanged
+    (:mod:`meshguard.contracts.repocache`)."""
 
     def __init__(
-        self, named: Sequence[Contract], others: Sequence[Path], repository: ContractRepository
+        self, named: Sequence[Contract], others: Sequence[str], repository: ContractRepository
     ) -> None:
         self._others = list(others)
         self._repository = repository
-        self._texts: dict[Path, str] = {}
-        self._loaded: dict[Path, Contract | None] = {}
-        self._ids_by_file: dict[Path, str | None] | None = None
+        self._texts: dict[str, str] = {}
+        self._loaded: dict[str, Contract | None] = {}
+        self._ids_by_file: dict[str, str | None] | None = None
         self._all: list[Contract] | None = None
         super().__init__(list(named))  # the setter below keeps them as _named
 
@@ -41,33 +43,53 @@ class LazyRepoContext(LintContext):
             self._index(c)
 
     # -- reading the other files ------------------------------------------------------------
-    def _text(self, f: Path) -> str:
+    def _text(self, f: str) -> str:
         if f not in self._texts:
             try:
-                self._texts[f] = f.read_text(encoding="utf-8", errors="replace")
+                with open(f, encoding="utf-8", errors="replace") as fh:
+                    self._texts[f] = fh.read()
             except OSError:
                 self._texts[f] = ""
         return self._texts[f]
 
-    def _load(self, f: Path) -> Contract | None:
+    def _load(self, f: str) -> Contract | None:
         if f not in self._loaded:
-            contract = self._repository.contract(f)
+            contract = self._repository.contract(Path(f))
             self._loaded[f] = contract
             if contract is not None:
                 self._index(contract)
         return self._loaded[f]
 
-    def _file_ids(self) -> dict[Path, str | None]:
+    def _file_ids(self) -> dict[str, str | None]:
         if self._ids_by_file is None:
             self._ids_by_file = {}
+            cache = self._repository.cache
             for f in self._others:
+                known = cache.facts(f)
+                if known is not None and "id" in known:
+                    self._ids_by_file[f] = known["id"]
+                    continue
                 m = _TOP_ID.search(self._text(f))
                 if m and m.group("id").strip():
                     self._ids_by_file[f] = m.group("id").strip()
-                else:  # flow style, anchors…: parse it
+                    if known is not None:
+                        known["id"] = self._ids_by_file[f]
+                        cache.learnt()
+                else:  # flow style, anchors…: parse it (every run: parsing indexes its schemas)
                     loaded = self._load(f)
                     self._ids_by_file[f] = loaded.id if loaded else None
         return self._ids_by_file
+
+    def _mentions(self, f: str, name: str) -> bool:
+        """Whether the text of ``f`` contains ``name`` (as an earlier run found, while unchanged)."""
+        known = self._repository.cache.facts(f)
+        if known is None:
+            return name in self._text(f)
+        mentioned: dict[str, bool] = known.setdefault("mentions", {})
+        if name not in mentioned:
+            mentioned[name] = name in self._text(f)
+            self._repository.cache.learnt()
+        return mentioned[name]
 
     # -- the LintContext interface -----------------------------------------------------------
     @property
@@ -93,6 +115,6 @@ class LazyRepoContext(LintContext):
 
     def repo_schema(self, name: str) -> set[str] | None:
         for f in self._others:
-            if f not in self._loaded and name in self._text(f):
+            if f not in self._loaded and self._mentions(f, name):
                 self._load(f)
         return super().repo_schema(name)

@@ -17,6 +17,7 @@ from pathlib import Path
 from meshguard.config import Config
 from meshguard.contracts.load import LoadedContract, discover, load_contract
 from meshguard.contracts.model import Contract
+from meshguard.contracts.repocache import Listing, RepoCache
 from meshguard.contracts.versions import VersionSplit, split_versions
 from meshguard.errors import ContractError, UsageError
 
@@ -40,17 +41,50 @@ class ContractRepository:
         self._files: list[Path] | None = None
         self._split: VersionSplit | None = None
         self._named: dict[tuple[Path, ...], VersionSplit] = {}
+        self._cache: RepoCache | None = None
+        self._listing: Listing | None = None
 
     # -- files --------------------------------------------------------------------------------
+    @property
+    def cache(self) -> RepoCache:
+        """What earlier runs learnt about this repo's files (its listing, the lint context's facts)."""
+        if self._cache is None:
+            self._cache = RepoCache(self.config.contracts_path, self.config.contract_globs)
+        return self._cache
+
+    def remember(self) -> None:
+        """Keep what this run learnt about the repo's files for the next run."""
+        if self._cache is not None:
+            self._cache.save()
+
     def files(self) -> list[Path]:
-        """Every contract file of the repo's contracts folder (every version), discovered once."""
+        """Every contract file of the repo's contracts folder (every version), discovered once
+        (or as an earlier run discovered them, when no folder changed since)."""
         if self._files is None:
+            self._files = [Path(f) for f in self.listing()[0]]
+        return self._files
+
+    def listing(self) -> Listing:
+        """The repo's files by name: every file, the current contracts, current → older versions
+        (without a :class:`~pathlib.Path` per file: what the lint context of a few files asks)."""
+        if self._listing is None:
+            self._listing = self.cache.listing()
+        if self._listing is None:
             folder = self.config.contracts_path
+            folders = self.cache.folders()  # their times read before their files are listed
             try:
                 self._files = discover([folder], self.config.contract_globs) if folder.is_dir() else []
             except UsageError:
                 self._files = []
-        return self._files
+            split = self.split()
+            self._listing = (
+                [str(f) for f in self._files],
+                [str(f) for f in split.current],
+                {str(f): [str(o) for o in older] for f, older in split.older.items()},
+            )
+            if self._files:
+                self.cache.keep_listing(folders, self._listing)
+        return self._listing
 
     def split(self) -> VersionSplit:
         """The repo's files as current contracts and their older side-by-side versions."""
