@@ -263,3 +263,29 @@ def test_a_file_reference_checks_the_second_half_from_every_contract(
         f["message"] for p in alone["mesh"]["products"] for f in p["findings"] if f["rule_id"] == "MG017"
     ]
     assert any("ecommerce/customers.odcs.yaml#" in m for m in found)
+
+
+def test_a_repo_loaded_by_two_processes_is_checked_by_two(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the repository would fork a child only to load half the files and pickle them
+    back, that child checks its half instead (no loader child of its own)."""
+    from meshguard.contracts.repository import FORK_FROM
+
+    repo = tmp_path / "repo"
+    for n in range(FORK_FROM):
+        _contract(
+            repo / "contracts" / f"c{n:04d}.odcs.yaml", f"c{n}", f"t{n}", [f"t{(n + 1) % FORK_FROM}.id"]
+        )
+    (repo / "meshguard.yaml").write_text("contracts:\n  dir: contracts\n")
+    split = halves.check_repo
+    used: list[int] = []
+
+    def spied(*args: Any) -> Any:
+        used.append(1)
+        return split(*args)
+
+    monkeypatch.setattr(halves, "check_repo", spied)
+    mesh = meshguard.check(repo, options=meshguard.CheckOptions(jobs=2, with_data=False, with_policy=False))
+    assert used == [1] and len(mesh.products) == FORK_FROM
+    assert not any(f.rule_id in ("MG017", "MG018") for p in mesh.products for f in p.findings)

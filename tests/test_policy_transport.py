@@ -15,6 +15,7 @@ import pytest
 from meshguard.policy import embedded
 from meshguard.policy.bundle import load_builtin
 from meshguard.policy.embedded import EmbeddedEngine
+from meshguard.policy.worker import COMPILE_AFTER
 
 
 def _doc(i: int) -> dict[str, Any]:
@@ -59,3 +60,22 @@ def test_a_batch_is_read_in_a_few_reads_with_the_same_answers(monkeypatch: pytes
     assert batched == one_by_one
     assert any(d.values for d in batched)
     assert reads <= 3, f"{reads} reads for {len(docs)} answers"
+
+
+def test_the_workers_send_the_programs_answer_as_it_wrote_it() -> None:
+    """The standard pack's compiled program answers a batch: each answer is its decisions tree
+    as the program wrote it (the worker neither reads nor rewrites it), flattened by the caller
+    into the decisions the worker's own mapping gives."""
+    engine = EmbeddedEngine(load_builtin(), 60.0)
+    try:
+        (worker,) = engine._pool(1)
+        assert worker.compiled
+        docs = [_doc(i) for i in range(COMPILE_AFTER + 2)]
+        expected = [engine.evaluate(d) for d in docs]  # the program is compiled by now, if it was not stored
+        worker.send({"op": "eval_many"}, b"\n".join(json.dumps(d).encode() for d in docs), "test")
+        answers = [worker.receive(60.0, "test") for _ in docs]
+        assert [a for a, _ in answers] == [{"tree": True}] * len(docs)
+        assert [embedded._decisions(a, body) for a, body in answers] == expected
+        assert all(b"meshguard." not in body for _, body in answers)  # a tree, not flattened keys
+    finally:
+        engine.close()

@@ -282,3 +282,47 @@ def test_the_sites_error_leaves_a_real_stdout_empty(tmp_path: Path) -> None:
             stream=fh,
         )
     assert (tmp_path / "out.txt").read_text() == ""
+
+
+def test_the_childs_index_is_rendered_before_it_takes_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The site's child renders the index before the shared product pages (then the other
+    process takes more pages meanwhile, instead of waiting for the index at the end), and
+    writes it last."""
+    from meshguard.report.formats.html import HtmlReporter
+
+    noted = tmp_path / "noted"
+    chunks, pages = HtmlReporter.chunks, HtmlReporter.product_pages
+
+    def note(what: str) -> None:
+        with noted.open("a") as fh:
+            fh.write(f"{os.getpid()} {what}\n")
+
+    def index(self: HtmlReporter, *args: object) -> object:
+        note("index")
+        return chunks(self, *args)  # type: ignore[arg-type]
+
+    def product_pages(self: HtmlReporter, *args: object) -> object:
+        note("pages")
+        return pages(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(HtmlReporter, "chunks", index)
+    monkeypatch.setattr(HtmlReporter, "product_pages", product_pages)
+    mesh = build_mesh()
+    written = publish(
+        mesh,
+        CTX,
+        stdout_format=None,
+        outputs=[OutputSpec("junit", tmp_path / "r.xml")],
+        reports_dir=tmp_path / "s",
+    )
+    child = [
+        what
+        for pid, what in (line.split() for line in noted.read_text().splitlines())
+        if pid != str(os.getpid())
+    ]
+    assert child == ["index", "pages"]
+    assert written[-2] == tmp_path / "s" / "index.html"  # the site's last file, then the other output
+    publish(mesh, CTX, stdout_format=None, reports_dir=tmp_path / "a")
+    assert _tree(tmp_path / "a") == _tree(tmp_path / "s")

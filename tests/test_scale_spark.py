@@ -68,7 +68,15 @@ def repos(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     )
 
 
-def test_spark_and_polars_give_identical_check_results(repos: tuple[Path, Path]) -> None:
+@pytest.mark.parametrize("sample_rows", [10_000, 0], ids=["every-failing-row", "ranked-per-check"])
+def test_spark_and_polars_give_identical_check_results(
+    repos: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, sample_rows: int
+) -> None:
+    """Whether the samples job reads every failing row (few: at most SAMPLE_ROWS by the counts)
+    or ranks each check's rows in Spark, the results are the polars path's."""
+    import meshguard.quality.spark as spark_backend
+
+    monkeypatch.setattr(spark_backend, "SAMPLE_ROWS", sample_rows)
     polars_side, spark_side = _run(repos[0]), _run(repos[1])
     for rel in PARQUET:
         assert spark_side[rel].source is not None and spark_side[rel].source.startswith("spark:")
@@ -93,6 +101,7 @@ def test_keys_of_duplicates_counted_by_a_job_of_their_own_past_the_exact_sum(
     """The keys that rows share are counted by a double sum of 1/n, exact below EXACT_SUM_ROWS
     shared rows; past it one more job counts them: the same results as the polars path."""
     import meshguard.quality.spark as spark_backend
+    import meshguard.quality.spark_keys as spark_keys
 
     calls: list[int] = []
     real_run = spark_backend.run
@@ -102,11 +111,12 @@ def test_keys_of_duplicates_counted_by_a_job_of_their_own_past_the_exact_sum(
         return real_run(action)
 
     monkeypatch.setattr(spark_backend, "run", run)
+    monkeypatch.setattr(spark_keys, "run", run)
     one = PARQUET[:1]
     summed = _run(repos[1], one)
     by_sum = len(calls)
     calls.clear()
-    monkeypatch.setattr(spark_backend, "EXACT_SUM_ROWS", 1)
+    monkeypatch.setattr(spark_keys, "EXACT_SUM_ROWS", 1)
     recounted, polars_side = _run(repos[1], one), _run(repos[0], one)
     assert len(calls) > by_sum  # the recount ran: the sample data has rows sharing a key
     for rel in one:
@@ -124,19 +134,27 @@ def test_one_aggregation_and_one_samples_job_per_table(
 
     aggregations: list[list[str]] = []
     sample_jobs: list[list[str]] = []
-    real_aggregate, real_first = jobs.aggregate, jobs.first_failing
+    kinds: list[str] = []
+    real_aggregate = jobs.aggregate
 
     def aggregate(df: Any, named: Any) -> Any:
         aggregations.append([name for name, _ in named])
         return real_aggregate(df, named)
 
-    def first_failing(df: Any, masks: Any, *args: Any) -> Any:
-        sample_jobs.append(list(masks))
-        return real_first(df, masks, *args)
+    def samples_job(name: str) -> Any:
+        real = getattr(jobs, name)
+
+        def job(df: Any, masks: Any, *args: Any) -> Any:
+            sample_jobs.append(list(masks))
+            kinds.append(name)
+            return real(df, masks, *args)
+
+        return job
 
     for module in (spark_backend, jobs):
         monkeypatch.setattr(module, "aggregate", aggregate)
-    monkeypatch.setattr(spark_backend, "first_failing", first_failing)
+    for name in ("first_failing", "every_failing"):
+        monkeypatch.setattr(spark_backend, name, samples_job(name))
     _run(repos[1], profile=False)  # what `meshguard test` runs: no profile work at all
     tables = 2
     assert len(aggregations) == tables, aggregations
@@ -157,6 +175,8 @@ def test_one_aggregation_and_one_samples_job_per_table(
     # a relationship's orphans (an anti-join, not a column mask) are read on their own
     assert sampled and len(sample_jobs) <= tables
     assert {sid for ids in sample_jobs for sid in ids} == sampled
+    # the sample data fails on a few rows: every failing row is read, nothing ranked in Spark
+    assert set(kinds) == {"every_failing"}, kinds
 
 
 def test_the_one_aggregation_counts_each_mask_with_count_not_sum(

@@ -14,29 +14,12 @@ from typing import Any
 
 import pytest
 
-from meshguard.config import load_config
-from meshguard.contracts.load import load_contract
-from meshguard.quality.stage import run_quality
-from meshguard.stages import QualityContext
+import meshguard.quality.spark_keys as spark_keys
+from spark_case import outcome, write_repo
 
 pytestmark = pytest.mark.spark
 
-CONF = (
-    'contracts: {dir: contracts}\nspark:\n  master: local[2]\n  conf: {spark.sql.shuffle.partitions: "1"}\n'
-)
-
-CONTRACT = """\
-apiVersion: v3.1.0
-kind: DataContract
-id: keys
-name: keys
-version: 1.0.0
-status: active
-team: {name: data}
-servers:
-  - {server: s, type: KIND, path: keys.parquet, format: parquet}
-schema:
-  - name: keys
+SCHEMA = """\
     properties:
       - {name: id, logicalType: integer, unique: true}
       - name: code
@@ -56,19 +39,13 @@ CODES = [*range(1000, 1060), 7, 7, None, None, *range(2000, 2000 + len(IDS) - 64
 def _repo(root: Path, kind: str, ids: list[int | None], codes: list[int | None]) -> Path:
     import polars as pl
 
-    (root / "contracts").mkdir(parents=True)
-    (root / "meshguard.yaml").write_text(CONF, encoding="utf-8")
-    (root / "contracts" / "keys.odcs.yaml").write_text(CONTRACT.replace("KIND", kind), encoding="utf-8")
     labels = [f"l{i % (len(ids) - 3)}" for i in range(len(ids))]  # strings: the per-key job alone
     frame = pl.DataFrame({"id": ids, "code": codes, "label": labels}, schema_overrides={"id": pl.Int64})
-    frame.write_parquet(root / "keys.parquet")
-    return root
+    return write_repo(root, "keys", kind, SCHEMA, frame)
 
 
 def _outcome(root: Path) -> str:
-    config = load_config(root)
-    contract = load_contract(root / "contracts" / "keys.odcs.yaml", root, config.sensitivity).contract
-    out = run_quality(contract, config, QualityContext(profile=True), {})
+    out = outcome(root, "keys", profile=True)
     data = dict(out.data or {})
     data.pop("source", None)
     return json.dumps(
@@ -88,9 +65,8 @@ def test_integer_keys_sharing_a_value_found_as_on_polars(
     """Shared values within a range beside distinct ones, negative and far keys, two null keys,
     a duplicateValues metric that skips nulls: the counts and samples of the polars path, whether
     the per-key job reads the flagged ranges or (past SHARED_RANGES) every row."""
-    import meshguard.quality.spark as spark_backend
-
-    monkeypatch.setattr(spark_backend, "SHARED_RANGES", ranges)
+    monkeypatch.setattr(spark_keys, "SHARED_RANGES", ranges)
+    monkeypatch.setattr(spark_keys, "SPARSE_SPAN", FAR)  # the far keys: the bitmap pass still
     polars_side, spark_side = _both(tmp_path, IDS, CODES)
     checks = {c["id"]: c for c in json.loads(spark_side)["checks"]}
     # rows sharing an id: 65 ×3, -70 ×2, FAR ×2, null ×2; a code: 7 ×2 (its nulls skipped)
@@ -101,16 +77,14 @@ def test_integer_keys_sharing_a_value_found_as_on_polars(
 
 def _per_key_jobs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     """The key columns of every per-key job (the window) run from now on."""
-    import meshguard.quality.spark as spark_backend
-
     per_key: list[list[str]] = []
-    real = spark_backend.SparkTable._shared
+    real = spark_keys.per_key
 
-    def shared(self: Any, columns: list[str], keep: Any, scope: Any) -> Any:
+    def shared(table: Any, columns: list[str], keep: Any, scope: Any) -> Any:
         per_key.append(columns)
-        return real(self, columns, keep, scope)
+        return real(table, columns, keep, scope)
 
-    monkeypatch.setattr(spark_backend.SparkTable, "_shared", shared)
+    monkeypatch.setattr(spark_keys, "per_key", shared)
     return per_key
 
 
@@ -137,6 +111,7 @@ def test_integer_keys_shared_in_pairs_are_named_by_the_bitmaps(
     """Each shared value held by exactly two rows (the null key by three): the bitmaps give the
     counts and the shared rows, no per-key job runs for an integer key, and the results (counts,
     samples in data order) are the polars path's."""
+    monkeypatch.setattr(spark_keys, "SPARSE_SPAN", FAR)  # the far keys: the bitmap pass still
     per_key = _per_key_jobs(monkeypatch)
     polars_side, spark_side = _both(tmp_path, PAIRED, PAIRED_CODES)
     checks = {c["id"]: c for c in json.loads(spark_side)["checks"]}
@@ -149,6 +124,7 @@ def test_integer_keys_shared_in_pairs_are_named_by_the_bitmaps(
 def test_integer_keys_held_exactly_twice_run_no_per_key_job(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(spark_keys, "SPARSE_SPAN", FAR)
     per_key = _per_key_jobs(monkeypatch)
     polars_side, spark_side = _both(tmp_path, PAIRED[:-1], PAIRED_CODES[:-1])
     checks = {c["id"]: c for c in json.loads(spark_side)["checks"]}
@@ -156,6 +132,31 @@ def test_integer_keys_held_exactly_twice_run_no_per_key_job(
     assert checks["keys.code.duplicateValues.0"]["status"] == "failed"
     assert spark_side == polars_side
     assert per_key == [["label"]], per_key
+
+
+def test_a_sparse_integer_key_goes_to_the_per_key_job_without_the_bitmap_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key spanning far more than SPARSE_SPAN values per row (ids 2^40 apart: one 64-value range
+    per row) skips the bitmap pass (it would group every row) for the window: the planted
+    duplicate found, the results the polars path's; a dense key (codes) still takes the pass."""
+    per_key = _per_key_jobs(monkeypatch)
+    bitmapped: list[str] = []
+    real = spark_keys.shared_ranges
+
+    def ranges(df: Any, column: str, limit: int) -> Any:
+        bitmapped.append(column)
+        return real(df, column, limit)
+
+    monkeypatch.setattr(spark_keys, "shared_ranges", ranges)
+    ids: list[int | None] = [i << 40 for i in range(-40, 60)] + [7 << 40]
+    codes: list[int | None] = [*range(len(ids) - 2), 3, None]
+    polars_side, spark_side = _both(tmp_path, ids, codes)
+    checks = {c["id"]: c for c in json.loads(spark_side)["checks"]}
+    assert (checks["keys.id.unique"]["status"], checks["keys.id.unique"]["failing_rows"]) == ("failed", 2)
+    assert checks["keys.code.duplicateValues.0"]["status"] == "failed"
+    assert spark_side == polars_side
+    assert (per_key, bitmapped) == ([["id"], ["label"]], ["code"]), (per_key, bitmapped)
 
 
 @pytest.mark.parametrize(

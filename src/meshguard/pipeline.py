@@ -26,7 +26,7 @@ from meshguard.contracts.repository import ContractRepository
 from meshguard.detectors import configure as configure_detectors
 from meshguard.policy.stage import PolicyStage, Product
 from meshguard.policy.waivers import WaiverUsage
-from meshguard.quality.mesh import mesh_contracts
+from meshguard.quality.mesh import related_mesh
 from meshguard.results.model import Finding, MeshResult, ProductResult, Severity
 from meshguard.results.scoring import ScoringRules, score_product, summarize
 from meshguard.stages import (
@@ -142,6 +142,10 @@ class ProductChecker:
     #: engine runs one process per job), so no worker opens an engine, and the results that
     #: cross back carry no policy checks
     policy_in_parent: bool = False
+
+    @property
+    def with_data(self) -> bool:
+        return self.stages.quality is not None
 
     def prepare(self) -> None:
         if self.with_policy and self.policy is None and self.stages.policy is not None:
@@ -324,11 +328,8 @@ def _check_here(
     repo, loaded, lint_ctx = load_repo(paths, config, repository=repository)
     checker.older.update(repo.older)
     repo.contracts.extend(lint_loaded(lc, lint_ctx, config) for lc in loaded)
-    # the mesh a relationship may point into: read, and shipped to every worker, only when
-    # a product has relationships
-    named = [lc.contract for lc in repo.contracts]
-    if checker.stages.quality is not None and any(c.relationships for c in named):
-        checker.contracts = mesh_contracts(config, named, repository)
+    if checker.with_data:  # the mesh a relationship may point into, shipped to every worker
+        checker.contracts = related_mesh(config, [lc.contract for lc in repo.contracts], repository)
     products = pool.check(checker, repo.contracts) if pool is not None else checker.check_all(repo.contracts)
     return halves.Checked(halves.finished(products, finish), repo.unreadable, len(loaded))
 
@@ -369,7 +370,10 @@ def run(
         try:
             repository = repository or ContractRepository(config)
             count = repository.count(paths)
-            if options.jobs != 1 and pool_pays(stages, policy):
+            jobs = effective_jobs(options.jobs, count) if options.with_data else options.jobs
+            batches = policy is None or policy.batches
+            split = halves.pays(count, jobs=jobs, with_data=options.with_data, batches=batches)
+            if options.jobs != 1 and not split and pool_pays(stages, policy):
                 # started before the lint: the workers' imports overlap it
                 pool = _start_pool(effective_jobs(options.jobs, count), stages, options)
             progress.step("", "linting contracts")
@@ -377,11 +381,9 @@ def run(
             # process evaluates the next batch, not in a serial pass afterwards
             scored = partial(score_product, rules=rules)
             checker = ProductChecker(config, stages, {}, {}, policy, with_policy=policy is not None)
-            batches = policy is None or policy.batches
-            if pool is None and halves.pays(
-                count, jobs=options.jobs, with_data=options.with_data, batches=batches
-            ):
-                # no data: the second half loaded, linted, checked and scored by a forked child meanwhile
+            if split:
+                # the second half loaded, linted, checked (data included) and scored by a forked
+                # child meanwhile: no worker pool, nothing pickled but the child's results
                 checked = halves.check_repo(checker, config, paths, repository, scored)
             else:
                 checked = _check_here(checker, paths, repository, pool, scored)

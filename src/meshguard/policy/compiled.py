@@ -156,15 +156,28 @@ class CompiledTree:
 
     def tree(self, input_json: str) -> Any | None:
         """The decisions tree for one input, or None when the VM cannot answer it."""
-        try:
-            self._vm.set_input_json(input_json)
-            raw: str = self._vm.execute_entry_point(f"data.{ENTRY}.decisions")
-        except Exception:  # its instruction limit, or anything else: the interpreter decides
+        raw = self._execute(input_json)
+        if raw is None:
             return None
         tree = json.loads(raw)
         if _UNDEFINED in raw and not _defined(tree):
             return None
         return tree
+
+    def raw(self, input_json: str) -> str | None:
+        """The decisions tree for one input as the VM writes it (a JSON object), or None when it
+        is no object, holds the VM's undefined marker anywhere (:meth:`tree` then tells) or the
+        VM cannot answer."""
+        raw = self._execute(input_json)
+        return raw if raw is not None and raw.startswith("{") and _UNDEFINED not in raw else None
+
+    def _execute(self, input_json: str) -> str | None:
+        try:
+            self._vm.set_input_json(input_json)
+            raw: str = self._vm.execute_entry_point(f"data.{ENTRY}.decisions")
+        except Exception:  # its instruction limit, or anything else: the interpreter decides
+            return None
+        return raw
 
 
 def _defined(tree: Any) -> bool:

@@ -29,6 +29,7 @@ from meshguard.errors import EngineUnavailable, PolicyError
 from meshguard.policy.bundle import PolicyBundle
 from meshguard.policy.compiled import compilable
 from meshguard.policy.engine import Decisions, EngineCapabilities
+from meshguard.policy.tree import ROOT, flatten_tree
 from meshguard.policy.worker import split_frame, write_frame
 from meshguard.stages import PolicyContext
 
@@ -37,6 +38,8 @@ _SIZE = struct.Struct(">I")
 _CHUNK = 1 << 16
 #: the header of an answer without error, as the worker writes it (:func:`write_frame`)
 _OK = json.dumps({"ok": True}).encode() + b"\n"
+#: the header of a decisions tree the worker sends as its program wrote it (``eval_many``)
+_TREE = json.dumps({"tree": True}).encode() + b"\n"
 
 
 class EvaluationError(RuntimeError):
@@ -104,6 +107,18 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         if stream is not None:
             with contextlib.suppress(OSError):
                 stream.close()
+
+
+def _decisions(answer: dict[str, Any], body: bytes) -> Decisions:
+    """The decisions of one answer to ``eval_many``: values and errors, or the compiled
+    program's decisions tree, flattened here as the worker's :meth:`RegoCore.decide` would."""
+    raw = json.loads(body)
+    if not answer.get("tree"):
+        return Decisions(values=raw["values"], errors=raw["errors"])
+    values = flatten_tree(raw)
+    if values is None:  # the worker's decide raises this (as an evaluation error) for the same tree
+        raise EvaluationError(f"data.{ROOT} is not an object of rule sets")
+    return Decisions(values=values, errors={})
 
 
 class Worker:
@@ -185,7 +200,9 @@ class Worker:
         deadline = time.monotonic() + timeout
         size = _SIZE.unpack(self._read(_SIZE.size, deadline, what))[0]
         frame = self._read(size, deadline, what)
-        if frame.startswith(_OK):  # most answers: their header needs no parsing
+        if frame.startswith(_TREE):  # most answers: their header needs no parsing
+            return {"tree": True}, frame[len(_TREE) :]
+        if frame.startswith(_OK):
             return {"ok": True}, frame[len(_OK) :]
         answer, body = split_frame(frame)
         err = answer.get("error")
@@ -287,11 +304,10 @@ class EmbeddedEngine:
                 for i in range(size):
                     for n, (worker, part) in enumerate(zip(pool, slices, strict=True)):
                         if i < len(part):
-                            _, body = worker.receive(
+                            answer, body = worker.receive(
                                 self.timeout, "evaluating policies for a batch of products"
                             )
-                            raw = json.loads(body)
-                            out[n].append(Decisions(values=raw["values"], errors=raw["errors"]))
+                            out[n].append(_decisions(answer, body))
             except BaseException:
                 self._reset(pool)
                 raise

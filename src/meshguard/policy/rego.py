@@ -195,6 +195,18 @@ class RegoCore:
         values, errors = self.decide(input_json)
         return Decisions(values=values, errors=errors)
 
+    def decide_raw(self, input_json: str) -> str | None:
+        """The compiled program's decisions tree for one input, as JSON, when it answers it
+        whole (no undefined value anywhere): what :meth:`decide` flattens, left to the reader
+        (:func:`meshguard.policy.tree.flatten_tree`) so the worker neither reads nor rewrites it.
+        None when :meth:`decide` must decide (no program yet, or one it cannot answer)."""
+        if self._sources is not None or self._compiled is None:
+            return None
+        raw = self._compiled.raw(input_json)
+        if raw is not None:
+            self._pending = input_json
+        return raw
+
     def decide(self, input_json: str) -> tuple[dict[str, list[Any]], dict[str, str]]:
         """Every decision rule under ``data.meshguard`` for one input, in one query:
         (findings by rule, errors by rule).

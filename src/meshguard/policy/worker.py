@@ -12,7 +12,8 @@ regorus decides through its compiled program too, :mod:`meshguard.policy.compile
 bundle's hash, for :mod:`meshguard.policy.programcache`),
 ``{"op": "eval"}`` (payload: the input document),
 ``{"op": "eval_many"}`` (payload: input documents, one JSON document per line; one answer
-frame per document, in order),
+frame per document, in order: ``{"tree": true}`` + the compiled program's decisions tree as it
+wrote it, for the caller to flatten, or ``{"ok": true}`` + values and errors),
 ``{"op": "query", "query": ...}`` (payload: an input document or empty).
 Answers: ``{"ok": true}`` + payload, or ``{"error": {message, path, line, column}}``.
 """
@@ -74,6 +75,8 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> None:
 
     core: Any = None
     decide: Callable[[str], tuple[dict[str, Any], dict[str, str]]] | None = None
+    #: the compiled program's answer as JSON, when it gives one (eval_many sends it as it is)
+    raw: Callable[[str], str | None] | None = None
     while True:
         size = _read_exact(inp, _HEADER.size)
         if size is None:
@@ -108,6 +111,7 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> None:
                     **options,
                 )
                 decide = core.decide if loader is RegoCore else _decisions(core)
+                raw = core.decide_raw if loader is RegoCore else None
                 write_frame(out, {"ok": True})
             elif core is None or decide is None:
                 write_frame(out, {"error": {"message": "no policies loaded"}})
@@ -119,6 +123,11 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> None:
                 # caller applies its deadline to every product, not to the whole batch
                 for doc in payload.split(b"\n") if payload else ():
                     try:
+                        if raw is not None:
+                            tree = raw(doc.decode())
+                            if tree is not None:  # the program's answer as it wrote it
+                                write_frame(out, {"tree": True}, tree.encode())
+                                continue
                         values, errors = decide(doc.decode())
                     except Exception as exc:
                         write_frame(

@@ -8,16 +8,19 @@ number of jobs per table (:mod:`meshguard.quality.spark_jobs`):
    ``limit`` job; the detectors of :mod:`meshguard.detectors` run on them, as on the
    polars path, so the kinds found and their counts are the same);
 2. one ``agg``: the row count, every value check (pandera's checks as Spark column
-   expressions, same null semantics) and the library metrics (nullValues, missingValues,
-   invalidValues);
+   expressions, same null semantics), the library metrics (nullValues, missingValues,
+   invalidValues), the SQL rules that count the rows where a condition holds
+   (:func:`meshguard.quality.spark_profile.plan_sql`) and each integer key's min and max;
 3. per uniqueness key (primary key, ``unique``, duplicateValues): for a whole-number key, one
    aggregation of bitmaps per 64-value range of the key (:mod:`meshguard.quality.spark_keys`),
    which names the shared values when each is held twice; else (a value held by three rows or
-   more) a window per key over the ranges holding one; for other keys, a window per key;
+   more) a window per key over the ranges holding one; for other keys and sparse integer keys
+   (min and max far apart for the rows), a window per key;
 4. one bounded job for the failing samples of every failed check (the first rows of each
-   in data order, masked as everywhere).
+   in data order, masked as everywhere): a filtered read of every failing row when the
+   counts say they are few (:data:`SAMPLE_ROWS`), else the rows ranked per check in Spark.
 
-SQL rules run in Spark SQL on a temporary view named after the schema object; SLA
+Other SQL rules run in Spark SQL on a temporary view named after the schema object; SLA
 latency, relationships and the profile (nulls, distinct, min, max: one aggregation, run
 only when the policies read it, as on the polars path) are their own jobs.
 """
@@ -30,6 +33,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from meshguard.contracts.model import Contract, Property, SchemaObject
 from meshguard.detectors import Detection, family_of, reads_values, scan_column
+from meshguard.quality import spark_keys
 from meshguard.quality.duplicates import Duplicates
 from meshguard.quality.load import SEED
 from meshguard.quality.masking import guarded
@@ -40,6 +44,7 @@ from meshguard.quality.spark_jobs import (
     SparkQueryError,
     aggregate,
     empty_frame,
+    every_failing,
     failing_count,
     first_failing,
     head_values,
@@ -47,8 +52,7 @@ from meshguard.quality.spark_jobs import (
     run,
     to_polars,
 )
-from meshguard.quality.spark_keys import bucket_of, pairs, shared_ranges
-from meshguard.quality.spark_profile import plan_library, spark_profile
+from meshguard.quality.spark_profile import plan_library, plan_sql, spark_profile, sql_key
 from meshguard.quality.streaming import Streamed, plan_masks
 from meshguard.quality.types import Normalised, normalise
 from meshguard.sources.base import ReadOptions
@@ -59,12 +63,8 @@ if TYPE_CHECKING:
 #: a failing-row mask on Spark: a boolean Column, or a function DataFrame → failing rows
 Mask = Any
 ROWS = "__rows"
-#: fewer rows sharing a key than this: the double sum counting their keys is exact once rounded
-EXACT_SUM_ROWS = 2**26
-#: more ranges of an integer key holding a shared value than this: the per-key job reads every row
-SHARED_RANGES = 4096
-#: more shared values of an integer key (each held twice) than this: the per-key job finds them
-PAIRED_VALUES = 4096
+#: the failed checks' failing rows, all fetched by the samples job when at most this many
+SAMPLE_ROWS = 10_000
 
 _SPARK_TYPES = {"Int64": "bigint", "Float64": "double", "String": "string", "Boolean": "boolean"}
 
@@ -85,6 +85,8 @@ class SparkTable(Table):
     stats: pl.DataFrame | None = None  # the aggregation's one row (more columns if a count came late)
     errors: dict[str, str] = field(default_factory=dict)  # mask key → why Spark cannot count it
     pending: dict[str, Any] = field(default_factory=dict)  # check id → mask, for the samples job
+    spans: set[str] = field(default_factory=set)  # integer keys whose min and max the aggregation takes
+    bounds: dict[str, int] = field(default_factory=dict)  # mask key → at most this many rows fail it
     detection: dict[str, Detection] = field(default_factory=dict)
 
     @property
@@ -111,6 +113,8 @@ class SparkTable(Table):
         from pyspark.sql import functions as F
 
         base: list[tuple[str, Any]] = [(ROWS, F.count(F.lit(1)))] if first else []
+        for c in sorted(self.spans) if first else ():
+            base += [(f"lo|{c}", F.min(quoted(c))), (f"hi|{c}", F.max(quoted(c)))]
         todo = {k: m for k, m in masks.items() if k not in self.errors}
         try:
             got = aggregate(self.df, [*base, *((k, failing_count(m)) for k, m in todo.items())])
@@ -157,9 +161,22 @@ class SparkTable(Table):
         return super().failing_samples(check_id, failing)
 
     def pending_samples(self) -> dict[str, tuple[dict[str, Any], ...]]:
-        found = first_failing(self.df, self.pending, self.columns, self.samples, self.frame)
+        """The failed checks' first rows, in one job: every failing row when the counts say they
+        are few (at most :data:`SAMPLE_ROWS` in all: a filtered read, no shuffle), else the
+        first rows of each check ranked in Spark (:func:`first_failing`)."""
+        bounds = [self._bound(m) for m in self.pending.values()]
+        few = sum(b if b is not None else SAMPLE_ROWS + 1 for b in bounds) <= SAMPLE_ROWS
+        pick = every_failing if few else first_failing
+        found = pick(self.df, self.pending, self.columns, self.samples, self.frame)
         self.pending = {}
         return {sid: samples_of(rows, self.masked) for sid, rows in found.items()}
+
+    def _bound(self, mask: Mask) -> int | None:
+        """At most this many rows fail ``mask`` (None: not known without a job)."""
+        k = key(mask)
+        if k in self.bounds:
+            return self.bounds[k]
+        return int(self.stat(k) or 0) if self.has_stat(k) else None
 
     def rows_where(self, mask: Mask, n: int) -> pl.DataFrame:
         failing = mask(self.df) if callable(mask) else self.df.filter(mask)
@@ -184,6 +201,7 @@ class SparkTable(Table):
         late = F.coalesce(delay > limit_s, F.lit(False))
         row = run(self.df.agg(F.max(delay).alias("w"), failing_count(late).alias("n")).first)
         worst = None if row["w"] is None else float(row["w"])
+        self.bounds[key(late)] = int(row["n"] or 0)
         return worst, int(row["n"] or 0), late
 
     def orphans(self, columns: list[str], keys: pl.DataFrame) -> tuple[int, Any]:
@@ -201,83 +219,9 @@ class SparkTable(Table):
         return self.count(mask), mask
 
     def duplicates(self, columns: list[str], *, skip_nulls: bool) -> Duplicates:
-        """The rows sharing a key, their count, the count of keys, and the keys of the first
-        duplicated rows in data order (their mask is a column mask, so their samples join the
-        samples job).
-
-        An integer key is first checked by :func:`shared_ranges` (one cheap aggregation of
-        64-value bitmaps per range of the key): with no range holding a value twice, no row shares
-        a key and nothing more runs; when each shared value is held by exactly two rows (which the
-        bitmaps prove, :func:`meshguard.quality.spark_keys.pairs`), they name the values and nothing
-        more runs either; else the per-key job below reads only the rows of those ranges (every
-        range, past :data:`SHARED_RANGES` of them). Other keys go to it directly.
-
-        The per-key job: a window per key (Spark sorts the rows by key instead of building a
-        hash table of every key twice, partial and final, as a ``groupBy`` does) counting the
-        rows of each key and nothing else; the keys are counted from the shared rows: a key of
-        ``n`` rows adds ``1/n`` to a sum, exact once rounded while fewer than
-        :data:`EXACT_SUM_ROWS` rows share a key (a double sum of ``k`` terms errs by less than
-        ``k² × 2⁻⁵³``); beyond, one more job counts the distinct keys."""
-        from pyspark.sql import functions as F
-
-        keep = F.lit(True)
-        for c in columns:
-            keep = keep & F.col(quoted(c)).isNotNull() if skip_nulls else keep
-        scope = keep
-        if len(columns) == 1 and self.dtype(columns[0]).is_integer():
-            ranges = shared_ranges(self.df.filter(keep), columns[0], SHARED_RANGES)
-            if ranges == []:
-                return Duplicates(0, 0, F.lit(False))
-            found = pairs(ranges) if ranges is not None else None
-            if found is not None and len(found.values) <= PAIRED_VALUES:
-                # the shared rows are the rows holding these values: the samples job's mask
-                column = F.col(quoted(columns[0]))
-                held = column.isin(found.values) if found.values else F.lit(False)
-                held = held | column.isNull() if found.null_rows else held
-                return Duplicates(found.rows, found.rows - found.keys, held & keep)
-            if ranges is not None:
-                bucket = bucket_of(columns[0])
-                within = bucket.isin([r.bucket for r in ranges if r.bucket is not None])
-                if any(r.bucket is None for r in ranges):
-                    within = within | F.col(quoted(columns[0])).isNull()
-                scope = keep & within
-        return self._shared(columns, keep, scope)
-
-    def _shared(self, columns: list[str], keep: Any, scope: Any) -> Duplicates:
-        """The per-key job of :meth:`duplicates` over the rows where ``scope`` holds (``keep``:
-        the rows whose key counts)."""
-        from pyspark.sql import Window
-        from pyspark.sql import functions as F
-
-        same = Window.partitionBy(*[quoted(c) for c in columns])
-        shared = (
-            self.df.filter(scope)
-            .select(
-                *[quoted(c) for c in columns],
-                F.col(ROW),
-                F.count(F.lit(1)).over(same).alias("__n"),
-            )
-            .filter(F.col("__n") > 1)
-        )
-        every = Window.partitionBy()
-        top = shared.select(
-            *[quoted(c) for c in columns],
-            F.col(ROW),
-            F.count(F.lit(1)).over(every).alias("__rows"),
-            F.sum(F.lit(1.0) / F.col("__n")).over(every).alias("__groups"),
-        )
-        first = run(top.orderBy(ROW).limit(max(1, self.samples)).collect)
-        rows = int(first[0]["__rows"]) if first else 0
-        dup_groups = round(first[0]["__groups"]) if first else 0
-        if rows >= EXACT_SUM_ROWS:
-            dup_groups = int(run(shared.select(*[quoted(c) for c in columns]).distinct().count))
-        found = F.lit(False)
-        for r in first:  # the first duplicated rows' keys: their rows in data order start with them
-            same_key = F.lit(True)
-            for i, c in enumerate(columns):
-                same_key = same_key & F.col(quoted(c)).eqNullSafe(F.lit(r[i]))
-            found = found | same_key
-        return Duplicates(rows, rows - dup_groups, found & keep)
+        found = spark_keys.duplicates(self, columns, skip_nulls=skip_nulls)
+        self.bounds[key(found.mask)] = found.rows  # its mask: some (or all) of the rows sharing a key
+        return found
 
     def value_failures(
         self,
@@ -294,6 +238,7 @@ class SparkTable(Table):
             return mask | F.isnan(F.col(quoted(path))) if self.dtype(path).is_float() else mask
 
         masks, keys, errors = plan_masks(planned, builtin, pk, skip, required, violation)
+        self.spans.update(c[0] for c in keys.values() if len(c) == 1 and self.dtype(c[0]).is_integer())
         counts, failed = self._counted(masks)
         errors.update(failed)
         out = {sid: Streamed(counts[sid], masks[sid]) for sid in counts}
@@ -332,6 +277,12 @@ class SparkTable(Table):
         return F.coalesce(bad, F.lit(False)) & c.isNotNull()
 
     def run_sql(self, sql: str) -> list[tuple[Any, ...]]:
+        """A SQL rule's rows: a counting rule's count from the one aggregation (:func:`plan_sql`),
+        any other query (or one Spark could not count there) on a view of the table."""
+        if sql_key(sql) in self.planned:
+            self._counted({})  # the one aggregation, if it has not run
+            if self.has_stat(sql_key(sql)):
+                return [(int(self.stat(sql_key(sql)) or 0),)]
         self.df.drop(ROW).createOrReplaceTempView(self.schema.name)
         return [tuple(r) for r in self.df.sparkSession.sql(sql).collect()]
 
@@ -407,5 +358,6 @@ def prepare_spark(
     table.detection = {c: scan_column(c, families[c], values.get(c, [])) for c in typed.columns}
     declared = {p for p, prop in props.items() if guarded(prop)}
     table.masked = frozenset(declared | {c for c, found in table.detection.items() if found.kinds})
-    table.planned = plan_library(table, [*obj.quality, *(r for p in props.values() for r in p.quality)], key)
+    rules = [*obj.quality, *(r for p in props.values() for r in p.quality)]
+    table.planned = {**plan_library(table, rules, key), **plan_sql(table, rules)}
     return table, norm, LazyProfile(lambda: spark_profile(table))

@@ -14,7 +14,8 @@ bits (c − 1 > 1 for an even c ≥ 4, c − 1 > 0 for an odd c ≥ 3), so equal
 proof. The null key's count is exact in any case (its range has only its rows). Then no
 per-key job runs: the counts are known and the shared rows are the rows holding those values.
 
-Nothing here decides a check: the caller does.
+:func:`duplicates` puts it together for a uniqueness check (with the per-key window for other
+keys, sparse integer keys, and values held three times or more); nothing here decides a check.
 """
 
 from __future__ import annotations
@@ -23,11 +24,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from meshguard.quality.spark_jobs import quoted, run
+from meshguard.quality.duplicates import Duplicates
+from meshguard.quality.spark_jobs import ROW, quoted, run
 
 #: the bits of an integer key that pick its place in its range's bitmap (a long: 64 values)
 BUCKET_BITS = 6
 _LONG = 2**64 - 1
+#: fewer rows sharing a key than this: the double sum counting their keys is exact once rounded
+EXACT_SUM_ROWS = 2**26
+#: more ranges of an integer key holding a shared value than this: the per-key job reads every row
+SHARED_RANGES = 4096
+#: more shared values of an integer key (each held twice) than this: the per-key job finds them
+PAIRED_VALUES = 4096
+#: an integer key spanning more than this many values per row (max − min + 1 over the row count,
+#: both from the one aggregation) is sparse: its 64-value ranges hold about one row each, so the
+#: bitmap pass would group about every row; the per-key job runs directly
+SPARSE_SPAN = 64
 
 
 @dataclass(frozen=True)
@@ -100,3 +112,94 @@ def pairs(ranges: Sequence[Range]) -> Pairs | None:
             return None
         values += [(r.bucket << BUCKET_BITS) + i for i in range(64) if twice >> i & 1]
     return Pairs(values, null_rows)
+
+
+def duplicates(table: Any, columns: list[str], *, skip_nulls: bool) -> Duplicates:
+    """The rows of ``table`` (a :class:`meshguard.quality.spark.SparkTable`) sharing a key, their count, the count of keys, and the keys of the first
+    duplicated rows in data order (their mask is a column mask, so their samples join the
+    samples job).
+
+    An integer key is first checked by :func:`shared_ranges` (one cheap aggregation of
+    64-value bitmaps per range of the key): with no range holding a value twice, no row shares
+    a key and nothing more runs; when each shared value is held by exactly two rows (which the
+    bitmaps prove, :func:`meshguard.quality.spark_keys.pairs`), they name the values and nothing
+    more runs either; else the per-key job below reads only the rows of those ranges (every
+    range, past :data:`SHARED_RANGES` of them). Other keys, and a sparse integer key of the
+    schema (one spanning more than :data:`SPARSE_SPAN` values per row), go to it directly.
+
+    The per-key job: a window per key (Spark sorts the rows by key instead of building a
+    hash table of every key twice, partial and final, as a ``groupBy`` does) counting the
+    rows of each key and nothing else; the keys are counted from the shared rows: a key of
+    ``n`` rows adds ``1/n`` to a sum, exact once rounded while fewer than
+    :data:`EXACT_SUM_ROWS` rows share a key (a double sum of ``k`` terms errs by less than
+    ``k² × 2⁻⁵³``); beyond, one more job counts the distinct keys."""
+    from pyspark.sql import functions as F
+
+    keep = F.lit(True)
+    for c in columns:
+        keep = keep & F.col(quoted(c)).isNotNull() if skip_nulls else keep
+    scope = keep
+    if len(columns) == 1 and table.dtype(columns[0]).is_integer() and not sparse(table, columns[0]):
+        ranges = shared_ranges(table.df.filter(keep), columns[0], SHARED_RANGES)
+        if ranges == []:
+            return Duplicates(0, 0, F.lit(False))
+        found = pairs(ranges) if ranges is not None else None
+        if found is not None and len(found.values) <= PAIRED_VALUES:
+            # the shared rows are the rows holding these values: the samples job's mask
+            column = F.col(quoted(columns[0]))
+            held = column.isin(found.values) if found.values else F.lit(False)
+            held = held | column.isNull() if found.null_rows else held
+            return Duplicates(found.rows, found.rows - found.keys, held & keep)
+        if ranges is not None:
+            bucket = bucket_of(columns[0])
+            within = bucket.isin([r.bucket for r in ranges if r.bucket is not None])
+            if any(r.bucket is None for r in ranges):
+                within = within | F.col(quoted(columns[0])).isNull()
+            scope = keep & within
+    return per_key(table, columns, keep, scope)
+
+
+def sparse(table: Any, column: str) -> bool:
+    """Whether the integer ``column`` spans more than :data:`SPARSE_SPAN` values per row (known
+    when the one aggregation took its min and max: a uniqueness key of the schema)."""
+    if not (table.has_stat(f"lo|{column}") and table.rows):
+        return False
+    lo, hi = table.stat(f"lo|{column}"), table.stat(f"hi|{column}")
+    return lo is not None and hi is not None and int(hi) - int(lo) + 1 > SPARSE_SPAN * table.rows
+
+
+def per_key(table: Any, columns: list[str], keep: Any, scope: Any) -> Duplicates:
+    """The per-key job of :func:`duplicates` over the rows where ``scope`` holds (``keep``:
+    the rows whose key counts)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    same = Window.partitionBy(*[quoted(c) for c in columns])
+    shared = (
+        table.df.filter(scope)
+        .select(
+            *[quoted(c) for c in columns],
+            F.col(ROW),
+            F.count(F.lit(1)).over(same).alias("__n"),
+        )
+        .filter(F.col("__n") > 1)
+    )
+    every = Window.partitionBy()
+    top = shared.select(
+        *[quoted(c) for c in columns],
+        F.col(ROW),
+        F.count(F.lit(1)).over(every).alias("__rows"),
+        F.sum(F.lit(1.0) / F.col("__n")).over(every).alias("__groups"),
+    )
+    first = run(top.orderBy(ROW).limit(max(1, table.samples)).collect)
+    rows = int(first[0]["__rows"]) if first else 0
+    dup_groups = round(first[0]["__groups"]) if first else 0
+    if rows >= EXACT_SUM_ROWS:
+        dup_groups = int(run(shared.select(*[quoted(c) for c in columns]).distinct().count))
+    found = F.lit(False)
+    for r in first:  # the first duplicated rows' keys: their rows in data order start with them
+        same_key = F.lit(True)
+        for i, c in enumerate(columns):
+            same_key = same_key & F.col(quoted(c)).eqNullSafe(F.lit(r[i]))
+        found = found | same_key
+    return Duplicates(rows, rows - dup_groups, found & keep)

@@ -1,11 +1,12 @@
-"""The Spark aggregates besides the value checks: the library metrics of the contract's rules
-(planned into the one aggregation), and the profile the policy stage reads
+"""The Spark aggregates besides the value checks: the library metrics and the counting SQL rules
+of the contract (planned into the one aggregation), and the profile the policy stage reads
 (``input.data.columns``, one aggregation of its own, run only when read).
 
 ``table`` is a :class:`meshguard.quality.spark.SparkTable` (not imported: it imports this)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,44 @@ def plan_library(table: Any, rules: Sequence[QualityRule], key: Callable[[Any], 
         except (BadCondition, MissingColumn, TypeError, ValueError, IndexError):
             continue
         out[key(mask)] = mask
+    return out
+
+
+#: a SQL rule that counts the rows where a condition holds (``{object}`` or ``{model}``: the table)
+_COUNTING = re.compile(
+    r"\s*select\s+count\s*\(\s*(?:\*|1)\s*\)\s+from\s+\{(?:object|model)\}\s+where\s+(?P<cond>.+?)\s*;?\s*",
+    re.I | re.S,
+)
+#: words that make a condition more than a row's condition (a subquery, a clause): run as written
+_CLAUSE = re.compile(r"\b(select|from|where|group|having|order|limit|union|join|over|window)\b|[{}]", re.I)
+
+
+def sql_key(sql: str) -> str:
+    """A SQL rule's key among the one aggregation's counts (its query, as it would run)."""
+    return f"sql|{sql}"
+
+
+def plan_sql(table: Any, rules: Sequence[QualityRule]) -> dict[str, Any]:
+    """sql key → the condition of each SQL rule of the form ``SELECT COUNT(*) FROM {object}
+    WHERE <condition>``, as a Spark column parsed by Spark SQL (the session's parser, so its
+    quoting and functions): counted in the one aggregation (the rows where it holds) instead of
+    a job of its own. Any other query, or a condition Spark cannot parse here, runs as written."""
+    from pyspark.sql import functions as F
+
+    from meshguard.sources.base import quote_ident
+
+    out: dict[str, Any] = {}
+    for rule in rules:
+        query = rule.raw.get("query")
+        found = _COUNTING.fullmatch(query) if rule.type == "sql" and isinstance(query, str) else None
+        if found is None or _CLAUSE.search(found["cond"]):
+            continue
+        assert isinstance(query, str)
+        name = quote_ident(table.schema.name)
+        try:
+            out[sql_key(query.replace("{object}", name).replace("{model}", name))] = F.expr(found["cond"])
+        except Exception:  # Spark's parse error: the rule runs as written and reports it
+            continue
     return out
 
 
