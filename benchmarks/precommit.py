@@ -186,6 +186,7 @@ def installed_wheel() -> Path:
         subprocess.run([*pip, str(wheel)], check=True)  # its dependencies, as a user installs it
     else:
         subprocess.run([*pip, "--no-deps", "--force-reinstall", str(wheel)], check=True)
+        subprocess.run([*pip, str(wheel)], check=True)  # a dependency added since: installed now
     return WHEEL_VENV / "bin" / "meshguard"
 
 
