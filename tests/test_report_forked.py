@@ -326,3 +326,28 @@ def test_the_childs_index_is_rendered_before_it_takes_pages(
     assert written[-2] == tmp_path / "s" / "index.html"  # the site's last file, then the other output
     publish(mesh, CTX, stdout_format=None, reports_dir=tmp_path / "a")
     assert _tree(tmp_path / "a") == _tree(tmp_path / "s")
+
+
+def test_stdout_is_printed_when_no_temporary_file_can_be_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No writable temporary folder (a read-only container whose reports go to a mounted
+    volume): the stdout document cannot be held while the site is written, so it is printed
+    after the site, as without the child, not an error."""
+    import tempfile
+
+    mesh = build_mesh()
+    expected = io.StringIO()
+    publish(mesh, CTX, stdout_format="json", reports_dir=tmp_path / "a", stream=expected)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-folder"))
+    with (tmp_path / "out.json").open("w", encoding="utf-8") as fh:
+        publish(
+            mesh,
+            CTX,
+            stdout_format="json",
+            outputs=[OutputSpec("junit", tmp_path / "r.xml")],
+            reports_dir=tmp_path / "b",
+            stream=fh,
+        )
+    assert (tmp_path / "out.json").read_text(encoding="utf-8") == expected.getvalue()
+    assert _tree(tmp_path / "a") == _tree(tmp_path / "b")

@@ -180,7 +180,8 @@ def _unfinished(folder: Path, exc: BaseException) -> None:
 def _held(stream: TextIO) -> IO[bytes] | None:
     """A temporary file for the stdout document, rendered while the site's child writes pages
     (then the kernel copies it to ``stream``: :func:`_copy`), when ``stream`` is a file
-    descriptor with an encoding; else None (it is rendered to ``stream`` after the site)."""
+    descriptor with an encoding and a temporary file can be made (no writable temporary
+    folder: a read-only container); else None (it is rendered to ``stream`` after the site)."""
     if not hasattr(os, "sendfile") or not getattr(stream, "encoding", None) or not hasattr(stream, "buffer"):
         return None
     try:
@@ -189,7 +190,10 @@ def _held(stream: TextIO) -> IO[bytes] | None:
         return None
     import tempfile
 
-    return tempfile.TemporaryFile()
+    try:
+        return tempfile.TemporaryFile()
+    except OSError:
+        return None
 
 
 def _render_held(held: IO[bytes], pieces: Iterable[str], stream: TextIO) -> None:
