@@ -6,6 +6,7 @@ added (in any folder), removed or renamed is seen, exactly as a run without the 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import time
 from collections import Counter
@@ -215,3 +216,44 @@ def test_a_damaged_file_is_ignored_and_no_file_without_bytecode(
     monkeypatch.setattr(sys, "dont_write_bytecode", True)
     _findings(repo)
     assert list(Path(repocache.directory()).glob("repo.*")) == []
+
+
+def _same_times(a: Path, b: Path) -> None:
+    """Folders ``a`` and ``b`` (and their subfolders, pairwise) given the same modification and
+    change times to the nanosecond, as a tree unpacked beside another at once can have them (the
+    change time can't be set: both are stamped within one tick of the file system's clock)."""
+    pairs = [(a, b), *((d, b / d.relative_to(a)) for d in a.rglob("*") if d.is_dir())]
+    for one, two in pairs:
+        for _ in range(200):
+            os.utime(one, (PAST, PAST))
+            os.utime(two, (PAST, PAST))
+            if one.stat().st_ctime_ns == two.stat().st_ctime_ns:
+                break
+        assert (one.stat().st_mtime_ns, one.stat().st_ctime_ns) == (
+            two.stat().st_mtime_ns,
+            two.stat().st_ctime_ns,
+        )
+
+
+def test_a_contracts_folder_swapped_for_one_with_the_same_times_is_listed_again(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # contracts -> releases/one, then -> releases/two (a release switched by its link): two has
+    # product-5, one has not; their folders' times are the same, their folders are not
+    releases = repo / "releases"
+    releases.mkdir()
+    (repo / "contracts").rename(releases / "one")
+    shutil.copytree(releases / "one", releases / "two")
+    (releases / "one" / "domain-2" / "product-5.odcs.yaml").unlink()
+    (repo / "contracts").symlink_to(Path("releases") / "one")
+    _settle(repo)
+    _same_times(releases / "one", releases / "two")
+    before = _uncached(repo, monkeypatch, "product-4")
+    assert ("MG018", "relationship target 'table_5.id' is not defined in this mesh") in before
+    assert _findings(repo, "product-4") == before
+    link = repo / "contracts.new"
+    link.symlink_to(Path("releases") / "two")
+    link.replace(repo / "contracts")
+    after = _uncached(repo, monkeypatch, "product-4")
+    assert after != before
+    assert _findings(repo, "product-4") == after

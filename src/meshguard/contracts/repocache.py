@@ -10,7 +10,8 @@ of :mod:`meshguard.cachedir` (one file per folder, like ``.pyc`` files):
 - **the listing** (:func:`meshguard.contracts.load.discover` of the folder), with the
   modification time of every folder under it, taken before that folder was read: as the
   import system's ``FileFinder`` does, a listing is reused only while no folder's time has
-  changed (a file added, removed or renamed changes its folder's). A tree with a symbolic
+  changed (a file added, removed or renamed changes its folder's), nor the folder itself (its
+  inode and device: a folder reached through a link switched to another with the same times). A tree with a symbolic
   link anywhere, a glob reaching out of the folder or a folder that could not be read is
   listed every run;
 - **per file**, what the lazy lint context (:mod:`meshguard.contracts.repo_index`) learnt from
@@ -42,19 +43,25 @@ from typing import Any
 from meshguard import cachedir
 
 #: layout of the stored dict; bump when it changes
-FORMAT = 1
+FORMAT = 2
 #: a folder or file modified less than this before it was read is not kept (coarse clocks)
 SETTLED_NS = 3_000_000_000
 #: repos kept; saving prunes the oldest files beyond this
 KEEP = 64
 
 Stamp = tuple[int, int, int, int, int]
+#: a folder's modification and change times, inode and device
+FolderStamp = tuple[int, int, int, int]
 #: the files as discovered, the current contracts among them, current → its older versions
 Listing = tuple[list[str], list[str], dict[str, list[str]]]
 
 
 def _stamp(st: os.stat_result) -> Stamp:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+
+
+def _folder_stamp(st: os.stat_result) -> FolderStamp:
+    return (st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
 
 
 def directory() -> str:
@@ -77,7 +84,7 @@ class RepoCache:
         self._dirty = False
         stored = self._read()
         #: the stored listing: (folder → mtime_ns, the listing); None: list the folder
-        self._listing: tuple[dict[str, tuple[int, int]], Listing] | None = stored.get("listing")
+        self._listing: tuple[dict[str, FolderStamp], Listing] | None = stored.get("listing")
         #: file → (its stamp, what was learnt from its text); kept only for files checked this run
         self._stored_facts: dict[str, tuple[Stamp, dict[str, Any]]] = stored.get("facts", {})
         self._facts: dict[str, tuple[Stamp, dict[str, Any]] | None] = {}
@@ -131,7 +138,7 @@ class RepoCache:
         for d, times in folders.items():
             try:
                 st = os.stat(d)
-                if (st.st_mtime_ns, st.st_ctime_ns) != tuple(times):
+                if _folder_stamp(st) != tuple(times):
                     break
             except OSError:
                 break
@@ -141,14 +148,14 @@ class RepoCache:
         self._dirty = True  # a stale listing is not written back
         return None
 
-    def folders(self) -> dict[str, tuple[int, int]] | None:
+    def folders(self) -> dict[str, FolderStamp] | None:
         """Every folder the globs may search, with its modification time, read before the
         folder's entries; None when the listing can't be kept (a symbolic link, a glob out of
         the folder, an unreadable or just-modified folder)."""
         if any(os.path.isabs(g) or ".." in Path(g).parts for g in self.globs):
             return None
         settled = time.time_ns() - SETTLED_NS
-        out: dict[str, tuple[int, int]] = {}
+        out: dict[str, FolderStamp] = {}
         todo = [str(self.folder)]
         try:
             while todo:
@@ -156,7 +163,7 @@ class RepoCache:
                 st = os.stat(d)
                 if max(st.st_mtime_ns, st.st_ctime_ns) > settled:
                     return None
-                out[d] = (st.st_mtime_ns, st.st_ctime_ns)
+                out[d] = _folder_stamp(st)
                 with os.scandir(d) as entries:
                     for e in entries:
                         if e.is_symlink():
@@ -167,7 +174,7 @@ class RepoCache:
             return None
         return out
 
-    def keep_listing(self, folders: dict[str, tuple[int, int]] | None, listing: Listing) -> None:
+    def keep_listing(self, folders: dict[str, FolderStamp] | None, listing: Listing) -> None:
         """Keep ``listing`` (the folder as discovered) with the ``folders`` read before it."""
         if folders is not None:
             self._listing = (folders, listing)
