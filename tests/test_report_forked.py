@@ -351,3 +351,36 @@ def test_stdout_is_printed_when_no_temporary_file_can_be_made(
         )
     assert (tmp_path / "out.json").read_text(encoding="utf-8") == expected.getvalue()
     assert _tree(tmp_path / "a") == _tree(tmp_path / "b")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig", "latin-1"])
+@pytest.mark.parametrize("before", ["", "before\n"])
+def test_a_held_document_is_encoded_as_the_stream_goes_on(tmp_path: Path, encoding: str, before: str) -> None:
+    """The document rendered beside the site carries a byte-order mark only where the stream's
+    own encoder would write one (at the start of a file), not after what the stream wrote."""
+    mesh = build_mesh()
+
+    def printed(name: str, outputs: list[OutputSpec]) -> bytes:
+        with (tmp_path / f"{name}.txt").open("w", encoding=encoding) as fh:
+            fh.write(before)
+            publish(mesh, CTX, stdout_format="text", outputs=outputs, reports_dir=tmp_path / name, stream=fh)
+        return (tmp_path / f"{name}.txt").read_bytes()
+
+    assert printed("held", [OutputSpec("junit", tmp_path / "r.xml")]) == printed("alone", [])
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig", "utf-8"])
+def test_a_held_document_on_a_pipe_is_what_the_pipe_gets_unheld(tmp_path: Path, encoding: str) -> None:
+    """On a pipe (the text document is far smaller than its buffer) the stream's own encoder
+    writes a byte-order mark for UTF-8 with signature and none for UTF-16: the same bytes
+    either way."""
+    mesh = build_mesh()
+
+    def printed(name: str, outputs: list[OutputSpec]) -> bytes:
+        read, write = os.pipe()
+        with open(write, "w", encoding=encoding) as fh:
+            publish(mesh, CTX, stdout_format="text", outputs=outputs, reports_dir=tmp_path / name, stream=fh)
+        with open(read, "rb") as got:
+            return got.read()
+
+    assert printed("held", [OutputSpec("junit", tmp_path / "r.xml")]) == printed("alone", [])

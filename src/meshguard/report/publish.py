@@ -181,8 +181,18 @@ def _held(stream: TextIO) -> IO[bytes] | None:
     """A temporary file for the stdout document, rendered while the site's child writes pages
     (then the kernel copies it to ``stream``: :func:`_copy`), when ``stream`` is a file
     descriptor with an encoding and a temporary file can be made (no writable temporary
-    folder: a read-only container); else None (it is rendered to ``stream`` after the site)."""
+    folder: a read-only container); else None (it is rendered to ``stream`` after the site).
+    Not for an encoding with a byte-order mark (UTF-16, UTF-8 with signature): whether the
+    stream's own encoder writes one depends on what it wrote before, the codec and whether it
+    is a file or a pipe, which a second encoder cannot know."""
     if not hasattr(os, "sendfile") or not getattr(stream, "encoding", None) or not hasattr(stream, "buffer"):
+        return None
+    import codecs
+
+    try:
+        if codecs.getincrementalencoder(stream.encoding)().encode(""):
+            return None
+    except LookupError:
         return None
     try:
         stream.fileno()
