@@ -328,18 +328,12 @@ def test_the_childs_index_is_rendered_before_it_takes_pages(
     assert _tree(tmp_path / "a") == _tree(tmp_path / "s")
 
 
-def test_stdout_is_printed_when_no_temporary_file_can_be_made(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """No writable temporary folder (a read-only container whose reports go to a mounted
-    volume): the stdout document cannot be held while the site is written, so it is printed
-    after the site, as without the child, not an error."""
-    import tempfile
-
+def _held_as_printed(tmp_path: Path) -> None:
+    """The json document printed to a real file beside the site's child (in ``b``) is what a
+    run without the child (``a``) prints."""
     mesh = build_mesh()
     expected = io.StringIO()
     publish(mesh, CTX, stdout_format="json", reports_dir=tmp_path / "a", stream=expected)
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-folder"))
     with (tmp_path / "out.json").open("w", encoding="utf-8") as fh:
         publish(
             mesh,
@@ -350,6 +344,18 @@ def test_stdout_is_printed_when_no_temporary_file_can_be_made(
             stream=fh,
         )
     assert (tmp_path / "out.json").read_text(encoding="utf-8") == expected.getvalue()
+
+
+def test_stdout_is_printed_when_no_temporary_file_can_be_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No writable temporary folder (a read-only container whose reports go to a mounted
+    volume): the stdout document cannot be held while the site is written, so it is printed
+    after the site, as without the child, not an error."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-folder"))
+    _held_as_printed(tmp_path)
     assert _tree(tmp_path / "a") == _tree(tmp_path / "b")
 
 
@@ -384,3 +390,18 @@ def test_a_held_document_on_a_pipe_is_what_the_pipe_gets_unheld(tmp_path: Path, 
             return got.read()
 
     assert printed("held", [OutputSpec("junit", tmp_path / "r.xml")]) == printed("alone", [])
+
+
+def test_a_sendfile_that_wants_a_socket_falls_back_to_python(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On macOS and FreeBSD ``sendfile`` copies only to a socket and refuses a file, a pipe or a
+    terminal with ENOTSOCK (Linux never does: here its refusal is played by a ``sendfile`` that
+    raises it): the held document is then copied by Python, not an internal error."""
+    import errno
+
+    def socket_only(out: int, in_: int, offset: int, count: int) -> int:
+        raise OSError(errno.ENOTSOCK, "Socket operation on non-socket")
+
+    monkeypatch.setattr(os, "sendfile", socket_only)
+    _held_as_printed(tmp_path)

@@ -218,14 +218,15 @@ def _render_held(held: IO[bytes], pieces: Iterable[str], stream: TextIO) -> None
 
 def _copy(held: IO[bytes], stream: TextIO) -> None:
     """``held``'s bytes after what ``stream`` has written: copied by the kernel (``sendfile``),
-    by Python where the descriptor does not take it (an appending file on an old kernel)."""
+    by Python where the descriptor does not take it (an appending file on an old kernel; not a
+    socket, on macOS and FreeBSD)."""
     stream.flush()
     size, offset = held.seek(0, os.SEEK_END), 0
     try:
         while offset < size and (sent := os.sendfile(stream.fileno(), held.fileno(), offset, size - offset)):
             offset += sent
     except OSError as exc:
-        if exc.errno not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EAGAIN):
+        if exc.errno not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EAGAIN, errno.ENOTSOCK):
             raise
     if offset < size:
         held.seek(offset)
