@@ -257,3 +257,20 @@ def test_a_contracts_folder_swapped_for_one_with_the_same_times_is_listed_again(
     after = _uncached(repo, monkeypatch, "product-4")
     assert after != before
     assert _findings(repo, "product-4") == after
+
+
+def test_a_contract_linted_through_a_linked_contracts_folder_is_not_its_own_duplicate(repo: Path) -> None:
+    """``contracts`` a symbolic link to the folder holding them: a contract shows its real path,
+    the folder's listing the link's; the named contract must still be recognised in the listing
+    (not counted twice: MG020), and a real duplicate id is still found through the link."""
+    plain = _findings(repo)
+    assert not any(rule == "MG020" for rule, _ in plain)
+    (repo / "releases").mkdir()
+    (repo / "contracts").rename(repo / "releases" / "one")
+    (repo / "contracts").symlink_to(Path("releases") / "one")
+    assert _findings(repo) == plain
+    twin = repo / "releases" / "one" / "domain-1" / "product-1.odcs.yaml"
+    twin.write_text(twin.read_text().replace("id: product-1", "id: product-0"))
+    assert ("MG020", "contract id 'product-0' is used by more than one contract in the repo") in _findings(
+        repo
+    )

@@ -88,6 +88,7 @@ def repo_context(
     named = {Path(c.path).as_posix() for c in contracts}
     others: list[str] = []
     if not names_whole_repo(config, paths):
+        named |= _as_listed(config, contracts)
         _, current, older = repository.listing()  # by name: no Path for each of 200 files
         named_files: set[Path] | None = None
         for f in current:
@@ -99,6 +100,26 @@ def repo_context(
             if _shown(f, config.root) not in named:
                 others.append(f)
     return LazyRepoContext(contracts, others, repository) if others else LintContext(contracts)
+
+
+def _as_listed(config: Config, contracts: Sequence[Contract]) -> set[str]:
+    """The named contracts as the contracts folder's listing shows them, where that differs:
+    a contract shows its real path, the listing the folder's (``contracts`` a symbolic link, or
+    under one, inside the repo). Without this, a contract reached through the link counts as
+    another contract of the repo (MG020, "id used by more than one contract")."""
+    folder = config.contracts_path
+    real = folder.resolve()
+    root = config.root.resolve()
+    if real == root / config.contracts_dir:
+        return set()
+    out: set[str] = set()
+    for c in contracts:
+        try:
+            rel = (root / c.path).relative_to(real)
+        except ValueError:
+            continue
+        out.add(_shown(str(folder / rel), config.root))
+    return out
 
 
 def _shown(f: str, root: Path) -> str:
