@@ -7,6 +7,7 @@ gives: the same files and bytes, the files listed in the same order, its error r
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 from pathlib import Path
@@ -357,6 +358,23 @@ def test_stdout_is_printed_when_no_temporary_file_can_be_made(
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-folder"))
     _held_as_printed(tmp_path)
     assert _tree(tmp_path / "a") == _tree(tmp_path / "b")
+
+
+def test_stdout_is_printed_when_the_temporary_folder_is_full(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tmpfs: Path
+) -> None:
+    """A full temporary folder (a real 1 MiB tmpfs, filled): the temporary file is made but the
+    document does not fit; it is printed after the site, as without the child, not an error."""
+    import tempfile
+
+    with (tmpfs / "filler").open("wb") as fh, contextlib.suppress(OSError):
+        while True:
+            fh.write(b"x" * 65536)
+            fh.flush()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmpfs))
+    _held_as_printed(tmp_path)
+    assert _tree(tmp_path / "a") == _tree(tmp_path / "b")
+    assert sorted(p.name for p in tmpfs.iterdir()) == ["filler"]
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig", "latin-1"])

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import io
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -206,14 +205,23 @@ def _held(stream: TextIO) -> IO[bytes] | None:
         return None
 
 
-def _render_held(held: IO[bytes], pieces: Iterable[str], stream: TextIO) -> None:
-    """``pieces`` into ``held``, encoded as ``stream`` encodes them (no newline translation:
-    a POSIX stream has none)."""
-    text = io.TextIOWrapper(held, encoding=stream.encoding, errors=stream.errors, newline="")
-    for piece in pieces:
-        text.write(piece)
-    text.flush()
-    text.detach()
+def _render_held(held: IO[bytes], pieces: Iterable[str], stream: TextIO) -> IO[bytes] | None:
+    """``held`` with ``pieces`` in it, encoded as ``stream`` encodes them (no newline
+    translation: a POSIX stream has none); None, ``held`` closed, when the temporary folder is
+    full (then the document is printed after the site, as without the child)."""
+    import codecs
+
+    encode = codecs.getincrementalencoder(stream.encoding)(stream.errors or "strict").encode
+    try:
+        for piece in pieces:
+            held.write(encode(piece))
+        held.write(encode("", True))
+        held.flush()
+    except OSError:
+        with contextlib.suppress(OSError):
+            held.close()
+        return None
+    return held
 
 
 def _copy(held: IO[bytes], stream: TextIO) -> None:
@@ -270,7 +278,7 @@ def publish(
         for out in outputs:
             others += formats.write_report(formats.get(out.format), mesh, plain, out.path)
         if held is not None and stdout_format:
-            _render_held(held, formats.get(stdout_format).chunks(mesh, ctx), stream)
+            held = _render_held(held, formats.get(stdout_format).chunks(mesh, ctx), stream)
         if shared is not None and reports_dir is not None:
             from meshguard.report.formats.html import HtmlReporter
 
