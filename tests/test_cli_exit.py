@@ -130,3 +130,23 @@ def test_exit_codes_of_click_itself(tmp_path: Path, argv: list[str]) -> None:
     assert (
         ("meshguard" in proc.stdout) if argv == ["--version"] else ("no such option" in proc.stderr.lower())
     )
+
+
+def test_a_stdout_that_cannot_encode_the_report_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A terminal (or ``PYTHONIOENCODING``) whose encoding cannot write a character of the
+    report: one line naming the encoding, the character and the way out, exit 3 (an output
+    unavailable), not an internal error; the same run on UTF-8 prints it."""
+    repo = _repo(tmp_path)
+    (repo / "contracts" / "commandes-été.odcs.yaml").write_text("apiVersion: v3.1.0\nkind: DataContract\n")
+    code = "from meshguard.cli import main\nmain()\n"
+    printed = _run(code, repo, "lint", "contracts")
+    assert printed.returncode == 1 and "commandes-été" in printed.stdout, printed.stdout + printed.stderr
+    monkeypatch.setenv("PYTHONIOENCODING", "ascii")
+    proc = _run(code, repo, "lint", "contracts")
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert proc.stderr.splitlines() == [
+        "meshguard: error: standard output's encoding (ascii) cannot write 'é' (U+00E9): set "
+        "PYTHONIOENCODING=utf-8, or write the report to a file (--output FORMAT=PATH)"
+    ]

@@ -193,11 +193,38 @@ def _main(argv: list[str] | None) -> None:
     except KeyboardInterrupt:
         click.echo("meshguard: interrupted", err=True)
         sys.exit(130)
+    except UnicodeEncodeError as exc:
+        if debug:
+            raise
+        if not _stdout_encoding(exc):
+            _internal_error(exc)
+        char = exc.object[exc.start : exc.start + 1]
+        click.echo(
+            f"meshguard: error: standard output's encoding ({exc.encoding}) cannot write "
+            f"{char!r} (U+{ord(char):04X}): set PYTHONIOENCODING=utf-8, or write the report to a "
+            "file (--output FORMAT=PATH)",
+            err=True,
+        )
+        sys.exit(int(ExitCode.UNAVAILABLE))
     except Exception as exc:  # never a traceback for the user unless --debug
         if debug:
             raise
         _internal_error(exc)
     sys.exit(int(rv) if isinstance(rv, int) else 0)
+
+
+def _stdout_encoding(exc: UnicodeEncodeError) -> bool:
+    """Whether ``exc`` is standard output's encoding refusing a character (a terminal or a
+    ``PYTHONIOENCODING`` that is not UTF-8): the environment's limit, not a bug."""
+    import codecs
+
+    encoding = getattr(sys.stdout, "encoding", None)
+    if not isinstance(encoding, str):
+        return False
+    try:
+        return codecs.lookup(exc.encoding).name == codecs.lookup(encoding).name
+    except LookupError:
+        return False
 
 
 def _internal_error(exc: BaseException) -> NoReturn:
