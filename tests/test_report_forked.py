@@ -242,10 +242,8 @@ def test_stdout_rendered_beside_the_site_is_what_is_printed_after_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kernel: bool
 ) -> None:
     """A real descriptor: the document is rendered into a temporary file while the child writes
-    pages and copied after the site (by the kernel; by Python where ``sendfile`` refuses)."""
-    mesh = build_mesh()
-    expected = io.StringIO()
-    publish(mesh, CTX, stdout_format="json", reports_dir=tmp_path / "a", stream=expected)
+    pages and copied after the site (by the kernel; by Python where ``sendfile`` refuses); what
+    the stream held before is kept, the document after it."""
     copied: list[int] = []
     sendfile = os.sendfile
 
@@ -256,18 +254,8 @@ def test_stdout_rendered_beside_the_site_is_what_is_printed_after_it(
         return sendfile(out, in_, offset, count)
 
     monkeypatch.setattr(os, "sendfile", counted)
-    with (tmp_path / "out.json").open("w", encoding="utf-8") as fh:
-        fh.write("before\n")  # what the stream held is kept, the document after it
-        publish(
-            mesh,
-            CTX,
-            stdout_format="json",
-            outputs=[OutputSpec("junit", tmp_path / "r.xml")],
-            reports_dir=tmp_path / "b",
-            stream=fh,
-        )
-    assert (tmp_path / "out.json").read_bytes() == b"before\n" + expected.getvalue().encode()
-    assert sum(copied) == (len(expected.getvalue().encode()) if kernel else 0)
+    expected = _held_as_printed(tmp_path, before="before\n")
+    assert sum(copied) == (len(expected) if kernel else 0)
 
 
 def test_the_sites_error_leaves_a_real_stdout_empty(tmp_path: Path) -> None:
@@ -329,13 +317,14 @@ def test_the_childs_index_is_rendered_before_it_takes_pages(
     assert _tree(tmp_path / "a") == _tree(tmp_path / "s")
 
 
-def _held_as_printed(tmp_path: Path) -> None:
-    """The json document printed to a real file beside the site's child (in ``b``) is what a
-    run without the child (``a``) prints."""
+def _held_as_printed(tmp_path: Path, before: str = "") -> bytes:
+    """The json document printed to a real file beside the site's child (in ``b``), after
+    ``before``, is what a run without the child (``a``) prints; its bytes."""
     mesh = build_mesh()
     expected = io.StringIO()
     publish(mesh, CTX, stdout_format="json", reports_dir=tmp_path / "a", stream=expected)
     with (tmp_path / "out.json").open("w", encoding="utf-8") as fh:
+        fh.write(before)
         publish(
             mesh,
             CTX,
@@ -344,7 +333,9 @@ def _held_as_printed(tmp_path: Path) -> None:
             reports_dir=tmp_path / "b",
             stream=fh,
         )
-    assert (tmp_path / "out.json").read_text(encoding="utf-8") == expected.getvalue()
+    document = expected.getvalue().encode()
+    assert (tmp_path / "out.json").read_bytes() == before.encode() + document
+    return document
 
 
 def test_stdout_is_printed_when_no_temporary_file_can_be_made(
