@@ -60,10 +60,9 @@ class DecisionMap:
         self._static: dict[str, tuple[RuleInfo, str, dict[str, Any]]] = {}
         #: per rule: its article and its scope (``applies_to`` sensitivity categories), from METADATA
         self._scope: dict[str, dict[str, Any]] = {}
-        #: per rule: its id and its pack (a property and a string test each, once per rule, not per product)
-        self._id: dict[str, tuple[str, str]] = {}
-        #: per rule: what each of its findings carries alike (see :meth:`_finding`)
-        self._per_finding: dict[str, tuple[str, tuple[str, str], tuple[str, str], str | None]] = {}
+        #: per rule: its id, its pack and its article (a property and a string test each, once
+        #: per rule, not per product or finding)
+        self._id: dict[str, tuple[str, str, str | None]] = {}
         #: per rule: its check when it has no finding (see :meth:`_passed`)
         self._passing: dict[str, CheckResult] = {}
         #: the keys of an answer deciding every rule (and no other): sorted once
@@ -85,7 +84,7 @@ class DecisionMap:
                 outcome.checks.append(self._passed(key))
                 continue
             rule, severity, common = self._rule_static(key)
-            rule_id, pack = self._id[key]
+            rule_id, pack, _ = self._id[key]
             if key in errors:
                 outcome.checks.append(
                     CheckResult(
@@ -119,7 +118,7 @@ class DecisionMap:
 
     def _check(self, key: str, status: str, message: str, findings: int, waived: int) -> CheckResult:
         rule, severity, common = self._rule_static(key)
-        rule_id, pack = self._id[key]
+        rule_id, pack, _ = self._id[key]
         return CheckResult(
             id=rule_id,
             name=rule.title or key,
@@ -166,19 +165,16 @@ class DecisionMap:
                     {applies} if isinstance(applies, str) else set(map(str, applies))
                 )
             self._scope[key] = scope
-            self._id[key] = (rule.id, pack_of(rule.path))
-            rule_key = f"{rule.package}.{rule.name}"
-            article = str(rule.custom["article"]) if rule.custom.get("article") else None
-            self._per_finding[key] = (rule.id, (rule.id, rule_key), (rule_key, pack_of(rule.path)), article)
+            self._id[key] = (rule.id, pack_of(rule.path), scope.get("article"))
             static = self._static[key] = (rule, severity, common)
         return static
 
     def _finding(
         self, contract: Contract, key: str, severity: str, item: dict[str, Any], common: dict[str, Any]
     ) -> Finding:
-        """One violation of the rule ``key`` as a finding: its field's location, its waiver; the
-        rule's id, key, pack and article are read once per rule (:attr:`_per_finding`)."""
-        rule_id, ids, tail, article = self._per_finding[key]
+        """One violation of the rule ``key`` ("meshguard.pkg.rule") as a finding: its field's
+        location, its waiver; the rule's id, pack and article are read once per rule (:attr:`_id`)."""
+        rule_id, pack, article = self._id[key]
         field_ = item.get("field") if isinstance(item.get("field"), str) else None
         pointer: tuple[str | int, ...] | None = None
         if field_:
@@ -198,13 +194,13 @@ class DecisionMap:
             location = Location(contract.path, pos[0] if pos else None, pos[1] if pos else None, ptr)
         else:
             location = Location(contract.path)
-        waiver: Waiver | None = self.waivers.match(ids, contract.id, field_)
+        waiver: Waiver | None = self.waivers.match((rule_id, key), contract.id, field_)
         if waiver is not None:
             status = Status.WAIVED
         else:
             status = Status.FAILED if severity == Severity.ERROR else Status.WARNED
         details = {k: v for k, v in item.items() if k not in _NOT_DETAILS}
-        details["rule"], details["pack"] = tail
+        details["rule"], details["pack"] = key, pack
         if article is not None:
             details.setdefault("article", article)  # a finding's own article wins
         return Finding(
