@@ -370,12 +370,13 @@ def run(
         try:
             repository = repository or ContractRepository(config)
             count = repository.count(paths)
-            jobs = effective_jobs(options.jobs, count) if options.with_data else options.jobs
+            workers = effective_jobs(options.jobs, count)
+            jobs = workers if options.with_data else options.jobs
             batches = policy is None or policy.batches
             split = halves.pays(count, jobs=jobs, with_data=options.with_data, batches=batches)
             if options.jobs != 1 and not split and pool_pays(stages, policy):
                 # started before the lint: the workers' imports overlap it
-                pool = _start_pool(effective_jobs(options.jobs, count), stages, options)
+                pool = _start_pool(workers, stages, options)
             progress.step("", "linting contracts")
             # a product is scored as it comes (its score is its own): while the policy engine's
             # process evaluates the next batch, not in a serial pass afterwards
