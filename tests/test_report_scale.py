@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from meshguard.report import formats
 from meshguard.report.formats import RenderContext, html, jsontext
-from meshguard.results.model import CheckResult, MeshResult
+from meshguard.results.model import CheckResult, MeshResult, ProductResult
 from meshkit import HOSTILE_SCRIPT, build_mesh, policy_check
 
 CTX = RenderContext(source_link="..")
@@ -215,3 +215,43 @@ def test_a_check_shared_by_many_products_gets_its_row_once(monkeypatch: pytest.M
     assert len(mesh.products) > 1
     assert asked.count("SHARED-001") == 1
     assert got == want
+
+
+def _whole_page(mesh: MeshResult, p: ProductResult) -> str:
+    """A product page rendered as one template: the body inside page.html.j2, title and all."""
+    env = html._assets()[0]
+    reporter = html.HtmlReporter()
+    common = reporter._common(mesh, CTX)
+    return str(
+        env.get_template("page.html.j2").render(
+            **common,
+            script="",
+            home="../index.html",
+            up="../",
+            title=p.name or p.id,
+            main=Markup(_body(mesh, p)),
+        )
+    )
+
+
+def _body(mesh: MeshResult, p: ProductResult) -> str:
+    page = _page(mesh, p.id)
+    start = page.index('<main id="main">\n') + len('<main id="main">\n')
+    return page[start : page.rindex("\n</main>")]  # base.html.j2 writes the line break after the body
+
+
+def test_a_product_page_is_its_body_in_the_run_s_frame(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The head and foot of product pages are rendered once per run; each page is the same text
+    as the frame rendered around its body, with its own escaped title, and the same as the pages
+    rendered whole (no frame reused: the run's text holds the marker)."""
+    mesh = build_mesh()
+    mesh.products[0].name = f"Customers {HOSTILE_SCRIPT} & more"
+    pages = _pages(mesh)
+    first = _page(mesh, mesh.products[0].id)
+    assert "<title>Customers &lt;script&gt;alert(1)&lt;/script&gt; &amp; more · meshguard</title>" in first
+    assert first.endswith("</footer>\n\n</body>\n</html>")
+    assert "\n\n</main>" in first  # the body's own last line break kept
+    for p in mesh.products:
+        assert _page(mesh, p.id) == _whole_page(mesh, p)
+    monkeypatch.setattr(html, "_MARK", "meshguard")  # in every page's head: no frame to reuse
+    assert _pages(mesh) == pages
