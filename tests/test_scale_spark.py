@@ -306,3 +306,46 @@ def test_a_local_session_reads_one_file_in_equal_parts_one_per_core(tmp_path: Pa
     df = session({"master": "local[2]"}).read.parquet(str(path))
     rows = sorted(r[1] for r in df.groupBy(F.spark_partition_id()).count().collect())
     assert len(rows) == 2 and rows[1] - rows[0] <= 20_000, rows  # one row group apart at most
+
+
+def test_the_head_read_runs_beside_the_checks_and_its_detections_still_mask(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first values' read (for the personal-data detectors) runs in a thread of its own while
+    the checks are planned and counted: here it ends only after the one aggregation has run, and
+    the column it finds e-mail addresses in is still masked in every sample, as on polars."""
+    import threading
+
+    import polars as pl
+
+    import meshguard.quality.spark_jobs as jobs
+    from spark_case import outcome, write_repo
+
+    schema = "    properties:\n      - {name: id, logicalType: integer, unique: true}\n      - {name: contact, logicalType: string}\n"
+    frame = pl.DataFrame({"id": [1, 2, 2, 3], "contact": [f"user{i}@example.org" for i in range(4)]})
+    polars_side = outcome(
+        write_repo(tmp_path / "p", "people", "local", schema, frame), "people", profile=True
+    )
+    counted = threading.Event()
+    waited: list[bool] = []
+    real_head, real_aggregate = jobs.head_values, jobs.aggregate
+
+    def aggregate(df: Any, named: Any) -> Any:
+        got = real_aggregate(df, named)
+        counted.set()
+        return got
+
+    def head_values(df: Any, columns: Any, *, ordered: bool) -> Any:
+        waited.append(counted.wait(timeout=120))  # the checks went on without this read
+        return real_head(df, columns, ordered=ordered)
+
+    monkeypatch.setattr(jobs, "head_values", head_values)
+    monkeypatch.setattr(jobs, "aggregate", aggregate)
+    monkeypatch.setattr("meshguard.quality.spark.aggregate", aggregate)
+    spark_side = outcome(write_repo(tmp_path / "s", "people", "spark", schema, frame), "people", profile=True)
+    assert waited == [True]
+    unique = next(c for c in spark_side.checks if c.id.endswith("id.unique"))
+    assert unique.samples and all("***" in s["contact"] for s in unique.samples)  # u***@***.org
+    assert [c.to_dict() for c in spark_side.checks] == [c.to_dict() for c in polars_side.checks]
+    data = dict(spark_side.data or {})
+    assert data["columns"] == (polars_side.data or {})["columns"]
