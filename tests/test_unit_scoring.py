@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from meshguard.results.council import matrix
 from meshguard.results.model import (
     Change,
     CheckResult,
@@ -15,6 +16,7 @@ from meshguard.results.model import (
     Finding,
     MeshResult,
     ProductResult,
+    Status,
 )
 from meshguard.results.scoring import (
     ScoringRules,
@@ -467,3 +469,47 @@ def test_dimension_scores_are_rounded_to_one_place() -> None:
     checks = [CheckResult(f"s{i}", "s", "schema", s) for i, s in enumerate(("passed", "passed", "failed"))]
     dims = dimension_scores(product("p", None, rows=3, checks=checks), WEIGHTS)
     assert [(d.name, d.score) for d in dims] == [("contract", 100.0), ("schema", 66.7), ("quality", 100.0)]
+
+
+def test_the_matrix_gives_each_product_the_state_of_its_own_check() -> None:
+    """A passing rule is one check object shared by many products; each other check is its own."""
+    shared = policy_check("GDPR-1", Status.PASSED, regulation="GDPR", title="Retention")
+    a = product("a", "x", checks=[shared, policy_check("GDPR-2", "failed", regulation="GDPR")])
+    carried = policy_check(
+        "GDPR-2", "passed", severity="warning", regulation="GDPR", details={"carried_by": 1}
+    )
+    b = product("b", "x", checks=[shared, carried])
+    c = product(
+        "c",
+        "x",
+        checks=[
+            policy_check("GDPR-1", "not_applicable", regulation="GDPR", title="Another title"),
+            policy_check("GDPR-2", Status.WAIVED, regulation="GDPR"),
+            CheckResult("QUA-1", "rows", "quality", "failed"),
+        ],
+    )
+    rows = matrix([a, b, c, product("d", "x", checks=[shared])])
+    assert [(r["rule_id"], r["title"], r["products"], r["counts"]) for r in rows] == [
+        (
+            "GDPR-1",
+            "Retention",  # the first product's check describes the rule
+            {"a": "pass", "b": "pass", "c": "n/a", "d": "pass"},
+            {"pass": 3, "fail": 0, "warn": 0, "waived": 0, "n/a": 1},
+        ),
+        (
+            "GDPR-2",
+            "GDPR-2",
+            {"a": "fail", "b": "warn", "c": "waived"},
+            {"pass": 0, "fail": 1, "warn": 1, "waived": 1, "n/a": 0},
+        ),
+    ]
+
+
+def test_a_status_and_its_text_are_counted_together() -> None:
+    mesh = mesh_of(
+        product("a", "x", checks=[policy_check("R-1", Status.PASSED), policy_check("R-2", "passed")]),
+        product("b", "x", checks=[policy_check("R-1", "failed"), policy_check("R-3", Status.FAILED)]),
+    )
+    summarize(mesh, RULES)
+    counts = mesh.summary["checks"]
+    assert (counts["passed"], counts["failed"], counts["warned"]) == (2, 2, 0)

@@ -8,7 +8,6 @@ bounded so a hostile file cannot exhaust the machine.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,59 @@ from meshguard.errors import MeshguardError
 
 Pointer = tuple[str | int, ...]
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_TS = "tag:yaml.org,2002:timestamp"
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_MERGE = "tag:yaml.org,2002:merge"
+_VALUE = "tag:yaml.org,2002:value"
+#: the safe loader's implicit tags of a plain scalar, by its first character ("" for an empty
+#: one), each entry followed by the resolvers of any first character (none in PyYAML's own)
+_IMPLICIT: dict[str | None, list[tuple[str, Any]]] = yaml.resolver.Resolver.yaml_implicit_resolvers
+_ANY_FIRST: tuple[tuple[str, Any], ...] = tuple(_IMPLICIT.get(None, ()))
+_BY_FIRST: dict[str, tuple[tuple[str, Any], ...]] = {
+    first: (*resolvers, *_ANY_FIRST) for first, resolvers in _IMPLICIT.items() if first is not None
+}
+
+
+class _Tags:
+    """The safe loader's tag resolution (``yaml.resolver.Resolver.resolve`` for a loader without
+    path resolvers), called by the C composer for every node that has no explicit tag: the same
+    regular expressions, picked by the first character, without the generic resolver's per-call
+    list building; it also notes whether a merge (``<<``) or value (``=``) key was resolved, the
+    only keys ``flatten_mapping`` changes."""
+
+    merges = False
+
+    def resolve(self, kind: type, value: str | None, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                assert value is not None
+                for tag, regexp in _BY_FIRST.get(value[:1], _ANY_FIRST):
+                    if regexp.match(value):
+                        if tag in (_MERGE, _VALUE):
+                            self.merges = True
+                        return tag
+            return _STR
+        return _SEQ if kind is yaml.SequenceNode else _MAP
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        """No path resolvers: nothing to track."""
+
+    def ascend_resolver(self) -> None:
+        """No path resolvers: nothing to track."""
+
+
+try:  # libyaml's parser and composer: PyYAML's CSafeLoader without its constructor and resolver
+    import yaml.cyaml as _cyaml
+
+    _Parser: Any = vars(_cyaml)["CParser"]
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _Parser = yaml.SafeLoader
+
+
+class _Loader(_Tags, _Parser):  # type: ignore[misc]
+    """The parser and composer with :class:`_Tags`."""
 
 
 @dataclass(frozen=True)
@@ -72,10 +123,6 @@ class YamlError(MeshguardError):
     """A YAML file could not be parsed safely."""
 
 
-_TS = "tag:yaml.org,2002:timestamp"
-_STR = "tag:yaml.org,2002:str"
-_MAP = "tag:yaml.org,2002:map"
-_SEQ = "tag:yaml.org,2002:seq"
 #: the constructors of the plain scalars (str and timestamps stay text)
 _CONSTRUCTORS: dict[str, Any] = {
     f"tag:yaml.org,2002:{t}": yaml.constructor.SafeConstructor.yaml_constructors[f"tag:yaml.org,2002:{t}"]
@@ -83,20 +130,34 @@ _CONSTRUCTORS: dict[str, Any] = {
 }
 
 
+_ScalarNode = yaml.ScalarNode
+_MappingNode = yaml.MappingNode
+_SequenceNode = yaml.SequenceNode
+
+
 class _Builder:
-    def __init__(self, path: str, limits: Limits) -> None:
+    def __init__(self, path: str, limits: Limits, *, merges: bool = True) -> None:
         self.path = path
         self.limits = limits
         self.lines = LineMap()
         self.nodes = 0
         self.constructor = yaml.constructor.SafeConstructor()
+        #: whether a mapping may hold a merge or value key (``flatten_mapping`` changes nothing else)
+        self.merges = merges
+        self.max_nodes = limits.max_nodes
+        self.max_depth = limits.max_depth
 
     def _err(self, msg: str, node: yaml.Node, hint: str | None = None) -> YamlError:
         m = node.start_mark
         return YamlError(msg, path=self.path, line=m.line + 1, column=m.column + 1, hint=hint)
 
-    def build(self, node: yaml.Node, pointer: Pointer, depth: int) -> Any:
+    def _count(self, node: yaml.Node, depth: int) -> None:
+        """One node more, at ``depth``: within the limits or an error."""
         self.nodes += 1
+        if self.nodes > self.max_nodes or depth > self.max_depth:
+            self._over(node, depth)
+
+    def _over(self, node: yaml.Node, depth: int) -> None:
         if self.nodes > self.limits.max_nodes:
             raise self._err(
                 f"document expands to more than {self.limits.max_nodes} nodes (alias bomb or oversized file)",
@@ -109,20 +170,30 @@ class _Builder:
                 node,
                 hint="raise limits.max_depth in meshguard.yaml if this is intended",
             )
+
+    def build(self, node: yaml.Node, pointer: Pointer, depth: int) -> Any:
+        self._count(node, depth)
         mark = node.start_mark
-        self.lines.positions[pointer] = (mark.line + 1, mark.column + 1)
-        if isinstance(node, yaml.MappingNode):
+        positions = self.lines.positions
+        positions[pointer] = (mark.line + 1, mark.column + 1)
+        kind = type(node)
+        if kind is _MappingNode:
             if node.tag != _MAP:
                 raise self._err(f"unsupported YAML tag {node.tag}", node)
-            self.constructor.flatten_mapping(node)
+            if self.merges:
+                self.constructor.flatten_mapping(node)  # type: ignore[arg-type]
+            key_positions = self.lines.key_positions
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode):
+                if type(key_node) is not _ScalarNode:
                     raise self._err("mapping keys must be plain scalars", key_node)
-                key = self._scalar(key_node)
-                if key is None or isinstance(key, (dict, list)):
-                    raise self._err("mapping keys must be strings", key_node)
-                skey = str(key) if not isinstance(key, bool) else str(key).lower()
+                if key_node.tag == _STR:
+                    skey = key_node.value
+                else:
+                    key = self._scalar(key_node)
+                    if key is None or isinstance(key, (dict, list)):
+                        raise self._err("mapping keys must be strings", key_node)
+                    skey = str(key) if not isinstance(key, bool) else str(key).lower()
                 if skey in out:
                     raise self._err(
                         f"duplicate key {skey!r}",
@@ -130,13 +201,24 @@ class _Builder:
                         hint="YAML would silently keep only the last value",
                     )
                 km = key_node.start_mark
-                self.lines.key_positions[(*pointer, skey)] = (km.line + 1, km.column + 1)
-                out[skey] = self.build(value_node, (*pointer, skey), depth + 1)
+                child = (*pointer, skey)
+                key_positions[child] = (km.line + 1, km.column + 1)
+                if type(value_node) is _ScalarNode:  # most values: built here, not by a call
+                    self.nodes += 1
+                    if self.nodes > self.max_nodes or depth >= self.max_depth:
+                        self._over(value_node, depth + 1)
+                    vm = value_node.start_mark
+                    positions[child] = (vm.line + 1, vm.column + 1)
+                    out[skey] = value_node.value if value_node.tag == _STR else self._scalar(value_node)
+                else:
+                    out[skey] = self.build(value_node, child, depth + 1)
             return out
-        if isinstance(node, yaml.SequenceNode):
+        if kind is _SequenceNode:
             if node.tag != _SEQ:
                 raise self._err(f"unsupported YAML tag {node.tag}", node)
             return [self.build(v, (*pointer, i), depth + 1) for i, v in enumerate(node.value)]
+        if kind is not _ScalarNode:  # pragma: no cover - the composer makes only these three
+            raise self._err(f"unsupported YAML node {kind.__name__}", node)
         return self._scalar(node)
 
     def _scalar(self, node: yaml.Node) -> Any:
@@ -175,11 +257,15 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())[:300]
 
 
-def _iter_documents(text: str, path: str) -> Iterator[yaml.Node | None]:
+def _compose(text: str) -> tuple[list[yaml.Node | None], bool]:
+    """The documents' nodes, and whether a mapping may hold a merge or value key: one resolved
+    implicitly, or any explicit tag (every tag starts with ``!``)."""
     loader = _Loader(text)
     try:
+        docs = []
         while loader.check_node():
-            yield loader.get_node()
+            docs.append(loader.get_node())
+        return docs, loader.merges or "!" in text
     finally:
         loader.dispose()
 
@@ -196,7 +282,7 @@ def parse_yaml(text: str, path: str, limits: Limits = DEFAULT_LIMITS) -> YamlDoc
         text = text[1:]
     builder = _Builder(path, limits)
     try:
-        docs = list(_iter_documents(text, path))
+        docs, builder.merges = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = (exc.problem or exc.context or "invalid YAML").strip()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -90,6 +89,8 @@ def _regular(path: Path) -> tuple[int, int] | None:
 @cache
 def _schema_text(version: str) -> dict[str, Any]:
     """The JSON Schema named by :func:`schema_version` (``v3.0.2``, ``v3.1.0``, ``v3.2``…)."""
+    import json  # read only where this process validates (no schema helper), not on every start
+
     if version == "v3.2":
         from importlib import resources  # (importlib.resources costs more than the file read)
 

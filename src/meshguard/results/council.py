@@ -222,22 +222,28 @@ def reasons(product: ProductResult) -> list[dict[str, Any]]:
 def matrix(products: list[ProductResult]) -> list[dict[str, Any]]:
     """One row per policy rule: regulation, article, rule id, title, severity, state per product."""
     rows: dict[str, dict[str, Any]] = {}
+    # a rule that passes is one check object for many products (the run holds them all meanwhile,
+    # so an id names one object): its state is worked out once
+    states: dict[int, str] = {}
     for p in products:
+        pid = p.id
         for c in p.checks:
             if c.stage != "policy":
                 continue
-            row = rows.setdefault(
-                c.id,
-                {
+            row = rows.get(c.id)
+            if row is None:  # the first product's check describes the rule
+                row = rows[c.id] = {
                     "regulation": c.regulation or "(none)",
                     "article": str(c.details.get("article") or ""),
                     "rule_id": c.id,
                     "title": c.title or c.name,
                     "severity": str(c.severity),
                     "products": {},
-                },
-            )
-            row["products"][p.id] = check_state(c)
+                }
+            state = states.get(id(c))
+            if state is None:
+                state = states[id(c)] = check_state(c)
+            row["products"][pid] = state
     out = sorted(rows.values(), key=lambda r: (r["regulation"], r["article"], r["rule_id"]))
     for r in out:
         counts = Counter(r["products"].values())

@@ -4,7 +4,6 @@ holds: the counts they print are in ``summary``, put there by the command."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from meshguard.report.formats import RenderContext
@@ -59,6 +58,8 @@ def test_view(mesh: MeshResult, ctx: RenderContext) -> str:
                 f"  {str(c.status).upper():<11} {c.id}{extra}{msg}  ({c.location or p.contract_path})"
             )
             if c.samples and c.status != Status.PASSED:
+                import json  # a failing row's sample: not on a contract's lint
+
                 lines.append(f"              e.g. {json.dumps(c.samples[0], default=str)}")
     s = mesh.summary
     total = sum(int(v) for v in s.get("checks", {}).values())
