@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 
 from meshguard.report.formats import BaseReporter, RenderContext
 from meshguard.report.formats.html_filters import ANCHOR, badge, by_state, codespans, linked, wrap
+from meshguard.report.formats.html_rows import check_row
 from meshguard.report.formats.matrix import matrix_csv, matrix_json
 from meshguard.report.formats.svg import counts_chart, gauge, hbars, sparkline, trend_chart
 from meshguard.results.model import CheckResult, MeshResult, ProductResult, Status
@@ -61,64 +62,6 @@ def _shell(frame: Any, around: dict[str, Any]) -> tuple[str, str, str] | None:
     the same for every product of a run (None if the run's own text holds the marker)."""
     parts = frame.render(**around, title=Markup(_MARK), main=Markup(_MARK)).split(_MARK)
     return (parts[0], parts[1], parts[2]) if len(parts) == 3 else None
-
-
-def _row_key(c: CheckResult) -> tuple[Any, ...] | None:
-    """Everything the row of ``c`` shows, or None when that cannot be a key (samples, values that
-    are not hashable): such a row is rendered every time."""
-    if c.samples:
-        return None
-    policy = c.details.get("policy")
-    key = (
-        c.status,
-        c.severity,
-        c.id,
-        c.title,
-        c.name,
-        c.field,
-        c.regulation,
-        c.stage,
-        type(c.measured),
-        c.measured,
-        c.threshold,
-        c.failing_rows,
-        c.failing_fraction,
-        c.message,
-        c.remediation,
-        None if policy is None else tuple(sorted(policy.items())) if isinstance(policy, dict) else policy,
-    )
-    try:
-        hash(key)
-    except TypeError:
-        return None
-    return key
-
-
-_ROWS: dict[tuple[Any, ...], Markup] = {}
-_ROWS_MAX = 4096
-
-
-def check_row(c: CheckResult) -> Markup:
-    """The row of one check on a product page. The policy checks that pass
-    are the same rows on every page of a mesh: each distinct row is rendered once."""
-    key = _row_key(c)
-    if key is None:
-        return _render_row(c)
-    row = _ROWS.get(key)
-    if row is None:
-        if len(_ROWS) >= _ROWS_MAX:
-            _ROWS.clear()
-        row = _ROWS[key] = _render_row(c)
-    return row
-
-
-@cache
-def _row_macro() -> Any:
-    return _assets()[0].get_template("rows.html.j2").module.check_row
-
-
-def _render_row(c: CheckResult) -> Markup:
-    return Markup(_row_macro()(c))
 
 
 def _bytecode_cache() -> Any:
@@ -322,7 +265,6 @@ class HtmlReporter(BaseReporter):
         env = _assets()[0]
         for template in sorted(TEMPLATES.glob("*.j2")):
             env.get_template(template.name)
-        _row_macro()
 
     def pages(self, mesh: MeshResult, ctx: RenderContext) -> Iterator[tuple[str, str]]:
         yield from self.site_pages(mesh, ctx)
