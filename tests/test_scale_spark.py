@@ -349,3 +349,49 @@ def test_the_head_read_runs_beside_the_checks_and_its_detections_still_mask(
     assert [c.to_dict() for c in spark_side.checks] == [c.to_dict() for c in polars_side.checks]
     data = dict(spark_side.data or {})
     assert data["columns"] == (polars_side.data or {})["columns"]
+
+
+def test_checking_imports_run_beside_the_schema_read_in_threads_given_the_session(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What checking imports (pandera, DuckDB) is imported in a thread while the JVM reads the
+    table's schema: each side waits here for the other to have started. Each thread is given
+    the session (Spark Connect's kind of thread needs it)."""
+    import threading
+
+    import polars as pl
+    import pyspark
+
+    import meshguard.quality.spark as spark_backend
+    from meshguard.sources.spark import SparkSource
+    from spark_case import outcome, write_repo
+
+    importing, reading = threading.Event(), threading.Event()
+    waited: dict[str, bool] = {}
+    sessions: list[Any] = []
+    real_imports, real_dataframe = spark_backend._imports, SparkSource.dataframe
+
+    def imports(sql: bool) -> None:
+        importing.set()
+        waited["imports"] = reading.wait(timeout=60)
+        real_imports(sql)
+
+    def dataframe(self: SparkSource, table: str) -> Any:
+        reading.set()
+        waited["read"] = importing.wait(timeout=60)
+        return real_dataframe(self, table)
+
+    class Thread(threading.Thread):
+        def __init__(self, *args: Any, session: Any = None, **kwargs: Any) -> None:
+            sessions.append(session)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(spark_backend, "_imports", imports)
+    monkeypatch.setattr(SparkSource, "dataframe", dataframe)
+    monkeypatch.setattr(pyspark, "InheritableThread", Thread)
+    schema = "    properties:\n      - {name: id, logicalType: integer, unique: true}\n"
+    frame = pl.DataFrame({"id": [1, 2, 2]})
+    out = outcome(write_repo(tmp_path, "ids", "spark", schema, frame), "ids", profile=False)
+    assert waited == {"imports": True, "read": True}
+    assert len(sessions) == 2 and all(s is not None for s in sessions)  # the imports, the head read
+    assert [c.status for c in out.checks if c.id.endswith("id.unique")] == ["failed"]

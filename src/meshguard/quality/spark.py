@@ -2,7 +2,8 @@
 
 The same checks as the polars path, planned by the same code (pandera schema,
 ODCS rules, SLAs, relationships); only the data work runs in Spark, in a fixed
-number of jobs per table (:mod:`meshguard.quality.spark_jobs`):
+number of jobs per table (:mod:`meshguard.quality.spark_jobs`), after the table's schema (read
+by the JVM while a thread imports what checking imports: pandera, DuckDB for SQL rules):
 
 1. the first values of the columns the personal-data detectors read (one bounded
    ``limit`` job; the detectors of :mod:`meshguard.detectors` run on them, as on the
@@ -362,7 +363,17 @@ def prepare_spark(
     import polars as pl
     from pyspark.sql import functions as F
 
-    df = source.dataframe(obj.physical_name or obj.name)
+    from meshguard.sources.spark import session
+
+    # what checking imports (pandera, DuckDB for SQL rules) while the JVM reads the table's schema
+    # (a job reading the Parquet footer); the session first, so its own imports come before
+    rules = [*obj.quality, *(r for p in props.values() for r in p.quality)]
+    imports = Background(lambda: _imports(any(r.type == "sql" for r in rules)), session(source.conf))
+    try:
+        df = source.dataframe(obj.physical_name or obj.name)
+    finally:
+        imports.join()  # a read error is reported as before, an import error below
+    imports.result()
     df = df.withColumn(ROW, F.monotonically_increasing_id())
     sampled = reordered = False
     if options.fraction is not None:
@@ -382,7 +393,16 @@ def prepare_spark(
     declared = frozenset(p for p, prop in props.items() if guarded(prop))
     table = SparkTable(contract, obj, typed, declared, samples, sampled, source, None, df)
     families = {c: family_of(t) for c, t in typed.schema.items()}  # the detectors' registry, loaded here
-    table.head = Background(lambda: detect(df, families, ordered=reordered))
-    rules = [*obj.quality, *(r for p in props.values() for r in p.quality)]
+    table.head = Background(lambda: detect(df, families, ordered=reordered), df.sparkSession)
     table.planned = {**plan_library(table, rules, key), **plan_sql(table, rules)}
     return table, norm, LazyProfile(lambda: spark_profile(table))
+
+
+def _imports(sql: bool) -> None:
+    """Import what checking a table imports: the data path, pandera's polars backend, DuckDB's
+    parser (which vets SQL rules)."""
+    from meshguard.quality.warm import warm
+
+    warm()
+    if sql:
+        import duckdb  # noqa: F401

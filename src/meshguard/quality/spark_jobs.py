@@ -139,15 +139,17 @@ def detect(df: Any, families: Mapping[str, str], *, ordered: bool) -> dict[str, 
 
 class Background:
     """``work()`` in a thread of its own (Spark's pinned-thread kind, which carries the caller's
-    job properties); :meth:`result` waits for it and returns its value or raises its error."""
+    job properties to the ``spark`` session's jobs); :meth:`result` waits for it and returns
+    its value or raises its error."""
 
-    def __init__(self, work: Callable[[], Any]) -> None:
+    def __init__(self, work: Callable[[], Any], spark: Any) -> None:
         from pyspark import InheritableThread
 
         self._work = work
         self._value: Any = None
         self._error: BaseException | None = None
-        self._thread = InheritableThread(target=self._run, daemon=True)
+        # the session: Spark Connect's kind of this thread needs it, a local one reads its tags
+        self._thread = InheritableThread(target=self._run, daemon=True, session=spark)
         self._thread.start()
 
     def _run(self) -> None:
@@ -155,6 +157,9 @@ class Background:
             self._value = self._work()
         except BaseException as exc:  # handed to the caller of result()
             self._error = exc
+
+    def join(self) -> None:
+        self._thread.join()
 
     def result(self) -> Any:
         self._thread.join()
