@@ -9,8 +9,11 @@ meshguard check``, cold imports), on a 2-core machine:
   2. 1,000 products that each have sample data (200-2,000 CSV rows), data stage on,
      ``--jobs 2``: under 5 s (``--jobs 1`` is printed beside it).
 
-Each repo is generated in a temporary folder with its own ``meshguard.yaml`` (so the
-configuration walk-up stops there) and removed afterwards. One product carries a
+Each repo is generated in a temporary folder under ``benchmarks/_work/`` (``--workdir``
+names another parent) with its own ``meshguard.yaml`` (so the configuration walk-up stops
+there) and removed afterwards. The parent matters: a run writes one file per product, and
+on some machines creating a file costs far more in one folder than in another (where the
+system's temporary folder is watched, for example); the folder is printed with the figures. One product carries a
 planted defect, and every run is checked to report it and nothing else: in (1) the
 product without a retention SLA fails GDPR-003 and is the only one failing; in (2)
 the product whose sample has a negative amount fails ``amount.minimum`` and is the
@@ -342,13 +345,21 @@ def main() -> None:
         type=Path,
         help="another checkout's src/ (e.g. from `git archive <old> src`), timed in the same rounds",
     )
+    ap.add_argument(
+        "--workdir",
+        type=Path,
+        default=ROOT / "benchmarks" / "_work",
+        help="where the generated repos go (a temporary folder inside it; default benchmarks/_work)",
+    )
     ap.add_argument("--summarise", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.summarise:
         print(json.dumps(summarise(args.summarise)))
         return
     print(f"load average {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores, median of {args.runs} runs")
-    with tempfile.TemporaryDirectory(prefix="meshguard-mesh-") as tmp:
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="meshguard-mesh-", dir=args.workdir) as tmp:
+        print(f"repos generated in {tmp}")
         sizes = [int(s) for s in args.sizes.split(",") if s]
         if sizes:
             contracts_mesh(Path(tmp), sizes, args.runs, args.baseline)

@@ -11,7 +11,7 @@ from typing import Any
 import polars as pl
 
 import meshguard
-from meshguard.quality import pandera_layout
+from meshguard.quality import pandera_layout, schema_plan
 
 CONTRACT = """apiVersion: v3.1.0
 kind: DataContract
@@ -101,6 +101,7 @@ def test_products_sharing_a_layout_get_what_each_alone_gets(tmp_path: Path) -> N
     alone: dict[str, Any] = {}
     for pid in products:
         pandera_layout._seen.clear()
+        schema_plan._plans.clear()
         alone.update(_checks(_check(_repo(tmp_path / pid, [pid]))))
     assert together == alone
     # layouts: CSV with code, without it, Parquet, CSV with the other pattern, with the other enum

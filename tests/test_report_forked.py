@@ -226,12 +226,10 @@ def test_the_templates_are_compiled_once_for_both_processes(
     monkeypatch.setattr("sys.dont_write_bytecode", True)
     monkeypatch.setattr(pub, "SHARE_FROM", 1)
     html._assets.cache_clear()
-    html._row_macro.cache_clear()
     try:
         publish(build_mesh(), CTX, stdout_format=None, reports_dir=tmp_path / "site")
     finally:
         html._assets.cache_clear()
-        html._row_macro.cache_clear()
     names = [line.split()[1] for line in log.read_text().splitlines()]
     assert "product.html.j2" in names and "index.html.j2" in names
     assert len(names) == len(set(names)), names

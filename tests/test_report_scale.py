@@ -14,8 +14,8 @@ import pytest
 from markupsafe import Markup
 
 from meshguard.report import formats
-from meshguard.report.formats import RenderContext, html, jsontext
-from meshguard.results.model import CheckResult, MeshResult
+from meshguard.report.formats import RenderContext, html, html_rows, jsontext
+from meshguard.results.model import CheckResult, MeshResult, ProductResult
 from meshkit import HOSTILE_SCRIPT, build_mesh, policy_check
 
 CTX = RenderContext(source_link="..")
@@ -36,7 +36,7 @@ def test_a_reused_check_row_is_the_row_of_that_check() -> None:
     shared = policy_check("OWN-001", "Owner declared", "passed", "Mesh governance")
     first.checks.append(replace(shared, message="first product's message"))
     second.checks.append(replace(shared, message=f"second {HOSTILE_SCRIPT}"))
-    html._ROWS.clear()
+    html_rows._ROWS.clear()
     a, b = _page(mesh, first.id), _page(mesh, second.id)
     assert "first product&#39;s message" in a and "second" not in a
     assert "second &lt;script&gt;alert(1)&lt;/script&gt;" in b and HOSTILE_SCRIPT not in b
@@ -48,11 +48,11 @@ def test_a_reused_check_row_is_the_row_of_that_check() -> None:
 def test_rows_come_out_as_the_template_writes_them(monkeypatch) -> None:
     """The pages with reused rows equal the pages with every row rendered afresh."""
     mesh = build_mesh()
-    html._ROWS.clear()
+    html_rows._ROWS.clear()
     cached = _pages(mesh)
-    assert html._ROWS, "the rows were reused"
+    assert html_rows._ROWS, "the rows were reused"
     assert _pages(mesh) == cached
-    monkeypatch.setattr(html, "_row_key", lambda c: None)  # no row is ever reused
+    monkeypatch.setattr(html_rows, "_row_key", lambda c: None)  # no row is ever reused
     assert _pages(mesh) == cached
     assert any('<tr><td data-label="Status">' in t for t in cached.values())
 
@@ -61,7 +61,7 @@ def test_a_check_with_samples_is_never_shared() -> None:
     mesh = build_mesh()
     sampled = [c for p in mesh.products for c in p.checks if c.samples]
     assert sampled, "the test mesh has checks with failing samples"
-    assert all(html._row_key(c) is None for c in sampled)
+    assert all(html_rows._row_key(c) is None for c in sampled)
 
 
 def test_json_text_is_what_the_standard_library_writes() -> None:
@@ -179,7 +179,6 @@ def test_compiled_templates_are_kept_between_runs(tmp_path, monkeypatch) -> None
     def one_run(write: bool) -> str:
         monkeypatch.setattr("sys.dont_write_bytecode", not write)
         html._assets.cache_clear()
-        html._row_macro.cache_clear()
         compiled.clear()
         return _page(build_mesh(), "customers")
 
@@ -191,7 +190,6 @@ def test_compiled_templates_are_kept_between_runs(tmp_path, monkeypatch) -> None
         assert one_run(write=True) == first and compiled == []  # read back, nothing compiled
     finally:
         html._assets.cache_clear()
-        html._row_macro.cache_clear()
 
 
 def test_a_check_shared_by_many_products_gets_its_row_once(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -215,3 +213,43 @@ def test_a_check_shared_by_many_products_gets_its_row_once(monkeypatch: pytest.M
     assert len(mesh.products) > 1
     assert asked.count("SHARED-001") == 1
     assert got == want
+
+
+def _whole_page(mesh: MeshResult, p: ProductResult) -> str:
+    """A product page rendered as one template: the body inside page.html.j2, title and all."""
+    env = html._assets()[0]
+    reporter = html.HtmlReporter()
+    common = reporter._common(mesh, CTX)
+    return str(
+        env.get_template("page.html.j2").render(
+            **common,
+            script="",
+            home="../index.html",
+            up="../",
+            title=p.name or p.id,
+            main=Markup(_body(mesh, p)),
+        )
+    )
+
+
+def _body(mesh: MeshResult, p: ProductResult) -> str:
+    page = _page(mesh, p.id)
+    start = page.index('<main id="main">\n') + len('<main id="main">\n')
+    return page[start : page.rindex("\n</main>")]  # base.html.j2 writes the line break after the body
+
+
+def test_a_product_page_is_its_body_in_the_run_s_frame(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The head and foot of product pages are rendered once per run; each page is the same text
+    as the frame rendered around its body, with its own escaped title, and the same as the pages
+    rendered whole (no frame reused: the run's text holds the marker)."""
+    mesh = build_mesh()
+    mesh.products[0].name = f"Customers {HOSTILE_SCRIPT} & more"
+    pages = _pages(mesh)
+    first = _page(mesh, mesh.products[0].id)
+    assert "<title>Customers &lt;script&gt;alert(1)&lt;/script&gt; &amp; more · meshguard</title>" in first
+    assert first.endswith("</footer>\n\n</body>\n</html>")
+    assert "\n\n</main>" in first  # the body's own last line break kept
+    for p in mesh.products:
+        assert _page(mesh, p.id) == _whole_page(mesh, p)
+    monkeypatch.setattr(html, "_MARK", "meshguard")  # in every page's head: no frame to reuse
+    assert _pages(mesh) == pages

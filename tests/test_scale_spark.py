@@ -288,3 +288,110 @@ def test_minority_phone_numbers_found_counted_and_masked_on_spark(tmp_path: Path
     for blob in [r.stdout.encode(), r.stderr.encode(), *(p.read_bytes() for p in files)]:
         for phone in PHONES:
             assert phone.encode() not in blob and phone.replace(" ", "").encode() not in blob
+
+
+def test_a_local_session_reads_one_file_in_equal_parts_one_per_core(tmp_path: Path) -> None:
+    """Spark adds 4 MiB per file to a scan's bytes before dividing them among the cores: left at
+    that, a file under ~4 MiB is read by one task and a larger one in unequal parts (5M rows of
+    the benchmark: 2.9M and 2.1M), so one core idles. A local session splits a file by its bytes."""
+    import polars as pl
+    from pyspark.sql import functions as F
+
+    from meshguard.sources.spark import session
+
+    path = tmp_path / "t.parquet"
+    pl.DataFrame({"x": [(i * 2654435761) % 2**32 for i in range(400_000)]}).write_parquet(
+        path, row_group_size=20_000
+    )
+    df = session({"master": "local[2]"}).read.parquet(str(path))
+    rows = sorted(r[1] for r in df.groupBy(F.spark_partition_id()).count().collect())
+    assert len(rows) == 2 and rows[1] - rows[0] <= 20_000, rows  # one row group apart at most
+
+
+def test_the_head_read_runs_beside_the_checks_and_its_detections_still_mask(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first values' read (for the personal-data detectors) runs in a thread of its own while
+    the checks are planned and counted: here it ends only after the one aggregation has run, and
+    the column it finds e-mail addresses in is still masked in every sample, as on polars."""
+    import threading
+
+    import polars as pl
+
+    import meshguard.quality.spark_jobs as jobs
+    from spark_case import outcome, write_repo
+
+    schema = "    properties:\n      - {name: id, logicalType: integer, unique: true}\n      - {name: contact, logicalType: string}\n"
+    frame = pl.DataFrame({"id": [1, 2, 2, 3], "contact": [f"user{i}@example.org" for i in range(4)]})
+    polars_side = outcome(
+        write_repo(tmp_path / "p", "people", "local", schema, frame), "people", profile=True
+    )
+    counted = threading.Event()
+    waited: list[bool] = []
+    real_head, real_aggregate = jobs.head_values, jobs.aggregate
+
+    def aggregate(df: Any, named: Any) -> Any:
+        got = real_aggregate(df, named)
+        counted.set()
+        return got
+
+    def head_values(df: Any, columns: Any, *, ordered: bool) -> Any:
+        waited.append(counted.wait(timeout=120))  # the checks went on without this read
+        return real_head(df, columns, ordered=ordered)
+
+    monkeypatch.setattr(jobs, "head_values", head_values)
+    monkeypatch.setattr(jobs, "aggregate", aggregate)
+    monkeypatch.setattr("meshguard.quality.spark.aggregate", aggregate)
+    spark_side = outcome(write_repo(tmp_path / "s", "people", "spark", schema, frame), "people", profile=True)
+    assert waited == [True]
+    unique = next(c for c in spark_side.checks if c.id.endswith("id.unique"))
+    assert unique.samples and all("***" in s["contact"] for s in unique.samples)  # u***@***.org
+    assert [c.to_dict() for c in spark_side.checks] == [c.to_dict() for c in polars_side.checks]
+    data = dict(spark_side.data or {})
+    assert data["columns"] == (polars_side.data or {})["columns"]
+
+
+def test_checking_imports_run_beside_the_schema_read_in_threads_given_the_session(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What checking imports (pandera, DuckDB) is imported in a thread while the JVM reads the
+    table's schema: each side waits here for the other to have started. Each thread is given
+    the session (Spark Connect's kind of thread needs it)."""
+    import threading
+
+    import polars as pl
+    import pyspark
+
+    import meshguard.quality.spark as spark_backend
+    from meshguard.sources.spark import SparkSource
+    from spark_case import outcome, write_repo
+
+    importing, reading = threading.Event(), threading.Event()
+    waited: dict[str, bool] = {}
+    sessions: list[Any] = []
+    real_imports, real_dataframe = spark_backend._imports, SparkSource.dataframe
+
+    def imports(sql: bool) -> None:
+        importing.set()
+        waited["imports"] = reading.wait(timeout=60)
+        real_imports(sql)
+
+    def dataframe(self: SparkSource, table: str) -> Any:
+        reading.set()
+        waited["read"] = importing.wait(timeout=60)
+        return real_dataframe(self, table)
+
+    class Thread(threading.Thread):
+        def __init__(self, *args: Any, session: Any = None, **kwargs: Any) -> None:
+            sessions.append(session)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(spark_backend, "_imports", imports)
+    monkeypatch.setattr(SparkSource, "dataframe", dataframe)
+    monkeypatch.setattr(pyspark, "InheritableThread", Thread)
+    schema = "    properties:\n      - {name: id, logicalType: integer, unique: true}\n"
+    frame = pl.DataFrame({"id": [1, 2, 2]})
+    out = outcome(write_repo(tmp_path, "ids", "spark", schema, frame), "ids", profile=False)
+    assert waited == {"imports": True, "read": True}
+    assert len(sessions) == 2 and all(s is not None for s in sessions)  # the imports, the head read
+    assert [c.status for c in out.checks if c.id.endswith("id.unique")] == ["failed"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from meshguard.quality.pandera_polars import pandera_polars
@@ -38,6 +39,10 @@ class ColumnPlan:
     checks: tuple[Any, ...]
 
     def key(self) -> Hashable:
+        return self._key
+
+    @cached_property
+    def _key(self) -> Hashable:  # a plan is shared by the tables of its layout (schema_plan.py)
         return (self.dtype, self.nullable, tuple(_check_key(c) for c in self.checks))
 
 

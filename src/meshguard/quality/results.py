@@ -57,7 +57,13 @@ class Table:
 
     @property
     def columns(self) -> list[str]:
-        return [c for c in self.frame.collect_schema().names() if not c.startswith(HIDDEN)]
+        """The data's column names (asked by most checks: computed once per frame)."""
+        frame = self.frame
+        kept = self.__dict__.get("_columns")
+        if kept is None or kept[0] is not frame:
+            kept = (frame, [c for c in frame.collect_schema().names() if not c.startswith(HIDDEN)])
+            self.__dict__["_columns"] = kept
+        return list(kept[1])
 
     def dtype(self, column: str) -> pl.DataType:
         return self.frame.collect_schema()[column]
@@ -155,14 +161,18 @@ class Table:
         return picked.collect(engine="streaming") if isinstance(picked, pl.LazyFrame) else picked
 
 
+#: pointer → its JSON-pointer text (a mesh's contracts repeat a few hundred pointers)
+_POINTERS: dict[Pointer, str] = {}
+
+
 def location(contract: Contract, pointer: Pointer) -> Location:
     pos = contract.lines.locate(pointer)
-    return Location(
-        contract.path,
-        pos[0] if pos else None,
-        pos[1] if pos else None,
-        "/" + "/".join(str(p) for p in pointer),
-    )
+    shown = _POINTERS.get(pointer)
+    if shown is None:
+        shown = "/" + "/".join(str(p) for p in pointer)
+        if len(_POINTERS) < 4096:
+            _POINTERS[pointer] = shown
+    return Location(contract.path, pos[0] if pos else None, pos[1] if pos else None, shown)
 
 
 def severity_of(raw: str | None) -> str:

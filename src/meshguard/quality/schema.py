@@ -17,12 +17,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from meshguard.contracts.model import Property
-from meshguard.quality.pandera_layout import ColumnPlan, failure_cases
+from meshguard.quality.pandera_layout import failure_cases
 from meshguard.quality.pandera_polars import pandera_polars
 from meshguard.quality.results import Table, check
-from meshguard.quality.schema_specs import Spec, option_specs
+from meshguard.quality.schema_plan import planned_for
+from meshguard.quality.schema_specs import Spec
 from meshguard.quality.streaming import Streamed
-from meshguard.quality.types import Normalised, expected_kind, target_dtype
+from meshguard.quality.types import Normalised
 from meshguard.results.model import CheckResult, Stage, Status
 from meshguard.sources.base import scrub
 
@@ -34,94 +35,8 @@ def schema_checks(table: Table, norm: Normalised, props: dict[str, Property]) ->
     columns_present = set(table.columns)
     obj = table.schema
     results: list[CheckResult] = []
-    columns: dict[str, ColumnPlan | None] = {}
-    # column → (planned specs with a pandera Check, in order) for mapping check_number back
-    planned: dict[str, list[Spec]] = {}
-    builtin: dict[tuple[str, str], Spec] = {}
-    notes: list[Spec] = []
-    for path, prop in props.items():
-        base = f"{obj.name}.{path}"
-        kind = expected_kind(prop)
-        present = path in columns_present
-        specs = [
-            Spec(f"{base}.present", f"column {path} present", "conformity", prop.pointer, prop, "present"),
-        ]
-        specs.append(
-            Spec(
-                f"{base}.type",
-                f"{path} is {kind or 'any type'}",
-                "conformity",
-                (*prop.pointer, "logicalType") if prop.logical_type else prop.pointer,
-                prop,
-                kind,
-            )
-        )
-        if prop.required:
-            specs.append(
-                Spec(
-                    f"{base}.required",
-                    f"{path} not null",
-                    "completeness",
-                    (*prop.pointer, "required"),
-                    prop,
-                    "no nulls",
-                )
-            )
-        unique = prop.unique or (prop.primary_key and sum(p.primary_key for p in props.values()) == 1)
-        if unique:
-            specs.append(
-                Spec(
-                    f"{base}.unique",
-                    f"{path} unique",
-                    "uniqueness",
-                    (*prop.pointer, "unique" if prop.unique else "primaryKey"),
-                    prop,
-                    "unique",
-                )
-            )
-        value_specs = option_specs(prop, base, kind)
-        if not present:
-            for s in specs[1:] + value_specs:
-                s.note = s.note or f"not evaluated: column {path} is missing"
-            notes.extend(specs[1:] + value_specs)
-            builtin[(path, "column_in_dataframe")] = specs[0]
-            columns[path] = None  # only required to exist
-            continue
-        mismatched = path in norm.mismatched
-        if mismatched:
-            for s in value_specs:
-                s.note = s.note or f"not evaluated: {path} holds {norm.mismatched[path]} values, not {kind}"
-        runnable = [s for s in value_specs if s.note is None]
-        notes.extend(s for s in value_specs if s.note is not None)
-        for s in specs:
-            if s.id.endswith(".unique"):  # a vectorised check: cheaper than pandera's unique=True
-                s.pandera = pa.Check(_not_duplicated, name="unique")
-                runnable.insert(0, s)
-                continue
-            key = {"present": "column_in_dataframe", "type": "dtype", "required": "not_nullable"}
-            builtin[(path, key[s.id.rsplit(".", 1)[1]])] = s
-        planned[path] = runnable
-        columns[path] = ColumnPlan(
-            target_dtype(kind) if kind else None,
-            nullable=not prop.required,
-            checks=tuple(s.pandera for s in runnable),
-        )
-    pk = sorted((p for p in props.values() if p.primary_key), key=lambda p: p.primary_key_position or 0)
-    pk_spec = None
-    if len(pk) > 1:
-        cols = [p.path for p in pk]
-        pk_spec = Spec(
-            f"{obj.name}.primaryKey",
-            f"primary key ({', '.join(cols)}) unique",
-            "uniqueness",
-            pk[0].pointer,
-            None,
-            "unique",
-        )
-        if not all(c in columns_present for c in cols):
-            pk_spec.note = "not evaluated: a primary key column is missing"
-            notes.append(pk_spec)
-            pk_spec = None
+    planned_ = planned_for(obj.name, props, columns_present, norm.mismatched)
+    planned, builtin, notes, pk_spec = planned_.planned, planned_.builtin, planned_.notes, planned_.pk_spec
 
     failures: dict[str, list[int] | Streamed] = defaultdict(list)
     errors: dict[str, str] = {}
@@ -130,8 +45,10 @@ def schema_checks(table: Table, norm: Normalised, props: dict[str, Property]) ->
         # pandera checks the columns and dtypes on no rows (once per layout: the outcome depends on
         # nothing else); its value checks' own expressions are then counted in one aggregate over
         # the table (no mask materialised per check)
-        pk_unique = [p.path for p in pk] if pk_spec else None
-        for row in failure_cases(obj.name, list(columns.items()), pk_unique, table.frame, table.columns):
+        pk_unique = planned_.pk if pk_spec else None
+        for row in failure_cases(
+            obj.name, list(planned_.columns.items()), pk_unique, table.frame, table.columns
+        ):
             spec = _spec_for(row, planned, builtin, pk_spec)
             if spec is None:
                 continue
@@ -160,7 +77,7 @@ def schema_checks(table: Table, norm: Normalised, props: dict[str, Property]) ->
                 message=scrub(str(exc)),
             )
         ]
-    pk_cols = (pk_spec, [p.path for p in pk]) if pk_spec else None
+    pk_cols = (pk_spec, planned_.pk) if pk_spec else None
     streamed, failed = table.value_failures(
         norm, planned, builtin, pk_cols, set(errors) | set(failures) | set(found_dtype)
     )
@@ -190,12 +107,6 @@ def schema_checks(table: Table, norm: Normalised, props: dict[str, Property]) ->
         )
     order = {s.id: i for i, s in enumerate([*every, *notes])}
     return sorted(results, key=lambda r: order.get(r.id, 0))
-
-
-def _not_duplicated(data: Any) -> Any:
-    import polars as pl
-
-    return data.lazyframe.select(~pl.col(data.key).is_duplicated())
 
 
 def _ordered(builtin: dict[tuple[str, str], Spec], runnable: list[Spec], path: str) -> list[Spec]:

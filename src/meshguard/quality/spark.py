@@ -2,11 +2,14 @@
 
 The same checks as the polars path, planned by the same code (pandera schema,
 ODCS rules, SLAs, relationships); only the data work runs in Spark, in a fixed
-number of jobs per table (:mod:`meshguard.quality.spark_jobs`):
+number of jobs per table (:mod:`meshguard.quality.spark_jobs`), after the table's schema (read
+by the JVM while a thread imports what checking imports: pandera, DuckDB for SQL rules):
 
 1. the first values of the columns the personal-data detectors read (one bounded
    ``limit`` job; the detectors of :mod:`meshguard.detectors` run on them, as on the
-   polars path, so the kinds found and their counts are the same);
+   polars path, so the kinds found and their counts are the same). It runs in a thread of
+   its own while the checks are planned (the Python side: pandera, the rules) and the one
+   aggregation starts; the first read of the table's masked columns or detections waits for it;
 2. one ``agg``: the row count, every value check (pandera's checks as Spark column
    expressions, same null semantics), the library metrics (nullValues, missingValues,
    invalidValues), the SQL rules that count the rows where a condition holds
@@ -32,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from meshguard.contracts.model import Contract, Property, SchemaObject
-from meshguard.detectors import Detection, family_of, reads_values, scan_column
+from meshguard.detectors import Detection, family_of
 from meshguard.quality import spark_keys
 from meshguard.quality.duplicates import Duplicates
 from meshguard.quality.load import SEED
@@ -41,13 +44,14 @@ from meshguard.quality.profile import LazyProfile
 from meshguard.quality.results import Table, samples_of
 from meshguard.quality.spark_jobs import (
     ROW,
+    Background,
     SparkQueryError,
     aggregate,
+    detect,
     empty_frame,
     every_failing,
     failing_count,
     first_failing,
-    head_values,
     quoted,
     run,
     to_polars,
@@ -87,7 +91,31 @@ class SparkTable(Table):
     pending: dict[str, Any] = field(default_factory=dict)  # check id → mask, for the samples job
     spans: set[str] = field(default_factory=set)  # integer keys whose min and max the aggregation takes
     bounds: dict[str, int] = field(default_factory=dict)  # mask key → at most this many rows fail it
-    detection: dict[str, Detection] = field(default_factory=dict)
+    #: the head read and its detections (:func:`detect`), running beside the checks' planning
+    head: Background | None = None
+
+    @property  # type: ignore[misc]  # a field of Table, read through the head read
+    def masked(self) -> frozenset[str]:
+        """The declared personal-data columns and those the detectors found (once the head read ends)."""
+        self._joined()
+        return frozenset(self.__dict__["_masked"])
+
+    @masked.setter
+    def masked(self, value: frozenset[str]) -> None:
+        self.__dict__["_masked"] = value
+
+    @property
+    def detection(self) -> dict[str, Detection]:
+        """Per column, what the detectors found in its first values (once the head read ends)."""
+        self._joined()
+        return dict(self.__dict__.get("_detection", {}))
+
+    def _joined(self) -> None:
+        if self.head is not None:
+            found: dict[str, Detection] = self.head.result()
+            self.head = None
+            self.__dict__["_detection"] = found
+            self.__dict__["_masked"] = self.__dict__["_masked"] | {c for c, f in found.items() if f.kinds}
 
     @property
     def streaming(self) -> bool:
@@ -335,7 +363,17 @@ def prepare_spark(
     import polars as pl
     from pyspark.sql import functions as F
 
-    df = source.dataframe(obj.physical_name or obj.name)
+    from meshguard.sources.spark import session
+
+    # what checking imports (pandera, DuckDB for SQL rules) while the JVM reads the table's schema
+    # (a job reading the Parquet footer); the session first, so its own imports come before
+    rules = [*obj.quality, *(r for p in props.values() for r in p.quality)]
+    imports = Background(lambda: _imports(any(r.type == "sql" for r in rules)), session(source.conf))
+    try:
+        df = source.dataframe(obj.physical_name or obj.name)
+    finally:
+        imports.join()  # a read error is reported as before, an import error below
+    imports.result()
     df = df.withColumn(ROW, F.monotonically_increasing_id())
     sampled = reordered = False
     if options.fraction is not None:
@@ -352,12 +390,19 @@ def prepare_spark(
     for c, dtype in typed.schema.items():
         if empty.schema[c] != dtype and str(dtype) in _SPARK_TYPES:
             df = df.withColumn(c, F.col(quoted(c)).cast(_SPARK_TYPES[str(dtype)]))
-    table = SparkTable(contract, obj, typed, frozenset(), samples, sampled, source, None, df)
-    families = {c: family_of(t) for c, t in typed.schema.items()}
-    values = head_values(df, [c for c in typed.columns if reads_values(families[c])], ordered=reordered)
-    table.detection = {c: scan_column(c, families[c], values.get(c, [])) for c in typed.columns}
-    declared = {p for p, prop in props.items() if guarded(prop)}
-    table.masked = frozenset(declared | {c for c, found in table.detection.items() if found.kinds})
-    rules = [*obj.quality, *(r for p in props.values() for r in p.quality)]
+    declared = frozenset(p for p, prop in props.items() if guarded(prop))
+    table = SparkTable(contract, obj, typed, declared, samples, sampled, source, None, df)
+    families = {c: family_of(t) for c, t in typed.schema.items()}  # the detectors' registry, loaded here
+    table.head = Background(lambda: detect(df, families, ordered=reordered), df.sparkSession)
     table.planned = {**plan_library(table, rules, key), **plan_sql(table, rules)}
     return table, norm, LazyProfile(lambda: spark_profile(table))
+
+
+def _imports(sql: bool) -> None:
+    """Import what checking a table imports: the data path, pandera's polars backend, DuckDB's
+    parser (which vets SQL rules)."""
+    from meshguard.quality.warm import warm
+
+    warm()
+    if sql:
+        import duckdb  # noqa: F401

@@ -3,7 +3,8 @@ values for the personal-data detectors, the one aggregation, and the bounded sam
 
 - :func:`head_values`: the first :data:`meshguard.detectors.SAMPLE` non-null values of every
   column the detectors read, in data order, in one ``limit`` job that reads only the first
-  rows (a mostly-null column asks for more);
+  rows (a mostly-null column asks for more); :func:`detect` runs the detectors on them, in a
+  thread of its own (:class:`Background`) while the caller plans the checks;
 - :func:`aggregate`: every count of the table (row count, each check's failing rows, the
   profile's nulls, min and max) in one ``agg``;
 - :func:`first_failing`: the first ``n`` failing rows of every failed check in one job: the
@@ -17,10 +18,10 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from meshguard.detectors import SAMPLE
+from meshguard.detectors import SAMPLE, Detection, reads_values, scan_column
 
 if TYPE_CHECKING:
     import polars as pl
@@ -128,6 +129,43 @@ def head_values(df: Any, columns: Sequence[str], *, ordered: bool) -> dict[str, 
         query = query.orderBy(ROW) if ordered else query
         out[c] = [str(r[0]) for r in run(query.select(quoted(c)).limit(SAMPLE).collect)]
     return out
+
+
+def detect(df: Any, families: Mapping[str, str], *, ordered: bool) -> dict[str, Detection]:
+    """Per column, what the detectors find in its first values (:func:`head_values`)."""
+    values = head_values(df, [c for c, f in families.items() if reads_values(f)], ordered=ordered)
+    return {c: scan_column(c, f, values.get(c, [])) for c, f in families.items()}
+
+
+class Background:
+    """``work()`` in a thread of its own (Spark's pinned-thread kind, which carries the caller's
+    job properties to the ``spark`` session's jobs); :meth:`result` waits for it and returns
+    its value or raises its error."""
+
+    def __init__(self, work: Callable[[], Any], spark: Any) -> None:
+        from pyspark import InheritableThread
+
+        self._work = work
+        self._value: Any = None
+        self._error: BaseException | None = None
+        # the session: Spark Connect's kind of this thread needs it, a local one reads its tags
+        self._thread = InheritableThread(target=self._run, daemon=True, session=spark)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._work()
+        except BaseException as exc:  # handed to the caller of result()
+            self._error = exc
+
+    def join(self) -> None:
+        self._thread.join()
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 def every_failing(

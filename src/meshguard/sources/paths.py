@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import glob as globmod
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from meshguard.errors import DataError
+
+
+@functools.lru_cache(maxsize=64)
+def _resolved(root: Path, cwd: str) -> Path:
+    """``root`` resolved (a realpath walk), once per process and working folder: every product of
+    a mesh is confined to the same roots."""
+    return Path(cwd, root).resolve()
 
 
 def _inside(path: Path, roots: Sequence[Path]) -> bool:
@@ -34,7 +43,8 @@ def resolve_data_paths(
             f"product {product}: data path {raw!r} is a URL; only local files are read",
             hint="download the sample into the repo, or use a database server entry",
         )
-    roots = [root.resolve(), *(Path(a).resolve() for a in allowed)]
+    cwd = os.getcwd()
+    roots = [_resolved(root, cwd), *(_resolved(Path(a), cwd) for a in allowed)]
     candidate = Path(raw)
     if candidate.is_absolute():
         tries = [candidate]

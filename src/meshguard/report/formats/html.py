@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlparse
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from meshguard.report.formats import BaseReporter, RenderContext
 from meshguard.report.formats.html_filters import ANCHOR, badge, by_state, codespans, linked, wrap
+from meshguard.report.formats.html_rows import check_row
 from meshguard.report.formats.matrix import matrix_csv, matrix_json
 from meshguard.report.formats.svg import counts_chart, gauge, hbars, sparkline, trend_chart
 from meshguard.results.model import CheckResult, MeshResult, ProductResult, Status
@@ -52,62 +53,15 @@ def _sha256(text: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
 
 
-def _row_key(c: CheckResult) -> tuple[Any, ...] | None:
-    """Everything the row of ``c`` shows, or None when that cannot be a key (samples, values that
-    are not hashable): such a row is rendered every time."""
-    if c.samples:
-        return None
-    policy = c.details.get("policy")
-    key = (
-        c.status,
-        c.severity,
-        c.id,
-        c.title,
-        c.name,
-        c.field,
-        c.regulation,
-        c.stage,
-        type(c.measured),
-        c.measured,
-        c.threshold,
-        c.failing_rows,
-        c.failing_fraction,
-        c.message,
-        c.remediation,
-        None if policy is None else tuple(sorted(policy.items())) if isinstance(policy, dict) else policy,
-    )
-    try:
-        hash(key)
-    except TypeError:
-        return None
-    return key
+#: where the title and the body go in the page rendered once per run (no report text holds it)
+_MARK = "\x00"
 
 
-_ROWS: dict[tuple[Any, ...], Markup] = {}
-_ROWS_MAX = 4096
-
-
-def check_row(c: CheckResult) -> Markup:
-    """The row of one check on a product page. The policy checks that pass
-    are the same rows on every page of a mesh: each distinct row is rendered once."""
-    key = _row_key(c)
-    if key is None:
-        return _render_row(c)
-    row = _ROWS.get(key)
-    if row is None:
-        if len(_ROWS) >= _ROWS_MAX:
-            _ROWS.clear()
-        row = _ROWS[key] = _render_row(c)
-    return row
-
-
-@cache
-def _row_macro() -> Any:
-    return _assets()[0].get_template("rows.html.j2").module.check_row
-
-
-def _render_row(c: CheckResult) -> Markup:
-    return Markup(_row_macro()(c))
+def _shell(frame: Any, around: dict[str, Any]) -> tuple[str, str, str] | None:
+    """The head of a product page up to its title, from the title to the body, and the foot:
+    the same for every product of a run (None if the run's own text holds the marker)."""
+    parts = frame.render(**around, title=Markup(_MARK), main=Markup(_MARK)).split(_MARK)
+    return (parts[0], parts[1], parts[2]) if len(parts) == 3 else None
 
 
 def _bytecode_cache() -> Any:
@@ -311,7 +265,6 @@ class HtmlReporter(BaseReporter):
         env = _assets()[0]
         for template in sorted(TEMPLATES.glob("*.j2")):
             env.get_template(template.name)
-        _row_macro()
 
     def pages(self, mesh: MeshResult, ctx: RenderContext) -> Iterator[tuple[str, str]]:
         yield from self.site_pages(mesh, ctx)
@@ -347,6 +300,9 @@ class HtmlReporter(BaseReporter):
         env = _assets()[0]
         common = self._common(mesh, ctx)
         template = env.get_template("product.html.j2")
+        frame = env.get_template("page.html.j2")
+        around = {**common, "script": "", "home": "../index.html", "up": "../"}
+        shell = _shell(frame, around)
         paths = self.product_paths(mesh)
         # a check object shared by many products (a policy rule that passes: one object for the
         # whole run) gets its row once per call; the mesh holds every check meanwhile, so an id
@@ -364,42 +320,44 @@ class HtmlReporter(BaseReporter):
             dims = {d.name: d for d in p.dimensions}
             history = ctx.sparklines.get(p.id, ())
             previous = p.previous_version if p.previous_version not in (None, p.version) else None
-            yield (
-                paths[i],
-                template.render(
-                    **common,
-                    p=p,
-                    dims=dims,
-                    dimensions=DIMENSIONS,
-                    dims_chart=hbars(
-                        [(name, dims[name].score if name in dims else None) for name in DIMENSIONS],
-                        f"Dimension scores of {p.id}",
-                    ),
-                    gauge=gauge(p.score, p.verdict),
-                    sparkline=sparkline(list(history), f"Score of {p.id} over the last {len(history)} runs")
-                    if len(history) > 1
-                    else "",
-                    support=_support(p),
-                    contacts=[
-                        {**c, "href": f"mailto:{c['email']}" if c.get("email") else None}
-                        for c in p.catalogue.get("contacts") or []
-                    ],
-                    contract=contract_href(ctx, mesh, p.contract_path, None, 1),
-                    field_href={
-                        f["path"]: contract_href(ctx, mesh, p.contract_path, f.get("line"), 1)
-                        for f in p.catalogue.get("fields") or []
-                    },
-                    previous_contract=previous,
-                    product_waivers=[r for r in common["register"] if r.get("product") == p.id],
-                    check_rows=Markup(
-                        "".join(
-                            f"{row(c)}\n"  # each row is markup already: joined as text
-                            for c in sorted(p.checks, key=lambda c: ATTENTION.get(c.status, len(ATTENTION)))
-                        )
-                    ),
-                    open_findings=[f for f in p.findings if f.status not in (Status.WAIVED, Status.PASSED)],
-                    script="",
-                    home="../index.html",
-                    up="../",
+            body = template.render(
+                **common,
+                p=p,
+                dims=dims,
+                dimensions=DIMENSIONS,
+                dims_chart=hbars(
+                    [(name, dims[name].score if name in dims else None) for name in DIMENSIONS],
+                    f"Dimension scores of {p.id}",
                 ),
+                gauge=gauge(p.score, p.verdict),
+                sparkline=sparkline(list(history), f"Score of {p.id} over the last {len(history)} runs")
+                if len(history) > 1
+                else "",
+                support=_support(p),
+                contacts=[
+                    {**c, "href": f"mailto:{c['email']}" if c.get("email") else None}
+                    for c in p.catalogue.get("contacts") or []
+                ],
+                contract=contract_href(ctx, mesh, p.contract_path, None, 1),
+                field_href={
+                    f["path"]: contract_href(ctx, mesh, p.contract_path, f.get("line"), 1)
+                    for f in p.catalogue.get("fields") or []
+                },
+                previous_contract=previous,
+                product_waivers=[r for r in common["register"] if r.get("product") == p.id],
+                check_rows=Markup(
+                    "".join(
+                        f"{row(c)}\n"  # each row is markup already: joined as text
+                        for c in sorted(p.checks, key=lambda c: ATTENTION.get(c.status, len(ATTENTION)))
+                    )
+                ),
+                open_findings=[f for f in p.findings if f.status not in (Status.WAIVED, Status.PASSED)],
+                script="",
+                home="../index.html",
+                up="../",
             )
+            title = p.name or p.id
+            if shell is None:
+                yield paths[i], frame.render(**around, title=title, main=Markup(body))
+            else:
+                yield paths[i], f"{shell[0]}{escape(title)}{shell[1]}{body}{shell[2]}"

@@ -149,6 +149,8 @@ class JunitReporter(BaseReporter):
         )
         body = [f"<properties>{properties}{_IN1}</properties>"]
         classname = _token(f"{p.domain or 'mesh'}.{p.id}")
+        # a case's attributes as _attrs writes them: the class name is the suite's, a time needs no escape
+        of_class = f'" classname="{_escape(classname, _ATTRIBUTE_SPECIAL, _ATTRIBUTE)}" time="'
         tests = failures = errors = skipped = 0
         out_lines: list[str] = []
         covered = {f.rule_id for f in p.findings}
@@ -169,7 +171,7 @@ class JunitReporter(BaseReporter):
         times = case_times(stages, p.timings)
         for (rule_id, title, it, check), name, seconds in zip(cases, names, times, strict=True):
             tests += 1
-            case = (("name", name), ("classname", classname), ("time", f"{seconds:.6f}"))
+            case = f'<testcase name="{_escape(name, _ATTRIBUTE_SPECIAL, _ATTRIBUTE)}{of_class}{seconds:.6f}"'
             status = it.status if it else str(check.status if check else Status.PASSED)
             message = (it.message if it else (check.message if check else "")) or title
             outcome = None
@@ -188,9 +190,9 @@ class JunitReporter(BaseReporter):
             elif status in (Status.FAILED, Status.WARNED):
                 out_lines.append(f"warning {rule_id}: {message}")
             if outcome is None:
-                body.append(_leaf("testcase", case))
+                body.append(f"{case} />")
             else:
-                body.append(f"<testcase{_attrs(case)}>{_IN2}{outcome}{_IN1}</testcase>")
+                body.append(f"{case}>{_IN2}{outcome}{_IN1}</testcase>")
         body.append(_leaf("system-out", (), "\n".join(out_lines)))
         body.append(_leaf("system-err", (), "\n".join(p.errors)))
         head = _attrs(
