@@ -8,6 +8,7 @@ named ``meshguard`` (what the console script is) on a copy of the package."""
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import shutil
 import subprocess
@@ -45,6 +46,7 @@ def _report():
 atexit.register(_report)  # registered first: it runs after the route's own exit callback
 import meshguard.importroute as route
 route.SETTLED_NS = int(os.environ.get("ROUTE_SETTLED_NS", route.SETTLED_NS))
+route.MAX_BYTES = int(os.environ.get("ROUTE_MAX_BYTES", route.MAX_BYTES))
 from meshguard.cli import main
 sys.exit(main())
 """
@@ -192,3 +194,36 @@ def test_a_module_or_folder_that_just_changed_is_not_vouched_for(setup: dict[str
     _route_file(setup).unlink()
     _run(setup, settled_ns=1_000_000_000)
     assert not _route_file(setup).exists()
+
+
+def _recorded(setup: dict[str, Path]) -> dict[str, Any]:
+    _, _, blob = marshal.loads(_route_file(setup).read_bytes())
+    modules: dict[str, Any] = marshal.loads(blob)[1]
+    return modules
+
+
+def test_other_runs_modules_are_kept_within_the_size_limit_only(setup: dict[str, Path]) -> None:
+    _run(setup, "lint", "--format", "json", "contracts/orders.odcs.yaml")
+    both = _recorded(setup)
+    json_only = "meshguard.report.formats.jsonout"
+    assert json_only in both
+    _run(setup)  # a text lint: the modules only the JSON run loaded are kept beside its own
+    assert set(both) < set(_recorded(setup)) and "meshguard.report.formats.text" in _recorded(setup)
+    text_only = sum(
+        len(e[4]) for n, e in _recorded(setup).items() if not n.startswith("meshguard.report.formats.json")
+    )
+    views = setup["src"] / "meshguard" / "report" / "formats" / "views.py"
+
+    def touch() -> None:  # a module loaded the usual way: the run writes the file again
+        st = views.stat()
+        os.utime(views, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+
+    # a limit the text run's own modules meet, not with the JSON run's: only its own are kept
+    touch()
+    _run(setup, ROUTE_MAX_BYTES=str(text_only))
+    kept = _recorded(setup)
+    assert json_only not in kept and "meshguard.report.formats.text" in kept
+    touch()
+    own = sum(len(e[4]) for e in kept.values())
+    _run(setup, ROUTE_MAX_BYTES=str(own - 1))  # not even its own: nothing written
+    assert _recorded(setup)["meshguard.report.formats.views"][3] == kept["meshguard.report.formats.views"][3]

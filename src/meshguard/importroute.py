@@ -57,8 +57,10 @@ _imp: Any = sys.modules["_imp"]
 FORMAT = 1
 #: what changed less than this before it was read is not recorded (see the module's docstring)
 SETTLED_NS = 3_000_000_000
-#: at most this many modules are kept (a command imports ~140 to ~400)
-MAX_MODULES = 1500
+#: at most this much code is kept (every start reads the whole file: lint's is ~2.8 MB, the
+#: hook's ~3.8 MB); past it, a run keeps only what it loaded itself (a ``check`` with data, which
+#: loads polars and pandera, does not make every later hook read their code)
+MAX_BYTES = 8_000_000
 
 #: (origin, package folder or None, parent's __path__ or None, (size, mtime_ns, ctime_ns), code)
 Entry = tuple[str, "str | None", "list[str] | None", tuple[int, int, int], bytes]
@@ -224,11 +226,15 @@ class Route:
                 modules[name] = entry
             elif entry:
                 skipped.add(name)  # never kept (a hash-based .pyc…): no reason to write again
-        for name, entry in self.modules.items():  # what other runs of the command loaded
-            if name not in modules and name not in loaded and _stamp(entry[0]) == entry[3]:
-                modules[name] = entry
-        if not modules or len(modules) > MAX_MODULES:
+        if not modules or _size(modules) > MAX_BYTES:
             return
+        others = {  # what other runs of the command loaded, still what its source is
+            name: entry
+            for name, entry in self.modules.items()
+            if name not in modules and name not in loaded and _stamp(entry[0]) == entry[3]
+        }
+        if _size(modules) + _size(others) <= MAX_BYTES:
+            modules.update(others)
         folders: dict[str, tuple[int, int] | None] = dict.fromkeys(self.header[5])
         for entry in modules.values():
             folders[os.path.dirname(entry[0])] = None
@@ -293,6 +299,10 @@ class Route:
         except (OSError, ImportError, EOFError):
             return False
         return (origin, package, parent_path, stamp, data[16:])
+
+
+def _size(modules: dict[str, Entry]) -> int:
+    return sum(len(entry[4]) for entry in modules.values())
 
 
 def _now_ns() -> int:
