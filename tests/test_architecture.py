@@ -46,6 +46,7 @@ LAYERS: list[tuple[str, ...]] = [
         "gcpause",
         "codecache",
         "cachedir",
+        "importroute",
         "schemacheck",
         "digest",
     ),  # ground floor
