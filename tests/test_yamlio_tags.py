@@ -136,3 +136,20 @@ def test_scalar_values_keep_their_positions_and_limits() -> None:
     with pytest.raises(YamlError) as many:
         parse_yaml("a: 1\nb: 2\nc: 3\n", "n.yaml", Limits(max_nodes=3))
     assert (many.value.line, many.value.column, "more than 3 nodes" in str(many.value)) == (3, 4, True)
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [("a: 0x_\n", (1, 4)), ("- -0b_\n", (1, 3)), ("k:\n  +0x__: 1\n", (2, 3)), ("[1, 0b_]\n", (1, 5))],
+)
+def test_a_scalar_the_safe_constructor_cannot_build_is_a_clear_error(
+    text: str, where: tuple[int, int]
+) -> None:
+    """``0x_`` and ``0b_`` match YAML 1.1's int pattern, but PyYAML's constructor then raises a
+    bare ValueError (``int('', 16)``): a YamlError at the scalar, not an internal error."""
+    with pytest.raises(ValueError):
+        yaml.load(text, Loader=yaml.CSafeLoader)  # PyYAML itself cannot build it
+    with pytest.raises(YamlError) as bad:
+        parse_yaml(text, "v.yaml")
+    assert (bad.value.line, bad.value.column) == where
+    assert "not a valid int" in str(bad.value)

@@ -229,7 +229,12 @@ class _Builder:
         if construct is None:
             raise self._err(f"unsupported YAML tag {node.tag}", node)
         # the scalar constructors directly: construct_object's bookkeeping is for collections
-        value = construct(self.constructor, node)
+        try:
+            value = construct(self.constructor, node)
+        except ValueError:  # '0x_' matches YAML 1.1's int pattern, but int('', 16) fails
+            raise self._err(
+                f"invalid YAML value: {node.value!r} is not a valid {tag.rsplit(':', 1)[1]}", node
+            ) from None
         if isinstance(value, float) and value != value:  # NaN is not JSON
             return str(node.value)
         return value
