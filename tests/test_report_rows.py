@@ -66,3 +66,23 @@ def test_each_row_is_the_text_the_macro_wrote() -> None:
     assert any(c.samples for c in checks) and any(c.details.get("policy") for c in checks)
     for c in checks:
         assert html_rows.render_row(c) == str(macro(c)), c
+
+
+def test_a_cached_row_is_the_row_of_the_check_asking() -> None:
+    """The row cache serves a row only to a check whose row prints the same: values that compare
+    equal but print differently (-0.0 and 0.0, Decimal 1.0 and 1.00) get rows of their own."""
+    from dataclasses import replace
+    from decimal import Decimal
+
+    html_rows._ROWS.clear()
+    base = CheckResult(id="s.t.x.range", name="range", stage="quality", status="failed", failing_rows=1)
+    twins = [
+        replace(base, measured=0.0),
+        replace(base, measured=-0.0),
+        replace(base, measured=Decimal("1.0")),
+        replace(base, measured=Decimal("1.00")),
+        replace(base, failing_fraction=0.0),
+        replace(base, failing_fraction=-0.0),
+    ]
+    for c in [*twins, *_checks(11, 500), *twins]:
+        assert html_rows.check_row(c) == html_rows.render_row(c), c

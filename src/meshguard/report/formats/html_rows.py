@@ -95,11 +95,13 @@ def _row_key(c: CheckResult) -> tuple[Any, ...] | None:
         c.field,
         c.regulation,
         c.stage,
+        # values that compare equal can print differently (-0.0 and 0.0, Decimal 1.0 and 1.00):
+        # the key holds what the row prints from them
         type(c.measured),
-        c.measured,
-        c.threshold,
+        repr(c.measured),
+        repr(c.threshold),
         c.failing_rows,
-        c.failing_fraction,
+        repr(c.failing_fraction),
         c.message,
         c.remediation,
         None if policy is None else tuple(sorted(policy.items())) if isinstance(policy, dict) else policy,
