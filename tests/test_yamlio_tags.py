@@ -95,14 +95,17 @@ def test_generated_scalars_get_the_safe_loaders_tags_and_values(seed: int) -> No
 
 
 def test_contracts_get_the_safe_loaders_tags() -> None:
-    files = [
+    own = [
         *sorted((ROOT / "contracts").rglob("*.yaml")),
         *sorted((ROOT / "tests" / "fixtures").rglob("*.yaml")),
-        *sorted(ODCS_EXAMPLES.rglob("*.yaml")),  # the official examples, where the checkout has them
         ROOT / "meshguard.yaml",
         ROOT / "waivers.yaml",
     ]
-    assert len(files) > 20
+    assert len(own) >= 10
+    # the official examples, where the checkout has them beside it (a clean clone in CI has not)
+    examples = sorted(ODCS_EXAMPLES.rglob("*.yaml"))
+    assert examples or not ODCS_EXAMPLES.is_dir()
+    files = own + examples
     for f in files:
         text = f.read_text(encoding="utf-8")
         assert _tags(text, _our_loader()) == _tags(text, yaml.CSafeLoader), f
