@@ -12,9 +12,8 @@ exit 1 naming GDPR-001). `--baseline SRC` times another checkout's src/ in the s
 (e.g. `git archive main src | tar -x -C /tmp/base`, then `--baseline /tmp/base/src`).
 The lint and the hook of this checkout are also timed with their caches (the standard pack as
 loaded, its compiled program: meshguard/policy/__pycache__/{pack,program}.*, and what earlier
-runs learnt about the repo's files: meshguard/contracts/__pycache__/repos/, and the command's
-import route: meshguard/__pycache__/route.<command>.*) removed before each run, as the first run after an
-install runs; the other lines are warm, as every later commit.
+runs learnt about the repo's files: meshguard/contracts/__pycache__/repos/) removed before each
+run, as the first run after an install runs; the other lines are warm, as every later commit.
 (The repo is generated afresh: files changed less than 3 s before a run are not kept, so the
 warm-up round or the first timed one may still be cold.)
 `--wheel` also times the package as a user installs it: a wheel built from this checkout,
@@ -211,8 +210,7 @@ class Case:
     output: str = ""
     #: remove the caches of ``src`` before each run (the pack and its compiled program,
     #: meshguard/policy/__pycache__/{pack,program}.*, and what earlier runs learnt about the
-    #: repo's files, meshguard/contracts/__pycache__/repos/, the import route,
-    #: meshguard/__pycache__/route.<command>.*): the first run after an install
+    #: repo's files, meshguard/contracts/__pycache__/repos/): the first run after an install
     cold: bool = False
 
 
@@ -231,9 +229,6 @@ def run_once(case: Case, cwd: Path) -> None:
         for f in [*cached.glob("pack.*"), *cached.glob("program.*")]:
             f.unlink()
         shutil.rmtree(case.src / "meshguard" / "contracts" / "__pycache__" / "repos", ignore_errors=True)
-        command = next(arg for arg in case.argv[1:] if not arg.startswith("-"))  # its own route only:
-        for f in (case.src / "meshguard" / "__pycache__").glob(f"route.{command}.*"):  # the warm
-            f.unlink()  # line of the other command reads the one its cold line wrote
     cpu0 = _children_cpu()
     t0 = time.perf_counter()
     proc = subprocess.run(case.argv, cwd=cwd, capture_output=True, text=True, env=env)

@@ -46,7 +46,6 @@ LAYERS: list[tuple[str, ...]] = [
         "gcpause",
         "codecache",
         "cachedir",
-        "importroute",
         "schemacheck",
         "digest",
     ),  # ground floor

@@ -16,17 +16,7 @@ inside the modules that need them.
 
 from __future__ import annotations
 
-import os as _os
-import sys as _sys
-
 from meshguard.version import __version__
-
-if _os.path.basename(getattr(_sys, "argv", [""])[0]).removesuffix(".exe") == "meshguard":
-    # the command's console script: its modules are found through one file (meshguard.importroute)
-    from meshguard import importroute as _importroute
-
-    _importroute.start()
-del _os, _sys
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing would double this module's cost
 if TYPE_CHECKING:
