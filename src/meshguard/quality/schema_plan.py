@@ -16,7 +16,7 @@ alone.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from meshguard.contracts.model import Property
@@ -94,18 +94,7 @@ def _renamed(kept: Plan, name: str, props: Mapping[str, Property]) -> Plan:
         got = copies.get(id(s))
         if got is None:
             prop = props[s.prop.path] if s.prop is not None else None
-            got = Spec(
-                name + s.id[cut:],
-                s.name,
-                s.dimension,
-                s.pointer,
-                prop,
-                s.threshold,
-                s.pandera,
-                s.note,
-                s.note_status,
-            )
-            copies[id(s)] = got
+            got = copies[id(s)] = replace(s, id=name + s.id[cut:], prop=prop)
         return got
 
     return Plan(

@@ -321,7 +321,7 @@ class HtmlReporter(BaseReporter):
             history = ctx.sparklines.get(p.id, ())
             previous = p.previous_version if p.previous_version not in (None, p.version) else None
             body = template.render(
-                **common,
+                **around,
                 p=p,
                 dims=dims,
                 dimensions=DIMENSIONS,
@@ -352,9 +352,6 @@ class HtmlReporter(BaseReporter):
                     )
                 ),
                 open_findings=[f for f in p.findings if f.status not in (Status.WAIVED, Status.PASSED)],
-                script="",
-                home="../index.html",
-                up="../",
             )
             title = p.name or p.id
             if shell is None:
