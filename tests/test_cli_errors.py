@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import PROJECT
 from pg_server import free_port
 from quality_repo import customers_contract, make_repo, write_contract
@@ -58,17 +60,22 @@ def test_postgres_without_psycopg_names_the_extra(tmp_path: Path) -> None:
         ]
 
 
-def test_an_optional_import_anywhere_names_its_extra(tmp_path: Path) -> None:
+#: ``meshguard lint`` served without click (the pre-commit hook's command line) and through it
+LINTS = pytest.mark.parametrize("argv", [["lint"], ["lint", "--format", "text"]], ids=["plain", "click"])
+
+
+@LINTS
+def test_an_optional_import_anywhere_names_its_extra(tmp_path: Path, argv: list[str]) -> None:
     """The safety net: an import of an optional dependency no code guards still names the extra."""
     root = make_repo(tmp_path)
     code = (
         "sys.modules['pyspark'] = None\n"
-        "import meshguard.commands.lint as lint\n"
+        "import meshguard.config as config\n"
         "def broken(*a, **k):\n"
         "    import pyspark.sql\n"
-        "lint.lint.callback = broken\n"
+        "config.load_config = broken\n"
     )
-    proc = _meshguard(code, "lint", cwd=root)
+    proc = _meshguard(code, *argv, cwd=root)
     assert proc.returncode == 3, proc.stderr
     assert proc.stderr == (
         "meshguard: error: this needs pyspark, which needs the 'spark' extra: pip install 'meshguard-odcs[spark]'\n"
@@ -136,14 +143,15 @@ def test_a_required_module_missing_is_one_line_and_exit_3(tmp_path: Path) -> Non
     ]
 
 
-def test_our_own_import_failing_is_an_internal_error(tmp_path: Path) -> None:
+@LINTS
+def test_our_own_import_failing_is_an_internal_error(tmp_path: Path, argv: list[str]) -> None:
     """An import of meshguard's own code that fails is a bug (exit 4), not a broken install."""
     root = make_repo(tmp_path)
-    code = "sys.modules['meshguard.commands.lint'] = None\n"
-    proc = _meshguard(code, "lint", cwd=root)
+    code = "sys.modules['meshguard.commands.linting'] = None\n"
+    proc = _meshguard(code, *argv, cwd=root)
     assert proc.returncode == 4, proc.stderr
     (line,) = proc.stderr.splitlines()
     assert (
         line.startswith("meshguard: internal error: ModuleNotFoundError: ")
-        and "meshguard.commands.lint" in line
+        and "meshguard.commands.linting" in line
     )

@@ -124,6 +124,17 @@ def test_lint_imports_no_data_engine_or_pipeline_module(tmp_path: Path) -> None:
     assert _loaded(modules, ("jsonschema_rs", "email", "socket", "decimal", "signal", "pickle")) == set()
 
 
+def test_lint_as_the_hook_runs_it_loads_no_click_and_no_inspect(tmp_path: Path) -> None:
+    """``meshguard lint FILE`` in the command's own process runs without click, and ``inspect``
+    (with ast, dis, tokenize) stays a placeholder nothing reads (meshguard.cli._plain_lint)."""
+    repo, rel = _repo(tmp_path)
+    argv = ["meshguard", "lint", rel]  # argv[0] as the console script's: the command's own process
+    code, modules = _probe(f"sys.argv = {argv!r}\nimport meshguard.cli\nmeshguard.cli._main(None)", repo)
+    assert code in (0, 1)
+    assert "meshguard.commands.linting" in modules  # it did lint
+    assert _loaded(modules, ("click", "ast", "dis", "tokenize", "meshguard.commands.lint")) == set()
+
+
 def test_the_hook_without_data_imports_no_data_module(tmp_path: Path) -> None:
     repo, rel = _repo(tmp_path)
     hooks = yaml.safe_load((PROJECT / ".pre-commit-hooks.yaml").read_text())

@@ -1,20 +1,28 @@
 """The ``meshguard`` command: a click group whose commands are thin shells over the library.
 
 Commands are registered in :data:`COMMANDS` by import path and imported only
-when invoked, so ``meshguard lint`` never pays for polars, pandera or duckdb.
+when invoked, so ``meshguard lint`` never pays for polars, pandera or duckdb. The group
+itself is built on first use (:func:`group`): ``meshguard lint [FILE…]``, as the pre-commit
+hook runs it, is served without click (:func:`_plain_lint`), whose import was about a fifth
+of that process.
 """
 
 from __future__ import annotations
 
+import errno
 import gc
 import importlib
 import os
 import sys
-from typing import Any, NoReturn
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from meshguard import codecache, schemacheck
 from meshguard.errors import ExitCode, MeshguardError, missing_extra
 from meshguard.version import __version__
+
+if TYPE_CHECKING:
+    import click
 
 #: whether this process is the ``meshguard`` command (its console script, ``python -m
 #: meshguard``), not a program or a test that imports the command line
@@ -23,7 +31,7 @@ COMMAND_PROCESS = os.path.basename(getattr(sys, "argv", [""])[0]).removesuffix("
 )
 if COMMAND_PROCESS:
     # no cyclic garbage collection while click and the command's modules load: it would only walk
-    # the objects they create, again and again (~12 M instructions of a lint); see LazyGroup
+    # the objects they create, again and again (~12 M instructions of a lint); see _settle
     gc.disable()
 
 #: command name → "module:attribute" of a click.Command
@@ -55,58 +63,88 @@ def _command_named(args: list[str]) -> str | None:
 # to ~1 MB once check, test and report have run)
 codecache.install_regexes(command=_command_named(sys.argv[1:]) if COMMAND_PROCESS else None)
 
-import click  # noqa: E402
-
 #: commands that validate contracts (and the configuration) against their JSON Schemas
 VALIDATING = frozenset({"lint", "check"})
 #: whether commands may fork the schema helper: only a run through :func:`main`
 _HELPED = False
 
 
-class LazyGroup(click.Group):
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
+def _prepare(cmd_name: str) -> None:
+    """What runs before a command's modules load."""
+    if _HELPED and cmd_name in VALIDATING and schemacheck.core_free():
+        # jsonschema-rs loads in a forked helper while this process imports the command; it
+        # builds the schema of the apiVersion ``meshguard init`` writes before it is asked
+        from meshguard.contracts import NEWEST, schema_file
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = COMMANDS.get(cmd_name)
-        if target is None:
-            return None
-        module, _, attr = target.partition(":")
-        if _HELPED and cmd_name in VALIDATING and schemacheck.core_free():
-            # jsonschema-rs loads in a forked helper while this process imports the command; it
-            # builds the schema of the apiVersion ``meshguard init`` writes before it is asked
-            from meshguard.contracts import NEWEST, schema_file
-
-            newest = str(schema_file(NEWEST))
-            schemacheck.prestart([(newest, newest)])
-        codecache.install()  # before the command's modules define their dataclasses
-        command = getattr(importlib.import_module(module), attr)
-        if COMMAND_PROCESS:
-            # what is loaded now lives as long as the process: later collections (and the last
-            # one at exit) leave it alone, as do forked children's; then collect as usual
-            gc.freeze()
-            gc.enable()
-        assert isinstance(command, click.Command)
-        from meshguard.commands.examples import with_examples
-
-        return with_examples(command, cmd_name)
+        newest = str(schema_file(NEWEST))
+        schemacheck.prestart([(newest, newest)])
+    codecache.install()  # before the command's modules define their dataclasses
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="meshguard")
-@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-@click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
-    """meshguard: federated computational governance for a data mesh.
+def _settle() -> None:
+    """Once the command's modules are loaded: what is loaded now lives as long as the process, so
+    later collections (and the last one at exit) leave it alone, as do forked children's; then
+    collect as usual."""
+    if COMMAND_PROCESS:
+        gc.freeze()
+        gc.enable()
 
-    Exit codes: 0 gate passed, 1 gate failed, 2 bad input or usage,
-    3 engine or data source unavailable (or an optional extra or a required module missing),
-    4 internal error (rerun with --debug).
-    """
-    ctx.ensure_object(dict)
-    ctx.obj["debug"] = debug
-    if debug:
-        os.environ["MESHGUARD_DEBUG"] = "1"
+
+_GROUP: click.Group | None = None
+
+
+def group() -> click.Group:
+    """The ``meshguard`` click group (built on first use)."""
+    global _GROUP
+    if _GROUP is None:
+        _GROUP = _build_group()
+    return _GROUP
+
+
+def __getattr__(name: str) -> Any:
+    """``meshguard.cli.cli``: the click group, built when first asked for."""
+    if name == "cli":
+        return group()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _build_group() -> click.Group:
+    import click
+
+    class LazyGroup(click.Group):
+        def list_commands(self, ctx: click.Context) -> list[str]:
+            return sorted(COMMANDS)
+
+        def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+            target = COMMANDS.get(cmd_name)
+            if target is None:
+                return None
+            module, _, attr = target.partition(":")
+            _prepare(cmd_name)
+            command = getattr(importlib.import_module(module), attr)
+            _settle()
+            assert isinstance(command, click.Command)
+            from meshguard.commands.examples import with_examples
+
+            return with_examples(command, cmd_name)
+
+    @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+    @click.version_option(__version__, prog_name="meshguard")
+    @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+    @click.pass_context
+    def cli(ctx: click.Context, debug: bool) -> None:
+        """meshguard: federated computational governance for a data mesh.
+
+        Exit codes: 0 gate passed, 1 gate failed, 2 bad input or usage,
+        3 engine or data source unavailable (or an optional extra or a required module missing),
+        4 internal error (rerun with --debug).
+        """
+        ctx.ensure_object(dict)
+        ctx.obj["debug"] = debug
+        if debug:
+            os.environ["MESHGUARD_DEBUG"] = "1"
+
+    return cli
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -162,21 +200,35 @@ def _main(argv: list[str] | None) -> None:
         os.environ.get("MESHGUARD_DEBUG")
     )
     try:
-        rv: Any = cli.main(args=argv, prog_name="meshguard", standalone_mode=False)
-    except MeshguardError as exc:
-        if debug:
-            raise
+        rv: Any = _plain_lint(list(argv if argv is not None else sys.argv[1:]))
+        if rv is None:
+            rv = group().main(args=argv, prog_name="meshguard", standalone_mode=False)
+    except (Exception, KeyboardInterrupt) as exc:
+        _fail(exc, debug)
+        raise  # with --debug: the traceback
+    sys.exit(int(rv) if isinstance(rv, int) else 0)
+
+
+def _fail(exc: BaseException, debug: bool) -> None:
+    """Map ``exc`` to one line and an exit code (``sys.exit``); return when it is to be raised
+    as it is (``--debug``). click is imported here, not before: a plain lint never loads it
+    unless it fails."""
+    if isinstance(exc, MeshguardError) and debug:
+        return
+    import click
+
+    if isinstance(exc, MeshguardError):
         click.echo(f"meshguard: error: {exc}", err=True)
         sys.exit(int(exc.exit_code))
-    except click.exceptions.Abort:
+    if isinstance(exc, click.exceptions.Abort):
         click.echo("meshguard: aborted", err=True)
         sys.exit(int(ExitCode.BAD_INPUT))
-    except click.ClickException as exc:
+    if isinstance(exc, click.ClickException):
         exc.show()
         sys.exit(int(ExitCode.BAD_INPUT))
-    except ImportError as exc:  # an optional dependency that is not installed: name its extra
+    if isinstance(exc, ImportError):  # an optional dependency that is not installed: name its extra
         if debug:
-            raise
+            return
         extra = missing_extra(exc)
         top = (exc.name or "meshguard").partition(".")[0]
         if extra is None and top == "meshguard":  # our own import failing is a bug
@@ -190,12 +242,10 @@ def _main(argv: list[str] | None) -> None:
             sys.exit(int(ExitCode.UNAVAILABLE))
         click.echo(f"meshguard: error: {extra}", err=True)
         sys.exit(int(extra.exit_code))
-    except KeyboardInterrupt:
+    if isinstance(exc, KeyboardInterrupt):
         click.echo("meshguard: interrupted", err=True)
         sys.exit(130)
-    except UnicodeEncodeError as exc:
-        if debug:
-            raise
+    if isinstance(exc, UnicodeEncodeError) and not debug:
         if not _stdout_encoding(exc):
             _internal_error(exc)
         char = exc.object[exc.start : exc.start + 1]
@@ -206,11 +256,78 @@ def _main(argv: list[str] | None) -> None:
             err=True,
         )
         sys.exit(int(ExitCode.UNAVAILABLE))
-    except Exception as exc:  # never a traceback for the user unless --debug
-        if debug:
-            raise
+    if not debug:  # never a traceback for the user unless --debug
         _internal_error(exc)
-    sys.exit(int(rv) if isinstance(rv, int) else 0)
+
+
+def _plain_lint(args: list[str]) -> int | None:
+    """``meshguard lint [PATH…]`` (no option: the pre-commit hook's command line) run as click
+    runs it, without importing click; None for any other command line, which click parses.
+
+    click would convert each PATH to a :class:`~pathlib.Path` after a ``stat``, refusing one
+    that exists and cannot be read (that error is click's: such a command line goes to click),
+    then run the command with its defaults (``--format text``, no ``--output``, no
+    ``--fail-on``, ``--root`` and ``--config``); an interrupt or end of input becomes its
+    ``Abort`` after a blank line on stderr, and a closed stdout (``EPIPE``) exit 1 with the
+    streams' flushes silenced. So does this."""
+    if not args or args[0] != "lint" or os.environ.get("_MESHGUARD_COMPLETE"):
+        return None  # click's shell completion
+    for arg in args[1:]:
+        if arg.startswith("-"):  # an option, ``--``, or ``-`` (not a PATH for lint)
+            return None
+        try:
+            os.stat(arg)
+        except OSError:
+            continue  # click takes it as it is; the lint says what is wrong with it
+        except ValueError:
+            return None
+        if not os.access(arg, os.R_OK):
+            return None
+    try:
+        if COMMAND_PROCESS and "inspect" not in sys.modules:
+            sys.modules["inspect"] = _Deferred("inspect")
+        _prepare("lint")
+        from pathlib import Path
+
+        from meshguard.commands.linting import lint_paths
+        from meshguard.commands.shared import Outputs, check_formats
+
+        _settle()
+        outputs = Outputs("lint")
+        check_formats("lint", outputs)
+        return lint_paths(tuple(Path(arg) for arg in args[1:]), outputs, None, None, None)
+    except (EOFError, KeyboardInterrupt) as exc:
+        import click
+
+        click.echo(file=sys.stderr)
+        raise click.exceptions.Abort() from exc
+    except OSError as exc:
+        if exc.errno != errno.EPIPE:
+            raise
+        core = importlib.import_module("click.core")
+        wrapper = next(
+            getattr(core, n) for n in ("_PacifyFlushWrapper", "PacifyFlushWrapper") if hasattr(core, n)
+        )
+        sys.stdout = wrapper(sys.stdout)
+        sys.stderr = wrapper(sys.stderr)
+        sys.exit(1)
+
+
+class _Deferred(ModuleType):
+    """A standard module that loads when one of its names is first read.
+
+    ``dataclasses`` imports ``inspect`` (with ``ast``, ``dis`` and ``tokenize``: ~20 M
+    instructions) for one use, the signature it writes into a class without a docstring; click
+    reads it too. A plain lint loads neither, so ``inspect`` waits in :data:`sys.modules` as
+    this placeholder: the first name read from it imports the real module, which then takes its
+    place in :data:`sys.modules` and lends the placeholder its names."""
+
+    def __getattr__(self, name: str) -> Any:
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        module = importlib.import_module(self.__name__)
+        self.__dict__.update(module.__dict__)
+        return getattr(module, name)
 
 
 def _stdout_encoding(exc: UnicodeEncodeError) -> bool:
@@ -229,6 +346,8 @@ def _stdout_encoding(exc: UnicodeEncodeError) -> bool:
 
 def _internal_error(exc: BaseException) -> NoReturn:
     """One line naming a bug, and exit 4."""
+    import click
+
     detail = _one_line(str(exc))
     click.echo(
         f"meshguard: internal error: {type(exc).__name__}: {detail} "

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from meshguard.commands.common import get_config, repo_options
+from meshguard.commands.common import repo_options
 from meshguard.commands.compare import compare_options, run_compare
+from meshguard.commands.shared import get_config
 from meshguard.versioning.changelog import render_markdown
 
 

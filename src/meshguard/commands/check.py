@@ -20,7 +20,6 @@ import click
 
 from meshguard.commands.common import (
     engine_options,
-    get_config,
     now_option,
     parse_now,
     progress_options,
@@ -28,7 +27,8 @@ from meshguard.commands.common import (
     status_line,
 )
 from meshguard.commands.gate import gate_options, plan
-from meshguard.commands.options import Outputs, fail_on_option, output_options, parse_output
+from meshguard.commands.options import fail_on_option, output_options
+from meshguard.commands.shared import Outputs, get_config, parse_output
 
 if TYPE_CHECKING:
     from meshguard.ci.run import Delivery

@@ -1,4 +1,4 @@
-"""Options and helpers shared by commands."""
+"""Options and helpers shared by commands (what needs no click: :mod:`meshguard.commands.shared`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from meshguard.config import Config, find_root, load_config
 from meshguard.errors import UsageError
 
 if TYPE_CHECKING:
@@ -64,18 +63,6 @@ def repo_options(fn: F) -> F:
         help="Config file (default: ROOT/meshguard.yaml, else [tool.meshguard] in pyproject.toml).",
     )(fn)
     return fn
-
-
-def get_config(root: Path | None, config_file: Path | None) -> Config:
-    """The config of ``--root``, else of the repo found upwards from the current folder."""
-    return load_config(root if root is not None else find_root(Path.cwd()), config_file)
-
-
-def resolve_paths(config: Config, paths: tuple[Path, ...]) -> list[Path]:
-    """Paths named on the command line, or the repo's contracts folder."""
-    if paths:
-        return list(paths)
-    return [config.contracts_path]
 
 
 def parse_as_of(as_of: str | None) -> datetime | None:

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import click
 
-from meshguard.commands.common import get_config, repo_options
+from meshguard.commands.common import repo_options
 from meshguard.commands.compare import compare_options, run_compare
-from meshguard.commands.options import Outputs, fail_on_option, finish, output_options
+from meshguard.commands.options import fail_on_option, output_options
+from meshguard.commands.shared import Outputs, finish, get_config
 
 
 @click.command()

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from meshguard.commands.common import get_config, repo_options
+from meshguard.commands.common import repo_options
+from meshguard.commands.shared import get_config
 from meshguard.contracts.importer import FORMATS, import_contract, render
 from meshguard.errors import UsageError
 from meshguard.quality.profile import detected_in_sample

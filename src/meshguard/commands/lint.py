@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 
-from meshguard.commands.common import get_config, repo_options, resolve_paths
-from meshguard.commands.options import Outputs, fail_on_option, finish, output_options
-from meshguard.contracts.repo import lint_repo
+from meshguard.commands.common import repo_options
+from meshguard.commands.linting import lint_paths
+from meshguard.commands.options import fail_on_option, output_options
+from meshguard.commands.shared import Outputs
 
 
 @click.command()
@@ -24,8 +25,4 @@ def lint(
     Exit 0 when clean, 1 on lint errors (with --fail-on warn: on warnings too),
     2 when a file cannot be read as ODCS.
     """
-    from meshguard.outcomes import lint_outcome
-
-    config = get_config(root, config_file)
-    result = lint_repo(resolve_paths(config, paths), config)  # not through meshguard.api: it imports more
-    return finish(lint_outcome(result, config), outputs, fail_on, config.fail_on)
+    return lint_paths(paths, outputs, fail_on, root, config_file)

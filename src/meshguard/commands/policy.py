@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from meshguard.commands.common import engine_options, get_config, now_option, parse_now, repo_options
-from meshguard.commands.options import Outputs, fail_on_option, finish, output_options
+from meshguard.commands.common import engine_options, now_option, parse_now, repo_options
+from meshguard.commands.options import fail_on_option, output_options
+from meshguard.commands.shared import Outputs, finish, get_config
 from meshguard.config import Config
 from meshguard.contracts.model import Contract
 from meshguard.errors import ExitCode, UsageError

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from meshguard.commands.common import format_choice, get_config, repo_options
+from meshguard.commands.common import format_choice, repo_options
+from meshguard.commands.shared import get_config
 
 
 @click.command()

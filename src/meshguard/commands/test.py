@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from meshguard.commands.common import get_config, parse_as_of, progress_options, repo_options, status_line
-from meshguard.commands.options import Outputs, fail_on_option, finish, output_options
+from meshguard.commands.common import parse_as_of, progress_options, repo_options, status_line
+from meshguard.commands.options import fail_on_option, output_options
+from meshguard.commands.shared import Outputs, finish, get_config
 from meshguard.config import Config
 from meshguard.contracts.repository import ContractRepository
 from meshguard.errors import UsageError
