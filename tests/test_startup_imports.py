@@ -132,7 +132,7 @@ def test_lint_as_the_hook_runs_it_loads_no_click_and_no_inspect(tmp_path: Path) 
     code, modules = _probe(f"sys.argv = {argv!r}\nimport meshguard.cli\nmeshguard.cli._main(None)", repo)
     assert code in (0, 1)
     assert "meshguard.commands.linting" in modules  # it did lint
-    assert _loaded(modules, ("click", "ast", "dis", "tokenize", "meshguard.commands.lint")) == set()
+    assert _loaded(modules, ("click", "ast", "dis", "tokenize", "uuid", "meshguard.commands.lint")) == set()
 
 
 def test_the_hook_without_data_imports_no_data_module(tmp_path: Path) -> None:
