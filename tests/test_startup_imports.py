@@ -42,7 +42,8 @@ def _probe(code: str, cwd: Path) -> tuple[int, set[str]]:
         "code = 0\n"
         "try:\n" + "".join(f"    {line}\n" for line in code.splitlines()) + "except SystemExit as exc:\n"
         "    code = exc.code\n"
-        "modules = sorted(sys.modules)\n"
+        # a placeholder of a module not loaded yet (meshguard.cli._Deferred) is not an import
+        "modules = sorted(n for n, m in sys.modules.items() if type(m).__name__ != '_Deferred')\n"
         "import json\n"
         "print('MODULES=' + json.dumps([code, modules]))\n"
     )
@@ -126,13 +127,24 @@ def test_lint_imports_no_data_engine_or_pipeline_module(tmp_path: Path) -> None:
 
 def test_lint_as_the_hook_runs_it_loads_no_click_and_no_inspect(tmp_path: Path) -> None:
     """``meshguard lint FILE`` in the command's own process runs without click, and ``inspect``
-    (with ast, dis, tokenize) stays a placeholder nothing reads (meshguard.cli._plain_lint)."""
+    (with ast, dis, tokenize), ``ipaddress`` and ``base64`` stay placeholders nothing reads
+    (meshguard.cli._plain_lint, DEFERRED)."""
     repo, rel = _repo(tmp_path)
     argv = ["meshguard", "lint", rel]  # argv[0] as the console script's: the command's own process
-    code, modules = _probe(f"sys.argv = {argv!r}\nimport meshguard.cli\nmeshguard.cli._main(None)", repo)
+    code, modules = _probe(
+        f"sys.argv = {argv!r}\n"
+        "import meshguard.cli\n"
+        "meshguard.cli.schemacheck.core_free = lambda: True\n"
+        "meshguard.cli._HELPED = True  # as main() runs it: the schema helper validates\n"
+        "meshguard.cli._main(None)",
+        repo,
+    )
     assert code in (0, 1)
     assert "meshguard.commands.linting" in modules  # it did lint
-    assert _loaded(modules, ("click", "ast", "dis", "tokenize", "uuid", "meshguard.commands.lint")) == set()
+    assert (
+        _loaded(modules, ("click", "inspect", "ipaddress", "base64", "uuid", "meshguard.commands.lint"))
+        == set()
+    )
 
 
 def test_the_hook_without_data_imports_no_data_module(tmp_path: Path) -> None:

@@ -17,12 +17,41 @@ import sys
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from meshguard import codecache, schemacheck
-from meshguard.errors import ExitCode, MeshguardError, missing_extra
-from meshguard.version import __version__
+#: standard modules a plain lint's imports import and it never uses: ``dataclasses`` imports
+#: ``inspect`` (with ``ast``, ``dis``, ``tokenize``: ~20 M instructions) for one use, the
+#: signature it writes into a class without a docstring; ``pathlib`` imports ``urllib.parse``,
+#: which imports ``ipaddress`` (~5 M) for URLs with a bracketed host; PyYAML's constructor
+#: imports ``base64`` (with ``struct``, ~3 M) for ``!!binary`` values
+DEFERRED = ("inspect", "ipaddress", "base64")
 
-if TYPE_CHECKING:
-    import click
+
+class _Deferred(ModuleType):
+    """A standard module (one of :data:`DEFERRED`) that loads when one of its names is first read.
+
+    A plain lint puts it in :data:`sys.modules` before its imports: ``import inspect`` then
+    binds this placeholder; the first name read from it imports the real module, which takes
+    its place in :data:`sys.modules` and lends the placeholder its names. (``LazyLoader`` does
+    not serve: on Python 3.11 an ``import`` of a module already loading lazily reads its
+    ``__spec__``, which loads it.)"""
+
+    def __getattr__(self, name: str) -> Any:
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        module = importlib.import_module(self.__name__)
+        self.__dict__.update(module.__dict__)
+        return getattr(module, name)
+
+
+def _plain_line(args: list[str]) -> bool:
+    """Whether ``args`` is ``lint [PATH…]`` as :func:`_plain_lint` may serve it: no argument that
+    starts with ``-`` (an option, ``--``, ``-``), and not click's shell completion."""
+    return (
+        bool(args)
+        and args[0] == "lint"
+        and not any(a.startswith("-") for a in args[1:])
+        and not os.environ.get("_MESHGUARD_COMPLETE")
+    )
+
 
 #: whether this process is the ``meshguard`` command (its console script, ``python -m
 #: meshguard``), not a program or a test that imports the command line
@@ -33,6 +62,18 @@ if COMMAND_PROCESS:
     # no cyclic garbage collection while click and the command's modules load: it would only walk
     # the objects they create, again and again (~12 M instructions of a lint); see _settle
     gc.disable()
+    if _plain_line(sys.argv[1:]):
+        # before this module's imports: ``pathlib`` (imported by the code cache) imports
+        # ``urllib.parse``, which imports ``ipaddress``
+        for _name in DEFERRED:
+            sys.modules.setdefault(_name, _Deferred(_name))
+
+from meshguard import codecache, schemacheck  # noqa: E402
+from meshguard.errors import ExitCode, MeshguardError, missing_extra  # noqa: E402
+from meshguard.version import __version__  # noqa: E402
+
+if TYPE_CHECKING:
+    import click
 
 #: command name → "module:attribute" of a click.Command
 COMMANDS: dict[str, str] = {
@@ -270,11 +311,9 @@ def _plain_lint(args: list[str]) -> int | None:
     ``--fail-on``, ``--root`` and ``--config``); an interrupt or end of input becomes its
     ``Abort`` after a blank line on stderr, and a closed stdout (``EPIPE``) exit 1 with the
     streams' flushes silenced. So does this."""
-    if not args or args[0] != "lint" or os.environ.get("_MESHGUARD_COMPLETE"):
-        return None  # click's shell completion
+    if not _plain_line(args):
+        return None
     for arg in args[1:]:
-        if arg.startswith("-"):  # an option, ``--``, or ``-`` (not a PATH for lint)
-            return None
         try:
             os.stat(arg)
         except OSError:
@@ -284,8 +323,6 @@ def _plain_lint(args: list[str]) -> int | None:
         if not os.access(arg, os.R_OK):
             return None
     try:
-        if COMMAND_PROCESS and "inspect" not in sys.modules:
-            sys.modules["inspect"] = _Deferred("inspect")
         _prepare("lint")
         from pathlib import Path
 
@@ -311,23 +348,6 @@ def _plain_lint(args: list[str]) -> int | None:
         sys.stdout = wrapper(sys.stdout)
         sys.stderr = wrapper(sys.stderr)
         sys.exit(1)
-
-
-class _Deferred(ModuleType):
-    """A standard module that loads when one of its names is first read.
-
-    ``dataclasses`` imports ``inspect`` (with ``ast``, ``dis`` and ``tokenize``: ~20 M
-    instructions) for one use, the signature it writes into a class without a docstring; click
-    reads it too. A plain lint loads neither, so ``inspect`` waits in :data:`sys.modules` as
-    this placeholder: the first name read from it imports the real module, which then takes its
-    place in :data:`sys.modules` and lends the placeholder its names."""
-
-    def __getattr__(self, name: str) -> Any:
-        if sys.modules.get(self.__name__) is self:
-            del sys.modules[self.__name__]
-        module = importlib.import_module(self.__name__)
-        self.__dict__.update(module.__dict__)
-        return getattr(module, name)
 
 
 def _stdout_encoding(exc: UnicodeEncodeError) -> bool:
