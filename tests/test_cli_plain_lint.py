@@ -59,14 +59,19 @@ def _broken_contract(root: Path) -> Path:
         ["contracts/bad.odcs.yaml"],
         ["contracts/missing.odcs.yaml"],
         [""],
+        ["contracts/copy.odcs.yaml", "contracts/customers.odcs.yaml"],
     ],
-    ids=["repo", "one", "two", "folder", "unreadable-yaml", "missing", "empty"],
+    ids=["repo", "one", "two", "folder", "unreadable-yaml", "missing", "empty", "findings"],
 )
 def test_plain_lint_prints_what_click_prints(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, paths: list[str]
 ) -> None:
     root = make_repo(tmp_path)
     _broken_contract(root)
+    customers = root / "contracts" / "customers.odcs.yaml"
+    (root / "contracts" / "copy.odcs.yaml").write_text(
+        customers.read_text(encoding="utf-8"), encoding="utf-8"
+    )
     served, clicked, returned = _both(monkeypatch, "lint", *paths, cwd=root)
     assert returned and returned[0] is not None  # the plain path ran it (or raised)
     assert (served.returncode, served.stdout, served.stderr) == (

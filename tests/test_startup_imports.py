@@ -127,7 +127,7 @@ def test_lint_imports_no_data_engine_or_pipeline_module(tmp_path: Path) -> None:
 
 def test_lint_as_the_hook_runs_it_loads_no_click_and_no_inspect(tmp_path: Path) -> None:
     """``meshguard lint FILE`` in the command's own process runs without click, and ``inspect``
-    (with ast, dis, tokenize), ``ipaddress`` and ``base64`` stay placeholders nothing reads
+    (with ast, dis, tokenize), ``ipaddress``, ``base64`` and ``copy`` stay placeholders nothing reads
     (meshguard.cli._plain_lint, DEFERRED)."""
     repo, rel = _repo(tmp_path)
     argv = ["meshguard", "lint", rel]  # argv[0] as the console script's: the command's own process
@@ -142,7 +142,9 @@ def test_lint_as_the_hook_runs_it_loads_no_click_and_no_inspect(tmp_path: Path) 
     assert code in (0, 1)
     assert "meshguard.commands.linting" in modules  # it did lint
     assert (
-        _loaded(modules, ("click", "inspect", "ipaddress", "base64", "uuid", "meshguard.commands.lint"))
+        _loaded(
+            modules, ("click", "inspect", "ipaddress", "base64", "copy", "uuid", "meshguard.commands.lint")
+        )
         == set()
     )
 

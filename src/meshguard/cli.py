@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any, NoReturn
 #: ``inspect`` (with ``ast``, ``dis``, ``tokenize``: ~20 M instructions) for one use, the
 #: signature it writes into a class without a docstring; ``pathlib`` imports ``urllib.parse``,
 #: which imports ``ipaddress`` (~5 M) for URLs with a bracketed host; PyYAML's constructor
-#: imports ``base64`` (with ``struct``, ~3 M) for ``!!binary`` values
-DEFERRED = ("inspect", "ipaddress", "base64")
+#: imports ``base64`` (with ``struct``, ~3 M) for ``!!binary`` values; ``dataclasses`` and the
+#: results model import ``copy`` (with ``weakref``, ~3.5 M) for deep copies the text report never makes
+DEFERRED = ("inspect", "ipaddress", "base64", "copy")
 
 
 class _Deferred(ModuleType):
