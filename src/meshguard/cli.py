@@ -91,6 +91,14 @@ class LazyGroup(click.Group):
 
         return with_examples(command, cmd_name)
 
+    def invoke(self, ctx: click.Context) -> Any:
+        # click ends a run whose standard output was closed (``meshguard check | head``) with
+        # exit 1, the code of a failed gate: here it is the output that is unavailable
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as exc:
+            raise _closed_output(exc) from exc
+
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="meshguard")
@@ -117,6 +125,9 @@ def main(argv: list[str] | None = None) -> None:
     (the tests, a program embedding the command line) it raises :class:`SystemExit`."""
     global _HELPED
     _HELPED = True
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:  # started with the descriptor closed (``>&-``): discard it
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
     code: str | int | None = 0
     try:
         _main(argv)
@@ -211,6 +222,32 @@ def _main(argv: list[str] | None) -> None:
             raise
         _internal_error(exc)
     sys.exit(int(rv) if isinstance(rv, int) else 0)
+
+
+def _closed_output(exc: BrokenPipeError) -> Exception:
+    """The error for a write into a pipe nobody reads: standard output's (the reader, ``head``
+    say, has gone: the files the run wrote are whole, what it printed is cut short), then an
+    :class:`~meshguard.errors.OutputUnavailable`, and standard output is pointed at the null
+    device so that the exit's flush has nothing to complain of; any other pipe's is a bug."""
+    import select
+
+    try:
+        fd = sys.stdout.fileno()
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT)
+        closed = any(event & select.POLLERR for _, event in poller.poll(0))
+    except (OSError, ValueError, AttributeError):  # no descriptor (a test's buffer), no poll
+        closed = False
+    if not closed:
+        return RuntimeError(f"a pipe closed under a write: {exc}")
+    from meshguard.errors import OutputUnavailable
+
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, fd)
+    os.close(null)
+    return OutputUnavailable(
+        "standard output was closed before meshguard had written everything to it (broken pipe)"
+    )
 
 
 def _stdout_encoding(exc: UnicodeEncodeError) -> bool:
