@@ -108,7 +108,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """meshguard: federated computational governance for a data mesh.
 
     Exit codes: 0 gate passed, 1 gate failed, 2 bad input or usage,
-    3 engine or data source unavailable (or an optional extra or a required module missing),
+    3 engine, data source or output unavailable (or an optional extra or a required module missing),
     4 internal error (rerun with --debug).
     """
     ctx.ensure_object(dict)
