@@ -76,11 +76,17 @@ class FileSource:
             raise DataError(f"product {product}: server {server.get('server')!r} has no `path`")
         custom = custom_properties(server)
         delimiter = server.get("delimiter") or custom.get("delimiter")
+        fmt = server.get("format")
+        if fmt is not None and not isinstance(fmt, str):
+            raise DataError(
+                f"product {product}: server {server.get('server')!r} has a `format` that is not text "
+                "(csv, parquet, json)"
+            )
         return cls(
             path,
             root=root,
             product=product,
-            fmt=server.get("format"),
+            fmt=fmt,
             delimiter=delimiter if isinstance(delimiter, str) else None,
             allowed_roots=allowed_roots,
             base=base,
