@@ -330,6 +330,10 @@ def check_repo(
 ) -> Checked:
     """The contracts named by ``paths`` loaded, linted, checked and finished (``finish``: scored)
     by two processes, each its half (see the module's text)."""
+    if checker.with_data:  # what both halves import for their data and polars does not: once, here
+        from meshguard.quality.warm import shared
+
+        shared()
     if names_whole_repo(config, paths):
         apart = _apart(checker, config, paths, repository, finish)
         if apart is not None:
