@@ -387,6 +387,26 @@ def test_a_server_format_that_is_not_text_is_an_errored_data_check(tmp_path: Pat
     )
 
 
+def test_infinities_and_a_mapping_severity_in_a_contract_run_to_the_end(tmp_path: Path) -> None:
+    """Found by fuzzing the whole run: ``-.inf`` anywhere in a contract reached the policy
+    engine as ``-Infinity``, which is not JSON (an internal error); a quality rule's
+    ``severity`` given as a mapping crashed the rule. YAML's infinities are kept as their text,
+    as NaN always was (ODCS is JSON), and a severity that is not text is an error's."""
+    root = make_repo(tmp_path)
+    doc = copy.deepcopy(SEED_DOCS[1])
+    doc["team"]["members"][0]["username"] = [{"scope": "x", " ": "-.inf"}]
+    doc["schema"][0]["quality"][0]["severity"] = {"a": 1}
+    text = yaml.safe_dump(doc, sort_keys=False).replace("' ': '-.inf'", "' ': -.inf")
+    assert "' ': -.inf" in text
+    (root / "contracts" / "orders.odcs.yaml").write_text(text, encoding="utf-8")
+    r = invoke("check", "--no-history", "--format", "json", cwd=root)
+    assert r.returncode in (0, 1), r.stderr[-2000:]
+    assert "internal error" not in r.stderr
+    orders = next(p for p in json.loads(r.stdout)["products"] if p["id"] == "orders")
+    rule = next(c for c in orders["checks"] if c["name"] == "no negative amounts")
+    assert rule["severity"] == "error"
+
+
 def test_waivers_share_the_yaml_limits(tmp_path: Path) -> None:
     from policykit import compliant
     from policykit import make_repo as policy_repo
