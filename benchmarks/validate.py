@@ -13,7 +13,10 @@ wall time and peak RSS from ``wait4``):
       ``select`` of null, duplicate, range, enum and length counts + a few failing rows;
   (c) meshguard's Spark path, ``local[2]``, the same contract with a ``spark`` server
       (needs the spark venv: --spark-venv, built by scripts/test.sh as .venv-spark); the
-      JVM start is reported apart;
+      JVM start is reported apart, and the checks' CPU seconds (the JVM's, from /proc, and
+      Python's) beside their wall time: on a loaded machine they move much less;
+      ``--spark-baseline OLD/src`` runs another checkout's code as a second Spark side in the
+      same rounds and prints the medians of the per-run ratios (wall and CPU);
   (d) ``datacontract test`` on the same Parquet file with the same ODCS contract
       (--dc-venv: ``python3 -m venv benchmarks/_work/dc-venv &&
       benchmarks/_work/dc-venv/bin/pip install 'datacontract-cli[duckdb]'``).
@@ -155,14 +158,45 @@ def child_spark(work: Path) -> dict[str, float]:
     # first trivial job (no data read, no check planned); the checks' own jobs are timed below
     session(config.spark).sql("SELECT 1").collect()
     jvm = time.perf_counter() - t0
+    java = _java_pid()
+    jvm_cpu, py_cpu = _cpu_seconds(java), time.process_time()
     t0 = time.perf_counter()
     out = run_quality(contract, config, QualityContext(profile=False), {})
     elapsed = time.perf_counter() - t0
+    checks_jvm_cpu = _cpu_seconds(java) - jvm_cpu
+    checks_py_cpu = time.process_time() - py_cpu
     failed = sorted(c.id for c in out.checks if c.status == "failed")
     errored = [c.id for c in out.checks if c.status == "errored"]
     if errored:
         raise SystemExit(f"spark: errored checks {errored}")
-    return {"elapsed": elapsed, "jvm": jvm, "failed": failed, "checks": len(out.checks)}
+    return {
+        "elapsed": elapsed,
+        "jvm": jvm,
+        "jvm_cpu": jvm_cpu,
+        "checks_jvm_cpu": checks_jvm_cpu,
+        "checks_py_cpu": checks_py_cpu,
+        "failed": failed,
+        "checks": len(out.checks),
+    }
+
+
+def _java_pid() -> int | None:
+    """The local session's JVM (the gateway's process: spark-submit execs java), if any."""
+    from pyspark import SparkContext
+
+    gateway = SparkContext._gateway
+    proc = getattr(gateway, "proc", None)
+    return None if proc is None else int(proc.pid)
+
+
+def _cpu_seconds(pid: int | None) -> float:
+    """user + system CPU seconds of process ``pid`` so far (Linux /proc; NaN elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except (OSError, TypeError):
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def child_polars(work: Path) -> dict[str, float]:
@@ -264,8 +298,10 @@ def run_reference(work: Path) -> dict[str, Any]:
     return {**got, "failed": stats["failed"]}
 
 
-def run_spark(work: Path, python: Path) -> dict[str, Any]:
-    got = whole([str(python), __file__, "--child", "spark", "--work", str(work)], work)
+def run_spark(work: Path, python: Path, src: Path | None = None) -> dict[str, Any]:
+    """The Spark child; ``src``: another checkout's ``src/`` (a baseline) imported instead."""
+    env = None if src is None else {**os.environ, "PYTHONPATH": str(src.absolute())}
+    got = whole([str(python), __file__, "--child", "spark", "--work", str(work)], work, env)
     if got["exit"] != 0:
         raise SystemExit(f"spark failed: {got['err'][-1500:]}")
     stats = json.loads(got["out"].strip().splitlines()[-1])
@@ -295,6 +331,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--scale", default="5000000,20000000,50000000")
     parser.add_argument("--spark-venv", type=Path, default=ROOT / ".venv-spark")
+    parser.add_argument(
+        "--spark-baseline",
+        type=Path,
+        default=None,
+        help="another checkout's src/ run as a second Spark side in the same rounds",
+    )
     parser.add_argument("--dc-venv", type=Path, default=HERE / "_work" / "dc-venv")
     parser.add_argument("--child", choices=["spark", "polars", "generate"])
     parser.add_argument("--work", type=Path, default=None)
@@ -312,6 +354,8 @@ def main() -> None:
     spark_python = args.spark_venv.absolute() / "bin" / "python"
     if spark_python.exists():
         runners["spark"] = lambda: run_spark(work, spark_python)
+        if args.spark_baseline is not None:
+            runners["spark-base"] = lambda: run_spark(work, spark_python, args.spark_baseline)
     else:
         print(f"(no Spark: {spark_python} missing; scripts/test.sh builds it)")
     dc = args.dc_venv / "bin" / "datacontract"
@@ -337,9 +381,17 @@ def main() -> None:
     for kind in runs:
         rss = "n/a (JVM)" if peak[kind] != peak[kind] else f"{peak[kind] / mb:.0f} MiB"
         extra = ""
-        if kind == "spark":
+        if kind.startswith("spark"):
             jvm = statistics.median(r["jvm"] for r in runs[kind])
             extra = f"  (checks only; JVM + Spark SQL start {jvm:.2f} s, whole process {statistics.median(r['process'] for r in runs[kind]):.2f} s)"
+            cpu = {
+                k: statistics.median(r[k] for r in runs[kind])
+                for k in ("checks_jvm_cpu", "checks_py_cpu", "jvm_cpu")
+            }
+            extra += (
+                f"\n{'':<13} CPU: the checks {cpu['checks_jvm_cpu']:.2f} s in the JVM + {cpu['checks_py_cpu']:.2f} s "
+                f"in Python; the start {cpu['jvm_cpu']:.2f} s in the JVM"
+            )
         if kind == "datacontract":
             extra = f"  exit code {runs[kind][-1]['exit']}"
         print(f"{kind:<13} median {med[kind]:7.3f} s  peak RSS {rss}{extra}")
@@ -350,6 +402,14 @@ def main() -> None:
     print(f"meshguard test / hand-written polars: {pairs('meshguard', 'polars'):.2f} (budget <= 1.1)")
     if "spark" in runs:
         print(f"spark local[2] checks / meshguard test: {pairs('spark', 'meshguard'):.2f} (budget <= 3)")
+    if "spark-base" in runs:
+        cpu = statistics.median(
+            (x["checks_jvm_cpu"] + x["checks_py_cpu"]) / (y["checks_jvm_cpu"] + y["checks_py_cpu"])
+            for x, y in zip(runs["spark"], runs["spark-base"], strict=True)
+        )
+        print(
+            f"spark checks / the baseline's: {pairs('spark', 'spark-base'):.2f} wall, {cpu:.2f} CPU (JVM + Python)"
+        )
     if "datacontract" in runs:
         print(
             f"datacontract test / meshguard test: {pairs('datacontract', 'meshguard'):.1f}x (budget >= 4.5)"

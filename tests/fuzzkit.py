@@ -520,6 +520,34 @@ class Workdir:
         json.dumps(out.data, allow_nan=False, default=str)
         return out
 
+    def check(self, pair: tuple[int, Any]) -> Any:
+        """One of the two products' contracts replaced by ``pair``'s document, then the whole run
+        on the repo: data, quality, policy, scores, and every report rendered."""
+        import meshguard
+        from meshguard.report import formats
+        from meshguard.report.formats.html import HtmlReporter
+        from meshguard.report.publish import context
+        from quality_repo import make_repo
+
+        mesh_root = self.root / "mesh"
+        if not mesh_root.is_dir():
+            make_repo(mesh_root)
+        which, doc = pair
+        path = mesh_root / "contracts" / f"{('customers', 'orders')[which % 2]}.odcs.yaml"
+        before = path.read_bytes()
+        path.write_text(dump(doc), encoding="utf-8")
+        try:
+            mesh = meshguard.check(mesh_root, options=meshguard.CheckOptions(jobs=1))
+            ctx = context(None, color=False)
+            for name in formats.REPORTERS:
+                "".join(formats.get(name).chunks(mesh, ctx))
+            html = formats.get("html")
+            assert isinstance(html, HtmlReporter)
+            list(html.product_pages(mesh, ctx, range(len(mesh.products))))
+            return mesh
+        finally:
+            path.write_bytes(before)
+
 
 def strategies() -> dict[str, Any]:
     """Parser name → (Workdir method, hypothesis strategy)."""
@@ -529,6 +557,10 @@ def strategies() -> dict[str, Any]:
         "diff": (
             "diff",
             st.sampled_from(SEED_DOCS).flatmap(lambda d: st.tuples(mutated(d, 3), mutated(d, 3))),
+        ),
+        "check": (
+            "check",
+            st.sampled_from([0, 1]).flatmap(lambda i: st.tuples(st.just(i), mutated(SEED_DOCS[i], 3))),
         ),
         "config": ("config", yaml_bytes(SEED_CONFIG)),
         "waivers": ("waivers", yaml_bytes(SEED_WAIVERS)),

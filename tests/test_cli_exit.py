@@ -150,3 +150,69 @@ def test_a_stdout_that_cannot_encode_the_report_is_a_clear_error(
         "meshguard: error: standard output's encoding (ascii) cannot write 'é' (U+00E9): set "
         "PYTHONIOENCODING=utf-8, or write the report to a file (--output FORMAT=PATH)"
     ]
+
+
+def _closed_reader(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The command run with its standard output a pipe whose reader has already gone, as
+    ``meshguard check | head`` ends once ``head`` has its lines."""
+    env = {**os.environ, "PYTHONPATH": str(PROJECT / "src")}
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "meshguard", *args],
+            cwd=repo,
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+    finally:
+        os.close(write)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, "", proc.stderr)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("lint", "contracts"),  # printed by the command itself
+        ("check", "--no-data", "--format", "json", "--fail-on", "never"),  # the report, after the site
+        # the report rendered while a forked child writes the site, then copied by the kernel
+        ("check", "--no-data", "--format", "json", "--fail-on", "never", "--output", "junit=j.xml"),
+    ],
+)
+def test_a_closed_pipe_is_an_output_unavailable(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """Not click's exit 1, which is a failed gate's code (the gate here cannot fail): exit 3,
+    one line, no traceback, and the files the run writes are there."""
+    repo = _repo(tmp_path)
+    proc = _closed_reader(repo, *args)
+    assert proc.returncode == 3, proc.stderr
+    assert proc.stderr.splitlines() == [
+        "meshguard: error: standard output was closed before meshguard had written everything "
+        "to it (broken pipe)"
+    ]
+    if args[0] == "check":
+        assert (repo / "reports" / "index.html").is_file()
+    if "--output" in args:
+        assert "<testsuites" in (repo / "j.xml").read_text()
+
+
+def test_a_closed_standard_output_is_discarded(tmp_path: Path) -> None:
+    """Started with descriptor 1 closed (``meshguard lint >&-``): what it prints goes nowhere,
+    the exit code is the command's own, and no traceback."""
+    repo = _repo(tmp_path)
+    (repo / "contracts" / "broken.odcs.yaml").write_text("apiVersion: v3.1.0\nkind: DataContract\n")
+    env = {**os.environ, "PYTHONPATH": str(PROJECT / "src")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "meshguard", "lint", "contracts"],
+        cwd=repo,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        timeout=120,
+        preexec_fn=lambda: os.close(1),  # this test process starts no threads before the fork
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr == ""

@@ -145,6 +145,33 @@ def test_a_halfs_error_is_raised_here(repo: Path, monkeypatch: pytest.MonkeyPatc
         meshguard.check(repo, options=meshguard.CheckOptions(jobs=2, with_data=False))
 
 
+def test_a_run_ended_before_its_products_stops_the_child(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Interrupted after the halves started but before the first product was asked for: the
+    child checking the second half is stopped and reaped, not left running (or a zombie)."""
+    from meshguard import forked, progress
+
+    started: list[int] = []
+    start, step = forked.start, progress.step
+
+    def noted(part: Any, died: Any) -> Any:
+        pending = start(part, died)
+        started.append(pending._pid)
+        return pending
+
+    def interrupted(*args: Any, **kwargs: Any) -> None:
+        if args[1:2] == ("products",):
+            raise KeyboardInterrupt
+        step(*args, **kwargs)
+
+    monkeypatch.setattr(forked, "start", noted)
+    monkeypatch.setattr(progress, "step", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        meshguard.check(repo, options=meshguard.CheckOptions(jobs=2, with_data=False))
+    assert len(started) == 1
+    with pytest.raises(ProcessLookupError):
+        os.kill(started[0], 0)
+
+
 SMALL = """apiVersion: v3.1.0
 kind: DataContract
 id: {id}

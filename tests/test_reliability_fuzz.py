@@ -10,7 +10,7 @@ import pytest
 
 from fuzzkit import Workdir, fuzz, strategies
 
-EXAMPLES = {"lint": 80, "diff": 80, "reader_parquet": 60, "reader_csv": 60, "reader_json": 60}
+EXAMPLES = {"lint": 80, "diff": 80, "reader_parquet": 60, "reader_csv": 60, "reader_json": 60, "check": 40}
 
 
 @pytest.fixture(scope="module")

@@ -341,6 +341,72 @@ def test_corrupt_parquet_through_the_cli_is_one_clear_line(tmp_path: Path) -> No
     assert data["status"] == "errored" and "parquet:data/c.parquet" in data["message"]
 
 
+CORRUPT = sorted((Path(__file__).parent / "fixtures" / "corrupt-parquet").glob("*.parquet"))
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("corrupt", CORRUPT, ids=[f.stem for f in CORRUPT])
+def test_parquet_a_lazy_scan_finds_corrupt_late_is_an_errored_check(
+    tmp_path: Path, corrupt: Path, jobs: str
+) -> None:
+    """Files (found by fuzzing) whose footer reads, so a lazy scan opens them, and whose pages
+    make polars' streaming engine panic later (pyo3's PanicException, a BaseException): in the
+    detectors, the profile, a rule or a relationship's read of the target. Each is the one
+    errored data check of its product (and of the relationship into it), not an internal error,
+    nor (a pool worker ended by the panic) a run that waits for ever."""
+    root = make_repo(tmp_path)
+    (root / "data" / "c.parquet").write_bytes(corrupt.read_bytes())
+    doc = copy.deepcopy(SEED_DOCS[0])
+    doc["servers"] = [{"server": "s", "type": "local", "path": "data/c.parquet", "format": "parquet"}]
+    write_contract(root / "contracts" / "customers.odcs.yaml", doc)
+    r = run_cli("check", "--no-history", "--jobs", jobs, "--format", "json", cwd=root, timeout=120)
+    assert r.returncode == 1, r.stderr[-2000:]
+    assert "Traceback" not in r.stderr and "internal error" not in r.stderr
+    products = {p["id"]: p for p in json.loads(r.stdout)["products"]}
+    errored = {c["id"]: c for p in products.values() for c in p["checks"] if c["status"] == "errored"}
+    data = errored["customers.customers.data"]
+    assert data["message"] == "product customers: parquet:data/c.parquet is corrupt: the reader gave up on it"
+    assert all("is corrupt" in c["message"] for c in errored.values())
+    assert products["orders"]["checks"]  # the other product was checked
+
+
+@pytest.mark.parametrize("fmt", [{"a": 1}, ["csv"], 7])
+def test_a_server_format_that_is_not_text_is_an_errored_data_check(tmp_path: Path, fmt: Any) -> None:
+    """Found by fuzzing the whole run: a mapping as ``format`` was an internal error."""
+    root = make_repo(tmp_path)
+    doc = copy.deepcopy(SEED_DOCS[0])
+    doc["servers"] = [{"server": "s", "type": "local", "path": "data/customers.csv", "format": fmt}]
+    write_contract(root / "contracts" / "customers.odcs.yaml", doc)
+    r = invoke("check", "--no-history", "--format", "json", cwd=root)
+    assert r.returncode == 1, r.stderr[-2000:]
+    product = next(p for p in json.loads(r.stdout)["products"] if p["id"] == "customers")
+    data = next(c for c in product["checks"] if c["id"] == "customers.data")
+    assert (data["status"], data["message"]) == (
+        "errored",
+        "product customers: server 's' has a `format` that is not text (csv, parquet, json)",
+    )
+
+
+def test_infinities_and_a_mapping_severity_in_a_contract_run_to_the_end(tmp_path: Path) -> None:
+    """Found by fuzzing the whole run: ``-.inf`` anywhere in a contract reached the policy
+    engine as ``-Infinity``, which is not JSON (an internal error); a quality rule's
+    ``severity`` given as a mapping crashed the rule. YAML's infinities are kept as their text,
+    as NaN always was (ODCS is JSON), and a severity that is not text is an error's."""
+    root = make_repo(tmp_path)
+    doc = copy.deepcopy(SEED_DOCS[1])
+    doc["team"]["members"][0]["username"] = [{"scope": "x", " ": "-.inf"}]
+    doc["schema"][0]["quality"][0]["severity"] = {"a": 1}
+    text = yaml.safe_dump(doc, sort_keys=False).replace("' ': '-.inf'", "' ': -.inf")
+    assert "' ': -.inf" in text
+    (root / "contracts" / "orders.odcs.yaml").write_text(text, encoding="utf-8")
+    r = invoke("check", "--no-history", "--format", "json", cwd=root)
+    assert r.returncode in (0, 1), r.stderr[-2000:]
+    assert "internal error" not in r.stderr
+    orders = next(p for p in json.loads(r.stdout)["products"] if p["id"] == "orders")
+    rule = next(c for c in orders["checks"] if c["name"] == "no negative amounts")
+    assert rule["severity"] == "error"
+
+
 def test_waivers_share_the_yaml_limits(tmp_path: Path) -> None:
     from policykit import compliant
     from policykit import make_repo as policy_repo

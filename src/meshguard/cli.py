@@ -9,7 +9,6 @@ of that process.
 
 from __future__ import annotations
 
-import errno
 import gc
 import importlib
 import os
@@ -170,6 +169,14 @@ def _build_group() -> click.Group:
 
             return with_examples(command, cmd_name)
 
+        def invoke(self, ctx: click.Context) -> Any:
+            # click ends a run whose standard output was closed (``meshguard check | head``) with
+            # exit 1, the code of a failed gate: here it is the output that is unavailable
+            try:
+                return super().invoke(ctx)
+            except BrokenPipeError as exc:
+                raise _closed_output(exc) from exc
+
     @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
     @click.version_option(__version__, prog_name="meshguard")
     @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
@@ -178,7 +185,7 @@ def _build_group() -> click.Group:
         """meshguard: federated computational governance for a data mesh.
 
         Exit codes: 0 gate passed, 1 gate failed, 2 bad input or usage,
-        3 engine or data source unavailable (or an optional extra or a required module missing),
+        3 engine, data source or output unavailable (or an optional extra or a required module missing),
         4 internal error (rerun with --debug).
         """
         ctx.ensure_object(dict)
@@ -197,6 +204,9 @@ def main(argv: list[str] | None = None) -> None:
     (the tests, a program embedding the command line) it raises :class:`SystemExit`."""
     global _HELPED
     _HELPED = True
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:  # started with the descriptor closed (``>&-``): discard it
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
     code: str | int | None = 0
     try:
         _main(argv)
@@ -310,8 +320,8 @@ def _plain_lint(args: list[str]) -> int | None:
     that exists and cannot be read (that error is click's: such a command line goes to click),
     then run the command with its defaults (``--format text``, no ``--output``, no
     ``--fail-on``, ``--root`` and ``--config``); an interrupt or end of input becomes its
-    ``Abort`` after a blank line on stderr, and a closed stdout (``EPIPE``) exit 1 with the
-    streams' flushes silenced. So does this."""
+    ``Abort`` after a blank line on stderr, and a closed stdout (``EPIPE``) is the group's
+    :class:`~meshguard.errors.OutputUnavailable` (exit 3). So does this."""
     if not _plain_line(args):
         return None
     for arg in args[1:]:
@@ -339,16 +349,34 @@ def _plain_lint(args: list[str]) -> int | None:
 
         click.echo(file=sys.stderr)
         raise click.exceptions.Abort() from exc
-    except OSError as exc:
-        if exc.errno != errno.EPIPE:
-            raise
-        core = importlib.import_module("click.core")
-        wrapper = next(
-            getattr(core, n) for n in ("_PacifyFlushWrapper", "PacifyFlushWrapper") if hasattr(core, n)
-        )
-        sys.stdout = wrapper(sys.stdout)
-        sys.stderr = wrapper(sys.stderr)
-        sys.exit(1)
+    except BrokenPipeError as exc:  # as the group's invoke: an output unavailable
+        raise _closed_output(exc) from exc
+
+
+def _closed_output(exc: BrokenPipeError) -> Exception:
+    """The error for a write into a pipe nobody reads: standard output's (the reader, ``head``
+    say, has gone: the files the run wrote are whole, what it printed is cut short), then an
+    :class:`~meshguard.errors.OutputUnavailable`, and standard output is pointed at the null
+    device so that the exit's flush has nothing to complain of; any other pipe's is a bug."""
+    import select
+
+    try:
+        fd = sys.stdout.fileno()
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT)
+        closed = any(event & select.POLLERR for _, event in poller.poll(0))
+    except (OSError, ValueError, AttributeError):  # no descriptor (a test's buffer), no poll
+        closed = False
+    if not closed:
+        return RuntimeError(f"a pipe closed under a write: {exc}")
+    from meshguard.errors import OutputUnavailable
+
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, fd)
+    os.close(null)
+    return OutputUnavailable(
+        "standard output was closed before meshguard had written everything to it (broken pipe)"
+    )
 
 
 def _stdout_encoding(exc: UnicodeEncodeError) -> bool:

@@ -95,6 +95,9 @@ class Checked:
     products: Iterator[ProductResult]
     unreadable: list[ContractError]
     count: int
+    #: stops a child still checking when the run ends before ``products`` were all taken (an
+    #: error or an interrupt before the first was asked for); nothing once they were
+    stop: Callable[[], None] = lambda: None
 
 
 def pays(products: int, *, jobs: int, with_data: bool, batches: bool) -> bool:
@@ -313,7 +316,9 @@ def _apart(
         assert isinstance(got, Half)
         yield from _absorbed(checker, got)
 
-    return Checked(products(), part.unreadable + theirs.unreadable, len(part.loaded) + theirs.count)
+    return Checked(
+        products(), part.unreadable + theirs.unreadable, len(part.loaded) + theirs.count, pending.cancel
+    )
 
 
 def check_repo(
@@ -325,6 +330,10 @@ def check_repo(
 ) -> Checked:
     """The contracts named by ``paths`` loaded, linted, checked and finished (``finish``: scored)
     by two processes, each its half (see the module's text)."""
+    if checker.with_data:  # what both halves import for their data and polars does not: once, here
+        from meshguard.quality.warm import shared
+
+        shared()
     if names_whole_repo(config, paths):
         apart = _apart(checker, config, paths, repository, finish)
         if apart is not None:

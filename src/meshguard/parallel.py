@@ -67,6 +67,8 @@ class Checker(Protocol):
 
 #: most products in one task of a worker
 TASK = 32
+#: seconds between two looks, while the parent waits for the workers, at whether one has died
+WATCH = 0.5
 #: a worker's young-generation threshold: container objects allocated (net) between two
 #: collections (Python's default is 700; a product's data path allocates tens of thousands)
 YOUNG = 20_000
@@ -108,6 +110,24 @@ def _check(task: Sequence[LintedContract]) -> tuple[list[Any], Any]:
         return _checker.work(task), _checker.usage()
     except Exception as exc:
         raise _portable(exc) from None
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:
+        # a native library's panic (pyo3's PanicException is a BaseException): the pool's worker
+        # would end with it and its task never be answered, so the parent would wait forever
+        raise RuntimeError(f"{type(exc).__name__}: {exc}") from None
+
+
+def _status(code: int) -> str:
+    """``exit status N``, with the signal's name when a signal ended the process."""
+    if code >= 0:
+        return f"exit status {code}"
+    import signal
+
+    try:
+        return f"exit status {code}, {signal.Signals(-code).name}"
+    except ValueError:
+        return f"exit status {code}"
 
 
 def _portable(exc: Exception) -> Exception:
@@ -152,6 +172,7 @@ class WorkerPool:
             )
             self._relay.start()
         self._pool = ctx.Pool(jobs, initializer=_start, initargs=(self._setup, self._steps, warm))
+        self._workers: list[Any] = list(self._pool._pool)  # type: ignore[attr-defined]
 
     @classmethod
     def start(
@@ -178,9 +199,30 @@ class WorkerPool:
         size = max(1, min(TASK, len(products) // (self.jobs * 4)))
         # each task carries its products: a product is pickled once per run, not once per worker
         tasks = [products[i : i + size] for i in range(0, len(products), size)]
-        for handed, usage in self._pool.imap(_check, tasks):
+        answers = self._pool.imap(_check, tasks)
+        while True:
+            try:
+                handed, usage = answers.next(WATCH)
+            except StopIteration:
+                return
+            except multiprocessing.TimeoutError:
+                self._watch()
+                continue
             checker.absorb(usage)  # waivers a worker saw used: the mesh-level findings need them
             yield from handed
+
+    def _watch(self) -> None:
+        """An error when a worker has ended (killed, out of memory, aborted by a native library
+        on a corrupt file): the pool would start another in its place and wait for ever for the
+        answer to the task the dead one held. A worker ends only so: the pool keeps its
+        workers until :meth:`close`."""
+        self._workers += [w for w in self._pool._pool if w not in self._workers]  # type: ignore[attr-defined]
+        for worker in self._workers:
+            if worker.exitcode is not None:
+                raise RuntimeError(
+                    "a worker process checking products stopped before it finished "
+                    f"({_status(worker.exitcode)}); rerun with --jobs 1 to see which product"
+                )
 
     def close(self) -> None:
         """Stop the workers (whether or not they were used) and the steps' relay."""

@@ -367,6 +367,7 @@ def run(
     with progress.listening(options.steps):
         policy = _open_policy(config, options, stages, mesh)
         pool = None
+        checked: halves.Checked | None = None
         try:
             repository = repository or ContractRepository(config)
             count = repository.count(paths)
@@ -397,6 +398,8 @@ def run(
                     options.progress(len(mesh.products), total)
             repository.remember()  # what the lint learnt about the repo's files, for the next run
         finally:
+            if checked is not None:
+                checked.stop()
             if pool is not None:
                 pool.close()
             if policy is not None:

@@ -8,6 +8,7 @@ bounded so a hostile file cannot exhaust the machine.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -235,7 +236,7 @@ class _Builder:
             raise self._err(
                 f"invalid YAML value: {node.value!r} is not a valid {tag.rsplit(':', 1)[1]}", node
             ) from None
-        if isinstance(value, float) and value != value:  # NaN is not JSON
+        if isinstance(value, float) and not math.isfinite(value):  # NaN and ±inf are not JSON
             return str(node.value)
         return value
 

@@ -223,7 +223,7 @@ def check(
     """Check every data product of the governance repo and render the results.
 
     Exit 0 gate passed (warnings allowed unless --fail-on warn), 1 gate failed,
-    2 bad input, 3 engine or data source unavailable.
+    2 bad input, 3 engine, data source or output unavailable.
     """
     from meshguard.policy import remote
 

@@ -25,10 +25,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from meshguard.config import Config
 from meshguard.contracts.model import Contract, Property, SchemaObject
+from meshguard.quality.batch_csv import read_together
 from meshguard.quality.batch_detect import detected_many
 from meshguard.quality.load import flatten, is_large
 from meshguard.quality.masking import guarded
@@ -36,6 +38,7 @@ from meshguard.quality.profile import EXACT_DISTINCT_ROWS, LazyProfile, profile
 from meshguard.quality.results import Table
 from meshguard.quality.types import Normalised, normalise
 from meshguard.sources.base import ReadOptions, Source
+from meshguard.sources.files import FileSource
 from meshguard.sources.registry import open_source
 from meshguard.stages import QualityContext
 
@@ -235,10 +238,11 @@ def _collected(opened: Sequence[_Opened]) -> list[_Read]:
     own plan: a small table's read costs less than alone); a table that fails is left out."""
     import polars as pl
 
-    lazy: list[tuple[int, pl.LazyFrame]] = [
-        (o.at, o.rows) for o in opened if isinstance(o.rows, pl.LazyFrame)
-    ]
     frames: dict[int, pl.DataFrame] = {o.at: o.rows for o in opened if isinstance(o.rows, pl.DataFrame)}
+    frames.update(read_together([csv for o in opened if (csv := _csv_file(o)) is not None]))
+    lazy: list[tuple[int, pl.LazyFrame]] = [
+        (o.at, o.rows) for o in opened if isinstance(o.rows, pl.LazyFrame) and o.at not in frames
+    ]
     try:
         done = pl.collect_all([rows for _, rows in lazy], engine="streaming")
         frames.update((at, f) for (at, _), f in zip(lazy, done, strict=True))
@@ -257,6 +261,16 @@ def _collected(opened: Sequence[_Opened]) -> list[_Read]:
             }
             out.append(_Read(o.at, o.contract, o.obj, o.source, props, frames[o.at], False))
     return out
+
+
+def _csv_file(o: _Opened) -> tuple[int, Path, str] | None:
+    """``o``'s scanned CSV file and its delimiter, when its source is a file source's."""
+    import polars as pl
+
+    if not isinstance(o.source, FileSource) or not isinstance(o.rows, pl.LazyFrame):
+        return None
+    got = o.source.csv_file(o.obj.physical_name or o.obj.name)
+    return None if got is None else (o.at, *got)
 
 
 def _reraise(exc: BaseException) -> None:

@@ -32,7 +32,9 @@ def prepare(
         table = Table(contract, obj, norm.frame, frozenset(), samples, sampled, source)
         declared = {p for p, prop in props.items() if guarded(prop)}
         found = detected(norm.frame)
-    except (pl.exceptions.PolarsError, OSError) as exc:
+    # a panic: the native reader gave up on a corrupt file that a lazy scan opened (its schema
+    # read) and the detectors then read
+    except (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError) as exc:
         raise read_error(contract, source, exc) from None
     table.masked = frozenset(declared | {c for c, hits in found.items() if hits.kinds})
 
@@ -40,7 +42,7 @@ def prepare(
         try:
             # no min/max of a column holding personal data, declared or detected
             return profile(norm.frame, table.masked, table.rows, found)
-        except (pl.exceptions.PolarsError, OSError) as exc:
+        except (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError) as exc:
             raise read_error(contract, source, exc) from None
 
     return table, norm, LazyProfile(build)

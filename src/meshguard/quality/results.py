@@ -175,8 +175,10 @@ def location(contract: Contract, pointer: Pointer) -> Location:
     return Location(contract.path, pos[0] if pos else None, pos[1] if pos else None, shown)
 
 
-def severity_of(raw: str | None) -> str:
-    s = (raw or "error").lower()
+def severity_of(raw: object) -> str:
+    """A rule's ``severity`` as meshguard's three; anything else (not text: a mapping, a
+    number) an error, as an unknown word is."""
+    s = raw.lower() if isinstance(raw, str) and raw else "error"
     return {"warn": "warning", "critical": "error", "high": "error", "low": "info"}.get(
         s, s if s in ("error", "warning", "info") else "error"
     )

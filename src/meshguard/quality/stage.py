@@ -113,7 +113,8 @@ def run_quality(
                     contract.id, "rules", obj.name, rows=_known_rows(table), done=i + 1, total=len(rules)
                 )
                 out.checks.append(_rule(table, rule))
-        except (pl.exceptions.PolarsError, ValueError) as exc:  # data found broken half way
+        except (pl.exceptions.PolarsError, pl.exceptions.PanicException, ValueError) as exc:
+            # data found broken half way (a panic: the native reader gave up on a corrupt file)
             err = read_error(contract, source, exc)
             out.checks.append(
                 _product_check(contract, f"{obj.name}.data", Status.ERRORED, str(err), Severity.ERROR)
@@ -236,7 +237,7 @@ def _loader(config: Config, run: QualityContext) -> Any:
             typed = normalise(lazy.select(present), props, source.typing).frame
             try:
                 cache[key] = typed.lazy().select(present).collect(engine="streaming")
-            except (pl.exceptions.PolarsError, OSError) as exc:
+            except (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError) as exc:
                 raise read_error(target, source, exc) from None
         return cache[key]
 

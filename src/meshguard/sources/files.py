@@ -59,6 +59,8 @@ class FileSource:
         self.typing: Typing = _TYPING[fmt]
         self.columnar = fmt == "parquet"
         self._resolved: dict[str, list[Path]] = {}
+        #: table → its one CSV file and the delimiter its scan was given (see :meth:`csv_file`)
+        self._csv: dict[str, tuple[Path, str]] = {}
 
     @classmethod
     def from_server(
@@ -76,11 +78,17 @@ class FileSource:
             raise DataError(f"product {product}: server {server.get('server')!r} has no `path`")
         custom = custom_properties(server)
         delimiter = server.get("delimiter") or custom.get("delimiter")
+        fmt = server.get("format")
+        if fmt is not None and not isinstance(fmt, str):
+            raise DataError(
+                f"product {product}: server {server.get('server')!r} has a `format` that is not text "
+                "(csv, parquet, json)"
+            )
         return cls(
             path,
             root=root,
             product=product,
-            fmt=server.get("format"),
+            fmt=fmt,
             delimiter=delimiter if isinstance(delimiter, str) else None,
             allowed_roots=allowed_roots,
             base=base,
@@ -114,6 +122,8 @@ class FileSource:
             sep = self.delimiter or _sniff_delimiter(paths[0])
             if len(sep) != 1:
                 raise DataError(f"product {self.product}: CSV delimiter must be one character")
+            if len(paths) == 1:
+                self._csv[table] = (paths[0], sep)
             return pl.scan_csv(files, separator=sep, infer_schema=False)
         if self.format == "parquet":
             return pl.scan_parquet(files)
@@ -121,6 +131,11 @@ class FileSource:
             frames = [pl.read_json(f) for f in files]
             return pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
         return pl.scan_ndjson(files, infer_schema_length=10_000)
+
+    def csv_file(self, table: str) -> tuple[Path, str] | None:
+        """The one CSV file :meth:`read` scanned for ``table`` and its delimiter (None: not read
+        yet, several files or another format): what that scan reads, a batch may parse with others."""
+        return self._csv.get(table)
 
     def size(self, table: str) -> int:
         """Bytes of the file(s) of ``table``."""
