@@ -48,6 +48,7 @@ LAYERS: list[tuple[str, ...]] = [
         "cachedir",
         "schemacheck",
         "digest",
+        "realpaths",
     ),  # ground floor
 ]
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from meshguard import schemacheck
+from meshguard import realpaths, schemacheck
 from meshguard.contracts import BUNDLED_SCHEMAS, schema_file
 from meshguard.contracts import legacy as legacy_format
 from meshguard.contracts.model import Contract
@@ -37,16 +37,9 @@ class LoadedContract:
 
 
 def display_path(path: Path, root: Path | None) -> str:
-    try:
-        return path.resolve().relative_to(_resolved(root)).as_posix() if root else path.as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
-@lru_cache(maxsize=16)
-def _resolved(root: Path) -> Path:
-    """The repo root, resolved once (every contract of a run is shown relative to it)."""
-    return root.resolve()
+    """``path`` relative to the repo ``root`` (both resolved), else as written."""
+    shown = realpaths.relative(path, root) if root else None
+    return path.as_posix() if shown is None else shown
 
 
 def discover(paths: Iterable[Path], globs: Iterable[str] = DEFAULT_GLOBS) -> list[Path]:

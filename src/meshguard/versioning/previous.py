@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from meshguard import realpaths
 from meshguard.config import Config
 from meshguard.contracts.load import display_path
 from meshguard.contracts.model import Contract
@@ -308,10 +309,7 @@ def git_base(top: Path, ref: str, run: Any, file: Path | None = None) -> GitBase
 
 
 def _relative(file: Path, top: Path) -> str | None:
-    try:
-        return file.resolve().relative_to(top.resolve()).as_posix()
-    except ValueError:
-        return None
+    return realpaths.relative(file, top)
 
 
 def _toplevel(file: Path, run: Any) -> Path | None:
