@@ -26,6 +26,10 @@ DOCS: list[dict[str, Any]] = [
     {"meshguard": "not an object", "zeta": {"z": 1, "a": [0.1, 1e-05, 1e16, -0.0, 3]}, "alpha": True},
     {"contract": {"description": 'line\nbreak \u2028 "quoted" \\ tab\t', "emoji": "\U0001f600"}},
     {},
+    # what orjson writes otherwise than json, beside a clock: each member then goes its own way
+    {"meshguard": {"now": "2026-01-01T00:00:00Z", "limit": float("inf")}, "a": {"x": 1e-07}},
+    {"meshguard": {"now": "2026-01-01T00:00:00Z"}, "small": [0.00001], "big": 2**70},
+    {"meshguard": {"now": "2026-01-01T00:00:00Z", "v": "1e-5 0.00001"}, "b": "\x7f\xff"},
 ]
 
 

@@ -36,11 +36,31 @@ def input_hash(doc: dict[str, Any]) -> str:
 
 
 def hashed_payload(doc: dict[str, Any]) -> tuple[str, bytes]:
-    """:func:`input_hash` of a policy input and the input as JSON for an engine, from one
-    serialisation: the canonical JSON is written member by member (sorted, as ``sort_keys``
-    writes it), the hash reads it with ``meshguard`` less ``now``, the engine with it (an engine
-    reads any key order). A document holding a value JSON cannot write goes the old way (the
-    hash writes it with ``str``, the engine's JSON refuses it)."""
+    """:func:`input_hash` of a policy input and the input as JSON for an engine (an engine reads
+    any key order): the canonical JSON of the whole document, for the engine, and of the
+    document with ``meshguard`` less ``now``, for the hash. Where the whole document's screen
+    finds nothing orjson writes otherwise than json (:func:`canonical`), neither does the
+    other's (a subset of its values, each member still between quoted keys), so both are
+    orjson's; otherwise each member is written on its own (:func:`_by_member`)."""
+    try:
+        payload = orjson.dumps(doc, option=_ORJSON)
+        screen = marshal.dumps(doc)
+    except (TypeError, ValueError):
+        return _by_member(doc)
+    if _suspect(payload, screen):
+        return _by_member(doc)
+    meta = doc.get("meshguard")
+    text = payload
+    if isinstance(meta, dict) and "now" in meta:
+        stable = {k: v for k, v in meta.items() if k != "now"}
+        text = orjson.dumps({**doc, "meshguard": stable}, option=_ORJSON)
+    return "sha256:" + sha256(text).hexdigest(), payload
+
+
+def _by_member(doc: dict[str, Any]) -> tuple[str, bytes]:
+    """:func:`hashed_payload` member by member, each written as :func:`canonical` writes it; a
+    document holding a value JSON cannot write goes the old way (the hash writes it with
+    ``str``, the engine's JSON refuses it)."""
     try:
         members = {key: canonical(key) + b":" + canonical(doc[key]) for key in sorted(doc)}
         meta = doc.get("meshguard")
