@@ -23,7 +23,7 @@ from urllib.parse import quote, urlparse
 from markupsafe import Markup, escape
 
 from meshguard.report.formats import BaseReporter, RenderContext
-from meshguard.report.formats.html_filters import ANCHOR, badge, by_state, codespans, linked, wrap
+from meshguard.report.formats.html_filters import ANCHOR, autoescape, badge, by_state, codespans, linked, wrap
 from meshguard.report.formats.html_rows import check_row
 from meshguard.report.formats.matrix import matrix_csv, matrix_json
 from meshguard.report.formats.svg import counts_chart, gauge, hbars, sparkline, trend_chart
@@ -87,6 +87,16 @@ def _bytecode_cache() -> Any:
 def _assets() -> tuple[Any, str, str, str]:
     import jinja2
 
+    class Template(jinja2.Template):
+        """A template whose compiled code escapes its output with :func:`autoescape`."""
+
+        @classmethod
+        def from_code(cls, *args: Any, **kwargs: Any) -> Any:
+            template = super().from_code(*args, **kwargs)
+            # the module namespace the template's code runs in, shared by its blocks and macros
+            template.root_render_func.__globals__["escape"] = autoescape
+            return template
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=True,
@@ -97,6 +107,7 @@ def _assets() -> tuple[Any, str, str, str]:
         auto_reload=False,
         bytecode_cache=_bytecode_cache(),
     )
+    env.template_class = Template
     env.filters["wrap"] = wrap
     env.filters["codespans"] = codespans
     env.filters["by_state"] = by_state
