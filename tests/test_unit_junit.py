@@ -3,6 +3,7 @@ a pass with a warning line), the suite's counts, and the test case names and ids
 
 from __future__ import annotations
 
+import re
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -430,3 +431,34 @@ def test_only_an_outcome_element_has_its_case_described(monkeypatch: pytest.Monk
     "".join(formats.get("junit").chunks(mesh, RenderContext()))
     with_outcome = {rid for rid, _, _, _, outcome in CASES if outcome in ("failure", "error", "skipped")}
     assert sorted(described) == sorted(with_outcome)
+
+
+def test_a_check_shared_by_products_is_each_ones_case() -> None:
+    """A check object several products hold (a passing policy rule is one object for the run) is
+    described once per report: each suite still gets its own case, and another object of the
+    same id its own description."""
+    shared = [
+        CheckResult(id="GDPR-1", name="pii", stage="policy", status="passed"),
+        CheckResult(id="Q-1", name="rows", stage="quality", status="errored", message="<no table>"),
+        CheckResult(id="Q-2", name="soft", stage="quality", status="warned", message="so & so"),
+        CheckResult(id="Q-2", name="soft", stage="quality", status="warned", message="so & so"),
+    ]
+    other = CheckResult(id="Q-1", name="rows", stage="quality", status="failed", message="few")
+    products = [
+        _bare("a", checks=list(shared), timings={"policy": 0.5, "quality": 0.25}),
+        _bare("b", checks=[shared[0], other, *shared[2:]], timings={"quality": 1.0}),
+        _bare("c", checks=list(shared), timings={"policy": 0.125}),
+    ]
+
+    def suites(text: str) -> list[str]:
+        return [re.sub(r' id="\d+"', "", x) for x in re.findall(r"<testsuite .*?</testsuite>", text, re.S)]
+
+    assert suites(_render(*products)) == [suite for p in products for suite in suites(_render(p))]
+    b = ET.fromstring(_render(*products).encode()).findall("testsuite")[1]
+    assert [c.get("name") for c in b.findall("testcase")] == [
+        "GDPR-1: pii",
+        "Q-1: rows",
+        "Q-2: soft",
+        "Q-2: soft (2)",
+    ]
+    assert b.find("testcase[@name='Q-1: rows']/failure") is not None

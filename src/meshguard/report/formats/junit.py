@@ -16,9 +16,10 @@ from __future__ import annotations
 import re
 import socket
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 from meshguard.report.formats import BaseReporter, RenderContext
-from meshguard.report.formats.common import Item, items, where
+from meshguard.report.formats.common import Item, finding_item, where
 from meshguard.results.model import CheckResult, MeshResult, ProductResult, Status
 
 #: check or finding stage → the ``ProductResult.timings`` key that measured it
@@ -119,6 +120,19 @@ def _describe(it: Item) -> str:
     return "\n".join(lines)
 
 
+@dataclass(frozen=True, slots=True)
+class _Case:
+    """A test case less its time: its name (and escaped), stage, outcome kind (pass, skipped,
+    error, failure, warning), outcome element and system-out line."""
+
+    name: str
+    escaped: str
+    stage: str
+    kind: str
+    outcome: str | None
+    warning: str
+
+
 class JunitReporter(BaseReporter):
     name = "junit"
     default_filename = "junit.xml"
@@ -133,11 +147,14 @@ class JunitReporter(BaseReporter):
         yield "<testsuites>"
         timestamp = mesh.timestamp[:19]
         host = _hostname()
+        shared: dict[int, _Case] = {}
         for index, p in enumerate(mesh.products):
-            yield "\n  " + _NOT_XML.sub("\ufffd", self._suite(p, index, timestamp, host))
+            yield "\n  " + _NOT_XML.sub("\ufffd", self._suite(p, index, timestamp, host, shared))
         yield "\n</testsuites>\n"
 
-    def _suite(self, p: ProductResult, index: int, timestamp: str, host: str) -> str:
+    def _suite(
+        self, p: ProductResult, index: int, timestamp: str, host: str, shared: dict[int, _Case] | None = None
+    ) -> str:
         properties = "".join(
             _IN2 + _leaf("property", (("name", key), ("value", value)))
             for key, value in (
@@ -151,48 +168,36 @@ class JunitReporter(BaseReporter):
         classname = _token(f"{p.domain or 'mesh'}.{p.id}")
         # a case's attributes as _attrs writes them: the class name is the suite's, a time needs no escape
         of_class = f'" classname="{_escape(classname, _ATTRIBUTE_SPECIAL, _ATTRIBUTE)}" time="'
-        tests = failures = errors = skipped = 0
+        counts = {"skipped": 0, "error": 0, "failure": 0}
         out_lines: list[str] = []
         covered = {f.rule_id for f in p.findings}
-        cases: list[tuple[str, str, Item | None, CheckResult | None]] = []
+        shared = {} if shared is None else shared
+        cases: list[_Case] = []
         for c in p.checks:
             if c.id not in covered:
-                cases.append((c.id, c.title or c.name, None, c))
-        for item in items(p):
-            if item.kind == "finding":
-                cases.append((item.rule_id, item.title, item, None))
-        names = unique_names(
-            [
-                _token(f"{rule_id}: {title}" + (f" [{it.field}]" if it and it.field else ""))
-                for rule_id, title, it, _ in cases
-            ]
-        )
-        stages = [str(it.stage if it else check.stage if check else "") for _, _, it, check in cases]
-        times = case_times(stages, p.timings)
-        for (rule_id, title, it, check), name, seconds in zip(cases, names, times, strict=True):
-            tests += 1
-            case = f'<testcase name="{_escape(name, _ATTRIBUTE_SPECIAL, _ATTRIBUTE)}{of_class}{seconds:.6f}"'
-            status = it.status if it else str(check.status if check else Status.PASSED)
-            message = (it.message if it else (check.message if check else "")) or title
-            outcome = None
-            # the description only where an outcome element carries it (most cases pass: none)
-            if status in (Status.WAIVED, Status.UNSUPPORTED, Status.NOT_APPLICABLE):
-                skipped += 1
-                outcome = _leaf("skipped", (("message", f"{status}: {message}"),), self._text(it, check))
-            elif status == Status.ERRORED:
-                errors += 1
-                outcome = _leaf("error", (("message", message), ("type", rule_id)), self._text(it, check))
-            elif (it and it.level == "error") or (
-                check is not None and status == Status.FAILED and check.severity == "error"
-            ):
-                failures += 1
-                outcome = _leaf("failure", (("message", message), ("type", rule_id)), self._text(it, check))
-            elif status in (Status.FAILED, Status.WARNED):
-                out_lines.append(f"warning {rule_id}: {message}")
-            if outcome is None:
-                body.append(f"{case} />")
+                # a check object shared by many products (a policy rule that passes: one object
+                # for the run) is described once per report; the mesh holds it meanwhile
+                case = shared.get(id(c))
+                if case is None:
+                    case = shared[id(c)] = self._case(c.id, c.title or c.name, None, c)
+                cases.append(case)
+        for f in p.findings:  # what items() yields first: a case per finding, in order
+            item = finding_item(f, p)
+            cases.append(self._case(item.rule_id, item.title, item, None))
+        names = unique_names([case.name for case in cases])
+        times = case_times([case.stage for case in cases], p.timings)
+        for case, name, seconds in zip(cases, names, times, strict=True):
+            shown = case.escaped if name is case.name else _escape(name, _ATTRIBUTE_SPECIAL, _ATTRIBUTE)
+            line = f'<testcase name="{shown}{of_class}{seconds:.6f}"'
+            if case.kind in counts:
+                counts[case.kind] += 1
+            elif case.kind == "warning":
+                out_lines.append(case.warning)
+            if case.outcome is None:
+                body.append(f"{line} />")
             else:
-                body.append(f"{case}>{_IN2}{outcome}{_IN1}</testcase>")
+                body.append(f"{line}>{_IN2}{case.outcome}{_IN1}</testcase>")
+        tests, failures, errors, skipped = len(cases), counts["failure"], counts["error"], counts["skipped"]
         body.append(_leaf("system-out", (), "\n".join(out_lines)))
         body.append(_leaf("system-err", (), "\n".join(p.errors)))
         head = _attrs(
@@ -210,6 +215,31 @@ class JunitReporter(BaseReporter):
             )
         )
         return f"<testsuite{head}>{_IN1}{_IN1.join(body)}\n  </testsuite>"
+
+    @classmethod
+    def _case(cls, rule_id: str, title: str, it: Item | None, check: CheckResult | None) -> _Case:
+        """A case's name, stage and outcome, from its finding (``it``) or its check alone."""
+        name = _token(f"{rule_id}: {title}" + (f" [{it.field}]" if it and it.field else ""))
+        stage = str(it.stage if it else check.stage if check else "")
+        status = it.status if it else str(check.status if check else Status.PASSED)
+        message = (it.message if it else (check.message if check else "")) or title
+        kind, outcome, warning = "pass", None, ""
+        # the description only where an outcome element carries it (most cases pass: none)
+        if status in (Status.WAIVED, Status.UNSUPPORTED, Status.NOT_APPLICABLE):
+            kind = "skipped"
+            outcome = _leaf("skipped", (("message", f"{status}: {message}"),), cls._text(it, check))
+        elif status == Status.ERRORED:
+            kind = "error"
+            outcome = _leaf("error", (("message", message), ("type", rule_id)), cls._text(it, check))
+        elif (it and it.level == "error") or (
+            check is not None and status == Status.FAILED and check.severity == "error"
+        ):
+            kind = "failure"
+            outcome = _leaf("failure", (("message", message), ("type", rule_id)), cls._text(it, check))
+        elif status in (Status.FAILED, Status.WARNED):
+            kind, warning = "warning", f"warning {rule_id}: {message}"
+        escaped = _escape(name, _ATTRIBUTE_SPECIAL, _ATTRIBUTE)
+        return _Case(name, escaped, stage, kind, outcome, warning)
 
     @classmethod
     def _text(cls, it: Item | None, check: CheckResult | None) -> str:
