@@ -74,3 +74,21 @@ def test_the_batched_stage_hashes_each_input_once_from_its_payload(
         outcomes = list(stage.evaluate_many(products, chunk=3))
     assert [o.input_hash for o in outcomes] == expected
     assert any(o.findings for o in outcomes)
+
+
+def test_a_document_sharing_its_strings_is_written_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real input shares many string objects (marshal's version 3 on writes them as references,
+    whose indexes hold any byte): the whole document is still written in one piece."""
+    names = [f"field_{i}" for i in range(300)]
+    doc = {
+        "meshguard": {"now": "2026-01-01T00:00:00Z", "version": "1"},
+        "fields": [{"name": n, "tags": [n, n], "type": "string"} for n in names],
+    }
+    want = input_hash(doc)
+
+    def refused(_: dict[str, Any]) -> tuple[str, bytes]:
+        raise AssertionError("written member by member")
+
+    monkeypatch.setattr("meshguard.policy.decisionlog._by_member", refused)
+    digest, payload = hashed_payload(doc)
+    assert digest == want and json.loads(payload) == doc

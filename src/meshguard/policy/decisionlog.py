@@ -44,7 +44,9 @@ def hashed_payload(doc: dict[str, Any]) -> tuple[str, bytes]:
     orjson's; otherwise each member is written on its own (:func:`_by_member`)."""
     try:
         payload = orjson.dumps(doc, option=_ORJSON)
-        screen = marshal.dumps(doc)
+        # marshal's version 2: no references, whose indexes (version 3 on) would hold 0x7f and
+        # 0xff in about any document of this size; its floats are the same eight bytes
+        screen = marshal.dumps(doc, 2)
     except (TypeError, ValueError):
         return _by_member(doc)
     if _suspect(payload, screen):
