@@ -139,6 +139,29 @@ def fold_version_decisions(product: ProductResult) -> None:
             )
 
 
+#: a passing policy check's ``not_applicable`` form, by the check's id: the check of a rule that
+#: found nothing is one object for the whole run (``CheckResult`` is frozen), so is its form out
+#: of scope, made once instead of once per product; each entry holds its check, so the id stays
+#: that check's while it is kept
+_OUT_OF_SCOPE: dict[int, tuple[CheckResult, CheckResult]] = {}
+_OUT_OF_SCOPE_MAX = 4096
+
+
+def _out_of_scope(c: CheckResult, scope: Any) -> CheckResult:
+    kept = _OUT_OF_SCOPE.get(id(c))
+    if kept is not None and kept[0] is c:
+        return kept[1]
+    if len(_OUT_OF_SCOPE) >= _OUT_OF_SCOPE_MAX:
+        _OUT_OF_SCOPE.clear()
+    made = replace(
+        c,
+        status=Status.NOT_APPLICABLE,
+        message=f"not applicable: the product holds no {' / '.join(scope)} field",
+    )
+    _OUT_OF_SCOPE[id(c)] = (c, made)
+    return made
+
+
 def apply_scope(product: ProductResult) -> None:
     """Mark policy rules outside their scope ``not_applicable`` (only those that found nothing)."""
     held = set(product.catalogue.get("categories") or ())
@@ -147,11 +170,7 @@ def apply_scope(product: ProductResult) -> None:
         if c.stage != "policy" or not scope or c.status != Status.PASSED:
             continue
         if not held & set(scope):
-            product.checks[i] = replace(
-                c,
-                status=Status.NOT_APPLICABLE,
-                message=f"not applicable: the product holds no {' / '.join(scope)} field",
-            )
+            product.checks[i] = _out_of_scope(c, scope)
 
 
 def check_state(c: CheckResult) -> str:
