@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from meshguard.results.council import apply_scope
+import pytest
+
+from meshguard.results.council import STATE, apply_scope, check_state
 from meshguard.results.model import CheckResult, ProductResult, Status
 
 
@@ -44,3 +46,11 @@ def test_out_of_scope_checks_are_not_applicable_and_shared_ones_alike() -> None:
     d = _product("d", [narrower], [])
     apply_scope(d)
     assert d.checks[0].message == "not applicable: the product holds no genetic field"
+
+
+def test_a_checks_state_from_its_status_member_or_text() -> None:
+    for status, state in STATE.items():
+        for written in (status, str(status)):
+            assert check_state(_rule([], written)) == state
+    with pytest.raises(ValueError):
+        check_state(_rule([], "no such status"))

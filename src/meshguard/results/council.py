@@ -38,7 +38,7 @@ STAGE_AREA = {
     "policy": "Policy",
 }
 #: check status → matrix / chip state
-STATE = {
+STATE: dict[str, str] = {
     Status.PASSED: "pass",
     Status.FAILED: "fail",
     Status.ERRORED: "fail",
@@ -177,7 +177,8 @@ def check_state(c: CheckResult) -> str:
     """A policy rule's state for one product (a rule carried by failed data checks fails)."""
     if c.details.get("carried_by"):
         return "fail" if c.severity == Severity.ERROR else "warn"
-    return STATE.get(Status(c.status), "pass")
+    state = STATE.get(c.status)  # a Status member or its text: the same key
+    return state if state is not None else STATE.get(Status(c.status), "pass")
 
 
 def _worst(states: Iterable[str]) -> str:
