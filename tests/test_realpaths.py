@@ -59,3 +59,25 @@ def test_relative_paths_follow_the_working_folder(tmp_path: Path, monkeypatch: p
     monkeypatch.chdir(top / "elsewhere")
     assert realpaths.real(Path("sub/a.yaml")) == str(Path("sub/a.yaml").resolve()) != first
     assert os.path.isabs(first)
+
+
+def test_a_new_run_sees_a_retargeted_link(tmp_path: Path) -> None:
+    """A program calling meshguard for hours over a deployment's ``current`` link: the next run
+    (a repository made) resolves the link anew, as ``Path.resolve`` would."""
+    from meshguard.config import Config
+    from meshguard.contracts.repository import ContractRepository
+
+    for release in ("r1", "r2"):
+        (tmp_path / release / "contracts").mkdir(parents=True)
+    current = tmp_path / "current"
+    current.symlink_to(tmp_path / "r1")
+    contract = current / "contracts" / "a.odcs.yaml"
+    assert realpaths.real(contract) == str(tmp_path / "r1" / "contracts" / "a.odcs.yaml")
+    current.unlink()
+    current.symlink_to(tmp_path / "r2")
+    ContractRepository(Config(root=current))
+    assert (
+        realpaths.real(contract)
+        == str(contract.resolve())
+        == str(tmp_path / "r2" / "contracts" / "a.odcs.yaml")
+    )

@@ -183,6 +183,9 @@ def diff(
 
     if perspective not in ("consumer", "producer"):
         raise UsageError(f"unknown perspective {perspective!r} (known: consumer, producer)")
+    from meshguard import realpaths
+
+    realpaths.forget()  # the files' folders resolved as they are now
     config = config_of(root, config_file)
     files = [Path(new)] if old is None else [Path(old), Path(new)]
     for f in files:

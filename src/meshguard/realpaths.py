@@ -3,9 +3,10 @@
 ``Path.resolve`` walks every component of the path (``os.path.realpath``: an ``lstat`` and a
 few string operations each), and a mesh shows each of its thousands of contracts relative to
 the repo's root, and versions each relative to its git work tree: three such walks per
-contract, most of them over the same few folders. Here a folder is resolved once per process
-(and working folder, for a relative one), and a file is its resolved folder joined with its
-name unless the name is a symbolic link (then the whole walk, as before): the realpath of
+contract, most of them over the same few folders. Here a folder is resolved once per run
+(:func:`forget` starts one) and working folder (for a relative one), and a file is its resolved
+folder joined with its name unless the name is a symbolic link (then the whole walk, as
+before): the realpath of
 ``folder/name`` is the realpath of ``folder`` followed by ``name`` whenever ``name`` is not a
 link, whether or not it exists.
 """
@@ -19,6 +20,13 @@ from pathlib import Path
 #: resolved folders, by (working folder or "" when absolute, folder as written)
 _FOLDERS: dict[tuple[str, str], str] = {}
 _MAX = 4096
+
+
+def forget() -> None:
+    """Resolve every folder anew from now on: called as a run starts (a repository made, a
+    diff), so that a program calling meshguard for hours sees a symbolic link retargeted
+    between two runs (a deployment's ``current``), as ``Path.resolve`` would."""
+    _FOLDERS.clear()
 
 
 def _folder(folder: str) -> str:

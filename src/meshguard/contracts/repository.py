@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
+from meshguard import realpaths
 from meshguard.config import Config
 from meshguard.contracts.load import LoadedContract, discover, load_contract
 from meshguard.contracts.model import Contract
@@ -35,6 +36,7 @@ def _version_key(c: Contract) -> tuple[int, ...]:
 
 class ContractRepository:
     def __init__(self, config: Config) -> None:
+        realpaths.forget()  # a run's folders are resolved as they are now
         self.config = config
         self._validated: dict[Path, LoadedContract | ContractError] = {}
         self._parsed: dict[Path, Contract | None] = {}
