@@ -152,9 +152,10 @@ def test_a_stdout_that_cannot_encode_the_report_is_a_clear_error(
     ]
 
 
-def _closed_reader(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _closed_reader(repo: Path, *args: str, stderr_too: bool = False) -> subprocess.CompletedProcess[str]:
     """The command run with its standard output a pipe whose reader has already gone, as
-    ``meshguard check | head`` ends once ``head`` has its lines."""
+    ``meshguard check | head`` ends once ``head`` has its lines (``stderr_too``: standard error
+    is that pipe too, ``2>&1 | head``)."""
     env = {**os.environ, "PYTHONPATH": str(PROJECT / "src")}
     read, write = os.pipe()
     os.close(read)
@@ -163,7 +164,7 @@ def _closed_reader(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
             [sys.executable, "-m", "meshguard", *args],
             cwd=repo,
             stdout=write,
-            stderr=subprocess.PIPE,
+            stderr=write if stderr_too else subprocess.PIPE,
             text=True,
             env=env,
             timeout=120,
@@ -216,3 +217,12 @@ def test_a_closed_standard_output_is_discarded(tmp_path: Path) -> None:
     )
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr == ""
+
+
+@pytest.mark.parametrize(
+    "args", [("lint", "contracts"), ("check", "--no-data", "--format", "json", "--fail-on", "never")]
+)
+def test_a_closed_pipe_that_is_also_standard_error_is_exit_3(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """``meshguard check 2>&1 | head``: the one line goes into the same closed pipe. Its write
+    failing must not turn the output unavailable (3) into a traceback's exit 1, a failed gate's."""
+    assert _closed_reader(_repo(tmp_path), *args, stderr_too=True).returncode == 3

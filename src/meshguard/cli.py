@@ -357,26 +357,36 @@ def _closed_output(exc: BrokenPipeError) -> Exception:
     """The error for a write into a pipe nobody reads: standard output's (the reader, ``head``
     say, has gone: the files the run wrote are whole, what it printed is cut short), then an
     :class:`~meshguard.errors.OutputUnavailable`, and standard output is pointed at the null
-    device so that the exit's flush has nothing to complain of; any other pipe's is a bug."""
+    device so that the exit's flush has nothing to complain of (standard error too when it is
+    that closed pipe, ``2>&1 | head``: the line saying so has nowhere to go, the exit code
+    stays 3); any other pipe's is a bug."""
+    fd = _gone(sys.stdout)
+    if fd is None:
+        return RuntimeError(f"a pipe closed under a write: {exc}")
+    from meshguard.errors import OutputUnavailable
+
+    for gone in (fd, _gone(sys.stderr)):
+        if gone is not None:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, gone)
+            os.close(null)
+    return OutputUnavailable(
+        "standard output was closed before meshguard had written everything to it (broken pipe)"
+    )
+
+
+def _gone(stream: Any) -> int | None:
+    """``stream``'s descriptor when it is a pipe whose reader has gone, else None."""
     import select
 
     try:
-        fd = sys.stdout.fileno()
+        fd = int(stream.fileno())
         poller = select.poll()
         poller.register(fd, select.POLLOUT)
         closed = any(event & select.POLLERR for _, event in poller.poll(0))
     except (OSError, ValueError, AttributeError):  # no descriptor (a test's buffer), no poll
-        closed = False
-    if not closed:
-        return RuntimeError(f"a pipe closed under a write: {exc}")
-    from meshguard.errors import OutputUnavailable
-
-    null = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(null, fd)
-    os.close(null)
-    return OutputUnavailable(
-        "standard output was closed before meshguard had written everything to it (broken pipe)"
-    )
+        return None
+    return fd if closed else None
 
 
 def _stdout_encoding(exc: UnicodeEncodeError) -> bool:
