@@ -235,3 +235,29 @@ def test_a_contract_id_used_twice_is_mg020_on_both_files(tmp_path: Path) -> None
     (tmp_path / "b.odcs.yaml").write_text(GOOD.replace("id: orders", "id: orders-v2"))
     proc = invoke("lint", "--root", str(tmp_path), str(tmp_path))
     assert proc.returncode == 0, proc.stdout + proc.stderr  # three ids, each used once
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [("abc", "'abc'"), ("'5'", "'5'"), ("-.inf", "'-.inf'"), (".nan", "'.nan'"), ("[1, 2]", "[1, 2]")],
+)
+def test_a_quality_threshold_of_the_wrong_type_is_named_at_its_value(
+    tmp_path: Path, value: str, shown: str
+) -> None:
+    """ODCS's comparison operators are a oneOf: a wrong-typed ``mustBeGreaterThan`` failed every
+    branch, and the first branch's error ("'mustBe' is a required property") was shown, with
+    the properties left "unevaluated" beside it. The branch the rule meant speaks instead, at
+    the value's line and column; YAML's infinities and NaN are text there (ODCS is JSON)."""
+    text = (
+        GOOD
+        + f"    quality:\n      - type: library\n        metric: rowCount\n        mustBeGreaterThan: {value}\n"
+    )
+    f = tmp_path / "orders.odcs.yaml"
+    f.write_text(text, encoding="utf-8")
+    proc = invoke("lint", "--root", str(tmp_path), "--format", "json", str(f))
+    assert proc.returncode == 1, proc.stderr
+    doc = json.loads(proc.stdout)
+    findings = [x for c in doc["products"] for x in c["findings"] if x["rule_id"] == "MG001"]
+    assert [(x["message"], x["location"]["line"], x["location"]["column"]) for x in findings] == [
+        (f"schema[0].quality[0].mustBeGreaterThan: {shown} is not of type 'number'", GOOD.count("\n") + 4, 28)
+    ]

@@ -171,9 +171,15 @@ def _schema_violations(doc: Any, path: str, lines: LineMap, minor: str) -> Itera
     from jsonschema.exceptions import best_match
 
     validator = _validator(minor)
-    for err in validator.iter_errors(doc):
+    errors = list(validator.iter_errors(doc))
+    # where no branch of a oneOf/anyOf held, the properties the branch would have evaluated are
+    # "unevaluated" too: a consequence, said once by the branch's own error
+    branched = {tuple(e.absolute_path) for e in errors if e.validator in ("oneOf", "anyOf")}
+    for err in errors:
+        if err.validator == "unevaluatedProperties" and tuple(err.absolute_path) in branched:
+            continue
         if err.context:
-            deeper = best_match(err.context)
+            deeper = _chosen_branch(err) or best_match(err.context)
             if deeper is not None and len(deeper.absolute_path) >= len(err.absolute_path):
                 err = deeper
         pointer: Pointer = tuple(err.absolute_path)
@@ -210,6 +216,28 @@ def _schema_violations(doc: Any, path: str, lines: LineMap, minor: str) -> Itera
             title="ODCS schema",
             remediation=f"make the contract valid against the ODCS {_shown(minor)} JSON Schema",
         )
+
+
+def _chosen_branch(err: Any) -> Any:
+    """For a mapping no branch of a ``oneOf``/``anyOf`` accepts, the error of the one branch
+    whose required keys it has (a quality rule's ``mustBeGreaterThan: abc`` breaks the
+    ``mustBeGreaterThan`` branch: "'abc' is not of type 'number'", not the first branch's
+    "'mustBe' is a required property"); None when no single branch is meant."""
+    from jsonschema.exceptions import best_match
+
+    if err.validator not in ("oneOf", "anyOf") or not isinstance(err.instance, dict):
+        return None
+    meant = [
+        i
+        for i, branch in enumerate(err.validator_value)
+        if isinstance(branch, dict)
+        and branch.get("required")
+        and all(key in err.instance for key in branch["required"])
+    ]
+    if len(meant) != 1:
+        return None
+    own = [e for e in err.context if e.relative_schema_path and e.relative_schema_path[0] == meant[0]]
+    return best_match(own) if own else None
 
 
 def load_contract(
