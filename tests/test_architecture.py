@@ -49,6 +49,7 @@ LAYERS: list[tuple[str, ...]] = [
         "schemacheck",
         "digest",
         "realpaths",
+        "standardio",
     ),  # ground floor
 ]
 

@@ -175,7 +175,9 @@ def _build_group() -> click.Group:
             try:
                 return super().invoke(ctx)
             except BrokenPipeError as exc:
-                raise _closed_output(exc) from exc
+                from meshguard import standardio
+
+                raise standardio.closed_output(exc) from exc
 
     @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
     @click.version_option(__version__, prog_name="meshguard")
@@ -298,7 +300,9 @@ def _fail(exc: BaseException, debug: bool) -> None:
         click.echo("meshguard: interrupted", err=True)
         sys.exit(130)
     if isinstance(exc, UnicodeEncodeError) and not debug:
-        if not _stdout_encoding(exc):
+        from meshguard import standardio
+
+        if not standardio.encoding_refuses(exc):
             _internal_error(exc)
         char = exc.object[exc.start : exc.start + 1]
         click.echo(
@@ -350,57 +354,9 @@ def _plain_lint(args: list[str]) -> int | None:
         click.echo(file=sys.stderr)
         raise click.exceptions.Abort() from exc
     except BrokenPipeError as exc:  # as the group's invoke: an output unavailable
-        raise _closed_output(exc) from exc
+        from meshguard import standardio
 
-
-def _closed_output(exc: BrokenPipeError) -> Exception:
-    """The error for a write into a pipe nobody reads: standard output's (the reader, ``head``
-    say, has gone: the files the run wrote are whole, what it printed is cut short), then an
-    :class:`~meshguard.errors.OutputUnavailable`, and standard output is pointed at the null
-    device so that the exit's flush has nothing to complain of (standard error too when it is
-    that closed pipe, ``2>&1 | head``: the line saying so has nowhere to go, the exit code
-    stays 3); any other pipe's is a bug."""
-    fd = _gone(sys.stdout)
-    if fd is None:
-        return RuntimeError(f"a pipe closed under a write: {exc}")
-    from meshguard.errors import OutputUnavailable
-
-    for gone in (fd, _gone(sys.stderr)):
-        if gone is not None:
-            null = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(null, gone)
-            os.close(null)
-    return OutputUnavailable(
-        "standard output was closed before meshguard had written everything to it (broken pipe)"
-    )
-
-
-def _gone(stream: Any) -> int | None:
-    """``stream``'s descriptor when it is a pipe whose reader has gone, else None."""
-    import select
-
-    try:
-        fd = int(stream.fileno())
-        poller = select.poll()
-        poller.register(fd, select.POLLOUT)
-        closed = any(event & select.POLLERR for _, event in poller.poll(0))
-    except (OSError, ValueError, AttributeError):  # no descriptor (a test's buffer), no poll
-        return None
-    return fd if closed else None
-
-
-def _stdout_encoding(exc: UnicodeEncodeError) -> bool:
-    """Whether ``exc`` is standard output's encoding refusing a character (a terminal or a
-    ``PYTHONIOENCODING`` that is not UTF-8): the environment's limit, not a bug."""
-    import codecs
-
-    encoding = getattr(sys.stdout, "encoding", None)
-    if not isinstance(encoding, str):
-        return False
-    try:
-        return codecs.lookup(exc.encoding).name == codecs.lookup(encoding).name
-    except LookupError:
-        return False
+        raise standardio.closed_output(exc) from exc
 
 
 def _internal_error(exc: BaseException) -> NoReturn:
