@@ -47,6 +47,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 WORK = HERE / "_work" / "validate"
+#: the Spark child's event-log directory (--spark-timeline)
+TIMELINE = "MESHGUARD_BENCH_SPARK_LOG"
 
 CONTRACT = """\
 apiVersion: v3.1.0
@@ -151,7 +153,10 @@ def child_spark(work: Path) -> dict[str, float]:
     from meshguard.sources.spark import session
     from meshguard.stages import QualityContext
 
-    config = Config(root=work, data=DataConfig(large_file_bytes=2**62), spark={"master": "local[2]"})
+    log = os.environ.get(TIMELINE)  # --spark-timeline: Spark's event log, read after the run
+    conf = {} if not log else {"conf": {"spark.eventLog.enabled": "true", "spark.eventLog.dir": log}}
+    conf |= {"conf": {**conf.get("conf", {}), "spark.eventLog.compress": "false"}} if log else {}
+    config = Config(root=work, data=DataConfig(large_file_bytes=2**62), spark={"master": "local[2]", **conf})
     contract = load_contract(work / "contracts-spark" / "sales.odcs.yaml", work).contract
     t0 = time.perf_counter()
     # the start-up any Spark program pays once: the JVM, then Spark SQL's session state and a
@@ -160,16 +165,19 @@ def child_spark(work: Path) -> dict[str, float]:
     jvm = time.perf_counter() - t0
     java = _java_pid()
     jvm_cpu, py_cpu = _cpu_seconds(java), time.process_time()
-    t0 = time.perf_counter()
+    t0, since = time.perf_counter(), time.time()
     out = run_quality(contract, config, QualityContext(profile=False), {})
     elapsed = time.perf_counter() - t0
+    until = time.time()
     checks_jvm_cpu = _cpu_seconds(java) - jvm_cpu
     checks_py_cpu = time.process_time() - py_cpu
     failed = sorted(c.id for c in out.checks if c.status == "failed")
     errored = [c.id for c in out.checks if c.status == "errored"]
     if errored:
         raise SystemExit(f"spark: errored checks {errored}")
+    timeline = _timeline(log, since, until) if log else {}
     return {
+        **timeline,
         "elapsed": elapsed,
         "jvm": jvm,
         "jvm_cpu": jvm_cpu,
@@ -178,6 +186,42 @@ def child_spark(work: Path) -> dict[str, float]:
         "failed": failed,
         "checks": len(out.checks),
     }
+
+
+def _timeline(log: str, since: float, until: float) -> dict[str, float]:
+    """Spark's own timeline of the checks (its event log, flushed by stopping the session): the
+    jobs, the most running at once, and the task seconds over the checks' wall (the cores busy
+    on average, of 2: the rest is the driver alone, code generation and planning)."""
+    from meshguard.sources.spark import session
+
+    session({}).stop()
+    jobs: list[tuple[float, float]] = []
+    started: dict[int, float] = {}
+    tasks = 0.0
+    lines = [
+        line
+        for path in sorted(Path(log).rglob("*"))
+        if path.is_file() and not path.name.startswith("appstatus")
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
+        if line.startswith("{")
+    ]
+    for line in lines:
+        event = json.loads(line)
+        kind = event["Event"]
+        if kind == "SparkListenerJobStart" and event["Submission Time"] >= since * 1000:
+            started[event["Job ID"]] = event["Submission Time"] / 1000
+        elif kind == "SparkListenerJobEnd" and event["Job ID"] in started:
+            jobs.append((started[event["Job ID"]], event["Completion Time"] / 1000))
+        elif kind == "SparkListenerTaskEnd":
+            info = event["Task Info"]
+            if info["Launch Time"] >= since * 1000:
+                tasks += (info["Finish Time"] - info["Launch Time"]) / 1000
+    edges = sorted([(a, 1) for a, _ in jobs] + [(b, -1) for _, b in jobs])
+    running = most = 0
+    for _, step in edges:
+        running += step
+        most = max(most, running)
+    return {"spark_jobs": len(jobs), "spark_concurrent": most, "spark_busy": tasks / (until - since)}
 
 
 def _java_pid() -> int | None:
@@ -298,10 +342,13 @@ def run_reference(work: Path) -> dict[str, Any]:
     return {**got, "failed": stats["failed"]}
 
 
-def run_spark(work: Path, python: Path, src: Path | None = None) -> dict[str, Any]:
-    """The Spark child; ``src``: another checkout's ``src/`` (a baseline) imported instead."""
-    env = None if src is None else {**os.environ, "PYTHONPATH": str(src.absolute())}
-    got = whole([str(python), __file__, "--child", "spark", "--work", str(work)], work, env)
+def run_spark(work: Path, python: Path, src: Path | None = None, *, timeline: bool = False) -> dict[str, Any]:
+    """The Spark child; ``src``: another checkout's ``src/`` (a baseline) imported instead;
+    ``timeline``: with Spark's event log, read back for the jobs' overlap and the cores busy."""
+    env = dict(os.environ) if src is None else {**os.environ, "PYTHONPATH": str(src.absolute())}
+    with tempfile.TemporaryDirectory() as log:
+        env = {**env, TIMELINE: log} if timeline else env
+        got = whole([str(python), __file__, "--child", "spark", "--work", str(work)], work, env)
     if got["exit"] != 0:
         raise SystemExit(f"spark failed: {got['err'][-1500:]}")
     stats = json.loads(got["out"].strip().splitlines()[-1])
@@ -337,6 +384,11 @@ def main() -> None:
         default=None,
         help="another checkout's src/ run as a second Spark side in the same rounds",
     )
+    parser.add_argument(
+        "--spark-timeline",
+        action="store_true",
+        help="the Spark sides with Spark's event log: their jobs' overlap and cores busy (costs a little CPU)",
+    )
     parser.add_argument("--dc-venv", type=Path, default=HERE / "_work" / "dc-venv")
     parser.add_argument("--child", choices=["spark", "polars", "generate"])
     parser.add_argument("--work", type=Path, default=None)
@@ -353,9 +405,11 @@ def main() -> None:
     }
     spark_python = args.spark_venv.absolute() / "bin" / "python"
     if spark_python.exists():
-        runners["spark"] = lambda: run_spark(work, spark_python)
+        runners["spark"] = lambda: run_spark(work, spark_python, timeline=args.spark_timeline)
         if args.spark_baseline is not None:
-            runners["spark-base"] = lambda: run_spark(work, spark_python, args.spark_baseline)
+            runners["spark-base"] = lambda: run_spark(
+                work, spark_python, args.spark_baseline, timeline=args.spark_timeline
+            )
     else:
         print(f"(no Spark: {spark_python} missing; scripts/test.sh builds it)")
     dc = args.dc_venv / "bin" / "datacontract"
@@ -392,6 +446,13 @@ def main() -> None:
                 f"\n{'':<13} CPU: the checks {cpu['checks_jvm_cpu']:.2f} s in the JVM + {cpu['checks_py_cpu']:.2f} s "
                 f"in Python; the start {cpu['jvm_cpu']:.2f} s in the JVM"
             )
+            if "spark_busy" in runs[kind][0]:
+                line = {k: statistics.median(r[k] for r in runs[kind]) for k in ("spark_busy", "spark_jobs")}
+                most = max(r["spark_concurrent"] for r in runs[kind])
+                extra += (
+                    f"\n{'':<13} Spark's timeline: {line['spark_jobs']:.0f} jobs, at most {most} at once; "
+                    f"task seconds / the checks' wall {line['spark_busy']:.2f} (cores busy, of 2)"
+                )
         if kind == "datacontract":
             extra = f"  exit code {runs[kind][-1]['exit']}"
         print(f"{kind:<13} median {med[kind]:7.3f} s  peak RSS {rss}{extra}")
