@@ -33,6 +33,7 @@ Budgets (DESIGN.md §9): (a)/(b) ≤ 1.1; (d)/(a) ≥ 4.5; peak RSS of (a) ≤ 1
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import statistics
@@ -198,6 +199,7 @@ def _timeline(log: str, since: float, until: float) -> dict[str, float]:
     jobs: list[tuple[float, float]] = []
     started: dict[int, float] = {}
     tasks = 0.0
+    spans: list[tuple[float, float]] = []
     lines = [
         line
         for path in sorted(Path(log).rglob("*"))
@@ -216,12 +218,28 @@ def _timeline(log: str, since: float, until: float) -> dict[str, float]:
             info = event["Task Info"]
             if info["Launch Time"] >= since * 1000:
                 tasks += (info["Finish Time"] - info["Launch Time"]) / 1000
+                spans.append((info["Launch Time"] / 1000, info["Finish Time"] / 1000))
     edges = sorted([(a, 1) for a, _ in jobs] + [(b, -1) for _, b in jobs])
     running = most = 0
     for _, step in edges:
         running += step
         most = max(most, running)
-    return {"spark_jobs": len(jobs), "spark_concurrent": most, "spark_busy": tasks / (until - since)}
+    # the checks' wall by the tasks running: none (the driver alone: planning, code generation,
+    # Python), one (a core idle unless the driver works), two or more
+    at = [(since, 0), *sorted([(a, 1) for a, _ in spans] + [(b, -1) for _, b in spans]), (until, 0)]
+    share = [0.0, 0.0, 0.0]
+    running = 0
+    for (t, step), (t2, _) in itertools.pairwise(at):
+        running += step
+        share[min(running, 2)] += max(0.0, min(t2, until) - max(t, since))
+    wall = until - since
+    return {
+        "spark_jobs": len(jobs),
+        "spark_concurrent": most,
+        "spark_busy": tasks / wall,
+        "spark_none": share[0] / wall,
+        "spark_one": share[1] / wall,
+    }
 
 
 def _java_pid() -> int | None:
@@ -447,11 +465,15 @@ def main() -> None:
                 f"in Python; the start {cpu['jvm_cpu']:.2f} s in the JVM"
             )
             if "spark_busy" in runs[kind][0]:
-                line = {k: statistics.median(r[k] for r in runs[kind]) for k in ("spark_busy", "spark_jobs")}
+                line = {
+                    k: statistics.median(r[k] for r in runs[kind])
+                    for k in ("spark_busy", "spark_jobs", "spark_none", "spark_one")
+                }
                 most = max(r["spark_concurrent"] for r in runs[kind])
                 extra += (
                     f"\n{'':<13} Spark's timeline: {line['spark_jobs']:.0f} jobs, at most {most} at once; "
-                    f"task seconds / the checks' wall {line['spark_busy']:.2f} (cores busy, of 2)"
+                    f"task seconds / the checks' wall {line['spark_busy']:.2f} (cores busy, of 2);\n{'':<13} "
+                    f"of the wall, no task running {line['spark_none']:.0%}, one task {line['spark_one']:.0%}"
                 )
         if kind == "datacontract":
             extra = f"  exit code {runs[kind][-1]['exit']}"
