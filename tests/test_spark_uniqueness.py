@@ -138,30 +138,17 @@ def test_a_sparse_integer_key_goes_to_the_per_key_job_without_the_bitmap_pass(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A key spanning far more than SPARSE_SPAN values per row (ids 2^40 apart: one 64-value range
-    per row) drops the bitmap pass (it would group every row; started beside the one aggregation,
-    it is cancelled once the min and max are known) for the window: the planted duplicate found,
-    the results the polars path's; a dense key (codes) still takes the pass."""
+    per row) skips the bitmap pass (it would group every row) for the window: the planted
+    duplicate found, the results the polars path's; a dense key (codes) still takes the pass."""
     per_key = _per_key_jobs(monkeypatch)
-    used: list[str] = []
-    cancelled: list[str] = []
-    result, cancel = spark_keys.Early.result, spark_keys.Early.cancel
+    bitmapped: list[str] = []
     real = spark_keys.shared_ranges
 
     def ranges(df: Any, column: str, limit: int) -> Any:
-        used.append(column)
+        bitmapped.append(column)
         return real(df, column, limit)
 
-    def early_result(self: spark_keys.Early) -> Any:
-        used.append(f"early {self.column}")
-        return result(self)
-
-    def cancelling(self: spark_keys.Early) -> None:
-        cancelled.append(self.column)
-        cancel(self)
-
     monkeypatch.setattr(spark_keys, "shared_ranges", ranges)
-    monkeypatch.setattr(spark_keys.Early, "result", early_result)
-    monkeypatch.setattr(spark_keys.Early, "cancel", cancelling)
     ids: list[int | None] = [i << 40 for i in range(-40, 60)] + [7 << 40]
     codes: list[int | None] = [*range(len(ids) - 2), 3, None]
     polars_side, spark_side = _both(tmp_path, ids, codes)
@@ -169,43 +156,7 @@ def test_a_sparse_integer_key_goes_to_the_per_key_job_without_the_bitmap_pass(
     assert (checks["keys.id.unique"]["status"], checks["keys.id.unique"]["failing_rows"]) == ("failed", 2)
     assert checks["keys.code.duplicateValues.0"]["status"] == "failed"
     assert spark_side == polars_side
-    # id's pass started (in its thread) and was cancelled, its result never read; code's ran
-    assert (per_key, cancelled) == ([["id"], ["label"]], ["id"]), (per_key, cancelled)
-    assert sorted(used) == ["code", "id"], used
-
-
-def test_a_keys_bitmap_pass_starts_before_the_one_aggregation_and_its_result_is_used(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The bitmap pass of an integer key (a primary key's uniqueness) is submitted from a thread
-    of its own before the one aggregation runs, so the two jobs share the cores; once the
-    aggregation says the key is dense, its result is the one used (no second pass)."""
-    from meshguard.quality.spark import SparkTable
-
-    order: list[str] = []
-    init, result, aggregate = spark_keys.Early.__init__, spark_keys.Early.result, SparkTable._aggregate
-
-    def starting(self: spark_keys.Early, table: Any, column: str) -> None:
-        order.append(f"start {column}")
-        init(self, table, column)
-
-    def reading(self: spark_keys.Early) -> Any:
-        order.append(f"read {self.column}")
-        return result(self)
-
-    def aggregating(self: SparkTable, masks: Any, *, first: bool = False) -> None:
-        order.append("aggregate")
-        aggregate(self, masks, first=first)
-
-    monkeypatch.setattr(spark_keys.Early, "__init__", starting)
-    monkeypatch.setattr(spark_keys.Early, "result", reading)
-    monkeypatch.setattr(SparkTable, "_aggregate", aggregating)
-    per_key = _per_key_jobs(monkeypatch)
-    ids: list[int | None] = [*range(100), 5, 70]  # pairs: the bitmaps name them
-    polars_side, spark_side = _both(tmp_path, ids, list(range(len(ids))))
-    assert spark_side == polars_side
-    assert order[:3] == ["start id", "aggregate", "read id"], order
-    assert ["id"] not in per_key, per_key
+    assert (per_key, bitmapped) == ([["id"], ["label"]], ["code"]), (per_key, bitmapped)
 
 
 @pytest.mark.parametrize(

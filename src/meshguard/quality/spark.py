@@ -18,9 +18,7 @@ by the JVM while a thread imports what checking imports: pandera, DuckDB for SQL
    aggregation of bitmaps per 64-value range of the key (:mod:`meshguard.quality.spark_keys`),
    which names the shared values when each is held twice; else (a value held by three rows or
    more) a window per key over the ranges holding one; for other keys and sparse integer keys
-   (min and max far apart for the rows), a window per key. A schema key's bitmap pass is
-   submitted from a thread of its own before the one aggregation (the two jobs share the
-   cores), then kept, or cancelled when the aggregation's min and max say the key is sparse;
+   (min and max far apart for the rows), a window per key;
 4. one bounded job for the failing samples of every failed check (the first rows of each
    in data order, masked as everywhere): a filtered read of every failing row when the
    counts say they are few (:data:`SAMPLE_ROWS`), else the rows ranked per check in Spark.
@@ -248,10 +246,8 @@ class SparkTable(Table):
 
         return self.count(mask), mask
 
-    def duplicates(
-        self, columns: list[str], *, skip_nulls: bool, started: spark_keys.Early | None = None
-    ) -> Duplicates:
-        found = spark_keys.duplicates(self, columns, skip_nulls=skip_nulls, started=started)
+    def duplicates(self, columns: list[str], *, skip_nulls: bool) -> Duplicates:
+        found = spark_keys.duplicates(self, columns, skip_nulls=skip_nulls)
         self.bounds[key(found.mask)] = found.rows  # its mask: some (or all) of the rows sharing a key
         return found
 
@@ -271,18 +267,12 @@ class SparkTable(Table):
 
         masks, keys, errors = plan_masks(planned, builtin, pk, skip, required, violation)
         self.spans.update(c[0] for c in keys.values() if len(c) == 1 and self.dtype(c[0]).is_integer())
-        # the keys' bitmap passes beside the one aggregation (its min and max then keep or cancel them)
-        started = {sid: spark_keys.early(self, cols) for sid, cols in keys.items()}
-        try:
-            counts, failed = self._counted(masks)
-            errors.update(failed)
-            out = {sid: Streamed(counts[sid], masks[sid]) for sid in counts}
-            for sid, cols in keys.items():
-                found = self.duplicates(cols, skip_nulls=False, started=started.pop(sid))
-                out[sid] = Streamed(found.rows, found.mask)
-        finally:
-            for left in started.values():  # an error on the way: stop the passes not read
-                left.cancel() if left is not None else None
+        counts, failed = self._counted(masks)
+        errors.update(failed)
+        out = {sid: Streamed(counts[sid], masks[sid]) for sid in counts}
+        for sid, cols in keys.items():
+            found = self.duplicates(cols, skip_nulls=False)
+            out[sid] = Streamed(found.rows, found.mask)
         return out, errors
 
     def metric(self, metric: str, column: str, rule: Any) -> Any:

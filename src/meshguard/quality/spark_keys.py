@@ -20,13 +20,12 @@ keys, sparse integer keys, and values held three times or more); nothing here de
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from meshguard.quality.duplicates import Duplicates
-from meshguard.quality.spark_jobs import ROW, Background, quoted, run
+from meshguard.quality.spark_jobs import ROW, quoted, run
 
 #: the bits of an integer key that pick its place in its range's bitmap (a long: 64 values)
 BUCKET_BITS = 6
@@ -115,55 +114,7 @@ def pairs(ranges: Sequence[Range]) -> Pairs | None:
     return Pairs(values, null_rows)
 
 
-class Early:
-    """:func:`shared_ranges` of an integer key started in a thread of its own before the one
-    aggregation, so that the two jobs share the two cores (the bitmap pass's tasks fill the slots
-    the aggregation leaves idle: its code generation on the driver, its one-task final stage).
-    The aggregation's min and max then decide whether it is kept (:func:`sparse`: a sparse key
-    would group about every row, and is cancelled: its jobs carry a tag of their own)."""
-
-    def __init__(self, table: Any, column: str) -> None:
-        from pyspark.sql import functions as F
-
-        spark = table.df.sparkSession
-        self.column = column
-        self._spark = spark
-        self._tag = f"meshguard-ranges-{id(self)}"
-        df = table.df.filter(F.lit(True))  # duplicates()'s filter when nulls share a key
-
-        def work() -> list[Range] | None:
-            _tagged(spark, self._tag)
-            return shared_ranges(df, column, SHARED_RANGES)
-
-        self._job = Background(work, spark)
-
-    def result(self) -> list[Range] | None:
-        return self._job.result()  # type: ignore[no-any-return]
-
-    def cancel(self) -> None:
-        """Stop its jobs (if the session can) and wait for its thread; its result is not read."""
-        with contextlib.suppress(Exception):  # a session without tags: the pass runs to its end
-            self._spark.interruptTag(self._tag)
-        self._job.join()
-
-
-def _tagged(spark: Any, tag: str) -> None:
-    """Give this thread's jobs ``tag`` when the session supports tags (Spark 4, Spark Connect)."""
-    with contextlib.suppress(Exception):  # an older local session: the jobs are untagged
-        spark.addTag(tag)
-
-
-def early(table: Any, columns: list[str]) -> Early | None:
-    """The bitmap pass of the key ``columns`` started now (:class:`Early`), when it would run
-    for a uniqueness check (a single integer column); None otherwise."""
-    if len(columns) == 1 and table.dtype(columns[0]).is_integer():
-        return Early(table, columns[0])
-    return None
-
-
-def duplicates(
-    table: Any, columns: list[str], *, skip_nulls: bool, started: Early | None = None
-) -> Duplicates:
+def duplicates(table: Any, columns: list[str], *, skip_nulls: bool) -> Duplicates:
     """The rows of ``table`` (a :class:`meshguard.quality.spark.SparkTable`) sharing a key, their count, the count of keys, and the keys of the first
     duplicated rows in data order (their mask is a column mask, so their samples join the
     samples job).
@@ -181,22 +132,15 @@ def duplicates(
     rows of each key and nothing else; the keys are counted from the shared rows: a key of
     ``n`` rows adds ``1/n`` to a sum, exact once rounded while fewer than
     :data:`EXACT_SUM_ROWS` rows share a key (a double sum of ``k`` terms errs by less than
-    ``k² × 2⁻⁵³``); beyond, one more job counts the distinct keys.
-
-    ``started``: this key's bitmap pass, already running (:func:`early`; nulls sharing a key,
-    ``skip_nulls`` false): its result is used, or it is cancelled for a sparse key."""
+    ``k² × 2⁻⁵³``); beyond, one more job counts the distinct keys."""
     from pyspark.sql import functions as F
 
     keep = F.lit(True)
     for c in columns:
         keep = keep & F.col(quoted(c)).isNotNull() if skip_nulls else keep
     scope = keep
-    dense = len(columns) == 1 and table.dtype(columns[0]).is_integer() and not sparse(table, columns[0])
-    if started is not None and not dense:
-        started.cancel()
-    if dense:
-        keyed = table.df.filter(keep)
-        ranges = started.result() if started is not None else shared_ranges(keyed, columns[0], SHARED_RANGES)
+    if len(columns) == 1 and table.dtype(columns[0]).is_integer() and not sparse(table, columns[0]):
+        ranges = shared_ranges(table.df.filter(keep), columns[0], SHARED_RANGES)
         if ranges == []:
             return Duplicates(0, 0, F.lit(False))
         found = pairs(ranges) if ranges is not None else None
