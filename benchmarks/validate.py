@@ -430,6 +430,7 @@ def main() -> None:
             )
     else:
         print(f"(no Spark: {spark_python} missing; scripts/test.sh builds it)")
+    args.dc_venv = args.dc_venv.absolute()  # the peer runs in the data's folder
     dc = args.dc_venv / "bin" / "datacontract"
     if dc.exists():
         runners["datacontract"] = lambda: run_datacontract(work, args.dc_venv)
