@@ -152,10 +152,12 @@ def test_a_stdout_that_cannot_encode_the_report_is_a_clear_error(
     ]
 
 
-def _closed_reader(repo: Path, *args: str, stderr_too: bool = False) -> subprocess.CompletedProcess[str]:
+def _closed_reader(
+    repo: Path, *args: str, stderr_too: bool = False, stderr_only: bool = False
+) -> subprocess.CompletedProcess[str]:
     """The command run with its standard output a pipe whose reader has already gone, as
     ``meshguard check | head`` ends once ``head`` has its lines (``stderr_too``: standard error
-    is that pipe too, ``2>&1 | head``)."""
+    is that pipe too, ``2>&1 | head``; ``stderr_only``: standard error alone is, stdout read)."""
     env = {**os.environ, "PYTHONPATH": str(PROJECT / "src")}
     read, write = os.pipe()
     os.close(read)
@@ -163,15 +165,15 @@ def _closed_reader(repo: Path, *args: str, stderr_too: bool = False) -> subproce
         proc = subprocess.run(
             [sys.executable, "-m", "meshguard", *args],
             cwd=repo,
-            stdout=write,
-            stderr=write if stderr_too else subprocess.PIPE,
+            stdout=subprocess.PIPE if stderr_only else write,
+            stderr=write if stderr_too or stderr_only else subprocess.PIPE,
             text=True,
             env=env,
             timeout=120,
         )
     finally:
         os.close(write)
-    return subprocess.CompletedProcess(proc.args, proc.returncode, "", proc.stderr)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout or "", proc.stderr or "")
 
 
 @pytest.mark.parametrize(
@@ -226,3 +228,14 @@ def test_a_closed_pipe_that_is_also_standard_error_is_exit_3(tmp_path: Path, arg
     """``meshguard check 2>&1 | head``: the one line goes into the same closed pipe. Its write
     failing must not turn the output unavailable (3) into a traceback's exit 1, a failed gate's."""
     assert _closed_reader(_repo(tmp_path), *args, stderr_too=True).returncode == 3
+
+
+@pytest.mark.parametrize(("args", "code"), [(("lint", "nope.odcs.yaml"), 2), (("lint", "contracts"), 0)])
+def test_an_error_line_into_a_closed_standard_error_keeps_its_exit_code(
+    tmp_path: Path, args: tuple[str, ...], code: int
+) -> None:
+    """Standard error alone a pipe whose reader has gone: the error's line goes nowhere, and its
+    exit code (2: a missing file) is not turned into a traceback's exit 1, a failed gate's."""
+    proc = _closed_reader(_repo(tmp_path), *args, stderr_only=True)
+    assert proc.returncode == code
+    assert ("1 contract: 0 error(s)" in proc.stdout) == (code == 0)

@@ -271,6 +271,9 @@ def _fail(exc: BaseException, debug: bool) -> None:
         return
     import click
 
+    from meshguard import standardio
+
+    standardio.silence(sys.stderr)  # a closed pipe there must not turn the exit code into 1
     if isinstance(exc, MeshguardError):
         click.echo(f"meshguard: error: {exc}", err=True)
         sys.exit(int(exc.exit_code))

@@ -10,24 +10,33 @@ from typing import Any
 
 def closed_output(exc: BrokenPipeError) -> Exception:
     """The error for a write into a pipe nobody reads: standard output's (the reader, ``head``
-    say, has gone: the files the run wrote are whole, what it printed is cut short), then an
-    :class:`~meshguard.errors.OutputUnavailable`, and standard output is pointed at the null
-    device so that the exit's flush has nothing to complain of (standard error too when it is
-    that closed pipe, ``2>&1 | head``: the line saying so has nowhere to go, the exit code
-    stays 3); any other pipe's is a bug."""
-    fd = gone(sys.stdout)
-    if fd is None:
+    say, has gone: the files the run wrote are whole, what it printed is cut short) or standard
+    error's, then an :class:`~meshguard.errors.OutputUnavailable` (exit 3); the gone stream is
+    pointed at the null device so that the exit's flush and the line saying so have nothing to
+    complain of (both when they are that one closed pipe, ``2>&1 | head``); any other pipe's is
+    a bug."""
+    out, err = silence(sys.stdout), silence(sys.stderr)
+    if not (out or err):
         return RuntimeError(f"a pipe closed under a write: {exc}")
     from meshguard.errors import OutputUnavailable
 
-    for dead in (fd, gone(sys.stderr)):
-        if dead is not None:
-            null = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(null, dead)
-            os.close(null)
+    which = "standard output" if out else "standard error"
     return OutputUnavailable(
-        "standard output was closed before meshguard had written everything to it (broken pipe)"
+        f"{which} was closed before meshguard had written everything to it (broken pipe)"
     )
+
+
+def silence(stream: Any) -> bool:
+    """Whether ``stream`` is a pipe whose reader has gone; its descriptor then writes to the
+    null device (what is still written to it, an error's line, goes nowhere and the exit code
+    stays the error's)."""
+    fd = gone(stream)
+    if fd is None:
+        return False
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, fd)
+    os.close(null)
+    return True
 
 
 def gone(stream: Any) -> int | None:
