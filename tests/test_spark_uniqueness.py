@@ -206,3 +206,14 @@ def test_pairs_are_named_only_when_every_shared_value_is_held_twice(
     assert ranges is not None
     got = pairs(ranges)
     assert (None if got is None else (sorted(got.values), got.null_rows)) == expected
+
+
+def test_the_null_keys_rows_are_samples_as_they_are_failing_rows(tmp_path: Path) -> None:
+    """Two pairs sharing an id and two null ids: 6 failing rows on both engines, and the fifth
+    sample is the first null-key row on both (the polars path's mask, ``is_in`` of the shared
+    keys, never matched a null, so it showed 4 samples of 6 failing rows)."""
+    polars_side, spark_side = _both(tmp_path, [*range(100), 5, 70, None, None], list(range(104)))
+    unique = {c["id"]: c for c in json.loads(polars_side)["checks"]}["keys.id.unique"]
+    assert unique["failing_rows"] == 6
+    assert [s["id"] for s in unique["samples"]] == [5, 70, 5, 70, None]
+    assert spark_side == polars_side

@@ -73,4 +73,7 @@ def duplicates(table: PolarsTable, columns: list[str], *, skip_nulls: bool) -> D
         if sum(len(s) for s in found) < KEEP_KEYS:
             found.append(groups.get_column("__key").head(KEEP_KEYS))
     keys = pl.concat(found) if found else pl.Series("__key", [])
-    return Duplicates(rows, extra, key.is_in(keys.implode()) & keep)
+    mask = key.is_in(keys.implode())
+    if keys.null_count():  # is_in never matches a null: the rows sharing the null key are counted
+        mask = mask | key.is_null()
+    return Duplicates(rows, extra, mask & keep)
