@@ -303,8 +303,6 @@ def _fail(exc: BaseException, debug: bool) -> None:
         click.echo("meshguard: interrupted", err=True)
         sys.exit(130)
     if isinstance(exc, UnicodeEncodeError) and not debug:
-        from meshguard import standardio
-
         if not standardio.encoding_refuses(exc):
             _internal_error(exc)
         char = exc.object[exc.start : exc.start + 1]
