@@ -16,6 +16,10 @@ runs learnt about the repo's files: meshguard/contracts/__pycache__/repos/) remo
 run, as the first run after an install runs; the other lines are warm, as every later commit.
 (The repo is generated afresh: files changed less than 3 s before a run are not kept, so the
 warm-up round or the first timed one may still be cold.)
+`--dc-venv VENV` also times `datacontract lint` of the changed contract (datacontract-cli from
+VENV, e.g. the `.venv-dc` scripts/test.sh builds) in the same rounds, for the budget "≥ 8×
+faster than `datacontract lint`"; before timing, both lints must accept the compliant contract
+and reject a copy with a wrong-typed `status` (exit 1, the field named).
 `--wheel` also times the package as a user installs it: a wheel built from this checkout,
 installed with its dependencies in a clean virtual environment (benchmarks/_work/wheel-venv,
 created on first use; later runs reinstall only the wheel).
@@ -29,7 +33,7 @@ validate contracts through a forked helper only while the load average is under 
 of cores, so the run says in how many rounds that held.
 The repo is generated under benchmarks/_work/ (git, 200 contracts that reference each other).
 
-    python benchmarks/precommit.py [--runs 15] [--contracts 200] [--baseline SRC] [--wheel]
+    python benchmarks/precommit.py [--runs 15] [--contracts 200] [--baseline SRC] [--wheel] [--dc-venv VENV]
 """
 
 from __future__ import annotations
@@ -257,6 +261,28 @@ def interleaved(cases: list[Case], cwd: Path, runs: int) -> int:
     return free
 
 
+def both_lints_judge(repo: Path, changed: Path, meshguard_lint: list[str], dc_lint: list[str]) -> None:
+    """Both lints accept the compliant changed contract and reject it with its ``status`` made a
+    list (exit 1, naming the field): the reference is checked to do the work it is timed on."""
+    text = changed.read_text()
+    assert "\nstatus: active\n" in text, "the generated contract has no 'status: active' line"
+    rel = changed.relative_to(repo).as_posix()
+    try:
+        for body, code in ((text, 0), (text.replace("\nstatus: active\n", "\nstatus: [1, 2]\n"), 1)):
+            changed.write_text(body)
+            for argv in (meshguard_lint, dc_lint[:-1]):
+                case = Case("judge", [*argv, rel])
+                run_once(case, repo)
+                assert case.codes == {code}, (
+                    f"{argv[0]} lint, expected exit {code}: {case.codes}\n{case.output}"
+                )
+                assert code == 0 or "status" in case.output, (
+                    f"{argv[0]} did not name the field:\n{case.output}"
+                )
+    finally:
+        changed.write_text(text)
+
+
 def context_side_by_side(repo: Path, changed: Path, runs: int) -> tuple[float, float]:
     """In-process: lint of the changed file with the lazy repo context vs the eager one
     (every other contract parsed), both with warm imports."""
@@ -314,6 +340,13 @@ def main() -> None:
         metavar="SRC",
         help="also time the src/ folder of another checkout (e.g. the main branch), interleaved",
     )
+    ap.add_argument(
+        "--dc-venv",
+        type=Path,
+        default=None,
+        metavar="VENV",
+        help="also time `datacontract lint` (datacontract-cli installed in VENV), interleaved",
+    )
     args = ap.parse_args()
     repo = make_repo(args.contracts)
     changed = repo / "contracts" / "domain-3" / "product-003.odcs.yaml"
@@ -347,6 +380,10 @@ def main() -> None:
     cases.append(
         Case("meshguard-check hook, policy and repo caches cold", [*exe, *hook, rel], ROOT / "src", cold=True)
     )
+    if args.dc_venv is not None:
+        dc = [str(args.dc_venv.resolve() / "bin" / "datacontract"), "lint", rel]
+        both_lints_judge(repo, changed, [*exe, "lint"], dc)
+        cases.append(Case("datacontract lint, changed contract (reference)", dc))
     free = interleaved(cases, repo, args.runs)
     load = os.getloadavg()[0]
     print(f"repo: {args.contracts} contracts, one changed; policies: the built-in pack; load {load:.1f}")
@@ -368,6 +405,12 @@ def main() -> None:
             wall = statistics.median(a / b for a, b in zip(now.samples, other.samples, strict=True))
             cpu = statistics.median(a / b for a, b in zip(now.cpu, other.cpu, strict=True))
             print(f"{now.label}: {wall:.2f}x{tag} wall, {cpu:.2f}x cpu (medians of the per-round ratios)")
+    if args.dc_venv is not None:
+        dc_case, lint_case = cases[-1], cases[1]
+        ratio = statistics.median(a / b for a, b in zip(dc_case.samples, lint_case.samples, strict=True))
+        print(
+            f"datacontract lint / meshguard lint: {ratio:.1f}x (median of the per-round ratios; budget >= 8x)"
+        )
     print("budgets: lint < 150 ms, hook < 300 ms (on a quiet 2-core machine)")
     lazy, eager = context_side_by_side(repo, changed, args.runs)
     print(f"in-process lint of the changed contract, lazy repo context  median {lazy * 1000:6.1f} ms")
