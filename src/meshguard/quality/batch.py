@@ -32,7 +32,7 @@ from meshguard.config import Config
 from meshguard.contracts.model import Contract, Property, SchemaObject
 from meshguard.quality.batch_csv import read_together
 from meshguard.quality.batch_detect import detected_many
-from meshguard.quality.load import flatten, is_large
+from meshguard.quality.load import flatten, is_large, panic
 from meshguard.quality.masking import guarded
 from meshguard.quality.profile import EXACT_DISTINCT_ROWS, LazyProfile, profile
 from meshguard.quality.results import Table
@@ -246,13 +246,12 @@ def _collected(opened: Sequence[_Opened]) -> list[_Read]:
     try:
         done = pl.collect_all([rows for _, rows in lazy], engine="streaming")
         frames.update((at, f) for (at, _), f in zip(lazy, done, strict=True))
-    except BaseException as exc:  # one table broke the call (a panic of the native reader included)
-        _reraise(exc)
+    except (Exception, panic()):  # one table broke the call (a panic of the native reader included)
         for at, rows in lazy:
             try:
                 frames[at] = rows.collect(engine="streaming")
-            except BaseException as one:
-                _reraise(one)
+            except (Exception, panic()):  # left out: read (and reported) on its own
+                continue
     out = []
     for o in opened:
         if o.at in frames:
@@ -271,12 +270,6 @@ def _csv_file(o: _Opened) -> tuple[int, Path, str] | None:
         return None
     got = o.source.csv_file(o.obj.physical_name or o.obj.name)
     return None if got is None else (o.at, *got)
-
-
-def _reraise(exc: BaseException) -> None:
-    """Raises ``exc`` unless a table's read raised it (an error, or a panic of the native reader)."""
-    if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
-        raise exc
 
 
 def _layout(item: _Read) -> Hashable:

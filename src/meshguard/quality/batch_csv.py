@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from meshguard.quality.load import panic
+
 if TYPE_CHECKING:
     import polars as pl
 
@@ -64,7 +66,7 @@ def read_together(files: Sequence[tuple[int, Path, str]]) -> dict[int, pl.DataFr
         try:
             whole = pl.read_csv(text, separator=sep, infer_schema=False)
         # the reader's error, or its panic (a BaseException): each file on its own scan
-        except (Exception, pl.exceptions.PanicException):
+        except (Exception, panic()):
             continue
         if whole.height != sum(rows for _, _, rows in members):
             continue

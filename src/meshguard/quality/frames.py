@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from meshguard.contracts.model import Contract, Property, SchemaObject
-from meshguard.quality.load import flatten, is_large, read_error, read_table
+from meshguard.quality.load import flatten, is_large, read_error, read_table, unreadable
 from meshguard.quality.masking import guarded
 from meshguard.quality.profile import LazyProfile, detected, profile
 from meshguard.quality.results import Table
@@ -23,7 +23,6 @@ def prepare(
     samples: int,
 ) -> tuple[Table, Normalised, LazyProfile]:
     """The table to check (typed as the contract says), and its profile; DataError if unreadable."""
-    import polars as pl
 
     stream = is_large(source, obj, options)
     frame, sampled = read_table(source, contract, obj, options, stream=stream)
@@ -34,7 +33,7 @@ def prepare(
         found = detected(norm.frame)
     # a panic: the native reader gave up on a corrupt file that a lazy scan opened (its schema
     # read) and the detectors then read
-    except (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError) as exc:
+    except unreadable() as exc:
         raise read_error(contract, source, exc) from None
     table.masked = frozenset(declared | {c for c, hits in found.items() if hits.kinds})
 
@@ -42,7 +41,7 @@ def prepare(
         try:
             # no min/max of a column holding personal data, declared or detected
             return profile(norm.frame, table.masked, table.rows, found)
-        except (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError) as exc:
+        except unreadable() as exc:
             raise read_error(contract, source, exc) from None
 
     return table, norm, LazyProfile(build)

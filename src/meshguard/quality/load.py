@@ -65,11 +65,7 @@ def read_table(
         frame = got.collect(engine="streaming") if isinstance(got, pl.LazyFrame) else got
     except pl.exceptions.NoDataError:
         raise DataError(f"product {contract.id}: {source.describe()} is empty") from None
-    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError, ValueError) as exc:
-        raise read_error(contract, source, exc) from None
-    except BaseException as exc:  # a panic inside the native reader (corrupt file) is BaseException
-        if type(exc).__name__ != "PanicException":
-            raise
+    except unreadable(UnicodeDecodeError, ValueError) as exc:
         raise read_error(contract, source, exc) from None
     if options.limit is not None:
         sampled = frame.height > options.limit
@@ -96,6 +92,22 @@ def _sample_fraction(frame: pl.LazyFrame, fraction: float) -> pl.LazyFrame:
     return frame.with_row_index("__i").filter(pl.col("__i").hash(SEED) <= cut).drop("__i")
 
 
+def panic() -> type[BaseException]:
+    """The class of a panic in polars' native code, e.g. its reader giving up on a corrupt file
+    (pyo3's PanicException: a BaseException, which ``except Exception`` does not catch)."""
+    import polars as pl
+
+    return pl.exceptions.PanicException
+
+
+def unreadable(*more: type[BaseException]) -> tuple[type[BaseException], ...]:
+    """What reading a table's rows raises when they cannot be read: polars' error, a panic of
+    its native reader, or the system's (and ``more``)."""
+    import polars as pl
+
+    return (pl.exceptions.PolarsError, panic(), OSError, *more)
+
+
 def read_error(contract: Contract, source: Source, exc: BaseException) -> DataError:
     """A one-line error for data that cannot be read (never quoting a value)."""
     text = str(exc).lower()
@@ -105,7 +117,7 @@ def read_error(contract: Contract, source: Source, exc: BaseException) -> DataEr
         msg = "is not a readable Parquet file"
     elif "json" in text:
         msg = f"is not valid JSON: {scrub(str(exc), 120)}"
-    elif type(exc).__name__ == "PanicException":
+    elif isinstance(exc, panic()):
         msg = "is corrupt: the reader gave up on it"
     else:
         msg = f"cannot be read: {scrub(str(exc), 160)}"

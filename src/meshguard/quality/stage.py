@@ -12,7 +12,7 @@ from meshguard.contracts.model import Contract, Property, SchemaObject
 from meshguard.errors import DataError, MeshguardError
 from meshguard.quality.backends import backend
 from meshguard.quality.library import library_check
-from meshguard.quality.load import flatten, read_error, read_table
+from meshguard.quality.load import flatten, panic, read_error, read_table, unreadable
 from meshguard.quality.relationships import relationship_checks
 from meshguard.quality.results import Table, location, with_samples
 from meshguard.quality.schema import schema_checks
@@ -113,7 +113,7 @@ def run_quality(
                     contract.id, "rules", obj.name, rows=_known_rows(table), done=i + 1, total=len(rules)
                 )
                 out.checks.append(_rule(table, rule))
-        except (pl.exceptions.PolarsError, pl.exceptions.PanicException, ValueError) as exc:
+        except (pl.exceptions.PolarsError, panic(), ValueError) as exc:
             # data found broken half way (a panic: the native reader gave up on a corrupt file)
             err = read_error(contract, source, exc)
             out.checks.append(
@@ -220,7 +220,6 @@ def _loader(config: Config, run: QualityContext) -> Any:
     cache: dict[tuple[str, str, tuple[str, ...]], pl.DataFrame] = {}
 
     def load(target: Contract, schema: str, cols: list[str]) -> pl.DataFrame:
-        import polars as pl
 
         key = (target.path, schema, tuple(cols))
         if key not in cache:
@@ -237,7 +236,7 @@ def _loader(config: Config, run: QualityContext) -> Any:
             typed = normalise(lazy.select(present), props, source.typing).frame
             try:
                 cache[key] = typed.lazy().select(present).collect(engine="streaming")
-            except (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError) as exc:
+            except unreadable() as exc:
                 raise read_error(target, source, exc) from None
         return cache[key]
 
