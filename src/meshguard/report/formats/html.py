@@ -209,8 +209,16 @@ class HtmlReporter(BaseReporter):
         env, _css, script, _csp = _assets()
         common = self._common(mesh, ctx)
         links = self._links(mesh)
+        # each row links its own product's page: products sharing an id (a lint error, MG020) have
+        # a page each, where ``links`` (by id) names the first
         rows = sorted(
-            mesh.products, key=lambda p: (VERDICT_RANK.get(p.verdict, 9), p.score, p.domain or "", p.id)
+            zip(mesh.products, self.product_paths(mesh), strict=True),
+            key=lambda row: (
+                VERDICT_RANK.get(row[0].verdict, 9),
+                row[0].score,
+                row[0].domain or "",
+                row[0].id,
+            ),
         )
         trend = [(_label(t.timestamp), t.score, t.verdict) for t in ctx.trend]
         if not trend:
