@@ -199,3 +199,19 @@ def test_postgres_errors_show_host_not_password(tmp_path: Path) -> None:
         url = f"postgresql://{pg['user']}:{PG_PASSWORD}@{pg['host']}:1/none"
         r = invoke("check", "--no-data", "--no-policy", "--history-url", url, cwd=tmp_path, env=env)
         assert r.returncode == 3 and ":***@" in r.stderr and PG_PASSWORD not in r.stdout + r.stderr
+
+
+def test_a_quoted_field_left_open_is_not_quoted_in_the_read_error(tmp_path: Path) -> None:
+    """A CSV field opened with a quote and never closed runs to the end of the file: polars'
+    error quotes it between backticks over several lines (its first line has the opening one
+    only), so the read error's one line must not carry what follows it."""
+    rows = f'customer_id,email\n1,a@b.example\n2,"{canary("PII", 1)}@leak.example,x\n3,{canary("PII", 2)}\n'
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "customers.csv").write_text(rows, encoding="utf-8")
+    server = {"server": "s", "type": "local", "path": "data/customers.csv", "format": "csv"}
+    write_contract(tmp_path / "contracts" / "customers.odcs.yaml", customers_contract(server))
+    r = invoke("test", "--format", "json", cwd=tmp_path)
+    assert r.returncode == 1, r.stderr[-2000:]
+    checks = {c["id"]: c for p in json.loads(r.stdout)["products"] for c in p["checks"]}
+    assert "cannot be read: could not parse '…'" in checks["customers.customers.data"]["message"]
+    assert leaks({"test": r.stdout + r.stderr}) == []

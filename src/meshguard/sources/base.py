@@ -88,7 +88,10 @@ class SizedSource(Protocol):
         ...
 
 
-_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`")
+#: a quoted span, or a quote left open to the end of the line (the value it quotes runs on to
+#: the next lines, as a CSV field with a newline in polars' "could not parse `…` as dtype"); a
+#: single quote opens one only where it is not a word's apostrophe ("doesn't", "users'")
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`|[\"`].*|(?<![A-Za-z0-9])'.*", re.DOTALL)
 
 
 def scrub(message: str, limit: int = 200) -> str:
