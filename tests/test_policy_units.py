@@ -226,3 +226,19 @@ def test_policy_eval_on_an_input_file(tmp_path: Path) -> None:
     assert {c["id"]: c["status"] for c in product["checks"]}["OWN-001"] == "failed"
     unknown = invoke("policy", "eval", "nope", cwd=repo)
     assert unknown.returncode == 2 and "no data product 'nope'" in unknown.stderr
+
+
+def test_policy_eval_decides_every_contract_of_a_shared_id(tmp_path: Path) -> None:
+    """Two contracts with one id (a lint error, MG020, as in the official ODCS examples): each is
+    decided, as ``meshguard test ID`` checks each; the one holding no owner fails the gate."""
+    good, bad = compliant(), compliant()
+    bad.pop("team")
+    repo = make_repo(tmp_path / "gov", {"a": bad, "b": good})
+    for named in ((), (str(good["id"]),)):
+        proc = invoke("policy", "eval", *named, "--format", "json", cwd=repo)
+        assert proc.returncode == 1, proc.stdout + proc.stderr  # a's missing owner blocks
+        paths = sorted(p["contract_path"] for p in json.loads(proc.stdout)["products"])
+        assert paths == ["contracts/a.odcs.yaml", "contracts/b.odcs.yaml"]
+    one = invoke("policy", "input", str(good["id"]), cwd=repo)
+    assert one.returncode == 2 and "2 contracts have the id" in one.stderr
+    assert "Traceback" not in one.stderr

@@ -43,13 +43,15 @@ def select_contracts(config: Config, products: tuple[str, ...]) -> list[Contract
     loaded, errors, _ = repository.load_current([config.contracts_path] if ids or not products else [])
     if errors:
         raise errors[0]
-    by_id = {lc.contract.id: lc.contract for lc in loaded}
-    chosen: list[Contract] = [] if products else list(by_id.values())
+    # every contract of an id: contracts sharing one (a lint error, MG020) are each decided, as
+    # ``meshguard test ID`` checks each
+    chosen: list[Contract] = [] if products else [lc.contract for lc in loaded]
     for pid in ids:
-        if pid not in by_id:
-            known = ", ".join(sorted(by_id)) or "none"
+        named = [lc.contract for lc in loaded if lc.contract.id == pid]
+        if not named:
+            known = ", ".join(sorted({lc.contract.id for lc in loaded})) or "none"
             raise UsageError(f"no data product {pid!r} in {config.contracts_dir}/ (known: {known})")
-        chosen.append(by_id[pid])
+        chosen.extend(named)
     if files:
         extra, errs, _ = repository.load_current(files)
         if errs:
@@ -226,6 +228,10 @@ def input_(product: str, root: Path, config_file: Path | None) -> int:
     from meshguard.policy.input import build_input
 
     config = get_config(root, config_file)
-    (contract,) = select_contracts(config, (product,))
+    chosen = select_contracts(config, (product,))
+    if len(chosen) > 1:
+        files = ", ".join(c.path for c in chosen)
+        raise UsageError(f"{len(chosen)} contracts have the id {product!r} ({files}): name the contract file")
+    (contract,) = chosen
     click.echo(json.dumps(build_input(contract, None, None, PolicyContext()), indent=2))
     return int(ExitCode.PASSED)
