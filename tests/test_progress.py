@@ -228,3 +228,12 @@ def test_the_api_hands_each_step_to_a_listener(tmp_path: Path) -> None:
     assert Step("", "products", total=2) in seen
     checking = next(s for s in seen if s.product == "customers" and s.what == "checking")
     assert checking.table == "customers" and checking.rows == 8  # the sample's rows, counted
+
+
+def test_a_product_ids_control_characters_do_not_reach_the_terminal() -> None:
+    """A YAML string may hold any control character (``id: "p\\e]0;title\\a"``): the status line
+    shows each escaped, so a contract cannot retitle, clear or rewrite the user's terminal."""
+    bar = Progress(stream=_Terminal(), delay=0, total=1)
+    bar.step(Step("p\x1b]0;owned\x07\x1b[2J\r", "policy"))
+    assert "p\\x1b]0;owned\\x07\\x1b[2J\\x0d: policies" in bar.line()
+    bar.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from meshguard.report.formats import BaseReporter, RenderContext
 from meshguard.report.formats.common import items, pct, where
 from meshguard.results.model import MeshResult, ProductResult
@@ -18,6 +20,28 @@ COLOURS = {
     "dim": "2",
     "bold": "1",
 }
+#: control characters but tab and newline (C0, DEL, C1): sent to a terminal they move the
+#: cursor, clear the screen, retitle the window or hide what follows (a YAML string may hold
+#: any of them: ``"\e[2J"``)
+CONTROL = r"[\x00-\x08\x0b-\x1f\x7f-\x9f]"
+
+
+def printable(text: str) -> str:
+    """``text`` with each control character (:data:`CONTROL`) written as its escape (``\\x1b``):
+    a contract's or its data's string never drives the terminal it is printed on."""
+    if text.replace("\n", "").replace("\t", "").isprintable():  # the usual case: no regex compiled
+        return text
+    return re.sub(CONTROL, lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _printable(text: str, color: bool) -> str:
+    """``text`` with the control characters its strings brought escaped; the colours painted
+    (:meth:`TextReporter.render`), when on, kept."""
+    if not color:
+        return printable(text)
+    painted = "(\x1b\\[(?:" + "|".join(sorted({*COLOURS.values(), "0"})) + ")m)"
+    parts = re.split(painted, text)
+    return "".join(part if i % 2 else printable(part) for i, part in enumerate(parts))
 
 
 class TextReporter(BaseReporter):
@@ -25,6 +49,9 @@ class TextReporter(BaseReporter):
     default_filename = "results.txt"
 
     def render(self, mesh: MeshResult, ctx: RenderContext) -> str:
+        return _printable(self._render(mesh, ctx), ctx.color)
+
+    def _render(self, mesh: MeshResult, ctx: RenderContext) -> str:
         if mesh.command != "check":
             from meshguard.report.formats.views import VIEWS
 

@@ -1,0 +1,35 @@
+"""The text report is what a terminal shows: a contract's (or its data's) control characters,
+which a YAML string may hold (``"\\e[2J"``, ``"\\r"``), are printed escaped, never sent to the
+terminal as they are; the report's own colours stay."""
+
+from __future__ import annotations
+
+import re
+
+from meshguard.report import formats
+from meshguard.report.formats import RenderContext
+from meshguard.results.model import CheckResult, MeshResult, ProductResult
+from meshguard.results.scoring import score_mesh
+from meshkit import RULES
+
+HOSTILE = "x\x1b]0;owned\x07\x1b[2J\rhidden\x9b1;1H\x7f"
+
+
+def _mesh() -> MeshResult:
+    product = ProductResult(HOSTILE, "n", HOSTILE, "t", "1.0.0", "active", "contracts/p.odcs.yaml")
+    product.checks.append(CheckResult(id="p.c", name="c", stage="quality", status="failed", message=HOSTILE))
+    mesh = MeshResult("r" * 32, "2026-03-01T10:00:00+00:00", "0.1.0", "embedded", products=[product])
+    return score_mesh(mesh, RULES)
+
+
+def test_control_characters_are_escaped_and_colours_kept() -> None:
+    text = formats.get("text")
+    plain = text.render(_mesh(), RenderContext(color=False))
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", plain)
+    assert "x\\x1b]0;owned\\x07\\x1b[2J\\x0dhidden\\x9b1;1H\\x7f" in plain
+    coloured = text.render(_mesh(), RenderContext(color=True))
+    # every escape left is a colour the report painted: ESC [ digits m
+    assert "\x1b[" in coloured and not re.search(
+        r"\x1b(?!\[\d+m)|[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f]", coloured
+    )
+    assert re.sub(r"\x1b\[\d+m", "", coloured) == plain
