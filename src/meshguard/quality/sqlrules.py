@@ -4,7 +4,9 @@ A rule must be exactly one SELECT (checked with DuckDB's parser: several
 statements, DDL, DML, COPY, ATTACH, PRAGMA… are refused and reported as
 ``errored``). Over files and DuckDB the query runs in a fresh in-memory DuckDB
 with external access disabled, against the already loaded frame — never the
-source itself. Over PostgreSQL it runs in a READ ONLY transaction that is
+source itself; ``SELECT COUNT(*) FROM {object} WHERE <column> <op> <number>``,
+where DuckDB's count is certain, is counted by polars instead (:mod:`meshguard.quality.sqlcount`).
+Over PostgreSQL it runs in a READ ONLY transaction that is
 rolled back, and calls of server functions with side effects are refused.
 ``{object}`` / ``{model}`` stand for the table. The result must be one number.
 """
@@ -20,6 +22,7 @@ from meshguard.contracts.model import QualityRule
 from meshguard.errors import DataError
 from meshguard.quality.operators import BadCondition, condition
 from meshguard.quality.results import Table, check, severity_of
+from meshguard.quality.sqlcount import counted_mask
 from meshguard.results.model import CheckResult, Stage, Status
 from meshguard.sources.base import SqlSource, quote_ident, scrub
 
@@ -173,13 +176,17 @@ def sql_check(table: Table, rule: QualityRule) -> CheckResult:
         else:
             name = quote_ident(table.schema.name)
         sql = query.replace("{object}", name).replace("{model}", name)
-        guard(sql, server=remote)
-        if remote:
-            rows = cast(SqlSource, table.source).query_one(sql)
-        elif table.pushes_sql:  # an engine that runs SQL itself (Spark)
-            rows = _pushed(table.run_sql, sql)
+        mask = None if remote or table.pushes_sql else counted_mask(query, table)
+        if mask is not None:  # a count DuckDB would give: the table counts it (sqlcount)
+            rows = [(table.count(mask),)]
         else:
-            rows = _run_local(table, sql)
+            guard(sql, server=remote)
+            if remote:
+                rows = cast(SqlSource, table.source).query_one(sql)
+            elif table.pushes_sql:  # an engine that runs SQL itself (Spark)
+                rows = _pushed(table.run_sql, sql)
+            else:
+                rows = _run_local(table, sql)
         measured = _scalar(rows)
     except (Refused, BadCondition) as exc:
         return check(table, ok=False, status=Status.ERRORED, message=f"sql rule refused: {exc}", **common)
