@@ -14,6 +14,7 @@ import pytest
 
 from check_tables import contract, rule, table
 from meshguard.quality import sqlrules
+from meshguard.quality.results import Table
 from meshguard.quality.sqlcount import _RESERVED, counted_mask
 from meshguard.quality.sqlrules import _run_local, sql_check
 
@@ -164,3 +165,16 @@ print(got.measured, "duckdb" in sys.modules, "pyarrow" in sys.modules)
         env={"PYTHONPATH": ":".join(sys.path)},
     )
     assert out.stdout.split() == ["4", "False", "False"]
+
+
+def test_another_engines_table_runs_in_duckdb() -> None:
+    class Counting(Table):  # an engine whose masks are its own (as the Ibis table's are)
+        def count(self, mask: Any) -> int:
+            raise AssertionError("a polars mask handed to another engine")
+
+    c = contract()
+    t = Counting(c, c.schemas[0], frame(), frozenset(), 5, False)
+    got = sql_check(
+        t, rule(None, type="sql", query="SELECT COUNT(*) FROM {object} WHERE amount > 10000", mustBe=0)
+    )
+    assert (got.status, got.measured) == ("failed", 4)

@@ -176,7 +176,8 @@ def sql_check(table: Table, rule: QualityRule) -> CheckResult:
         else:
             name = quote_ident(table.schema.name)
         sql = query.replace("{object}", name).replace("{model}", name)
-        mask = None if remote or table.pushes_sql else counted_mask(query, table)
+        polars = type(table) is Table and not remote  # the polars engine's own table counts it
+        mask = counted_mask(query, table) if polars else None
         if mask is not None:  # a count DuckDB would give: the table counts it (sqlcount)
             rows = [(table.count(mask),)]
         else:
