@@ -146,12 +146,31 @@ class Table:
 
     def failing_samples(self, check_id: str, failing: Any) -> tuple[dict[str, Any], ...]:
         """The masked failing rows shown with a check. An engine may fetch them later, every
-        check's in one go (:meth:`pending_samples`), and answer none now."""
+        check's in one go (:meth:`pending_samples`), and answer none now: a streamed table
+        does (one pass over the file instead of one per failed check)."""
+        import polars as pl
+
+        if self.samples > 0 and isinstance(failing, pl.Expr) and isinstance(self.frame, pl.LazyFrame):
+            self.__dict__.setdefault("_late", {})[check_id] = failing
+            return ()
         return sample_rows(self, failing)
 
     def pending_samples(self) -> dict[str, tuple[dict[str, Any], ...]]:
         """check id → the masked failing rows fetched late (see :func:`with_samples`)."""
-        return {}
+        late = self.__dict__.pop("_late", None)
+        if not late:
+            return {}
+        import polars as pl
+
+        from meshguard.quality.samples import first_rows
+
+        try:
+            found = first_rows(self, late, self.samples)
+        except (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError) as exc:
+            from meshguard.quality.load import read_error  # the file went bad since it was checked
+
+            raise ValueError(str(read_error(self.contract, self.source, exc))) from None
+        return {sid: samples_of(rows, self.masked) for sid, rows in found.items()}
 
     def rows_where(self, mask: pl.Expr, n: int) -> pl.DataFrame:
         """The first ``n`` rows (in data order) where ``mask`` is true, data columns only."""

@@ -1,8 +1,9 @@
 """The narrow view of a polars table that the bounded-memory helpers need.
 
-:mod:`meshguard.quality.duplicates` and :mod:`meshguard.quality.streaming` are
-handed a :class:`meshguard.quality.results.Table` but depend only on this
-protocol, so the table can dispatch to them without an import cycle.
+:mod:`meshguard.quality.duplicates`, :mod:`meshguard.quality.streaming` and
+:mod:`meshguard.quality.samples` are handed a :class:`meshguard.quality.results.Table`
+but depend only on these protocols, so the table can dispatch to them without an
+import cycle.
 """
 
 from __future__ import annotations
@@ -31,3 +32,15 @@ class PolarsTable(Protocol):
     def scalars(self, *exprs: pl.Expr) -> tuple[Any, ...]: ...
 
     def count(self, mask: pl.Expr) -> int: ...
+
+
+class Fetching(Protocol):
+    """What :mod:`meshguard.quality.samples` needs of a table to fetch failing rows."""
+
+    @property
+    def frame(self) -> pl.DataFrame | pl.LazyFrame: ...
+
+    @property
+    def columns(self) -> list[str]: ...
+
+    def rows_where(self, mask: pl.Expr, n: int) -> pl.DataFrame: ...
