@@ -12,7 +12,7 @@ import pytest
 from check_tables import PATH, RULE_POINTER, contract, rule, table
 from meshguard.contracts.model import Contract, QualityRule
 from meshguard.quality.library import library_check
-from meshguard.quality.results import Table, check, location, severity_of, status_of
+from meshguard.quality.results import Table, check, location, severity_of, status_of, with_samples
 from meshguard.results.model import CheckResult, Location
 from meshguard.yamlio import LineMap
 
@@ -31,7 +31,8 @@ def frame() -> pl.DataFrame:
 
 def run(*, field: str | None = "email", lazy: bool = False, **raw: Any) -> CheckResult:
     f = frame()
-    return library_check(table(f.lazy() if lazy else f, masked={"tier"}), rule(field, **raw))
+    t = table(f.lazy() if lazy else f, masked={"tier"})
+    return with_samples([library_check(t, rule(field, **raw))], [t])[0]  # streamed: samples come late
 
 
 def outcome(c: CheckResult) -> tuple[Any, ...]:
