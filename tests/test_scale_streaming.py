@@ -2,7 +2,7 @@
 
 The example repo is checked twice: once in memory, once with ``data.large_file_bytes``
 forced to 0 so that every file is streamed (lazy polars aggregations, pandera on the
-schema only, duplicates by hash partition, SQL rules by DuckDB over a spilled copy).
+schema only, duplicates by hash partition, SQL rules counted by polars or run by DuckDB).
 Every check result and every column profile must be identical. A crafted Parquet file
 with every kind of defect (and more rows than one duplicate partition) does the same.
 """
@@ -115,6 +115,9 @@ schema:
         query: SELECT COUNT(*) FROM {object} WHERE score2 < 0
         mustBe: 0
       - {metric: invalidValues, arguments: {properties: [code], validValues: [C1, C2]}, mustBeLessThan: 1, unit: percent}
+      - type: sql
+        query: SELECT COUNT(*) FROM {object} WHERE score2 < 0 OR id IS NULL
+        mustBe: 0
 """
     )
 
@@ -133,6 +136,10 @@ def test_streaming_gives_the_in_memory_results_on_crafted_defects(
     assert status["t.score.required"] == ("failed", 1)  # NaN counts as missing, as in pandera
     assert status["t.primaryKey"] == ("failed", 2)
     assert status["t.sql.2"][0] == "failed" and status["t.duplicateValues.0"][0] == "passed"
+    assert [c.measured for c in memory.checks if c.id in ("t.sql.2", "t.sql.4")] == [
+        143,
+        172,
+    ]  # polars, DuckDB
     assert {s for s, _ in status.values()} <= {"passed", "failed"}
     emails = [s["email"] for c in memory.checks for s in c.samples if "email" in s]
     assert emails and all("***" in str(e) for e in emails)
