@@ -206,6 +206,10 @@ def main(argv: list[str] | None = None) -> None:
     (the tests, a program embedding the command line) it raises :class:`SystemExit`."""
     global _HELPED
     _HELPED = True
+    if argv is None:  # this process is meshguard's: no linear algebra in it
+        # numpy (pandera imports it) starts a BLAS thread per further core, spinning for a
+        # while once started: ~0.05 CPU s of a data check's ~1.2 (read when numpy loads)
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     for name in ("stdout", "stderr"):
         if getattr(sys, name) is None:  # started with the descriptor closed (``>&-``): discard it
             setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
