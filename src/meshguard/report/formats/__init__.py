@@ -8,6 +8,7 @@ reads data or calls an engine. Adding a format is one module plus one line in
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -104,11 +105,32 @@ def current_umask() -> int:
     return mask
 
 
+def streamed(path: Path) -> bool:
+    """Whether ``path`` (its links followed) is neither a file nor a folder: a device or a pipe
+    (``/dev/stdout``, the ``/dev/fd/63`` of a shell's ``>(jq .)``), written into as it is."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
 def write_atomic(path: Path, text: str | Iterable[str]) -> None:
     """Write ``text`` (or its pieces) through a temporary file in the same folder and rename it
-    over ``path``."""
+    over ``path``; a device or a pipe (:func:`streamed`) is written into, never replaced."""
     import tempfile  # only when a file is written: lint to stdout does without
 
+    if streamed(path):
+        try:
+            with open(path, "w", encoding="utf-8", newline="") as fh:
+                fh.writelines([text] if isinstance(text, str) else text)
+        except OSError as exc:
+            raise OutputUnavailable(
+                f"cannot write the report: {exc.strerror or exc}", path=str(path)
+            ) from None
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -145,7 +167,14 @@ def write_pages(pages: Iterable[tuple[str, str]], folder: Path) -> list[Path]:
 
 def write_report(reporter: Reporter, mesh: MeshResult, ctx: RenderContext, path: Path) -> list[Path]:
     """Render to ``path`` (and the reporter's extra pages beside it); returns the files written."""
-    written = write_pages(reporter.pages(mesh, ctx), path.parent)
+    pages = iter(reporter.pages(mesh, ctx))
+    first = next(pages, None)
+    if first is not None and streamed(path):  # its pages would go into the device's folder
+        raise UsageError(
+            f"--output {reporter.name}={path}: this format writes pages beside its main file, "
+            "so it needs a file path, not a device or a pipe"
+        )
+    written = write_pages(itertools.chain([] if first is None else [first], pages), path.parent)
     write_atomic(path, reporter.chunks(mesh, ctx))
     written.append(path)
     return written
