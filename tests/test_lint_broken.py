@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -237,6 +238,20 @@ def test_a_contract_id_used_twice_is_mg020_on_both_files(tmp_path: Path) -> None
     assert proc.returncode == 0, proc.stdout + proc.stderr  # three ids, each used once
 
 
+def _threshold_findings(tmp_path: Path, value: str) -> list[dict[str, Any]]:
+    """The MG001 findings of GOOD with a quality rule ``mustBeGreaterThan: {value}``."""
+    text = (
+        GOOD
+        + f"    quality:\n      - type: library\n        metric: rowCount\n        mustBeGreaterThan: {value}\n"
+    )
+    f = tmp_path / "orders.odcs.yaml"
+    f.write_text(text, encoding="utf-8")
+    proc = invoke("lint", "--root", str(tmp_path), "--format", "json", str(f))
+    assert proc.returncode == 1, proc.stderr
+    doc = json.loads(proc.stdout)
+    return [x for c in doc["products"] for x in c["findings"] if x["rule_id"] == "MG001"]
+
+
 @pytest.mark.parametrize(
     ("value", "shown"),
     [("abc", "'abc'"), ("'5'", "'5'"), ("-.inf", "'-.inf'"), (".nan", "'.nan'"), ("[1, 2]", "[1, 2]")],
@@ -248,16 +263,17 @@ def test_a_quality_threshold_of_the_wrong_type_is_named_at_its_value(
     branch, and the first branch's error ("'mustBe' is a required property") was shown, with
     the properties left "unevaluated" beside it. The branch the rule meant speaks instead, at
     the value's line and column; YAML's infinities and NaN are text there (ODCS is JSON)."""
-    text = (
-        GOOD
-        + f"    quality:\n      - type: library\n        metric: rowCount\n        mustBeGreaterThan: {value}\n"
-    )
-    f = tmp_path / "orders.odcs.yaml"
-    f.write_text(text, encoding="utf-8")
-    proc = invoke("lint", "--root", str(tmp_path), "--format", "json", str(f))
-    assert proc.returncode == 1, proc.stderr
-    doc = json.loads(proc.stdout)
-    findings = [x for c in doc["products"] for x in c["findings"] if x["rule_id"] == "MG001"]
+    findings = _threshold_findings(tmp_path, value)
     assert [(x["message"], x["location"]["line"], x["location"]["column"]) for x in findings] == [
         (f"schema[0].quality[0].mustBeGreaterThan: {shown} is not of type 'number'", GOOD.count("\n") + 4, 28)
     ]
+
+
+def test_a_long_wrong_value_is_shortened_not_what_is_wrong_with_it(tmp_path: Path) -> None:
+    """A value the schema error quotes first ("{…} is not of type 'array'", as a v3.0 ``team``
+    written as v3.1's object gives) is what is cut when the message is long: its end, which
+    says what is wrong, stays."""
+    (finding,) = _threshold_findings(tmp_path, "x" * 300)
+    assert finding["message"] == (
+        "schema[0].quality[0].mustBeGreaterThan: '" + "x" * 79 + "… is not of type 'number'"
+    )

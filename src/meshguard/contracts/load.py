@@ -205,8 +205,7 @@ def _schema_violations(doc: Any, path: str, lines: LineMap, minor: str) -> Itera
             allowed_values = ", ".join(map(str, err.validator_value))
             message = f"{where}: {err.instance!r} is not one of: {allowed_values}"
         else:
-            shown = err.message if len(err.message) < 200 else err.message[:200] + "…"
-            message = f"{where}: {shown}"
+            message = f"{where}: {_said(err)}"
         yield Finding(
             rule_id="MG001",
             stage="lint",
@@ -216,6 +215,16 @@ def _schema_violations(doc: Any, path: str, lines: LineMap, minor: str) -> Itera
             title="ODCS schema",
             remediation=f"make the contract valid against the ODCS {_shown(minor)} JSON Schema",
         )
+
+
+def _said(err: Any) -> str:
+    """``err``'s message under 200 characters; a long value it quotes first ("{…} is not of type
+    'array'") is what is shortened, so that what is wrong with it stays said."""
+    text = str(err.message)
+    quoted = repr(err.instance)
+    if len(text) >= 200 and len(quoted) > 80 and text.startswith(quoted):
+        text = quoted[:80] + "…" + text[len(quoted) :]
+    return text if len(text) < 200 else text[:200] + "…"
 
 
 def _chosen_branch(err: Any) -> Any:
