@@ -35,3 +35,18 @@ def test_a_report_goes_into_a_pipe_and_the_pipe_stays(tmp_path: Path) -> None:
         "repo",
         "results.fifo",
     ]
+
+
+def test_a_report_through_a_link_updates_its_file_and_the_link_stays(tmp_path: Path) -> None:
+    """``--output json=latest.json`` where latest.json links to a file elsewhere (or
+    ``/dev/stdout`` while standard output is a file): the file is written, the link stays."""
+    repo = copy_example_repo(PROJECT, tmp_path / "repo")
+    (tmp_path / "shared").mkdir()
+    target = tmp_path / "shared" / "results.json"
+    target.write_text("old", encoding="utf-8")
+    link = tmp_path / "latest.json"
+    link.symlink_to(target)
+    r = invoke("check", "--no-data", "--no-history", "--no-reports", "--output", f"json={link}", cwd=repo)
+    assert r.returncode in (0, 1), r.stderr
+    assert link.is_symlink() and link.resolve() == target
+    assert json.loads(target.read_text(encoding="utf-8"))["command"] == "check"

@@ -119,7 +119,8 @@ def streamed(path: Path) -> bool:
 
 def write_atomic(path: Path, text: str | Iterable[str]) -> None:
     """Write ``text`` (or its pieces) through a temporary file in the same folder and rename it
-    over ``path``; a device or a pipe (:func:`streamed`) is written into, never replaced."""
+    over ``path``; a device or a pipe (:func:`streamed`) is written into, never replaced, and a
+    symbolic link's file is written, not the link replaced (``/dev/stdout`` to a file)."""
     import tempfile  # only when a file is written: lint to stdout does without
 
     if streamed(path):
@@ -131,6 +132,8 @@ def write_atomic(path: Path, text: str | Iterable[str]) -> None:
                 f"cannot write the report: {exc.strerror or exc}", path=str(path)
             ) from None
         return
+    if path.is_symlink():  # the file it names is written (in its own folder), the link stays
+        path = Path(os.path.realpath(path))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
