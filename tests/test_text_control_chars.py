@@ -5,7 +5,9 @@ terminal as they are; the report's own colours stay."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+from conftest import invoke
 from meshguard.report import formats
 from meshguard.report.formats import RenderContext
 from meshguard.results.model import CheckResult, MeshResult, ProductResult
@@ -33,3 +35,25 @@ def test_control_characters_are_escaped_and_colours_kept() -> None:
         r"\x1b(?!\[\d+m)|[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f]", coloured
     )
     assert re.sub(r"\x1b\[\d+m", "", coloured) == plain
+
+
+def test_a_newline_in_a_value_does_not_start_a_line() -> None:
+    """A CI log reads a line starting ``::`` as a command to the runner (``::error``,
+    ``::stop-commands``): a contract's string or file name holding a newline stays on its
+    line, the newline written ``\\n``."""
+    product = ProductResult("p", "n", "d\n::error::domain", "t", "1.0.0", "active", "c/x\n::error::path.yaml")
+    product.checks.append(CheckResult(id="p.c", name="c", stage="quality", status="failed", message="m"))
+    mesh = score_mesh(
+        MeshResult("r" * 32, "2026-03-01T10:00:00+00:00", "0.1.0", "embedded", products=[product]), RULES
+    )
+    text = formats.get("text").render(mesh, RenderContext(color=False))
+    assert not [line for line in text.splitlines() if line.lstrip().startswith("::")]
+    assert "d\\n::error::domain" in text and "c/x\\n::error::path.yaml" in text
+
+
+def test_lint_of_a_file_whose_name_holds_a_newline(tmp_path: Path) -> None:
+    (tmp_path / "x\n::error::name.odcs.yaml").write_text("apiVersion: v3.1.0\n", encoding="utf-8")
+    r = invoke("lint", "--root", str(tmp_path), str(tmp_path), cwd=tmp_path)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert not [line for line in r.stdout.splitlines() if line.lstrip().startswith("::")]
+    assert "x\\n::error::name.odcs.yaml" in r.stdout

@@ -140,3 +140,13 @@ def where(loc: Location | None) -> str:
 
 def pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1f}"
+
+
+def joined(lines: list[str]) -> str:
+    """``lines`` as one text, each ended by a newline; a newline inside one (a value's: a file
+    name, a contract's string) is written ``\\n``, so that no value starts a line of its own (a
+    CI log reads a line starting ``::`` as a command to the runner)."""
+    text = "\n".join(lines)
+    if text.count("\n") != len(lines) - 1 and lines:
+        text = "\n".join(line.replace("\n", "\\n") for line in lines)
+    return text + "\n"

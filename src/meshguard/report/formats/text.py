@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from meshguard.report.formats import BaseReporter, RenderContext
-from meshguard.report.formats.common import items, pct, where
+from meshguard.report.formats.common import items, joined, pct, where
 from meshguard.results.model import MeshResult, ProductResult
 
 COLOURS = {
@@ -91,7 +91,7 @@ class TextReporter(BaseReporter):
             f"{v.get('pass', 0)} pass, {v.get('warn', 0)} warn, {v.get('fail', 0)} fail, "
             f"{v.get('error', 0)} error · verdict {paint(verdict.upper(), verdict)}"
         )
-        return "\n".join(lines) + "\n"
+        return joined(lines)
 
     @staticmethod
     def _product(p: ProductResult, paint: object) -> list[str]:

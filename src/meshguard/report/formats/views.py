@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from meshguard.report.formats import RenderContext
+from meshguard.report.formats.common import joined
 from meshguard.results.model import Finding, MeshResult, Severity, Status
 
 TEST_STATUSES = ("passed", "failed", "errored", "unsupported", "warned", "info")
@@ -34,7 +35,7 @@ def lint_view(mesh: MeshResult, ctx: RenderContext) -> str:
         f"{n} contract{'s' if n != 1 else ''}: {s.get('errors', 0)} error(s), "
         f"{s.get('warnings', 0)} warning(s), {s.get('unreadable', 0)} unreadable"
     )
-    return "\n".join(lines) + "\n"
+    return joined(lines)
 
 
 def test_view(mesh: MeshResult, ctx: RenderContext) -> str:
@@ -68,14 +69,14 @@ def test_view(mesh: MeshResult, ctx: RenderContext) -> str:
         + ", ".join(f"{s.get(k, 0)} {k}" for k in TEST_STATUSES)
         + f"; {s.get('lint_errors', 0)} lint error(s)"
     )
-    return "\n".join(lines) + "\n"
+    return joined(lines)
 
 
 def diff_view(mesh: MeshResult, ctx: RenderContext) -> str:
     (p,) = mesh.products
     previous = mesh.summary.get("previous")
     if previous is None:
-        return f"{p.contract_path}: no previous version: no changes\n"
+        return joined([f"{p.contract_path}: no previous version: no changes"])
     lines = [
         f"{p.contract_path}: {previous.get('version') or '?'} → {p.version or '?'} "
         f"(previous: {previous['path']}; {mesh.summary.get('perspective')} perspective)"
@@ -92,7 +93,7 @@ def diff_view(mesh: MeshResult, ctx: RenderContext) -> str:
     for f in p.findings:
         where = f"{f.location}: " if f.location else ""
         lines.append(f"{where}{f.severity} {f.rule_id} {f.message}")
-    return "\n".join(lines) + "\n"
+    return joined(lines)
 
 
 def policy_eval_view(mesh: MeshResult, ctx: RenderContext) -> str:
@@ -125,7 +126,7 @@ def policy_eval_view(mesh: MeshResult, ctx: RenderContext) -> str:
             f"{loc.path if loc else None}:{loc.line if loc else None}: {f.severity} {f.rule_id} {f.message}"
         )
     lines.append(f"engine {mesh.engine}, policies {(mesh.policy_bundle_hash or '')[:19]}")
-    return "\n".join(lines) + "\n"
+    return joined(lines)
 
 
 def policy_test_view(mesh: MeshResult, ctx: RenderContext) -> str:
@@ -142,7 +143,7 @@ def policy_test_view(mesh: MeshResult, ctx: RenderContext) -> str:
         f"{t.get('total', 0)} tests: {t.get('passed', 0)} passed, {t.get('failed', 0)} failed, "
         f"{t.get('errored', 0)} errored{of_pack}"
     )
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n"  # a Rego diagnostic spans lines (its caret under the code)
 
 
 def policy_lint_view(mesh: MeshResult, ctx: RenderContext) -> str:
@@ -153,7 +154,7 @@ def policy_lint_view(mesh: MeshResult, ctx: RenderContext) -> str:
     ]
     s = mesh.summary
     lines.append(f"{s.get('modules', 0)} modules: {s.get('warnings', 0)} portability warning(s)")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n"  # a Rego diagnostic spans lines (its caret under the code)
 
 
 #: command → its text view (``check`` uses the scorecard view of :mod:`.text`)
