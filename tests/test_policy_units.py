@@ -242,3 +242,25 @@ def test_policy_eval_decides_every_contract_of_a_shared_id(tmp_path: Path) -> No
     one = invoke("policy", "input", str(good["id"]), cwd=repo)
     assert one.returncode == 2 and "2 contracts have the id" in one.stderr
     assert "Traceback" not in one.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ('{"a": NaN}', "invalid JSON: NaN is not a JSON value"),
+        ('{"a": [-Infinity]}', "invalid JSON: -Infinity is not a JSON value"),
+        ('{"a": ' + "[" * 127 + "]" * 127 + "}", "nested more than 127 levels deep"),
+        ('{"a": ' + "[" * 500 + "]" * 500 + "}", "nested more than 127 levels deep"),
+        ("[" * 100_000 + "]" * 100_000, "invalid JSON: nested too deeply"),
+    ],
+)
+def test_policy_eval_input_the_engine_cannot_read_is_bad_input(tmp_path: Path, text: str, said: str) -> None:
+    """Python's JSON reads NaN and ±Infinity, and nests as deep as its stack: the engine reads
+    neither (nor more than 127 levels), which was an internal error (exit 4)."""
+    repo = make_repo(tmp_path / "gov", {"good": compliant()})
+    (repo / "in.json").write_text(text, encoding="utf-8")
+    proc = invoke("policy", "eval", "--input", "in.json", cwd=repo)
+    assert proc.returncode == 2 and said in proc.stderr, proc.stderr
+    deepest = '{"a": ' + "[" * 126 + "]" * 126 + "}"  # 127 levels: decided
+    (repo / "in.json").write_text(deepest, encoding="utf-8")
+    assert invoke("policy", "eval", "--input", "in.json", cwd=repo).returncode in (0, 1)

@@ -121,18 +121,52 @@ def eval_(
     return finish(mesh, outputs, fail_on, config.fail_on)
 
 
+def _not_json(constant: str) -> Any:
+    """``NaN``, ``Infinity`` and ``-Infinity``: Python's JSON reads them, JSON (and an engine) does not."""
+    raise ValueError(f"{constant} is not a JSON value")
+
+
 def _read_input(input_file: Path) -> dict[str, Any]:
     try:
-        doc = json.loads(input_file.read_text(encoding="utf-8"))
+        doc = json.loads(input_file.read_text(encoding="utf-8"), parse_constant=_not_json)
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"cannot read input: {exc}", path=str(input_file)) from None
     except json.JSONDecodeError as exc:
         raise UsageError(
             f"invalid JSON: {exc.msg}", path=str(input_file), line=exc.lineno, column=exc.colno
         ) from None
+    except ValueError as exc:
+        raise UsageError(f"invalid JSON: {exc}", path=str(input_file)) from None
+    except RecursionError:
+        raise UsageError("invalid JSON: nested too deeply", path=str(input_file)) from None
     if not isinstance(doc, dict):
         raise UsageError("the input document must be a JSON object", path=str(input_file))
+    if _deeper_than(doc, INPUT_DEPTH):
+        raise UsageError(
+            f"the input document is nested more than {INPUT_DEPTH} levels deep (the policy engine reads no deeper)",
+            path=str(input_file),
+        )
     return doc
+
+
+#: the most levels of nesting an input document may have: the embedded engine's JSON reader
+#: stops at 128 (an evaluation error, not a decision)
+INPUT_DEPTH = 127
+
+
+def _deeper_than(doc: Any, limit: int) -> bool:
+    """Whether ``doc`` nests objects and arrays more than ``limit`` levels deep (itself the first)."""
+    level = [doc]
+    for _ in range(limit):
+        level = [
+            v
+            for x in level
+            for v in (x.values() if isinstance(x, dict) else x)
+            if isinstance(v, (dict, list))
+        ]
+        if not level:
+            return False
+    return True
 
 
 def _decide_input(stage: PolicyStage, doc: dict[str, Any]) -> list[Decision]:
