@@ -123,6 +123,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
                 "master": {"type": "string"},
                 "remote": {"type": "string"},
                 "conf": {"type": "object", "additionalProperties": {"type": "string"}},
+                "class_data": {"type": "boolean"},
             },
         },
         "limits": {

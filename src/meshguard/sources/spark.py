@@ -22,11 +22,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from meshguard.errors import DataError, MissingExtra, SourceUnavailable
 from meshguard.sources.base import Capabilities, ReadOptions, Typing, scrub
 from meshguard.sources.paths import resolve_data_paths
+from meshguard.sources.spark_cds import java_options
 
 if TYPE_CHECKING:
     import polars as pl
 
 _SESSION: Any = None
+#: the driver JVM's options: meshguard's (:data:`LOCAL`, the class-data archive) unless set in spark.conf
+JAVA_OPTIONS = "spark.driver.extraJavaOptions"
 
 #: a local session's defaults (``spark.conf`` in meshguard.yaml overrides each), measured by
 #: benchmarks/validate.py on 2 cores: one run of checks is a short-lived JVM, so the JIT stops
@@ -38,7 +41,7 @@ _SESSION: Any = None
 #: left one Parquet file in unequal halves: 2.9M and 2.1M of 5M rows, or one task for a file
 #: under ~4 MiB, so one core idled while the other read); no UI, no progress bars.
 LOCAL = {
-    "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1",
+    JAVA_OPTIONS: "-XX:TieredStopAtLevel=1",
     "spark.driver.memory": "3g",
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
@@ -65,6 +68,8 @@ def session(conf: Mapping[str, Any]) -> Any:
         builder = builder.master(str(conf.get("master") or "local[2]"))
         for key, value in LOCAL.items():
             builder = builder.config(key, value)
+        options = driver_options(conf)
+        builder = builder.config(JAVA_OPTIONS, options) if options is not None else builder
     builder = builder.config("spark.sql.session.timeZone", "UTC")
     # SQL quality rules are written (and checked) with standard "quoted" identifiers
     builder = builder.config("spark.sql.ansi.enabled", "true")
@@ -77,6 +82,17 @@ def session(conf: Mapping[str, Any]) -> Any:
         raise SourceUnavailable(f"cannot start a Spark session: {scrub(str(exc))}") from None
     _SESSION.sparkContext.setLogLevel("ERROR") if not remote else None
     return _SESSION
+
+
+def driver_options(conf: Mapping[str, Any]) -> str | None:
+    """A local driver JVM's options: :data:`LOCAL`'s with the class-data archive's
+    (:mod:`meshguard.sources.spark_cds`); None when meshguard.yaml opts out (``class_data:
+    false``) or sets ``spark.driver.extraJavaOptions`` itself."""
+    own = {str(k): str(v) for k, v in dict(conf.get("conf") or {}).items()}
+    if conf.get("class_data", True) is False or JAVA_OPTIONS in own:
+        return None
+    jvm = {k: v for k, v in own.items() if k.startswith("spark.driver.")}  # e.g. the heap's size
+    return java_options(LOCAL[JAVA_OPTIONS], jvm)
 
 
 class SparkSource:
