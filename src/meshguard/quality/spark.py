@@ -360,7 +360,6 @@ def prepare_spark(
 ) -> tuple[SparkTable, Normalised, LazyProfile]:
     """The typed Spark table of ``obj`` (nothing counted yet: the checks plan the one
     aggregation), the normalisation record, and its profile (read from that aggregation)."""
-    import polars as pl
     from pyspark.sql import functions as F
 
     from meshguard.sources.spark import session
@@ -374,6 +373,8 @@ def prepare_spark(
     finally:
         imports.join()  # a read error is reported as before, an import error below
     imports.result()
+    import polars as pl  # imported by now (``_imports``: beside the read, not before it)
+
     df = df.withColumn(ROW, F.monotonically_increasing_id())
     sampled = reordered = False
     if options.fraction is not None:

@@ -64,8 +64,6 @@ def run_quality(
 ) -> QualityOutcome:
     """Validate ``contract``'s data; :class:`UnavailableError` (exit 3) propagates. ``prepared``:
     schema object → its table, already read and profiled with a batch (:func:`run_qualities`)."""
-    import polars as pl
-
     out = QualityOutcome()
     try:  # a batch opened the source to read its table
         source = (
@@ -104,6 +102,8 @@ def run_quality(
         props = _props(contract, obj.name)
         tables[obj.name] = table
         progress.step(contract.id, "checking", obj.name, rows=_known_rows(table))
+        import polars as pl  # here: a Spark table imports it beside its read (prepare_spark)
+
         try:
             out.checks.extend(schema_checks(table, norm, props))
             out.checks.extend(_unsupported_items(table, contract, obj.name))

@@ -39,7 +39,10 @@ JAVA_OPTIONS = "spark.driver.extraJavaOptions"
 #: over 4 shuffle partitions: about a tenth less CPU per run of checks); files split by their
 #: bytes alone (the 4 MiB Spark adds per file to its total before dividing it among the cores
 #: left one Parquet file in unequal halves: 2.9M and 2.1M of 5M rows, or one task for a file
-#: under ~4 MiB, so one core idled while the other read); no UI, no progress bars.
+#: under ~4 MiB, so one core idled while the other read); no UI, no progress bars; no Python
+#: call site recorded for the JVM at each Column function (pyspark's DataFrame debugging: about
+#: 950 of the checks' 1,900 py4j round trips, and on or off by a race of pyspark's first call;
+#: an error's first line, all meshguard reports, is the same).
 LOCAL = {
     JAVA_OPTIONS: "-XX:TieredStopAtLevel=1",
     "spark.driver.memory": "3g",
@@ -48,6 +51,7 @@ LOCAL = {
     "spark.sql.shuffle.partitions": "4",
     "spark.sql.adaptive.enabled": "false",
     "spark.sql.files.openCostInBytes": "1",
+    "spark.python.sql.dataFrameDebugging.enabled": "false",
 }
 
 
