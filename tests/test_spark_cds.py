@@ -43,6 +43,21 @@ def test_a_finished_dump_is_put_in_place_and_mapped(tmp_path: Path) -> None:
     assert archive_options(tmp_path, NAME, NOW, 9) == f"-XX:SharedArchiveFile={archive} {QUIET}"
 
 
+def test_an_archive_cut_short_since_is_removed_not_mapped(tmp_path: Path) -> None:
+    """A truncated archive kills the JVM that maps it (a bus error, its report on standard
+    output): the archive is mapped only while it has the size recorded when it was put in place."""
+    (tmp_path / f"{NAME}.seen").touch()
+    _dump(tmp_path, 7, written=True)
+    archive = tmp_path / f"{NAME}.jsa"
+    assert archive_options(tmp_path, NAME, NOW, 8) == f"-XX:SharedArchiveFile={archive} {QUIET}"
+    archive.chmod(0o644)
+    archive.write_bytes(b"arch")  # a copy cut short
+    assert archive_options(tmp_path, NAME, NOW, 9).startswith(
+        f"-XX:ArchiveClassesAtExit={tmp_path / NAME}-9.part "
+    )
+    assert not archive.exists()
+
+
 def test_an_unfinished_dump_is_never_mapped(tmp_path: Path) -> None:
     """A JVM still dumping (or killed while dumping) leaves a part without the log's line: it
     is not mapped, and no second dump starts while it may still finish."""

@@ -11,7 +11,8 @@ under ``spark-cds/``, one per :func:`key` (pyspark, the Java binary, the JVM's o
 - the second writes the archive when its JVM exits, under a temporary name, with the JVM's
   own log of the dump beside it (that run starts slower and waits for the dump at its exit);
 - a later run renames it into place only when that log says the archive was written whole (a
-  JVM killed while dumping leaves a truncated file, which must never be mapped), then maps it.
+  JVM killed while dumping leaves a truncated file, which must never be mapped: the next JVM
+  would die of a bus error), records its size, then maps it while it keeps that size.
   A dump that never finished is removed after :data:`STALE_S`.
 
 The JVM's messages about the archive (e.g. a mismatch after an upgrade: the JVM then runs
@@ -81,13 +82,18 @@ def java_options(options: str, conf: Mapping[str, str], env: Mapping[str, str] |
 
 def archive_options(folder: Path, name: str, now: float, pid: int) -> str:
     """The JVM options for archive ``name`` in ``folder`` (see the module's docstring), after
-    putting a finished dump in place and removing a stale one."""
-    archive = folder / f"{name}.jsa"
+    putting a finished dump in place and removing a stale one. The archive's size is recorded
+    in its mark when it is put in place: a file of another size (cut short by a copy or a
+    restore: the JVM dies of a bus error mapping it) is removed, never mapped."""
+    archive, seen = folder / f"{name}.jsa", folder / f"{name}.seen"
+    if archive.is_file() and _recorded(seen) != archive.stat().st_size:
+        archive.unlink()
     if not archive.is_file():
         busy = False
         for log in folder.glob(f"{name}-*.log"):
             part = log.with_suffix(".part")
             if part.is_file() and WRITTEN in log.read_text(encoding="utf-8", errors="replace"):
+                seen.write_text(str(part.stat().st_size), encoding="ascii")
                 os.replace(part, archive)  # whole: in place at once, for this run and the next
             elif now - log.stat().st_mtime < STALE_S:
                 busy = True  # a JVM still running, or dumping: it may finish
@@ -95,7 +101,6 @@ def archive_options(folder: Path, name: str, now: float, pid: int) -> str:
             part.unlink(missing_ok=True)
             log.unlink(missing_ok=True)
         if not archive.is_file():
-            seen = folder / f"{name}.seen"
             if busy or not seen.is_file():
                 folder.mkdir(parents=True, exist_ok=True)
                 seen.touch()
@@ -104,3 +109,11 @@ def archive_options(folder: Path, name: str, now: float, pid: int) -> str:
             dump = f"-XX:ArchiveClassesAtExit={own}.part"
             return f"{dump} {QUIET} -Xlog:cds+dynamic=info:file={own}.log"
     return f"-XX:SharedArchiveFile={archive} {QUIET}"
+
+
+def _recorded(seen: Path) -> int | None:
+    """The size of the archive put in place, as its mark records it."""
+    try:
+        return int(seen.read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        return None
