@@ -59,7 +59,10 @@ CHILD = textwrap.dedent(
     contract = load_contract(root / "s.odcs.yaml", root).contract
     out = run_quality(contract, config, QualityContext(profile=False), {})
     failed = sorted(c.id for c in out.checks if c.status == "failed")
-    print(json.dumps({"importers": importers, "debugging": is_debugging_enabled(), "failed": failed}))
+    from meshguard.sources.spark import session
+    beans = session({})._jvm.java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()
+    gc = sorted(str(b.getName()) for b in beans)
+    print(json.dumps({"importers": importers, "debugging": is_debugging_enabled(), "failed": failed, "gc": gc}))
     """
 )
 
@@ -67,7 +70,8 @@ CHILD = textwrap.dedent(
 def test_the_table_is_read_while_a_thread_imports_polars_and_debugging_is_off(tmp_path: Path) -> None:
     """The main thread starts the table's read (the JVM lists the files and reads the schema)
     before anything imports polars, which the import thread does meanwhile; pyspark records no
-    Python call site per Column function (half the py4j round trips of the checks)."""
+    Python call site per Column function (half the py4j round trips of the checks); the JVM
+    runs the serial collector."""
     import polars as pl
 
     pl.DataFrame({"sale_id": [1, 2, 2], "status": ["a", None, "b"]}).write_parquet(tmp_path / "s.parquet")
@@ -80,3 +84,4 @@ def test_the_table_is_read_while_a_thread_imports_polars_and_debugging_is_off(tm
     assert seen["failed"] == ["s.sale_id.unique", "s.status.required"]
     assert seen["importers"] and "MainThread" not in seen["importers"]
     assert seen["debugging"] is False
+    assert seen["gc"] == ["Copy", "MarkSweepCompact"]  # the serial collector
