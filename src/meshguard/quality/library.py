@@ -110,9 +110,7 @@ def library_check(table: Table, rule: QualityRule) -> CheckResult:
             dupes = table.duplicates(columns, skip_nulls=True)
             failing, count = dupes.mask, dupes.extra
         else:
-            failing = table.metric(metric, columns[0], rule)
-            if failing is None:
-                failing = METRICS[metric](table, columns[0], rule)
+            failing = _mask(table, metric, columns[0], rule)
             count = table.count(failing)
     except (BadCondition, ValueError, TypeError) as exc:
         return check(table, ok=False, status=Status.ERRORED, message=f"rule cannot run: {exc}", **common)
@@ -148,6 +146,25 @@ def library_check(table: Table, rule: QualityRule) -> CheckResult:
 
 class MissingColumn(Exception):
     pass
+
+
+def _mask(table: Table, metric: str, column: str, rule: QualityRule) -> Any:
+    failing = table.metric(metric, column, rule)
+    return METRICS[metric](table, column, rule) if failing is None else failing
+
+
+def rule_mask(table: Table, rule: QualityRule) -> Any:
+    """The failing-row mask :func:`library_check` counts for ``rule``, or None (no mask, or
+    one that cannot be built: the check reports why)."""
+    import polars as pl
+
+    metric = rule.metric or ""
+    if metric not in METRICS:
+        return None
+    try:
+        return _mask(table, metric, _columns(table, rule, metric)[0], rule)
+    except (BadCondition, MissingColumn, ValueError, TypeError, pl.exceptions.PolarsError):
+        return None
 
 
 def _columns(table: Table, rule: QualityRule, metric: str) -> list[str]:

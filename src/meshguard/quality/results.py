@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -87,8 +87,34 @@ class Table:
         return tuple(self.frame.select(exprs).collect(engine="streaming").row(0))
 
     def count(self, mask: pl.Expr) -> int:
-        """Rows where the boolean expression ``mask`` is true."""
+        """Rows where the boolean expression ``mask`` is true (counted already when planned)."""
+        known = self.__dict__.get("_counted")
+        if known:
+            n = known.get(_key(mask))
+            if n is not None:
+                return int(n)
         return int(self.scalars(mask.fill_null(False).sum())[0] or 0)
+
+    def plan_counts(self, masks: Sequence[pl.Expr]) -> None:
+        """Masks :meth:`count` will be asked later: a streamed table counts them in the pass
+        that counts its value checks (:func:`meshguard.quality.streaming.streamed_failures`)."""
+        import polars as pl
+
+        if isinstance(self.frame, pl.LazyFrame) and masks:
+            self.__dict__["_planned"] = list(masks)
+
+    def planned_counts(self) -> list[pl.Expr]:
+        """The masks planned (once: whoever takes them counts them and gives :meth:`counted`)."""
+        planned: list[pl.Expr] = self.__dict__.pop("_planned", [])
+        return planned
+
+    def counted(self, masks: Sequence[pl.Expr], counts: Sequence[Any]) -> None:
+        """The counts of planned masks, for :meth:`count`."""
+        known = self.__dict__.setdefault("_counted", {})
+        for mask, n in zip(masks, counts, strict=True):
+            key = _key(mask)
+            if key is not None:
+                known[key] = int(n or 0)
 
     # Checks that need more than a mask: in polars here, pushed down by other engines'
     # tables (meshguard.quality.spark.SparkTable overrides them).
@@ -178,6 +204,16 @@ class Table:
 
         picked = self.frame.filter(mask.fill_null(False)).select(self.columns).head(n)
         return picked.collect(engine="streaming") if isinstance(picked, pl.LazyFrame) else picked
+
+
+def _key(mask: pl.Expr) -> bytes | None:
+    """An expression as its serialised plan: equal for the same mask built twice."""
+    import polars as pl
+
+    try:
+        return mask.meta.serialize()
+    except (pl.exceptions.PolarsError, TypeError, ValueError):  # e.g. a Python function inside
+        return None
 
 
 #: pointer → its JSON-pointer text (a mesh's contracts repeat a few hundred pointers)

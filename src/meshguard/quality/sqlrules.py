@@ -176,8 +176,7 @@ def sql_check(table: Table, rule: QualityRule) -> CheckResult:
         else:
             name = quote_ident(table.schema.name)
         sql = query.replace("{object}", name).replace("{model}", name)
-        polars = type(table) is Table and not remote  # the polars engine's own table counts it
-        mask = counted_mask(query, table) if polars else None
+        mask = rule_mask(table, rule)
         if mask is not None:  # a count DuckDB would give: the table counts it (sqlcount)
             rows = [(table.count(mask),)]
         else:
@@ -206,6 +205,15 @@ def sql_check(table: Table, rule: QualityRule) -> CheckResult:
         message="" if ok else f"query returned {measured}, expected {cond.text}",
         **common,
     )
+
+
+def rule_mask(table: Table, rule: QualityRule) -> Any:
+    """The rows a rule's query counts as a polars mask, when polars counts it (:mod:`sqlcount`)."""
+    query = rule.raw.get("query")
+    remote = table.source is not None and table.source.capabilities.server_sql
+    if not isinstance(query, str) or remote or type(table) is not Table:  # another engine's table
+        return None
+    return counted_mask(query, table)
 
 
 def other_rule_check(table: Table, rule: QualityRule) -> CheckResult:

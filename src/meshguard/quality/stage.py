@@ -15,6 +15,7 @@ from meshguard.quality.library import library_check
 from meshguard.quality.load import flatten, panic, read_error, read_table, unreadable
 from meshguard.quality.relationships import relationship_checks
 from meshguard.quality.results import Table, location, with_samples
+from meshguard.quality.rulecounts import plan_rule_counts
 from meshguard.quality.schema import schema_checks
 from meshguard.quality.sla import parse_instant, sla_checks
 from meshguard.quality.sqlrules import other_rule_check, sql_check
@@ -105,6 +106,7 @@ def run_quality(
         import polars as pl  # here: a Spark table imports it beside its read (prepare_spark)
 
         try:
+            plan_rule_counts(table, [*obj.quality, *(r for p in props.values() for r in p.quality)])
             out.checks.extend(schema_checks(table, norm, props))
             out.checks.extend(_unsupported_items(table, contract, obj.name))
             rules = [*obj.quality, *(r for p in props.values() for r in p.quality)]

@@ -157,8 +157,18 @@ def _count_all(table: PolarsTable, masks: Mapping[str, pl.Expr], errors: dict[st
 
     if not masks:
         return {}
+    counts = [m.fill_null(False).sum().alias(sid) for sid, m in masks.items()]
+    planned = table.planned_counts()  # the quality rules' masks, counted in this pass too
+    if planned:
+        extra = [m.fill_null(False).sum().alias(f"planned {i}") for i, m in enumerate(planned)]
+        try:
+            row = table.scalars(*counts, *extra)
+            table.counted(planned, row[len(counts) :])
+            return {sid: int(v or 0) for sid, v in zip(masks, row, strict=False)}
+        except pl.exceptions.PolarsError:
+            pass  # a rule's mask that cannot run: each rule counts its own, as unplanned
     try:
-        row = table.scalars(*(m.fill_null(False).sum().alias(sid) for sid, m in masks.items()))
+        row = table.scalars(*counts)
         return {sid: int(v or 0) for sid, v in zip(masks, row, strict=True)}
     except pl.exceptions.PolarsError:
         pass

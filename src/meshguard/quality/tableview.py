@@ -8,6 +8,7 @@ import cycle.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -32,6 +33,10 @@ class PolarsTable(Protocol):
     def scalars(self, *exprs: pl.Expr) -> tuple[Any, ...]: ...
 
     def count(self, mask: pl.Expr) -> int: ...
+
+    def planned_counts(self) -> list[pl.Expr]: ...
+
+    def counted(self, masks: Sequence[pl.Expr], counts: Sequence[Any]) -> None: ...
 
 
 class Fetching(Protocol):
