@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from meshguard.contracts.model import Property
+from meshguard.quality import keysahead
 from meshguard.quality.pandera_layout import failure_cases
 from meshguard.quality.pandera_polars import pandera_polars
 from meshguard.quality.results import Table, check
@@ -30,9 +31,15 @@ from meshguard.sources.base import scrub
 
 def schema_checks(table: Table, norm: Normalised, props: dict[str, Property]) -> list[CheckResult]:
     """Build the pandera schema for ``table``, validate, and report every planned check."""
-    pa = pandera_polars()
-
+    # the polars engine's own table: its keys' passes while pandera is imported
     columns_present = set(table.columns)
+    ahead = keysahead.start(table, props, columns_present) if type(table) is Table else None
+    try:
+        pa = pandera_polars()
+    finally:
+        if ahead is not None:
+            ahead.join()
+
     obj = table.schema
     results: list[CheckResult] = []
     planned_ = planned_for(obj.name, props, columns_present, norm.mismatched)

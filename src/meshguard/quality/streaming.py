@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from meshguard.quality.duplicates import duplicated, duplicates
+from meshguard.quality.keysahead import taken
 from meshguard.quality.tableview import PolarsTable
 from meshguard.quality.types import Normalised
 from meshguard.sources.base import scrub
@@ -74,7 +75,7 @@ def streamed_failures(
     counts = _count_all(table, masks, errors)
     out = {sid: Streamed(counts[sid], masks[sid]) for sid in counts}
     for sid, cols in keys.items():
-        found = duplicates(table, cols, skip_nulls=False)
+        found = taken(table, cols) or duplicates(table, cols, skip_nulls=False)
         out[sid] = Streamed(found.rows, found.mask)
     return out, errors
 
