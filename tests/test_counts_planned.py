@@ -1,6 +1,8 @@
 """A streamed table's quality rules (library metrics, the SQL count polars runs) are counted in the
-pass that counts the schema's value checks: one pass, the counts each rule gets alone; a rule whose
-mask breaks that pass (a bad pattern) leaves the checks counted as before and errs on its own."""
+pass that counts the schema's value checks when their columns are read there: one pass, the counts
+each rule gets alone; a rule on a column the checks do not read is counted alone (its column is
+not held in flight); a rule whose mask breaks that pass (a bad pattern) leaves the checks counted
+as before and errs on its own."""
 
 from __future__ import annotations
 
@@ -17,17 +19,28 @@ SCHEMA = """\
       - {name: id, logicalType: integer, required: true, logicalTypeOptions: {minimum: 1}}
       - name: code
         logicalType: string
+        logicalTypeOptions: {maxLength: 5}
         quality:
           - {metric: nullValues, mustBe: 0}
           - {metric: invalidValues, arguments: {validValues: [a, b]}, mustBe: 0}
           - {metric: invalidValues, arguments: {pattern: "PATTERN"}, mustBe: 0}
+      - name: note
+        logicalType: string
+        quality:
+          - {metric: nullValues, mustBe: 0}
     quality:
       - {type: sql, query: "SELECT COUNT(*) FROM {object} WHERE id > 3", mustBe: 0}
 """
 
 
 def frame() -> pl.DataFrame:
-    return pl.DataFrame({"id": [0, 1, 2, 3, 4, 5, None], "code": ["a", "b", "c", None, "a", "zz", "b"]})
+    return pl.DataFrame(
+        {
+            "id": [0, 1, 2, 3, 4, 5, None],
+            "code": ["a", "b", "c", None, "a", "zz", "b"],
+            "note": ["x", None, "y", None, "z", None, "w"],
+        }
+    )
 
 
 def _checks(root: Path, pattern: str) -> dict[str, tuple[object, ...]]:
@@ -52,7 +65,10 @@ def test_the_rules_are_counted_in_the_checks_pass(tmp_path: Path, monkeypatch: p
     passes = _passes(monkeypatch)
     got = _checks(tmp_path / "a", "^[a-z]$")
     sums = [p for p in passes if ".sum()" in p]
-    assert len(sums) == 1 and "planned 3" in sums[0] and "planned 4" not in sums[0]
+    planned = [p for p in sums if "planned" in p]
+    assert len(planned) == 1 and "planned 3" in planned[0] and "planned 4" not in planned[0]
+    assert "note" not in planned[0] and [p for p in sums if "note" in p]  # counted alone
+    assert got["t.note.nullValues.0"][:3] == ("failed", 3, 3)
     assert got["t.code.nullValues.0"][:3] == ("failed", 1, 1)
     assert got["t.code.invalidValues.1"][:3] == ("failed", 2, 2)
     assert got["t.code.invalidValues.2"][:3] == ("failed", 1, 1)
