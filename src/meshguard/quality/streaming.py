@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from meshguard.quality.duplicates import duplicated, duplicates
 from meshguard.quality.keysahead import taken
+from meshguard.quality.prunable import bound_twin, keep
 from meshguard.quality.tableview import PolarsTable
 from meshguard.quality.types import Normalised
 from meshguard.sources.base import scrub
@@ -59,7 +60,11 @@ def violation(check: Any, column: str) -> pl.Expr:
         raise TypeError(f"check {check.name!r} cannot be streamed")
     passed: pl.Expr = capture.exprs[0]
     # pandera: with ignore_na a null outcome passes, without it a null outcome fails
-    return (~passed).fill_null(False) if check.ignore_na else (~passed).fill_null(True)
+    mask = (~passed).fill_null(False) if check.ignore_na else (~passed).fill_null(True)
+    twin = bound_twin(check, column)
+    if twin is not None:  # its samples fetched by row-group statistics
+        keep(mask, twin)
+    return mask
 
 
 def streamed_failures(
