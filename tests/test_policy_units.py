@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -264,3 +265,32 @@ def test_policy_eval_input_the_engine_cannot_read_is_bad_input(tmp_path: Path, t
     deepest = '{"a": ' + "[" * 126 + "]" * 126 + "}"  # 127 levels: decided
     (repo / "in.json").write_text(deepest, encoding="utf-8")
     assert invoke("policy", "eval", "--input", "in.json", cwd=repo).returncode in (0, 1)
+
+
+def test_a_product_the_engine_cannot_evaluate_errs_alone(tmp_path: Path) -> None:
+    """With ``limits.max_depth`` raised, a contract may nest past what the embedded engine's
+    JSON reader takes (128 levels): that product's policy checks are errored with the engine's
+    reason, the other products of its batch are decided, and the run ends as a failed gate
+    (exit 1), not an internal error (exit 4)."""
+    deep: Any = "leaf"
+    for _ in range(150):
+        deep = {"k": deep}
+    nested = compliant()
+    nested["id"] = "nested"
+    nested["customProperties"] = [{"property": "nest", "value": deep}]
+    config = "contracts: {dir: contracts}\nlimits: {max_depth: 400}\ndecision_log: decisions.jsonl\n"
+    repo = make_repo(tmp_path / "gov", {"nested": nested, "good": compliant()}, config=config)
+    proc = invoke("check", "--no-data", "--no-history", "--format", "json", cwd=repo)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "internal error" not in proc.stderr
+    products = {p["id"]: p for p in json.loads(proc.stdout)["products"]}
+    policy = {i: [c for c in p["checks"] if c["stage"] == "policy"] for i, p in products.items()}
+    assert policy["nested"] and all(c["status"] == "errored" for c in policy["nested"])
+    assert all("policy evaluation failed: recursion limit" in c["message"] for c in policy["nested"])
+    assert policy[compliant()["id"]] and not [
+        c for c in policy[compliant()["id"]] if c["status"] == "errored"
+    ]
+    assert products[compliant()["id"]]["verdict"] == "pass"
+    logged = [json.loads(line) for line in (repo / "decisions.jsonl").read_text().splitlines()]
+    errors = [line for line in logged if "recursion limit" in json.dumps(line)]
+    assert len(logged) == 2 and len(errors) == 1  # the audit trail says why, for that product only

@@ -173,7 +173,7 @@ def _decide_input(stage: PolicyStage, doc: dict[str, Any]) -> list[Decision]:
     """What every decision rule says about ``doc``, whether a violation blocks (as in ``check``)."""
     from meshguard.outcomes import Decision
 
-    decisions = stage.engine.evaluate(doc)
+    decisions = stage.mapping.expanded(stage.engine.evaluate(doc))
     out: list[Decision] = []
     for key in sorted(set(decisions.values) | set(decisions.errors)):
         rule = stage.bundle.rule(*key.rsplit(".", 1))

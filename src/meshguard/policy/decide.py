@@ -69,9 +69,17 @@ class DecisionMap:
         self._keys = sorted(self._rules.keys() - bundle.disabled)
         self._answerable = self._rules.keys() | bundle.disabled
 
+    def expanded(self, decisions: Decisions) -> Decisions:
+        """``decisions``, or, when the engine could not evaluate the product at all (its input
+        nested past the engine's limit, say), every enabled rule errored with the engine's reason."""
+        if decisions.failed is None:
+            return decisions
+        return Decisions(errors=dict.fromkeys(self._keys, f"policy evaluation failed: {decisions.failed}"))
+
     def decide(self, contract: Contract, decisions: Decisions) -> PolicyOutcome:
         """Turn raw engine decisions into one check per rule and one finding per violation."""
         self.waivers.products_seen.add(contract.id)
+        decisions = self.expanded(decisions)
         values, errors = decisions.values, decisions.errors
         if errors or not values.keys() <= self._answerable:
             keys = sorted((self._rules.keys() | values.keys() | errors.keys()) - self.bundle.disabled)

@@ -272,7 +272,10 @@ class EmbeddedEngine:
 
     def evaluate(self, doc: dict[str, Any]) -> Decisions:
         product = doc.get("product", {}).get("id", "?")
-        return self._worker().evaluate(doc, f"evaluating policies for product {product!r}")
+        try:
+            return self._worker().evaluate(doc, f"evaluating policies for product {product!r}")
+        except EvaluationError as exc:  # this product's input (e.g. nested past the engine's limit)
+            return Decisions(failed=str(exc))
 
     def evaluate_many(self, docs: list[bytes], workers: int = 1) -> list[Decisions]:
         """Decisions for several serialised input documents (JSON, one line each)."""
@@ -304,16 +307,22 @@ class EmbeddedEngine:
                 for i in range(size):
                     for n, (worker, part) in enumerate(zip(pool, slices, strict=True)):
                         if i < len(part):
-                            answer, body = worker.receive(
-                                self.timeout, "evaluating policies for a batch of products"
-                            )
-                            out[n].append(_decisions(answer, body))
+                            out[n].append(self._answer(worker))
             except BaseException:
                 self._reset(pool)
                 raise
             return [d for part in out for d in part]
 
         return collect
+
+    def _answer(self, worker: Worker) -> Decisions:
+        """One product's answer in a batch; one the engine could not evaluate (its input nested
+        past the engine's limit, say) is that product's failure: the worker goes on with the next."""
+        try:
+            answer, body = worker.receive(self.timeout, "evaluating policies for a batch of products")
+            return _decisions(answer, body)
+        except EvaluationError as exc:
+            return Decisions(failed=str(exc))
 
     def _reset(self, pool: list[Worker]) -> None:
         """Stop workers whose answers were left unread (they would be out of step)."""

@@ -29,10 +29,12 @@ if TYPE_CHECKING:
 
 @dataclass
 class Decisions:
-    """Raw decisions for one product: ``"pkg.rule"`` → findings, and rules that errored."""
+    """Raw decisions for one product: ``"pkg.rule"`` → findings, and rules that errored;
+    ``failed``: why the engine could not evaluate the product at all (every rule errors)."""
 
     values: dict[str, list[Any]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    failed: str | None = None
 
 
 def decide_per_rule(

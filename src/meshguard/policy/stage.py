@@ -191,6 +191,7 @@ class PolicyStage:
         """The decisions of one product as checks and findings; its input hash (``digest``, when
         the caller has it already); its decision-log line."""
         digest = digest or input_hash(doc)
+        decisions = self.mapping.expanded(decisions)
         if self.log is not None:
             self.log.write(
                 run_id=self.run.run_id,
