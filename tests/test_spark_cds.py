@@ -86,8 +86,8 @@ def test_no_archive_where_the_cache_cannot_hold_one(tmp_path: Path, monkeypatch:
     assert (tmp_path / "c" / "spark-cds" / f"{NAME}.seen").is_file()
 
 
+@pytest.mark.spark  # reads pyspark's version and folder: runs where the spark extra is installed
 def test_the_archive_belongs_to_pyspark_java_and_the_options(tmp_path: Path) -> None:
-    pytest.importorskip("pyspark")
     env = {"PATH": os.environ.get("PATH", "")}
     base = spark_cds.key("-Xa", {}, env)
     assert base == spark_cds.key("-Xa", {}, env)
