@@ -186,15 +186,12 @@ class Table:
         late = self.__dict__.pop("_late", None)
         if not late:
             return {}
-        import polars as pl
-
+        from meshguard.quality.load import read_error, unreadable
         from meshguard.quality.samples import first_rows
 
         try:
             found = first_rows(self, late, self.samples)
-        except (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError) as exc:
-            from meshguard.quality.load import read_error  # the file went bad since it was checked
-
+        except unreadable() as exc:  # the file went bad since it was checked
             raise ValueError(str(read_error(self.contract, self.source, exc))) from None
         return {sid: samples_of(rows, self.masked) for sid, rows in found.items()}
 

@@ -105,11 +105,11 @@ def run_quality(
         progress.step(contract.id, "checking", obj.name, rows=_known_rows(table))
         import polars as pl  # here: a Spark table imports it beside its read (prepare_spark)
 
+        rules = [*obj.quality, *(r for p in props.values() for r in p.quality)]
         try:
-            plan_rule_counts(table, [*obj.quality, *(r for p in props.values() for r in p.quality)])
+            plan_rule_counts(table, rules)
             out.checks.extend(schema_checks(table, norm, props))
             out.checks.extend(_unsupported_items(table, contract, obj.name))
-            rules = [*obj.quality, *(r for p in props.values() for r in p.quality)]
             for i, rule in enumerate(rules):
                 progress.step(
                     contract.id, "rules", obj.name, rows=_known_rows(table), done=i + 1, total=len(rules)
