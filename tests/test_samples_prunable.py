@@ -51,7 +51,7 @@ BOUNDS = {
 def test_a_bound_checks_samples_are_its_masks_rows(tmp_path: Path, n: int) -> None:
     t, pa = _table(tmp_path), pandera_polars()
     masks = {
-        f"{column} {method} {value}": violation(getattr(pa.Check, method)(value), column)
+        f"{column} {method} {value}": violation(getattr(pa.Check, method)(value), column, t)
         for column, values in BOUNDS.items()
         for value in values
         for method in ("ge", "gt", "le", "lt")
@@ -85,3 +85,15 @@ def test_no_twin_for_a_float_key_many_keys_or_the_null_key(
     monkeypatch.undo()
     with_null = duplicates(t, ["i"], skip_nulls=False)  # two rows hold the null key
     assert prunable.twin(with_null.mask, t) is None
+
+
+def test_each_table_keeps_its_own_twins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long run checks many tables: each keeps its twins (a process-wide store, capped, stopped
+    pruning after the first LIMIT masks of the run), and a table never sees another's."""
+    monkeypatch.setattr(prunable, "LIMIT", 2)
+    check = pandera_polars().Check.ge(0)
+    tables = [_table(tmp_path) for _ in range(4)]
+    masks = [violation(check, "x", t) for t in tables]
+    assert all(prunable.twin(m, t) is not None for m, t in zip(masks, tables, strict=True))
+    assert prunable.twin(masks[0], tables[1]) is None
+    assert violation(check, "x") is not None and not any(len(t.twins) > 1 for t in tables)

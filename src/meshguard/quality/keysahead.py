@@ -24,8 +24,6 @@ from meshguard.contracts.model import Property
 from meshguard.quality.duplicates import Duplicates, duplicates
 from meshguard.quality.tableview import PolarsTable
 
-_FOUND = "_keys_found"
-
 
 def keys_of(props: Mapping[str, Property], present: set[str]) -> list[tuple[str, ...]]:
     """The keys the plan of ``props`` checks for duplicates, in the plan's order."""
@@ -59,7 +57,7 @@ class Ahead:
 
     def join(self) -> None:
         self._thread.join()
-        self._table.__dict__[_FOUND] = self._found
+        self._table.keys_found = self._found
 
 
 def _importing() -> bool:
@@ -78,8 +76,7 @@ def start(table: PolarsTable, props: Mapping[str, Property], present: set[str]) 
 
 def taken(table: Any, columns: list[str]) -> Duplicates | None:
     """The duplicates of ``columns`` found ahead (once), or None; a failure is raised here."""
-    found = table.__dict__.get(_FOUND)
-    got = found.pop(tuple(columns), None) if found else None
+    got: Duplicates | BaseException | None = table.keys_found.pop(tuple(columns), None)
     if isinstance(got, BaseException):
         raise got
     return got

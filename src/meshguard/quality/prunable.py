@@ -4,7 +4,7 @@ A check's mask as counted, e.g. pandera's ``(~(amount >= 0)).fill_null(False)``,
 to the reader's row-group statistics: fetching its first failing rows reads the whole column
 (0.09 CPU s at 5M rows). The same rows written ``amount < 0`` let the reader skip every row
 group whose minimum is not below 0 (0.005 s). Where a mask is built, its twin in such terms is
-kept here (:func:`keep`); :mod:`meshguard.quality.samples` fetches such a check's rows with
+kept on its table (:func:`keep`); :mod:`meshguard.quality.samples` fetches such a check's rows with
 its twin, in a pass of its own. A twin holds the same rows but for a null in place of
 ``False`` (a filter drops both).
 """
@@ -16,12 +16,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import polars as pl
 
-#: a mask (by identity: the object its check hands on to the samples) → (the mask, its twin);
-#: at most LIMIT kept for the process (a check's mask is built once per table)
-_TWINS: dict[int, tuple[pl.Expr, pl.Expr]] = {}
+    from meshguard.quality.tableview import Fetching, PolarsTable
+
+#: at most this many twins kept per table
 LIMIT = 4096
-#: a table's own twins, in its ``__dict__``
-_OWN = "_twins"
 
 #: pandera's bound checks: (name, argument) → the polars comparison failing it
 FAILS = {
@@ -32,21 +30,18 @@ FAILS = {
 }
 
 
-def keep(mask: pl.Expr, twin: pl.Expr, table: Any = None) -> None:
-    """Remember ``twin`` (the rows of ``mask``, in terms the reader can skip row groups by):
-    for any table, or for ``table`` only (a twin that holds for its column's type)."""
-    twins = _TWINS if table is None else table.__dict__.setdefault(_OWN, {})
-    if len(twins) < LIMIT:
-        twins[id(mask)] = (mask, twin)
+def keep(mask: pl.Expr, twin: pl.Expr, table: PolarsTable) -> None:
+    """Remember ``twin`` (the rows of ``mask``, in terms the reader can skip row groups by) on
+    ``table``: by the mask's identity, the object its check hands on to the samples (the table
+    holds the mask, so its id is not reused while the twin is kept)."""
+    if len(table.twins) < LIMIT:
+        table.twins[id(mask)] = (mask, twin)
 
 
-def twin(mask: pl.Expr, table: Any) -> pl.Expr | None:
-    """The twin kept for ``mask`` (on ``table``), or None."""
-    for twins in (table.__dict__.get(_OWN) or {}, _TWINS):
-        kept = twins.get(id(mask))
-        if kept is not None and kept[0] is mask:
-            return kept[1]
-    return None
+def twin(mask: pl.Expr, table: PolarsTable | Fetching) -> pl.Expr | None:
+    """The twin kept for ``mask`` on ``table``, or None."""
+    kept = table.twins.get(id(mask))
+    return kept[1] if kept is not None and kept[0] is mask else None
 
 
 def bound_twin(check: Any, column: str) -> pl.Expr | None:

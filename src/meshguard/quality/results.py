@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from meshguard.contracts.model import Contract, SchemaObject
@@ -37,6 +37,23 @@ class Table:
     sampled: bool
     source: Any = None  # the Source it came from
     row_count: int | None = None  # a streamed table's number of rows
+    # what a run of checks keeps on the table as it goes (never compared, shown or passed in)
+    #: (the frame, its data column names): :attr:`columns`, computed once per frame
+    _columns: tuple[Any, list[str]] | None = field(default=None, init=False, repr=False, compare=False)
+    #: masks :meth:`count` will be asked later, for the streamed pass to count (:meth:`plan_counts`)
+    _planned: list[pl.Expr] = field(default_factory=list, init=False, repr=False, compare=False)
+    #: a planned mask's serialised expression → its count (:meth:`counted`)
+    _counts: dict[bytes, int] = field(default_factory=dict, init=False, repr=False, compare=False)
+    #: check id → failing-row mask whose samples are fetched late, in one pass (:meth:`failing_samples`)
+    _late: dict[str, pl.Expr] = field(default_factory=dict, init=False, repr=False, compare=False)
+    #: a mask's id → (the mask, its twin the Parquet reader can skip row groups by): meshguard.quality.prunable
+    twins: dict[int, tuple[pl.Expr, pl.Expr]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    #: uniqueness keys → their duplicates (or the failure), found ahead: meshguard.quality.keysahead
+    keys_found: dict[tuple[str, ...], Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     #: the engine runs SQL quality rules itself (:meth:`run_sql`); else DuckDB runs them over the frame
     pushes_sql: ClassVar[bool] = False
@@ -59,10 +76,10 @@ class Table:
     def columns(self) -> list[str]:
         """The data's column names (asked by most checks: computed once per frame)."""
         frame = self.frame
-        kept = self.__dict__.get("_columns")
+        kept = self._columns
         if kept is None or kept[0] is not frame:
             kept = (frame, [c for c in frame.collect_schema().names() if not c.startswith(HIDDEN)])
-            self.__dict__["_columns"] = kept
+            self._columns = kept
         return list(kept[1])
 
     def dtype(self, column: str) -> pl.DataType:
@@ -88,11 +105,10 @@ class Table:
 
     def count(self, mask: pl.Expr) -> int:
         """Rows where the boolean expression ``mask`` is true (counted already when planned)."""
-        known = self.__dict__.get("_counted")
-        if known:
-            n = known.get(_key(mask))
-            if n is not None:
-                return int(n)
+        key = _key(mask) if self._counts else None
+        n = self._counts.get(key) if key is not None else None
+        if n is not None:
+            return int(n)
         return int(self.scalars(mask.fill_null(False).sum())[0] or 0)
 
     def plan_counts(self, masks: Sequence[pl.Expr]) -> None:
@@ -101,20 +117,19 @@ class Table:
         import polars as pl
 
         if isinstance(self.frame, pl.LazyFrame) and masks:
-            self.__dict__["_planned"] = list(masks)
+            self._planned = list(masks)
 
     def planned_counts(self) -> list[pl.Expr]:
         """The masks planned (once: whoever takes them counts them and gives :meth:`counted`)."""
-        planned: list[pl.Expr] = self.__dict__.pop("_planned", [])
+        planned, self._planned = self._planned, []
         return planned
 
     def counted(self, masks: Sequence[pl.Expr], counts: Sequence[Any]) -> None:
         """The counts of planned masks, for :meth:`count`."""
-        known = self.__dict__.setdefault("_counted", {})
         for mask, n in zip(masks, counts, strict=True):
             key = _key(mask)
             if key is not None:
-                known[key] = int(n or 0)
+                self._counts[key] = int(n or 0)
 
     # Checks that need more than a mask: in polars here, pushed down by other engines'
     # tables (meshguard.quality.spark.SparkTable overrides them).
@@ -177,13 +192,13 @@ class Table:
         import polars as pl
 
         if self.samples > 0 and isinstance(failing, pl.Expr) and isinstance(self.frame, pl.LazyFrame):
-            self.__dict__.setdefault("_late", {})[check_id] = failing
+            self._late[check_id] = failing
             return ()
         return sample_rows(self, failing)
 
     def pending_samples(self) -> dict[str, tuple[dict[str, Any], ...]]:
         """check id → the masked failing rows fetched late (see :func:`with_samples`)."""
-        late = self.__dict__.pop("_late", None)
+        late, self._late = self._late, {}
         if not late:
             return {}
         from meshguard.quality.load import read_error, unreadable

@@ -50,8 +50,9 @@ class _Capture:
         return self
 
 
-def violation(check: Any, column: str) -> pl.Expr:
-    """The rows failing a pandera polars ``Check`` on ``column``, as a boolean expression."""
+def violation(check: Any, column: str, table: PolarsTable | None = None) -> pl.Expr:
+    """The rows failing a pandera polars ``Check`` on ``column``, as a boolean expression (with
+    its twin kept on ``table`` when it has one: its samples fetched by row-group statistics)."""
     from pandera.api.polars.types import PolarsData
 
     capture = _Capture()
@@ -61,9 +62,9 @@ def violation(check: Any, column: str) -> pl.Expr:
     passed: pl.Expr = capture.exprs[0]
     # pandera: with ignore_na a null outcome passes, without it a null outcome fails
     mask = (~passed).fill_null(False) if check.ignore_na else (~passed).fill_null(True)
-    twin = bound_twin(check, column)
-    if twin is not None:  # its samples fetched by row-group statistics
-        keep(mask, twin)
+    twin = bound_twin(check, column) if table is not None else None
+    if table is not None and twin is not None:
+        keep(mask, twin, table)
     return mask
 
 
@@ -115,7 +116,9 @@ def value_masks(
         bad = failed(path)  # unparsable values are counted by the type check
         return mask if bad is None else mask & ~bad
 
-    masks, keys, errors = plan_masks(planned, builtin, pk, skip, required, violation)
+    masks, keys, errors = plan_masks(
+        planned, builtin, pk, skip, required, lambda check, column: violation(check, column, table)
+    )
     if not table.streaming:
         for sid, cols in list(keys.items()):
             if len(cols) == 1:

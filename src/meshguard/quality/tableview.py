@@ -16,6 +16,11 @@ if TYPE_CHECKING:
 
 
 class PolarsTable(Protocol):
+    #: a mask's id → (the mask, its twin the Parquet reader can skip row groups by)
+    twins: dict[int, tuple[pl.Expr, pl.Expr]]
+    #: uniqueness keys → their duplicates (or the failure), found ahead
+    keys_found: dict[tuple[str, ...], Any]
+
     @property
     def frame(self) -> pl.DataFrame | pl.LazyFrame: ...
 
@@ -41,6 +46,9 @@ class PolarsTable(Protocol):
 
 class Fetching(Protocol):
     """What :mod:`meshguard.quality.samples` needs of a table to fetch failing rows."""
+
+    #: a mask's id → (the mask, its twin the Parquet reader can skip row groups by)
+    twins: dict[int, tuple[pl.Expr, pl.Expr]]
 
     @property
     def frame(self) -> pl.DataFrame | pl.LazyFrame: ...
