@@ -50,6 +50,7 @@ LAYERS: list[tuple[str, ...]] = [
         "digest",
         "realpaths",
         "standardio",
+        "printsafe",
     ),  # ground floor
 ]
 

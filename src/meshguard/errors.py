@@ -60,8 +60,11 @@ class MeshguardError(Exception):
         text = f"{where}{self.message}"
         if self.hint:
             text += f" ({self.hint})"
-        # always one line, even when the message quotes a hostile key or value with line breaks
-        return text.replace("\r", "\\r").replace("\n", "\\n")
+        # always one line, even when the message quotes a hostile key or value with line breaks,
+        # and no command to a CI runner in it (:mod:`meshguard.printsafe`)
+        from meshguard.printsafe import inert
+
+        return inert(text.replace("\r", "\\r").replace("\n", "\\n"))
 
 
 class UsageError(MeshguardError):

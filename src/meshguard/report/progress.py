@@ -155,9 +155,10 @@ class Progress:
         if run is not None and not products:
             parts.append(describe(run[0]))
         parts.append(_seconds(now - self._started))
+        from meshguard.printsafe import inert
         from meshguard.report.formats.text import printable  # a product id's control characters
 
-        return printable(" | ".join(parts))
+        return inert(printable(" | ".join(parts)))
 
     def close(self) -> None:
         """Stop redrawing; an unfinished line is cleared (an error message may follow)."""

@@ -18,6 +18,7 @@ import socket
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from meshguard import printsafe
 from meshguard.report.formats import BaseReporter, RenderContext
 from meshguard.report.formats.common import Item, finding_item, where
 from meshguard.results.model import CheckResult, MeshResult, ProductResult, Status
@@ -149,7 +150,10 @@ class JunitReporter(BaseReporter):
         host = _hostname()
         shared: dict[int, _Case] = {}
         for index, p in enumerate(mesh.products):
-            yield "\n  " + _NOT_XML.sub("\ufffd", self._suite(p, index, timestamp, host, shared))
+            suite = _NOT_XML.sub("\ufffd", self._suite(p, index, timestamp, host, shared))
+            yield "\n  " + printsafe.inert(
+                suite, printsafe.XML
+            )  # "##vso[" written "##vso&#91;": the same text
         yield "\n</testsuites>\n"
 
     def _suite(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
+from meshguard import printsafe
 from meshguard.report.formats import BaseReporter, RenderContext
 from meshguard.report.formats.common import items, md, pct, where
 from meshguard.results.model import MeshResult
@@ -91,4 +92,4 @@ class MarkdownReporter(BaseReporter):
             if len(flagged) > MAX_PRODUCTS:
                 out.append(f"\n… and {len(flagged) - MAX_PRODUCTS} more products (see the HTML scorecards).")
             out.append("")
-        return "\n".join(out) + "\n"
+        return printsafe.inert("\n".join(out) + "\n", printsafe.XML)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from meshguard import printsafe
 from meshguard.report.formats import BaseReporter, RenderContext, jsontext
 from meshguard.report.formats.common import Item, finding_item, items, rule_kind
 from meshguard.results.model import MeshResult, ProductResult, Severity, Status, Waiver
@@ -194,4 +195,4 @@ class SarifReporter(BaseReporter):
                 }
             ],
         }
-        return jsontext.dumps(doc) + "\n"
+        return printsafe.inert(jsontext.dumps(doc), printsafe.JSON) + "\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from meshguard.printsafe import inert
 from meshguard.report.formats import BaseReporter, RenderContext
 from meshguard.report.formats.common import items, joined, pct, where
 from meshguard.results.model import MeshResult, ProductResult
@@ -49,7 +50,7 @@ class TextReporter(BaseReporter):
     default_filename = "results.txt"
 
     def render(self, mesh: MeshResult, ctx: RenderContext) -> str:
-        return _printable(self._render(mesh, ctx), ctx.color)
+        return inert(_printable(self._render(mesh, ctx), ctx.color))
 
     def _render(self, mesh: MeshResult, ctx: RenderContext) -> str:
         if mesh.command != "check":
