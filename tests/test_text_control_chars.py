@@ -57,3 +57,31 @@ def test_lint_of_a_file_whose_name_holds_a_newline(tmp_path: Path) -> None:
     assert r.returncode == 1, r.stdout + r.stderr
     assert not [line for line in r.stdout.splitlines() if line.lstrip().startswith("::")]
     assert "x\\n::error::name.odcs.yaml" in r.stdout
+
+
+def test_markdown_and_github_escape_control_characters_as_the_text_report_does() -> None:
+    """Both are printed to stdout by ``--format markdown`` / ``--format github`` (and the
+    annotations to stderr by ``check --ci``): a terminal shows them as the text report."""
+    for name in ("markdown", "github"):
+        out = formats.get(name).render(_mesh(), RenderContext())
+        assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", out), name
+        assert "\\x1b" in out and "\\x07" in out, name
+
+
+def test_changelog_escapes_control_characters(tmp_path: Path) -> None:
+    body = "apiVersion: v3.1.0\nkind: DataContract\nid: p\nname: p\nstatus: active\nschema:\n  - name: t\n"
+    (tmp_path / "old.odcs.yaml").write_text(
+        body.replace("status", "version: 1.0.0\nstatus")
+        + '    properties:\n      - name: "gone\\e]0;owned\\a\\e[2J"\n        logicalType: string\n'
+        "      - name: y\n        logicalType: string\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "new.odcs.yaml").write_text(
+        body.replace("status", "version: 2.0.0\nstatus")
+        + "    properties:\n      - name: y\n        logicalType: string\n",
+        encoding="utf-8",
+    )
+    r = invoke("changelog", "old.odcs.yaml", "new.odcs.yaml", "--root", str(tmp_path), cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "gone\\x1b]0;owned\\x07\\x1b[2J" in r.stdout
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", r.stdout)

@@ -155,8 +155,7 @@ class Progress:
         if run is not None and not products:
             parts.append(describe(run[0]))
         parts.append(_seconds(now - self._started))
-        from meshguard.printsafe import inert
-        from meshguard.report.formats.text import printable  # a product id's control characters
+        from meshguard.printsafe import inert, printable  # a product id's control characters
 
         return inert(printable(" | ".join(parts)))
 

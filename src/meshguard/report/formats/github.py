@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from meshguard.printsafe import inert
+from meshguard.printsafe import inert, printable
 from meshguard.report.formats import BaseReporter, RenderContext
 from meshguard.report.formats.common import Item, finding_item, items
 from meshguard.report.formats.markdown import MarkdownReporter
@@ -12,7 +12,8 @@ COMMAND = {"error": "error", "warning": "warning", "note": "notice"}
 
 
 def _data(text: str) -> str:
-    return inert(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # line breaks encoded as the runner decodes them, other control characters escaped as printed
+    return printable(inert(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _prop(text: str) -> str:

@@ -92,4 +92,5 @@ class MarkdownReporter(BaseReporter):
             if len(flagged) > MAX_PRODUCTS:
                 out.append(f"\n… and {len(flagged) - MAX_PRODUCTS} more products (see the HTML scorecards).")
             out.append("")
-        return printsafe.inert("\n".join(out) + "\n", printsafe.XML)
+        # a contract's control characters escaped, as in the text report (this is printed too)
+        return printsafe.inert(printsafe.printable("\n".join(out) + "\n"), printsafe.XML)

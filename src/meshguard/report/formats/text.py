@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from meshguard.printsafe import inert
+from meshguard.printsafe import inert, printable
 from meshguard.report.formats import BaseReporter, RenderContext
 from meshguard.report.formats.common import items, joined, pct, where
 from meshguard.results.model import MeshResult, ProductResult
@@ -21,18 +21,6 @@ COLOURS = {
     "dim": "2",
     "bold": "1",
 }
-#: control characters but tab and newline (C0, DEL, C1): sent to a terminal they move the
-#: cursor, clear the screen, retitle the window or hide what follows (a YAML string may hold
-#: any of them: ``"\e[2J"``)
-CONTROL = r"[\x00-\x08\x0b-\x1f\x7f-\x9f]"
-
-
-def printable(text: str) -> str:
-    """``text`` with each control character (:data:`CONTROL`) written as its escape (``\\x1b``):
-    a contract's or its data's string never drives the terminal it is printed on."""
-    if text.replace("\n", "").replace("\t", "").isprintable():  # the usual case: no regex compiled
-        return text
-    return re.sub(CONTROL, lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def _printable(text: str, color: bool) -> str:
