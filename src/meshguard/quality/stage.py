@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
@@ -52,6 +53,31 @@ def _product_check(contract: Contract, suffix: str, status: str, message: str, s
     )
 
 
+def _defined_twice(contract: Contract) -> dict[str, SchemaObject]:
+    """Schema object name → its second definition, for each name more than one object has
+    (lint error MG014)."""
+    seen: set[str] = set()
+    twice: dict[str, SchemaObject] = {}
+    for obj in contract.schemas:
+        if obj.name in seen:
+            twice.setdefault(obj.name, obj)
+        seen.add(obj.name)
+    return twice
+
+
+def _twice(contract: Contract, obj: SchemaObject) -> CheckResult:
+    """The one check of the objects that share ``obj``'s name: none of their data is checked,
+    since their checks would have the same ids and draw properties from each other."""
+    lines = [location(contract, (*o.pointer, "name")).line for o in contract.schemas if o.name == obj.name]
+    message = (
+        f"schema object {obj.name!r} is defined more than once (lines {', '.join(map(str, lines))}): "
+        "its data checks are not run, since the objects' results could not be told apart; "
+        "give each object its own name (MG014)"
+    )
+    check = _product_check(contract, f"{obj.name}.data", Status.ERRORED, message, Severity.ERROR)
+    return replace(check, location=location(contract, (*obj.pointer, "name")))
+
+
 def _props(contract: Contract, schema: str) -> dict[str, Property]:
     return {p.path: p for p in contract.properties if p.schema == schema and "[]" not in p.path}
 
@@ -83,7 +109,12 @@ def run_quality(
     columns: dict[str, dict[str, Any]] = {}
     multi = len(contract.schemas) > 1
     prepare = backend(source.capabilities.backend)
+    twice = _defined_twice(contract)
     for obj in contract.schemas:
+        if obj.name in twice:  # its checks would mix two objects' rows, ids and samples
+            if twice[obj.name] is obj:
+                out.checks.append(_twice(contract, obj))
+            continue
         # the table's size is found (a file's stat, a path's resolution) only for a listener
         size = _size(source, obj) if progress.active() else None
         progress.step(contract.id, "reading", obj.name, size=size)
