@@ -153,3 +153,11 @@ def test_inert_leaves_other_text_as_it_is() -> None:
     for text in ("a: b", "x::y", "#[x]", "# [x]", "a ## [b]", "ok\n  : :x", "\x1b[2J"):
         assert printsafe.inert(text) == text
     assert printsafe.inert("a\r\t::x::y\n##VSO[x]") == "a\r\t\\x3a:x::y\n##VSO\\x5bx]"
+
+
+def test_policy_input_commands_nothing(tmp_path: Path) -> None:
+    (tmp_path / "p.odcs.yaml").write_text(CONTRACT, encoding="utf-8")
+    r = invoke("policy", "input", "p.odcs.yaml", "--root", str(tmp_path), cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert not commands(r.stdout)
+    assert json.loads(r.stdout)["contract"]["id"] == "p ##vso[task.setvariable variable=ID]owned"

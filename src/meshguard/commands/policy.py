@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from meshguard import printsafe
 from meshguard.commands.common import engine_options, now_option, parse_now, repo_options
 from meshguard.commands.options import fail_on_option, output_options
 from meshguard.commands.shared import Outputs, finish, get_config
@@ -267,5 +268,6 @@ def input_(product: str, root: Path, config_file: Path | None) -> int:
         files = ", ".join(c.path for c in chosen)
         raise UsageError(f"{len(chosen)} contracts have the id {product!r} ({files}): name the contract file")
     (contract,) = chosen
-    click.echo(json.dumps(build_input(contract, None, None, PolicyContext()), indent=2))
+    text = json.dumps(build_input(contract, None, None, PolicyContext()), indent=2)
+    click.echo(printsafe.inert(text, printsafe.JSON))  # the same JSON, no CI command in it
     return int(ExitCode.PASSED)
