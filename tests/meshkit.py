@@ -25,6 +25,9 @@ from meshguard.results.scoring import ScoringRules, score_mesh
 HOSTILE_SCRIPT = "<script>alert(1)</script>"
 HOSTILE_IMG = '"><img src=x onerror=alert(2)>'
 #: raw values a test checks never appear in any output (they are masked by the quality stage)
+#: the head of a minimal active contract ``p`` (its schema follows)
+CONTRACT_HEAD = "apiVersion: v3.1.0\nkind: DataContract\nid: p\nname: p\nversion: 1.0.0\nstatus: active\n"
+
 RAW_PII = ("jane.doe@example.org", "+44 20 7946 0958", "4111111111111111")
 RULES = ScoringRules(weights=dict(DEFAULT_WEIGHTS), pass_threshold=80.0)
 

@@ -9,14 +9,11 @@ import json
 from pathlib import Path
 
 from conftest import invoke
+from meshkit import CONTRACT_HEAD
 
-CONTRACT = """\
-apiVersion: v3.1.0
-kind: DataContract
-id: p
-name: p
-version: 1.0.0
-status: active
+CONTRACT = (
+    CONTRACT_HEAD
+    + """\
 schema:
   - name: t
     physicalName: a
@@ -48,6 +45,7 @@ servers:
     path: ./{model}.csv
     format: csv
 """
+)
 
 
 def test_objects_of_one_name_are_not_checked_as_one(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from meshguard.contracts.model import Contract, Property, SchemaObject
 from meshguard.errors import DataError
 from meshguard.sources.base import ReadOptions, SizedSource, Source, scrub
+from meshguard.sources.files import FileSource
 
 if TYPE_CHECKING:
     import polars as pl
@@ -63,6 +64,8 @@ def read_table(
         elif options.fraction is not None and not source.capabilities.samples_fraction:
             got = _sample_fraction(got.lazy(), options.fraction)
         frame = got.collect(engine="streaming") if isinstance(got, pl.LazyFrame) else got
+        if isinstance(source, FileSource) and options.limit is None and options.fraction is None:
+            frame = source.rows_read(table, frame)  # a CSV's blank lines are no rows
     except pl.exceptions.NoDataError:
         raise DataError(f"product {contract.id}: {source.describe()} is empty") from None
     except unreadable(UnicodeDecodeError, ValueError) as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 from collections.abc import Mapping, Sequence
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from meshguard.errors import DataError
 from meshguard.sources.base import Capabilities, ReadOptions, Typing, custom_properties
+from meshguard.sources.csvblank import without_blank_lines
 from meshguard.sources.paths import resolve_data_paths
 
 if TYPE_CHECKING:
@@ -61,6 +63,8 @@ class FileSource:
         self._resolved: dict[str, list[Path]] = {}
         #: table → its one CSV file and the delimiter its scan was given (see :meth:`csv_file`)
         self._csv: dict[str, tuple[Path, str]] = {}
+        #: table → the delimiter of its CSV scan, when read whole (see :meth:`rows_read`)
+        self._separators: dict[str, str] = {}
 
     @classmethod
     def from_server(
@@ -122,6 +126,12 @@ class FileSource:
             sep = self.delimiter or _sniff_delimiter(paths[0])
             if len(sep) != 1:
                 raise DataError(f"product {self.product}: CSV delimiter must be one character")
+            large = options.large_file_bytes is not None and sum(sizes) > options.large_file_bytes
+            if options.limit is not None or options.fraction is not None or large:
+                # sampled or streamed from the scan: its blank lines are left out before
+                return self._csv_scan(paths, sep)[0]
+            # read whole: its rows tell whether it may have a blank line (:meth:`rows_read`)
+            self._separators[table] = sep
             if len(paths) == 1:
                 self._csv[table] = (paths[0], sep)
             return pl.scan_csv(files, separator=sep, infer_schema=False)
@@ -131,6 +141,35 @@ class FileSource:
             frames = [pl.read_json(f) for f in files]
             return pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
         return pl.scan_ndjson(files, infer_schema_length=10_000)
+
+    def _csv_scan(self, paths: list[Path], sep: str) -> tuple[pl.LazyFrame, bool]:
+        """The scan of the CSV files ``paths`` without their blank lines (:mod:`csvblank`), and
+        whether a file had some."""
+        import polars as pl
+
+        texts = [without_blank_lines(p, sep) for p in paths]
+        scans = [
+            pl.scan_csv(str(p) if text is None else io.BytesIO(text), separator=sep, infer_schema=False)
+            for p, text in zip(paths, texts, strict=True)
+        ]
+        if all(text is None for text in texts):
+            return pl.scan_csv([str(p) for p in paths], separator=sep, infer_schema=False), False
+        return (scans[0] if len(scans) == 1 else pl.concat(scans)), True
+
+    def rows_read(self, table: str, frame: pl.DataFrame) -> pl.DataFrame:
+        """``frame``, what :meth:`read`'s scan of ``table`` gave read whole; read again without
+        the blank lines of its CSV file(s) when it may hold one. A blank line of a file of several
+        columns is a row of nulls in every column, so a frame with a column holding no null holds
+        none: one look per column (polars keeps the count), no pass over the file."""
+        sep = self._separators.get(table)
+        if (
+            sep is None
+            or frame.width < 2
+            or not all(frame.to_series(i).null_count() for i in range(frame.width))
+        ):
+            return frame
+        scan, cleaned = self._csv_scan(self._paths(table), sep)
+        return scan.collect(engine="streaming") if cleaned else frame
 
     def csv_file(self, table: str) -> tuple[Path, str] | None:
         """The one CSV file :meth:`read` scanned for ``table`` and its delimiter (None: not read
