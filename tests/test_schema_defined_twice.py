@@ -69,3 +69,11 @@ def test_objects_of_one_name_are_not_checked_as_one(tmp_path: Path) -> None:
         "u.n.type": "passed",
         "u.n.required": "passed",
     }
+
+
+def test_a_product_whose_tables_were_not_read_says_so(tmp_path: Path) -> None:
+    """``test``'s text view names the rows read; none read is not "None rows"."""
+    (tmp_path / "p.odcs.yaml").write_text(CONTRACT, encoding="utf-8")
+    r = invoke("test", "--root", str(tmp_path), "p.odcs.yaml", cwd=tmp_path)  # no data file at all
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "csv:./{model}.csv, no rows read" in r.stdout and "None" not in r.stdout

@@ -41,11 +41,8 @@ def lint_view(mesh: MeshResult, ctx: RenderContext) -> str:
 def test_view(mesh: MeshResult, ctx: RenderContext) -> str:
     lines = [f"{f.location or ''}: {f.severity} {f.rule_id} {f.message}" for f in mesh.findings]
     for p in mesh.products:
-        where = (
-            f"{p.data_source}, {p.rows} rows{' (sample)' if p.sampled else ''}"
-            if p.data_source
-            else "no data"
-        )
+        rows = "no rows read" if p.rows is None else f"{p.rows} rows{' (sample)' if p.sampled else ''}"
+        where = f"{p.data_source}, {rows}" if p.data_source else "no data"
         lines.append(f"{p.id} {p.version} ({p.contract_path}) — {where}")
         for f in p.findings:
             if f.severity == Severity.ERROR:
