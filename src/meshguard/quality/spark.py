@@ -22,6 +22,9 @@ by the JVM while a thread imports what checking imports: pandera, DuckDB for SQL
 4. one bounded job for the failing samples of every failed check (the first rows of each
    in data order, masked as everywhere): a filtered read of every failing row when the
    counts say they are few (:data:`SAMPLE_ROWS`), else the rows ranked per check in Spark.
+   The filtered read skips the Parquet row groups holding none of them: the aggregation also
+   took the lowest and highest integer key of each mask's failing rows (one spot for all value
+   checks), and the read's filter names those spots on the key (ids in order: a few groups).
 
 Other SQL rules run in Spark SQL on a temporary view named after the schema object; SLA
 latency, relationships and the profile (nulls, distinct, min, max: one aggregation, run
@@ -30,7 +33,7 @@ only when the policies read it, as on the polars path) are their own jobs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -46,16 +49,20 @@ from meshguard.quality.spark_jobs import (
     ROW,
     Background,
     SparkQueryError,
+    Spot,
     aggregate,
     detect,
     empty_frame,
     every_failing,
     failing_count,
     first_failing,
+    near,
     quoted,
     run,
+    spots,
     to_polars,
 )
+from meshguard.quality.spark_masks import violation
 from meshguard.quality.spark_profile import plan_library, plan_sql, spark_profile, sql_key
 from meshguard.quality.streaming import Streamed, plan_masks
 from meshguard.quality.types import Normalised, normalise
@@ -91,6 +98,14 @@ class SparkTable(Table):
     pending: dict[str, Any] = field(default_factory=dict)  # check id → mask, for the samples job
     spans: set[str] = field(default_factory=set)  # integer keys whose min and max the aggregation takes
     bounds: dict[str, int] = field(default_factory=dict)  # mask key → at most this many rows fail it
+    #: the integer key whose values on each mask's failing rows the aggregation takes (:data:`Spot`)
+    locator: str | None = None
+    spots: dict[str, Spot] = field(default_factory=dict)  # mask key → its failing rows' spot, known apart
+    #: the value checks' masks (a check failing on its first failing row: when one is sampled, all
+    #: with failing rows are) and those of them whose failing rows have one spot together
+    together: set[str] = field(default_factory=set)
+    joint: set[str] = field(default_factory=set)
+    plain: Any = None  # the DataFrame without its row number (None: sampled, or not in data order)
     #: the head read and its detections (:func:`detect`), running beside the checks' planning
     head: Background | None = None
 
@@ -143,16 +158,25 @@ class SparkTable(Table):
         base: list[tuple[str, Any]] = [(ROWS, F.count(F.lit(1)))] if first else []
         for c in sorted(self.spans) if first else ():
             base += [(f"lo|{c}", F.min(quoted(c))), (f"hi|{c}", F.max(quoted(c)))]
+        self.locator = min(self.spans) if first and self.spans and self.plain is not None else self.locator
         todo = {k: m for k, m in masks.items() if k not in self.errors}
+
+        def counted(keys: Collection[str]) -> list[tuple[str, Any]]:  # failing rows, and their spots
+            out = [(k, failing_count(todo[k])) for k in keys]
+            if self.locator is None:
+                return out
+            self.joint = {k for k in keys if k in self.together} if first else self.joint
+            return out + spots({k: todo[k] for k in keys}, self.joint if first else set(), self.locator)
+
         try:
-            got = aggregate(self.df, [*base, *((k, failing_count(m)) for k, m in todo.items())])
+            got = aggregate(self.df, [*base, *counted(todo)])
         except SparkQueryError:  # find the check(s) Spark cannot run, count the others together
             for k, m in todo.items():
                 try:
                     aggregate(self.df.limit(0), [(k, failing_count(m))])
                 except SparkQueryError as exc:
                     self.errors[k] = str(exc)
-            ok = [(k, failing_count(m)) for k, m in todo.items() if k not in self.errors]
+            ok = counted([k for k in todo if k not in self.errors])
             got = aggregate(self.df, [*base, *ok]) if base or ok else pl.DataFrame()
         self.stats = got if self.stats is None else pl.concat([self.stats, got], how="horizontal")
 
@@ -194,8 +218,13 @@ class SparkTable(Table):
         first rows of each check ranked in Spark (:func:`first_failing`)."""
         bounds = [self._bound(m) for m in self.pending.values()]
         few = sum(b if b is not None else SAMPLE_ROWS + 1 for b in bounds) <= SAMPLE_ROWS
-        pick = every_failing if few else first_failing
-        found = pick(self.df, self.pending, self.columns, self.samples, self.frame)
+        found_in = [self._spot(m) for m in self.pending.values()] if few else [None]
+        if self.pending and None not in found_in:  # a filter the Parquet reader skips row groups by
+            where = near([s for s in found_in if s is not None])
+            found = every_failing(self.plain, self.pending, self.columns, self.samples, self.frame, where)
+        else:
+            pick = every_failing if few else first_failing
+            found = pick(self.df, self.pending, self.columns, self.samples, self.frame)
         self.pending = {}
         return {sid: samples_of(rows, self.masked) for sid, rows in found.items()}
 
@@ -205,6 +234,14 @@ class SparkTable(Table):
         if k in self.bounds:
             return self.bounds[k]
         return int(self.stat(k) or 0) if self.has_stat(k) else None
+
+    def _spot(self, mask: Mask) -> Spot | None:
+        """The values of an integer key on the rows failing ``mask`` (None: not known)."""
+        k = key(mask)
+        name = "@" if k in self.joint else f"@{k}"
+        if k in self.spots or not (self.locator and self.has_stat(f"l{name}")):
+            return self.spots.get(k)
+        return self.locator, self.stat(f"l{name}"), self.stat(f"h{name}")
 
     def rows_where(self, mask: Mask, n: int) -> pl.DataFrame:
         failing = mask(self.df) if callable(mask) else self.df.filter(mask)
@@ -247,8 +284,10 @@ class SparkTable(Table):
         return self.count(mask), mask
 
     def duplicates(self, columns: list[str], *, skip_nulls: bool) -> Duplicates:
-        found = spark_keys.duplicates(self, columns, skip_nulls=skip_nulls)
+        found, spot = spark_keys.duplicates(self, columns, skip_nulls=skip_nulls)
         self.bounds[key(found.mask)] = found.rows  # its mask: some (or all) of the rows sharing a key
+        if spot is not None and self.plain is not None:
+            self.spots[key(found.mask)] = spot
         return found
 
     def value_failures(
@@ -266,6 +305,7 @@ class SparkTable(Table):
             return mask | F.isnan(F.col(quoted(path))) if self.dtype(path).is_float() else mask
 
         masks, keys, errors = plan_masks(planned, builtin, pk, skip, required, violation)
+        self.together.update(key(m) for m in masks.values())
         self.spans.update(c[0] for c in keys.values() if len(c) == 1 and self.dtype(c[0]).is_integer())
         counts, failed = self._counted(masks)
         errors.update(failed)
@@ -315,41 +355,6 @@ class SparkTable(Table):
         return [tuple(r) for r in self.df.sparkSession.sql(sql).collect()]
 
 
-def violation(check: Any, column: str) -> Any:
-    """The rows failing a pandera ``Check`` on ``column``, as a Spark column (pandera's null rule)."""
-    from pyspark.sql import functions as F
-
-    name = getattr(check._check_fn, "__name__", "")
-    kw = check._check_kwargs
-    c = F.col(quoted(column))
-    ops: dict[str, Callable[[], Any]] = {
-        "greater_than_or_equal_to": lambda: c >= F.lit(kw["min_value"]),
-        "greater_than": lambda: c > F.lit(kw["min_value"]),
-        "less_than_or_equal_to": lambda: c <= F.lit(kw["max_value"]),
-        "less_than": lambda: c < F.lit(kw["max_value"]),
-        "isin": lambda: c.isin(list(kw["allowed_values"])),
-        "str_contains": lambda: c.rlike(str(getattr(kw["pattern"], "pattern", kw["pattern"]))),
-        "str_length": lambda: _length(c, kw),
-    }
-    if name not in ops:
-        raise TypeError(f"check {check.name!r} cannot run on Spark")
-    passed = ops[name]()
-    failed = ~passed
-    return F.coalesce(failed, F.lit(not check.ignore_na))
-
-
-def _length(c: Any, kw: Mapping[str, Any]) -> Any:
-    from pyspark.sql import functions as F
-
-    n = F.char_length(c)
-    if kw.get("exact_value") is not None:
-        return n == kw["exact_value"]
-    lo, hi = kw.get("min_value"), kw.get("max_value")
-    if lo is not None and hi is not None:
-        return n.between(lo, hi)
-    return n >= lo if lo is not None else n <= hi
-
-
 def prepare_spark(
     contract: Contract,
     obj: SchemaObject,
@@ -375,6 +380,7 @@ def prepare_spark(
     imports.result()
     import polars as pl  # imported by now (``_imports``: beside the read, not before it)
 
+    plain = df if options.fraction is None and options.limit is None else None  # every row, in order
     df = df.withColumn(ROW, F.monotonically_increasing_id())
     sampled = reordered = False
     if options.fraction is not None:
@@ -391,8 +397,13 @@ def prepare_spark(
     for c, dtype in typed.schema.items():
         if empty.schema[c] != dtype and str(dtype) in _SPARK_TYPES:
             df = df.withColumn(c, F.col(quoted(c)).cast(_SPARK_TYPES[str(dtype)]))
+            plain = (
+                None
+                if plain is None
+                else plain.withColumn(c, F.col(quoted(c)).cast(_SPARK_TYPES[str(dtype)]))
+            )
     declared = frozenset(p for p, prop in props.items() if guarded(prop))
-    table = SparkTable(contract, obj, typed, declared, samples, sampled, source, None, df)
+    table = SparkTable(contract, obj, typed, declared, samples, sampled, source, None, df, plain=plain)
     families = {c: family_of(t) for c, t in typed.schema.items()}  # the detectors' registry, loaded here
     table.head = Background(lambda: detect(df, families, ordered=reordered), df.sparkSession)
     table.planned = {**plan_library(table, rules, key), **plan_sql(table, rules)}

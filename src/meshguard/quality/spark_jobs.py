@@ -7,6 +7,8 @@ values for the personal-data detectors, the one aggregation, and the bounded sam
   thread of its own (:class:`Background`) while the caller plans the checks;
 - :func:`aggregate`: every count of the table (row count, each check's failing rows, the
   profile's nulls, min and max) in one ``agg``;
+- :func:`every_failing`: every failing row of the failed checks when the counts say they are
+  few, in one filtered job (:func:`near`: the row groups of no failing row left unread);
 - :func:`first_failing`: the first ``n`` failing rows of every failed check in one job: the
   rows failing any check, one row per (check, row), ranked per check in data order and cut at
   ``n`` (Spark keeps only the first ``n`` per check and partition before the shuffle).
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from meshguard.detectors import SAMPLE, Detection, reads_values, scan_column
@@ -29,6 +31,9 @@ if TYPE_CHECKING:
 ROW = "__meshguard_row"
 CHECK = "__meshguard_check"
 RANK = "__meshguard_rank"
+#: (integer column, lowest, highest): the values of a key on the rows failing a check (lowest
+#: None: none of them has a value)
+Spot = tuple[str, Any, Any]
 #: how many times :func:`head_values` widens its read before reading a column on its own
 _WIDEN = 3
 
@@ -100,6 +105,35 @@ def failing_count(mask: Any) -> Any:
     return F.count(F.when(mask, F.lit(1)))
 
 
+def spotted(mask: Any, column: str) -> list[Any]:
+    """The aggregates of :data:`Spot`: the lowest and highest value of ``column`` on the rows
+    where ``mask`` is true (beside :func:`failing_count`'s, in the one aggregation)."""
+    from pyspark.sql import functions as F
+
+    on = F.when(mask, F.col(quoted(column)))
+    return [F.min(on), F.max(on)]
+
+
+def spots(masks: Mapping[str, Any], joint: Collection[str], column: str) -> list[tuple[str, Any]]:
+    """The aggregates of the :data:`Spot` of each mask's failing rows (``l@``/``h@`` + its key),
+    and one for all of ``joint`` together (``l@``, ``h@``: a spot holding each of theirs)."""
+    together = [m for k, m in masks.items() if k in joint]
+    named = [(f"@{k}", m) for k, m in masks.items() if k not in joint]
+    named += [("@", functools.reduce(operator.or_, together))] if together else []
+    return [(f"{e}{n}", a) for n, m in named for e, a in zip("lh", spotted(m, column), strict=True)]
+
+
+def near(spots: Sequence[Spot]) -> Any:
+    """A condition every row of these spots meets (its key between the lowest and highest, or
+    null), on the key columns alone: Spark hands it to the Parquet reader, which reads only the
+    row groups whose statistics say they may hold such a row (ids in order: a few of them)."""
+    from pyspark.sql import functions as F
+
+    nulls = [F.col(quoted(c)).isNull() for c in sorted({c for c, _, _ in spots})]
+    ranges = [F.col(quoted(c)).between(F.lit(lo), F.lit(hi)) for c, lo, hi in spots if lo is not None]
+    return functools.reduce(operator.or_, [*ranges, *nulls])
+
+
 def head_values(df: Any, columns: Sequence[str], *, ordered: bool) -> dict[str, list[str]]:
     """The first :data:`SAMPLE` non-null values of each column (as text), in data order.
 
@@ -169,18 +203,30 @@ class Background:
 
 
 def every_failing(
-    df: Any, masks: Mapping[str, Any], columns: Sequence[str], n: int, like: pl.DataFrame | pl.LazyFrame
+    df: Any,
+    masks: Mapping[str, Any],
+    columns: Sequence[str],
+    n: int,
+    like: pl.DataFrame | pl.LazyFrame,
+    where: Any = None,
 ) -> dict[str, pl.DataFrame]:
     """:func:`first_failing` when the failing rows are known to be few: every row failing any
     check, with a flag per check, read in one filtered job (no shuffle, no ranking), then cut
-    at ``n`` per check in data order here."""
+    at ``n`` per check in data order here.
+
+    ``where`` (:func:`near`: a condition every failing row meets): ``df`` is the table without
+    its row number, numbered after the filter (in each partition, in the same order: the same
+    order of rows), so the filter reaches the Parquet reader, which skips row groups by it."""
     import polars as pl
     from pyspark.sql import functions as F
 
     if not masks or n <= 0:
         return {}
     flagged = [F.coalesce(m, F.lit(False)) for m in masks.values()]
-    failing = df.filter(functools.reduce(operator.or_, flagged)).select(
+    failed = functools.reduce(operator.or_, flagged)
+    failing = df.filter(failed if where is None else where & failed)
+    failing = failing if where is None else failing.withColumn(ROW, F.monotonically_increasing_id())
+    failing = failing.select(
         F.col(ROW),
         *[F.col(quoted(c)) for c in columns],
         *[f.alias(f"{CHECK}{i}") for i, f in enumerate(flagged)],

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from meshguard.quality.duplicates import Duplicates
-from meshguard.quality.spark_jobs import ROW, quoted, run
+from meshguard.quality.spark_jobs import ROW, Spot, quoted, run
 
 #: the bits of an integer key that pick its place in its range's bitmap (a long: 64 values)
 BUCKET_BITS = 6
@@ -114,10 +114,10 @@ def pairs(ranges: Sequence[Range]) -> Pairs | None:
     return Pairs(values, null_rows)
 
 
-def duplicates(table: Any, columns: list[str], *, skip_nulls: bool) -> Duplicates:
+def duplicates(table: Any, columns: list[str], *, skip_nulls: bool) -> tuple[Duplicates, Spot | None]:
     """The rows of ``table`` (a :class:`meshguard.quality.spark.SparkTable`) sharing a key, their count, the count of keys, and the keys of the first
     duplicated rows in data order (their mask is a column mask, so their samples join the
-    samples job).
+    samples job); and for a whole-number key, the :data:`Spot` of the mask's rows.
 
     An integer key is first checked by :func:`shared_ranges` (one cheap aggregation of
     64-value bitmaps per range of the key): with no range holding a value twice, no row shares
@@ -142,14 +142,15 @@ def duplicates(table: Any, columns: list[str], *, skip_nulls: bool) -> Duplicate
     if len(columns) == 1 and table.dtype(columns[0]).is_integer() and not sparse(table, columns[0]):
         ranges = shared_ranges(table.df.filter(keep), columns[0], SHARED_RANGES)
         if ranges == []:
-            return Duplicates(0, 0, F.lit(False))
+            return Duplicates(0, 0, F.lit(False)), (columns[0], None, None)
         found = pairs(ranges) if ranges is not None else None
         if found is not None and len(found.values) <= PAIRED_VALUES:
             # the shared rows are the rows holding these values: the samples job's mask
             column = F.col(quoted(columns[0]))
             held = column.isin(found.values) if found.values else F.lit(False)
             held = held | column.isNull() if found.null_rows else held
-            return Duplicates(found.rows, found.rows - found.keys, held & keep)
+            spot = (columns[0], min(found.values, default=None), max(found.values, default=None))
+            return Duplicates(found.rows, found.rows - found.keys, held & keep), spot
         if ranges is not None:
             bucket = bucket_of(columns[0])
             within = bucket.isin([r.bucket for r in ranges if r.bucket is not None])
@@ -168,7 +169,7 @@ def sparse(table: Any, column: str) -> bool:
     return lo is not None and hi is not None and int(hi) - int(lo) + 1 > SPARSE_SPAN * table.rows
 
 
-def per_key(table: Any, columns: list[str], keep: Any, scope: Any) -> Duplicates:
+def per_key(table: Any, columns: list[str], keep: Any, scope: Any) -> tuple[Duplicates, Spot | None]:
     """The per-key job of :func:`duplicates` over the rows where ``scope`` holds (``keep``:
     the rows whose key counts)."""
     from pyspark.sql import Window
@@ -202,4 +203,7 @@ def per_key(table: Any, columns: list[str], keep: Any, scope: Any) -> Duplicates
         for i, c in enumerate(columns):
             same_key = same_key & F.col(quoted(c)).eqNullSafe(F.lit(r[i]))
         found = found | same_key
-    return Duplicates(rows, rows - dup_groups, found & keep)
+    held = [r[0] for r in first if r[0] is not None]
+    one = len(columns) == 1 and table.dtype(columns[0]).is_integer()
+    spot = (columns[0], min(held, default=None), max(held, default=None)) if one else None
+    return Duplicates(rows, rows - dup_groups, found & keep), spot
