@@ -252,10 +252,12 @@ def _collected(opened: Sequence[_Opened]) -> list[_Read]:
                 frames[at] = rows.collect(engine="streaming")
             except (Exception, panic()):  # left out: read (and reported) on its own
                 continue
-    for o in opened:  # a CSV's blank lines are no rows (one look per column: rows_read)
+    for o in opened:  # a CSV's blank lines are no rows (one look per column: blank_lines_left_out)
         if o.at in frames and isinstance(o.source, FileSource):
             try:
-                frames[o.at] = o.source.rows_read(o.obj.physical_name or o.obj.name, frames[o.at])
+                again = o.source.blank_lines_left_out(o.obj.physical_name or o.obj.name, frames[o.at])
+                if again is not None:
+                    frames[o.at] = again.collect(engine="streaming")
             except (Exception, panic()):  # left out: read (and reported) on its own
                 del frames[o.at]
     out = []

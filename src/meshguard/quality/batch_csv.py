@@ -4,7 +4,7 @@ Each table of a batch was read by its own lazy scan: ~0.25 ms of polars' fixed c
 file, half of a small file's read. Files with the same header line and delimiter whose text
 leaves no doubt where each row starts and ends (no quote character, no carriage return, no
 byte order mark; a blank line is a row of nulls, alone or not, as in its own scan, whose
-rows are then looked at: ``FileSource.rows_read``) are one CSV once their headers
+rows are then looked at: ``FileSource.blank_lines_left_out``) are one CSV once their headers
 but the first are cut: parsed
 once, each file's rows are a slice of the result. The rows of a file are its newlines after
 the header (one more for a last line without one); a parse whose row count is not their sum,
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 #: inside), carriage returns, NUL bytes (a byte order mark is looked for at the start). Each
 #: is one byte, found by ``memchr``: a two-byte search (a blank line, ``\n\n``) cost ~40 µs
 #: per 45 KB file, and a blank line needs none (it is a row of nulls in a file alone too; then
-#: ``FileSource.rows_read`` reads a file of several columns again without it)
+#: ``FileSource.blank_lines_left_out`` reads a file of several columns again without it)
 _UNSURE = (b'"', b"\r", b"\x00")
 
 

@@ -50,7 +50,6 @@ def read_table(
     import polars as pl
 
     table = obj.physical_name or obj.name
-    sampled = False
     try:
         got: Any = source.read(table, options)
         if not isinstance(got, (pl.DataFrame, pl.LazyFrame)):  # a pandas frame from a custom source
@@ -59,25 +58,36 @@ def read_table(
             lazy = got.lazy()
             lazy.collect_schema()
             return lazy, False
-        if options.limit is not None:
-            got = _sample_rows(got.lazy(), options.limit)
-        elif options.fraction is not None and not source.capabilities.samples_fraction:
-            got = _sample_fraction(got.lazy(), options.fraction)
-        frame = got.collect(engine="streaming") if isinstance(got, pl.LazyFrame) else got
-        if isinstance(source, FileSource) and options.limit is None and options.fraction is None:
-            frame = source.rows_read(table, frame)  # a CSV's blank lines are no rows
+        frame, sampled = _rows(got, source, options)
+        if isinstance(source, FileSource):
+            again = source.blank_lines_left_out(table, frame)
+            if again is not None:  # a CSV's blank lines are no rows: read (and drawn) again without them
+                frame, sampled = _rows(again, source, options)
     except pl.exceptions.NoDataError:
         raise DataError(f"product {contract.id}: {source.describe()} is empty") from None
     except unreadable(UnicodeDecodeError, ValueError) as exc:
         raise read_error(contract, source, exc) from None
-    if options.limit is not None:
-        sampled = frame.height > options.limit
-        if sampled:  # n + 1 rows came back: drop the one drawn last
-            frame = frame.filter(pl.col("__h") != pl.col("__h").max())
-        frame = frame.drop("__i", "__h")
-    elif options.fraction is not None:
-        sampled = True
     return frame, sampled
+
+
+def _rows(
+    got: pl.DataFrame | pl.LazyFrame, source: Source, options: ReadOptions
+) -> tuple[pl.DataFrame, bool]:
+    """``got``'s rows (a seeded sample of ``options.limit`` / ``options.fraction`` of them, when
+    asked) and whether they are a sample of more."""
+    import polars as pl
+
+    if options.limit is not None:
+        got = _sample_rows(got.lazy(), options.limit)
+    elif options.fraction is not None and not source.capabilities.samples_fraction:
+        got = _sample_fraction(got.lazy(), options.fraction)
+    frame = got.collect(engine="streaming") if isinstance(got, pl.LazyFrame) else got
+    if options.limit is None:
+        return frame, options.fraction is not None
+    sampled = frame.height > options.limit
+    if sampled:  # n + 1 rows came back: drop the one drawn last
+        frame = frame.filter(pl.col("__h") != pl.col("__h").max())
+    return frame.drop("__i", "__h"), sampled
 
 
 def _sample_rows(frame: pl.LazyFrame, n: int) -> pl.LazyFrame:

@@ -63,7 +63,7 @@ class FileSource:
         self._resolved: dict[str, list[Path]] = {}
         #: table → its one CSV file and the delimiter its scan was given (see :meth:`csv_file`)
         self._csv: dict[str, tuple[Path, str]] = {}
-        #: table → the delimiter of its CSV scan, when read whole (see :meth:`rows_read`)
+        #: table → the delimiter of its CSV scan, read whole or sampled (:meth:`blank_lines_left_out`)
         self._separators: dict[str, str] = {}
 
     @classmethod
@@ -127,10 +127,12 @@ class FileSource:
             if len(sep) != 1:
                 raise DataError(f"product {self.product}: CSV delimiter must be one character")
             large = options.large_file_bytes is not None and sum(sizes) > options.large_file_bytes
-            if options.limit is not None or options.fraction is not None or large:
-                # sampled or streamed from the scan: its blank lines are left out before
+            if large and options.limit is None and options.fraction is None:
+                # streamed from the scan (what meshguard.quality.load.is_large decides): its
+                # blank lines are left out before
                 return self._csv_scan(paths, sep)[0]
-            # read whole: its rows tell whether it may have a blank line (:meth:`rows_read`)
+            # read whole or sampled: its rows tell whether it may have a blank line
+            # (:meth:`blank_lines_left_out`)
             self._separators[table] = sep
             if len(paths) == 1:
                 self._csv[table] = (paths[0], sep)
@@ -156,20 +158,22 @@ class FileSource:
             return pl.scan_csv([str(p) for p in paths], separator=sep, infer_schema=False), False
         return (scans[0] if len(scans) == 1 else pl.concat(scans)), True
 
-    def rows_read(self, table: str, frame: pl.DataFrame) -> pl.DataFrame:
-        """``frame``, what :meth:`read`'s scan of ``table`` gave read whole; read again without
-        the blank lines of its CSV file(s) when it may hold one. A blank line of a file of several
-        columns is a row of nulls in every column, so a frame with a column holding no null holds
-        none: one look per column (polars keeps the count), no pass over the file."""
+    def blank_lines_left_out(self, table: str, frame: pl.DataFrame) -> pl.LazyFrame | None:
+        """The scan of ``table`` without the blank lines of its CSV file(s), when ``frame`` (the
+        rows :meth:`read`'s scan gave, or a sample of them) may hold one and a file has some;
+        else None. A blank line of a file of several columns is a row of nulls in every
+        column, so a frame with a column holding no null holds none: one look per column
+        (polars keeps the count), no pass over the file. (A sample holding no blank line is
+        kept: drawn from the rows and the blank lines, it is still a sample of the rows.)"""
         sep = self._separators.get(table)
         if (
             sep is None
             or frame.width < 2
             or not all(frame.to_series(i).null_count() for i in range(frame.width))
         ):
-            return frame
+            return None
         scan, cleaned = self._csv_scan(self._paths(table), sep)
-        return scan.collect(engine="streaming") if cleaned else frame
+        return scan if cleaned else None
 
     def csv_file(self, table: str) -> tuple[Path, str] | None:
         """The one CSV file :meth:`read` scanned for ``table`` and its delimiter (None: not read
