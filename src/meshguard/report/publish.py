@@ -244,6 +244,19 @@ def _copy(held: IO[bytes], stream: TextIO) -> None:
         buffer.flush()
 
 
+def _printed(fmt: str, mesh: MeshResult, ctx: RenderContext) -> Iterable[str]:
+    """The document of ``fmt`` as stdout receives it. Each printed format breaks the CI
+    commands a contract's strings bring (:mod:`meshguard.printsafe`); the HTML index, whose
+    stylesheet's ``::before`` would make every site's index pay the search, breaks them only
+    here, when it is printed (``&#91;``: the same page)."""
+    pieces = formats.get(fmt).chunks(mesh, ctx)
+    if fmt != "html":
+        return pieces
+    from meshguard import printsafe
+
+    return (printsafe.inert(piece, printsafe.XML) for piece in pieces)
+
+
 @gcpause.paused()  # rendering makes rows, not cycles: see meshguard.gcpause
 def publish(
     mesh: MeshResult,
@@ -278,7 +291,7 @@ def publish(
         for out in outputs:
             others += formats.write_report(formats.get(out.format), mesh, plain, out.path)
         if held is not None and stdout_format:
-            held = _render_held(held, formats.get(stdout_format).chunks(mesh, ctx), stream)
+            held = _render_held(held, _printed(stdout_format, mesh, ctx), stream)
         if shared is not None and reports_dir is not None:
             from meshguard.report.formats.html import HtmlReporter
 
@@ -310,7 +323,7 @@ def publish(
             _copy(held, stream)
     written += others
     if stdout_format and held is None:
-        for piece in formats.get(stdout_format).chunks(mesh, ctx):
+        for piece in _printed(stdout_format, mesh, ctx):
             stream.write(piece)
         stream.flush()
     return written
