@@ -167,3 +167,23 @@ def test_policy_input_commands_nothing(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stdout + r.stderr
     assert not commands(r.stdout)
     assert json.loads(r.stdout)["contract"]["id"] == "p ##vso[task.setvariable variable=ID]owned"
+
+
+def test_import_prints_a_columns_name_inert(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``meshguard import`` names each column it proposes a classification for: the name comes
+    from the imported source (a CSV header, a DDL), so it is printed as the reports print one."""
+    from meshguard.commands import importing
+    from meshguard.contracts.importer import Imported, Proposal
+
+    column = "c\x1b]0;owned\x07 ##vso[task.setvariable variable=X]y"
+    imported = Imported(
+        {"id": "x", "schema": [{"name": "t"}]}, [Proposal("t", column, ("email",), "pii", "restricted")]
+    )
+    monkeypatch.setattr(importing, "import_contract", lambda *a, **k: imported)
+    (tmp_path / "s.csv").write_text("a\n1\n")
+    r = invoke(
+        "import", "csv", "s.csv", "--domain", "d", "--owner", "o", "--root", str(tmp_path), cwd=tmp_path
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "c\\x1b]0;owned\\x07 ##vso\\x5btask.setvariable variable=X]y" in r.stdout
+    assert not commands(r.stdout) and "\x1b" not in r.stdout

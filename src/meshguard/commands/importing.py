@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from meshguard import printsafe
 from meshguard.commands.common import repo_options
 from meshguard.commands.shared import get_config
 from meshguard.contracts.importer import FORMATS, import_contract, render
@@ -80,6 +81,7 @@ def import_cmd(
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     click.echo(f"created {target.as_posix()}")
-    for p in imported.proposals:
-        click.echo(f"  proposed {p.tag} ({p.classification}) for {p.schema}.{p.column}: review it")
+    for p in imported.proposals:  # names from the imported source: no control character or CI command
+        line = f"  proposed {p.tag} ({p.classification}) for {p.schema}.{p.column}: review it"
+        click.echo(printsafe.inert(printsafe.printable(line)))
     return 0
