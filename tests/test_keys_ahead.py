@@ -86,3 +86,20 @@ def test_nothing_ahead_once_pandera_is_imported(tmp_path: Path, monkeypatch: pyt
     late = _found_in(monkeypatch, streaming)
     _checks(tmp_path)
     assert ahead == [] and [c for _, c in late] == [["id"], ["c"], ["b", "a"]]
+
+
+def test_a_table_of_many_rows_finds_its_keys_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alone = _checks(tmp_path / "alone")
+    monkeypatch.setattr(keysahead, "_importing", lambda: True)
+    monkeypatch.setattr(keysahead, "AHEAD_ROWS", len(frame()) - 1)  # one row more than ahead finds
+    ahead = _found_in(monkeypatch, keysahead)
+    late = _found_in(monkeypatch, streaming)
+    assert _checks(tmp_path / "many") == alone
+    assert ahead == []
+    assert late == [("MainThread", ["id"]), ("MainThread", ["c"]), ("MainThread", ["b", "a"])]
+    monkeypatch.setattr(keysahead, "AHEAD_ROWS", len(frame()))  # as many rows: found ahead
+    ahead = _found_in(monkeypatch, keysahead)
+    assert _checks(tmp_path / "as many") == alone
+    assert [c for _, c in ahead] == [["id"], ["c"], ["b", "a"]]
