@@ -16,6 +16,8 @@ from meshguard.sensitivity import CATEGORIES, SensitivityMap
 from meshguard.yamlio import DEFAULT_LIMITS, Limits, YamlError, load_yaml_file
 
 CONFIG_FILE = "meshguard.yaml"
+#: contract file names searched for in ``contracts.dir`` when meshguard.yaml names none
+CONTRACT_GLOBS = ("**/*.odcs.yaml", "**/*.odcs.yml", "**/*.odcs.json")
 
 _STR_LIST = {"type": "array", "items": {"type": "string"}}
 
@@ -227,7 +229,7 @@ class Config:
 
     root: Path
     contracts_dir: str = "contracts"
-    contract_globs: tuple[str, ...] = ("**/*.odcs.yaml", "**/*.odcs.yml")
+    contract_globs: tuple[str, ...] = CONTRACT_GLOBS
     policies: PoliciesConfig = field(default_factory=PoliciesConfig)
     reports_dir: str = "reports"
     waivers_file: str = "waivers.yaml"
@@ -312,7 +314,7 @@ def _from_mapping(root: Path, raw: dict[str, Any], display: str) -> Config:
     return Config(
         root=root,
         contracts_dir=contracts.get("dir", "contracts"),
-        contract_globs=tuple(contracts.get("globs", ("**/*.odcs.yaml", "**/*.odcs.yml"))),
+        contract_globs=tuple(contracts.get("globs", CONTRACT_GLOBS)),
         policies=PoliciesConfig(
             **{"path": "policies", **policies_raw, "rules": _rule_settings(policies_raw.get("rules", {}))}
         ),

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from meshguard import realpaths, schemacheck
+from meshguard.config import CONTRACT_GLOBS
 from meshguard.contracts import BUNDLED_SCHEMAS, schema_file
 from meshguard.contracts import legacy as legacy_format
 from meshguard.contracts.model import Contract
@@ -18,7 +19,7 @@ from meshguard.results.model import Finding, Location, Severity
 from meshguard.sensitivity import SensitivityMap
 from meshguard.yamlio import DEFAULT_LIMITS, Limits, LineMap, Pointer, YamlError, load_yaml_file
 
-DEFAULT_GLOBS = ("**/*.odcs.yaml", "**/*.odcs.yml")
+DEFAULT_GLOBS = CONTRACT_GLOBS
 
 #: apiVersion minor lines meshguard reads. Each contract is validated against the official
 #: JSON Schema of its own apiVersion: v3.0.0, v3.0.1, v3.0.2 and v3.1.0 are bundled (the
@@ -57,7 +58,7 @@ def discover(paths: Iterable[Path], globs: Iterable[str] = DEFAULT_GLOBS) -> lis
             if not found:
                 raise UsageError(
                     f"no contracts found in {path.as_posix()} (looked for {', '.join(globs)})",
-                    hint="name contract files *.odcs.yaml or set contracts.globs in meshguard.yaml",
+                    hint="name contract files *.odcs.yaml (or *.odcs.json) or set contracts.globs in meshguard.yaml",
                 )
         elif path.exists():
             found = [(path, _regular(path) or path.resolve())]

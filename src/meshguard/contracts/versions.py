@@ -1,4 +1,4 @@
-"""Contracts kept side by side by version (``orders/1.2.0.odcs.yaml``, ``orders/2.0.0.odcs.yaml``).
+"""Contracts kept side by side by version (``orders/1.2.0.odcs.yaml``, ``orders/2.0.0.odcs.json``).
 
 Only the newest file of such a folder is the data product; the older ones are
 its previous versions (for ``diff``), not products of their own.
@@ -13,6 +13,9 @@ from pathlib import Path
 
 from meshguard.contracts.lint import SEMVER
 
+#: endings of a contract file's name, longest first (``1.2.0.odcs.json`` is version ``1.2.0``)
+CONTRACT_SUFFIXES = (".odcs.yaml", ".odcs.yml", ".odcs.json", ".yaml", ".yml")
+
 
 def semver_key(version: str) -> tuple[int, int, int, int, str] | None:
     """Sort key for a semantic version; releases sort after their pre-releases."""
@@ -24,9 +27,9 @@ def semver_key(version: str) -> tuple[int, int, int, int, str] | None:
 
 
 def version_of_file(path: Path) -> str | None:
-    """``1.2.0`` for ``…/1.2.0.odcs.yaml``; None when the stem is not a version."""
+    """``1.2.0`` for ``…/1.2.0.odcs.yaml`` (or ``.odcs.json``); None when the stem is not a version."""
     stem = path.name
-    for suffix in (".odcs.yaml", ".odcs.yml", ".yaml", ".yml"):
+    for suffix in CONTRACT_SUFFIXES:
         if stem.endswith(suffix):
             stem = stem[: -len(suffix)]
             break
@@ -55,10 +58,15 @@ def split_versions(files: Sequence[Path]) -> VersionSplit:
     older: dict[Path, list[Path]] = {}
     for members in groups.values():
         members.sort(reverse=True)
-        head = members[0][1]
+        # several files of the newest version (``1.2.0.odcs.yaml`` and ``1.2.0.odcs.json``): each
+        # is a current contract, none picked silently (their shared id is a lint error, MG020)
+        heads = [f for key, f in members if key == members[0][0]]
+        head = heads[0]
         for _, f in members:
-            newest[f] = head
-        older[head] = [f for _, f in members[1:]]
+            newest[f] = f if f in heads else head
+        older[head] = [f for _, f in members[len(heads) :]]
+        for twin in heads[1:]:
+            older[twin] = []
     out = VersionSplit()
     for f in files:
         if f not in newest:

@@ -8,7 +8,7 @@ from pathlib import Path
 from meshguard.config import Config
 from meshguard.contracts.load import load_contract
 from meshguard.contracts.model import Contract
-from meshguard.contracts.versions import semver_key, version_of_file
+from meshguard.contracts.versions import CONTRACT_SUFFIXES, semver_key, version_of_file
 from meshguard.results.model import Finding, Location, Severity
 from meshguard.stages import VersionInfo, VersioningContext
 from meshguard.versioning.diff import diff_contracts
@@ -70,7 +70,7 @@ def side_by_side_previous(file: Path) -> list[Path]:
         return []
     siblings = []
     for f in file.parent.iterdir():
-        v = version_of_file(f) if f.is_file() and f.suffix in (".yaml", ".yml") else None
+        v = version_of_file(f) if f.name.endswith(CONTRACT_SUFFIXES) and f.is_file() else None
         key = semver_key(v) if v else None
         if key is not None and key < own_key:
             siblings.append((key, f))
