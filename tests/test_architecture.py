@@ -38,6 +38,7 @@ LAYERS: list[tuple[str, ...]] = [
         "errors",
         "sensitivity",
         "yamlio",
+        "jsontext",
         "version",
         "plugins",
         "progress",

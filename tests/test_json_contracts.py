@@ -146,3 +146,76 @@ def test_no_contracts_hint_names_json(tmp_path: Path) -> None:
     proc = invoke("lint", cwd=tmp_path)
     assert proc.returncode == 2
     assert "**/*.odcs.json" in proc.stderr and "*.odcs.yaml (or *.odcs.json)" in proc.stderr, proc.stderr
+
+
+GOOD = as_json(contract("jay"))
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "problem"),
+    [
+        (GOOD.replace('"kind"', '"kind",', 1), 3, 9, "Expecting ':' delimiter"),
+        (GOOD.replace('"draft",', '"draft",,', 1), 7, 21, "Expecting property name"),
+        (GOOD.replace('"status"', '"x": NaN, "status"', 1), 7, 8, "NaN is not a JSON value"),
+        (GOOD[:200], 10, 16, "Unterminated string"),
+        ("apiVersion: v3.1.0\nkind: DataContract\n", 1, 1, "Expecting value"),
+        ("[" * 5000 + "]" * 5000, 1, None, "nesting depth"),
+        ('{"a": "\\ud800"}', 1, None, "Unicode character escape"),
+    ],
+)
+def test_invalid_json_is_a_clear_error(
+    tmp_path: Path, text: str, line: int, column: int | None, problem: str
+) -> None:
+    (tmp_path / "bad.odcs.json").write_text(text)
+    proc = invoke("lint", "bad.odcs.json", cwd=tmp_path)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 2, out
+    assert "Traceback" not in out
+    where = f"bad.odcs.json:{line}:{column if column else ''}"
+    assert re.search(rf"{re.escape(where)}\d*: invalid JSON: [^\n]*{problem}", out), out
+
+
+def test_json_numbers_are_read_as_json_means_them(tmp_path: Path) -> None:
+    doc = yaml.safe_load(contract("jay"))
+    doc["customProperties"] = [{"property": "rowLimit", "value": 1e5}]
+    text = json.dumps(doc, indent=2).replace("100000.0", "1e5")
+    (tmp_path / "c.odcs.json").write_text(text)
+    from meshguard.contracts.load import load_contract
+
+    loaded = load_contract(tmp_path / "c.odcs.json", tmp_path).contract
+    assert loaded.doc["customProperties"][0]["value"] == 100000.0  # YAML 1.1 reads 1e5 as text
+    line = next(i for i, ln in enumerate(text.splitlines(), 1) if '"value": 1e5' in ln)
+    assert loaded.lines.line(("customProperties", 0, "value")) == line
+
+
+def test_diff_hook_compares_a_staged_json_contract_with_head(tmp_path: Path) -> None:
+    repo = init_repo(
+        tmp_path / "r", {"contracts/j.odcs.json": as_json(contract("jay", BROKEN.replace("notes", "n")))}
+    )
+    (repo / "contracts/j.odcs.json").write_text(as_json(contract("jay")))  # property n removed, no bump
+    git(repo, "add", "contracts/j.odcs.json")
+    args = (
+        "check",
+        "--changed-only",
+        "--no-data",
+        "--no-policy",
+        "--no-reports",
+        "--no-history",
+        "--format",
+        "json",
+    )
+    proc = invoke(*args, "contracts/j.odcs.json", cwd=repo, env={**LOCAL, "PRE_COMMIT": "1"})
+    (product,) = json.loads(proc.stdout)["products"]
+    assert product["previous_version"] == "1.0.0", proc.stderr
+    assert any(c["kind"] == "breaking" and c["field"] == "jay.n" for c in product["changes"])
+
+
+def test_previous_version_from_git_is_read_as_json() -> None:
+    from meshguard.sensitivity import SensitivityMap
+    from meshguard.versioning.previous import parse_previous
+
+    previous = parse_previous('{"id": "jay", "limit": 1e5}', "HEAD:contracts/j.odcs.json", SensitivityMap())
+    assert previous.doc == {"id": "jay", "limit": 100000.0}
+    broken = parse_previous('{"id": "jay",}', "HEAD:contracts/j.odcs.json", SensitivityMap())
+    assert broken.error == "invalid JSON: Expecting property name enclosed in double quotes"
+    assert broken.line == 1

@@ -15,9 +15,10 @@ from meshguard.contracts import BUNDLED_SCHEMAS, schema_file
 from meshguard.contracts import legacy as legacy_format
 from meshguard.contracts.model import Contract
 from meshguard.errors import ContractError, UsageError
+from meshguard.jsontext import parse_document
 from meshguard.results.model import Finding, Location, Severity
 from meshguard.sensitivity import SensitivityMap
-from meshguard.yamlio import DEFAULT_LIMITS, Limits, LineMap, Pointer, YamlError, load_yaml_file
+from meshguard.yamlio import DEFAULT_LIMITS, Limits, LineMap, Pointer, YamlError, read_text
 
 DEFAULT_GLOBS = CONTRACT_GLOBS
 
@@ -263,7 +264,7 @@ def load_contract(
     is False: then only the YAML is parsed, as for context of other contracts)."""
     shown = display_path(path, root)
     try:
-        doc = load_yaml_file(path, shown, limits)
+        doc = parse_document(read_text(path, shown, limits), shown, limits)
     except YamlError as exc:
         raise ContractError(
             exc.message, path=exc.path, line=exc.line, column=exc.column, hint=exc.hint

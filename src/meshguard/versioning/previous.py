@@ -27,9 +27,10 @@ from meshguard.config import Config
 from meshguard.contracts.load import display_path
 from meshguard.contracts.model import Contract
 from meshguard.errors import UsageError
+from meshguard.jsontext import parse_document
 from meshguard.sensitivity import SensitivityMap
 from meshguard.stages import VersioningContext
-from meshguard.yamlio import YamlError, parse_yaml
+from meshguard.yamlio import YamlError
 
 #: environment variables CI systems use to name the target / default branch
 _BRANCH_ENV = (
@@ -61,7 +62,7 @@ class PreviousVersion:
 
 def parse_previous(text: str, display: str, sensitivity: SensitivityMap) -> PreviousVersion:
     try:
-        doc = parse_yaml(text, display)
+        doc = parse_document(text, display)
     except YamlError as exc:
         return PreviousVersion(display, error=exc.message, line=exc.line)
     if not isinstance(doc.data, dict):
