@@ -24,15 +24,8 @@ class _NotJson(ValueError):
     pass
 
 
-def is_json_name(name: str) -> bool:
-    """Whether a contract file (or ``REF:path``) is named as JSON."""
-    return name[-5:].lower() == ".json"
-
-
-def parse_document(text: str, display: str, limits: Limits = DEFAULT_LIMITS) -> YamlDocument:
-    """A contract file's text parsed as YAML, or as JSON when ``display`` names a JSON file."""
-    if not is_json_name(display):
-        return parse_yaml(text, display, limits)
+def parse_json(text: str, display: str, limits: Limits = DEFAULT_LIMITS) -> YamlDocument:
+    """A JSON contract's text (:func:`meshguard.contracts.load.parse_document` of a ``.json`` file)."""
     data = _json_data(text.removeprefix("\ufeff"), display, limits)
     try:
         doc = parse_yaml(text, display, limits)
@@ -47,7 +40,7 @@ def _refuse(word: str) -> Any:
 
 
 def _json_data(text: str, display: str, limits: Limits) -> Any:
-    import json  # only where a JSON contract is read: a YAML repo's run never imports it
+    import json
 
     if len(text) > limits.max_bytes or not text.strip():
         return _YAML_DECIDES  # the YAML parser reports the limit; an empty file is no contract

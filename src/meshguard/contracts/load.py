@@ -15,10 +15,18 @@ from meshguard.contracts import BUNDLED_SCHEMAS, schema_file
 from meshguard.contracts import legacy as legacy_format
 from meshguard.contracts.model import Contract
 from meshguard.errors import ContractError, UsageError
-from meshguard.jsontext import parse_document
 from meshguard.results.model import Finding, Location, Severity
 from meshguard.sensitivity import SensitivityMap
-from meshguard.yamlio import DEFAULT_LIMITS, Limits, LineMap, Pointer, YamlError, read_text
+from meshguard.yamlio import (
+    DEFAULT_LIMITS,
+    Limits,
+    LineMap,
+    Pointer,
+    YamlDocument,
+    YamlError,
+    parse_yaml,
+    read_text,
+)
 
 DEFAULT_GLOBS = CONTRACT_GLOBS
 
@@ -36,6 +44,16 @@ class LoadedContract:
 
     contract: Contract
     findings: tuple[Finding, ...] = field(default=())
+
+
+def parse_document(text: str, display: str, limits: Limits = DEFAULT_LIMITS) -> YamlDocument:
+    """A contract's text: YAML, or JSON when ``display`` (or ``REF:path``) names a ``.json`` file
+    (:mod:`meshguard.jsontext`, imported only then: a YAML repo's run never loads it)."""
+    if display[-5:].lower() != ".json":
+        return parse_yaml(text, display, limits)
+    from meshguard.jsontext import parse_json
+
+    return parse_json(text, display, limits)
 
 
 def display_path(path: Path, root: Path | None) -> str:

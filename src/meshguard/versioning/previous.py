@@ -24,10 +24,9 @@ from typing import Any
 
 from meshguard import realpaths
 from meshguard.config import Config
-from meshguard.contracts.load import display_path
+from meshguard.contracts.load import display_path, parse_document
 from meshguard.contracts.model import Contract
 from meshguard.errors import UsageError
-from meshguard.jsontext import parse_document
 from meshguard.sensitivity import SensitivityMap
 from meshguard.stages import VersioningContext
 from meshguard.yamlio import YamlError
