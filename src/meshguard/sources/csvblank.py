@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 #: an empty line (``\r\n`` ended, or ``\n``) after another line; in a file without ``\r``
 _BLANK = rb"\n\r?\n"
@@ -22,10 +23,15 @@ _EMPTY = (b"", b"\r")
 _EMPTY_LINE = rb"(?m)^\r?\n"
 
 
-def without_blank_lines(path: Path, separator: str) -> bytes | None:
-    """The text of ``path`` less its blank lines, when it has some and more than one column
-    (the header's fields); None when it is to be read as it is."""
-    import csv  # here: a file read whole looks for blank lines only when its rows may hold one
+#: the block a file without quotes is copied by (each cut after its last line break)
+BLOCK = 8 * 1024 * 1024
+
+
+def without_blank_lines(path: Path, separator: str) -> Path | None:
+    """A temporary copy of ``path`` less its blank lines, when it has some and more than one
+    column (the header's fields); None when it is to be read as it is. The copy is written as
+    the file is read, by blocks or lines: a file too large to hold (a streamed one) is never
+    held whole. The caller removes the copy."""
     import mmap
 
     with path.open("rb") as fh:
@@ -39,22 +45,47 @@ def without_blank_lines(path: Path, separator: str) -> bytes | None:
             blank = _BLANK if mapped.find(b"\r") >= 0 else _BLANK_LF
             if mapped[:1] not in (b"\n", b"\r") and re.search(blank, mapped) is None:
                 return None
-            data = mapped[:]
+            if _fields(mapped, separator) < 2:
+                return None
+            quoted = mapped.find(b'"') >= 0
+    return _copy(path, quoted)
+
+
+def _fields(mapped: Any, separator: str) -> int:
+    """The number of fields of the header: the first line holding something."""
+    import csv  # here: a file read whole looks for blank lines only when its rows may hold one
+
     start = 0
-    while start < len(data) and data[start] in b"\r\n":  # blank lines before the header
+    while start < len(mapped) and mapped[start : start + 1] in (b"\r", b"\n"):  # blank lines first
         start += 1
-    end = data.find(b"\n", start)
-    header = data[start : end if end >= 0 else len(data)]
-    fields = next(csv.reader([header.decode("utf-8", "replace").rstrip("\r")], delimiter=separator), [])
-    if len(fields) < 2:
-        return None
-    if b'"' not in data:  # one copy: every line holding nothing removed
-        return re.sub(_EMPTY_LINE, b"", data)
-    # a line break inside a quoted field is not a row's end: an odd count of quotes opens one
-    kept, quoted = [], False
-    for line in data.split(b"\n"):
-        if quoted or line not in _EMPTY:
-            kept.append(line)
-        if line.count(b'"') % 2:
-            quoted = not quoted
-    return b"\n".join(kept) + b"\n" if kept else b""
+    end = mapped.find(b"\n", start)
+    header = mapped[start : end if end >= 0 else len(mapped)]
+    return len(next(csv.reader([header.decode("utf-8", "replace").rstrip("\r")], delimiter=separator), []))
+
+
+def _copy(path: Path, quoted: bool) -> Path:
+    """``path`` copied to a temporary file without its lines holding nothing (a line break inside
+    a quoted field is not a row's end: an odd count of quotes on a line opens or closes one)."""
+    import tempfile
+
+    with (
+        path.open("rb") as src,
+        tempfile.NamedTemporaryFile("wb", prefix="meshguard-", suffix=".csv", delete=False) as out,
+    ):
+        if not quoted:  # by blocks, each cut after its last line break: every block starts a line
+            tail = b""
+            while block := src.read(BLOCK):
+                block = tail + block
+                cut = block.rfind(b"\n") + 1
+                out.write(re.sub(_EMPTY_LINE, b"", block[:cut]))
+                tail = block[cut:]
+            out.write(tail)
+        else:
+            inside = False
+            for line in src:
+                body = line[:-1] if line.endswith(b"\n") else line
+                if inside or body not in _EMPTY:
+                    out.write(line)
+                if body.count(b'"') % 2:
+                    inside = not inside
+    return Path(out.name)

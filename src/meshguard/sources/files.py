@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
+import os
+import weakref
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -145,18 +146,17 @@ class FileSource:
         return pl.scan_ndjson(files, infer_schema_length=10_000)
 
     def _csv_scan(self, paths: list[Path], sep: str) -> tuple[pl.LazyFrame, bool]:
-        """The scan of the CSV files ``paths`` without their blank lines (:mod:`csvblank`), and
-        whether a file had some."""
+        """The scan of the CSV files ``paths`` without their blank lines (:mod:`csvblank`: a
+        temporary copy of a file that has some, removed with this source), and whether a file
+        had some."""
         import polars as pl
 
-        texts = [without_blank_lines(p, sep) for p in paths]
-        scans = [
-            pl.scan_csv(str(p) if text is None else io.BytesIO(text), separator=sep, infer_schema=False)
-            for p, text in zip(paths, texts, strict=True)
-        ]
-        if all(text is None for text in texts):
-            return pl.scan_csv([str(p) for p in paths], separator=sep, infer_schema=False), False
-        return (scans[0] if len(scans) == 1 else pl.concat(scans)), True
+        copies = [without_blank_lines(p, sep) for p in paths]
+        for copy in copies:
+            if copy is not None:  # removed when this source goes, by the process that made it
+                weakref.finalize(self, _remove, copy, os.getpid())
+        read = [str(p if copy is None else copy) for p, copy in zip(paths, copies, strict=True)]
+        return pl.scan_csv(read, separator=sep, infer_schema=False), any(c is not None for c in copies)
 
     def blank_lines_left_out(self, table: str, frame: pl.DataFrame) -> pl.LazyFrame | None:
         """The scan of ``table`` without the blank lines of its CSV file(s), when ``frame`` (the
@@ -258,3 +258,9 @@ def _check_utf8(path: Path, product: str, shown: str, prefix: int = 1 << 20) -> 
         raise DataError(f"product {product}: {shown!r} is not valid UTF-8 text") from None
     if b"\x00" in head:
         raise DataError(f"product {product}: {shown!r} contains NUL bytes (not a text file)")
+
+
+def _remove(path: Path, pid: int) -> None:
+    """Remove a temporary copy, in the process that made it (a forked child leaves it)."""
+    if os.getpid() == pid:
+        path.unlink(missing_ok=True)
