@@ -32,15 +32,15 @@ def repo(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def reads(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    """Every contract file parsed (the real parser, counted)."""
+    """Every contract file read to be parsed (the real reader, counted)."""
     counted: Counter[str] = Counter()
-    real = load_module.load_yaml_file
+    real = load_module.read_text
 
     def counting(path: Path, *args: Any, **kwargs: Any) -> Any:
         counted[Path(path).name if Path(path).parent.name != "orders" else f"orders/{Path(path).name}"] += 1
         return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(load_module, "load_yaml_file", counting)
+    monkeypatch.setattr(load_module, "read_text", counting)
     return counted
 
 

@@ -22,7 +22,7 @@ from meshguard.contracts import load as load_module
 from meshguard.contracts import repository
 from meshguard.contracts.repository import ContractRepository
 
-PARSE = load_module.load_yaml_file
+PARSE = load_module.read_text
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def _load(repo: Path, fork_from: int, monkeypatch: pytest.MonkeyPatch) -> tuple[
         parsed[Path(path).name] += 1
         return PARSE(path, *args, **kwargs)
 
-    monkeypatch.setattr(load_module, "load_yaml_file", counting)
+    monkeypatch.setattr(load_module, "read_text", counting)
     config = load_config(repo)
     loaded, errors, older = ContractRepository(config).load_current([config.contracts_path])
     shown = (
