@@ -52,3 +52,9 @@ def printable(text: str) -> str:
     # not printable for another reason too (U+2060, the word joiner markdown puts after "@"): a
     # table, not a regex, so that no pattern is compiled for it
     return text.translate({c: f"\\x{c:02x}" for c in CONTROL})
+
+
+def printed(text: str, escapes: tuple[str, str] = TEXT) -> str:
+    """``text`` as printed: its control characters escaped (:func:`printable`) and its CI
+    commands broken (:func:`inert`, with ``escapes``)."""
+    return inert(printable(text), escapes)

@@ -83,5 +83,5 @@ def import_cmd(
     click.echo(f"created {target.as_posix()}")
     for p in imported.proposals:  # names from the imported source: no control character or CI command
         line = f"  proposed {p.tag} ({p.classification}) for {p.schema}.{p.column}: review it"
-        click.echo(printsafe.inert(printsafe.printable(line)))
+        click.echo(printsafe.printed(line))
     return 0

@@ -396,12 +396,9 @@ def prepare_spark(
     assert isinstance(typed, pl.DataFrame)
     for c, dtype in typed.schema.items():
         if empty.schema[c] != dtype and str(dtype) in _SPARK_TYPES:
-            df = df.withColumn(c, F.col(quoted(c)).cast(_SPARK_TYPES[str(dtype)]))
-            plain = (
-                None
-                if plain is None
-                else plain.withColumn(c, F.col(quoted(c)).cast(_SPARK_TYPES[str(dtype)]))
-            )
+            cast = F.col(quoted(c)).cast(_SPARK_TYPES[str(dtype)])
+            df = df.withColumn(c, cast)
+            plain = None if plain is None else plain.withColumn(c, cast)
     declared = frozenset(p for p, prop in props.items() if guarded(prop))
     table = SparkTable(contract, obj, typed, declared, samples, sampled, source, None, df, plain=plain)
     families = {c: family_of(t) for c, t in typed.schema.items()}  # the detectors' registry, loaded here

@@ -62,9 +62,10 @@ def violation(check: Any, column: str, table: PolarsTable | None = None) -> pl.E
     passed: pl.Expr = capture.exprs[0]
     # pandera: with ignore_na a null outcome passes, without it a null outcome fails
     mask = (~passed).fill_null(False) if check.ignore_na else (~passed).fill_null(True)
-    twin = bound_twin(check, column) if table is not None else None
-    if table is not None and twin is not None:
-        keep(mask, twin, table)
+    if table is not None:
+        twin = bound_twin(check, column)
+        if twin is not None:
+            keep(mask, twin, table)
     return mask
 
 

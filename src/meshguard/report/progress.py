@@ -155,9 +155,9 @@ class Progress:
         if run is not None and not products:
             parts.append(describe(run[0]))
         parts.append(_seconds(now - self._started))
-        from meshguard.printsafe import inert, printable  # a product id's control characters
+        from meshguard.printsafe import printed  # a product id's control characters
 
-        return inert(printable(" | ".join(parts)))
+        return printed(" | ".join(parts))
 
     def close(self) -> None:
         """Stop redrawing; an unfinished line is cleared (an error message may follow)."""

@@ -76,7 +76,7 @@ def render_markdown(contract: Contract, info: VersionInfo, perspective: str) -> 
     out = [f"# Changelog: {_md(title)} {info.previous_version or '?'} → {contract.version or '?'}", ""]
     if info.previous_path is None:
         out += ["No previous version: nothing to compare.", ""]
-        return printsafe.inert(printsafe.printable("\n".join(out)), printsafe.XML)
+        return printsafe.printed("\n".join(out), printsafe.XML)
     out += [f"Compared with `{info.previous_path}` ({perspective} perspective).", ""]
     for kind, heading in _HEADINGS:
         items = [c for c in info.changes if c.kind == kind]
@@ -93,6 +93,4 @@ def render_markdown(contract: Contract, info: VersionInfo, perspective: str) -> 
         for f in info.findings:
             out.append(f"- **{f.severity}** `{f.rule_id}`: {_md(f.message)}")
         out.append("")
-    return printsafe.inert(
-        printsafe.printable("\n".join(out)), printsafe.XML
-    )  # no line a CI log reads as a command
+    return printsafe.printed("\n".join(out), printsafe.XML)  # no line a CI log reads as a command

@@ -151,9 +151,7 @@ class JunitReporter(BaseReporter):
         shared: dict[int, _Case] = {}
         for index, p in enumerate(mesh.products):
             suite = _NOT_XML.sub("\ufffd", self._suite(p, index, timestamp, host, shared))
-            yield "\n  " + printsafe.inert(
-                suite, printsafe.XML
-            )  # "##vso[" written "##vso&#91;": the same text
+            yield "\n  " + printsafe.inert(suite, printsafe.XML)  # "##vso&#91;": the same text
         yield "\n</testsuites>\n"
 
     def _suite(

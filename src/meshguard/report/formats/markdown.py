@@ -93,4 +93,4 @@ class MarkdownReporter(BaseReporter):
                 out.append(f"\n… and {len(flagged) - MAX_PRODUCTS} more products (see the HTML scorecards).")
             out.append("")
         # a contract's control characters escaped, as in the text report (this is printed too)
-        return printsafe.inert(printsafe.printable("\n".join(out) + "\n"), printsafe.XML)
+        return printsafe.printed("\n".join(out) + "\n", printsafe.XML)
