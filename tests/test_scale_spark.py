@@ -362,14 +362,14 @@ def test_checking_imports_run_beside_the_schema_read_in_threads_given_the_sessio
     import polars as pl
     import pyspark
 
-    import meshguard.quality.spark as spark_backend
+    import meshguard.quality.spark_prepare as spark_prepare
     from meshguard.sources.spark import SparkSource
     from spark_case import outcome, write_repo
 
     importing, reading = threading.Event(), threading.Event()
     waited: dict[str, bool] = {}
     sessions: list[Any] = []
-    real_imports, real_dataframe = spark_backend._imports, SparkSource.dataframe
+    real_imports, real_dataframe = spark_prepare._imports, SparkSource.dataframe
 
     def imports(sql: bool) -> None:
         importing.set()
@@ -386,7 +386,7 @@ def test_checking_imports_run_beside_the_schema_read_in_threads_given_the_sessio
             sessions.append(session)
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(spark_backend, "_imports", imports)
+    monkeypatch.setattr(spark_prepare, "_imports", imports)
     monkeypatch.setattr(SparkSource, "dataframe", dataframe)
     monkeypatch.setattr(pyspark, "InheritableThread", Thread)
     schema = "    properties:\n      - {name: id, logicalType: integer, unique: true}\n"

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 BACKENDS: dict[str, str] = {
     "polars": "meshguard.quality.frames:prepare",
     "ibis": "meshguard.quality.indb:prepare",
-    "spark": "meshguard.quality.spark:prepare_spark",
+    "spark": "meshguard.quality.spark_prepare:prepare_spark",
 }
 
 
